@@ -1,0 +1,61 @@
+# Two commands for a fresh machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+UV_VERSION := 0.13.9
+PG_URL ?= postgres://postgres@127.0.0.1:5432/accord
+PYTEST_ARGS ?=
+
+.PHONY: install demo test test-sqlite test-pg test-browser browser-deps lint lock messages clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Install everything, load the simulated company and serve it on http://127.0.0.1:8000
+demo: install
+	$(BIN)/accord demo
+
+## Install everything and run the whole suite on SQLite, browser tests included
+test: install browser-deps
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest $(PYTEST_ARGS)
+
+## The suite without the browser tests (SQLite)
+test-sqlite: install
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+## The suite without the browser tests, on PostgreSQL
+test-pg: install
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+## Browser tests only (real Chromium driven by Playwright)
+test-browser: install browser-deps
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+## Debian's Chromium for the browser tests (Playwright's own browser download is not used)
+browser-deps:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Re-pin requirements.lock after changing pyproject.toml
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+## Refresh and compile the translation catalogues
+messages: install
+	cd accord && ../$(BIN)/django-admin makemessages -l ru --no-obsolete --settings=config.settings --pythonpath=..
+	cd accord && ../$(BIN)/django-admin compilemessages --settings=config.settings --pythonpath=..
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,54 @@
+"""The ``accord`` command: one entry point for people who run Accord.
+
+Each sub-command lives next to the code it drives (``accord/<app>/commands.py``) and is
+registered here. 
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import django
+
+# Commands use model choices in their options, so Django is set up before they are imported.
+# This needs settings only, not a database: `--help` works anywhere.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+
+from accord.core.errors import DomainError  # noqa: E402
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="accord")
+def cli() -> None:
+    """Accord: marketing and sales as one revenue team.
+
+    Start with `accord demo` to explore a simulated company at http://127.0.0.1:8000.
+    """
+
+
+def _register() -> None:
+    from accord.accounts.commands import createuser
+    from accord.core.commands import migrate, serve, worker
+    from accord.demo.commands import demo
+
+    for command in (demo, serve, worker, migrate, createuser):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        cli(prog_name="accord")
+    except DomainError as error:
+        field = f" ({error.field})" if error.field else ""
+        click.secho(f"Error{field}: {error.message}", fg="red", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

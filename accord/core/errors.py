@@ -1,0 +1,47 @@
+"""Domain errors: what services raise when a request breaks a business rule.
+
+The API maps every ``DomainError`` to a JSON error with a machine code, a human message and,
+where one field is at fault, that field's name. Services raise before writing anything, or
+inside the transaction so that nothing they wrote survives.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request that breaks a business rule. Maps to HTTP 422 unless a subclass says else."""
+
+    code = "domain_error"
+    status = 422
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+class InvalidInput(DomainError):
+    """A value that fails validation (wrong type, out of range, unknown code...)."""
+
+    code = "invalid"
+
+
+class ForbiddenTransition(DomainError):
+    """A lifecycle move that the waterfall does not allow."""
+
+    code = "forbidden_transition"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class PermissionDenied(DomainError):
+    code = "permission_denied"
+    status = 403

@@ -1,0 +1,53 @@
+"""Money: Decimal amounts with an ISO 4217 currency, validated and formatted per locale.
+
+Babel carries the ISO 4217 list and the CLDR formatting rules, so neither is kept by hand.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from functools import cache
+
+from babel.numbers import format_currency, list_currencies
+
+from accord.core.errors import InvalidInput
+
+DEFAULT_CURRENCY = "USD"
+MAX_DIGITS = 16
+DECIMAL_PLACES = 2
+
+
+@cache
+def known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def currency_clean(code: str | None, *, field: str = "currency") -> str:
+    value = (code or "").strip().upper()
+    if value not in known_currencies():
+        raise InvalidInput(
+            f"{code!r} is not an ISO 4217 currency code (for example USD, EUR, RUB).",
+            field=field,
+        )
+    return value
+
+
+def amount_clean(value: object, *, field: str = "amount", allow_negative: bool = False) -> Decimal:
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(f"{value!r} is not a number.", field=field) from None
+    if not amount.is_finite():
+        raise InvalidInput(f"{value!r} is not a finite number.", field=field)
+    if amount < 0 and not allow_negative:
+        raise InvalidInput(f"The amount cannot be negative (got {amount}).", field=field)
+    quantised = amount.quantize(Decimal(1).scaleb(-DECIMAL_PLACES))
+    if len(quantised.as_tuple().digits) > MAX_DIGITS:
+        raise InvalidInput(f"The amount {amount} is too large.", field=field)
+    return quantised
+
+
+def money_format(amount: Decimal | int | float, currency: str, locale: str = "en") -> str:
+    """Format an amount for people: ``$1,234.50`` in English, ``1 234,50 $`` in Russian."""
+    babel_locale = {"en": "en_US", "ru": "ru_RU"}.get(locale, locale.replace("-", "_"))
+    return format_currency(amount, currency, locale=babel_locale, format_type="standard")

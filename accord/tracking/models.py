@@ -1,0 +1,137 @@
+"""Where demand comes from: channels, campaigns, spend and every touch a person makes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accord.core.money import DECIMAL_PLACES, DEFAULT_CURRENCY, MAX_DIGITS
+from accord.core.models import TimestampedModel
+
+
+class Channel(models.Model):
+    """A channel group (GA4's default groups are seeded; admins may add their own)."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    is_paid = models.BooleanField(_("paid"), default=False)
+    position = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(TimestampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    utm_campaign = models.CharField(_("UTM campaign"), max_length=200, unique=True)
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="owned_campaigns",
+    )
+    budget = models.DecimalField(
+        _("budget"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True
+    )
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(budget__isnull=True) | models.Q(budget__gte=0),
+                name="campaign_budget_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TouchType(models.TextChoices):
+    PAGE_VIEW = "page_view", _("Page view")
+    FORM_SUBMISSION = "form_submission", _("Form submission")
+    AD_CLICK = "ad_click", _("Ad click")
+    EMAIL_OPEN = "email_open", _("Email open")
+    EMAIL_CLICK = "email_click", _("Email click")
+    CONTENT_DOWNLOAD = "content_download", _("Content download")
+    WEBINAR = "webinar", _("Webinar")
+    EVENT = "event", _("Event")
+    CHAT = "chat", _("Chat")
+    CALL = "call", _("Call")
+    DEMO_REQUEST = "demo_request", _("Demo request")
+    TRIAL_SIGNUP = "trial_signup", _("Trial sign-up")
+
+
+class Touchpoint(models.Model):
+    """One touch of a person or an anonymous visitor. Append-only."""
+
+    at = models.DateTimeField(db_index=True)
+    type = models.CharField(max_length=30, choices=TouchType.choices)
+    visitor_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="touchpoints",
+    )
+    lead = models.ForeignKey(
+        "contacts.Lead", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="touchpoints",
+    )
+    channel = models.ForeignKey(Channel, null=True, on_delete=models.SET_NULL, related_name="+")
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
+    )
+    utm_source = models.CharField(max_length=200, blank=True, default="")
+    utm_medium = models.CharField(max_length=200, blank=True, default="")
+    utm_campaign = models.CharField(max_length=200, blank=True, default="")
+    utm_content = models.CharField(max_length=200, blank=True, default="")
+    utm_term = models.CharField(max_length=200, blank=True, default="")
+    url = models.URLField(max_length=2000, blank=True, default="")
+    referrer = models.URLField(max_length=2000, blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["lead", "at"]), models.Index(fields=["contact", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class SpendEntry(models.Model):
+    """One day of one channel (or campaign): cost and the top of the funnel it bought.
+
+    Organic channels have rows too, with zero cost, so visits are counted for every channel.
+    """
+
+    date = models.DateField(db_index=True)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="spend")
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="spend"
+    )
+    cost = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default=0)
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    impressions = models.PositiveBigIntegerField(default=0)
+    reach = models.PositiveBigIntegerField(default=0)
+    clicks = models.PositiveBigIntegerField(default=0)
+    visits = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(cost__gte=0), name="spend_cost_not_negative"),
+            models.UniqueConstraint(
+                fields=["date", "channel", "campaign"], name="spend_one_row_per_campaign_day",
+                condition=models.Q(campaign__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["date", "channel"], name="spend_one_row_per_channel_day",
+                condition=models.Q(campaign__isnull=True),
+            ),
+        ]
