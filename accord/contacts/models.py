@@ -31,7 +31,10 @@ class Account(TimestampedModel):
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True, default="")
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_accounts",
     )
     properties = models.JSONField(_("custom properties"), default=dict, blank=True)
@@ -82,26 +85,41 @@ class Lead(TimestampedModel):
     score = models.IntegerField(_("score"), default=0)
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="owned_leads", verbose_name=_("owner"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_leads",
+        verbose_name=_("owner"),
     )
     team = models.ForeignKey(
         "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
     )
     source_channel = models.ForeignKey(
-        "tracking.Channel", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="leads", verbose_name=_("source channel"),
+        "tracking.Channel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        verbose_name=_("source channel"),
     )
     source_campaign = models.ForeignKey(
-        "tracking.Campaign", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="leads", verbose_name=_("source campaign"),
+        "tracking.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        verbose_name=_("source campaign"),
     )
     properties = models.JSONField(_("custom properties"), default=dict, blank=True)
     external_id = models.CharField(max_length=120, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "stage"]), models.Index(fields=["stage", "created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "stage"]),
+            models.Index(fields=["stage", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contact} ({self.get_stage_display()})"
@@ -116,7 +134,10 @@ class StageTransition(models.Model):
     to_stage = models.CharField(max_length=20, choices=Stage.choices)
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     reason = models.CharField(max_length=500, blank=True, default="")

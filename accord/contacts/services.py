@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accord.accounts.models import User
@@ -118,3 +118,131 @@ def lead_transition(
             updated_at=timezone.now(),
         )
     return transition
+
+
+def contact_upsert(
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    phone_region: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    job_title: str = "",
+    account: Account | None = None,
+    properties: dict[str, Any] | None = None,
+    created_at: datetime | None = None,
+) -> tuple[Contact, bool]:
+    """Find the person by normalised email, then by E.164 phone, or create them.
+
+    Returns ``(contact, created)``. Safe under concurrency: the database's unique constraints
+    decide a race, and the loser re-reads the winner's row (so double-clicked forms and
+    concurrent webhooks never make two contacts: mautic#6532). Known contacts only gain
+    data: blank fields are filled, nothing already set is overwritten.
+    """
+    normalised_email = email_normalise(email)
+    normalised_phone = phone_normalise(phone, default_region=phone_region)
+    if normalised_email is None and normalised_phone is None:
+        raise InvalidInput("An email or a phone number is required.", field="email")
+    at = aware_required(created_at, field="created_at")
+    with transaction.atomic():
+        contact = _contact_find(normalised_email, normalised_phone)
+        created = False
+        if contact is None:
+            try:
+                with transaction.atomic():
+                    contact = Contact.objects.create(
+                        email=normalised_email,
+                        phone=normalised_phone,
+                        first_name=first_name.strip()[:120],
+                        last_name=last_name.strip()[:120],
+                        job_title=job_title.strip()[:160],
+                        account=account,
+                        properties=properties or {},
+                        created_at=at,
+                    )
+                created = True
+            except IntegrityError:
+                contact = _contact_find(normalised_email, normalised_phone)
+                if contact is None:  # pragma: no cover - the constraint that fired names a row
+                    raise
+        if not created:
+            _contact_fill_blanks(
+                contact,
+                email=normalised_email,
+                phone=normalised_phone,
+                first_name=first_name,
+                last_name=last_name,
+                job_title=job_title,
+                account=account,
+                properties=properties or {},
+            )
+    return contact, created
+
+
+def _contact_find(email: str | None, phone: str | None) -> Contact | None:
+    if email:
+        found = Contact.objects.filter(email=email).first()
+        if found:
+            return found
+    if phone:
+        return Contact.objects.filter(phone=phone).first()
+    return None
+
+
+def _contact_fill_blanks(contact: Contact, **incoming: Any) -> None:
+    changed: dict[str, Any] = {}
+    for field in ("first_name", "last_name", "job_title"):
+        value = (incoming[field] or "").strip()
+        if value and not getattr(contact, field):
+            changed[field] = value
+    if (
+        incoming["email"]
+        and not contact.email
+        and not Contact.objects.filter(email=incoming["email"]).exists()
+    ):
+        changed["email"] = incoming["email"]
+    if (
+        incoming["phone"]
+        and not contact.phone
+        and not Contact.objects.filter(phone=incoming["phone"]).exists()
+    ):
+        changed["phone"] = incoming["phone"]
+    if incoming["account"] is not None and contact.account_id is None:
+        changed["account"] = incoming["account"]
+    new_properties = {
+        k: v for k, v in incoming["properties"].items() if k not in contact.properties
+    }
+    if new_properties:
+        changed["properties"] = {**contact.properties, **new_properties}
+    if changed:
+        for field, value in changed.items():
+            setattr(contact, field, value)
+        contact.save(update_fields=[*changed, "updated_at"])
+
+
+def lead_open_or_create(
+    *,
+    contact: Contact,
+    at: datetime | None = None,
+    source_channel_id: int | None = None,
+    source_campaign_id: int | None = None,
+    properties: dict[str, Any] | None = None,
+) -> tuple[Lead, bool]:
+    """The contact's open journey, or a new one when every earlier journey is closed.
+
+    The contact row is locked first so two concurrent submissions of one person cannot both
+    start a journey (on SQLite the IMMEDIATE transaction already serialises writers).
+    """
+    with transaction.atomic():
+        Contact.objects.select_for_update().filter(pk=contact.pk).first()
+        lead = Lead.objects.filter(contact=contact, is_open=True).order_by("-created_at").first()
+        if lead is not None:
+            return lead, False
+        lead = lead_create(
+            contact=contact,
+            created_at=at,
+            source_channel_id=source_channel_id,
+            source_campaign_id=source_campaign_id,
+            properties=properties,
+        )
+        return lead, True

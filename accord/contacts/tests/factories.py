@@ -35,7 +35,7 @@ class LeadFactory(factory.django.DjangoModelFactory):
     stage_changed_at = factory.SelfAttribute("created_at")
 
     @factory.post_generation
-    def _log_creation(obj, create, extracted, **kwargs):  # noqa: N805
+    def _log_creation(obj, create, extracted, **kwargs):
         if create:
             StageTransition.objects.create(
                 lead=obj, from_stage="", to_stage=obj.stage, at=obj.created_at
