@@ -1,7 +1,7 @@
 """The ``accord`` command: one entry point for people who run Accord.
 
 Each sub-command lives next to the code it drives (``accord/<app>/commands.py``) and is
-registered here. 
+registered here.
 """
 
 from __future__ import annotations
@@ -50,5 +50,5 @@ def main() -> None:
         sys.exit(2)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # `python -m accord.cli`
     main()
