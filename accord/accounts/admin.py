@@ -1,0 +1,34 @@
+"""Admin for users and teams: the administrator's escape hatch."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accord.accounts.models import Team, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "first_name", "last_name", "role", "team", "is_active")
+    list_filter = ("role", "department", "team", "is_active", "is_staff", "is_out_of_office")
+    list_select_related = ("team",)
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (
+            _("Accord"),
+            {"fields": ("role", "department", "team", "monthly_capacity", "is_out_of_office")},
+        ),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Accord"), {"fields": ("role", "department", "team")}),
+    )
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "department", "time_zone", "is_active")
+    list_filter = ("department", "is_active")
+    search_fields = ("name",)

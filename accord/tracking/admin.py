@@ -1,0 +1,61 @@
+"""Admin for channels, campaigns, spend and (read-only) touchpoints."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from accord.tracking.models import Campaign, Channel, SpendEntry, Touchpoint
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_paid", "position")
+    list_filter = ("is_paid",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("name", "utm_campaign", "channel", "budget", "currency", "starts_on", "ends_on")
+    list_filter = ("channel", "currency")
+    search_fields = ("name", "utm_campaign")
+    raw_id_fields = ("owner",)
+    list_select_related = ("channel",)
+
+
+@admin.register(SpendEntry)
+class SpendEntryAdmin(admin.ModelAdmin):
+    list_display = ("date", "channel", "campaign", "cost", "currency", "impressions", "clicks")
+    list_filter = ("channel", "currency")
+    raw_id_fields = ("campaign",)
+    list_select_related = ("channel", "campaign")
+    date_hierarchy = "date"
+    show_full_result_count = False
+
+
+@admin.register(Touchpoint)
+class TouchpointAdmin(admin.ModelAdmin):
+    """Touches are append-only events: visible here, never edited."""
+
+    list_display = ("at", "type", "channel", "utm_source", "utm_medium", "utm_campaign", "contact")
+    list_filter = ("type", "channel")
+    search_fields = ("visitor_id", "utm_campaign", "contact__email")
+    raw_id_fields = ("contact", "lead", "campaign")
+    list_select_related = ("channel", "contact")
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Channel rules have their own admin module (owned by the channel-grouping work); importing
+# it here lets admin autodiscovery register it.
+from accord.tracking import admin_channel_rules  # noqa: E402, F401
