@@ -1,21 +1,134 @@
-"""The one NinjaAPI of Accord, mounted at /api/v1/. Apps contribute routers."""
+"""The one NinjaAPI of Accord, mounted at /api/v1/. Apps contribute routers.
+
+Around every operation: a body-size limit (413), ``Idempotency-Key`` handling on POST
+(``accord.integrations.idempotency``), authentication by API key or session, a per-client
+rate limit (429 with ``Retry-After``), and one JSON error shape
+``{"error": {"code", "message", "field"}}`` for every failure.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import SessionAuth
+from ninja.throttling import AuthRateThrottle
 
 from accord.core.errors import DomainError
+from accord.integrations.api_auth import ApiKeyAuth, UserSessionAuth
+from accord.integrations.api_errors import error_body
+from accord.integrations.idempotency import RETENTION, idempotent
+
+# Larger bodies are refused before they are read: 100 records of a batch fit well within.
+MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_RATE = "150/10s"
+
+DESCRIPTION = f"""
+The Accord REST API. Authenticate with an API key (`Authorization: Bearer acc_...`; scopes
+`<resource>:<read|write>`, `*:read`, `*`) or, from the Accord UI, with your session.
+
+* **Errors** are JSON: `{{"error": {{"code": ..., "message": ..., "field": ...}}}}`.
+* **Idempotency**: send `Idempotency-Key` on any POST. The first response for a key (errors
+  included) is stored and replayed, with `Idempotent-Replayed: true`, for the same request;
+  the same key with a different body answers 422, and while the first request still runs,
+  409. Keys are scoped per API key (or user) and kept for
+  {int(RETENTION.total_seconds() // 3600)} hours.
+* **Lists** use cursor pagination: pass `next_cursor` back as `cursor`; `limit` is at most 100.
+* **Batch** endpoints take up to 100 records and answer per record; each record is written
+  in its own savepoint, so one bad record does not undo the others (unlike CSV import, which
+  is all-or-nothing).
+* **Limits**: bodies up to {MAX_BODY_BYTES // 1024} KiB (413 beyond); each client may make
+  {DEFAULT_RATE.replace("/", " requests per ")} by default (429 with `Retry-After` beyond).
+"""
+
+
+class ClientRateThrottle(AuthRateThrottle):
+    """Per API key (or user) request rate; ``ACCORD_API_RATE`` in settings overrides it.
+
+    The counts live in Django's cache: per process with the default local-memory cache, so a
+    deployment with several web processes sets a shared cache to make the limit global.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(DEFAULT_RATE)
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.rate = getattr(settings, "ACCORD_API_RATE", DEFAULT_RATE)
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
+
+    def get_cache_key(self, request: HttpRequest) -> str:
+        principal = request.auth  # type: ignore[attr-defined]
+        # The key's random prefix keeps a new key from inheriting a deleted one's counts.
+        suffix = principal.key.prefix if principal.key else ""
+        return f"throttle_api_{principal.client_id}_{suffix}"
+
+
+def _admin_docs_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI document is public; the interactive docs are for signed-in admins."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.path.endswith("openapi.json"):
+            return view(request, *args, **kwargs)
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not user.is_admin_role:  # type: ignore[union-attr]
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
 
 api = NinjaAPI(
     title="Accord API",
     version="1",
+    description=DESCRIPTION,
     urls_namespace="api-v1",
-    auth=SessionAuth(),
+    auth=[ApiKeyAuth(), UserSessionAuth()],
+    throttle=[ClientRateThrottle()],
     docs_url="/docs",
+    docs_decorator=_admin_docs_only,
 )
+
+
+def _json(status: int, code: str, message: str, field: str | None = None) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(error_body(code, message, field)), status=status, content_type="application/json"
+    )
+
+
+def body_limited(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refuse oversized bodies (413) before anything reads them."""
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _json(400, "invalid_content_length", "Content-Length is not a number.")
+        if length > MAX_BODY_BYTES:
+            return _json(
+                413,
+                "body_too_large",
+                f"The request body is {length} bytes; the limit is {MAX_BODY_BYTES}.",
+            )
+        return run(request, *args, **kwargs)
+
+    return wrapper
+
+
+# The decorator added last runs first: the size check, then idempotency, then the operation.
+api.add_decorator(idempotent, mode="view")
+api.add_decorator(body_limited, mode="view")
 
 
 @api.exception_handler(DomainError)
@@ -33,15 +146,61 @@ def validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpR
             "message": first.get("msg", "Invalid request."),
             "field": ".".join(location) or None,
         },
-        "errors": error.errors,
+        # pydantic's details may hold values that are not JSON (bytes, exceptions): keep the
+        # parts a client needs.
+        "errors": [
+            {"loc": [str(p) for p in e.get("loc", [])], "msg": str(e.get("msg", ""))}
+            for e in error.errors
+        ],
     }
     return api.create_response(request, body, status=422)
 
 
-def _register_routers() -> None:
-    from accord.contacts.api import router as leads_router
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    response = _json(
+        401,
+        "not_authenticated",
+        "Send a valid API key (Authorization: Bearer acc_...) or sign in.",
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
 
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, error: Throttled) -> HttpResponse:
+    return _json(429, "rate_limited", "Too many requests; retry after the Retry-After seconds.")
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    # ninja raises these for bodies it cannot parse (malformed JSON) and the like.
+    code = "malformed_request" if error.status_code == 400 else "http_error"
+    message = str(error)
+    if error.status_code == 400:
+        message = f"{message}: send a valid JSON document with Content-Type: application/json."
+    return _json(error.status_code, code, message)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    return _json(404, "not_found", "Not found.")
+
+
+def _register_routers() -> None:
+    from accord.contacts.api import accounts_router, contacts_router
+    from accord.contacts.api import router as leads_router
+    from accord.pipeline.api import activities_router, deals_router
+    from accord.tracking.api import campaigns_router, spend_router, touchpoints_router
+
+    api.add_router("/contacts", contacts_router)
+    api.add_router("/accounts", accounts_router)
     api.add_router("/leads", leads_router)
+    api.add_router("/touchpoints", touchpoints_router)
+    api.add_router("/campaigns", campaigns_router)
+    api.add_router("/spend", spend_router)
+    api.add_router("/deals", deals_router)
+    api.add_router("/activities", activities_router)
 
 
 _register_routers()

@@ -6,7 +6,8 @@ One module for every deployment; the environment says what differs:
                            file under ``var/`` (WAL, IMMEDIATE transactions, busy timeout).
 - ``ACCORD_DEBUG``      -- ``1`` turns Django's debug mode on (off by default).
 - ``ACCORD_SECRET_KEY`` -- required when debug is off outside tests and the demo.
-- ``ACCORD_ALLOWED_HOSTS``, ``ACCORD_VAR_DIR``, ``ACCORD_JOB_RETRY_SECONDS``.
+- ``ACCORD_ALLOWED_HOSTS``, ``ACCORD_VAR_DIR``, ``ACCORD_JOB_RETRY_SECONDS``,
+  ``ACCORD_WEBHOOKS_ALLOW_LOOPBACK``, ``ACCORD_WEBHOOKS_TIMEOUT_SECONDS``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import dj_database_url
 import plotly
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ACCORD_VAR_DIR", BASE_DIR / "var"))
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "accord.tracking",
     "accord.pipeline",
     "accord.analytics",
+    "accord.integrations",
     "accord.web",
     "accord.demo",
 ]
@@ -139,22 +142,70 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # --- Background jobs (django-q2 on the ORM broker: the queue lives in our database) ------
+#
+# A dequeued job is locked for JOB_RETRY_SECONDS; if it is not acknowledged by then (its worker
+# died), any worker takes it again. So `retry` is both the crash-recovery delay and the
+# failure-retry interval, and it must exceed the job time limit: a worker prefetches a few jobs
+# (queue_limit = processes), so a job may wait about one time limit before it starts; with the
+# limit at half the retry period a live job is never handed out twice. Should it happen anyway,
+# the job's receipt (accord.core.jobs.idempotent) makes the second run a no-op.
 
 JOB_RETRY_SECONDS = int(os.environ.get("ACCORD_JOB_RETRY_SECONDS", "300"))
+JOB_TIMEOUT_SECONDS = int(
+    os.environ.get("ACCORD_JOB_TIMEOUT_SECONDS", str(max(JOB_RETRY_SECONDS // 2, 1)))
+)
+if not 0 < JOB_TIMEOUT_SECONDS < JOB_RETRY_SECONDS:
+    raise ImproperlyConfigured(
+        "ACCORD_JOB_TIMEOUT_SECONDS must be at least 1 and less than ACCORD_JOB_RETRY_SECONDS "
+        f"(got {JOB_TIMEOUT_SECONDS} and {JOB_RETRY_SECONDS})."
+    )
+_job_processes = int(os.environ.get("ACCORD_WORKER_PROCESSES", "2"))
 Q_CLUSTER = {
     "name": "accord",
     "orm": "default",
-    "workers": int(os.environ.get("ACCORD_WORKER_PROCESSES", "2")),
-    # A job not acknowledged within `retry` seconds (its worker died) is handed out again.
+    "workers": _job_processes,
+    "queue_limit": _job_processes,
     "retry": JOB_RETRY_SECONDS,
-    "timeout": max(JOB_RETRY_SECONDS - 5, 1),
-    "max_attempts": 0,
-    "ack_failures": True,
+    "timeout": JOB_TIMEOUT_SECONDS,
+    # A failed job stays queued and runs again after `retry` seconds, up to 5 attempts; then
+    # it is kept as a failed task (admin: Jobs > Failed tasks) and logged at ERROR.
+    "ack_failures": False,
+    "max_attempts": 5,
+    # After downtime a periodic job runs once, not once per missed interval.
     "catch_up": False,
     "poll": 0.2,
+    "bulk": 1,
+    # Successful results kept for inspection; failures are always kept.
     "save_limit": 1000,
     "label": "Jobs",
 }
+
+# --- Cache and the public capture endpoints --------------------------------------------
+# The cache holds the capture endpoints' per-IP rate-limit counters, shared by every web
+# process: a file cache needs no extra service; ACCORD_CACHE_URL=redis://... uses Redis
+# (needs the `redis` package). Limits are "requests/seconds" per IP per site ("0": none).
+_cache_url = os.environ.get("ACCORD_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url.startswith(("redis://", "rediss://", "unix://"))
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}
+CAPTURE_RATE_LIMIT = os.environ.get("ACCORD_CAPTURE_RATE_LIMIT", "60/60")
+CAPTURE_EVENT_RATE_LIMIT = os.environ.get("ACCORD_CAPTURE_EVENT_RATE_LIMIT", "600/60")
+# Never trust X-Forwarded-For unless told how many proxies stand in front of Accord.
+CAPTURE_TRUSTED_PROXY_COUNT = int(os.environ.get("ACCORD_TRUSTED_PROXY_COUNT", "0"))
+
+# --- Outbound webhooks ----------------------------------------------------------------------
+#
+# Webhook URLs that reach loopback, private, link-local or metadata addresses are refused;
+# ACCORD_WEBHOOKS_ALLOW_LOOPBACK=1 lets a local receiver on 127.0.0.1/::1 through (testing).
+WEBHOOKS_ALLOW_LOOPBACK = _env_flag("ACCORD_WEBHOOKS_ALLOW_LOOPBACK")
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("ACCORD_WEBHOOKS_TIMEOUT_SECONDS", "10"))
 
 EMAIL_BACKEND = os.environ.get(
     "ACCORD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -6,6 +6,8 @@ from config.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("capture/", include("accord.tracking.capture.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("settings/webhooks/", include("accord.integrations.webhooks.urls")),
     path("", include("accord.web.urls")),
 ]

@@ -46,9 +46,15 @@ def user_create(
                 name=team_name, defaults={"department": department or Department.SALES}
             )
         user = User(
-            username=username, email=email, first_name=first_name, last_name=last_name,
-            role=role, department=department, team=team,
-            is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+            username=username,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            role=role,
+            department=department,
+            team=team,
+            is_staff=role == Role.ADMIN,
+            is_superuser=role == Role.ADMIN,
         )
         user.set_password(password)
         user.save()

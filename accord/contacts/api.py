@@ -1,23 +1,238 @@
-"""Lead endpoints. (The full REST API arrives with the capture and integrations issue.)"""
+"""REST endpoints for accounts, contacts and leads: permission-checked fetch, one service
+call, a response. Who may do what: ``accord.integrations.api_auth``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Path, Query, Router, Status
 
-from accord.contacts.schemas import TransitionIn, TransitionOut
-from accord.contacts.services import lead_transition
+from accord.contacts import selectors
+from accord.contacts.models import Account, Contact, Lead
+from accord.contacts.schemas import (
+    TIME_ORDERINGS,
+    AccountFilters,
+    AccountIn,
+    AccountOut,
+    AccountPage,
+    AccountPatch,
+    ContactBatchIn,
+    ContactFilters,
+    ContactIn,
+    ContactOut,
+    ContactPage,
+    ContactPatch,
+    LeadBatchIn,
+    LeadFilters,
+    LeadIn,
+    LeadOut,
+    LeadPage,
+    LeadPatch,
+    TransitionIn,
+    TransitionOut,
+)
+from accord.contacts.services import (
+    account_create,
+    account_update,
+    contact_save,
+    contact_update,
+    lead_create_for,
+    lead_transition,
+    lead_update,
+)
+from accord.core.errors import InvalidInput, NotFound
+from accord.integrations.api_auth import Principal, access_require
+from accord.integrations.api_batch import batch_apply
+from accord.integrations.api_errors import COMMON_ERRORS, POST_ERRORS
+from accord.integrations.api_paging import page_of
+from accord.integrations.api_schemas import MAX_ID, BatchOut
 
+contacts_router = Router(tags=["contacts"])
+accounts_router = Router(tags=["accounts"])
 router = Router(tags=["leads"])
 
+IdPath = Path(..., ge=1, le=MAX_ID)
 
-@router.post("/{lead_id}/transitions", response={201: TransitionOut})
-def lead_transition_create(request: HttpRequest, lead_id: int, payload: TransitionIn):
+
+# --- Accounts ---------------------------------------------------------------------------
+
+
+def _account_get(account_id: int) -> Account:
+    account = Account.objects.filter(pk=account_id).first()
+    if account is None:
+        raise NotFound(f"Account {account_id} does not exist.", field="account_id")
+    return account
+
+
+@accounts_router.get("", response={200: AccountPage, **COMMON_ERRORS})
+def account_list(request: HttpRequest, filters: Query[AccountFilters]):
+    access_require(request, "accounts", "read")
+    accounts = selectors.account_list(name=filters.name, domain=filters.domain)
+    return page_of(accounts, filters, allowed=TIME_ORDERINGS)
+
+
+@accounts_router.post("", response={201: AccountOut, **POST_ERRORS})
+def account_create_endpoint(request: HttpRequest, payload: AccountIn):
+    access_require(request, "accounts", "write")
+    return Status(201, account_create(**payload.dict()))
+
+
+@accounts_router.get("/{account_id}", response={200: AccountOut, **COMMON_ERRORS})
+def account_get(request: HttpRequest, account_id: int = IdPath):
+    access_require(request, "accounts", "read")
+    return _account_get(account_id)
+
+
+@accounts_router.patch("/{account_id}", response={200: AccountOut, **COMMON_ERRORS})
+def account_patch(request: HttpRequest, payload: AccountPatch, account_id: int = IdPath):
+    access_require(request, "accounts", "write")
+    _account_get(account_id)
+    return account_update(account_id=account_id, changes=payload.dict(exclude_unset=True))
+
+
+# --- Contacts ---------------------------------------------------------------------------
+
+
+def _contact_get(contact_id: int) -> Contact:
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFound(f"Contact {contact_id} does not exist.", field="contact_id")
+    return contact
+
+
+@contacts_router.get("", response={200: ContactPage, **COMMON_ERRORS})
+def contact_list(request: HttpRequest, filters: Query[ContactFilters]):
+    access_require(request, "contacts", "read")
+    contacts = selectors.contact_list(
+        email=filters.email,
+        account_id=filters.account_id,
+        external_id=filters.external_id,
+        created_after=filters.created_after,
+        created_before=filters.created_before,
+    )
+    return page_of(contacts, filters, allowed=TIME_ORDERINGS)
+
+
+@contacts_router.post("", response={200: ContactOut, 201: ContactOut, **POST_ERRORS})
+def contact_create_endpoint(request: HttpRequest, payload: ContactIn):
+    """Create a contact, or return the known one (200) matched by external_id, email or phone;
+    a known contact only gains data (blank fields are filled)."""
+    access_require(request, "contacts", "write")
+    contact, created = contact_save(**payload.dict())
+    return Status(201 if created else 200, contact)
+
+
+@contacts_router.post("/batch", response={200: BatchOut, **POST_ERRORS})
+def contact_batch(request: HttpRequest, payload: ContactBatchIn):
+    """Upsert up to 100 contacts; one result per record, each record saved on its own."""
+    access_require(request, "contacts", "write")
+
+    def write(record: ContactIn) -> tuple[str, int]:
+        contact, created = contact_save(**record.dict())
+        return ("created" if created else "updated"), contact.pk
+
+    return {"results": batch_apply(payload.records, write)}
+
+
+@contacts_router.get("/{contact_id}", response={200: ContactOut, **COMMON_ERRORS})
+def contact_get(request: HttpRequest, contact_id: int = IdPath):
+    access_require(request, "contacts", "read")
+    return _contact_get(contact_id)
+
+
+@contacts_router.patch("/{contact_id}", response={200: ContactOut, **COMMON_ERRORS})
+def contact_patch(request: HttpRequest, payload: ContactPatch, contact_id: int = IdPath):
+    access_require(request, "contacts", "write")
+    _contact_get(contact_id)
+    return contact_update(contact_id=contact_id, changes=payload.dict(exclude_unset=True))
+
+
+# --- Leads ------------------------------------------------------------------------------
+
+
+def _lead_get(principal: Principal, lead_id: int) -> Lead:
+    lead = selectors.leads_visible(user=principal.restricted_to("leads")).filter(pk=lead_id).first()
+    if lead is None:
+        raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
+    return lead
+
+
+def _lead_from(principal: Principal, record: LeadIn) -> Lead:
+    data: dict[str, Any] = record.dict(exclude={"contact", "contact_id"})
+    if record.contact is not None:
+        if record.contact_id is not None:
+            raise InvalidInput("Send contact_id or contact, not both.", field="contact")
+        contact, _created = contact_save(**record.contact.dict())
+        contact_id = contact.pk
+    elif record.contact_id is not None:
+        contact_id = record.contact_id
+    else:
+        raise InvalidInput("A lead needs contact_id or contact.", field="contact_id")
+    return lead_create_for(contact_id=contact_id, actor=principal.actor, **data)
+
+
+@router.get("", response={200: LeadPage, **COMMON_ERRORS})
+def lead_list(request: HttpRequest, filters: Query[LeadFilters]):
+    principal = access_require(request, "leads", "read")
+    leads = selectors.lead_list(
+        user=principal.restricted_to("leads"),
+        stage=filters.stage,
+        owner_id=filters.owner_id,
+        contact_id=filters.contact_id,
+        source_channel=filters.source_channel,
+        is_open=filters.is_open,
+        created_after=filters.created_after,
+        created_before=filters.created_before,
+    )
+    return page_of(leads, filters, allowed=TIME_ORDERINGS)
+
+
+@router.post("", response={201: LeadOut, **POST_ERRORS})
+def lead_create_endpoint(request: HttpRequest, payload: LeadIn):
+    principal = access_require(request, "leads", "write")
+    if payload.contact is not None:
+        access_require(request, "contacts", "write")
+    return Status(201, _lead_from(principal, payload))
+
+
+@router.post("/batch", response={200: BatchOut, **POST_ERRORS})
+def lead_batch(request: HttpRequest, payload: LeadBatchIn):
+    """Create up to 100 leads; one result per record, each record saved on its own."""
+    principal = access_require(request, "leads", "write")
+    if any(record.contact is not None for record in payload.records):
+        access_require(request, "contacts", "write")
+
+    def write(record: LeadIn) -> tuple[str, int]:
+        return "created", _lead_from(principal, record).pk
+
+    return {"results": batch_apply(payload.records, write)}
+
+
+@router.get("/{lead_id}", response={200: LeadOut, **COMMON_ERRORS})
+def lead_get(request: HttpRequest, lead_id: int = IdPath):
+    principal = access_require(request, "leads", "read")
+    return _lead_get(principal, lead_id)
+
+
+@router.patch("/{lead_id}", response={200: LeadOut, **COMMON_ERRORS})
+def lead_patch(request: HttpRequest, payload: LeadPatch, lead_id: int = IdPath):
+    """Change owner, grade, properties or external_id; stages move through transitions."""
+    principal = access_require(request, "leads", "write")
+    _lead_get(principal, lead_id)
+    return lead_update(lead_id=lead_id, changes=payload.dict(exclude_unset=True))
+
+
+@router.post("/{lead_id}/transitions", response={201: TransitionOut, **POST_ERRORS})
+def lead_transition_create(request: HttpRequest, payload: TransitionIn, lead_id: int = IdPath):
+    """Move the lead along the waterfall; a move the waterfall forbids answers 422."""
+    principal = access_require(request, "leads", "write")
+    _lead_get(principal, lead_id)
     transition = lead_transition(
         lead_id=lead_id,
         to_stage=payload.to_stage,
         reason=payload.reason,
         at=payload.at,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=principal.actor,
     )
-    return 201, transition
+    return Status(201, transition)

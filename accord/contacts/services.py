@@ -14,11 +14,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accord.accounts.models import User
-from accord.contacts.models import Account, Contact, Lead, StageTransition
+from accord.contacts.models import Account, Contact, Grade, Lead, StageTransition
 from accord.contacts.rules import email_normalise, phone_normalise
 from accord.core.errors import InvalidInput, NotFound
 from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, transition_check
 from accord.core.timeutils import aware_required
+from accord.integrations.webhooks.payloads import lead_created_emit, lead_stage_changed_emit
 
 
 def contact_create(
@@ -72,6 +73,7 @@ def lead_create(
     StageTransition.objects.create(
         lead=lead, from_stage="", to_stage=INITIAL_STAGE, at=at, actor=actor
     )
+    lead_created_emit(lead=lead)
     return lead
 
 
@@ -117,6 +119,7 @@ def lead_transition(
             is_open=target not in CLOSED_STAGES,
             updated_at=timezone.now(),
         )
+        lead_stage_changed_emit(transition=transition)
     return transition
 
 
@@ -246,3 +249,234 @@ def lead_open_or_create(
             properties=properties,
         )
         return lead, True
+
+
+# --- Updates and account writes (used by the REST API) ----------------------------------
+
+_UNSET: Any = object()
+
+
+def _user_get(user_id: int | None, *, field: str) -> User | None:
+    if user_id is None:
+        return None
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise InvalidInput(f"User {user_id} does not exist.", field=field)
+    return user
+
+
+def _account_get(account_id: int | None, *, field: str = "account_id") -> Account | None:
+    if account_id is None:
+        return None
+    account = Account.objects.filter(pk=account_id).first()
+    if account is None:
+        raise InvalidInput(f"Account {account_id} does not exist.", field=field)
+    return account
+
+
+def _external_id_free(model: Any, external_id: str | None, *, exclude_pk: int | None) -> None:
+    if external_id is None:
+        return
+    taken = model.objects.filter(external_id=external_id)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise InvalidInput(
+            f"Another record already has external_id {external_id!r}.", field="external_id"
+        )
+
+
+def _domain_clean(domain: str | None) -> str | None:
+    value = (domain or "").strip().lower()
+    return value or None
+
+
+@transaction.atomic
+def account_create(
+    *,
+    name: str,
+    domain: str | None = None,
+    industry: str = "",
+    employees: int | None = None,
+    country: str = "",
+    owner_id: int | None = None,
+    properties: dict[str, Any] | None = None,
+    external_id: str | None = None,
+) -> Account:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("An account needs a name.", field="name")
+    domain = _domain_clean(domain)
+    if domain and Account.objects.filter(domain=domain).exists():
+        raise InvalidInput(f"An account with domain {domain!r} exists.", field="domain")
+    _external_id_free(Account, external_id, exclude_pk=None)
+    return Account.objects.create(
+        name=name,
+        domain=domain,
+        industry=industry.strip(),
+        employees=employees,
+        country=country.strip().upper(),
+        owner=_user_get(owner_id, field="owner_id"),
+        properties=properties or {},
+        external_id=external_id,
+    )
+
+
+@transaction.atomic
+def account_update(*, account_id: int, changes: dict[str, Any]) -> Account:
+    """Apply ``changes`` (only the fields a client sent) to an account."""
+    account = Account.objects.select_for_update().filter(pk=account_id).first()
+    if account is None:
+        raise NotFound(f"Account {account_id} does not exist.", field="account_id")
+    if "name" in changes:
+        name = (changes["name"] or "").strip()
+        if not name:
+            raise InvalidInput("An account needs a name.", field="name")
+        account.name = name
+    if "domain" in changes:
+        domain = _domain_clean(changes["domain"])
+        if domain and Account.objects.filter(domain=domain).exclude(pk=account.pk).exists():
+            raise InvalidInput(f"An account with domain {domain!r} exists.", field="domain")
+        account.domain = domain
+    for field in ("industry", "country"):
+        if field in changes:
+            value = (changes[field] or "").strip()
+            setattr(account, field, value.upper() if field == "country" else value)
+    if "employees" in changes:
+        account.employees = changes["employees"]
+    if "owner_id" in changes:
+        account.owner = _user_get(changes["owner_id"], field="owner_id")
+    if "properties" in changes:
+        account.properties = changes["properties"] or {}
+    if "external_id" in changes:
+        _external_id_free(Account, changes["external_id"], exclude_pk=account.pk)
+        account.external_id = changes["external_id"]
+    account.save()
+    return account
+
+
+@transaction.atomic
+def contact_update(*, contact_id: int, changes: dict[str, Any]) -> Contact:
+    """Apply ``changes`` to a contact; email and phone are normalised and must stay unique."""
+    contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFound(f"Contact {contact_id} does not exist.", field="contact_id")
+    if "email" in changes:
+        email = email_normalise(changes["email"])
+        if email and Contact.objects.filter(email=email).exclude(pk=contact.pk).exists():
+            raise InvalidInput(f"Another contact has the email {email}.", field="email")
+        contact.email = email
+    if "phone" in changes:
+        phone = phone_normalise(changes["phone"], default_region=changes.get("phone_region"))
+        if phone and Contact.objects.filter(phone=phone).exclude(pk=contact.pk).exists():
+            raise InvalidInput(f"Another contact has the phone {phone}.", field="phone")
+        contact.phone = phone
+    if contact.email is None and contact.phone is None:
+        raise InvalidInput("A contact needs an email or a phone number.", field="email")
+    for field in ("first_name", "last_name", "job_title"):
+        if field in changes:
+            setattr(contact, field, (changes[field] or "").strip())
+    if "account_id" in changes:
+        contact.account = _account_get(changes["account_id"])
+    if "properties" in changes:
+        contact.properties = changes["properties"] or {}
+    if "external_id" in changes:
+        _external_id_free(Contact, changes["external_id"], exclude_pk=contact.pk)
+        contact.external_id = changes["external_id"]
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_save(
+    *, external_id: str | None = None, account_id: int | None = None, **fields: Any
+) -> tuple[Contact, bool]:
+    """Create or update a contact from an integration: by ``external_id`` first, then by
+    email/phone (``contact_upsert``). Returns ``(contact, created)``."""
+    account = _account_get(account_id)
+    if external_id is not None:
+        known = Contact.objects.filter(external_id=external_id).first()
+        if known is not None:
+            changes = {k: v for k, v in fields.items() if v not in (None, "", {})}
+            if account is not None:
+                changes["account_id"] = account.pk
+            return contact_update(contact_id=known.pk, changes=changes), False
+    contact, created = contact_upsert(account=account, **fields)
+    if external_id is not None and contact.external_id != external_id:
+        _external_id_free(Contact, external_id, exclude_pk=contact.pk)
+        contact.external_id = external_id
+        contact.save(update_fields=["external_id", "updated_at"])
+    return contact, created
+
+
+@transaction.atomic
+def lead_create_for(
+    *,
+    contact_id: int,
+    actor: User | None = None,
+    owner_id: int | None = None,
+    created_at: datetime | None = None,
+    source_channel_id: int | None = None,
+    source_campaign_id: int | None = None,
+    grade: str = "",
+    properties: dict[str, Any] | None = None,
+    external_id: str | None = None,
+) -> Lead:
+    """``lead_create`` for an API client: checks the ids it was given first."""
+    from accord.tracking.models import Campaign, Channel
+
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None:
+        raise InvalidInput(f"Contact {contact_id} does not exist.", field="contact_id")
+    if source_channel_id is not None and not Channel.objects.filter(pk=source_channel_id).exists():
+        raise InvalidInput(
+            f"Channel {source_channel_id} does not exist.", field="source_channel_id"
+        )
+    if (
+        source_campaign_id is not None
+        and not Campaign.objects.filter(pk=source_campaign_id).exists()
+    ):
+        raise InvalidInput(
+            f"Campaign {source_campaign_id} does not exist.", field="source_campaign_id"
+        )
+    owner = _user_get(owner_id, field="owner_id")
+    _external_id_free(Lead, external_id, exclude_pk=None)
+    lead = lead_create(
+        contact=contact,
+        actor=actor,
+        created_at=created_at,
+        source_channel_id=source_channel_id,
+        source_campaign_id=source_campaign_id,
+        properties=properties,
+    )
+    if owner is not None or grade or external_id is not None:
+        lead.owner = owner
+        lead.grade = grade
+        lead.external_id = external_id
+        lead.save(update_fields=["owner", "grade", "external_id", "updated_at"])
+    return lead
+
+
+@transaction.atomic
+def lead_update(*, lead_id: int, changes: dict[str, Any]) -> Lead:
+    """Change a lead's owner, grade, properties or external id (never its stage: that is
+    ``lead_transition``'s job)."""
+    lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+    if lead is None:
+        raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
+    if "stage" in changes:
+        raise InvalidInput("The stage changes through POST /leads/{id}/transitions.", field="stage")
+    if "owner_id" in changes:
+        lead.owner = _user_get(changes["owner_id"], field="owner_id")
+    if "grade" in changes:
+        grade = changes["grade"] or ""
+        if grade and grade not in Grade.values:
+            raise InvalidInput(f"Unknown grade {grade!r}.", field="grade")
+        lead.grade = grade
+    if "properties" in changes:
+        lead.properties = changes["properties"] or {}
+    if "external_id" in changes:
+        _external_id_free(Lead, changes["external_id"], exclude_pk=lead.pk)
+        lead.external_id = changes["external_id"]
+    lead.save()
+    return lead

@@ -19,11 +19,18 @@ def migrate(no_input: bool) -> None:
 
 def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
     return [
-        sys.executable, "-m", "gunicorn", "config.wsgi:application",
-        "--bind", f"{host}:{port}",
-        "--workers", str(workers),
-        "--access-logfile", "-",
-        "--graceful-timeout", "10",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
     ]
 
 
@@ -31,7 +38,9 @@ def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
-    "--workers", default=None, type=click.IntRange(1, 64),
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
     help="Web processes (default: 2 per core, at least 2).",
 )
 @click.option("--debug", is_flag=True, help="Turn Django's debug mode on (never in production).")
@@ -50,15 +59,35 @@ def serve(host: str, port: int, workers: int | None, debug: bool) -> None:
 
 @click.command()
 @click.option(
-    "--processes", default=None, type=click.IntRange(1, 64),
-    help="Job processes (default: ACCORD_WORKER_PROCESSES or 2).",
+    "--processes",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Jobs run at the same time (default: ACCORD_WORKER_PROCESSES, or 2).",
 )
 def worker(processes: int | None) -> None:
-    """Run background jobs from the database queue until stopped (Ctrl+C).
+    """Run background jobs from the database queue until stopped.
 
-    Jobs survive crashes: a job whose worker dies is handed out again after the retry
-    period (ACCORD_JOB_RETRY_SECONDS), and every job is safe to run twice.
+    \b
+    The queue is a table in Accord's database (SQLite or PostgreSQL), so jobs
+    commit or roll back with the change that queued them. Run any number of
+    workers, on any machines that reach the database.
+
+    \b
+    Crash safety: a job whose worker dies (even kill -9) is run again by any
+    worker after ACCORD_JOB_RETRY_SECONDS (default 300). A job that fails is
+    retried after the same period, up to 5 attempts, then kept as a failed
+    task in the admin. Jobs are idempotent: a job that runs twice has its
+    effect once.
+
+    \b
+    Stop with Ctrl+C or SIGTERM (to this process): running jobs finish first.
+    Environment: ACCORD_WORKER_PROCESSES, ACCORD_JOB_RETRY_SECONDS,
+    ACCORD_JOB_TIMEOUT_SECONDS (time limit per job; default half the retry).
     """
-    from accord.core.jobs import worker_run
+    from accord.core.jobs import JobQueueUnavailable, worker_run
 
-    worker_run(processes=processes)
+    try:
+        status = worker_run(processes=processes, echo=click.echo)
+    except JobQueueUnavailable as error:
+        raise click.ClickException(str(error)) from error
+    sys.exit(status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class TimestampedModel(models.Model):
@@ -18,3 +19,22 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class JobReceipt(models.Model):
+    """Proof that one idempotent job has done its work (see ``accord.core.jobs.idempotent``).
+
+    The queue delivers a job at least once; the receipt, written in the same transaction as
+    the job's own writes and unique by key, turns that into exactly once for database work.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    func = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("job receipt")
+        verbose_name_plural = _("job receipts")
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,15 +1,183 @@
-"""`accord demo`: load a simulated company and serve it. (Skeleton.)"""
+"""`accord demo`: migrate, load a simulated company, print the logins and serve it."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from datetime import date
+
 import click
+
+SIZE_HELP = (
+    "small: 3,000 leads (seconds); medium: 30,000 leads; large: 1,000,000 leads and about "
+    "20 million touchpoints (for benchmarks; several minutes)."
+)
 
 
 @click.command()
-@click.option("--seed", default=42, show_default=True, type=int)
-@click.option("--size", default="small", type=click.Choice(["small", "medium", "large"]))
-@click.option("--no-serve", is_flag=True)
-@click.option("--reset", is_flag=True)
-def demo(seed: int, size: str, no_serve: bool, reset: bool) -> None:
-    """Load a simulated company and serve it at http://127.0.0.1:8000."""
-    raise click.ClickException("not built yet")
+@click.option(
+    "--seed",
+    default=42,
+    show_default=True,
+    type=int,
+    help="Random seed: the same seed (and day) gives the same company.",
+)
+@click.option(
+    "--size",
+    default="small",
+    show_default=True,
+    type=click.Choice(["small", "medium", "large"]),
+    help=SIZE_HELP,
+)
+@click.option("--no-serve", is_flag=True, help="Load the data and exit instead of serving it.")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Delete the existing demo company and demo users first, then load afresh.",
+)
+@click.option(
+    "--anchor",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last day of the simulated year is the day before this date (default: today, UTC).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def demo(seed: int, size: str, no_serve: bool, reset: bool, anchor, host: str, port: int) -> None:
+    """Load a simulated company and serve it at http://127.0.0.1:8000.
+
+    Runs the database migrations, then loads twelve months of a B2B company: ten channels
+    with daily spend, impressions and clicks; visitors with multi-touch journeys; leads, MQLs,
+    hand-offs to sales reps (with real response times and some SLA breaches), SAL/SQL,
+    opportunities and won or lost deals. Then it prints one login per role and serves the
+    web app (with a background worker) until you press Ctrl+C.
+
+    On a database that already holds leads it loads nothing: it says what it found and
+    serves that. Use --reset to replace it with a fresh company.
+    """
+    from django.core.management import call_command
+
+    from accord.demo import loader
+
+    click.echo("Preparing the database...")
+    call_command("migrate", interactive=False, verbosity=0)
+    if loader.demo_indexes_repair():
+        click.echo("Rebuilt indexes that an interrupted demo load had left out.")
+    status = loader.demo_status()
+    if reset and not status.is_empty:
+        click.echo(f"Deleting the existing company ({status.leads:,} leads)...")
+    if reset:
+        loader.demo_reset()
+        status = loader.demo_status()
+
+    if status.is_empty:
+        _load(seed=seed, size=size, anchor=anchor.date() if anchor else None)
+    else:
+        click.echo(
+            f"Found {status.leads:,} leads, {status.touchpoints:,} touchpoints and "
+            f"{status.deals:,} deals from an earlier demo; serving them. "
+            "Use --reset to load a fresh company."
+        )
+        if not status.is_complete:
+            click.secho(
+                "Warning: the earlier demo load did not finish, so this company is incomplete. "
+                "Run `accord demo --reset` to load a complete one.",
+                fg="yellow",
+                err=True,
+            )
+        loader.demo_staff_ensure()
+
+    url = f"http://{host}:{port}"
+    click.echo("")
+    click.echo(f"Accord demo: {url}")
+    click.echo("Logins (username / password):")
+    for user in loader.demo_logins():
+        click.echo(f"  {user.label:<28} {user.username:<18} {user.password}")
+    if no_serve:
+        return
+    _serve(host=host, port=port)
+
+
+def _load(*, seed: int, size: str, anchor: date | None) -> None:
+    from tqdm import tqdm
+
+    from accord.demo import loader
+    from accord.demo.simulator import SIZES
+
+    total = SIZES[size]
+    click.echo(f"Loading a simulated company ({size}: {total:,} leads, seed {seed})...")
+    with tqdm(
+        total=total,
+        unit=" leads",
+        unit_scale=True,
+        file=sys.stderr,
+        disable=None,
+        dynamic_ncols=True,
+    ) as bar:
+        rows = [0]
+
+        def advance(leads: int, written: int) -> None:
+            rows[0] += written
+            bar.update(leads)
+            bar.set_postfix_str(f"{rows[0]:,} rows", refresh=False)
+
+        record = loader.demo_load(seed=seed, size=size, anchor=anchor, on_batch=advance)
+    counts = record.counts
+    click.echo(
+        f"Loaded {counts['contacts.Lead']:,} leads, {counts['tracking.Touchpoint']:,} "
+        f"touchpoints, {counts['pipeline.Deal']:,} deals and "
+        f"{counts['tracking.SpendEntry']:,} days of channel spend ({sum(counts.values()):,} rows)."
+    )
+
+
+def _serve(*, host: str, port: int) -> None:
+    """Run the worker and gunicorn as children; stop both on Ctrl+C or SIGTERM."""
+    from django.core.management import call_command
+
+    from accord.core.commands import _gunicorn_argv
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    workers = max(2, os.cpu_count() or 1)
+    children = [
+        subprocess.Popen([sys.executable, "-m", "accord.cli", "worker"]),
+        subprocess.Popen(_gunicorn_argv(host, port, workers)),
+    ]
+    click.echo("Serving; press Ctrl+C to stop.")
+
+    def stop(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    try:
+        while True:
+            for child in children:
+                code = child.poll()
+                if code is not None:
+                    click.secho(
+                        f"A demo process stopped (exit code {code}); shutting down.",
+                        fg="red",
+                        err=True,
+                    )
+                    exit_code = code or 1
+                    raise KeyboardInterrupt
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                children[1].wait(timeout=1)
+    except KeyboardInterrupt:
+        click.echo("Stopping...")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+    if exit_code:
+        sys.exit(exit_code)

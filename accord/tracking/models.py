@@ -135,3 +135,79 @@ class SpendEntry(models.Model):
                 condition=models.Q(campaign__isnull=True),
             ),
         ]
+
+
+def capture_site_key_new() -> str:
+    """A fresh public site key: it is printed in page source, so it grants nothing secret."""
+    import secrets
+
+    return secrets.token_urlsafe(18)
+
+
+class CaptureSite(TimestampedModel):
+    """A website allowed to post leads and page views to the public capture endpoints.
+
+    The key is public (it sits in the page's HTML); what protects the endpoint is the list of
+    allowed origins (checked against the browser's ``Origin`` header), the honeypot and the
+    per-IP rate limit.
+    """
+
+    public_key = models.CharField(
+        _("public key"), max_length=64, unique=True, default=capture_site_key_new
+    )
+    name = models.CharField(_("name"), max_length=200)
+    # Origins as browsers send them: "https://www.example.com" (scheme, host, optional port).
+    allowed_origins = models.JSONField(_("allowed origins"), default=list, blank=True)
+    default_phone_region = models.CharField(
+        _("default phone region"), max_length=2, blank=True, default=""
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChannelRuleField(models.TextChoices):
+    # Values mirror accord.tracking.channel_rules.RULE_FIELDS (a test keeps them equal).
+    SOURCE = "source", _("Source")
+    MEDIUM = "medium", _("Medium")
+    CAMPAIGN = "campaign", _("Campaign")
+    REFERRER_HOST = "referrer_host", _("Referrer host")
+    LANDING_URL = "landing_url", _("Landing page URL")
+
+
+class ChannelRuleOperator(models.TextChoices):
+    # Values mirror accord.tracking.channel_rules.RULE_OPERATORS.
+    EXACT = "exact", _("is exactly")
+    CONTAINS = "contains", _("contains")
+    STARTS_WITH = "starts_with", _("starts with")
+    REGEX = "regex", _("matches regular expression")
+    IN = "in", _("is one of (comma-separated)")
+
+
+class ChannelRule(TimestampedModel):
+    """An admin's channel rule, evaluated by position before GA4's default rules.
+
+    Written only through ``accord.tracking.channel_grouping`` services, which validate it
+    (known field and operator, non-empty value, compilable regex).
+    """
+
+    position = models.PositiveIntegerField(_("position"), default=0)
+    field = models.CharField(_("field"), max_length=20, choices=ChannelRuleField.choices)
+    operator = models.CharField(_("operator"), max_length=20, choices=ChannelRuleOperator.choices)
+    value = models.CharField(_("value"), max_length=500)
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="rules", verbose_name=_("channel")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("channel rule")
+        verbose_name_plural = _("channel rules")
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.operator} {self.value!r} → {self.channel_id}"

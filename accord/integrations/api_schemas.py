@@ -1,0 +1,76 @@
+"""Building blocks shared by the API schemas of every app.
+
+``InSchema`` is the base of every request schema. It refuses what the databases would choke
+on later (and so answer 500 instead of a clear 422): unknown fields, NUL characters (which
+PostgreSQL cannot store in text or JSON), non-finite numbers, and dates outside 1900-2200.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict, model_validator
+
+from accord.integrations.api_errors import ErrorDetail
+from accord.integrations.api_paging import DEFAULT_LIMIT, MAX_LIMIT
+
+MAX_ID = 2**53  # JavaScript-safe and far below BIGINT: ids above it cannot exist
+MAX_INT = 2**31 - 1  # PostgreSQL integer
+MAX_BIGINT = 2**63 - 1
+MAX_BATCH = 100
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Count = Annotated[int, Field(ge=0, le=MAX_BIGINT)]
+Properties = Annotated[dict[str, Any], Field(description="Custom properties (a JSON object).")]
+
+
+def _check_value(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{where}: NUL characters are not accepted.")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: numbers must be finite.")
+    elif isinstance(value, datetime | date):
+        if not 1900 <= value.year <= 2200:
+            raise ValueError(f"{where}: dates must fall between 1900 and 2200.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(key, where)
+            _check_value(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_value(item, f"{where}[{index}]")
+
+
+class InSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _storable(self) -> InSchema:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if not isinstance(value, Schema):  # nested schemas check themselves
+                _check_value(value, name)
+        return self
+
+
+class ListParams(InSchema):
+    cursor: str | None = Field(
+        None, max_length=500, description="`next_cursor` of the page before."
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+class BatchResult(Schema):
+    index: int
+    status: Literal["created", "updated", "error"]
+    id: int | None = None
+    error: ErrorDetail | None = None
+
+
+class BatchOut(Schema):
+    results: list[BatchResult]

@@ -1,0 +1,199 @@
+"""``accord import ENTITY FILE`` and ``accord export ENTITY``.
+
+Exit codes: 0 imported (or, for a dry run, the file is valid), 1 the file has invalid rows
+(every error is listed as ``row N, column "X": message`` in a report file, the first ones on
+the console), 2 a usage error (unknown option value, field or column in ``--map``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from accord.core.errors import InvalidInput
+from accord.integrations.importing.presets import PRESETS
+from accord.integrations.importing.schemas import SCHEMAS
+
+CONSOLE_ERRORS = 20
+
+
+def _mapping_parse(pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        column, sep, target = pair.partition("=")
+        if not sep or not column.strip():
+            raise click.BadParameter(f"{pair!r} is not COLUMN=FIELD.", param_hint="--map")
+        mapping[column.strip()] = target.strip()
+    return mapping
+
+
+@click.command("import")
+@click.argument("entity", type=click.Choice(list(SCHEMAS)))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Map a column to a field (or properties.NAME; empty FIELD ignores it).",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(list(PRESETS)),
+    help="Column names of a HubSpot or Salesforce export.",
+)
+@click.option("--dry-run", is_flag=True, help="Validate and count; write nothing.")
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Import the valid rows; write the rejected ones to a rejects file.",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write rejected rows (default: FILE.rejected.csv beside it).",
+)
+@click.option(
+    "--unknown-to-properties", is_flag=True, help="Keep unmapped columns as custom properties."
+)
+@click.option(
+    "--timezone",
+    "timezone_name",
+    default="UTC",
+    show_default=True,
+    help="Time zone for times written without an offset.",
+)
+@click.option("--encoding", help="The file's encoding (detected when not given).")
+@click.option("--delimiter", help="The delimiter (detected when not given); 'tab' for tabs.")
+@click.option("--phone-region", help="Country (ISO code) for phone numbers without +.")
+@click.option(
+    "--errors-report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write every error (default: FILE.errors.txt beside it).",
+)
+@click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+def import_command(
+    entity: str,
+    file: Path,
+    maps: tuple[str, ...],
+    preset: str | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    rejects: Path | None,
+    unknown_to_properties: bool,
+    timezone_name: str,
+    encoding: str | None,
+    delimiter: str | None,
+    phone_region: str | None,
+    errors_report: Path | None,
+    no_progress: bool,
+) -> None:
+    """Import contacts, leads, deals, touchpoints or spend from a CSV file.
+
+    Nothing is written unless every row is valid (or --skip-invalid is given). Importing
+    the same file again creates nothing new: rows are matched by external id, then email
+    or phone (deals and spend by their own keys).
+    """
+    from tqdm import tqdm
+
+    from accord.integrations.importing.service import import_run
+
+    mapping = _mapping_parse(maps)
+    if delimiter == "tab":
+        delimiter = "\t"
+    bars: dict[str, tqdm] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if no_progress:
+            return
+        bar = bars.get(phase)
+        if bar is None:
+            unit = "B" if phase == "read" else " rows"
+            bar = bars[phase] = tqdm(
+                total=total,
+                desc="Reading" if phase == "read" else "Writing",
+                unit=unit,
+                unit_scale=phase == "read",
+                file=sys.stderr,
+                leave=False,
+            )
+        bar.update(done - bar.n)
+
+    try:
+        report = import_run(
+            entity=entity,
+            path=file,
+            mapping=mapping,
+            preset=preset,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            progress=progress,
+            timezone_name=timezone_name,
+            unknown_to_properties=unknown_to_properties,
+            encoding=encoding,
+            delimiter=delimiter,
+            rejects_path=rejects,
+            phone_region=phone_region,
+        )
+    except InvalidInput as error:
+        # A mistake in the command line (unknown column or field in --map, time zone...).
+        raise click.UsageError(error.message) from None
+    for bar in bars.values():
+        bar.close()
+    delimiter_name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(
+        report.delimiter, report.delimiter
+    )
+    click.echo(f"{file.name}: {report.encoding}, {delimiter_name}-separated, {report.rows} rows.")
+    for note in report.notes:
+        click.echo(f"Note: {note}")
+    if report.duplicates_merged:
+        click.echo(f"{report.duplicates_merged} duplicate row(s) merged into earlier ones.")
+    verb = "Would create" if dry_run or not report.imported else "Created"
+    click.echo(
+        f"{verb} {report.created}, update {report.updated}, "
+        f"leave {report.unchanged} unchanged ({entity})."
+    )
+    if report.errors:
+        shown = report.errors[:CONSOLE_ERRORS]
+        for error in shown:
+            click.secho(str(error), fg="red", err=True)
+        target = errors_report or file.with_name(f"{file.stem}.errors.txt")
+        target.write_text("".join(f"{e}\n" for e in report.errors), encoding="utf-8")
+        more = len(report.errors) - len(shown)
+        if more:
+            click.secho(f"… and {more} more error(s).", fg="red", err=True)
+        click.echo(
+            f"{len(report.errors)} error(s) in {report.rejected_rows} row(s); "
+            f"all listed in {target}.",
+            err=True,
+        )
+    if report.imported and report.rejects_path:
+        click.echo(f"Imported the valid rows; rejected rows written to {report.rejects_path}.")
+    elif report.errors and not report.imported:
+        click.secho("Nothing was imported.", fg="red", err=True)
+        sys.exit(1)
+    elif dry_run:
+        click.echo("Dry run: nothing was written.")
+
+
+@click.command("export")
+@click.argument("entity", type=click.Choice(["contacts", "leads", "deals"]))
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write.",
+)
+def export_command(entity: str, fmt: str, output: Path) -> None:
+    """Export contacts, leads or deals as CSV or XLSX (cells safe to open in spreadsheets)."""
+    from accord.integrations.export_lists import EXPORT_LISTS
+    from accord.integrations.exporting import export_rows
+
+    columns, rows = EXPORT_LISTS[entity]
+    output.write_bytes(export_rows(rows(), columns, fmt))
+    click.echo(f"Wrote {output}.")

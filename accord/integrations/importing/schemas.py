@@ -1,0 +1,197 @@
+"""What each importable entity accepts: its fields, which are required, and value maps.
+
+Field names here are the names used by ``--map column=field`` and by presets. A column mapped
+to ``properties.<key>`` (or any unknown column, when asked) lands in custom properties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accord.core.lifecycle import Stage
+from accord.integrations.importing.fields import FieldSpec, Kind, choice_key
+from accord.pipeline.models import DealStage
+from accord.tracking.models import TouchType
+
+PROPERTIES_PREFIX = "properties."
+
+
+def _choices(pairs: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple((choice_key(k), v) for k, v in pairs.items())
+
+
+# Our stage values, their labels, HubSpot lifecycle stages (internal values and the labels its
+# exports print) and Salesforce's default lead statuses.
+LEAD_STAGE_VALUES: dict[str, str] = {
+    **{s.value: s.value for s in Stage},
+    **{str(s.label): s.value for s in Stage},
+    "subscriber": Stage.LEAD,
+    "inquiry": Stage.LEAD,
+    "other": Stage.LEAD,
+    "marketingqualifiedlead": Stage.MQL,
+    "marketing qualified lead": Stage.MQL,
+    "salesacceptedlead": Stage.SAL,
+    "sales accepted lead": Stage.SAL,
+    "salesqualifiedlead": Stage.SQL,
+    "sales qualified lead": Stage.SQL,
+    "evangelist": Stage.CUSTOMER,
+    "open - not contacted": Stage.LEAD,
+    "working - contacted": Stage.SAL,
+    "closed - converted": Stage.SQL,
+    "closed - not converted": Stage.DISQUALIFIED,
+}
+
+DEAL_STAGE_VALUES: dict[str, str] = {
+    **{s.value: s.value for s in DealStage},
+    **{str(s.label): s.value for s in DealStage},
+    # HubSpot's default sales pipeline (internal values).
+    "appointmentscheduled": DealStage.QUALIFICATION,
+    "qualifiedtobuy": DealStage.QUALIFICATION,
+    "presentationscheduled": DealStage.DISCOVERY,
+    "decisionmakerboughtin": DealStage.PROPOSAL,
+    "contractsent": DealStage.NEGOTIATION,
+    "closedwon": DealStage.WON,
+    "closedlost": DealStage.LOST,
+    # Salesforce's default opportunity stages.
+    "prospecting": DealStage.QUALIFICATION,
+    "needs analysis": DealStage.DISCOVERY,
+    "value proposition": DealStage.DISCOVERY,
+    "id. decision makers": DealStage.DISCOVERY,
+    "perception analysis": DealStage.DISCOVERY,
+    "proposal/price quote": DealStage.PROPOSAL,
+    "negotiation/review": DealStage.NEGOTIATION,
+    "closed won": DealStage.WON,
+    "closed lost": DealStage.LOST,
+}
+
+TOUCH_TYPE_VALUES: dict[str, str] = {
+    **{t.value: t.value for t in TouchType},
+    **{str(t.label): t.value for t in TouchType},
+    "pageview": TouchType.PAGE_VIEW,
+    "form": TouchType.FORM_SUBMISSION,
+    "form submit": TouchType.FORM_SUBMISSION,
+    "click": TouchType.AD_CLICK,
+}
+
+
+@dataclass(frozen=True)
+class EntitySchema:
+    name: str
+    fields: tuple[FieldSpec, ...]
+    #: Fields that every row must have.
+    required: tuple[str, ...] = ()
+    #: At least one of these must be present in every row (e.g. email or phone).
+    required_one_of: tuple[str, ...] = ()
+    #: Keys that identify one record inside a file (rows sharing any of them collapse).
+    identity: tuple[str, ...] = ()
+
+    def field(self, name: str) -> FieldSpec | None:
+        return self._by_name().get(name)
+
+    def _by_name(self) -> dict[str, FieldSpec]:
+        return {f.name: f for f in self.fields}
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+
+def _f(name: str, label: str, kind: Kind = Kind.TEXT, *aliases: str, **kw) -> FieldSpec:
+    return FieldSpec(name=name, label=label, kind=kind, aliases=(name, *aliases), **kw)
+
+
+PERSON_FIELDS: tuple[FieldSpec, ...] = (
+    _f("email", "Email", Kind.EMAIL, "e_mail", "email_address", "почта", "электронная_почта"),
+    _f("phone", "Phone", Kind.PHONE, "phone_number", "mobile", "mobile_phone", "телефон"),
+    _f("first_name", "First name", Kind.TEXT, "firstname", "given_name", "имя", max_length=120),
+    _f("last_name", "Last name", Kind.TEXT, "lastname", "surname", "фамилия", max_length=120),
+    _f("full_name", "Full name", Kind.TEXT, "name", "фио", max_length=240),
+    _f("job_title", "Job title", Kind.TEXT, "title", "jobtitle", "должность", max_length=160),
+    _f("company", "Company", Kind.TEXT, "company_name", "account", "компания", max_length=200),
+    _f("company_domain", "Company domain", Kind.TEXT, "website", "domain", max_length=253),
+)
+
+CONTACTS = EntitySchema(
+    name="contacts",
+    fields=(
+        *PERSON_FIELDS,
+        _f("external_id", "External ID", Kind.TEXT, "id", max_length=120),
+        _f("created_at", "Created at", Kind.DATETIME, "created", "create_date"),
+    ),
+    required_one_of=("email", "phone"),
+    identity=("external_id", "email", "phone"),
+)
+
+LEADS = EntitySchema(
+    name="leads",
+    fields=(
+        *PERSON_FIELDS,
+        _f("external_id", "External ID", Kind.TEXT, "id", "lead_id", max_length=120),
+        _f("created_at", "Created at", Kind.DATETIME, "created", "create_date"),
+        _f("stage", "Stage", Kind.CHOICE, "lifecycle_stage", choices=_choices(LEAD_STAGE_VALUES)),
+        _f("owner_email", "Owner email", Kind.EMAIL, "owner"),
+        _f("source_channel", "Source channel", Kind.TEXT, "channel", "source", max_length=120),
+        _f("source_campaign", "Source campaign", Kind.TEXT, "campaign", max_length=200),
+        _f("utm_source", "UTM source", Kind.TEXT),
+        _f("utm_medium", "UTM medium", Kind.TEXT),
+        _f("utm_campaign", "UTM campaign", Kind.TEXT),
+        _f("score", "Score", Kind.INTEGER),
+    ),
+    required_one_of=("email", "phone"),
+    identity=("external_id", "email", "phone"),
+)
+
+DEALS = EntitySchema(
+    name="deals",
+    fields=(
+        _f("name", "Deal name", Kind.TEXT, "deal_name", "opportunity_name", "title"),
+        _f("amount", "Amount", Kind.DECIMAL, "value", "сумма"),
+        _f("currency", "Currency", Kind.CURRENCY, "валюта"),
+        _f("stage", "Stage", Kind.CHOICE, "deal_stage", choices=_choices(DEAL_STAGE_VALUES)),
+        _f("expected_close", "Expected close", Kind.DATE, "close_date"),
+        _f("owner_email", "Owner email", Kind.EMAIL, "owner"),
+        _f("company", "Account", Kind.TEXT, "account", "account_name", "company_name"),
+        _f("contact_email", "Contact email", Kind.EMAIL, "email"),
+        _f("external_id", "External ID", Kind.TEXT, "id", "deal_id", max_length=120),
+        _f("created_at", "Created at", Kind.DATETIME, "created", "create_date"),
+    ),
+    required=("name", "amount"),
+    identity=("external_id",),
+)
+
+TOUCHPOINTS = EntitySchema(
+    name="touchpoints",
+    fields=(
+        _f("at", "Time", Kind.DATETIME, "time", "timestamp", "date"),
+        _f("type", "Type", Kind.CHOICE, "touch_type", "event", choices=_choices(TOUCH_TYPE_VALUES)),
+        _f("contact_email", "Contact email", Kind.EMAIL, "email"),
+        _f("visitor_id", "Visitor ID", Kind.TEXT, "visitor", "client_id", max_length=64),
+        _f("utm_source", "UTM source", Kind.TEXT, "source"),
+        _f("utm_medium", "UTM medium", Kind.TEXT, "medium"),
+        _f("utm_campaign", "UTM campaign", Kind.TEXT, "campaign"),
+        _f("utm_content", "UTM content", Kind.TEXT),
+        _f("utm_term", "UTM term", Kind.TEXT),
+        _f("url", "URL", Kind.URL, "page", "page_url", "landing_page"),
+        _f("referrer", "Referrer", Kind.URL, "referer"),
+    ),
+    required=("at", "type"),
+    required_one_of=("contact_email", "visitor_id"),
+)
+
+SPEND = EntitySchema(
+    name="spend",
+    fields=(
+        _f("date", "Date", Kind.DATE, "day", "дата"),
+        _f("channel", "Channel", Kind.TEXT, "channel_slug", "канал", max_length=120),
+        _f("campaign", "Campaign", Kind.TEXT, "utm_campaign", "campaign_name", "кампания"),
+        _f("cost", "Cost", Kind.DECIMAL, "spend", "amount", "расход"),
+        _f("currency", "Currency", Kind.CURRENCY, "валюта"),
+        _f("impressions", "Impressions", Kind.INTEGER, "показы"),
+        _f("reach", "Reach", Kind.INTEGER, "охват"),
+        _f("clicks", "Clicks", Kind.INTEGER, "клики"),
+        _f("visits", "Visits", Kind.INTEGER, "sessions", "визиты"),
+    ),
+    required=("date", "channel", "cost"),
+)
+
+SCHEMAS: dict[str, EntitySchema] = {s.name: s for s in (CONTACTS, LEADS, DEALS, TOUCHPOINTS, SPEND)}

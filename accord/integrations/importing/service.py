@@ -1,0 +1,250 @@
+"""``import_run``: one CSV file into one entity, all-or-nothing unless asked otherwise.
+
+Steps: detect the file's format; map its columns; stream and validate every row (only typed
+records of valid rows are kept, one per person/deal/... after duplicates collapse); plan the
+writes with a few bulk queries; then, unless this is a dry run or anything is invalid, write
+everything in one transaction. With ``skip_invalid`` the valid rows are written and the
+rejected ones are copied (original cells plus an ``error`` column) to a rejects file.
+
+Usage mistakes (unknown entity, preset, field or column in the mapping, bad time zone) raise
+``InvalidInput``; problems in the file come back as row errors in the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from accord.accounts.models import User
+from accord.core.errors import InvalidInput
+from accord.integrations.importing.fields import ParseContext
+from accord.integrations.importing.presets import PRESETS
+from accord.integrations.importing.reading import CsvSource, FileUnreadable
+from accord.integrations.importing.schemas import SCHEMAS
+from accord.integrations.importing.sniff import file_format_detect
+from accord.integrations.importing.validate import (
+    RecordCollapser,
+    References,
+    RowError,
+    RowValidator,
+    mapping_check,
+    mapping_resolve,
+)
+from accord.integrations.importing.writers import PLANNERS
+from accord.tracking.models import Channel
+
+logger = logging.getLogger(__name__)
+
+#: ``progress(phase, done, total)``: phase "read" counts bytes, "write" counts records.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportReport:
+    entity: str
+    path: Path
+    encoding: str = ""
+    delimiter: str = ","
+    rows: int = 0
+    valid_rows: int = 0
+    duplicates_merged: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    imported: bool = False
+    dry_run: bool = False
+    skip_invalid: bool = False
+    rejects_path: Path | None = None
+    timezone: str = "UTC"
+    naive_times: int = 0
+    notes: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def references_load() -> References:
+    owners: dict[str, int] = {}
+    for user_id, email in (
+        User.objects.filter(is_active=True).exclude(email="").values_list("id", "email")
+    ):
+        owners.setdefault(email.strip().lower(), user_id)
+    channels: dict[str, int] = {}
+    for channel_id, slug, name in Channel.objects.values_list("id", "slug", "name"):
+        channels[slug.lower()] = channel_id
+        channels.setdefault(name.lower(), channel_id)
+    return References(owners=owners, channels=channels)
+
+
+def timezone_get(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"Unknown time zone {name!r} (use an IANA name such as UTC or Europe/Moscow).",
+            field="timezone",
+        ) from None
+
+
+def import_run(
+    *,
+    entity: str,
+    path: Path | str,
+    mapping: dict[str, str] | None = None,
+    preset: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+    timezone_name: str = "UTC",
+    unknown_to_properties: bool = False,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    rejects_path: Path | str | None = None,
+    phone_region: str | None = None,
+) -> ImportReport:
+    schema = SCHEMAS.get(entity)
+    if schema is None:
+        raise InvalidInput(
+            f"Unknown entity {entity!r}; expected one of: {', '.join(SCHEMAS)}.", field="entity"
+        )
+    if preset is not None and preset not in PRESETS:
+        raise InvalidInput(
+            f"Unknown preset {preset!r}; expected one of: {', '.join(PRESETS)}.", field="preset"
+        )
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(f"No file at {path}.", field="path")
+    ctx = ParseContext(tz=timezone_get(timezone_name), phone_region=phone_region or None)
+    fmt = file_format_detect(path, encoding=encoding, delimiter=delimiter)
+    report = ImportReport(
+        entity=entity,
+        path=path,
+        encoding=fmt.encoding,
+        delimiter=fmt.delimiter,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        timezone=timezone_name,
+    )
+    source = CsvSource(path=path, format=fmt)
+    total_bytes = path.stat().st_size
+    records = source.records(
+        on_bytes=(lambda done: progress("read", done, total_bytes)) if progress else None
+    )
+    try:
+        _, header = next(records, (1, []))
+    except FileUnreadable as error:
+        report.errors.append(RowError(error.row, "*", error.message))
+        return report
+    if not any(cell.strip() for cell in header):
+        report.errors.append(RowError(1, "*", "The file is empty: no header row."))
+        return report
+    column_mapping = mapping_resolve(
+        header,
+        schema,
+        explicit=mapping,
+        preset=preset,
+        unknown_to_properties=unknown_to_properties,
+    )
+    report.mapping = column_mapping.as_dict()
+    report.errors = mapping_check(column_mapping, schema)
+    if report.errors:
+        return report
+
+    validator = RowValidator(schema, column_mapping, references_load(), ctx)
+    collapser = RecordCollapser(entity)
+    try:
+        for row, values in records:
+            if not any(v.strip() for v in values):
+                continue  # a blank line is not a record
+            report.rows += 1
+            record, errors = validator.validate(row, values)
+            if errors:
+                report.errors.extend(errors)
+            else:
+                collapser.add(record)
+    except FileUnreadable as error:
+        report.errors.append(RowError(error.row, "*", error.message))
+        skip_invalid = False  # an unreadable file is never imported in part
+    report.naive_times = ctx.naive_times
+    report.duplicates_merged = collapser.merged
+
+    columns = {target: column for column, target in reversed(report.mapping.items())}
+    now = timezone.now()
+    plan = PLANNERS[entity](collapser.records, now=now, columns=columns)
+    if plan.errors:
+        report.errors.extend(plan.errors)
+        if skip_invalid:
+            collapser.discard_rows({e.row for e in plan.errors})
+            plan = PLANNERS[entity](collapser.records, now=now, columns=columns)
+    report.errors.sort()
+    report.valid_rows = report.rows - report.rejected_rows
+    report.created, report.updated, report.unchanged = plan.created, plan.updated, plan.unchanged
+    report.notes.extend(plan.notes)
+    if report.naive_times:
+        report.notes.append(
+            f"{report.naive_times} time(s) had no UTC offset and were read as {timezone_name}."
+        )
+    if dry_run or (report.errors and not skip_invalid):
+        return report
+    if progress:
+        progress("write", 0, len(collapser.records))
+    try:
+        with transaction.atomic():
+            plan.apply()
+    except DatabaseError as error:
+        logger.exception("Import of %s into %s failed; rolled back.", path, entity)
+        raise InvalidInput(
+            f"The database refused the import ({error}); nothing was written.", field="path"
+        ) from error
+    if progress:
+        progress("write", len(collapser.records), len(collapser.records))
+    report.imported = True
+    if report.errors:
+        report.rejects_path = rejects_write(
+            source,
+            report.errors,
+            Path(rejects_path) if rejects_path else path.with_name(f"{path.stem}.rejected.csv"),
+        )
+    logger.info(
+        "Imported %s into %s: %s created, %s updated, %s unchanged, %s rows rejected.",
+        path.name,
+        entity,
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.rejected_rows,
+    )
+    return report
+
+
+def rejects_write(source: CsvSource, errors: list[RowError], target: Path) -> Path:
+    """Copy the rejected rows (original cells, plus an ``error`` column) to ``target``.
+
+    The file is read again rather than kept in memory; it is UTF-8 with a BOM (spreadsheets
+    open it correctly) and keeps the input's delimiter, so it can be fixed and re-imported.
+    """
+    messages: dict[int, list[str]] = {}
+    for error in errors:
+        messages.setdefault(error.row, []).append(f"{error.column}: {error.message}")
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=source.format.delimiter)
+        for row, values in source.records():
+            if row == 1:
+                writer.writerow([*values, "error"])
+            elif row in messages:
+                writer.writerow([*values, "; ".join(messages[row])])
+    return target

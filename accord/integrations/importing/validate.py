@@ -1,0 +1,325 @@
+"""Rows in, typed records and (row, column, message) errors out. Pure: no ORM.
+
+What the database knows (users by email, channels) arrives as plain dictionaries in
+``References``, loaded once by the service, so a row is checked without a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from accord.core.errors import InvalidInput
+from accord.integrations.importing.fields import ParseContext, cell_convert, header_key
+from accord.integrations.importing.presets import CHANNEL_VALUE_ALIASES, preset_mapping
+from accord.integrations.importing.schemas import PROPERTIES_PREFIX, EntitySchema
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f'row {self.row}, column "{self.column}": {self.message}'
+
+
+@dataclass(frozen=True)
+class References:
+    """Lookups a row may need: lower-case user email -> id, channel slug or name -> id."""
+
+    owners: dict[str, int] = field(default_factory=dict)
+    channels: dict[str, int] = field(default_factory=dict)
+
+    def channel_id(self, value: str) -> int | None:
+        key = value.strip().lower()
+        found = self.channels.get(key)
+        if found is None:
+            alias = CHANNEL_VALUE_ALIASES.get(header_key(value))
+            found = self.channels.get(alias) if alias else None
+        return found
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """For each column of the file (by position), the field it fills, or None to ignore it."""
+
+    header: tuple[str, ...]
+    targets: tuple[str | None, ...]
+
+    def column_for(self, target: str) -> str | None:
+        for column, mapped in zip(self.header, self.targets, strict=True):
+            if mapped == target:
+                return column
+        return None
+
+    def as_dict(self) -> dict[str, str]:
+        return {c: t for c, t in zip(self.header, self.targets, strict=True) if t}
+
+
+def mapping_suggest(
+    header: Iterable[str], schema: EntitySchema, *, preset: str | None = None
+) -> list[str | None]:
+    """The field each column most likely fills: the preset's name first, then our aliases."""
+    by_preset = preset_mapping(preset, schema.name) if preset else {}
+    aliases = {alias: spec.name for spec in schema.fields for alias in spec.aliases}
+    suggested: list[str | None] = []
+    for column in header:
+        key = header_key(column)
+        suggested.append(by_preset.get(key) or aliases.get(key))
+    return suggested
+
+
+def mapping_resolve(
+    header: list[str],
+    schema: EntitySchema,
+    *,
+    explicit: dict[str, str] | None = None,
+    preset: str | None = None,
+    unknown_to_properties: bool = False,
+) -> ColumnMapping:
+    """Combine suggestions with the person's ``column=field`` choices; refuse unknown names.
+
+    An explicit target of ``""`` (or ``-``) ignores the column.
+    """
+    explicit = dict(explicit or {})
+    known = set(schema.field_names)
+    columns = set(header)
+    for column, target in explicit.items():
+        if column not in columns:
+            raise InvalidInput(
+                f"The file has no column {column!r}; its columns are: {', '.join(header)}.",
+                field="map",
+            )
+        if (
+            target
+            and target != "-"
+            and target not in known
+            and not (target.startswith(PROPERTIES_PREFIX) and len(target) > len(PROPERTIES_PREFIX))
+        ):
+            raise InvalidInput(
+                f"Unknown field {target!r} for {schema.name}; expected one of: "
+                f"{', '.join(schema.field_names)}, or properties.<name>.",
+                field="map",
+            )
+    suggested = mapping_suggest(header, schema, preset=preset)
+    targets: list[str | None] = []
+    for column, guess in zip(header, suggested, strict=True):
+        if column in explicit:
+            chosen = explicit[column]
+            targets.append(chosen if chosen and chosen != "-" else None)
+        elif guess:
+            targets.append(guess)
+        elif unknown_to_properties and column.strip():
+            targets.append(PROPERTIES_PREFIX + header_key(column))
+        else:
+            targets.append(None)
+    return ColumnMapping(header=tuple(header), targets=tuple(targets))
+
+
+def mapping_check(mapping: ColumnMapping, schema: EntitySchema) -> list[RowError]:
+    """File-level errors: required fields with no column (reported against row 1, the header)."""
+    mapped = set(mapping.targets)
+    found = ", ".join(f'"{c}"' for c in mapping.header) or "none"
+    errors = [
+        RowError(1, name, f"Required column missing (the file's columns: {found}).")
+        for name in schema.required
+        if name not in mapped
+    ]
+    if schema.required_one_of and not mapped.intersection(schema.required_one_of):
+        names = " or ".join(schema.required_one_of)
+        errors.append(
+            RowError(
+                1,
+                schema.required_one_of[0],
+                f"Required column missing: the file needs {names} (its columns: {found}).",
+            )
+        )
+    return errors
+
+
+class RowValidator:
+    """Turns one row's cells into a typed record, collecting every error in the row."""
+
+    def __init__(
+        self,
+        schema: EntitySchema,
+        mapping: ColumnMapping,
+        refs: References,
+        ctx: ParseContext,
+    ) -> None:
+        self.schema = schema
+        self.refs = refs
+        self.ctx = ctx
+        self.width = len(mapping.header)
+        self.plan = [
+            (index, column, target, schema.field(target) if target else None)
+            for index, (column, target) in enumerate(
+                zip(mapping.header, mapping.targets, strict=True)
+            )
+            if target
+        ]
+        self.column_of = {target: column for _, column, target, _ in reversed(self.plan)}
+
+    def validate(self, row: int, values: list[str]) -> tuple[Record | None, list[RowError]]:
+        if len(values) > self.width and any(v.strip() for v in values[self.width :]):
+            return None, [
+                RowError(
+                    row,
+                    "*",
+                    f"The row has {len(values)} values but the header has {self.width} "
+                    "columns (an unquoted delimiter or a wrong delimiter?).",
+                )
+            ]
+        record: Record = {"_row": row, "properties": {}}
+        errors: list[RowError] = []
+        for index, column, target, spec in self.plan:
+            raw = values[index] if index < len(values) else ""
+            if spec is None:  # properties.<key>
+                if raw.strip():
+                    record["properties"].setdefault(target[len(PROPERTIES_PREFIX) :], raw.strip())
+                continue
+            if record.get(spec.name) is not None:
+                continue  # two columns map to one field: the first non-blank wins
+            try:
+                record[spec.name] = cell_convert(spec, raw, self.ctx)
+            except InvalidInput as error:
+                errors.append(RowError(row, column, error.message))
+        self._references(row, record, errors)
+        self._requirements(row, record, errors)
+        if errors:
+            return None, errors
+        _name_split(record)
+        return record, errors
+
+    def _references(self, row: int, record: Record, errors: list[RowError]) -> None:
+        owner = record.get("owner_email")
+        if owner is not None:
+            owner_id = self.refs.owners.get(owner)
+            if owner_id is None:
+                errors.append(
+                    RowError(
+                        row, self.column_of["owner_email"], f"No user has the email {owner!r}."
+                    )
+                )
+            record["owner_id"] = owner_id
+        for name in ("source_channel", "channel"):
+            value = record.get(name)
+            if value is not None:
+                channel_id = self.refs.channel_id(value)
+                if channel_id is None:
+                    errors.append(
+                        RowError(row, self.column_of[name], f"Unknown channel {value!r}.")
+                    )
+                record[f"{name}_id"] = channel_id
+
+    def _requirements(self, row: int, record: Record, errors: list[RowError]) -> None:
+        failed_columns = {e.column for e in errors}
+        for name in self.schema.required:
+            column = self.column_of.get(name, name)
+            if record.get(name) is None and column not in failed_columns:
+                errors.append(RowError(row, column, "A value is required."))
+        one_of = self.schema.required_one_of
+        if one_of and all(record.get(n) is None for n in one_of):
+            columns = [self.column_of[n] for n in one_of if n in self.column_of]
+            if not failed_columns.intersection(columns):
+                names = " or ".join(f'"{c}"' for c in columns)
+                errors.append(RowError(row, columns[0], f"Needs a value in {names}."))
+
+
+def _name_split(record: Record) -> None:
+    full = record.pop("full_name", None)
+    if full and not record.get("first_name") and not record.get("last_name"):
+        first, _, last = full.partition(" ")
+        record["first_name"], record["last_name"] = first[:120], last.strip()[:120]
+
+
+# --- Collapsing duplicates inside one file -------------------------------------------------
+
+
+def _person_keys(record: Record) -> list[Hashable]:
+    return [(name, record[name]) for name in ("external_id", "email", "phone") if record.get(name)]
+
+
+def _deal_keys(record: Record) -> list[Hashable]:
+    if record.get("external_id"):
+        return [("external_id", record["external_id"])]
+    return [
+        (
+            "natural",
+            record["name"].lower(),
+            record.get("contact_email"),
+            (record.get("company") or "").lower(),
+        )
+    ]
+
+
+def _touch_keys(record: Record) -> list[Hashable]:
+    return [
+        (
+            record["at"],
+            record["type"],
+            record.get("contact_email"),
+            record.get("visitor_id"),
+            record.get("url"),
+        )
+    ]
+
+
+def _spend_keys(record: Record) -> list[Hashable]:
+    return [(record["date"], record["channel_id"], (record.get("campaign") or "").lower())]
+
+
+IDENTITY_KEYS: dict[str, Callable[[Record], list[Hashable]]] = {
+    "contacts": _person_keys,
+    "leads": _person_keys,
+    "deals": _deal_keys,
+    "touchpoints": _touch_keys,
+    "spend": _spend_keys,
+}
+
+
+class RecordCollapser:
+    """Keeps one record per identity: a later row sharing any key with an earlier one fills
+    the earlier record's blanks (and adds new custom properties); it never overwrites."""
+
+    def __init__(self, entity: str) -> None:
+        self.keys_of = IDENTITY_KEYS[entity]
+        self.records: list[Record] = []
+        self.index: dict[Hashable, int] = {}
+        self.rows_of: list[list[int]] = []
+        self.merged = 0
+
+    def add(self, record: Record) -> None:
+        keys = self.keys_of(record)
+        position = next((self.index[k] for k in keys if k in self.index), None)
+        if position is None:
+            position = len(self.records)
+            self.records.append(record)
+            self.rows_of.append([record["_row"]])
+        else:
+            self.merged += 1
+            kept = self.records[position]
+            for name, value in record.items():
+                if name == "properties":
+                    for key, prop in value.items():
+                        kept["properties"].setdefault(key, prop)
+                elif value is not None and kept.get(name) is None:
+                    kept[name] = value
+            self.rows_of[position].append(record["_row"])
+        for key in self.keys_of(self.records[position]):
+            self.index.setdefault(key, position)
+
+    def discard_rows(self, rows: set[int]) -> None:
+        """Drop records built from any of ``rows`` (used when the writer rejects them)."""
+        kept = [
+            (r, rows_of)
+            for r, rows_of in zip(self.records, self.rows_of, strict=True)
+            if not rows.intersection(rows_of)
+        ]
+        self.records = [r for r, _ in kept]
+        self.rows_of = [rows_of for _, rows_of in kept]

@@ -1,0 +1,539 @@
+"""Bulk upsert per entity: plan with a few ``IN`` queries (read-only), then write in bulk.
+
+``<entity>_plan(records, now=...)`` decides what to create and update and returns a
+``WritePlan`` whose counts a dry run reports and whose ``apply`` the service calls inside the
+import's one transaction. Planning may reject records that point at unknown rows (a deal's
+contact email nobody has); those come back as row errors.
+
+Update rules: people and leads only gain data (blank fields are filled, as
+``contact_upsert`` does), so an old export never overwrites fresher data. Deals and spend take
+the file's values (the export is the source of truth for an amount or a day's cost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+from django.db.models.functions import Lower
+
+from accord.contacts.models import Contact, Lead, StageTransition
+from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, OFF_PATH_STAGES, Stage
+from accord.core.money import DEFAULT_CURRENCY
+from accord.integrations.importing.bulk_insert import rows_insert
+from accord.integrations.importing.people import (
+    BATCH,
+    AccountsPlan,
+    accounts_plan,
+    chunks,
+    people_plan,
+    people_save,
+)
+from accord.integrations.importing.validate import Record, RowError
+from accord.pipeline.models import Deal, DealStage
+from accord.tracking.models import Campaign, SpendEntry, Touchpoint
+
+IMPORT_REASON = "Imported at this stage"
+
+# How an imported lead reaches its stage: the main path, then the off-path exit. Every pair
+# is an allowed move (a test checks them against the lifecycle table).
+STAGE_PATHS: dict[str, tuple[str, ...]] = {
+    Stage.LEAD: (Stage.LEAD,),
+    Stage.MQL: (Stage.LEAD, Stage.MQL),
+    Stage.SAL: (Stage.LEAD, Stage.MQL, Stage.SAL),
+    Stage.SQL: (Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL),
+    Stage.OPPORTUNITY: (Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY),
+    Stage.CUSTOMER: (
+        Stage.LEAD,
+        Stage.MQL,
+        Stage.SAL,
+        Stage.SQL,
+        Stage.OPPORTUNITY,
+        Stage.CUSTOMER,
+    ),
+    Stage.DISQUALIFIED: (Stage.LEAD, Stage.DISQUALIFIED),
+    Stage.RECYCLED: (Stage.LEAD, Stage.MQL, Stage.RECYCLED),
+    Stage.LOST: (Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.LOST),
+}
+
+
+@dataclass
+class WritePlan:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    apply: Callable[[], None] = lambda: None
+
+
+def _column(mapping: dict[str, str], name: str) -> str:
+    return mapping.get(name, name)
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+
+class CampaignBook:
+    """Campaigns by UTM value or name (case-insensitive); unknown ones are planned as new."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.by_key: dict[str, Campaign] = {}
+        self.new: list[Campaign] = []
+        lowered = {n.lower() for n in names}
+        for batch in chunks(lowered):
+            for campaign in Campaign.objects.annotate(
+                lutm=Lower("utm_campaign"), lname=Lower("name")
+            ).filter(lutm__in=batch):
+                self.by_key[campaign.utm_campaign.lower()] = campaign
+            for campaign in Campaign.objects.annotate(lname=Lower("name")).filter(lname__in=batch):
+                self.by_key.setdefault(campaign.name.lower(), campaign)
+
+    def get(self, name: str | None, channel_id: int | None) -> Campaign | None:
+        if not name:
+            return None
+        found = self.by_key.get(name.lower())
+        if found is None:
+            found = Campaign(name=name[:200], utm_campaign=name[:200], channel_id=channel_id)
+            self.by_key[name.lower()] = found
+            self.new.append(found)
+        return found
+
+    def save(self) -> None:
+        rows_insert(self.new)
+
+    def note(self) -> list[str]:
+        return (
+            [
+                f"{len(self.new)} new campaign(s): {', '.join(c.name for c in self.new[:5])}"
+                + ("…" if len(self.new) > 5 else "")
+            ]
+            if self.new
+            else []
+        )
+
+
+def _accounts_note(accounts: AccountsPlan) -> list[str]:
+    return [f"{len(accounts.new)} new account(s)"] if accounts.new else []
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+
+def contacts_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
+    people, _contacts, changed = people_plan(records, match_external_id=True, now=now)
+    created = len(people.new)
+    updated = sum(1 for flag in changed if flag) - created
+    return WritePlan(
+        created=created,
+        updated=max(updated, 0),
+        unchanged=len(records) - created - max(updated, 0),
+        notes=_accounts_note(people.accounts),
+        apply=lambda: people_save(people, now=now),
+    )
+
+
+# --- leads -----------------------------------------------------------------------------------
+
+
+def _channel_resolver():
+    """The shared channel classifier, when the tracking app provides one."""
+    try:
+        from accord.tracking.channel_grouping import channel_resolver_load
+    except ImportError:  # pragma: no cover - the module ships with the tracking app
+        return None
+    return channel_resolver_load()
+
+
+def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
+    people, contacts, contact_changed = people_plan(records, match_external_id=False, now=now)
+    by_ext: dict[str, Lead] = {}
+    for batch in chunks({r["external_id"] for r in records if r.get("external_id")}):
+        by_ext.update(
+            {lead.external_id: lead for lead in Lead.objects.filter(external_id__in=batch)}
+        )
+    open_by_contact: dict[int, Lead] = {}
+    known_ids = {c.pk for c in contacts if c.pk}
+    for batch in chunks(known_ids):
+        for lead in Lead.objects.filter(contact_id__in=batch, is_open=True).order_by("created_at"):
+            open_by_contact[lead.contact_id] = lead  # the newest open journey wins
+    campaigns = CampaignBook(
+        {r.get("source_campaign") or r.get("utm_campaign") or "" for r in records} - {""}
+    )
+    resolver = None
+    new_leads: list[Lead] = []
+    transitions: list[StageTransition] = []
+    changed: dict[int, Lead] = {}
+    changed_fields: set[str] = set()
+    new_for_contact: dict[int, Lead] = {}
+    plan = WritePlan(notes=_accounts_note(people.accounts))
+    for record, contact, contact_dirty in zip(records, contacts, contact_changed, strict=True):
+        channel_id = record.get("source_channel_id")
+        if channel_id is None and (record.get("utm_source") or record.get("utm_medium")):
+            resolver = resolver or _channel_resolver()
+            if resolver is not None:
+                channel_id = resolver.resolve(
+                    source=record.get("utm_source"),
+                    medium=record.get("utm_medium"),
+                    campaign=record.get("utm_campaign"),
+                ).pk
+        campaign = campaigns.get(
+            record.get("source_campaign") or record.get("utm_campaign"), channel_id
+        )
+        ext = record.get("external_id")
+        lead = (
+            (by_ext.get(ext) if ext else None)
+            or (open_by_contact.get(contact.pk) if contact.pk else None)
+            or new_for_contact.get(id(contact))
+        )
+        if lead is None:
+            at = record.get("created_at") or now
+            stage = record.get("stage") or INITIAL_STAGE
+            lead = Lead(
+                contact=contact,
+                stage=stage,
+                stage_changed_at=at,
+                created_at=at,
+                is_open=stage not in CLOSED_STAGES,
+                owner_id=record.get("owner_id"),
+                source_channel_id=channel_id,
+                source_campaign=campaign,
+                properties=record["properties"],
+                external_id=ext,
+                score=record.get("score") or 0,
+            )
+            new_leads.append(lead)
+            new_for_contact[id(contact)] = lead
+            previous = ""
+            # Simplification: every step of the path is dated at the lead's creation time;
+            # files carry the current stage, not the history that led to it.
+            for step in STAGE_PATHS[stage]:
+                transitions.append(
+                    StageTransition(
+                        lead=lead,
+                        from_stage=previous,
+                        to_stage=step,
+                        at=at,
+                        reason=IMPORT_REASON if step in OFF_PATH_STAGES else "",
+                        details={"source": "import"},
+                    )
+                )
+                previous = step
+            plan.created += 1
+            continue
+        lead_dirty = _lead_fill_blanks(lead, record, channel_id, campaign, by_ext)
+        if lead_dirty and lead.pk:
+            changed[lead.pk] = lead
+            changed_fields.update(lead_dirty)
+        if lead_dirty or contact_dirty:
+            plan.updated += 1
+        else:
+            plan.unchanged += 1
+    plan.notes += campaigns.note()
+
+    def apply() -> None:
+        people_save(people, now=now)
+        campaigns.save()
+        rows_insert(new_leads)
+        rows_insert(transitions)
+        if changed:
+            for lead in changed.values():
+                lead.updated_at = now
+            Lead.objects.bulk_update(
+                list(changed.values()), sorted(changed_fields | {"updated_at"}), batch_size=BATCH
+            )
+
+    plan.apply = apply
+    return plan
+
+
+def _lead_fill_blanks(
+    lead: Lead,
+    record: Record,
+    channel_id: int | None,
+    campaign: Campaign | None,
+    by_ext: dict[str, Lead],
+) -> set[str]:
+    changes: set[str] = set()
+    for name, value in (("owner_id", record.get("owner_id")), ("source_channel_id", channel_id)):
+        if value is not None and getattr(lead, name) is None:
+            setattr(lead, name, value)
+            changes.add(name.removesuffix("_id"))
+    if campaign is not None and lead.source_campaign_id is None:
+        lead.source_campaign = campaign
+        changes.add("source_campaign")
+    ext = record.get("external_id")
+    if ext and not lead.external_id and ext not in by_ext:
+        lead.external_id = ext
+        by_ext[ext] = lead
+        changes.add("external_id")
+    new_properties = {k: v for k, v in record["properties"].items() if k not in lead.properties}
+    if new_properties:
+        lead.properties = {**lead.properties, **new_properties}
+        changes.add("properties")
+    return changes
+
+
+# --- deals -----------------------------------------------------------------------------------
+
+
+_DEAL_FIELDS = (
+    "name",
+    "amount",
+    "currency",
+    "stage",
+    "expected_close",
+    "owner_id",
+    "account_id",
+    "lead_id",
+)
+
+
+def deals_plan(
+    records: list[Record], *, now: datetime, columns: dict[str, str], **_: Any
+) -> WritePlan:
+    plan = WritePlan()
+    accounts = accounts_plan(records)
+    by_ext: dict[str, Deal] = {}
+    for batch in chunks({r["external_id"] for r in records if r.get("external_id")}):
+        by_ext.update({d.external_id: d for d in Deal.objects.filter(external_id__in=batch)})
+    by_name: dict[tuple[str, int | None, int | None], Deal] = {}
+    for batch in chunks({r["name"] for r in records if not r.get("external_id")}):
+        for deal in Deal.objects.filter(name__in=batch, external_id__isnull=True):
+            by_name[(deal.name.lower(), deal.lead_id, deal.account_id)] = deal
+    lead_of_email: dict[str, int] = {}
+    for batch in chunks({r["contact_email"] for r in records if r.get("contact_email")}):
+        rows = Lead.objects.filter(contact__email__in=batch).order_by("created_at")
+        for email, lead_id in rows.values_list("contact__email", "id"):
+            lead_of_email[email] = lead_id  # the contact's newest journey
+    new: list[Deal] = []
+    changed: list[Deal] = []
+    for record in records:
+        email = record.get("contact_email")
+        lead_id = lead_of_email.get(email) if email else None
+        if email and lead_id is None:
+            plan.errors.append(
+                RowError(
+                    record["_row"],
+                    _column(columns, "contact_email"),
+                    f"No contact with a lead has the email {email!r}.",
+                )
+            )
+            continue
+        account = accounts.resolve(record.get("company"), None)
+        stage = record.get("stage") or DealStage.QUALIFICATION
+        values: dict[str, Any] = {
+            "name": record["name"],
+            "amount": record["amount"],
+            "currency": record.get("currency") or DEFAULT_CURRENCY,
+            "stage": stage,
+            "expected_close": record.get("expected_close"),
+            "owner_id": record.get("owner_id"),
+            "lead_id": lead_id,
+        }
+        ext = record.get("external_id")
+        account_key = account.pk if account is not None else None
+        deal = (
+            by_ext.get(ext) if ext else by_name.get((record["name"].lower(), lead_id, account_key))
+        )
+        if deal is None:
+            at = record.get("created_at") or now
+            closed_at = None
+            if stage in (DealStage.WON, DealStage.LOST):
+                close = values["expected_close"]
+                closed_at = datetime.combine(close, time(12), tzinfo=at.tzinfo) if close else at
+            deal = Deal(
+                **values, account=account, external_id=ext, created_at=at, closed_at=closed_at
+            )
+            new.append(deal)
+            plan.created += 1
+            continue
+        dirty = False
+        for name, value in values.items():
+            if value is not None and getattr(deal, name) != value:
+                setattr(deal, name, value)
+                dirty = True
+        if account is not None and deal.account_id != account.pk:
+            deal.account = account
+            dirty = True
+        if dirty:
+            changed.append(deal)
+            plan.updated += 1
+        else:
+            plan.unchanged += 1
+    plan.notes += _accounts_note(accounts)
+
+    def apply() -> None:
+        rows_insert(accounts.new)
+        rows_insert(new)
+        for deal in changed:
+            deal.updated_at = now
+        if changed:
+            Deal.objects.bulk_update(
+                changed, [*_DEAL_FIELDS, "account", "updated_at"], batch_size=BATCH
+            )
+
+    plan.apply = apply
+    return plan
+
+
+# --- touchpoints -----------------------------------------------------------------------------
+
+
+_UTM = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+
+
+def touchpoints_plan(
+    records: list[Record], *, now: datetime, columns: dict[str, str], **_: Any
+) -> WritePlan:
+    plan = WritePlan()
+    contact_of: dict[str, int] = {}
+    for batch in chunks({r["contact_email"] for r in records if r.get("contact_email")}):
+        contact_of.update(Contact.objects.filter(email__in=batch).values_list("email", "id"))
+    journeys: dict[int, list[tuple[datetime, int]]] = {}
+    for batch in chunks(set(contact_of.values())):
+        for contact_id, created, lead_id in (
+            Lead.objects.filter(contact_id__in=batch)
+            .order_by("created_at")
+            .values_list("contact_id", "created_at", "id")
+        ):
+            journeys.setdefault(contact_id, []).append((created, lead_id))
+    existing: set[tuple] = set()
+    if records:
+        start = min(r["at"] for r in records)
+        end = max(r["at"] for r in records)
+        rows = Touchpoint.objects.filter(at__gte=start, at__lte=end).values_list(
+            "at", "type", "contact_id", "visitor_id", "url"
+        )
+        existing = {(at, kind, cid, vid or "", url or "") for at, kind, cid, vid, url in rows}
+    campaigns = {c.utm_campaign.lower(): c.pk for c in Campaign.objects.all()}
+    resolver = _channel_resolver()
+    new: list[Touchpoint] = []
+    for record in records:
+        email = record.get("contact_email")
+        contact_id = contact_of.get(email) if email else None
+        if email and contact_id is None:
+            plan.errors.append(
+                RowError(
+                    record["_row"],
+                    _column(columns, "contact_email"),
+                    f"No contact has the email {email!r}.",
+                )
+            )
+            continue
+        at = record["at"]
+        key = (
+            at,
+            record["type"],
+            contact_id,
+            record.get("visitor_id") or "",
+            record.get("url") or "",
+        )
+        if key in existing:
+            plan.unchanged += 1
+            continue
+        existing.add(key)
+        utm = {name: (record.get(name) or "")[:200] for name in _UTM}
+        channel_id = None
+        if resolver is not None:
+            channel_id = resolver.resolve(
+                source=utm["utm_source"],
+                medium=utm["utm_medium"],
+                campaign=utm["utm_campaign"],
+                referrer=record.get("referrer") or "",
+                landing_url=record.get("url") or "",
+            ).pk
+        lead_id = None
+        for created, candidate in journeys.get(contact_id, []) if contact_id else []:
+            # The journey under way at the touch; touches before the first belong to it.
+            if lead_id is None or created <= at:
+                lead_id = candidate
+        new.append(
+            Touchpoint(
+                at=at,
+                type=record["type"],
+                visitor_id=record.get("visitor_id") or "",
+                contact_id=contact_id,
+                lead_id=lead_id,
+                channel_id=channel_id,
+                campaign_id=campaigns.get(utm["utm_campaign"].lower())
+                if utm["utm_campaign"]
+                else None,
+                url=record.get("url") or "",
+                referrer=record.get("referrer") or "",
+                **utm,
+            )
+        )
+        plan.created += 1
+    plan.apply = lambda: rows_insert(new)
+    return plan
+
+
+# --- spend -----------------------------------------------------------------------------------
+
+
+_SPEND_VALUES = ("cost", "currency", "impressions", "reach", "clicks", "visits")
+
+
+def spend_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
+    plan = WritePlan()
+    campaigns = CampaignBook({r["campaign"] for r in records if r.get("campaign")})
+    existing: dict[tuple, SpendEntry] = {}
+    if records:
+        rows = SpendEntry.objects.filter(
+            date__gte=min(r["date"] for r in records),
+            date__lte=max(r["date"] for r in records),
+            channel_id__in={r["channel_id"] for r in records},
+        )
+        existing = {(e.date, e.channel_id, e.campaign_id): e for e in rows}
+    new: list[SpendEntry] = []
+    changed: list[SpendEntry] = []
+    for record in records:
+        campaign = campaigns.get(record.get("campaign"), record["channel_id"])
+        values = {name: record.get(name) for name in _SPEND_VALUES if record.get(name) is not None}
+        entry = existing.get(
+            (record["date"], record["channel_id"], campaign.pk if campaign else None)
+        )
+        if campaign is not None and campaign.pk is None:
+            entry = None
+        if entry is None:
+            values.setdefault("currency", DEFAULT_CURRENCY)
+            new.append(
+                SpendEntry(
+                    date=record["date"],
+                    channel_id=record["channel_id"],
+                    campaign=campaign,
+                    **values,
+                )
+            )
+            plan.created += 1
+            continue
+        dirty = [name for name, value in values.items() if getattr(entry, name) != value]
+        for name in dirty:
+            setattr(entry, name, values[name])
+        if dirty:
+            changed.append(entry)
+            plan.updated += 1
+        else:
+            plan.unchanged += 1
+    plan.notes += campaigns.note()
+
+    def apply() -> None:
+        campaigns.save()
+        rows_insert(new)
+        if changed:
+            SpendEntry.objects.bulk_update(changed, list(_SPEND_VALUES), batch_size=BATCH)
+
+    plan.apply = apply
+    return plan
+
+
+PLANNERS: dict[str, Callable[..., WritePlan]] = {
+    "contacts": contacts_plan,
+    "leads": leads_plan,
+    "deals": deals_plan,
+    "touchpoints": touchpoints_plan,
+    "spend": spend_plan,
+}

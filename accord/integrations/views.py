@@ -1,0 +1,192 @@
+"""Import pages: upload → column mapping → preview with per-row errors → import.
+
+The uploaded file waits under ``VAR_DIR/imports`` named by a random token; the token and the
+choices made so far live in the person's session, so nobody can reach another person's
+upload and no table is needed. Admins, marketers and managers may import; sales reps may not.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accord.accounts.models import Role
+from accord.core.errors import InvalidInput
+from accord.integrations.forms import MappingForm, UploadForm, upload_max_bytes
+from accord.integrations.importing.reading import CsvSource
+from accord.integrations.importing.schemas import SCHEMAS
+from accord.integrations.importing.service import import_run
+from accord.integrations.importing.sniff import file_format_detect
+from accord.integrations.importing.validate import mapping_suggest
+
+IMPORT_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MANAGER})
+SESSION_KEY = "imports"
+PREVIEW_ROWS = 10
+PREVIEW_ERRORS = 200
+
+
+def _import_allowed(request: HttpRequest) -> None:
+    user = request.user
+    if not (user.is_superuser or user.role in IMPORT_ROLES):
+        raise PermissionDenied
+
+
+def _imports_dir() -> Path:
+    folder = Path(settings.VAR_DIR) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _pending(request: HttpRequest, token: str) -> tuple[dict, Path]:
+    state = request.session.get(SESSION_KEY, {}).get(token)
+    path = _imports_dir() / f"{token}.csv"
+    if state is None or not path.is_file():
+        raise Http404
+    return state, path
+
+
+def _pending_save(request: HttpRequest, token: str, state: dict) -> None:
+    pending = request.session.get(SESSION_KEY, {})
+    pending[token] = state
+    request.session[SESSION_KEY] = pending
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    _import_allowed(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        token = secrets.token_urlsafe(16)
+        with (_imports_dir() / f"{token}.csv").open("wb") as target:
+            for chunk in form.cleaned_data["file"].chunks():
+                target.write(chunk)
+        _pending_save(
+            request,
+            token,
+            {
+                "entity": form.cleaned_data["entity"],
+                "name": form.cleaned_data["file"].name,
+                "preset": form.cleaned_data["preset"] or None,
+            },
+        )
+        return redirect("imports:mapping", token=token)
+    return render(
+        request, "integrations/import_upload.html", {"form": form, "max_bytes": upload_max_bytes()}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mapping(request: HttpRequest, token: str) -> HttpResponse:
+    _import_allowed(request)
+    state, path = _pending(request, token)
+    fmt = file_format_detect(path)
+    header = CsvSource(path=path, format=fmt).header()
+    schema = SCHEMAS[state["entity"]]
+    suggested = mapping_suggest(header, schema, preset=state["preset"])
+    form = MappingForm(
+        request.POST or None,
+        entity=state["entity"],
+        header=header,
+        suggested=suggested,
+        initial={"timezone": state.get("timezone", "UTC")},
+    )
+    if request.method == "POST" and form.is_valid():
+        state.update(
+            mapping=form.mapping(),
+            timezone=form.cleaned_data["timezone"],
+            skip_invalid=form.cleaned_data["skip_invalid"],
+        )
+        _pending_save(request, token, state)
+        return redirect("imports:preview", token=token)
+    return render(
+        request,
+        "integrations/import_mapping.html",
+        {"form": form, "state": state, "format": fmt, "token": token},
+    )
+
+
+def _run(state: dict, path: Path, *, dry_run: bool):
+    return import_run(
+        entity=state["entity"],
+        path=path,
+        mapping=state.get("mapping"),
+        preset=state.get("preset"),
+        dry_run=dry_run,
+        skip_invalid=state.get("skip_invalid", False),
+        timezone_name=state.get("timezone", "UTC"),
+        rejects_path=path.with_name(f"{path.stem}.rejected.csv"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preview(request: HttpRequest, token: str) -> HttpResponse:
+    _import_allowed(request)
+    state, path = _pending(request, token)
+    if "mapping" not in state:
+        return redirect("imports:mapping", token=token)
+    try:
+        report = _run(state, path, dry_run=request.method != "POST")
+    except InvalidInput as error:
+        return render(
+            request,
+            "integrations/import_mapping_error.html",
+            {"error": error, "token": token},
+            status=422,
+        )
+    if request.method == "POST":
+        state["rejects"] = bool(report.rejects_path)
+        _pending_save(request, token, state)
+        return render(
+            request,
+            "integrations/import_result.html",
+            {"report": report, "state": state, "token": token},
+        )
+    errors_by_row: dict[int, list] = {}
+    for error in report.errors:
+        errors_by_row.setdefault(error.row, []).append(error)
+    source = CsvSource(path=path, format=file_format_detect(path))
+    header: list[str] = []
+    rows = []
+    for row, values in source.records():
+        if row == 1:
+            header = values
+            continue
+        if row > PREVIEW_ROWS + 1:
+            break
+        rows.append({"number": row, "values": values, "errors": errors_by_row.get(row, [])})
+    return render(
+        request,
+        "integrations/import_preview.html",
+        {
+            "report": report,
+            "state": state,
+            "token": token,
+            "header": header,
+            "rows": rows,
+            "errors": report.errors[:PREVIEW_ERRORS],
+            "more_errors": max(len(report.errors) - PREVIEW_ERRORS, 0),
+            "can_import": not report.errors or state.get("skip_invalid"),
+        },
+    )
+
+
+@login_required
+def rejects(request: HttpRequest, token: str) -> FileResponse:
+    _import_allowed(request)
+    _, path = _pending(request, token)
+    rejected = path.with_name(f"{path.stem}.rejected.csv")
+    if not rejected.is_file():
+        raise Http404
+    return FileResponse(
+        rejected.open("rb"), as_attachment=True, filename="rejected.csv", content_type="text/csv"
+    )

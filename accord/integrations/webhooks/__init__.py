@@ -1,0 +1,1 @@
+"""Outbound webhooks: signed event notifications delivered by the worker (Standard Webhooks)."""

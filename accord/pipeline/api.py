@@ -1,0 +1,151 @@
+"""REST endpoints for deals and activities: permission-checked fetch, one service call, a
+response. Sales reps reach only their own and unassigned deals (see ``api_auth``)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Path, Query, Router, Status
+
+from accord.contacts.selectors import leads_visible
+from accord.core.errors import InvalidInput, NotFound
+from accord.integrations.api_auth import Principal, access_require
+from accord.integrations.api_batch import batch_apply
+from accord.integrations.api_errors import COMMON_ERRORS, POST_ERRORS
+from accord.integrations.api_paging import page_of
+from accord.integrations.api_schemas import MAX_ID, BatchOut
+from accord.pipeline import selectors
+from accord.pipeline.models import Activity, Deal
+from accord.pipeline.schemas import (
+    ACTIVITY_ORDERINGS,
+    DEAL_ORDERINGS,
+    ActivityFilters,
+    ActivityIn,
+    ActivityOut,
+    ActivityPage,
+    ActivityPatch,
+    DealBatchIn,
+    DealFilters,
+    DealIn,
+    DealOut,
+    DealPage,
+    DealPatch,
+)
+from accord.pipeline.services import (
+    activity_create,
+    activity_update,
+    deal_create,
+    deal_update,
+    deal_upsert,
+)
+
+deals_router = Router(tags=["deals"])
+activities_router = Router(tags=["activities"])
+
+IdPath = Path(..., ge=1, le=MAX_ID)
+
+
+def _deal_get(principal: Principal, deal_id: int) -> Deal:
+    deal = selectors.deals_visible(user=principal.restricted_to("deals")).filter(pk=deal_id).first()
+    if deal is None:
+        raise NotFound(f"Deal {deal_id} does not exist.", field="deal_id")
+    return deal
+
+
+def _activity_get(principal: Principal, activity_id: int) -> Activity:
+    visible = selectors.activities_visible(user=principal.restricted_to("activities"))
+    activity = visible.filter(pk=activity_id).first()
+    if activity is None:
+        raise NotFound(f"Activity {activity_id} does not exist.", field="activity_id")
+    return activity
+
+
+@deals_router.get("", response={200: DealPage, **COMMON_ERRORS})
+def deal_list(request: HttpRequest, filters: Query[DealFilters]):
+    principal = access_require(request, "deals", "read")
+    deals = selectors.deal_list(
+        user=principal.restricted_to("deals"),
+        stage=filters.stage,
+        owner_id=filters.owner_id,
+        lead_id=filters.lead_id,
+        account_id=filters.account_id,
+        pipeline=filters.pipeline,
+        closed_after=filters.closed_after,
+        expected_close_before=filters.expected_close_before,
+    )
+    return page_of(deals, filters, allowed=DEAL_ORDERINGS)
+
+
+@deals_router.post("", response={201: DealOut, **POST_ERRORS})
+def deal_create_endpoint(request: HttpRequest, payload: DealIn):
+    access_require(request, "deals", "write")
+    return Status(201, deal_create(**payload.dict()))
+
+
+@deals_router.post("/batch", response={200: BatchOut, **POST_ERRORS})
+def deal_batch(request: HttpRequest, payload: DealBatchIn):
+    """Create or update (by external_id) up to 100 deals; one result per record."""
+    principal = access_require(request, "deals", "write")
+    restricted = principal.restricted_to("deals")
+
+    def write(record: DealIn) -> tuple[str, int]:
+        if restricted is not None and record.external_id:
+            known = Deal.objects.filter(external_id=record.external_id).first()
+            if known is not None:
+                _deal_get(principal, known.pk)
+        deal, created = deal_upsert(**record.dict())
+        return ("created" if created else "updated"), deal.pk
+
+    return {"results": batch_apply(payload.records, write)}
+
+
+@deals_router.get("/{deal_id}", response={200: DealOut, **COMMON_ERRORS})
+def deal_get(request: HttpRequest, deal_id: int = IdPath):
+    principal = access_require(request, "deals", "read")
+    return _deal_get(principal, deal_id)
+
+
+@deals_router.patch("/{deal_id}", response={200: DealOut, **COMMON_ERRORS})
+def deal_patch(request: HttpRequest, payload: DealPatch, deal_id: int = IdPath):
+    """Change a deal; moving it to won or lost closes it (lost needs a lost_reason)."""
+    principal = access_require(request, "deals", "write")
+    _deal_get(principal, deal_id)
+    return deal_update(deal_id=deal_id, changes=payload.dict(exclude_unset=True))
+
+
+@activities_router.get("", response={200: ActivityPage, **COMMON_ERRORS})
+def activity_list(request: HttpRequest, filters: Query[ActivityFilters]):
+    principal = access_require(request, "activities", "read")
+    activities = selectors.activity_list(
+        user=principal.restricted_to("activities"),
+        lead_id=filters.lead_id,
+        deal_id=filters.deal_id,
+        user_id=filters.user_id,
+        kind=filters.kind,
+        since=filters.since,
+    )
+    return page_of(activities, filters, allowed=ACTIVITY_ORDERINGS)
+
+
+@activities_router.post("", response={201: ActivityOut, **POST_ERRORS})
+def activity_create_endpoint(request: HttpRequest, payload: ActivityIn):
+    principal = access_require(request, "activities", "write")
+    restricted = principal.restricted_to("activities")
+    if restricted is not None:
+        if payload.lead_id and not leads_visible(user=restricted).filter(pk=payload.lead_id):
+            raise InvalidInput(f"Lead {payload.lead_id} does not exist.", field="lead_id")
+        if payload.deal_id:
+            _deal_get(principal, payload.deal_id)
+    return Status(201, activity_create(user=principal.actor, **payload.dict()))
+
+
+@activities_router.get("/{activity_id}", response={200: ActivityOut, **COMMON_ERRORS})
+def activity_get(request: HttpRequest, activity_id: int = IdPath):
+    principal = access_require(request, "activities", "read")
+    return _activity_get(principal, activity_id)
+
+
+@activities_router.patch("/{activity_id}", response={200: ActivityOut, **COMMON_ERRORS})
+def activity_patch(request: HttpRequest, payload: ActivityPatch, activity_id: int = IdPath):
+    principal = access_require(request, "activities", "write")
+    _activity_get(principal, activity_id)
+    return activity_update(activity_id=activity_id, changes=payload.dict(exclude_unset=True))

@@ -1,0 +1,83 @@
+"""Reads of deals and activities, shared by the API, the UI and the CLI."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db.models import Q, QuerySet
+
+from accord.accounts.models import User
+from accord.pipeline.models import Activity, Deal
+
+
+def deals_visible(*, user: User | None) -> QuerySet[Deal]:
+    """Every deal, or (for a sales rep) their own and unassigned ones."""
+    deals = Deal.objects.all()
+    if user is not None:
+        deals = deals.filter(Q(owner=user) | Q(owner__isnull=True))
+    return deals
+
+
+def deal_list(
+    *,
+    user: User | None = None,
+    stage: str | None = None,
+    owner_id: int | None = None,
+    lead_id: int | None = None,
+    account_id: int | None = None,
+    pipeline: str | None = None,
+    closed_after: datetime | None = None,
+    expected_close_before: date | None = None,
+) -> QuerySet[Deal]:
+    deals = deals_visible(user=user)
+    if stage:
+        deals = deals.filter(stage=stage)
+    if owner_id is not None:
+        deals = deals.filter(owner_id=owner_id)
+    if lead_id is not None:
+        deals = deals.filter(lead_id=lead_id)
+    if account_id is not None:
+        deals = deals.filter(account_id=account_id)
+    if pipeline:
+        deals = deals.filter(pipeline=pipeline)
+    if closed_after:
+        deals = deals.filter(closed_at__gte=closed_after)
+    if expected_close_before:
+        deals = deals.filter(expected_close__lt=expected_close_before)
+    return deals
+
+
+def activities_visible(*, user: User | None) -> QuerySet[Activity]:
+    """Every activity, or (for a sales rep) those on leads and deals they may see."""
+    activities = Activity.objects.all()
+    if user is not None:
+        activities = activities.filter(
+            Q(lead__isnull=False, lead__owner=user)
+            | Q(lead__isnull=False, lead__owner__isnull=True)
+            | Q(deal__isnull=False, deal__owner=user)
+            | Q(deal__isnull=False, deal__owner__isnull=True)
+        )
+    return activities
+
+
+def activity_list(
+    *,
+    user: User | None = None,
+    lead_id: int | None = None,
+    deal_id: int | None = None,
+    user_id: int | None = None,
+    kind: str | None = None,
+    since: datetime | None = None,
+) -> QuerySet[Activity]:
+    activities = activities_visible(user=user)
+    if lead_id is not None:
+        activities = activities.filter(lead_id=lead_id)
+    if deal_id is not None:
+        activities = activities.filter(deal_id=deal_id)
+    if user_id is not None:
+        activities = activities.filter(user_id=user_id)
+    if kind:
+        activities = activities.filter(kind=kind)
+    if since:
+        activities = activities.filter(at__gte=since)
+    return activities

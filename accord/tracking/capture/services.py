@@ -1,0 +1,202 @@
+"""Writes of the capture endpoints: accept a lead submission, record a page event.
+
+``lead_submission_accept`` writes everything a submission means in one transaction: the
+contact (deduplicated), the open journey or a new lead, the form touchpoint, the stitching of
+the visitor's earlier anonymous touches, the consent record and the follow-up job. Either all
+of it is committed or none of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from accord.contacts.models import Contact, Lead
+from accord.contacts.services import contact_upsert, lead_open_or_create
+from accord.core.jobs import enqueue
+from accord.core.timeutils import aware_required
+from accord.tracking.capture.channels import site_channel_resolver
+from accord.tracking.capture.jobs import submission_followup
+from accord.tracking.capture.sites import SiteSnapshot
+from accord.tracking.capture.validation import LeadSubmission, PageEvent
+from accord.tracking.models import CaptureSite, Touchpoint, TouchType
+from accord.tracking.services import touchpoint_record
+
+
+@dataclass(frozen=True)
+class SubmissionAccepted:
+    contact_id: int
+    lead_id: int
+    touchpoint_id: int
+    contact_created: bool
+    lead_created: bool
+    stitched: int
+
+
+def capture_site_create(
+    *,
+    name: str,
+    allowed_origins: list[str] | None = None,
+    default_phone_region: str = "",
+    public_key: str | None = None,
+) -> CaptureSite:
+    from accord.core.errors import InvalidInput
+    from accord.tracking.capture.sites import origin_normalise
+
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("A site needs a name of at most 200 characters.", field="name")
+    origins = []
+    for origin in allowed_origins or []:
+        normalised = origin_normalise(origin)
+        if not normalised.startswith(("http://", "https://")) or normalised.count("/") != 2:
+            raise InvalidInput(
+                f"{origin!r} is not an origin like https://www.example.com.",
+                field="allowed_origins",
+            )
+        origins.append(normalised)
+    region = (default_phone_region or "").strip().upper()
+    if region and (len(region) != 2 or not region.isalpha()):
+        raise InvalidInput(
+            "The phone region is a two-letter country code.", field="default_phone_region"
+        )
+    extra = {"public_key": public_key} if public_key else {}
+    return CaptureSite.objects.create(
+        name=name, allowed_origins=origins, default_phone_region=region, **extra
+    )
+
+
+def lead_submission_accept(
+    *, site: SiteSnapshot, submission: LeadSubmission, at: datetime | None = None
+) -> SubmissionAccepted:
+    at = aware_required(at, field="at")
+    visitor_id = submission.visitor_id
+    contact_properties = dict(submission.properties)
+    if submission.company:
+        contact_properties.setdefault("company", submission.company)
+    with transaction.atomic():
+        contact, contact_created = contact_upsert(
+            email=submission.email,
+            phone=submission.phone,
+            phone_region=site.default_phone_region or None,
+            first_name=submission.first_name,
+            last_name=submission.last_name,
+            job_title=submission.job_title,
+            properties=contact_properties,
+            created_at=at,
+        )
+        anonymous = (
+            Touchpoint.objects.filter(visitor_id=visitor_id, contact__isnull=True)
+            if visitor_id
+            else Touchpoint.objects.none()
+        )
+        # A new journey starts where the visitor first arrived, not at the form.
+        first_touch = (
+            anonymous.order_by("at", "id").values("channel_id", "campaign_id").first()
+            if visitor_id
+            else None
+        )
+        channel = site_channel_resolver(site).resolve(
+            source=submission.utm.get("utm_source"),
+            medium=submission.utm.get("utm_medium"),
+            campaign=submission.utm.get("utm_campaign"),
+            referrer=submission.referrer,
+            landing_url=submission.landing_page,
+        )
+        lead, lead_created = lead_open_or_create(
+            contact=contact,
+            at=at,
+            source_channel_id=first_touch["channel_id"] if first_touch else channel.pk,
+            source_campaign_id=first_touch["campaign_id"] if first_touch else None,
+            properties=dict(submission.properties),
+        )
+        stitched = anonymous.update(contact=contact, lead=lead) if first_touch else 0
+        touch = touchpoint_record(
+            type=TouchType.FORM_SUBMISSION,
+            at=at,
+            contact=contact,
+            lead=lead,
+            visitor_id=visitor_id,
+            channel=channel,
+            url=submission.landing_page,
+            referrer=submission.referrer,
+            **submission.utm,
+        )
+        if lead_created and first_touch is None and touch.campaign_id:
+            Lead.objects.filter(pk=lead.pk).update(source_campaign_id=touch.campaign_id)
+        if submission.consent is not None:
+            _consent_record(contact.pk, site=site, submission=submission, at=at)
+        enqueue(
+            submission_followup,
+            key=f"capture-followup:{touch.pk}",
+            lead_id=lead.pk,
+            touchpoint_id=touch.pk,
+        )
+    return SubmissionAccepted(
+        contact_id=contact.pk,
+        lead_id=lead.pk,
+        touchpoint_id=touch.pk,
+        contact_created=contact_created,
+        lead_created=lead_created,
+        stitched=stitched,
+    )
+
+
+def _consent_record(
+    contact_id: int, *, site: SiteSnapshot, submission: LeadSubmission, at: datetime
+) -> None:
+    """The latest consent answer, kept on the contact's properties under ``consent``.
+
+    Read after ``lead_open_or_create`` locked the contact, so concurrent submissions of one
+    person cannot overwrite each other's properties.
+    """
+    properties = Contact.objects.values_list("properties", flat=True).get(pk=contact_id) or {}
+    properties["consent"] = {
+        "granted": submission.consent,
+        "version": submission.consent_version,
+        "at": at.isoformat(),
+        "site": site.public_key,
+    }
+    Contact.objects.filter(pk=contact_id).update(properties=properties)
+
+
+def page_event_record(
+    *, site: SiteSnapshot, event: PageEvent, at: datetime | None = None
+) -> Touchpoint:
+    """An anonymous touch, or the known person's touch once their visitor id is stitched."""
+    at = aware_required(at, field="at")
+    with transaction.atomic():
+        contact_id = (
+            Touchpoint.objects.filter(visitor_id=event.visitor_id, contact__isnull=False)
+            .order_by("-at", "-id")
+            .values_list("contact_id", flat=True)
+            .first()
+        )
+        lead = contact = None
+        if contact_id is not None:
+            lead = (
+                Lead.objects.select_related("contact")
+                .filter(contact_id=contact_id, is_open=True)
+                .order_by("-created_at")
+                .first()
+            )
+            contact = lead.contact if lead else Contact.objects.get(pk=contact_id)
+        return touchpoint_record(
+            type=event.type,
+            at=at,
+            contact=contact,
+            lead=lead,
+            visitor_id=event.visitor_id,
+            channel=site_channel_resolver(site).resolve(
+                source=event.utm.get("utm_source"),
+                medium=event.utm.get("utm_medium"),
+                campaign=event.utm.get("utm_campaign"),
+                referrer=event.referrer,
+                landing_url=event.url,
+            ),
+            url=event.url,
+            referrer=event.referrer,
+            **event.utm,
+        )

@@ -1,0 +1,115 @@
+"""Bench: import 100,000 leads from CSV; print rows per second and peak memory.
+
+    .venv/bin/python bench/import_load.py                 # SQLite, in a temporary var dir
+    .venv/bin/python bench/import_load.py --postgres postgres://postgres@127.0.0.1:5432/accord_bench_import
+
+Each run migrates a fresh database, writes the CSV (≈ 12 MB; ``--rows`` to change), imports
+it once (all new) and again (all unchanged), and prints both timings. Peak memory is the
+process's maximum resident set size (``resource.getrusage``), which includes Django itself.
+Target (issue "Capture and integrations"): at least 20,000 rows per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def csv_write(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    stages = ["lead", "lead", "lead", "Marketing Qualified Lead", "salesqualifiedlead", "customer"]
+    channels = ["paid-search", "organic-search", "email", "referral", "direct"]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "Email",
+                "First Name",
+                "Last Name",
+                "Company",
+                "Job Title",
+                "Lifecycle Stage",
+                "Source Channel",
+                "Create Date",
+                "Lead ID",
+                "Notes",
+            ]
+        )
+        for i in range(rows):
+            writer.writerow(
+                [
+                    f"Person.{i}@Example{i % 97}.com",
+                    f"Name{i}",
+                    f"Family{i}",
+                    f"Company {i % 5000}",
+                    'Head of, "growth"',
+                    rng.choice(stages),
+                    rng.choice(channels),
+                    f"2025-{1 + i % 12:02d}-{1 + i % 28:02d} 10:{i % 60:02d}",
+                    f"L-{i}",
+                    "line one\nline two" if i % 10 == 0 else "",
+                ]
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--postgres", help="PostgreSQL URL of a scratch database (dropped!)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="accord-bench-import-"))
+    os.environ["ACCORD_VAR_DIR"] = str(work)
+    if args.postgres:
+        os.environ["DATABASE_URL"] = args.postgres
+        _postgres_recreate(args.postgres)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accord.contacts.models import Lead, StageTransition
+    from accord.integrations.importing.service import import_run
+
+    call_command("migrate", verbosity=0)
+    path = work / "leads.csv"
+    csv_write(path, args.rows)
+    size_mb = path.stat().st_size / 1e6
+    print(f"database: {connection.vendor}; file: {args.rows:,} rows, {size_mb:.1f} MB")
+    for label in ("first import (all new)", "second import (all unchanged)"):
+        started = time.perf_counter()
+        report = import_run(entity="leads", path=path, unknown_to_properties=True)
+        seconds = time.perf_counter() - started
+        assert report.imported and not report.errors, report.errors[:5]
+        print(
+            f"{label}: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s "
+            f"(created {report.created:,}, updated {report.updated:,}, "
+            f"unchanged {report.unchanged:,})"
+        )
+    print(
+        f"leads: {Lead.objects.count():,}; stage transitions: {StageTransition.objects.count():,}"
+    )
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (max RSS of the process): {peak_mb:,.0f} MB")
+
+
+def _postgres_recreate(url: str) -> None:
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+if __name__ == "__main__":
+    main()
