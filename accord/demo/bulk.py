@@ -118,6 +118,10 @@ def indexes_ensure(labels: Iterable[str]) -> int:
     # and definitions match the migrations); it is not entered, so it works inside atomic().
     editor = connection.schema_editor(collect_sql=False)
     created = 0
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # PostgreSQL refuses DDL on a table with deferred foreign-key checks still pending
+        # in the transaction; running them now also proves the loaded rows consistent.
+        connection.check_constraints()
     with connection.cursor() as cursor:
         for label in labels:
             model = apps.get_model(label)

@@ -246,6 +246,7 @@ def demo_reset() -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            connection.check_constraints()  # no deferred checks may be pending for TRUNCATE
             tables = ", ".join(quote(m._meta.db_table) for m in models)
             cursor.execute(f"TRUNCATE {tables}")
         else:

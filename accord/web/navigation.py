@@ -28,6 +28,7 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("dashboard", _("Dashboard")),
+    NavItem("webhooks:endpoint_list", _("Webhooks"), roles=frozenset({Role.ADMIN})),
     NavItem("admin:index", _("Administration"), roles=frozenset({Role.ADMIN}), staff_only=True),
 )
 

@@ -98,16 +98,18 @@ def start_worker(transactional_db, tmp_path) -> Iterator[Callable[..., Worker]]:
 
 
 def wait_until(condition: Callable[[], bool], what: str, workers: list[Worker]) -> None:
+    """Poll ``condition`` until it holds; fail with the workers' logs at the deadline.
+
+    The last of ``workers`` is the one doing the work: if it exits, fail at once.
+    """
     deadline = time.monotonic() + DEADLINE_SECONDS
+    running = workers[-1]
     while time.monotonic() < deadline:
         if condition():
             return
-        for worker in workers:
-            if worker.process.poll() is not None and worker is workers[-1]:
-                pytest.fail(
-                    f"The worker exited ({worker.process.returncode}) before {what}:\n"
-                    f"{worker.log()}"
-                )
+        if running.process.poll() is not None:
+            code = running.process.returncode
+            pytest.fail(f"The worker exited ({code}) before {what}:\n{running.log()}")
         time.sleep(0.1)
     logs = "\n".join(f"--- {w.log_path.name}\n{w.log()}" for w in workers)
     pytest.fail(f"Gave up after {DEADLINE_SECONDS} s waiting for {what}.\n{logs}")

@@ -55,7 +55,7 @@ class ParseContext:
 
 def header_key(header: str) -> str:
     """Normalise a column name for matching: ``" First Name "`` -> ``"first_name"``."""
-    return re.sub(r"[^0-9a-zа-яё]+", "_", header.strip().lower()).strip("_")
+    return re.sub(r"[^0-9a-z\u0430-\u044f\u0451]+", "_", header.strip().lower()).strip("_")
 
 
 def choice_key(value: str) -> str:
@@ -90,7 +90,8 @@ def _datetime_parse(value: str) -> datetime:
                 continue
     if parsed is None:
         raise InvalidInput(
-            f"{value!r} is not a date and time (use e.g. 2026-01-31 09:00 or 2026-01-31T09:00+03:00)."
+            f"{value!r} is not a date and time "
+            "(use e.g. 2026-01-31 09:00 or 2026-01-31T09:00+03:00)."
         )
     return parsed
 

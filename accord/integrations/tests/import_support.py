@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture
-def write_csv(tmp_path):
+@pytest.fixture(name="write_csv")
+def write_csv_fixture(tmp_path):
     def write(text: str, *, name: str = "file.csv", encoding: str = "utf-8") -> Path:
         path = tmp_path / name
         path.write_bytes(text.encode(encoding))

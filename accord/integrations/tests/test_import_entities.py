@@ -13,7 +13,7 @@ from accord.contacts.models import Account, Contact, Lead
 from accord.contacts.tests.factories import ContactFactory, LeadFactory
 from accord.integrations.commands import export_command, import_command
 from accord.integrations.importing.service import import_run
-from accord.integrations.tests.import_support import write_csv  # noqa: F401
+from accord.integrations.tests.import_support import write_csv_fixture  # noqa: F401
 from accord.pipeline.models import Deal
 from accord.tracking.models import Campaign, SpendEntry, Touchpoint
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,7 @@ from accord.core.errors import InvalidInput
 from accord.core.lifecycle import ALLOWED_TRANSITIONS, Stage
 from accord.integrations.importing.service import import_run
 from accord.integrations.importing.writers import STAGE_PATHS
-from accord.integrations.tests.import_support import write_csv  # noqa: F401
+from accord.integrations.tests.import_support import write_csv_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -219,7 +220,7 @@ def test_lead_beyond_lead_stage_gets_the_main_path_transitions(write_csv):
 def test_every_stage_path_follows_allowed_transitions():
     for target, path in STAGE_PATHS.items():
         assert path[0] == Stage.LEAD and path[-1] == target
-        for before, after in zip(path, path[1:], strict=False):
+        for before, after in itertools.pairwise(path):
             assert Stage(after) in ALLOWED_TRANSITIONS[Stage(before)], (before, after)
 
 
