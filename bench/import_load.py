@@ -106,6 +106,8 @@ def _postgres_recreate(url: str) -> None:
     import psycopg
 
     base, _, name = url.rpartition("/")
+    if "bench" not in name:
+        raise SystemExit(f"Refusing to drop {name!r}: a bench database's name contains 'bench'.")
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')

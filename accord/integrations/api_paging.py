@@ -86,7 +86,7 @@ def page(
 
 def _field_value(model: type[Model], field: str, raw: str) -> Any:
     try:
-        return model._meta.get_field(field).to_python(raw)
+        return model._meta.get_field(field).to_python(raw)  # type: ignore[union-attr]
     except Exception:  # a tampered cursor: whatever the field refuses
         raise InvalidInput("The cursor is not one this API gave out.", field="cursor") from None
 

@@ -9,7 +9,8 @@ same client (API key or user) get:
 - 422 ``idempotency_key_reused`` when the request differs;
 - 409 ``idempotency_in_progress`` while the first one is still running.
 
-Records are kept for ``RETENTION`` (24 hours); after that the key may be used afresh.
+Records are kept for ``RETENTION`` (24 hours); after that the key may be used afresh. A
+record left ``in_progress`` by a crashed process is freed after ``ABANDONED_AFTER``.
 Answers that say "try again" are not stored, so a retry really runs again: authentication
 and permission failures (401/403), 409, rate limiting (429) and server errors (5xx).
 Requests that carry no key run as usual.
@@ -35,6 +36,9 @@ from accord.integrations.models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 RETENTION = timedelta(hours=24)
+# A request still "in progress" after this long died with its process (no request runs
+# that long: workers time out first); its key is freed so the client's retry can run.
+ABANDONED_AFTER = timedelta(minutes=10)
 MAX_KEY_LENGTH = 255
 _NOT_STORED = frozenset({401, 403, 409, 429})
 
@@ -68,7 +72,11 @@ def idempotency_begin(
             existing = IdempotencyRecord.objects.filter(scope=client_id, key=key).first()
             if existing is None:  # finished and purged in between: claim it again
                 continue
-            if existing.created_at < now - RETENTION:
+            abandoned = (
+                existing.status == IdempotencyRecord.Status.IN_PROGRESS
+                and existing.created_at < now - ABANDONED_AFTER
+            )
+            if existing.created_at < now - RETENTION or abandoned:
                 IdempotencyRecord.objects.filter(pk=existing.pk).delete()
                 continue
             if existing.fingerprint != fingerprint:

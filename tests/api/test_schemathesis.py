@@ -4,7 +4,7 @@ Schemathesis reads ``/api/v1/openapi.json`` from the app (WSGI, in process) and 
 generated requests to every operation, authenticated with an API key holding every scope:
 the examples, coverage and fuzzing phases, with a fixed seed so a failure reproduces. It
 asserts that no request ends in a 5xx and that every response matches the documented status
-codes, content type and schema. With up to 40 generated examples per operation in the
+codes, content type and schema. With up to 30 generated examples per operation in the
 fuzzing phase (plus the explicit examples and the coverage phase's boundary cases), the 37
 operations take about three minutes on two cores. The stateful phase needs OpenAPI links,
 which the schema does not declare yet.
@@ -32,7 +32,7 @@ CONFIG = SchemathesisConfig.from_str(
 seed = {SEED}
 
 [generation]
-max-examples = 40
+max-examples = 30
 """
 )
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, config=CONFIG)

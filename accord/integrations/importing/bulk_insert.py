@@ -64,7 +64,6 @@ def rows_insert(objs: Sequence[models.Model], *, using: str = "default") -> None
     connection = connections[using]
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    adapters = [_adapter(f, connection) for f in fields]
     related = [f for f in fields if f.is_relation]
     now = timezone.now()
     auto_now = [f.attname for f in fields if getattr(f, "auto_now", False)]
@@ -79,23 +78,54 @@ def rows_insert(objs: Sequence[models.Model], *, using: str = "default") -> None
             target = field.get_cached_value(obj, default=None)
             if target is not None and getattr(obj, field.attname) is None:
                 setattr(obj, field.attname, target.pk)
+    attnames = [f.attname for f in fields]
+    _execute(
+        model,
+        attnames,
+        [(obj.pk, *[getattr(obj, name) for name in attnames]) for obj in objs],
+        connection,
+    )
+
+
+def values_insert(
+    model: type[models.Model],
+    attnames: Sequence[str],
+    rows: Sequence[tuple],
+    *,
+    using: str = "default",
+) -> None:
+    """Insert plain tuples (values for ``attnames``, in order) without building instances.
+
+    For the largest tables of an import (stage transitions), where making a model instance
+    per row costs more than writing it.
+    """
+    if not rows:
+        return
+    connection = connections[using]
+    ids = _ids_reserve(model, len(rows), connection)
+    _execute(model, attnames, [(pk, *row) for pk, row in zip(ids, rows, strict=True)], connection)
+
+
+def _execute(
+    model: type[models.Model], attnames: Sequence[str], rows: list[tuple], connection
+) -> None:
+    meta = model._meta
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+    fields = [by_attname[name] for name in attnames]
+    adapters = [_adapter(f, connection) for f in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in [meta.pk.column, *(f.column for f in fields)])
     placeholders = ", ".join(["%s"] * (len(fields) + 1))
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"
-    attnames = [f.attname for f in fields]
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), BATCH):
+        for start in range(0, len(rows), BATCH):
             cursor.executemany(
                 sql,
                 [
                     (
-                        obj.pk,
-                        *[
-                            adapt(getattr(obj, name))
-                            for adapt, name in zip(adapters, attnames, strict=True)
-                        ],
+                        row[0],
+                        *[adapt(value) for adapt, value in zip(adapters, row[1:], strict=True)],
                     )
-                    for obj in objs[start : start + BATCH]
+                    for row in rows[start : start + BATCH]
                 ],
             )

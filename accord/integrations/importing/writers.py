@@ -22,7 +22,7 @@ from django.db.models.functions import Lower
 from accord.contacts.models import Contact, Lead, StageTransition
 from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, OFF_PATH_STAGES, Stage
 from accord.core.money import DEFAULT_CURRENCY
-from accord.integrations.importing.bulk_insert import rows_insert
+from accord.integrations.importing.bulk_insert import rows_insert, values_insert
 from accord.integrations.importing.people import (
     BATCH,
     AccountsPlan,
@@ -36,6 +36,7 @@ from accord.pipeline.models import Deal, DealStage
 from accord.tracking.models import Campaign, SpendEntry, Touchpoint
 
 IMPORT_REASON = "Imported at this stage"
+IMPORT_DETAILS = {"source": "import"}
 
 # How an imported lead reaches its stage: the main path, then the off-path exit. Every pair
 # is an allowed move (a test checks them against the lifecycle table).
@@ -164,7 +165,7 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
     )
     resolver = None
     new_leads: list[Lead] = []
-    transitions: list[StageTransition] = []
+    transitions: list[tuple[Lead, str, str, datetime, str]] = []
     changed: dict[int, Lead] = {}
     changed_fields: set[str] = set()
     new_for_contact: dict[int, Lead] = {}
@@ -210,16 +211,8 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
             # Simplification: every step of the path is dated at the lead's creation time;
             # files carry the current stage, not the history that led to it.
             for step in STAGE_PATHS[stage]:
-                transitions.append(
-                    StageTransition(
-                        lead=lead,
-                        from_stage=previous,
-                        to_stage=step,
-                        at=at,
-                        reason=IMPORT_REASON if step in OFF_PATH_STAGES else "",
-                        details={"source": "import"},
-                    )
-                )
+                reason = IMPORT_REASON if step in OFF_PATH_STAGES else ""
+                transitions.append((lead, previous, step, at, reason))
                 previous = step
             plan.created += 1
             continue
@@ -237,7 +230,14 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
         people_save(people, now=now)
         campaigns.save()
         rows_insert(new_leads)
-        rows_insert(transitions)
+        values_insert(
+            StageTransition,
+            ("lead_id", "from_stage", "to_stage", "at", "actor_id", "reason", "details"),
+            [
+                (lead.pk, before, after, at, None, reason, IMPORT_DETAILS)
+                for lead, before, after, at, reason in transitions
+            ],
+        )
         if changed:
             for lead in changed.values():
                 lead.updated_at = now

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accord.accounts.api_keys import api_key_create
 from accord.contacts.models import Contact
-from accord.integrations.idempotency import RETENTION, request_fingerprint
+from accord.integrations.idempotency import ABANDONED_AFTER, RETENTION, request_fingerprint
 from accord.integrations.models import IdempotencyRecord
 from accord.integrations.tests.api_helpers import ApiClient, key_client
 
@@ -51,6 +51,20 @@ def test_key_still_in_flight_is_409():
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "idempotency_in_progress"
     assert not Contact.objects.exists()
+
+
+def test_a_request_abandoned_in_flight_frees_its_key():
+    key, raw = api_key_create(name="k", scopes=["*"])
+    body = b'{"email": "ada@example.com"}'
+    IdempotencyRecord.objects.create(
+        scope=f"key:{key.pk}",
+        key="k-1",
+        fingerprint=request_fingerprint("POST", "/api/v1/contacts", body),
+        created_at=timezone.now() - ABANDONED_AFTER - timedelta(seconds=1),
+    )
+    response = ApiClient(raw).post("/contacts", raw=body, idempotency_key="k-1")
+    assert response.status_code == 201
+    assert IdempotencyRecord.objects.get().status == IdempotencyRecord.Status.DONE
 
 
 def test_keys_are_scoped_per_api_key():
