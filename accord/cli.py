@@ -33,8 +33,9 @@ def _register() -> None:
     from accord.accounts.commands import createuser
     from accord.core.commands import migrate, serve, worker
     from accord.demo.commands import demo
+    from accord.integrations.commands import export_command, import_command
 
-    for command in (demo, serve, worker, migrate, createuser):
+    for command in (demo, serve, worker, migrate, createuser, import_command, export_command):
         cli.add_command(command)
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("capture/", include("accord.tracking.capture.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("import/", include("accord.integrations.urls")),
     path("settings/webhooks/", include("accord.integrations.webhooks.urls")),
     path("", include("accord.web.urls")),
 ]

@@ -17,7 +17,7 @@ from django.db import connection
 from accord.accounts.models import Role, User
 from accord.cli import cli
 
-COMMANDS = ["demo", "serve", "worker", "migrate", "createuser"]
+COMMANDS = ["demo", "serve", "worker", "migrate", "createuser", "import", "export"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

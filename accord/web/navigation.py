@@ -28,6 +28,11 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("dashboard", _("Dashboard")),
+    NavItem(
+        "imports:upload",
+        _("Import"),
+        roles=frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
+    ),
     NavItem("webhooks:endpoint_list", _("Webhooks"), roles=frozenset({Role.ADMIN})),
     NavItem("admin:index", _("Administration"), roles=frozenset({Role.ADMIN}), staff_only=True),
 )
