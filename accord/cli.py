@@ -30,12 +30,21 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from accord.accounts.commands import createuser
+    from accord.accounts.commands import apikey, createuser
     from accord.core.commands import migrate, serve, worker
     from accord.demo.commands import demo
     from accord.integrations.commands import export_command, import_command
 
-    for command in (demo, serve, worker, migrate, createuser, import_command, export_command):
+    for command in (
+        demo,
+        serve,
+        worker,
+        migrate,
+        createuser,
+        apikey,
+        import_command,
+        export_command,
+    ):
         cli.add_command(command)
 
 

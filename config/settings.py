@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves Swagger UI's files itself, so the API docs need no CDN
     "django_q",
     "accord.core",
     "accord.accounts",

@@ -17,7 +17,7 @@ from django.db import connection
 from accord.accounts.models import Role, User
 from accord.cli import cli
 
-COMMANDS = ["demo", "serve", "worker", "migrate", "createuser", "import", "export"]
+COMMANDS = ["demo", "serve", "worker", "migrate", "createuser", "import", "export", "apikey"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

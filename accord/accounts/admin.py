@@ -32,3 +32,6 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "department", "time_zone", "is_active")
     list_filter = ("department", "is_active")
     search_fields = ("name",)
+
+
+from accord.accounts import admin_api_keys  # noqa: E402,F401  (registers the API key admin)

@@ -41,7 +41,10 @@ def amount_clean(value: object, *, field: str = "amount", allow_negative: bool =
         raise InvalidInput(f"{value!r} is not a finite number.", field=field)
     if amount < 0 and not allow_negative:
         raise InvalidInput(f"The amount cannot be negative (got {amount}).", field=field)
-    quantised = amount.quantize(Decimal(1).scaleb(-DECIMAL_PLACES))
+    try:
+        quantised = amount.quantize(Decimal(1).scaleb(-DECIMAL_PLACES))
+    except InvalidOperation:  # more digits than the decimal context holds
+        raise InvalidInput(f"The amount {amount} is too large.", field=field) from None
     if len(quantised.as_tuple().digits) > MAX_DIGITS:
         raise InvalidInput(f"The amount {amount} is too large.", field=field)
     return quantised

@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.money import DECIMAL_PLACES, DEFAULT_CURRENCY, MAX_DIGITS
 from accord.core.models import TimestampedModel
+from accord.core.money import DECIMAL_PLACES, DEFAULT_CURRENCY, MAX_DIGITS
 
 
 class DealStage(models.TextChoices):
@@ -22,7 +22,10 @@ class DealStage(models.TextChoices):
 
 
 OPEN_DEAL_STAGES = (
-    DealStage.QUALIFICATION, DealStage.DISCOVERY, DealStage.PROPOSAL, DealStage.NEGOTIATION
+    DealStage.QUALIFICATION,
+    DealStage.DISCOVERY,
+    DealStage.PROPOSAL,
+    DealStage.NEGOTIATION,
 )
 
 
@@ -45,7 +48,10 @@ class Deal(TimestampedModel):
     name = models.CharField(_("name"), max_length=200)
     pipeline = models.CharField(_("pipeline"), max_length=60, default="default")
     stage = models.CharField(
-        _("stage"), max_length=20, choices=DealStage.choices, default=DealStage.QUALIFICATION,
+        _("stage"),
+        max_length=20,
+        choices=DealStage.choices,
+        default=DealStage.QUALIFICATION,
         db_index=True,
     )
     amount = models.DecimalField(_("amount"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
@@ -62,7 +68,10 @@ class Deal(TimestampedModel):
         _("lost reason"), max_length=30, choices=LostReason.choices, blank=True, default=""
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_deals",
     )
     external_id = models.CharField(max_length=120, null=True, blank=True, unique=True)

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.money import DECIMAL_PLACES, DEFAULT_CURRENCY, MAX_DIGITS
 from accord.core.models import TimestampedModel
+from accord.core.money import DECIMAL_PLACES, DEFAULT_CURRENCY, MAX_DIGITS
 
 
 class Channel(models.Model):
@@ -32,7 +32,10 @@ class Campaign(TimestampedModel):
         Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns"
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_campaigns",
     )
     budget = models.DecimalField(
@@ -77,11 +80,17 @@ class Touchpoint(models.Model):
     type = models.CharField(max_length=30, choices=TouchType.choices)
     visitor_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
     contact = models.ForeignKey(
-        "contacts.Contact", null=True, blank=True, on_delete=models.CASCADE,
+        "contacts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="touchpoints",
     )
     lead = models.ForeignKey(
-        "contacts.Lead", null=True, blank=True, on_delete=models.CASCADE,
+        "contacts.Lead",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="touchpoints",
     )
     channel = models.ForeignKey(Channel, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -127,14 +136,19 @@ class SpendEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(cost__gte=0), name="spend_cost_not_negative"),
             models.UniqueConstraint(
-                fields=["date", "channel", "campaign"], name="spend_one_row_per_campaign_day",
+                fields=["date", "channel", "campaign"],
+                name="spend_one_row_per_campaign_day",
                 condition=models.Q(campaign__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["date", "channel"], name="spend_one_row_per_channel_day",
+                fields=["date", "channel"],
+                name="spend_one_row_per_channel_day",
                 condition=models.Q(campaign__isnull=True),
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.channel_id}/{self.campaign_id or '-'}: {self.cost}"
 
 
 def capture_site_key_new() -> str:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
@@ -133,7 +132,7 @@ def test_a_failing_outer_transaction_takes_the_move_with_it():
 
 @pytest.mark.django_db
 def test_lead_create_logs_entry_into_the_funnel():
-    at = datetime(2026, 3, 2, 10, 30, tzinfo=dt_timezone.utc)
+    at = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
     lead = lead_create(contact=ContactFactory(), created_at=at)
     (entry,) = StageTransition.objects.filter(lead=lead)
     assert (entry.from_stage, entry.to_stage, entry.at) == ("", Stage.LEAD, at)

@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accord.core.errors import InvalidInput
-from accord.integrations.importing.fields import ParseContext, cell_convert, header_key
+from accord.integrations.importing.fields import ParseContext, converter_for, header_key
 from accord.integrations.importing.presets import CHANNEL_VALUE_ALIASES, preset_mapping
 from accord.integrations.importing.schemas import PROPERTIES_PREFIX, EntitySchema
 
 Record = dict[str, Any]
+
+#: The ``properties`` of a record without custom properties; never mutated (copy to add).
+NO_PROPERTIES: dict[str, str] = {}
 
 
 @dataclass(frozen=True, order=True)
@@ -143,7 +146,11 @@ def mapping_check(mapping: ColumnMapping, schema: EntitySchema) -> list[RowError
 
 
 class RowValidator:
-    """Turns one row's cells into a typed record, collecting every error in the row."""
+    """Turns one row's cells into a typed record, collecting every error in the row.
+
+    Each mapped column gets its converter once (``converter_for``); a row is then a loop over
+    prepared ``(position, column, field, convert)`` steps.
+    """
 
     def __init__(
         self,
@@ -156,44 +163,63 @@ class RowValidator:
         self.refs = refs
         self.ctx = ctx
         self.width = len(mapping.header)
-        self.plan = [
-            (index, column, target, schema.field(target) if target else None)
-            for index, (column, target) in enumerate(
-                zip(mapping.header, mapping.targets, strict=True)
-            )
-            if target
-        ]
-        self.column_of = {target: column for _, column, target, _ in reversed(self.plan)}
+        self.properties: list[tuple[int, str]] = []
+        self.steps: list[tuple[int, str, str, Callable[[str], Any]]] = []
+        self.column_of: dict[str, str] = {}
+        for index, (column, target) in enumerate(
+            zip(mapping.header, mapping.targets, strict=True)
+        ):
+            if not target:
+                continue
+            self.column_of.setdefault(target, column)
+            spec = schema.field(target)
+            if spec is None:  # properties.<key>
+                self.properties.append((index, target[len(PROPERTIES_PREFIX) :]))
+            else:
+                self.steps.append((index, column, spec.name, converter_for(spec, ctx)))
+        self.has_references = bool(
+            {"owner_email", "source_channel", "channel"}.intersection(self.column_of)
+        )
+        self.channel_cache: dict[str, int | None] = {}
 
     def validate(self, row: int, values: list[str]) -> tuple[Record | None, list[RowError]]:
-        if len(values) > self.width and any(v.strip() for v in values[self.width :]):
+        width = self.width
+        if len(values) > width and any(v.strip() for v in values[width:]):
             return None, [
                 RowError(
                     row,
                     "*",
-                    f"The row has {len(values)} values but the header has {self.width} "
+                    f"The row has {len(values)} values but the header has {width} "
                     "columns (an unquoted delimiter or a wrong delimiter?).",
                 )
             ]
-        record: Record = {"_row": row, "properties": {}}
+        if len(values) < width:
+            values = values + [""] * (width - len(values))
+        record: Record = {"_row": row}
         errors: list[RowError] = []
-        for index, column, target, spec in self.plan:
-            raw = values[index] if index < len(values) else ""
-            if spec is None:  # properties.<key>
-                if raw.strip():
-                    record["properties"].setdefault(target[len(PROPERTIES_PREFIX) :], raw.strip())
-                continue
-            if record.get(spec.name) is not None:
+        for index, column, name, convert in self.steps:
+            if record.get(name) is not None:
                 continue  # two columns map to one field: the first non-blank wins
             try:
-                record[spec.name] = cell_convert(spec, raw, self.ctx)
+                record[name] = convert(values[index])
             except InvalidInput as error:
                 errors.append(RowError(row, column, error.message))
-        self._references(row, record, errors)
+        properties: dict[str, str] | None = None
+        for index, key in self.properties:
+            value = values[index].strip()
+            if value:
+                if properties is None:
+                    properties = {}
+                properties.setdefault(key, value)
+        # Most rows have no custom properties: they share no dict until one is needed.
+        record["properties"] = properties or NO_PROPERTIES
+        if self.has_references:
+            self._references(row, record, errors)
         self._requirements(row, record, errors)
         if errors:
             return None, errors
-        _name_split(record)
+        if "full_name" in record:
+            _name_split(record)
         return record, errors
 
     def _references(self, row: int, record: Record, errors: list[RowError]) -> None:
@@ -210,7 +236,10 @@ class RowValidator:
         for name in ("source_channel", "channel"):
             value = record.get(name)
             if value is not None:
-                channel_id = self.refs.channel_id(value)
+                try:
+                    channel_id = self.channel_cache[value]
+                except KeyError:
+                    channel_id = self.channel_cache[value] = self.refs.channel_id(value)
                 if channel_id is None:
                     errors.append(
                         RowError(row, self.column_of[name], f"Unknown channel {value!r}.")
@@ -291,35 +320,43 @@ class RecordCollapser:
         self.keys_of = IDENTITY_KEYS[entity]
         self.records: list[Record] = []
         self.index: dict[Hashable, int] = {}
-        self.rows_of: list[list[int]] = []
+        #: Rows merged into a record, beyond its own ``_row`` (most records have none).
+        self.merged_rows: dict[int, list[int]] = {}
         self.merged = 0
 
     def add(self, record: Record) -> None:
         keys = self.keys_of(record)
-        position = next((self.index[k] for k in keys if k in self.index), None)
+        index = self.index
+        position = next((index[k] for k in keys if k in index), None)
         if position is None:
             position = len(self.records)
             self.records.append(record)
-            self.rows_of.append([record["_row"]])
         else:
             self.merged += 1
             kept = self.records[position]
             for name, value in record.items():
                 if name == "properties":
-                    for key, prop in value.items():
-                        kept["properties"].setdefault(key, prop)
+                    if value:
+                        properties = dict(kept["properties"])
+                        for key, prop in value.items():
+                            properties.setdefault(key, prop)
+                        kept["properties"] = properties
                 elif value is not None and kept.get(name) is None:
                     kept[name] = value
-            self.rows_of[position].append(record["_row"])
-        for key in self.keys_of(self.records[position]):
-            self.index.setdefault(key, position)
+            self.merged_rows.setdefault(position, []).append(record["_row"])
+            keys = self.keys_of(kept)
+        for key in keys:
+            index.setdefault(key, position)
 
     def discard_rows(self, rows: set[int]) -> None:
         """Drop records built from any of ``rows`` (used when the writer rejects them)."""
-        kept = [
-            (r, rows_of)
-            for r, rows_of in zip(self.records, self.rows_of, strict=True)
-            if not rows.intersection(rows_of)
-        ]
-        self.records = [r for r, _ in kept]
-        self.rows_of = [rows_of for _, rows_of in kept]
+        records: list[Record] = []
+        merged_rows: dict[int, list[int]] = {}
+        for position, record in enumerate(self.records):
+            extra = self.merged_rows.get(position, [])
+            if record["_row"] in rows or rows.intersection(extra):
+                continue
+            if extra:
+                merged_rows[len(records)] = extra
+            records.append(record)
+        self.records, self.merged_rows = records, merged_rows
