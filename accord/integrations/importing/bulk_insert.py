@@ -1,53 +1,83 @@
-"""Fast inserts for imports: ``executemany`` with ids allocated up front.
+"""Fast inserts for imports: plain tuples in, ``COPY`` (PostgreSQL) or ``executemany`` out.
 
-``QuerySet.bulk_create`` compiles SQL per batch and prepares every value through the
-expression machinery; on an import of 100,000 leads that was two thirds of the time. Here
-the ids are reserved first (PostgreSQL: ``nextval`` of the table's identity sequence; SQLite:
+``QuerySet.bulk_create`` compiles SQL per batch, prepares every value through the expression
+machinery and needs a model instance per row; on an import of 100,000 leads that was most of
+the time. Here rows are tuples of values for named columns; the columns a caller does not
+give get the field's default (computed once). Ids, where the caller needs them to point
+other rows at, are reserved first (PostgreSQL: ``nextval`` of the table's sequence; SQLite:
 above the largest id and the AUTOINCREMENT counter, inside the import's IMMEDIATE
-transaction that already holds the write lock), then rows go in with one prepared statement.
-Values are adapted with the backend's own adapters, so what is stored is what the ORM would
-store. Model ``save()``/signals are not involved either way (the project uses neither).
+transaction that already holds the write lock). Values are adapted as the ORM would store
+them (aware datetimes as naive UTC text on SQLite, JSON as ``json.dumps`` text). Model
+``save()``/signals are not involved (the project uses neither).
 
 Must run inside ``transaction.atomic()``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, models
 from django.utils import timezone
 
-BATCH = 2000
+BATCH = 5000
+EMPTY_JSON = "{}"
 
 
-def _adapter(field: models.Field, connection) -> Callable[[Any], Any]:
+def json_text(value: Any) -> str:
+    """What a ``JSONField`` stores for ``value`` (``{}`` without calling ``json.dumps``)."""
+    if not value and isinstance(value, dict):
+        return EMPTY_JSON
+    return json.dumps(value)
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return str(value)
+
+
+def _adapter(field: models.Field, connection) -> Callable[[Any], Any] | None:
+    """How a Python value of ``field`` goes to the database; ``None`` when as it is."""
     ops = connection.ops
+    if isinstance(field, models.JSONField):
+        return lambda v: None if v is None else json_text(v)
+    if connection.vendor == "postgresql":
+        # COPY sends text; psycopg writes aware datetimes, dates and decimals exactly.
+        return None
     if isinstance(field, models.DateTimeField):
+        if connection.vendor == "sqlite" and settings.USE_TZ:
+            return _sqlite_datetime
         return ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
-        return ops.adapt_datefield_value
+        return lambda v: None if v is None else ops.adapt_datefield_value(v)
     if isinstance(field, models.DecimalField):
         return lambda v: ops.adapt_decimalfield_value(v, field.max_digits, field.decimal_places)
-    if isinstance(field, models.JSONField):
-        return lambda v: field.get_db_prep_save(v, connection)
-    return lambda v: v
+    return None
 
 
-def _ids_reserve(model: type[models.Model], count: int, connection) -> list[int]:
+def ids_reserve(model: type[models.Model], count: int, *, using: str = "default") -> list[int]:
+    """``count`` primary keys for new rows of ``model``, unused by anyone else."""
+    if count == 0:
+        return []
+    connection = connections[using]
     table = model._meta.db_table
     pk = model._meta.pk.column
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [connection.ops.quote_name(table), pk, count],
+                [quote(table), pk, count],
             )
             return [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            f"SELECT MAX({connection.ops.quote_name(pk)}) FROM {connection.ops.quote_name(table)}"
-        )
+        cursor.execute(f"SELECT MAX({quote(pk)}) FROM {quote(table)}")
         highest = cursor.fetchone()[0] or 0
         if connection.vendor == "sqlite":
             cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
@@ -56,18 +86,99 @@ def _ids_reserve(model: type[models.Model], count: int, connection) -> list[int]
         return list(range(highest + 1, highest + 1 + count))
 
 
+def tuples_insert(
+    model: type[models.Model],
+    attnames: Sequence[str],
+    rows: Iterable[tuple],
+    *,
+    using: str = "default",
+) -> int:
+    """Insert ``rows`` (values for ``attnames``, in order); return how many went in.
+
+    Include the primary key's attname to insert reserved ids; leave it out to let the
+    database number the rows. Any other concrete field not named gets its default;
+    ``auto_now`` fields get the current time.
+    """
+    connection = connections[using]
+    meta = model._meta
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+    fields = [by_attname[name] for name in attnames]
+    now = timezone.now()
+    extra_fields: list[models.Field] = []
+    extra_values: list[Any] = []
+    for field in meta.concrete_fields:
+        if field.attname in attnames or field.primary_key:
+            continue
+        extra_fields.append(field)
+        extra_values.append(now if getattr(field, "auto_now", False) else field.get_default())
+    adapters = [_adapter(f, connection) for f in fields]
+    extra = tuple(
+        adapt(value) if (adapt := _adapter(f, connection)) else value
+        for f, value in zip(extra_fields, extra_values, strict=True)
+    )
+    adapted = [(i, a) for i, a in enumerate(adapters) if a is not None]
+
+    def prepared(row: tuple) -> tuple:
+        if adapted:
+            values = list(row)
+            for i, adapt in adapted:
+                values[i] = adapt(values[i])
+            return (*values, *extra)
+        return (*row, *extra) if extra else row
+
+    columns = [f.column for f in fields] + [f.column for f in extra_fields]
+    if connection.vendor == "postgresql":
+        return _copy(meta.db_table, columns, map(prepared, rows), connection)
+    return _executemany(meta.db_table, columns, map(prepared, rows), connection)
+
+
+def _copy(table: str, columns: list[str], rows: Iterable[tuple], connection) -> int:
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def _executemany(table: str, columns: list[str], rows: Iterable[tuple], connection) -> int:
+    quote = connection.ops.quote_name
+    placeholders = ", ".join(["%s"] * len(columns))
+    sql = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({placeholders})"
+    )
+    count = 0
+    batch: list[tuple] = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            batch.append(row)
+            if len(batch) == BATCH:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
 def rows_insert(objs: Sequence[models.Model], *, using: str = "default") -> None:
-    """Insert unsaved instances of one model; each gets its primary key."""
+    """Insert unsaved instances of one model; each gets its primary key.
+
+    For the small or instance-shaped parts of an import (accounts, campaigns, deals, ...).
+    """
     if not objs:
         return
     model = type(objs[0])
-    connection = connections[using]
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     related = [f for f in fields if f.is_relation]
     now = timezone.now()
     auto_now = [f.attname for f in fields if getattr(f, "auto_now", False)]
-    for obj, pk in zip(objs, _ids_reserve(model, len(objs), connection), strict=True):
+    for obj, pk in zip(objs, ids_reserve(model, len(objs), using=using), strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = using
@@ -78,54 +189,10 @@ def rows_insert(objs: Sequence[models.Model], *, using: str = "default") -> None
             target = field.get_cached_value(obj, default=None)
             if target is not None and getattr(obj, field.attname) is None:
                 setattr(obj, field.attname, target.pk)
-    attnames = [f.attname for f in fields]
-    _execute(
+    attnames = [meta.pk.attname, *(f.attname for f in fields)]
+    tuples_insert(
         model,
         attnames,
-        [(obj.pk, *[getattr(obj, name) for name in attnames]) for obj in objs],
-        connection,
+        ((obj.pk, *[getattr(obj, name) for name in attnames[1:]]) for obj in objs),
+        using=using,
     )
-
-
-def values_insert(
-    model: type[models.Model],
-    attnames: Sequence[str],
-    rows: Sequence[tuple],
-    *,
-    using: str = "default",
-) -> None:
-    """Insert plain tuples (values for ``attnames``, in order) without building instances.
-
-    For the largest tables of an import (stage transitions), where making a model instance
-    per row costs more than writing it.
-    """
-    if not rows:
-        return
-    connection = connections[using]
-    ids = _ids_reserve(model, len(rows), connection)
-    _execute(model, attnames, [(pk, *row) for pk, row in zip(ids, rows, strict=True)], connection)
-
-
-def _execute(
-    model: type[models.Model], attnames: Sequence[str], rows: list[tuple], connection
-) -> None:
-    meta = model._meta
-    by_attname = {f.attname: f for f in meta.concrete_fields}
-    fields = [by_attname[name] for name in attnames]
-    adapters = [_adapter(f, connection) for f in fields]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in [meta.pk.column, *(f.column for f in fields)])
-    placeholders = ", ".join(["%s"] * (len(fields) + 1))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(
-                sql,
-                [
-                    (
-                        row[0],
-                        *[adapt(value) for adapt, value in zip(adapters, row[1:], strict=True)],
-                    )
-                    for row in rows[start : start + BATCH]
-                ],
-            )

@@ -166,9 +166,7 @@ class RowValidator:
         self.properties: list[tuple[int, str]] = []
         self.steps: list[tuple[int, str, str, Callable[[str], Any]]] = []
         self.column_of: dict[str, str] = {}
-        for index, (column, target) in enumerate(
-            zip(mapping.header, mapping.targets, strict=True)
-        ):
+        for index, (column, target) in enumerate(zip(mapping.header, mapping.targets, strict=True)):
             if not target:
                 continue
             self.column_of.setdefault(target, column)

@@ -12,7 +12,7 @@ the file's values (the export is the source of truth for an amount or a day's co
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -22,11 +22,17 @@ from django.db.models.functions import Lower
 from accord.contacts.models import Contact, Lead, StageTransition
 from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, OFF_PATH_STAGES, Stage
 from accord.core.money import DEFAULT_CURRENCY
-from accord.integrations.importing.bulk_insert import rows_insert, values_insert
+from accord.integrations.importing.bulk_insert import (
+    ids_reserve,
+    json_text,
+    rows_insert,
+    tuples_insert,
+)
 from accord.integrations.importing.people import (
     BATCH,
     AccountsPlan,
     accounts_plan,
+    chunk_size,
     chunks,
     people_plan,
     people_save,
@@ -148,72 +154,151 @@ def _channel_resolver():
     return channel_resolver_load()
 
 
+class LeadRow:
+    """A lead as planning sees it (see ``PersonRow``). New ones get ``pk`` when saved and
+    hold their ``PersonRow`` in ``contact``; stored ones hold the contact's id there.
+    ``source_campaign`` is a ``Campaign`` (possibly new) or a stored campaign's id."""
+
+    __slots__ = (
+        "contact",
+        "created_at",
+        "external_id",
+        "owner_id",
+        "pk",
+        "properties",
+        "score",
+        "source_campaign",
+        "source_channel_id",
+        "stage",
+    )
+
+    def __init__(
+        self,
+        pk: int | None,
+        contact: Any,
+        stage: str,
+        created_at: datetime,
+        owner_id: int | None,
+        channel_id: int | None,
+        campaign: Campaign | int | None,
+        properties: dict[str, Any],
+        external_id: str | None,
+        score: int,
+    ) -> None:
+        self.pk = pk
+        self.contact = contact
+        self.stage = stage
+        self.created_at = created_at
+        self.owner_id = owner_id
+        self.source_channel_id = channel_id
+        self.source_campaign = campaign
+        self.properties = properties
+        self.external_id = external_id
+        self.score = score
+
+    @property
+    def source_campaign_id(self) -> int | None:
+        campaign = self.source_campaign
+        return campaign.pk if isinstance(campaign, Campaign) else campaign
+
+
+def _stored_leads(**lookup: Any) -> Iterator[LeadRow]:
+    rows = (
+        Lead.objects.filter(**lookup)
+        .order_by("created_at")
+        .values_list(
+            "id",
+            "contact_id",
+            "stage",
+            "created_at",
+            "owner_id",
+            "source_channel_id",
+            "source_campaign_id",
+            "properties",
+            "external_id",
+            "score",
+        )
+    )
+    for values in rows:
+        yield LeadRow(*values)
+
+
+_LEAD_COLUMNS = (
+    "id",
+    "contact_id",
+    "stage",
+    "stage_changed_at",
+    "created_at",
+    "updated_at",
+    "is_open",
+    "score",
+    "owner_id",
+    "source_channel_id",
+    "source_campaign_id",
+    "properties",
+    "external_id",
+)
+_TRANSITION_COLUMNS = ("lead_id", "from_stage", "to_stage", "at", "actor_id", "reason", "details")
+_LEAD_CHANGE_FIELDS = ("owner", "source_channel", "source_campaign", "external_id", "properties")
+
+
 def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
     people, contacts, contact_changed = people_plan(records, match_external_id=False, now=now)
-    by_ext: dict[str, Lead] = {}
-    for batch in chunks({r["external_id"] for r in records if r.get("external_id")}):
-        by_ext.update(
-            {lead.external_id: lead for lead in Lead.objects.filter(external_id__in=batch)}
-        )
-    open_by_contact: dict[int, Lead] = {}
+    size = chunk_size()
+    by_ext: dict[str, LeadRow] = {}
+    for batch in chunks({r["external_id"] for r in records if r.get("external_id")}, size):
+        by_ext.update({lead.external_id: lead for lead in _stored_leads(external_id__in=batch)})
+    open_by_contact: dict[int, LeadRow] = {}
     known_ids = {c.pk for c in contacts if c.pk}
-    for batch in chunks(known_ids):
-        for lead in Lead.objects.filter(contact_id__in=batch, is_open=True).order_by("created_at"):
-            open_by_contact[lead.contact_id] = lead  # the newest open journey wins
+    for batch in chunks(known_ids, size):
+        for lead in _stored_leads(contact_id__in=batch, is_open=True):
+            # The newest open journey wins; a lead also found by external id is one object.
+            open_by_contact[lead.contact] = by_ext.get(lead.external_id, lead)
     campaigns = CampaignBook(
         {r.get("source_campaign") or r.get("utm_campaign") or "" for r in records} - {""}
     )
     resolver = None
-    new_leads: list[Lead] = []
-    transitions: list[tuple[Lead, str, str, datetime, str]] = []
-    changed: dict[int, Lead] = {}
+    new_leads: list[LeadRow] = []
+    changed: dict[int, LeadRow] = {}
     changed_fields: set[str] = set()
-    new_for_contact: dict[int, Lead] = {}
+    new_for_contact: dict[int, LeadRow] = {}
     plan = WritePlan(notes=_accounts_note(people.accounts))
     for record, contact, contact_dirty in zip(records, contacts, contact_changed, strict=True):
-        channel_id = record.get("source_channel_id")
-        if channel_id is None and (record.get("utm_source") or record.get("utm_medium")):
+        get = record.get
+        channel_id = get("source_channel_id")
+        if channel_id is None and (get("utm_source") or get("utm_medium")):
             resolver = resolver or _channel_resolver()
             if resolver is not None:
                 channel_id = resolver.resolve(
-                    source=record.get("utm_source"),
-                    medium=record.get("utm_medium"),
-                    campaign=record.get("utm_campaign"),
+                    source=get("utm_source"),
+                    medium=get("utm_medium"),
+                    campaign=get("utm_campaign"),
                 ).pk
-        campaign = campaigns.get(
-            record.get("source_campaign") or record.get("utm_campaign"), channel_id
-        )
-        ext = record.get("external_id")
+        campaign_name = get("source_campaign") or get("utm_campaign")
+        campaign = campaigns.get(campaign_name, channel_id) if campaign_name else None
+        ext = get("external_id")
         lead = (
             (by_ext.get(ext) if ext else None)
             or (open_by_contact.get(contact.pk) if contact.pk else None)
             or new_for_contact.get(id(contact))
         )
         if lead is None:
-            at = record.get("created_at") or now
-            stage = record.get("stage") or INITIAL_STAGE
-            lead = Lead(
-                contact=contact,
-                stage=stage,
-                stage_changed_at=at,
-                created_at=at,
-                is_open=stage not in CLOSED_STAGES,
-                owner_id=record.get("owner_id"),
-                source_channel_id=channel_id,
-                source_campaign=campaign,
-                properties=record["properties"],
-                external_id=ext,
-                score=record.get("score") or 0,
+            lead = LeadRow(
+                None,
+                contact,
+                get("stage") or INITIAL_STAGE,
+                get("created_at") or now,
+                get("owner_id"),
+                channel_id,
+                campaign,
+                record["properties"],
+                ext,
+                get("score") or 0,
             )
             new_leads.append(lead)
             new_for_contact[id(contact)] = lead
-            previous = ""
-            # Simplification: every step of the path is dated at the lead's creation time;
-            # files carry the current stage, not the history that led to it.
-            for step in STAGE_PATHS[stage]:
-                reason = IMPORT_REASON if step in OFF_PATH_STAGES else ""
-                transitions.append((lead, previous, step, at, reason))
-                previous = step
+            if ext:
+                by_ext[ext] = lead
             plan.created += 1
             continue
         lead_dirty = _lead_fill_blanks(lead, record, channel_id, campaign, by_ext)
@@ -229,39 +314,89 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
     def apply() -> None:
         people_save(people, now=now)
         campaigns.save()
-        rows_insert(new_leads)
-        values_insert(
-            StageTransition,
-            ("lead_id", "from_stage", "to_stage", "at", "actor_id", "reason", "details"),
-            [
-                (lead.pk, before, after, at, None, reason, IMPORT_DETAILS)
-                for lead, before, after, at, reason in transitions
-            ],
+        for lead, pk in zip(new_leads, ids_reserve(Lead, len(new_leads)), strict=True):
+            lead.pk = pk
+        tuples_insert(
+            Lead,
+            _LEAD_COLUMNS,
+            (
+                (
+                    lead.pk,
+                    lead.contact.pk,
+                    lead.stage,
+                    lead.created_at,
+                    lead.created_at,
+                    now,
+                    lead.stage not in CLOSED_STAGES,
+                    lead.score,
+                    lead.owner_id,
+                    lead.source_channel_id,
+                    lead.source_campaign_id,
+                    lead.properties,
+                    lead.external_id,
+                )
+                for lead in new_leads
+            ),
         )
+        tuples_insert(StageTransition, _TRANSITION_COLUMNS, _transitions(new_leads))
         if changed:
-            for lead in changed.values():
-                lead.updated_at = now
-            Lead.objects.bulk_update(
-                list(changed.values()), sorted(changed_fields | {"updated_at"}), batch_size=BATCH
-            )
+            _leads_update(list(changed.values()), sorted(changed_fields), now=now)
 
     plan.apply = apply
     return plan
 
 
+def _transitions(leads: list[LeadRow]) -> Iterator[tuple]:
+    """Each new lead's history: creation ("" -> lead), then the path to its stage.
+
+    Simplification: every step is dated at the lead's creation time; files carry the current
+    stage, not the history that led to it.
+    """
+    details = json_text(IMPORT_DETAILS)
+    steps = {
+        stage: [
+            (before, after, IMPORT_REASON if after in OFF_PATH_STAGES else "")
+            for before, after in zip(("", *path), path, strict=False)
+        ]
+        for stage, path in STAGE_PATHS.items()
+    }
+    for lead in leads:
+        pk, at = lead.pk, lead.created_at
+        for before, after, reason in steps[lead.stage]:
+            yield (pk, before, after, at, None, reason, details)
+
+
+def _leads_update(leads: list[LeadRow], fields: list[str], *, now: datetime) -> None:
+    instances = []
+    for lead in leads:
+        instance = Lead(pk=lead.pk, updated_at=now)
+        for name in fields:
+            if name == "source_campaign":
+                instance.source_campaign_id = lead.source_campaign_id
+            elif name in ("owner", "source_channel"):
+                setattr(instance, f"{name}_id", getattr(lead, f"{name}_id"))
+            else:
+                setattr(instance, name, getattr(lead, name))
+        instances.append(instance)
+    Lead.objects.bulk_update(instances, [*fields, "updated_at"], batch_size=BATCH)
+
+
 def _lead_fill_blanks(
-    lead: Lead,
+    lead: LeadRow,
     record: Record,
     channel_id: int | None,
     campaign: Campaign | None,
-    by_ext: dict[str, Lead],
+    by_ext: dict[str, LeadRow],
 ) -> set[str]:
     changes: set[str] = set()
-    for name, value in (("owner_id", record.get("owner_id")), ("source_channel_id", channel_id)):
-        if value is not None and getattr(lead, name) is None:
-            setattr(lead, name, value)
-            changes.add(name.removesuffix("_id"))
-    if campaign is not None and lead.source_campaign_id is None:
+    owner_id = record.get("owner_id")
+    if owner_id is not None and lead.owner_id is None:
+        lead.owner_id = owner_id
+        changes.add("owner")
+    if channel_id is not None and lead.source_channel_id is None:
+        lead.source_channel_id = channel_id
+        changes.add("source_channel")
+    if campaign is not None and lead.source_campaign is None:
         lead.source_campaign = campaign
         changes.add("source_campaign")
     ext = record.get("external_id")
@@ -269,9 +404,10 @@ def _lead_fill_blanks(
         lead.external_id = ext
         by_ext[ext] = lead
         changes.add("external_id")
-    new_properties = {k: v for k, v in record["properties"].items() if k not in lead.properties}
+    properties = lead.properties or {}
+    new_properties = {k: v for k, v in record["properties"].items() if k not in properties}
     if new_properties:
-        lead.properties = {**lead.properties, **new_properties}
+        lead.properties = {**properties, **new_properties}
         changes.add("properties")
     return changes
 
