@@ -7,7 +7,6 @@ registered here.
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 import django
@@ -20,7 +19,28 @@ django.setup()
 from accord.core.errors import DomainError  # noqa: E402
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class DomainErrorExit(click.ClickException):
+    """A domain error told to a person: the field at fault and why, exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, error: DomainError):
+        field = f" ({error.field})" if error.field else ""
+        super().__init__(f"{error.message}{field}")
+
+
+class AccordGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except DomainError as error:
+            raise DomainErrorExit(error) from None
+
+
+@click.group(
+    cls=AccordGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="accord")
 def cli() -> None:
     """Accord: marketing and sales as one revenue team.
@@ -34,6 +54,7 @@ def _register() -> None:
     from accord.core.commands import migrate, serve, worker
     from accord.demo.commands import demo
     from accord.integrations.commands import export_command, import_command
+    from accord.tracking.commands import site
 
     for command in (
         demo,
@@ -42,6 +63,7 @@ def _register() -> None:
         migrate,
         createuser,
         apikey,
+        site,
         import_command,
         export_command,
     ):
@@ -52,12 +74,7 @@ _register()
 
 
 def main() -> None:
-    try:
-        cli(prog_name="accord")
-    except DomainError as error:
-        field = f" ({error.field})" if error.field else ""
-        click.secho(f"Error{field}: {error.message}", fg="red", err=True)
-        sys.exit(2)
+    cli(prog_name="accord")
 
 
 if __name__ == "__main__":  # `python -m accord.cli`

@@ -17,7 +17,17 @@ from django.db import connection
 from accord.accounts.models import Role, User
 from accord.cli import cli
 
-COMMANDS = ["demo", "serve", "worker", "migrate", "createuser", "import", "export", "apikey"]
+COMMANDS = [
+    "demo",
+    "serve",
+    "worker",
+    "migrate",
+    "createuser",
+    "import",
+    "export",
+    "apikey",
+    "site",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -112,3 +122,22 @@ def test_serve_answers_pages_and_static_files_with_debug_off(tmp_path: Path):
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=20)
+
+
+@pytest.mark.django_db
+def test_site_create_prints_the_snippet_and_refuses_bad_origins():
+    from accord.tracking.models import CaptureSite
+
+    runner = CliRunner()
+    created = runner.invoke(cli, ["site", "create", "Shop", "--origin", "https://shop.example"])
+    assert created.exit_code == 0, created.output
+    site = CaptureSite.objects.get(name="Shop")
+    assert site.allowed_origins == ["https://shop.example"]
+    assert f'data-site="{site.public_key}"' in created.output
+
+    bad = runner.invoke(cli, ["site", "create", "Bad", "--origin", "shop.example/path"])
+    assert bad.exit_code == 2
+    assert "allowed_origins" in bad.output
+    assert not CaptureSite.objects.filter(name="Bad").exists()
+    listed = runner.invoke(cli, ["site", "list"])
+    assert site.public_key in listed.output and "Bad" not in listed.output

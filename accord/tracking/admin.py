@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accord.tracking.models import Campaign, Channel, SpendEntry, Touchpoint
+from accord.tracking.models import Campaign, CaptureSite, Channel, SpendEntry, Touchpoint
 
 
 @admin.register(Channel)
@@ -59,3 +59,11 @@ class TouchpointAdmin(admin.ModelAdmin):
 # Channel rules have their own admin module (owned by the channel-grouping work); importing
 # it here lets admin autodiscovery register it.
 from accord.tracking import admin_channel_rules  # noqa: E402, F401
+
+
+@admin.register(CaptureSite)
+class CaptureSiteAdmin(admin.ModelAdmin):
+    list_display = ("name", "public_key", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "public_key")
+    readonly_fields = ("public_key",)

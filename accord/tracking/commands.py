@@ -1,0 +1,52 @@
+"""`accord site`: the websites allowed to post leads and page views to Accord."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def site() -> None:
+    """Manage capture sites: the key a website's forms and tracking snippet use."""
+
+
+@site.command("create")
+@click.argument("name")
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    help="An origin allowed to post from a browser, e.g. https://www.example.com (repeatable).",
+)
+@click.option("--phone-region", default="", help="Country (ISO code) for phones without +.")
+def site_create(name: str, origins: tuple[str, ...], phone_region: str) -> None:
+    """Create a site and print the snippet and form to paste into its pages."""
+    from accord.tracking.capture.services import capture_site_create
+
+    created = capture_site_create(
+        name=name, allowed_origins=list(origins), default_phone_region=phone_region
+    )
+    click.echo(f"Created site {created.name!r} with key {created.public_key}.")
+    click.echo("\nTracking snippet (before </body>), with BASE your Accord address:")
+    click.echo(
+        f'  <script src="BASE/capture/t.js" data-site="{created.public_key}" defer></script>'
+    )
+    click.echo("\nA lead form on the site:")
+    click.echo('  <form method="post" action="BASE/capture/lead" data-accord-form>')
+    click.echo(f'    <input type="hidden" name="site" value="{created.public_key}">')
+    click.echo('    <input name="email" type="email"> <button>Send</button></form>')
+
+
+@site.command("list")
+def site_list() -> None:
+    """List sites with their keys and allowed origins."""
+    from accord.tracking.models import CaptureSite
+
+    sites = list(CaptureSite.objects.order_by("name"))
+    if not sites:
+        click.echo("No sites yet. Create one with: accord site create NAME --origin https://...")
+        return
+    for row in sites:
+        state = "active" if row.is_active else "inactive"
+        origins = ", ".join(row.allowed_origins) or "none (only server-to-server posts)"
+        click.echo(f"{row.public_key}  {row.name}  [{state}]  origins: {origins}")
