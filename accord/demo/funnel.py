@@ -570,8 +570,10 @@ def _deal_row(
     rand, ids, deal_rows, deal, lead_id, account_id, account_name, employees, rep, end
 ) -> int:
     deal_id = int(ids.take("pipeline.Deal", 1)[0])
-    amount = max(1200, round(6000 * (employees / 50) ** 0.45 * rand.lognormvariate(0, 0.35), -2))
-    plan = catalog.PLANS[0 if amount < 15_000 else 1 if amount < 60_000 else 2]
+    # Annual contracts: ~$20k for a 100-person company, so a year of marketing pays back
+    # (ROMI above zero) as it does for a healthy B2B SaaS company.
+    amount = max(2400, round(14_000 * (employees / 50) ** 0.45 * rand.lognormvariate(0, 0.35), -2))
+    plan = catalog.PLANS[0 if amount < 20_000 else 1 if amount < 80_000 else 2]
     promotion = rand.random() < 0.12
     discount = 0.0
     if promotion or rand.random() < 0.3:
