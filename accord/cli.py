@@ -54,6 +54,7 @@ def _register() -> None:
     from accord.core.commands import migrate, serve, worker
     from accord.demo.commands import demo
     from accord.integrations.commands import export_command, import_command
+    from accord.scoring.commands import scoring
     from accord.tracking.commands import site
 
     for command in (
@@ -64,6 +65,7 @@ def _register() -> None:
         createuser,
         apikey,
         site,
+        scoring,
         import_command,
         export_command,
     ):

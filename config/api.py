@@ -191,6 +191,7 @@ def _register_routers() -> None:
     from accord.contacts.api import accounts_router, contacts_router
     from accord.contacts.api import router as leads_router
     from accord.pipeline.api import activities_router, deals_router
+    from accord.scoring.api import router as scoring_router
     from accord.tracking.api import campaigns_router, spend_router, touchpoints_router
 
     api.add_router("/contacts", contacts_router)
@@ -201,6 +202,7 @@ def _register_routers() -> None:
     api.add_router("/spend", spend_router)
     api.add_router("/deals", deals_router)
     api.add_router("/activities", activities_router)
+    api.add_router("/scoring", scoring_router)
 
 
 _register_routers()

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "accord.pipeline",
     "accord.analytics",
     "accord.integrations",
+    "accord.scoring",
+    "accord.handoff",
     "accord.web",
     "accord.demo",
 ]
@@ -96,7 +98,16 @@ TEMPLATES = [
 
 SQLITE_PATH = VAR_DIR / "accord.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+# Web processes keep their connection between requests: opening one per request cost the
+# capture endpoint a TCP/auth round trip on PostgreSQL and the PRAGMAs on SQLite. Django
+# checks a kept connection before reusing it (CONN_HEALTH_CHECKS), so a restarted database
+# costs one failed check, not a failed request. ACCORD_DB_CONN_MAX_AGE=0 restores per-request
+# connections (e.g. behind a pooler like PgBouncer in transaction mode).
+_db = dj_database_url.parse(
+    DATABASE_URL,
+    conn_max_age=int(os.environ.get("ACCORD_DB_CONN_MAX_AGE", "60")),
+    conn_health_checks=True,
+)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no row locks: concurrency comes from IMMEDIATE transactions (one writer
     # at a time, others wait up to the timeout) and WAL (readers never block the writer).
@@ -182,20 +193,24 @@ Q_CLUSTER = {
 }
 
 # --- Cache and the public capture endpoints --------------------------------------------
-# The cache holds the capture endpoints' per-IP rate-limit counters, shared by every web
-# process: a file cache needs no extra service; ACCORD_CACHE_URL=redis://... uses Redis
-# (needs the `redis` package). Limits are "requests/seconds" per IP per site ("0": none).
+# Limits are "requests/seconds" per IP per site ("0": none). Their counters live in a small
+# SQLite file of their own shared by the web processes of this host (``local``: exact and
+# ~20 µs a request), or in Redis when ACCORD_CACHE_URL=redis://... names one (``cache``: for
+# several hosts; needs the `redis` package). Without Redis the cache is a file cache.
 _cache_url = os.environ.get("ACCORD_CACHE_URL", "")
+_redis = _cache_url.startswith(("redis://", "rediss://", "unix://"))
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
-        if _cache_url.startswith(("redis://", "rediss://", "unix://"))
+        if _redis
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
     )
 }
+CAPTURE_RATE_LIMIT_STORE = "cache" if _redis else "local"
+CAPTURE_RATE_LIMIT_PATH = VAR_DIR / "capture-ratelimit.sqlite3"
 CAPTURE_RATE_LIMIT = os.environ.get("ACCORD_CAPTURE_RATE_LIMIT", "60/60")
 CAPTURE_EVENT_RATE_LIMIT = os.environ.get("ACCORD_CAPTURE_EVENT_RATE_LIMIT", "600/60")
 # Never trust X-Forwarded-For unless told how many proxies stand in front of Accord.

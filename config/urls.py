@@ -9,6 +9,8 @@ urlpatterns = [
     path("capture/", include("accord.tracking.capture.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("accord.integrations.urls")),
+    path("leads/", include("accord.contacts.urls")),
+    path("scoring/", include("accord.scoring.urls")),
     path("settings/webhooks/", include("accord.integrations.webhooks.urls")),
     path("", include("accord.web.urls")),
 ]

@@ -147,7 +147,9 @@ def contact_upsert(
     if normalised_email is None and normalised_phone is None:
         raise InvalidInput("An email or a phone number is required.", field="email")
     at = aware_required(created_at, field="created_at")
-    with transaction.atomic():
+    # No savepoint of its own: the create below has one, and any other error here breaks
+    # the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
         contact = _contact_find(normalised_email, normalised_phone)
         created = False
         if contact is None:
@@ -230,17 +232,24 @@ def lead_open_or_create(
     source_channel_id: int | None = None,
     source_campaign_id: int | None = None,
     properties: dict[str, Any] | None = None,
+    contact_is_new: bool = False,
 ) -> tuple[Lead, bool]:
     """The contact's open journey, or a new one when every earlier journey is closed.
 
     The contact row is locked first so two concurrent submissions of one person cannot both
     start a journey (on SQLite the IMMEDIATE transaction already serialises writers).
+    ``contact_is_new=True`` says the caller created the contact in its current transaction:
+    it has no journey yet and no other transaction can see it, so the lock and the lookup
+    are skipped (a concurrent upsert of the same person waits on the unique index).
     """
-    with transaction.atomic():
-        Contact.objects.select_for_update().filter(pk=contact.pk).first()
-        lead = Lead.objects.filter(contact=contact, is_open=True).order_by("-created_at").first()
-        if lead is not None:
-            return lead, False
+    with transaction.atomic(savepoint=False):
+        if not contact_is_new:
+            Contact.objects.select_for_update().filter(pk=contact.pk).first()
+            lead = (
+                Lead.objects.filter(contact=contact, is_open=True).order_by("-created_at").first()
+            )
+            if lead is not None:
+                return lead, False
         lead = lead_create(
             contact=contact,
             created_at=at,
@@ -384,6 +393,7 @@ def contact_update(*, contact_id: int, changes: dict[str, Any]) -> Contact:
         _external_id_free(Contact, changes["external_id"], exclude_pk=contact.pk)
         contact.external_id = changes["external_id"]
     contact.save()
+    _rescore_enqueue(list(contact.leads.filter(is_open=True).values_list("pk", flat=True)))
     return contact
 
 
@@ -479,4 +489,13 @@ def lead_update(*, lead_id: int, changes: dict[str, Any]) -> Lead:
         _external_id_free(Lead, changes["external_id"], exclude_pk=lead.pk)
         lead.external_id = changes["external_id"]
     lead.save()
+    _rescore_enqueue([lead.pk])
     return lead
+
+
+def _rescore_enqueue(lead_ids: list[int]) -> None:
+    """Fit rules read lead, contact and account fields: rescore after any change (outbox)."""
+    from accord.scoring.jobs import lead_rescore_enqueue  # scoring imports this module
+
+    for lead_id in lead_ids:
+        lead_rescore_enqueue(lead_id=lead_id)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from accord.contacts import views
+
+app_name = "leads"
+
+urlpatterns = [
+    path("<int:lead_id>/", views.lead_detail, name="lead_detail"),
+]

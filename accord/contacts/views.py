@@ -1,0 +1,58 @@
+"""The lead page: who the person is, where the journey stands and why it scores as it does.
+
+Sales reps open their own and unassigned leads (other reps' leads answer 404, as in the API);
+every other role opens any lead.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accord.accounts.models import Role
+from accord.contacts.selectors import leads_visible
+from accord.core.lifecycle import stage_label
+
+LATEST_TOUCHES = 25
+
+
+@login_required
+def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
+    user = request.user
+    restricted = user if user.role == Role.SALES and not user.is_superuser else None
+    lead = (
+        leads_visible(user=restricted)
+        .select_related("contact__account", "owner", "source_channel", "source_campaign")
+        .filter(pk=lead_id)
+        .first()
+    )
+    if lead is None:
+        raise Http404
+    from accord.scoring.models import LeadScore  # scoring builds on contacts, not the reverse
+
+    score = LeadScore.objects.filter(lead_id=lead.pk).first()
+    contributions = sorted(
+        score.breakdown if score else [], key=lambda c: (-abs(c["points"]), c["rule"])
+    )
+    transitions = [
+        {
+            "t": t,
+            "from_label": stage_label(t.from_stage) if t.from_stage else "",
+            "to_label": stage_label(t.to_stage),
+        }
+        for t in lead.transitions.select_related("actor").order_by("at", "id")
+    ]
+    touches = lead.touchpoints.select_related("channel", "campaign").order_by("-at", "-id")[
+        :LATEST_TOUCHES
+    ]
+    context = {
+        "lead": lead,
+        "contact": lead.contact,
+        "account": lead.contact.account,
+        "score": score,
+        "contributions": contributions,
+        "transitions": transitions,
+        "touches": touches,
+    }
+    return render(request, "contacts/lead_detail.html", context)

@@ -1,0 +1,1 @@
+"""Predictive lead scoring: as-of-snapshot features, calibrated models, baselines, backtests."""

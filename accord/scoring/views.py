@@ -1,0 +1,77 @@
+"""Scoring admin pages (administrators only): the profiles, and editing one with its rules
+and MQL definition. Saving is a two-step flow: the first submit shows how many leads would
+change grade or MQL status; the second saves."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from accord.core.errors import DomainError
+from accord.integrations.webhooks.views import admin_required
+from accord.scoring import defaults, selectors, services
+from accord.scoring.forms import (
+    ProfileForm,
+    RuleFormSet,
+    initial_from_spec,
+    spec_from_forms,
+)
+from accord.scoring.models import ScoringProfile
+
+
+@admin_required
+def profile_list(request: HttpRequest) -> HttpResponse:
+    rows = [
+        {"profile": p, "rules": p.rules.count(), "mql": selectors.mql_current(p.pk)}
+        for p in ScoringProfile.objects.order_by("name")
+    ]
+    return render(request, "scoring/profile_list.html", {"rows": rows})
+
+
+@admin_required
+def profile_edit(request: HttpRequest, profile_id: int | None = None) -> HttpResponse:
+    profile = get_object_or_404(ScoringProfile, pk=profile_id) if profile_id else None
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        rule_forms = RuleFormSet(request.POST, prefix="rules")
+    else:
+        spec = services.profile_input_of(profile) if profile else _blank_spec()
+        initial, rules = initial_from_spec(spec)
+        form = ProfileForm(initial=initial)
+        rule_forms = RuleFormSet(initial=rules, prefix="rules")
+    problems, preview = [], None
+    if request.method == "POST" and form.is_valid() and rule_forms.is_valid():
+        spec = spec_from_forms(form, rule_forms)
+        problems = services.profile_problems(spec)
+        if not problems:
+            try:
+                if request.POST.get("action") == "save":
+                    saved = services.profile_save(
+                        spec=spec, profile_id=profile_id, actor=request.user
+                    )
+                    messages.success(request, _("The scoring profile was saved."))
+                    return redirect("scoring:profile_edit", profile_id=saved.pk)
+                preview = services.profile_change_preview(spec=spec, profile_id=profile_id)
+            except DomainError as error:
+                problems = [rules.Problem(error.field or "", error.message)]
+    context = {
+        "profile": profile,
+        "form": form,
+        "rule_forms": rule_forms,
+        "problems": problems,
+        "preview": preview,
+        "fields_known": selectors.fields_in_use(),
+    }
+    return render(request, "scoring/profile_form.html", context)
+
+
+def _blank_spec() -> services.ProfileInput:
+    return services.ProfileInput(
+        name="",
+        half_life_days=defaults.HALF_LIFE_DAYS,
+        rules=(),
+        mql=dict(defaults.MQL),
+        **defaults.GRADES,
+    )
