@@ -17,8 +17,9 @@ from accord.accounts.models import User
 from accord.contacts.models import Account, Contact, Grade, Lead, StageTransition
 from accord.contacts.rules import email_normalise, phone_normalise
 from accord.core.errors import InvalidInput, NotFound
-from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, transition_check
+from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, Stage, transition_check
 from accord.core.timeutils import aware_required
+from accord.handoff.hooks import lead_mql_reached
 from accord.integrations.webhooks.payloads import lead_created_emit, lead_stage_changed_emit
 
 
@@ -120,6 +121,8 @@ def lead_transition(
             updated_at=timezone.now(),
         )
         lead_stage_changed_emit(transition=transition)
+        if target == Stage.MQL:  # the hand-off starts: lead.mql event + routing job (outbox)
+            lead_mql_reached(lead_id=lead.pk, transition_id=transition.pk, at=moved_at)
     return transition
 
 

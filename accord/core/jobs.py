@@ -135,8 +135,9 @@ def enqueue(func: Callable[..., Any] | str, *, key: str, **kwargs: Any) -> str:
     from django_q.tasks import async_task
 
     # atomic() also keeps django-q2's broker from closing the connection, which it does
-    # before every queue access made in autocommit mode.
-    with transaction.atomic():
+    # before every queue access made in autocommit mode. Inside the caller's transaction no
+    # savepoint is needed: the insert either happens or the caller's transaction fails.
+    with transaction.atomic(savepoint=False):
         # The key doubles as the task's name, so the admin's task lists say what each job was.
         return async_task(path, job_key=key, task_name=key[:100], **kwargs)
 

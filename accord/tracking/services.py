@@ -10,6 +10,7 @@ from django.db import transaction
 from accord.contacts.models import Contact, Lead
 from accord.core.errors import InvalidInput, NotFound
 from accord.core.timeutils import aware_required
+from accord.scoring.jobs import lead_rescore_enqueue
 from accord.tracking.models import Campaign, Channel, SpendEntry, Touchpoint, TouchType
 
 _UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
@@ -58,7 +59,7 @@ def touchpoint_record(
     )
     if lead is not None and contact is None:
         contact = lead.contact
-    return Touchpoint.objects.create(
+    touch = Touchpoint.objects.create(
         at=moment,
         type=type,
         visitor_id=visitor_id[:64],
@@ -70,6 +71,9 @@ def touchpoint_record(
         referrer=referrer[:2000],
         **values,
     )
+    # A new touch can change the lead's score: rescore it in the worker (outbox).
+    lead_rescore_enqueue(lead_id=touch.lead_id, cause=f"touch:{touch.pk}")
+    return touch
 
 
 # --- Campaigns and spend (used by the REST API) -----------------------------------------

@@ -21,6 +21,7 @@ from accord.tracking.capture.channels import site_channel_resolver
 from accord.tracking.capture.jobs import submission_followup
 from accord.tracking.capture.sites import SiteSnapshot
 from accord.tracking.capture.validation import LeadSubmission, PageEvent
+from accord.tracking.capture.writeturn import sqlite_write_turn
 from accord.tracking.models import CaptureSite, Touchpoint, TouchType
 from accord.tracking.services import touchpoint_record
 
@@ -76,7 +77,15 @@ def lead_submission_accept(
     contact_properties = dict(submission.properties)
     if submission.company:
         contact_properties.setdefault("company", submission.company)
-    with transaction.atomic():
+    # Pure work first: on SQLite the transaction holds the database's only write lock.
+    channel = site_channel_resolver(site).resolve(
+        source=submission.utm.get("utm_source"),
+        medium=submission.utm.get("utm_medium"),
+        campaign=submission.utm.get("utm_campaign"),
+        referrer=submission.referrer,
+        landing_url=submission.landing_page,
+    )
+    with sqlite_write_turn(), transaction.atomic():
         contact, contact_created = contact_upsert(
             email=submission.email,
             phone=submission.phone,
@@ -98,19 +107,13 @@ def lead_submission_accept(
             if visitor_id
             else None
         )
-        channel = site_channel_resolver(site).resolve(
-            source=submission.utm.get("utm_source"),
-            medium=submission.utm.get("utm_medium"),
-            campaign=submission.utm.get("utm_campaign"),
-            referrer=submission.referrer,
-            landing_url=submission.landing_page,
-        )
         lead, lead_created = lead_open_or_create(
             contact=contact,
             at=at,
             source_channel_id=first_touch["channel_id"] if first_touch else channel.pk,
             source_campaign_id=first_touch["campaign_id"] if first_touch else None,
             properties=dict(submission.properties),
+            contact_is_new=contact_created,
         )
         stitched = anonymous.update(contact=contact, lead=lead) if first_touch else 0
         touch = touchpoint_record(
@@ -149,8 +152,9 @@ def _consent_record(
 ) -> None:
     """The latest consent answer, kept on the contact's properties under ``consent``.
 
-    Read after ``lead_open_or_create`` locked the contact, so concurrent submissions of one
-    person cannot overwrite each other's properties.
+    Read after ``lead_open_or_create`` locked the contact (or after creating it, unseen by
+    others until commit), so concurrent submissions of one person cannot overwrite each
+    other's properties.
     """
     properties = Contact.objects.values_list("properties", flat=True).get(pk=contact_id) or {}
     properties["consent"] = {
@@ -167,7 +171,7 @@ def page_event_record(
 ) -> Touchpoint:
     """An anonymous touch, or the known person's touch once their visitor id is stitched."""
     at = aware_required(at, field="at")
-    with transaction.atomic():
+    with sqlite_write_turn(), transaction.atomic():
         contact_id = (
             Touchpoint.objects.filter(visitor_id=event.visitor_id, contact__isnull=False)
             .order_by("-at", "-id")

@@ -21,6 +21,11 @@ def site_make(**overrides) -> CaptureSite:
     return capture_site_create(**values)
 
 
+def followup_jobs() -> list[OrmQ]:
+    """The queued capture follow-ups (other services queue jobs of their own, e.g. rescoring)."""
+    return [q for q in OrmQ.objects.all() if q.task["func"].endswith(".submission_followup")]
+
+
 def row_counts() -> dict[str, int]:
     return {
         "contacts": Contact.objects.count(),

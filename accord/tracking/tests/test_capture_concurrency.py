@@ -19,11 +19,10 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from django.db import connection
-from django_q.models import OrmQ
 
 from accord.contacts.models import Contact, Lead
 from accord.tracking.models import Touchpoint
-from accord.tracking.tests.capture_support import site_make
+from accord.tracking.tests.capture_support import followup_jobs, site_make
 
 pytestmark = [pytest.mark.slow]
 PEOPLE = 100
@@ -115,7 +114,7 @@ def test_concurrent_submissions_make_one_contact_per_person(transactional_db):
     assert Contact.objects.count() == PEOPLE
     assert Lead.objects.count() == PEOPLE
     assert Touchpoint.objects.count() == PEOPLE * len(VARIANTS)
-    assert OrmQ.objects.count() == PEOPLE * len(VARIANTS)
+    assert len(followup_jobs()) == PEOPLE * len(VARIANTS)
     assert set(Contact.objects.values_list("email", flat=True)) == {
         f"person{i}@example.com" for i in range(PEOPLE)
     }

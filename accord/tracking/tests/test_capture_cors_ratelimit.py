@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
+from accord.tracking.capture.ratelimit import _LocalCounters
 from accord.tracking.tests.capture_support import EVENT_URL, LEAD_URL, ORIGIN, site_make
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +97,13 @@ def test_trusted_proxy_setting_reads_the_forwarded_address(client, settings):
         HTTP_X_FORWARDED_FOR="198.51.100.1",
     )
     assert (first.status_code, second.status_code, again.status_code) == (202, 202, 429)
+
+
+def test_local_rate_limit_counters_are_shared_through_their_file(tmp_path):
+    # Two counter stores on one file stand for two web processes on one host.
+    path = str(tmp_path / "ratelimit.sqlite3")
+    first, second = _LocalCounters(path), _LocalCounters(path)
+    expires = time.time() + 60
+    counts = [store.hit("capture-rl:lead:k:1.2.3.4:1", expires) for store in (first, second)]
+    assert counts == [1, 2]
+    assert second.hit("capture-rl:lead:k:5.6.7.8:1", expires) == 1

@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from django_q.models import OrmQ
 
 from accord.contacts.models import Contact, Lead
 from accord.contacts.services import lead_transition
 from accord.tracking.capture.jobs import submission_followup
 from accord.tracking.models import Touchpoint, TouchType
-from accord.tracking.tests.capture_support import LEAD_URL, ORIGIN, row_counts, site_make
+from accord.tracking.tests.capture_support import (
+    LEAD_URL,
+    ORIGIN,
+    followup_jobs,
+    row_counts,
+    site_make,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +68,7 @@ def test_json_submission_creates_contact_lead_touchpoint_and_job(client):
     assert touch.url == "https://www.example.com/pricing"
     assert touch.channel.slug == "paid-search"
     assert lead.source_channel_id == touch.channel_id
-    job = OrmQ.objects.get()
+    (job,) = followup_jobs()
     assert job.task["kwargs"] == {
         "job_key": f"capture-followup:{touch.pk}",
         "lead_id": lead.pk,
