@@ -33,6 +33,11 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("Import"),
         roles=frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
     ),
+    NavItem(
+        "predictive:backtest",
+        _("Backtest"),
+        roles=frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
+    ),
     NavItem("scoring:profile_list", _("Scoring"), roles=frozenset({Role.ADMIN})),
     NavItem("webhooks:endpoint_list", _("Webhooks"), roles=frozenset({Role.ADMIN})),
     NavItem("admin:index", _("Administration"), roles=frozenset({Role.ADMIN}), staff_only=True),

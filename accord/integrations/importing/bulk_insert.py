@@ -43,17 +43,48 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     return str(value)
 
 
+def _remembering(convert: Callable[[Any], Any], size: int = 50_000) -> Callable[[Any], Any]:
+    """``convert`` with a memory of recent answers: an import's rows share many values (the
+    lead's creation time in each of its transitions, the same details on every one)."""
+    memory: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        try:
+            return memory[value]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable (a dict of properties)
+            return convert(value)
+        if len(memory) >= size:
+            memory.clear()
+        result = memory[value] = convert(value)
+        return result
+
+    return remembered
+
+
 def _adapter(field: models.Field, connection) -> Callable[[Any], Any] | None:
     """How a Python value of ``field`` goes to the database; ``None`` when as it is."""
     ops = connection.ops
     if isinstance(field, models.JSONField):
-        return lambda v: None if v is None else json_text(v)
+        last: list[Any] = [None, None]
+
+        def json_adapt(value: Any) -> str | None:
+            if value is None:
+                return None
+            if value is last[0]:  # one shared object, e.g. every transition's details
+                return last[1]
+            text = json_text(value)
+            last[:] = [value, text]
+            return text
+
+        return json_adapt
     if connection.vendor == "postgresql":
         # COPY sends text; psycopg writes aware datetimes, dates and decimals exactly.
         return None
     if isinstance(field, models.DateTimeField):
         if connection.vendor == "sqlite" and settings.USE_TZ:
-            return _sqlite_datetime
+            return _remembering(_sqlite_datetime)
         return ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
         return lambda v: None if v is None else ops.adapt_datefield_value(v)

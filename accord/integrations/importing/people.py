@@ -9,13 +9,15 @@ writes what the plan decided (inside the import's transaction).
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db import connections
+from django.db.models import Model
 from django.db.models.functions import Lower
 
 from accord.contacts.models import Account, Contact
@@ -135,23 +137,77 @@ def chunk_size(using: str = "default") -> int:
         except AttributeError:  # pragma: no cover - Python < 3.11
             limit = 999
         return max(100, min(limit - 10, 20_000))
-    return 20_000
+    return 50_000
+
+
+def rows_matching(
+    model: type[Model],
+    columns: Sequence[str],
+    column: str,
+    values: Iterable[Any],
+    *,
+    order_by: str = "",
+    using: str = "default",
+) -> Iterator[tuple]:
+    """Rows of ``model`` (``columns``, raw) whose ``column`` is one of ``values``.
+
+    Plain SQL rather than ``filter(x__in=...)``: the ORM prepares each of 100,000 values
+    through its lookup machinery, which took longer than the queries. JSON columns come back
+    as text on both databases (Django registers no decoder); callers decode what they read.
+    """
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    select = (
+        f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(model._meta.db_table)} "
+        f"WHERE {quote(column)} "
+    )
+    # SQLite would read the whole table in ``order_by``'s index order to skip a sort, testing
+    # each row against the IN list (0.5 s per query at 100,000 leads); the unary ``+`` makes
+    # it search by ``column`` and sort the few rows found.
+    plus = "+" if connection.vendor == "sqlite" else ""
+    tail = f" ORDER BY {plus}{quote(order_by)}" if order_by else ""
+    with connection.cursor() as cursor:
+        for batch in chunks(values, chunk_size(using)):
+            if connection.vendor == "postgresql":
+                cursor.execute(f"{select}= ANY(%s){tail}", [batch])
+            else:
+                cursor.execute(f"{select}IN ({', '.join(['%s'] * len(batch))}){tail}", batch)
+            yield from cursor.fetchall()
+
+
+#: Stored custom properties that are empty: one shared dict, never mutated (rows that gain
+#: properties get a new dict).
+_NO_PROPERTIES: dict[str, Any] = {}
+
+
+def json_value(text: str | dict | None) -> dict:
+    """A JSON column read raw: most stored rows have no custom properties, so no parsing."""
+    if not text or text == "{}":
+        return _NO_PROPERTIES
+    return json.loads(text) if isinstance(text, str) else text
 
 
 def _existing(
     field_name: str, values: set[str], known: dict[int, PersonRow]
 ) -> dict[str, PersonRow]:
     found: dict[str, PersonRow] = {}
-    columns = ("id", "email", "phone", "first_name", "last_name", "job_title", "account_id")
-    for batch in chunks(values, chunk_size()):
-        rows = Contact.objects.filter(**{f"{field_name}__in": batch}).values_list(
-            *columns, "properties", "external_id", "created_at"
-        )
-        for pk, *values_ in rows:
-            row = known.get(pk)
-            if row is None:
-                row = known[pk] = PersonRow(pk, *values_)
-            found[getattr(row, field_name)] = row
+    columns = (
+        "id",
+        "email",
+        "phone",
+        "first_name",
+        "last_name",
+        "job_title",
+        "account_id",
+        "properties",
+        "external_id",
+    )
+    for pk, *values_, properties, ext in rows_matching(Contact, columns, field_name, values):
+        row = known.get(pk)
+        if row is None:
+            # ``created_at`` is only written for new rows; a stored one keeps its own.
+            row = known[pk] = PersonRow(pk, *values_, json_value(properties), ext, None)
+        found[getattr(row, field_name)] = row
     return found
 
 

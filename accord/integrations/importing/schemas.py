@@ -64,6 +64,13 @@ DEAL_STAGE_VALUES: dict[str, str] = {
     "closed lost": DealStage.LOST,
 }
 
+# A historical lead's outcome (for predictive scoring): won ends it at customer, lost at
+# disqualified (or at lost, when its stage column says so).
+OUTCOME_VALUES: dict[str, str] = {
+    **{v: "won" for v in ("won", "win", "yes", "y", "true", "1", "customer", "closed won")},
+    **{v: "lost" for v in ("lost", "no", "n", "false", "0", "disqualified", "closed lost")},
+}
+
 TOUCH_TYPE_VALUES: dict[str, str] = {
     **{t.value: t.value for t in TouchType},
     **{str(t.label): t.value for t in TouchType},
@@ -136,6 +143,10 @@ LEADS = EntitySchema(
         _f("utm_medium", "UTM medium", Kind.TEXT),
         _f("utm_campaign", "UTM campaign", Kind.TEXT),
         _f("score", "Score", Kind.INTEGER),
+        _f(
+            "outcome", "Outcome (won/lost)", Kind.CHOICE, "result", choices=_choices(OUTCOME_VALUES)
+        ),
+        _f("outcome_at", "Outcome at", Kind.DATETIME, "closed_at", "outcome_date"),
     ),
     required_one_of=("email", "phone"),
     identity=("external_id", "email", "phone"),

@@ -245,6 +245,12 @@ class RowValidator:
                 record[f"{name}_id"] = channel_id
 
     def _requirements(self, row: int, record: Record, errors: list[RowError]) -> None:
+        get = record.get
+        one_of = self.schema.required_one_of
+        if all(get(name) is not None for name in self.schema.required) and (
+            not one_of or any(get(name) is not None for name in one_of)
+        ):
+            return  # the usual row: nothing missing
         failed_columns = {e.column for e in errors}
         for name in self.schema.required:
             column = self.column_of.get(name, name)

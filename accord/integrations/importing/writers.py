@@ -12,7 +12,7 @@ the file's values (the export is the source of truth for an amount or a day's co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -24,7 +24,6 @@ from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, OFF_PATH_STAGES,
 from accord.core.money import DEFAULT_CURRENCY
 from accord.integrations.importing.bulk_insert import (
     ids_reserve,
-    json_text,
     rows_insert,
     tuples_insert,
 )
@@ -32,10 +31,11 @@ from accord.integrations.importing.people import (
     BATCH,
     AccountsPlan,
     accounts_plan,
-    chunk_size,
     chunks,
+    json_value,
     people_plan,
     people_save,
+    rows_matching,
 )
 from accord.integrations.importing.validate import Record, RowError
 from accord.pipeline.models import Deal, DealStage
@@ -163,6 +163,7 @@ class LeadRow:
         "contact",
         "created_at",
         "external_id",
+        "outcome_at",
         "owner_id",
         "pk",
         "properties",
@@ -195,6 +196,8 @@ class LeadRow:
         self.properties = properties
         self.external_id = external_id
         self.score = score
+        # When a historical lead's outcome (won/lost) happened; None for other leads.
+        self.outcome_at: datetime | None = None
 
     @property
     def source_campaign_id(self) -> int | None:
@@ -202,25 +205,26 @@ class LeadRow:
         return campaign.pk if isinstance(campaign, Campaign) else campaign
 
 
-def _stored_leads(**lookup: Any) -> Iterator[LeadRow]:
-    rows = (
-        Lead.objects.filter(**lookup)
-        .order_by("created_at")
-        .values_list(
-            "id",
-            "contact_id",
-            "stage",
-            "created_at",
-            "owner_id",
-            "source_channel_id",
-            "source_campaign_id",
-            "properties",
-            "external_id",
-            "score",
-        )
+def _stored_leads(column: str, values: Iterable[Any]) -> Iterator[tuple[LeadRow, bool]]:
+    """Stored leads whose ``column`` is one of ``values``, oldest first, with ``is_open``."""
+    columns = (
+        "id",
+        "contact_id",
+        "stage",
+        "owner_id",
+        "source_channel_id",
+        "source_campaign_id",
+        "properties",
+        "external_id",
+        "score",
+        "is_open",
     )
-    for values in rows:
-        yield LeadRow(*values)
+    for pk, contact_id, stage, *head, properties, ext, score, is_open in rows_matching(
+        Lead, columns, column, values, order_by="created_at"
+    ):
+        # ``created_at`` is not read (only new leads write it; SQLite would parse each one).
+        lead = LeadRow(pk, contact_id, stage, None, *head, json_value(properties), ext, score)
+        yield lead, bool(is_open)
 
 
 _LEAD_COLUMNS = (
@@ -244,16 +248,23 @@ _LEAD_CHANGE_FIELDS = ("owner", "source_channel", "source_campaign", "external_i
 
 def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
     people, contacts, contact_changed = people_plan(records, match_external_id=False, now=now)
-    size = chunk_size()
-    by_ext: dict[str, LeadRow] = {}
-    for batch in chunks({r["external_id"] for r in records if r.get("external_id")}, size):
-        by_ext.update({lead.external_id: lead for lead in _stored_leads(external_id__in=batch)})
-    open_by_contact: dict[int, LeadRow] = {}
-    known_ids = {c.pk for c in contacts if c.pk}
-    for batch in chunks(known_ids, size):
-        for lead in _stored_leads(contact_id__in=batch, is_open=True):
-            # The newest open journey wins; a lead also found by external id is one object.
-            open_by_contact[lead.contact] = by_ext.get(lead.external_id, lead)
+    by_ext: dict[str, LeadRow] = {
+        lead.external_id: lead
+        for lead, _ in _stored_leads(
+            "external_id", {r["external_id"] for r in records if r.get("external_id")}
+        )
+    }
+    # A known contact's lead: its newest open journey, else its newest closed one (so that
+    # importing a file of customers again creates nothing; a new journey for a returning
+    # person is started in the app, not by re-importing).
+    lead_of_contact: dict[int, LeadRow] = {}
+    open_found: set[int] = set()
+    for lead, is_open in _stored_leads("contact_id", {c.pk for c in contacts if c.pk}):
+        lead = by_ext.get(lead.external_id, lead)  # one object per stored lead
+        if is_open or lead.contact not in open_found:
+            lead_of_contact[lead.contact] = lead
+        if is_open:
+            open_found.add(lead.contact)
     campaigns = CampaignBook(
         {r.get("source_campaign") or r.get("utm_campaign") or "" for r in records} - {""}
     )
@@ -279,14 +290,14 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
         ext = get("external_id")
         lead = (
             (by_ext.get(ext) if ext else None)
-            or (open_by_contact.get(contact.pk) if contact.pk else None)
+            or (lead_of_contact.get(contact.pk) if contact.pk else None)
             or new_for_contact.get(id(contact))
         )
         if lead is None:
             lead = LeadRow(
                 None,
                 contact,
-                get("stage") or INITIAL_STAGE,
+                _outcome_stage(get("outcome"), get("stage")) or get("stage") or INITIAL_STAGE,
                 get("created_at") or now,
                 get("owner_id"),
                 channel_id,
@@ -295,6 +306,8 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
                 ext,
                 get("score") or 0,
             )
+            if get("outcome"):
+                lead.outcome_at = max(get("outcome_at") or lead.created_at, lead.created_at)
             new_leads.append(lead)
             new_for_contact[id(contact)] = lead
             if ext:
@@ -324,7 +337,7 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
                     lead.pk,
                     lead.contact.pk,
                     lead.stage,
-                    lead.created_at,
+                    lead.outcome_at or lead.created_at,
                     lead.created_at,
                     now,
                     lead.stage not in CLOSED_STAGES,
@@ -352,7 +365,7 @@ def _transitions(leads: list[LeadRow]) -> Iterator[tuple]:
     Simplification: every step is dated at the lead's creation time; files carry the current
     stage, not the history that led to it.
     """
-    details = json_text(IMPORT_DETAILS)
+    details = IMPORT_DETAILS
     steps = {
         stage: [
             (before, after, IMPORT_REASON if after in OFF_PATH_STAGES else "")
@@ -362,8 +375,20 @@ def _transitions(leads: list[LeadRow]) -> Iterator[tuple]:
     }
     for lead in leads:
         pk, at = lead.pk, lead.created_at
-        for before, after, reason in steps[lead.stage]:
-            yield (pk, before, after, at, None, reason, details)
+        path = steps[lead.stage]
+        for i, (before, after, reason) in enumerate(path):
+            # A historical outcome keeps its own date: the closing step happened then.
+            when = lead.outcome_at if lead.outcome_at and i == len(path) - 1 else at
+            yield (pk, before, after, when, None, reason, details)
+
+
+def _outcome_stage(outcome: str | None, stage: str | None) -> str | None:
+    """The closing stage of a lead imported with an outcome (won/lost)."""
+    if outcome == "won":
+        return Stage.CUSTOMER
+    if outcome == "lost":
+        return Stage.LOST if stage == Stage.LOST else Stage.DISQUALIFIED
+    return None
 
 
 def _leads_update(leads: list[LeadRow], fields: list[str], *, now: datetime) -> None:

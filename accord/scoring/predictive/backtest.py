@@ -54,9 +54,7 @@ class BacktestReport:
     @classmethod
     def from_dict(cls, data: dict) -> BacktestReport:
         scorers = [
-            ScorerMetrics(
-                **{**s, "calibration": [tuple(p) for p in s.get("calibration", [])]}
-            )
+            ScorerMetrics(**{**s, "calibration": [tuple(p) for p in s.get("calibration", [])]})
             for s in data["scorers"]
         ]
         return cls(**{**data, "scorers": scorers})

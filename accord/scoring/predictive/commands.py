@@ -158,7 +158,9 @@ def backtest(profile, snapshot_days, safe_fields, exclude, since, until, cutoff,
 
 @click.command("predict")
 @click.option("--profile", default=None, help="Scoring profile (default: the active one).")
-@click.option("--version", "version", default=None, type=int, help="Model version (default: active).")
+@click.option(
+    "--version", "version", default=None, type=int, help="Model version (default: active)."
+)
 def predict(profile, version):
     """Score every open lead with the active model: probability of winning and top reasons."""
     from accord.scoring.models import ScoringModel

@@ -29,7 +29,6 @@ import pandas as pd
 from django.db import connection
 from django.utils import timezone
 
-from accord.contacts.models import Lead
 from accord.core.lifecycle import Stage
 from accord.tracking.models import Channel
 

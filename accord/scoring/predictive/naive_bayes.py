@@ -7,7 +7,7 @@ and scores a lead with Bayes' rule under the naive independence assumption:
 
 with every count smoothed by +0.1, values seen in fewer than ``min_value_count`` closed leads
 ignored (too rare to trust), unseen or missing values ignored, and the result kept off 0 and 1
-(Odoo clamps to 0.01–0.99). It is the baseline every predictive model here has to beat.
+(Odoo clamps to 0.01-0.99). It is the baseline every predictive model here has to beat.
 
 Numbers are not categories, so numeric columns with more than ``max_distinct`` values are cut
 into quantile bins learnt at fit time; the bins then play the part of Odoo's field values.
@@ -72,8 +72,7 @@ class OdooNaiveBayes(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         self.columns_ = list(X.columns)
         self.bin_edges_ = {name: self._bin_edges(X[name]) for name in self.numeric if name in X}
-        won_total, lost_total = int(y.sum()), int(len(y) - y.sum())
-        self.prior_won_ = won_total / max(1, len(y))
+        self.prior_won_ = float(y.sum()) / max(1, len(y))
         # tables_[field] = {value: (P(value | won), P(value | lost))}
         self.tables_: dict[str, dict[object, tuple[float, float]]] = {}
         for name in self.columns_:

@@ -110,9 +110,7 @@ def training_set(frame: LeadFrame) -> TrainingSet:
     return TrainingSet(kept, spec, spec_apply(raw, spec), y)
 
 
-def _predict_all(
-    data: TrainingSet, train: np.ndarray, test: np.ndarray
-) -> dict[str, np.ndarray]:
+def _predict_all(data: TrainingSet, train: np.ndarray, test: np.ndarray) -> dict[str, np.ndarray]:
     scorers = scorers_build(data.spec, len(train))
     X_train, y_train, X_test = data.X.iloc[train], data.y[train], data.X.iloc[test]
     out = {}
@@ -148,9 +146,7 @@ def backtest_run(
     else:
         naive_cutoff = None
         if cutoff is not None:
-            naive_cutoff = timezone.make_naive(cutoff, UTC) if timezone.is_aware(
-                cutoff
-            ) else cutoff
+            naive_cutoff = timezone.make_naive(cutoff, UTC) if timezone.is_aware(cutoff) else cutoff
         train, test_idx, cut = bt.time_split(data.frame.created, naive_cutoff)
         for part, label in ((train, "before"), (test_idx, "from")):
             if len(part) == 0 or len(np.unique(y[part])) < 2:

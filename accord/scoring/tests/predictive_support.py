@@ -20,7 +20,6 @@ def history_create(
     *, n: int = 240, seed: int = 0, open_leads: int = 0, start: datetime | None = None
 ) -> list[Lead]:
     """``n`` closed leads over 240 days plus ``open_leads`` open ones; returns all leads."""
-    from django.utils import timezone
 
     start = start or datetime(2025, 1, 1, 9, tzinfo=UTC)
     rng = np.random.default_rng(seed)

@@ -57,7 +57,10 @@ def test_one_active_model_per_profile(profile, admin_user):
     assert second.n_training == 150 and second.training_from < second.training_to
     assert {f["name"] for f in second.features} >= {"lead.prop.plan", "touch.type.webinar"}
     assert {s["name"] for s in second.metrics["backtest"]["scorers"]} == {
-        "model", "logistic", "naive_bayes", "rule",
+        "model",
+        "logistic",
+        "naive_bayes",
+        "rule",
     }
 
 

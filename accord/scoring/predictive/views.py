@@ -1,0 +1,78 @@
+"""The backtest page: model, baselines and rule score side by side on the same leads."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from accord.accounts.models import Role
+from accord.scoring.models import ScoringModel
+from accord.scoring.predictive.charts import calibration_figure_json, lift_figure_json
+
+ALLOWED_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING})
+SCORER_LABELS = {
+    "model": _("Predictive model"),
+    "logistic": _("Logistic regression"),
+    "naive_bayes": _("Naive Bayes (Odoo)"),
+    "rule": _("Rule score"),
+}
+AXIS = {
+    "perfect": _("Perfectly calibrated"),
+    "predicted": _("Predicted probability"),
+    "observed": _("Observed win rate"),
+    "decile": _("Decile (best-scored first)"),
+    "lift": _("Lift (times the average win rate)"),
+}
+
+
+def _number(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.3f}"
+
+
+def _rows(report: dict) -> list[dict]:
+    return [
+        {
+            "label": SCORER_LABELS.get(s["name"], s["name"]),
+            "is_model": s["name"] == "model",
+            "auc": _number(s["auc"]),
+            "pr_auc": _number(s["pr_auc"]),
+            "brier": _number(s["brier"]),
+            "top10": f"{s['capture_top10']:.0%}",
+            "top20": f"{s['capture_top20']:.0%}",
+        }
+        for s in report["scorers"]
+    ]
+
+
+@login_required
+def backtest_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not (user.is_superuser or user.role in ALLOWED_ROLES):
+        raise PermissionDenied
+    models = list(ScoringModel.objects.select_related("profile").order_by("-created_at")[:50])
+    chosen = None
+    wanted = request.GET.get("model", "")
+    if wanted.isdigit():
+        chosen = next((m for m in models if m.pk == int(wanted)), None)
+    chosen = (
+        chosen or next((m for m in models if m.is_active), None) or (models[0] if models else None)
+    )
+    context: dict = {"models": models, "chosen": chosen}
+    if chosen is not None:
+        report = chosen.metrics.get("backtest", {})
+        scorers = report.get("scorers", [])
+        context |= {
+            "report": report,
+            "rows": _rows(report),
+            "calibration_figure": json.loads(calibration_figure_json(scorers, SCORER_LABELS, AXIS)),
+            "lift_figure": json.loads(lift_figure_json(scorers, SCORER_LABELS, AXIS)),
+        }
+    return render(request, "scoring/predictive_backtest.html", context)

@@ -1,0 +1,69 @@
+"""Bench: batch rescoring and predictive scoring of every lead of the demo company.
+
+    .venv/bin/python bench/scoring_batch.py --size large          # 1M leads, ~20M touchpoints
+    .venv/bin/python bench/scoring_batch.py --size small --var /tmp/accord-demo-small
+
+Loads the demo (``accord demo --size SIZE --no-serve``) into the var dir unless it already
+holds leads, then runs, each in its own process, and prints wall time and peak memory (the
+child's maximum resident set size, from ``os.wait4``):
+
+1. ``accord scoring rescore --no-qualify`` — the rule score of every lead;
+2. ``accord scoring train --activate`` — features as of the snapshot, backtest, fit;
+3. ``accord scoring predict`` — probability and top reasons for every open lead.
+
+Target (issue 4): rescoring + predictive scoring of 1,000,000 leads / 20,000,000 touchpoints
+under 2 minutes on the 2-core machine, peak memory under 6 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ACCORD = [sys.executable, "-m", "accord.cli"]
+
+
+def timed(args: list[str], env: dict) -> tuple[float, float, str]:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*ACCORD, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    output = process.stdout.read() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        sys.exit(f"accord {' '.join(args)} failed ({process.returncode}):\n{output}")
+    return elapsed, usage.ru_maxrss / 1024, output  # ru_maxrss is in KiB on Linux
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", choices=["small", "medium", "large"], default="large")
+    parser.add_argument("--var", type=Path, default=None, help="Var dir (default per size).")
+    options = parser.parse_args()
+    var = options.var or Path(f"/tmp/accord-bench-scoring-{options.size}")
+    var.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "ACCORD_VAR_DIR": str(var)}
+    if not (var / "accord.sqlite3").exists() or os.environ.get("DATABASE_URL"):
+        elapsed, rss, _ = timed(["demo", "--size", options.size, "--no-serve"], env)
+        print(f"demo --size {options.size}: loaded in {elapsed:.0f} s (peak {rss:,.0f} MB)")
+    total = 0.0
+    for label, args in (
+        ("rule rescore", ["scoring", "rescore", "--no-qualify"]),
+        ("train", ["scoring", "train", "--activate"]),
+        ("predict", ["scoring", "predict"]),
+    ):
+        elapsed, rss, output = timed(args, env)
+        total += elapsed
+        last = output.strip().splitlines()[0] if output.strip() else ""
+        print(f"{label:<13} {elapsed:7.1f} s   peak {rss:7,.0f} MB   {last}")
+    print(f"{'total':<13} {total:7.1f} s   (target: under 120 s, peak under 6,144 MB)")
+
+
+if __name__ == "__main__":
+    main()
