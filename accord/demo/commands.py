@@ -131,6 +131,23 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
         f"touchpoints, {counts['pipeline.Deal']:,} deals and "
         f"{counts['tracking.SpendEntry']:,} days of channel spend ({sum(counts.values()):,} rows)."
     )
+    if size != "large":  # the large company is for benchmarks, which score it themselves
+        _score_breakdowns()
+
+
+def _score_breakdowns() -> None:
+    """Give every demo lead the score breakdown the lead page explains.
+
+    The simulator already decided who became an MQL, so scoring only stores scores here.
+    """
+    from accord.scoring import selectors, services
+
+    active = selectors.active_profile()
+    if active is None:
+        return
+    click.echo("Scoring leads with the default profile...")
+    for chunk in services.lead_id_chunks(chunk_size=2000, open_only=False):
+        services.leads_rescore(lead_ids=chunk, qualify=False, active=active)
 
 
 def _serve(*, host: str, port: int) -> None:
