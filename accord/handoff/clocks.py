@@ -1,0 +1,174 @@
+"""SLA clocks: started by an assignment, stopped by the actions that satisfy them.
+
+Routing and sales actions call these functions inside their own transaction (through
+``accord.handoff.sla_bridge``), so a clock exists exactly when its assignment does. Warnings
+and breaches are the worker's business (``accord.handoff.jobs``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accord.accounts.models import User
+from accord.contacts.models import Lead
+from accord.core.errors import InvalidInput, NotFound
+from accord.core.timeutils import aware_required
+from accord.handoff import rules
+from accord.handoff.models import (
+    AgreementVersion,
+    BusinessCalendar,
+    ClockKind,
+    SlaClock,
+    SlaEvent,
+    SlaEventKind,
+    VersionStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+# With no calendar at all (every calendar deleted), clocks run around the clock rather than
+# not at all: a missing calendar must not silently switch the SLA off.
+_ALWAYS = rules.Calendar(
+    zone=rules.time_zone_parse("UTC"),
+    week=tuple(((0, rules.MINUTES_PER_DAY),) for _ in rules.WEEKDAYS),
+)
+
+
+def version_active() -> AgreementVersion | None:
+    """The agreement version in force (the most recently activated, if several agreements)."""
+    return (
+        AgreementVersion.objects.filter(status=VersionStatus.ACTIVE)
+        .order_by("-activated_at", "-pk")
+        .first()
+    )
+
+
+def calendar_for(*, team_id: int | None) -> BusinessCalendar | None:
+    """The team's calendar, else the default one."""
+    if team_id is not None:
+        own = BusinessCalendar.objects.filter(team_id=team_id).first()
+        if own is not None:
+            return own
+    return BusinessCalendar.objects.filter(is_default=True).first()
+
+
+def calendar_rules(calendar: BusinessCalendar | None) -> rules.Calendar:
+    if calendar is None:
+        return _ALWAYS
+    return rules.calendar_parse(
+        time_zone=calendar.time_zone,
+        working_hours=calendar.working_hours,
+        holidays=calendar.holidays,
+    )
+
+
+def _running(lead_id: int, kinds: Iterable[str]) -> list[SlaClock]:
+    return list(
+        SlaClock.objects.select_for_update()
+        .filter(lead_id=lead_id, kind__in=list(kinds), stopped_at__isnull=True)
+        .order_by("pk")
+    )
+
+
+def _stop(clocks: list[SlaClock], *, at: datetime, reason: str) -> int:
+    for clock in clocks:
+        clock.stopped_at = at
+        clock.stop_reason = reason[:40]
+        clock.save(update_fields=["stopped_at", "stop_reason"])
+        SlaEvent.objects.create(
+            clock=clock,
+            kind=SlaEventKind.STOPPED,
+            at=at,
+            details={"reason": reason, "late": at > clock.due_at},
+        )
+    return len(clocks)
+
+
+def sla_clocks_start(*, lead_id: int, owner_id: int, at: datetime | None = None) -> list[SlaClock]:
+    """Start the active agreement's clocks for a lead just given to ``owner_id``.
+
+    Clocks still running for the lead (a previous owner's) stop with reason ``reassigned``:
+    the new owner gets the agreement's full time. Deadlines are computed now, in business
+    time of the calendar of the lead's team (else the owner's team, else the default), and
+    never move afterwards. With no active agreement nothing starts.
+    """
+    at = aware_required(at, field="at")
+    with transaction.atomic():
+        lead = Lead.objects.filter(pk=lead_id).only("pk", "score", "team_id").first()
+        if lead is None:
+            raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
+        owner = User.objects.filter(pk=owner_id).only("pk", "team_id").first()
+        if owner is None:
+            raise InvalidInput(f"User {owner_id} does not exist.", field="owner_id")
+        _stop(_running(lead_id, ClockKind.values), at=at, reason="reassigned")
+        version = version_active()
+        if version is None:
+            logger.warning("No active agreement: no SLA clocks for lead %s.", lead_id)
+            return []
+        calendar = calendar_for(team_id=lead.team_id or owner.team_id)
+        plans = rules.clocks_plan(
+            version.content, score=lead.score, start=at, calendar=calendar_rules(calendar)
+        )
+        started = []
+        for plan in plans:
+            clock = SlaClock.objects.create(
+                lead_id=lead_id,
+                kind=plan.kind,
+                agreement_version=version,
+                owner_id=owner_id,
+                calendar=calendar,
+                started_at=at,
+                due_at=plan.due_at,
+                warn_at=plan.warn_at,
+            )
+            SlaEvent.objects.create(
+                clock=clock,
+                kind=SlaEventKind.STARTED,
+                at=at,
+                details={"owner_id": owner_id, "version": version.number},
+            )
+            started.append(clock)
+    logger.info("SLA clocks started for lead %s (owner %s).", lead_id, owner_id)
+    return started
+
+
+def sla_clocks_stop(
+    *,
+    lead_id: int,
+    reason: str,
+    at: datetime | None = None,
+    kinds: Iterable[str] | None = None,
+) -> int:
+    """Stop the lead's running clocks that an action satisfied; return how many stopped.
+
+    ``kinds`` defaults to what ``reason`` satisfies (``rules.STOPS``: accepted, rejected,
+    attempt_logged, reassigned, closed). A clock stopped after its deadline stays breached.
+    """
+    at = aware_required(at, field="at")
+    if kinds is None:
+        if reason not in rules.STOPS:
+            raise InvalidInput(f"Unknown stop reason {reason!r}.", field="reason")
+        kinds = rules.STOPS[reason]
+    kinds = [str(kind) for kind in kinds]
+    unknown = sorted(set(kinds) - set(ClockKind.values))
+    if unknown:
+        raise InvalidInput(f"Unknown clock kind {unknown[0]!r}.", field="kinds")
+    with transaction.atomic():
+        stopped = _stop(_running(lead_id, kinds), at=at, reason=reason)
+    if stopped:
+        logger.info("%s SLA clock(s) of lead %s stopped: %s.", stopped, lead_id, reason)
+    return stopped
+
+
+def clock_business_remaining(clock: SlaClock, *, now: datetime | None = None) -> float:
+    """Business minutes left before the clock's deadline (negative: minutes overdue)."""
+    now = now or timezone.now()
+    calendar = calendar_rules(clock.calendar)
+    if now <= clock.due_at:
+        return rules.business_duration(now, clock.due_at, calendar).total_seconds() / 60
+    return -rules.business_duration(clock.due_at, now, calendar).total_seconds() / 60

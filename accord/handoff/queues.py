@@ -1,0 +1,317 @@
+"""Reads behind the sales inbox, the manager's view, the marketing view and the lead
+timeline. Each returns plain rows computed here, so templates only render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accord.accounts.models import Role, User
+from accord.contacts.models import Lead, StageTransition
+from accord.core.lifecycle import Stage, stage_label
+from accord.handoff.agreement_terms import rejection_reasons, version_active
+from accord.handoff.models import (
+    AgreementVersion,
+    Assignment,
+    RoutingWarning,
+    SlaClock,
+    SlaEvent,
+)
+from accord.handoff.routing import QUOTA_WINDOW, REP_ROLES
+from accord.handoff.routing_rules import DAYS_PER_MONTH
+from accord.tracking.models import Touchpoint
+
+INBOX_STAGES = (Stage.MQL, Stage.SAL, Stage.SQL)
+LAST_TOUCHES = 3
+
+
+@dataclass
+class InboxRow:
+    lead: Lead
+    touches: list[Touchpoint]
+    due_at: datetime | None
+    clock_kind: str
+    is_breached: bool
+    can_accept: bool
+    can_reject: bool
+
+
+def _running_clocks() -> Prefetch:
+    return Prefetch(
+        "sla_clocks",
+        queryset=SlaClock.objects.filter(stopped_at__isnull=True).order_by("due_at"),
+        to_attr="running_clocks",
+    )
+
+
+def _last_touches() -> Prefetch:
+    return Prefetch(
+        "touchpoints",
+        queryset=Touchpoint.objects.select_related("channel").order_by("-at", "-id")[:LAST_TOUCHES],
+        to_attr="last_touches",
+    )
+
+
+def inbox_row(lead: Lead, now: datetime | None = None) -> InboxRow:
+    now = now or timezone.now()
+    clocks = getattr(lead, "running_clocks", None)
+    if clocks is None:
+        clocks = list(lead.sla_clocks.filter(stopped_at__isnull=True).order_by("due_at"))
+    touches = getattr(lead, "last_touches", None)
+    if touches is None:
+        touches = list(lead.touchpoints.order_by("-at", "-id")[:LAST_TOUCHES])
+    first = clocks[0] if clocks else None
+    return InboxRow(
+        lead=lead,
+        touches=touches,
+        due_at=first.due_at if first else None,
+        clock_kind=first.get_kind_display() if first else "",
+        is_breached=bool(first and first.due_at < now),
+        can_accept=lead.stage == Stage.MQL,
+        can_reject=lead.stage in (Stage.MQL, Stage.SAL),
+    )
+
+
+def inbox_leads(*, user: User) -> list[InboxRow]:
+    """The rep's open leads being worked, hottest first (score, then the nearest deadline)."""
+    leads = (
+        Lead.objects.filter(owner=user, is_open=True, stage__in=INBOX_STAGES)
+        .select_related("contact__account", "source_channel", "source_campaign")
+        .prefetch_related(_running_clocks(), _last_touches())
+        .order_by("-score", "stage_changed_at", "pk")
+    )
+    now = timezone.now()
+    rows = [inbox_row(lead, now) for lead in leads]
+    far = now + timedelta(days=3650)
+    rows.sort(key=lambda row: (-row.lead.score, row.due_at or far))
+    return rows
+
+
+def inbox_lead(*, lead_id: int) -> InboxRow | None:
+    lead = (
+        Lead.objects.filter(pk=lead_id)
+        .select_related("contact__account", "source_channel", "source_campaign")
+        .prefetch_related(_running_clocks(), _last_touches())
+        .first()
+    )
+    return inbox_row(lead) if lead else None
+
+
+# --- Manager ------------------------------------------------------------------------------
+
+
+@dataclass
+class RepRow:
+    user: User
+    open_leads: int
+    received_24h: int
+    daily_quota: int
+    capacity: int
+
+
+def _team_scope(manager: User) -> int | None:
+    """A manager with a team sees that team; administrators and team-less managers see all."""
+    if manager.is_superuser or manager.role == Role.ADMIN:
+        return None
+    return manager.team_id
+
+
+def manager_overview(*, manager: User) -> dict[str, Any]:
+    team_id = _team_scope(manager)
+    now = timezone.now()
+    waiting = Lead.objects.filter(stage=Stage.MQL, owner__isnull=True, is_open=True)
+    warnings = RoutingWarning.objects.filter(resolved_at__isnull=True)
+    clocks = SlaClock.objects.filter(stopped_at__isnull=True)
+    reps = User.objects.filter(role__in=REP_ROLES)
+    if team_id is not None:
+        waiting = waiting.filter(Q(team_id=team_id) | Q(team__isnull=True))
+        warnings = warnings.filter(Q(team_id=team_id) | Q(team__isnull=True))
+        clocks = clocks.filter(lead__team_id=team_id)
+        reps = reps.filter(team_id=team_id)
+    breached = clocks.filter(due_at__lt=now).select_related("lead__contact", "owner")
+    warned = clocks.filter(due_at__gte=now, warn_at__lte=now).select_related(
+        "lead__contact", "owner"
+    )
+    received = dict(
+        Assignment.objects.filter(to_user__in=reps, at__gte=now - QUOTA_WINDOW)
+        .values("to_user")
+        .annotate(n=Count("pk"))
+        .values_list("to_user", "n")
+    )
+    open_counts = dict(
+        Lead.objects.filter(owner__in=reps, is_open=True, stage__in=INBOX_STAGES)
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .values_list("owner", "n")
+    )
+    rep_rows = [
+        RepRow(
+            user=rep,
+            open_leads=open_counts.get(rep.pk, 0),
+            received_24h=received.get(rep.pk, 0),
+            daily_quota=rep.monthly_capacity // DAYS_PER_MONTH,
+            capacity=rep.monthly_capacity,
+        )
+        for rep in reps.select_related("team").order_by("team__name", "username")
+    ]
+    team_leads = (
+        Lead.objects.filter(is_open=True, stage__in=INBOX_STAGES, owner__isnull=False)
+        .select_related("contact", "owner")
+        .prefetch_related(_running_clocks())
+        .order_by("-score", "pk")
+    )
+    if team_id is not None:
+        team_leads = team_leads.filter(Q(team_id=team_id) | Q(owner__team_id=team_id))
+    return {
+        "waiting": list(waiting.select_related("contact", "team").order_by("stage_changed_at")),
+        "warnings": list(warnings.select_related("lead__contact", "team")),
+        "breached": list(breached.order_by("due_at")[:100]),
+        "warned": list(warned.order_by("due_at")[:100]),
+        "reps": rep_rows,
+        "team_leads": [inbox_row(lead, now) for lead in team_leads[:200]],
+        "assignees": list(
+            User.objects.filter(is_active=True, role__in=(Role.SALES, Role.MANAGER)).order_by(
+                "username"
+            )
+        ),
+    }
+
+
+# --- Marketing ----------------------------------------------------------------------------
+
+STATUS_LABELS = {
+    "unassigned": _("Unassigned"),
+    "waiting": _("Waiting for acceptance"),
+    "accepted": _("Accepted"),
+    "rejected": _("Rejected"),
+    "deal": _("Deal"),
+    "closed": _("Closed"),
+}
+DEAL_STAGES = (Stage.OPPORTUNITY, Stage.CUSTOMER, Stage.LOST)
+
+
+@dataclass
+class MqlRow:
+    lead: Lead
+    status: str
+    status_label: str
+    reason: str = ""
+    comment: str = ""
+
+
+@dataclass
+class MarketingOverview:
+    rows: list[MqlRow]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def mql_status(lead: Lead, rejection: dict[str, Any] | None) -> str:
+    if lead.stage in DEAL_STAGES:
+        return "deal"
+    if lead.stage in (Stage.SAL, Stage.SQL):
+        return "accepted"
+    if lead.stage == Stage.MQL:
+        return "waiting" if lead.owner_id else "unassigned"
+    if rejection is not None:
+        return "rejected"
+    return "closed"
+
+
+def marketing_overview(*, campaign_id: int | None = None, limit: int = 500) -> MarketingOverview:
+    """Where every MQL is now: unassigned, waiting, accepted, rejected (and why), deal."""
+    mql_ids = StageTransition.objects.filter(to_stage=Stage.MQL).values("lead_id")
+    leads = Lead.objects.filter(pk__in=mql_ids)
+    if campaign_id is not None:
+        leads = leads.filter(source_campaign_id=campaign_id)
+    leads = leads.select_related("contact", "owner", "source_channel", "source_campaign").order_by(
+        "-stage_changed_at", "-pk"
+    )[:limit]
+    leads = list(leads)
+    reasons = {reason.code: reason.label for reason in rejection_reasons()}
+    rejections: dict[int, dict[str, Any]] = {}
+    for transition in StageTransition.objects.filter(
+        lead_id__in=[lead.pk for lead in leads], details__has_key="rejection_reason"
+    ).order_by("at", "pk"):
+        rejections[transition.lead_id] = transition.details
+    rows = []
+    counts = dict.fromkeys(STATUS_LABELS, 0)
+    for lead in leads:
+        rejection = rejections.get(lead.pk) if lead.stage in (Stage.RECYCLED, Stage.DISQUALIFIED) else None
+        status = mql_status(lead, rejection)
+        counts[status] += 1
+        code = (rejection or {}).get("rejection_reason", "")
+        rows.append(
+            MqlRow(
+                lead=lead,
+                status=status,
+                status_label=str(STATUS_LABELS[status]),
+                reason=reasons.get(code, code),
+                comment=(rejection or {}).get("comment", ""),
+            )
+        )
+    return MarketingOverview(rows=rows, counts=counts)
+
+
+# --- Lead timeline ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # touch | stage | assignment | sla | activity | rating
+    title: str
+    detail: str = ""
+
+
+def lead_timeline(lead_id: int, *, touches: int = 50) -> list[TimelineEntry]:
+    """Everything that happened to a lead, newest first: touchpoints, stage changes,
+    assignments, SLA events, activities and quality ratings."""
+    from accord.handoff.models import QualityRating
+    from accord.pipeline.models import Activity
+
+    entries: list[TimelineEntry] = []
+    for touch in Touchpoint.objects.filter(lead_id=lead_id).select_related("channel", "campaign").order_by("-at")[:touches]:
+        entries.append(
+            TimelineEntry(
+                touch.at,
+                "touch",
+                str(touch.get_type_display()),
+                " · ".join(str(x) for x in (touch.channel, touch.campaign or touch.utm_campaign, touch.url) if x),
+            )
+        )  # fmt: skip
+    for t in StageTransition.objects.filter(lead_id=lead_id).select_related("actor"):
+        title = f"{stage_label(t.from_stage)} → {stage_label(t.to_stage)}" if t.from_stage else stage_label(t.to_stage)
+        detail = " · ".join(x for x in (str(t.actor or ""), t.reason) if x)
+        entries.append(TimelineEntry(t.at, "stage", title, detail))  # fmt: skip
+    for a in Assignment.objects.filter(lead_id=lead_id).select_related("to_user", "by", "team"):
+        who = str(a.to_user) if a.to_user else str(_("nobody (queue)"))
+        title = str(_("Assigned to %(who)s")) % {"who": who}
+        detail = " · ".join(x for x in (str(a.get_kind_display()), str(a.team or ""), str(a.by or ""), a.reason) if x)
+        entries.append(TimelineEntry(a.at, "assignment", title, detail))  # fmt: skip
+    for event in SlaEvent.objects.filter(clock__lead_id=lead_id).select_related("clock"):
+        title = f"SLA {event.clock.get_kind_display()}: {event.get_kind_display()}"
+        detail = ""
+        if event.kind == "started":
+            detail = str(_("due %(at)s")) % {"at": timezone.localtime(event.clock.due_at).strftime("%Y-%m-%d %H:%M")}
+        entries.append(TimelineEntry(event.at, "sla", title, detail))  # fmt: skip
+    for act in Activity.objects.filter(lead_id=lead_id).select_related("user"):
+        detail = " · ".join(x for x in (str(act.get_outcome_display()) if act.outcome else "", str(act.user or ""), act.notes) if x)
+        entries.append(TimelineEntry(act.at, "activity", str(act.get_kind_display()), detail))  # fmt: skip
+    for rating in QualityRating.objects.filter(lead_id=lead_id).select_related("by"):
+        title = str(_("Quality rated %(n)s/5")) % {"n": rating.rating}
+        entries.append(TimelineEntry(rating.created_at, "rating", title, " · ".join(x for x in (str(rating.by or ""), rating.comment) if x)))  # fmt: skip
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def agreement_version_for_lead(lead_id: int) -> AgreementVersion | None:
+    """The agreement version the lead's clocks run under, else the one in force now."""
+    clock = (
+        SlaClock.objects.filter(lead_id=lead_id).select_related("agreement_version").order_by("-started_at").first()
+    )  # fmt: skip
+    return clock.agreement_version if clock else version_active()

@@ -1,0 +1,437 @@
+"""Giving MQLs to reps: account owner first, then routing rules → team → round robin.
+
+``lead_route`` decides and writes in ONE short transaction: it locks the lead, then the chosen
+team's ``RoutingCursor`` row, reads the members' loads, writes the ``Assignment`` row and the
+lead's owner and team, starts the SLA clocks and enqueues the notifications. The team lock is
+what makes round robin safe under concurrency (no read-modify-write race giving two leads the
+same "next" rep); the lead lock is what stops one lead from being routed twice. Locks are
+always taken in the order lead → cursor, so two routings cannot deadlock.
+
+A lead nobody can take is never dropped: with no matching rule it goes to the fallback queue
+(no team, no owner), with a team that has no available rep it waits in that team's queue; both
+record a ``RoutingWarning`` for managers and notify them, and ``routing_queue_sweep`` retries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accord.accounts.models import Role, Team, User
+from accord.contacts.models import Lead
+from accord.core.errors import InvalidInput, NotFound
+from accord.core.lifecycle import Stage
+from accord.handoff import routing_rules as rules
+from accord.handoff.models import (
+    Assignment,
+    AssignmentKind,
+    RoutingCursor,
+    RoutingRule,
+    RoutingWarning,
+    RoutingWarningKind,
+)
+from accord.handoff.notifications import event_emit, managers_of, notify, notify_many
+
+#: Roles round robin gives leads to (managers take leads only by reassignment).
+REP_ROLES = (Role.SALES,)
+QUOTA_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    lead_id: int
+    #: assigned | queued | fallback | skipped
+    outcome: str
+    user_id: int | None = None
+    team_id: int | None = None
+    kind: str = ""
+    warning: str = ""
+
+
+# --- Reads --------------------------------------------------------------------------------
+
+
+def lead_facts(lead: Lead) -> dict[str, Any]:
+    """The facts routing conditions test, from a lead with contact, account, channel and
+    campaign loaded."""
+    contact = lead.contact
+    account = contact.account
+    facts: dict[str, Any] = {
+        "lead.score": lead.score,
+        "lead.grade": lead.grade,
+        "lead.source_channel": lead.source_channel.slug if lead.source_channel else None,
+        "lead.source_campaign": (
+            lead.source_campaign.utm_campaign if lead.source_campaign else None
+        ),
+        "contact.job_title": contact.job_title,
+        "contact.email": contact.email,
+    }
+    account_props = account.properties if account and isinstance(account.properties, dict) else {}
+    if account is not None:
+        facts.update(
+            {
+                "account.name": account.name,
+                "account.domain": account.domain,
+                "account.industry": account.industry,
+                "account.employees": account.employees,
+                "account.country": account.country,
+            }
+        )
+    contact_props = contact.properties if isinstance(contact.properties, dict) else {}
+    lead_props = lead.properties if isinstance(lead.properties, dict) else {}
+    facts["lead.country"] = (
+        (account.country if account else "")
+        or contact_props.get("country")
+        or lead_props.get("country")
+        or None
+    )
+    facts["lead.segment"] = (
+        rules.segment_for(account.employees if account else None, account_props.get("segment"))
+        or None
+    )
+    for entity, props in (
+        ("lead", lead_props),
+        ("contact", contact_props),
+        ("account", account_props),
+    ):
+        for key, value in props.items():
+            facts[f"{entity}.properties.{key}"] = value
+    return facts
+
+
+def rules_active() -> list[rules.Rule]:
+    rows = RoutingRule.objects.filter(is_active=True, team__is_active=True).order_by(
+        "position", "pk"
+    )
+    parsed = []
+    for row in rows:
+        try:
+            conditions = rules.conditions_parse(row.conditions)
+        except ValueError:
+            continue  # saved before validation existed; the admin form shows the problem
+        parsed.append(
+            rules.Rule(
+                id=row.pk,
+                position=row.position,
+                team_id=row.team_id,
+                conditions=conditions,
+                name=row.name,
+            )
+        )
+    return parsed
+
+
+def team_loads(*, team_id: int, now: datetime) -> list[rules.RepLoad]:
+    """Each rep of a team with what they received in the quota window."""
+    reps = list(
+        User.objects.filter(team_id=team_id, role__in=REP_ROLES).values(
+            "pk", "monthly_capacity", "is_active", "is_out_of_office"
+        )
+    )
+    received = {
+        row["to_user"]: row
+        for row in Assignment.objects.filter(
+            to_user_id__in=[r["pk"] for r in reps], at__gte=now - QUOTA_WINDOW
+        )
+        .values("to_user")
+        .annotate(n=Count("pk"), last=Max("at"))
+    }
+    return [
+        rules.RepLoad(
+            user_id=rep["pk"],
+            monthly_capacity=rep["monthly_capacity"],
+            received_24h=received.get(rep["pk"], {}).get("n", 0),
+            last_assigned_at=received.get(rep["pk"], {}).get("last"),
+            is_active=rep["is_active"],
+            is_out_of_office=rep["is_out_of_office"],
+        )
+        for rep in reps
+    ]
+
+
+def leads_waiting() -> list[int]:
+    """MQLs nobody owns (fallback queue and team queues), oldest first."""
+    return list(
+        Lead.objects.filter(stage=Stage.MQL, owner__isnull=True, is_open=True)
+        .order_by("stage_changed_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# --- Writes -------------------------------------------------------------------------------
+
+
+def _cursor_lock(team_id: int) -> RoutingCursor:
+    cursor = RoutingCursor.objects.select_for_update().filter(team_id=team_id).first()
+    if cursor is not None:
+        return cursor
+    try:
+        with transaction.atomic():
+            RoutingCursor.objects.create(team_id=team_id)
+    except IntegrityError:
+        pass  # created concurrently; the lock below waits for that transaction
+    return RoutingCursor.objects.select_for_update().get(team_id=team_id)
+
+
+def _account_owner(lead: Lead) -> tuple[User | None, str]:
+    """The account's owner when they can take the lead, else why not (for the log)."""
+    account = lead.contact.account
+    if account is None or account.owner_id is None:
+        return None, ""
+    owner = account.owner
+    if not owner.is_active:
+        return None, _("account owner %(user)s is inactive") % {"user": owner}
+    if owner.is_out_of_office:
+        return None, _("account owner %(user)s is out of office") % {"user": owner}
+    return owner, ""
+
+
+def lead_url(lead_id: int) -> str:
+    try:
+        return reverse("leads:lead_detail", args=[lead_id])
+    except Exception:
+        return ""
+
+
+def _sla_start(*, lead: Lead, owner_id: int, at: datetime) -> None:
+    from accord.handoff.sla_bridge import clocks_start
+
+    clocks_start(lead_id=lead.pk, owner_id=owner_id, at=at)
+
+
+def _assigned(
+    *,
+    lead: Lead,
+    to_user_id: int,
+    team_id: int | None,
+    kind: str,
+    at: datetime,
+    by: User | None = None,
+    reason: str = "",
+    rule_id: int | None = None,
+) -> Assignment:
+    """Record an assignment and everything that follows from it (same transaction)."""
+    assignment = Assignment.objects.create(
+        lead=lead,
+        from_user_id=lead.owner_id,
+        to_user_id=to_user_id,
+        team_id=team_id,
+        rule_id=rule_id,
+        kind=kind,
+        at=at,
+        by=by,
+        reason=reason,
+    )
+    Lead.objects.filter(pk=lead.pk).update(owner_id=to_user_id, team_id=team_id, updated_at=at)
+    RoutingWarning.objects.filter(lead=lead, resolved_at__isnull=True).update(resolved_at=at)
+    _sla_start(lead=lead, owner_id=to_user_id, at=at)
+    name = str(lead.contact)
+    notify(
+        user_id=to_user_id,
+        kind="lead.assigned",
+        title=_("New lead for you: %(name)s") % {"name": name},
+        body=reason,
+        url=lead_url(lead.pk),
+        key=f"assigned:{assignment.pk}",
+    )
+    event_emit(
+        event="lead.assigned",
+        payload={
+            "lead_id": lead.pk,
+            "owner_id": to_user_id,
+            "previous_owner_id": assignment.from_user_id,
+            "team_id": team_id,
+            "kind": kind,
+            "reason": reason,
+            "at": at,
+        },
+        key=str(assignment.pk),
+        at=at,
+    )
+    return assignment
+
+
+def _waiting(
+    *, lead: Lead, team_id: int | None, warning: str, at: datetime, rule_id: int | None
+) -> RouteResult:
+    """Leave the lead unowned in a queue, visibly: log, warning row, managers told."""
+    kind = AssignmentKind.FALLBACK if team_id is None else AssignmentKind.QUEUED
+    label = RoutingWarningKind(warning).label
+    Assignment.objects.create(
+        lead=lead,
+        from_user_id=lead.owner_id,
+        to_user=None,
+        team_id=team_id,
+        rule_id=rule_id,
+        kind=kind,
+        at=at,
+        reason=str(label),
+    )
+    Lead.objects.filter(pk=lead.pk).update(owner=None, team_id=team_id, updated_at=at)
+    existing = RoutingWarning.objects.filter(lead=lead, resolved_at__isnull=True).first()
+    if existing is None or existing.kind != warning or existing.team_id != team_id:
+        RoutingWarning.objects.filter(lead=lead, resolved_at__isnull=True).update(resolved_at=at)
+        created = RoutingWarning.objects.create(
+            lead=lead, team_id=team_id, kind=warning, created_at=at
+        )
+        notify_many(
+            user_ids=managers_of(team_id),
+            kind="routing.warning",
+            title=_("Lead %(name)s is waiting: %(why)s") % {"name": lead.contact, "why": label},
+            url=lead_url(lead.pk),
+            key=f"routing-warning:{created.pk}",
+        )
+        event_emit(
+            event="lead.assigned",
+            payload={"lead_id": lead.pk, "owner_id": None, "team_id": team_id, "kind": kind,
+                     "reason": warning, "at": at},
+            key=f"w{created.pk}",
+            at=at,
+        )  # fmt: skip
+    return RouteResult(
+        lead.pk, "fallback" if team_id is None else "queued", None, team_id, kind, warning
+    )
+
+
+def lead_route(*, lead_id: int, now: datetime | None = None) -> RouteResult:
+    """Give an MQL to a rep (or a queue); a lead already owned since it became MQL is left
+    alone, so running this twice is harmless."""
+    at = now or timezone.now()
+    with transaction.atomic():
+        lead = (
+            Lead.objects.select_for_update(of=("self",))
+            .select_related("contact__account__owner", "source_channel", "source_campaign")
+            .filter(pk=lead_id)
+            .first()
+        )
+        if lead is None:
+            raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
+        if lead.stage != Stage.MQL or not lead.is_open:
+            return RouteResult(lead.pk, "skipped")
+        if (
+            lead.owner_id is not None
+            and Assignment.objects.filter(
+                lead=lead, at__gte=lead.stage_changed_at, to_user__isnull=False
+            ).exists()
+        ):
+            return RouteResult(lead.pk, "skipped", lead.owner_id, lead.team_id)
+
+        owner, why_not_owner = _account_owner(lead)
+        if owner is not None:
+            _assigned(
+                lead=lead,
+                to_user=owner,
+                team_id=owner.team_id,
+                kind=AssignmentKind.ACCOUNT_OWNER,
+                at=at,
+                reason=_("owner of account %(account)s") % {"account": lead.contact.account},
+            )
+            return RouteResult(
+                lead.pk, "assigned", owner.pk, owner.team_id, AssignmentKind.ACCOUNT_OWNER
+            )
+
+        rule = rules.rule_first_match(rules_active(), lead_facts(lead))
+        if rule is None:
+            return _waiting(
+                lead=lead, team_id=None, warning=RoutingWarningKind.NO_RULE, at=at, rule_id=None
+            )
+
+        cursor = _cursor_lock(rule.team_id)
+        choice = rules.rep_choose(team_loads(team_id=rule.team_id, now=at))
+        if choice.user_id is None:
+            return _waiting(
+                lead=lead, team_id=rule.team_id, warning=choice.reason, at=at, rule_id=rule.id
+            )
+        reason = _("rule %(rule)s") % {"rule": rule.name or rule.id}
+        if why_not_owner:
+            reason = f"{reason}; {why_not_owner}"
+        _assigned(
+            lead=lead,
+            to_user_id=choice.user_id,
+            team_id=rule.team_id,
+            kind=AssignmentKind.AUTO,
+            at=at,
+            reason=reason,
+            rule_id=rule.id,
+        )
+        RoutingCursor.objects.filter(pk=cursor.pk).update(
+            assigned_count=cursor.assigned_count + 1,
+            last_user_id=choice.user_id,
+            last_assigned_at=at,
+        )
+        return RouteResult(lead.pk, "assigned", choice.user_id, rule.team_id, AssignmentKind.AUTO)
+
+
+def user_is_manager(user: User) -> bool:
+    return bool(user.is_superuser or user.role in (Role.MANAGER, Role.ADMIN))
+
+
+def lead_reassign(*, lead_id: int, to_user_id: int, by: User, reason: str) -> Assignment:
+    """A manager gives a lead to another person, saying why. Refused: nothing written."""
+    if not user_is_manager(by):
+        raise PermissionDenied(_("Only a manager or an administrator can reassign leads."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say why the lead is reassigned."), field="reason")
+    if len(reason) > 500:
+        raise InvalidInput(_("The reason is longer than 500 characters."), field="reason")
+    to_user = User.objects.filter(pk=to_user_id).first()
+    if to_user is None or not to_user.is_active:
+        raise InvalidInput(_("Choose an active person to give the lead to."), field="to_user_id")
+    if to_user.role not in (Role.SALES, Role.MANAGER):
+        raise InvalidInput(_("Leads go to sales reps or managers."), field="to_user_id")
+    at = timezone.now()
+    with transaction.atomic():
+        lead = (
+            Lead.objects.select_for_update(of=("self",))
+            .select_related("contact")
+            .filter(pk=lead_id)
+            .first()
+        )
+        if lead is None:
+            raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
+        if not lead.is_open:
+            raise InvalidInput(_("This lead's journey is closed."), field="lead_id")
+        if lead.owner_id == to_user.pk:
+            raise InvalidInput(_("The lead already belongs to this person."), field="to_user_id")
+        from accord.handoff.sla_bridge import clocks_reassign
+
+        previous_owner_id = lead.owner_id
+        team_id = to_user.team_id or lead.team_id
+        assignment = Assignment.objects.create(
+            lead=lead, from_user_id=previous_owner_id, to_user=to_user, team_id=team_id,
+            kind=AssignmentKind.MANUAL, at=at, by=by, reason=reason,
+        )  # fmt: skip
+        Lead.objects.filter(pk=lead.pk).update(owner=to_user, team_id=team_id, updated_at=at)
+        RoutingWarning.objects.filter(lead=lead, resolved_at__isnull=True).update(resolved_at=at)
+        clocks_reassign(lead_id=lead.pk, owner_id=to_user.pk, at=at, by=by)
+        notify(
+            user_id=to_user.pk,
+            kind="lead.assigned",
+            title=_("%(manager)s gave you lead %(name)s") % {"manager": by, "name": lead.contact},
+            body=reason,
+            url=lead_url(lead.pk),
+            key=f"assigned:{assignment.pk}",
+        )
+        event_emit(
+            event="lead.assigned",
+            payload={"lead_id": lead.pk, "owner_id": to_user.pk,
+                     "previous_owner_id": previous_owner_id, "team_id": team_id,
+                     "kind": AssignmentKind.MANUAL, "reason": reason, "at": at,
+                     "by_id": by.pk},
+            key=str(assignment.pk),
+            at=at,
+        )  # fmt: skip
+    return assignment
+
+
+def team_of(team_id: int | None) -> Team | None:
+    return Team.objects.filter(pk=team_id).first() if team_id else None

@@ -1,0 +1,27 @@
+"""Routing jobs run by ``accord worker``: route a new MQL, and retry the waiting queue."""
+
+from __future__ import annotations
+
+from accord.core.jobs import idempotent
+
+
+@idempotent
+def lead_route_job(*, lead_id: int) -> str:
+    from accord.handoff.routing import lead_route
+
+    return lead_route(lead_id=lead_id).outcome
+
+
+def routing_queue_sweep() -> int:
+    """Periodic: try again every MQL still waiting for a rep (quota reset, rep back in office).
+
+    A sweep over current state, safe to run twice: ``lead_route`` routes only leads that are
+    still unowned MQLs, under the team lock.
+    """
+    from accord.handoff.routing import lead_route, leads_waiting
+
+    routed = 0
+    for lead_id in leads_waiting():
+        if lead_route(lead_id=lead_id).user_id is not None:
+            routed += 1
+    return routed

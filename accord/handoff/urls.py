@@ -1,0 +1,24 @@
+"""Hand-off pages, mounted at /handoff/. Agreement and calendars here; routing, the inbox and
+feedback add their paths below under their own prefixes."""
+
+from django.urls import path
+
+from accord.handoff import views_agreement, views_calendars
+from accord.handoff.urls_sales import urlpatterns as sales_urlpatterns
+
+app_name = "handoff"
+
+urlpatterns = [
+    path("agreement/", views_agreement.agreement_overview, name="agreement"),
+    path("agreement/draft/", views_agreement.draft_create, name="draft_create"),
+    path("agreement/<int:version_id>/edit/", views_agreement.draft_edit, name="draft_edit"),
+    path(
+        "agreement/<int:version_id>/<str:action>/",
+        views_agreement.version_action,
+        name="version_action",
+    ),
+    path("calendars/", views_calendars.calendar_list, name="calendar_list"),
+    path("calendars/new/", views_calendars.calendar_edit, name="calendar_create"),
+    path("calendars/<int:calendar_id>/", views_calendars.calendar_edit, name="calendar_edit"),
+]
+urlpatterns += sales_urlpatterns

@@ -1,0 +1,245 @@
+"""Sales inbox, manager view, marketing view, notifications and the one-click lead actions.
+
+Every view is: permission-checked fetch → one service call → a template. Actions answer an
+htmx request with the re-rendered inbox row (so the rep never leaves the page) and a plain
+form post with a redirect back; a refused action answers 403 and writes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from decimal import InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accord.accounts.models import Role
+from accord.core.errors import DomainError
+from accord.handoff import actions, queues
+from accord.handoff.agreement_terms import rejection_reasons
+from accord.handoff.feedback import feedback_by, lead_rate
+from accord.handoff.models import Notification
+from accord.handoff.notifications import notifications_mark_read
+from accord.handoff.routing import lead_reassign, user_is_manager
+from accord.pipeline.models import ActivityKind, ActivityOutcome
+from accord.tracking.models import Campaign
+
+MARKETING_VIEW_ROLES = (Role.MARKETING, Role.MANAGER, Role.ADMIN)
+
+
+def _roles_required(*roles: str) -> Callable:
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @functools.wraps(view)
+        def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not (request.user.is_superuser or request.user.role in roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def _inbox_context() -> dict:
+    return {
+        "reasons": rejection_reasons(),
+        "activity_kinds": [k for k in ActivityKind.choices if k[0] != ActivityKind.NOTE],
+        "outcomes": [o for o in ActivityOutcome.choices if o[0]],
+    }
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    rows = queues.inbox_leads(user=request.user)
+    return render(request, "handoff/inbox.html", {"rows": rows, **_inbox_context()})
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return redirect(target)
+    return redirect("handoff:inbox")
+
+
+def _action_response(
+    request: HttpRequest, lead_id: int, run: Callable[[], object], done: str
+) -> HttpResponse:
+    """Run an action; answer htmx with the lead's row, a form post with a redirect."""
+    error = ""
+    try:
+        run()
+    except DomainError as problem:
+        error = problem.message
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, done)
+        return _back(request)
+    row = queues.inbox_lead(lead_id=lead_id)
+    if row is None:
+        raise Http404
+    context = {"row": row, "error": error, "done": "" if error else done, **_inbox_context()}
+    return render(request, "handoff/includes/inbox_row.html", context)
+
+
+@login_required
+@require_POST
+def lead_accept(request: HttpRequest, lead_id: int) -> HttpResponse:
+    return _action_response(
+        request,
+        lead_id,
+        lambda: actions.lead_accept(lead_id=lead_id, by=request.user),
+        str(_("Accepted.")),
+    )
+
+
+@login_required
+@require_POST
+def lead_reject(request: HttpRequest, lead_id: int) -> HttpResponse:
+    return _action_response(
+        request,
+        lead_id,
+        lambda: actions.lead_reject(
+            lead_id=lead_id,
+            by=request.user,
+            reason_code=request.POST.get("reason_code", ""),
+            comment=request.POST.get("comment", ""),
+        ),
+        str(_("Rejected.")),
+    )
+
+
+@login_required
+@require_POST
+def lead_attempt(request: HttpRequest, lead_id: int) -> HttpResponse:
+    return _action_response(
+        request,
+        lead_id,
+        lambda: actions.lead_attempt_log(
+            lead_id=lead_id,
+            by=request.user,
+            kind=request.POST.get("kind", ActivityKind.CALL),
+            outcome=request.POST.get("outcome", ""),
+            notes=request.POST.get("notes", ""),
+        ),
+        str(_("Attempt logged.")),
+    )
+
+
+@login_required
+@require_POST
+def lead_qualify(request: HttpRequest, lead_id: int) -> HttpResponse:
+    bant = actions.Bant(**{name: request.POST.get(name, "") for name in actions.BANT_FIELDS})
+    return _action_response(
+        request,
+        lead_id,
+        lambda: actions.lead_qualify(lead_id=lead_id, by=request.user, bant=bant),
+        str(_("Qualified.")),
+    )
+
+
+@login_required
+@require_POST
+def lead_deal(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def run() -> object:
+        try:
+            return actions.lead_deal_open(
+                lead_id=lead_id,
+                by=request.user,
+                name=request.POST.get("name", ""),
+                amount=request.POST.get("amount", ""),
+            )
+        except InvalidOperation as error:
+            raise DomainError(str(_("Enter the amount as a number.")), field="amount") from error
+
+    return _action_response(request, lead_id, run, str(_("Deal opened.")))
+
+
+@login_required
+@require_POST
+def lead_rating(request: HttpRequest, lead_id: int) -> HttpResponse:
+    return _action_response(
+        request,
+        lead_id,
+        lambda: lead_rate(
+            lead_id=lead_id,
+            by=request.user,
+            rating=request.POST.get("rating", ""),
+            comment=request.POST.get("comment", ""),
+        ),
+        str(_("Rating saved.")),
+    )
+
+
+@login_required
+@require_POST
+def lead_reassign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    if not user_is_manager(request.user):
+        raise PermissionDenied
+    try:
+        to_user_id = int(request.POST.get("to_user_id", ""))
+    except ValueError:
+        messages.error(request, _("Choose who gets the lead."))
+        return redirect("handoff:team")
+    try:
+        lead_reassign(
+            lead_id=lead_id,
+            to_user_id=to_user_id,
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, _("Lead reassigned."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("handoff:team")
+
+
+@_roles_required(Role.MANAGER, Role.ADMIN)
+def team(request: HttpRequest) -> HttpResponse:
+    return render(request, "handoff/team.html", queues.manager_overview(manager=request.user))
+
+
+@_roles_required(*MARKETING_VIEW_ROLES)
+def marketing(request: HttpRequest) -> HttpResponse:
+    try:
+        campaign_id = int(request.GET.get("campaign") or 0) or None
+    except ValueError:
+        campaign_id = None
+    overview = queues.marketing_overview(campaign_id=campaign_id)
+    context = {
+        "overview": overview,
+        "statuses": list(queues.STATUS_LABELS.items()),
+        "campaigns": Campaign.objects.order_by("name"),
+        "campaign_id": campaign_id,
+        "by_campaign": feedback_by(group="campaign"),
+        "by_channel": feedback_by(group="channel"),
+    }
+    return render(request, "handoff/marketing.html", context)
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    rows = Notification.objects.filter(user=request.user).order_by("-created_at", "-pk")[:100]
+    return render(request, "handoff/notifications.html", {"notifications": rows})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("notification_id")
+    notifications_mark_read(
+        user_id=request.user.pk, notification_id=int(raw) if raw and raw.isdigit() else None
+    )
+    if request.htmx:
+        return render(request, "handoff/includes/bell.html", {"user": request.user})
+    return redirect("handoff:notifications")
+
