@@ -4,8 +4,10 @@
     .venv/bin/python bench/import_load.py --postgres postgres://postgres@127.0.0.1:5432/accord_bench_import
 
 Each run migrates a fresh database, writes the CSV (≈ 12 MB; ``--rows`` to change), imports
-it once (all new) and again (all unchanged), and prints both timings. Peak memory is the
-process's maximum resident set size (``resource.getrusage``), which includes Django itself.
+it once (all new) and again (all unchanged), and prints both timings with their phases
+(read + validate, plan, write). Peak memory is the process's maximum resident set size
+(``resource.getrusage``), which includes Django itself and SQLite's page cache;
+``--tracemalloc`` adds the peak of Python allocations during the imports.
 Target (issue "Capture and integrations"): at least 20,000 rows per second.
 """
 
@@ -19,6 +21,7 @@ import resource
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 
@@ -63,6 +66,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--postgres", help="PostgreSQL URL of a scratch database (dropped!)")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="also trace Python allocations (peak of the imports alone; slows them down)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="accord-bench-import-"))
     os.environ["ACCORD_VAR_DIR"] = str(work)
@@ -78,28 +86,45 @@ def main() -> None:
     from django.db import connection
 
     from accord.contacts.models import Lead, StageTransition
+    from accord.integrations.importing.reading import CsvSource
     from accord.integrations.importing.service import import_run
+    from accord.integrations.importing.sniff import file_format_detect
 
     call_command("migrate", verbosity=0)
     path = work / "leads.csv"
     csv_write(path, args.rows)
     size_mb = path.stat().st_size / 1e6
     print(f"database: {connection.vendor}; file: {args.rows:,} rows, {size_mb:.1f} MB")
+    started = time.perf_counter()
+    for _ in CsvSource(path=path, format=file_format_detect(path)).records():
+        pass
+    print(f"read + decode alone (csv.reader): {time.perf_counter() - started:.2f} s")
+    if args.tracemalloc:
+        tracemalloc.start()
     for label in ("first import (all new)", "second import (all unchanged)"):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         report = import_run(entity="leads", path=path, unknown_to_properties=True)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         assert report.imported and not report.errors, report.errors[:5]
+        phases = ", ".join(f"{name} {value:.2f} s" for name, value in report.timings.items())
         print(
-            f"{label}: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s "
+            f"{label}: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s; this process's CPU "
+            f"{cpu:.1f} s, {args.rows / cpu:,.0f} rows per CPU-second "
             f"(created {report.created:,}, updated {report.updated:,}, "
-            f"unchanged {report.unchanged:,})"
+            f"unchanged {report.unchanged:,}); {phases}"
         )
     print(
         f"leads: {Lead.objects.count():,}; stage transitions: {StageTransition.objects.count():,}"
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS of the process): {peak_mb:,.0f} MB")
+    if args.tracemalloc:
+        _, traced_peak = tracemalloc.get_traced_memory()
+        print(
+            f"peak Python allocations during the imports (tracemalloc): {traced_peak / 1e6:,.0f} MB"
+        )
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def _postgres_recreate(url: str) -> None:

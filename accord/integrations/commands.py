@@ -7,7 +7,9 @@ the console), 2 a usage error (unknown option value, field or column in ``--map`
 
 from __future__ import annotations
 
+import resource
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -121,6 +123,7 @@ def import_command(
             )
         bar.update(done - bar.n)
 
+    started = time.perf_counter()
     try:
         report = import_run(
             entity=entity,
@@ -154,6 +157,13 @@ def import_command(
     click.echo(
         f"{verb} {report.created}, update {report.updated}, "
         f"leave {report.unchanged} unchanged ({entity})."
+    )
+    seconds = time.perf_counter() - started
+    # Peak resident memory of this process (Linux reports KiB), Django included.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    click.echo(
+        f"Took {seconds:.1f} s ({report.rows / max(seconds, 1e-6):,.0f} rows/s); "
+        f"peak memory {peak_mb:,.0f} MB."
     )
     if report.errors:
         shown = report.errors[:CONSOLE_ERRORS]

@@ -236,6 +236,15 @@ def test_existing_open_lead_is_reused_not_duplicated(write_csv):
     assert Lead.objects.count() == 1 and lead.properties == {"region": "EMEA"}
 
 
+def test_reimporting_a_customer_reuses_the_closed_lead(write_csv):
+    # Only open leads used to be matched, so each re-import made a customer a new lead.
+    path = write_csv("email,stage\nc@example.com,customer\n")
+    assert import_run(entity="leads", path=path).created == 1
+    again = import_run(entity="leads", path=path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    assert Lead.objects.count() == 1 and not Lead.objects.get().is_open
+
+
 def test_dry_run_counts_and_writes_nothing(write_csv):
     ContactFactory(email="known@example.com", first_name="")
     text = "email,first_name\nknown@example.com,Kim\nnew@example.com,Nia\n"

@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accord.core.errors import InvalidInput
+from accord.core.prepared import PreparedQuery
 from accord.core.timeutils import aware_required
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 
@@ -55,6 +56,12 @@ def body_render(*, event: str, payload: Mapping[str, Any], at: datetime) -> str:
     )
 
 
+# Compiled once per process: every new lead (e.g. each capture submission) emits an event.
+_active_endpoints = PreparedQuery(
+    lambda: WebhookEndpoint.objects.filter(is_active=True).only("pk", "events"), examples=()
+)
+
+
 def webhook_event_emit(
     *, event: str, payload: Mapping[str, Any], key: str, at: datetime | None = None
 ) -> int:
@@ -70,11 +77,7 @@ def webhook_event_emit(
         raise InvalidInput("An event key must be 1 to 200 characters long.", field="key")
     at = aware_required(at, field="at")
     # Few endpoints exist, and a JSON "contains" lookup is not portable to SQLite: filter here.
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True).only("pk", "events")
-        if event in endpoint.events
-    ]
+    endpoints = [endpoint for endpoint in _active_endpoints.all() if event in endpoint.events]
     if not endpoints:
         return 0
     from accord.integrations.webhooks.jobs import delivery_dispatch
