@@ -51,6 +51,7 @@ def cli() -> None:
 
 def _register() -> None:
     from accord.accounts.commands import apikey, createuser
+    from accord.analytics.commands import analytics, report
     from accord.core.commands import migrate, serve, worker
     from accord.demo.commands import demo
     from accord.integrations.commands import export_command, import_command
@@ -66,6 +67,8 @@ def _register() -> None:
         apikey,
         site,
         scoring,
+        analytics,
+        report,
         import_command,
         export_command,
     ):

@@ -188,6 +188,7 @@ def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from accord.analytics.api import router as reports_router
     from accord.contacts.api import accounts_router, contacts_router
     from accord.contacts.api import router as leads_router
     from accord.pipeline.api import activities_router, deals_router
@@ -203,6 +204,7 @@ def _register_routers() -> None:
     api.add_router("/deals", deals_router)
     api.add_router("/activities", activities_router)
     api.add_router("/scoring", scoring_router)
+    api.add_router("/reports", reports_router)
 
 
 _register_routers()

@@ -1,0 +1,153 @@
+"""``accord analytics sync`` and ``accord report <name>``.
+
+Exit codes: 0 done, 2 a usage or domain error (bad filter, copy not built yet).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, timedelta
+
+import click
+
+from accord.analytics.filters import MODES, ReportFilters
+
+FORMATS = ("table", "csv", "json")
+
+
+@click.group("analytics")
+def analytics() -> None:
+    """The analytics copy (DuckDB) behind every report."""
+
+
+@analytics.command("sync")
+@click.option("--full", is_flag=True, help="Rebuild the copy from scratch.")
+def sync_command(full: bool) -> None:
+    """Bring the analytics copy up to date now (the worker does it every minute)."""
+    from accord.analytics.sync import analytics_sync
+
+    report = analytics_sync(full=full, progress=lambda name: click.echo(f"  {name}", err=True))
+    written = ", ".join(f"{name} {n:,}" for name, n in report.rows.items() if n)
+    click.echo(
+        f"{'Full' if report.full else 'Incremental'} sync in {report.seconds:.2f} s; "
+        f"rows written: {written or 'none'}."
+    )
+
+
+def _echo_table(rows: list[dict]) -> None:
+    if not rows:
+        click.echo("(no rows)")
+        return
+    columns = list(rows[0])
+    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.Command:
+    def run(**options) -> None:
+        from accord.analytics.reports import report_dict, report_rows, report_run
+
+        end = options["end"] or date.today()
+        start = options["start"] or end - timedelta(days=89)
+        filters = ReportFilters(
+            start=start,
+            end=end,
+            mode=options["mode"],
+            channel=options["channel"],
+            campaign=options["campaign"],
+            team=options["team"],
+            rep=options["rep"],
+            segment=options["segment"],
+        )
+        result = report_run(
+            name,
+            filters,
+            group_by=options.get("group_by"),
+            model=options.get("model"),
+            sla_hours=options.get("sla_hours"),
+        )
+        fmt = options["fmt"]
+        if fmt == "json":
+            click.echo(json.dumps(report_dict(result), indent=2, default=str))
+            return
+        rows = report_rows(result)
+        if fmt == "csv":
+            if rows:
+                writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+            return
+        as_of = result.data_as_of.strftime("%Y-%m-%d %H:%M UTC") if result.data_as_of else "never"
+        click.echo(f"{name}: {start} .. {end} ({options['mode']}); data as of {as_of}")
+        _echo_table(rows)
+        for note in getattr(result, "notes", ()):
+            click.echo(f"note: {note}")
+
+    params: list[click.Parameter] = [
+        click.Option(
+            ["--start"],
+            type=click.DateTime(["%Y-%m-%d"]),
+            callback=lambda c, p, v: v.date() if v else None,
+            help="First day (default: 89 days before --end).",
+        ),
+        click.Option(
+            ["--end"],
+            type=click.DateTime(["%Y-%m-%d"]),
+            callback=lambda c, p, v: v.date() if v else None,
+            help="Last day (default: today).",
+        ),
+        click.Option(
+            ["--mode"],
+            type=click.Choice(MODES),
+            default="cohort",
+            show_default=True,
+            help="cohort: leads created in the period; period: what happened in it.",
+        ),
+        click.Option(["--channel"], help="Channel slug, e.g. paid-search."),
+        click.Option(["--campaign"], help="UTM campaign."),
+        click.Option(["--team"], help="Team name."),
+        click.Option(["--rep"], help="Rep username."),
+        click.Option(["--segment"], help="size:<band> or <property>=<value>."),
+        click.Option(
+            ["--format", "fmt"], type=click.Choice(FORMATS), default="table", show_default=True
+        ),
+    ]
+    if group_choices:
+        params.append(
+            click.Option(["--by", "group_by"], type=click.Choice(group_choices), help="Split by.")
+        )
+    if name in ("velocity", "reps"):
+        params.append(
+            click.Option(
+                ["--sla-hours"],
+                type=click.FloatRange(min=0, min_open=True),
+                help="First-contact SLA threshold in hours.",
+            )
+        )
+    if name == "attribution":
+        params.append(click.Option(["--model"], help="Attribution model."))
+    return click.Command(
+        name, callback=run, params=params, help=f"The {name} report over the analytics copy."
+    )
+
+
+@click.group("report")
+def report() -> None:
+    """Reports: funnel, velocity, kpis, attribution, quality, reps."""
+
+
+for _name, _groups in (
+    ("funnel", ("none", "channel", "campaign")),
+    ("velocity", None),
+    ("kpis", ("none", "channel", "campaign", "month")),
+    ("attribution", ("channel", "campaign")),
+    ("quality", ("channel", "campaign")),
+    ("reps", None),
+):
+    report.add_command(_report_command(_name, _groups))

@@ -1,0 +1,186 @@
+"""Lead quality per channel or campaign: MQL→SAL acceptance, MQL→SQL, rejection reasons
+(Pareto), quality ratings, and the volume-vs-quality quadrant.
+
+Scope: the MQLs of the report — cohort mode: leads created in the period that became MQL;
+period mode: leads whose (first) MQL move happened in the period. Acceptance counts those
+MQLs that reached SAL (at any time after), MQL→SQL those that reached SQL. A rejection is a
+move from MQL or SAL to recycled or disqualified; its reason is the transition's reason.
+The quadrant splits groups at the median MQL volume and the median acceptance rate.
+Quality ratings come with the feedback feature (not built yet): the list is empty.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from accord.analytics.filters import COHORT, ReportFilters
+from accord.analytics.runners.base import (
+    GROUP_CAMPAIGN,
+    GROUP_CHANNEL,
+    group_labels,
+    label_of,
+    ratio,
+    run_read,
+)
+from accord.analytics.runners.velocity import scope_cte
+from accord.core.errors import InvalidInput
+
+GROUPS = (GROUP_CHANNEL, GROUP_CAMPAIGN)
+REJECTED_STAGES = ("recycled", "disqualified")
+HIGH_HIGH, HIGH_LOW, LOW_HIGH, LOW_LOW = (
+    "high volume, high quality",
+    "high volume, low quality",
+    "low volume, high quality",
+    "low volume, low quality",
+)
+
+
+@dataclass(frozen=True)
+class QualityQuery:
+    filters: ReportFilters
+    group_by: str = GROUP_CHANNEL
+
+    def __post_init__(self) -> None:
+        if self.group_by not in GROUPS:
+            raise InvalidInput(f"Group by one of {', '.join(GROUPS)}.", field="group_by")
+
+
+@dataclass(frozen=True)
+class QualityRow:
+    key: Any
+    label: str
+    mqls: int
+    accepted: int
+    sqls: int
+    rejected: int
+    acceptance_rate: float | None
+    mql_to_sql: float | None
+    quadrant: str
+
+
+@dataclass(frozen=True)
+class RejectionReason:
+    reason: str
+    count: int
+    share: float
+    cumulative_share: float
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    query: QualityQuery
+    rows: tuple[QualityRow, ...]
+    reasons: tuple[RejectionReason, ...]
+    ratings: tuple[Any, ...]
+    data_as_of: datetime | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class QualitySql:
+    rows: str
+    reasons: str
+    params: dict[str, Any]
+
+
+class QualityRunner:
+    def __init__(self, query: QualityQuery):
+        self.query = query
+
+    def build_sql(self) -> QualitySql:
+        f = self.query.filters
+        scope, params = scope_cte(f)
+        column = (
+            "source_channel_id" if self.query.group_by == GROUP_CHANNEL else "source_campaign_id"
+        )
+        period = "" if f.mode == COHORT else 'HAVING min(t."at") >= $since AND min(t."at") < $until'
+        mqls = f"""
+WITH {scope},
+mqls AS (
+    SELECT t.lead_id, min(t."at") AS mql_at
+    FROM stage_transitions t JOIN scope s ON s.id = t.lead_id
+    WHERE t.to_stage = 'mql' GROUP BY t.lead_id {period}
+)"""
+        rejected_in = ", ".join(f"'{s}'" for s in REJECTED_STAGES)
+        rows = f"""{mqls},
+reached AS (
+    SELECT m.lead_id,
+        bool_or(t.to_stage = 'sal') AS accepted,
+        bool_or(t.to_stage = 'sql') AS qualified,
+        bool_or(t.from_stage IN ('mql', 'sal') AND t.to_stage IN ({rejected_in})) AS rejected
+    FROM mqls m JOIN stage_transitions t ON t.lead_id = m.lead_id AND t."at" >= m.mql_at
+    GROUP BY m.lead_id
+)
+SELECT l.{column} AS g, count(*), count(*) FILTER (WHERE r.accepted),
+    count(*) FILTER (WHERE r.qualified), count(*) FILTER (WHERE r.rejected)
+FROM reached r JOIN leads l ON l.id = r.lead_id
+GROUP BY ALL
+"""
+        reasons = f"""{mqls}
+SELECT coalesce(nullif(t.reason, ''), '(no reason)') AS reason, count(*) AS n
+FROM mqls m JOIN stage_transitions t ON t.lead_id = m.lead_id AND t."at" >= m.mql_at
+WHERE t.from_stage IN ('mql', 'sal') AND t.to_stage IN ({rejected_in})
+GROUP BY ALL ORDER BY n DESC, reason
+"""
+        return QualitySql(rows=rows, reasons=reasons, params=params)
+
+    def run(self) -> QualityResult:
+        return run_read(self.query.filters, self._run)
+
+    def _run(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> QualityResult:
+        sql = self.build_sql()
+        labels = group_labels(con, self.query.group_by)
+        raw = _fetch(con, sql.rows, sql.params)
+        rates = [ratio(a, m) or 0.0 for _, m, a, _, _ in raw]
+        volume_cut = statistics.median([m for _, m, _, _, _ in raw]) if raw else 0
+        rate_cut = statistics.median(rates) if raw else 0.0
+        rows = []
+        for (g, mqls, accepted, sqls, rejected), rate in zip(raw, rates, strict=True):
+            high_volume, high_quality = mqls >= volume_cut, rate >= rate_cut
+            quadrant = {
+                (True, True): HIGH_HIGH,
+                (True, False): HIGH_LOW,
+                (False, True): LOW_HIGH,
+                (False, False): LOW_LOW,
+            }[(high_volume, high_quality)]
+            rows.append(
+                QualityRow(
+                    key=g,
+                    label=label_of(labels, self.query.group_by, g),
+                    mqls=mqls,
+                    accepted=accepted,
+                    sqls=sqls,
+                    rejected=rejected,
+                    acceptance_rate=ratio(accepted, mqls),
+                    mql_to_sql=ratio(sqls, mqls),
+                    quadrant=quadrant,
+                )
+            )
+        rows.sort(key=lambda r: (-r.mqls, str(r.label)))
+        reason_rows = _fetch(con, sql.reasons, sql.params)
+        total = sum(n for _, n in reason_rows)
+        reasons, running = [], 0
+        for reason, n in reason_rows:
+            running += n
+            reasons.append(
+                RejectionReason(
+                    reason=reason, count=n, share=n / total, cumulative_share=running / total
+                )
+            )
+        return QualityResult(
+            query=self.query,
+            rows=tuple(rows),
+            reasons=tuple(reasons),
+            ratings=(),
+            data_as_of=as_of,
+            notes=("Quality ratings arrive with lead feedback; none are recorded yet.",),
+        )
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[tuple]:
+    return con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).fetchall()

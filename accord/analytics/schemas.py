@@ -1,0 +1,37 @@
+"""Schemas of ``/api/v1/reports``: the filters in; the runners' frozen results out (pydantic
+reads the dataclasses directly, so the OpenAPI document follows the runners' types)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ReportFiltersIn(Schema):
+    start: date | None = Field(None, description="First day (default: 89 days before end).")
+    end: date | None = Field(None, description="Last day (default: today).")
+    mode: Literal["cohort", "period"] = "cohort"
+    channel: str | None = Field(None, max_length=60)
+    campaign: str | None = Field(None, max_length=200)
+    team: str | None = Field(None, max_length=120)
+    rep: str | None = Field(None, max_length=150)
+    segment: str | None = Field(None, max_length=200)
+
+
+class FunnelIn(ReportFiltersIn):
+    by: Literal["none", "channel", "campaign"] = "none"
+
+
+class KpisIn(ReportFiltersIn):
+    by: Literal["none", "channel", "campaign", "month"] = "none"
+
+
+class QualityIn(ReportFiltersIn):
+    by: Literal["channel", "campaign"] = "channel"
+
+
+class SlaIn(ReportFiltersIn):
+    sla_hours: float | None = Field(None, gt=0, le=24 * 365)

@@ -1,0 +1,105 @@
+"""Incremental sync picks up exactly the new rows and the changes; erasure; the schedule."""
+
+from datetime import UTC, datetime
+
+import duckdb
+
+from accord.analytics.filters import ReportFilters
+from accord.analytics.runners.funnel import FunnelQuery, FunnelRunner
+from accord.analytics.sync import analytics_contact_erase, analytics_sync
+from accord.analytics.tests.analytics_support import END, START, at
+from accord.contacts.models import Lead, StageTransition
+from accord.tracking.models import Campaign, Touchpoint
+
+
+def _copy(path, sql):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_second_sync_copies_nothing_new(company, duckdb_file):
+    report = analytics_sync()
+    assert report.full is False
+    assert report.rows["touchpoints"] == report.rows["stage_transitions"] == 0
+    assert _copy(duckdb_file, "SELECT count(*) FROM stage_transitions") == [(16,)]
+
+
+def test_incremental_sync_picks_up_new_rows_and_changes(company, duckdb_file):
+    b = company["leads"]["B"]
+    a_contact = company["leads"]["A"].contact
+    StageTransition.objects.create(
+        lead=b, from_stage="disqualified", to_stage="recycled", at=at(3, 8, 9), reason="try later"
+    )
+    # A write that does not touch updated_at: found through the new transition's lead.
+    Lead.objects.filter(pk=b.pk).update(stage="recycled")
+    Campaign.objects.filter(utm_campaign="spring").update(name="Spring sale")
+    Campaign.objects.get(utm_campaign="spring").save()  # bumps updated_at
+    # Identity stitching: the anonymous touches of v1 get a contact, and v1 touches again.
+    Touchpoint.objects.filter(visitor_id="v1").update(contact=a_contact)
+    Touchpoint.objects.create(
+        at=at(3, 9, 9),
+        type="page_view",
+        visitor_id="v1",
+        contact=a_contact,
+        channel=company["paid"],
+    )
+    report = analytics_sync()
+    assert report.rows["stage_transitions"] == 1
+    assert report.rows["touchpoints"] == 1 + 2  # the new touch and the two stitched ones
+    assert _copy(duckdb_file, "SELECT count(*) FROM stage_transitions") == [(17,)]
+    assert _copy(duckdb_file, f"SELECT stage FROM leads WHERE id = {b.pk}") == [("recycled",)]
+    assert _copy(duckdb_file, "SELECT name FROM campaigns") == [("Spring sale",)]
+    assert _copy(
+        duckdb_file, f"SELECT count(*) FROM touchpoints WHERE contact_id = {a_contact.pk}"
+    ) == [(4,)]
+    # The daily visits rollup follows: v1 is back on 03-09.
+    funnel = FunnelRunner(FunnelQuery(ReportFilters(START, END))).run()
+    assert funnel.total.visits == 5
+
+
+def test_deleted_rows_leave_the_copy(company, duckdb_file):
+    c = company["leads"]["C"]
+    c.contact.delete()
+    report = analytics_sync()
+    assert report.removed["leads"] == 1 and report.removed["stage_transitions"] == 4
+    funnel = FunnelRunner(FunnelQuery(ReportFilters(START, END))).run()
+    assert funnel.total.steps[0].count == 2
+
+
+def test_erasure_removes_the_contact_from_the_copy(company, duckdb_file):
+    a = company["leads"]["A"]
+    removed = analytics_contact_erase(contact_id=a.contact_id)
+    assert removed["leads"] == 1 and removed["stage_transitions"] == 6
+    assert removed["touchpoints"] == 1 and removed["deals"] == 1
+    assert _copy(duckdb_file, f"SELECT count(*) FROM leads WHERE contact_id = {a.contact_id}") == [
+        (0,)
+    ]
+    # The deal stays (revenue is the company's), without the person.
+    assert _copy(duckdb_file, "SELECT lead_id FROM deals WHERE stage = 'won'") == [(None,)]
+
+
+def test_full_rebuild_and_freshness(company, duckdb_file):
+    before = datetime.now(UTC)
+    report = analytics_sync(full=True)
+    assert report.full and report.rows["leads"] == 4
+    funnel = FunnelRunner(FunnelQuery(ReportFilters(START, END))).run()
+    assert funnel.data_as_of >= before.replace(microsecond=0)
+
+
+def test_sync_is_scheduled_every_minute(db):
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.get(name="analytics.sync")
+    assert (schedule.func, schedule.minutes) == ("accord.analytics.jobs.analytics_sync_job", 1)
+
+
+def test_reports_before_any_sync_say_so(db, duckdb_file):
+    import pytest
+
+    from accord.analytics.engine import AnalyticsNotReady
+
+    with pytest.raises(AnalyticsNotReady):
+        FunnelRunner(FunnelQuery(ReportFilters(START, END))).run()
