@@ -18,6 +18,7 @@ from accord.contacts.models import Account, Contact, Grade, Lead, StageTransitio
 from accord.contacts.rules import email_normalise, phone_normalise
 from accord.core.errors import InvalidInput, NotFound
 from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, Stage, transition_check
+from accord.core.prepared import PreparedQuery, row_insert
 from accord.core.timeutils import aware_required
 from accord.handoff.hooks import lead_mql_reached
 from accord.integrations.webhooks.payloads import lead_created_emit, lead_stage_changed_emit
@@ -50,7 +51,6 @@ def contact_create(
     )
 
 
-@transaction.atomic
 def lead_create(
     *,
     contact: Contact,
@@ -62,17 +62,34 @@ def lead_create(
 ) -> Lead:
     """Start a new journey for a contact and log its entry into the funnel."""
     at = aware_required(created_at, field="created_at")
-    lead = Lead.objects.create(
-        contact=contact,
-        stage=INITIAL_STAGE,
-        stage_changed_at=at,
-        created_at=at,
-        source_channel_id=source_channel_id,
-        source_campaign_id=source_campaign_id,
-        properties=properties or {},
+    # No savepoint: nothing here is meant to fail and be recovered from inside a caller's
+    # transaction (input is checked above). row_insert: the INSERTs save() runs, without
+    # compiling them per call (hot on capture).
+    with transaction.atomic(savepoint=False):
+        return _lead_insert(contact, at, actor, source_channel_id, source_campaign_id, properties)
+
+
+def _lead_insert(
+    contact: Contact,
+    at: datetime,
+    actor: User | None,
+    source_channel_id: int | None,
+    source_campaign_id: int | None,
+    properties: dict[str, Any] | None,
+) -> Lead:
+    lead = row_insert(
+        Lead(
+            contact=contact,
+            stage=INITIAL_STAGE,
+            stage_changed_at=at,
+            created_at=at,
+            source_channel_id=source_channel_id,
+            source_campaign_id=source_campaign_id,
+            properties=properties or {},
+        )
     )
-    StageTransition.objects.create(
-        lead=lead, from_stage="", to_stage=INITIAL_STAGE, at=at, actor=actor
+    row_insert(
+        StageTransition(lead=lead, from_stage="", to_stage=INITIAL_STAGE, at=at, actor=actor)
     )
     lead_created_emit(lead=lead)
     return lead
@@ -158,15 +175,17 @@ def contact_upsert(
         if contact is None:
             try:
                 with transaction.atomic():
-                    contact = Contact.objects.create(
-                        email=normalised_email,
-                        phone=normalised_phone,
-                        first_name=first_name.strip()[:120],
-                        last_name=last_name.strip()[:120],
-                        job_title=job_title.strip()[:160],
-                        account=account,
-                        properties=properties or {},
-                        created_at=at,
+                    contact = row_insert(
+                        Contact(
+                            email=normalised_email,
+                            phone=normalised_phone,
+                            first_name=first_name.strip()[:120],
+                            last_name=last_name.strip()[:120],
+                            job_title=job_title.strip()[:160],
+                            account=account,
+                            properties=properties or {},
+                            created_at=at,
+                        )
                     )
                 created = True
             except IntegrityError:
@@ -187,13 +206,27 @@ def contact_upsert(
     return contact, created
 
 
+# Compiled once per process: these run on every capture submission.
+_contact_by_email = PreparedQuery(lambda e: Contact.objects.filter(email=e), examples=("@",))
+_contact_by_phone = PreparedQuery(lambda p: Contact.objects.filter(phone=p), examples=("@",))
+_contact_lock = PreparedQuery(
+    lambda pk: Contact.objects.select_for_update().filter(pk=pk).only("pk"), examples=(-1,)
+)
+_lead_open_latest = PreparedQuery(
+    lambda contact_id: Lead.objects.filter(contact_id=contact_id, is_open=True).order_by(
+        "-created_at"
+    ),
+    examples=(-1,),
+)
+
+
 def _contact_find(email: str | None, phone: str | None) -> Contact | None:
     if email:
-        found = Contact.objects.filter(email=email).first()
+        found = _contact_by_email.first(email)
         if found:
             return found
     if phone:
-        return Contact.objects.filter(phone=phone).first()
+        return _contact_by_phone.first(phone)
     return None
 
 
@@ -247,10 +280,8 @@ def lead_open_or_create(
     """
     with transaction.atomic(savepoint=False):
         if not contact_is_new:
-            Contact.objects.select_for_update().filter(pk=contact.pk).first()
-            lead = (
-                Lead.objects.filter(contact=contact, is_open=True).order_by("-created_at").first()
-            )
+            _contact_lock.first(contact.pk)
+            lead = _lead_open_latest.first(contact.pk)
             if lead is not None:
                 return lead, False
         lead = lead_create(

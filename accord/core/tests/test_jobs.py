@@ -124,3 +124,18 @@ def test_worker_help_explains_crash_safety_and_options():
     assert result.exit_code == 0
     for text in ("--processes", "ACCORD_JOB_RETRY_SECONDS", "kill -9", "SIGTERM"):
         assert text in result.output
+
+
+def test_enqueued_row_is_what_django_q2_reads(db, tmp_path):
+    """The lean queue insert writes the payload the broker and worker decode."""
+    from django_q.brokers import get_broker
+    from django_q.signing import SignedPackage
+
+    task_id = jobs.enqueue(job_fixtures.record_done, key="t:lean", marker_dir="d", label="z")
+    [(queued_id, payload)] = get_broker().dequeue()
+    task = SignedPackage.loads(payload)
+    assert task["id"] == task_id and task["name"] == "t:lean" and task["args"] == ()
+    assert task["func"] == "accord.core.tests.job_fixtures.record_done"
+    assert task["kwargs"] == {"job_key": "t:lean", "marker_dir": "d", "label": "z"}
+    assert timezone.is_aware(task["started"])
+    assert OrmQ.objects.get(pk=queued_id).key == "accord"

@@ -125,6 +125,7 @@ def lead_submission_accept(
             channel=channel,
             url=submission.landing_page,
             referrer=submission.referrer,
+            rescore=False,  # the follow-up job below rescores the lead
             **submission.utm,
         )
         if lead_created and first_touch is None and touch.campaign_id:

@@ -85,6 +85,24 @@ def test_followup_job_runs_once_per_key(client):
     assert submission_followup(job_key=key, lead_id=touch.lead_id, touchpoint_id=touch.pk) is None
 
 
+def test_a_submission_queues_one_job_and_it_rescores_the_lead(client):
+    """The follow-up does the rescoring, so the form touch queues no scoring job of its own."""
+    from django_q.models import OrmQ
+
+    from accord.scoring.models import LeadScore
+
+    site = site_make()
+    post_json(client, {"site": site.public_key, "email": "a@example.com", "utm_source": "google"})
+    touch = Touchpoint.objects.get()
+    assert [q.task["func"] for q in OrmQ.objects.all()] == [
+        "accord.tracking.capture.jobs.submission_followup"
+    ]
+    assert not LeadScore.objects.filter(lead_id=touch.lead_id).exists()
+    key = f"capture-followup:{touch.pk}"
+    assert submission_followup(job_key=key, lead_id=touch.lead_id, touchpoint_id=touch.pk)
+    assert LeadScore.objects.filter(lead_id=touch.lead_id).exists()
+
+
 def test_utm_is_read_from_the_landing_page_when_not_sent(client):
     site = site_make()
     post_json(

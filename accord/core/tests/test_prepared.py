@@ -1,0 +1,77 @@
+"""Prepared hot-path SQL does what the ORM does: the same rows written, the same instances read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db.models.signals import pre_save
+from django.utils import timezone
+
+from accord.contacts.models import Contact, Lead
+from accord.core.prepared import PreparedQuery, row_insert
+
+_by_email = PreparedQuery(lambda e: Contact.objects.filter(email=e), examples=("@",))
+_open_leads = PreparedQuery(
+    lambda contact_id: Lead.objects.filter(contact_id=contact_id, is_open=True).order_by(
+        "-created_at"
+    ),
+    examples=(-1,),
+)
+
+
+def test_row_insert_writes_what_save_writes(db):
+    at = timezone.now() - timedelta(days=3)
+    before = timezone.now()
+    contact = row_insert(
+        Contact(email="a@example.com", first_name="Ann", properties={"k": [1, "é"]}, created_at=at)
+    )
+    assert contact.pk and contact._state.adding is False and contact._state.db == "default"
+    stored = Contact.objects.get(pk=contact.pk)
+    assert (stored.email, stored.first_name, stored.phone) == ("a@example.com", "Ann", None)
+    assert stored.properties == {"k": [1, "é"]}
+    assert stored.created_at == at
+    assert stored.updated_at >= before  # auto_now applied as save() would
+    assert contact.updated_at == stored.updated_at
+    lead = row_insert(Lead(contact=contact, created_at=at, stage_changed_at=at))
+    assert Lead.objects.filter(pk=lead.pk, contact=contact, is_open=True, score=0).exists()
+
+
+def test_row_insert_falls_back_to_save_when_a_receiver_listens(db):
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.email)
+
+    pre_save.connect(receiver, sender=Contact)
+    try:
+        contact = row_insert(Contact(email="b@example.com"))
+    finally:
+        pre_save.disconnect(receiver, sender=Contact)
+    assert seen == ["b@example.com"]
+    assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_prepared_query_matches_the_orm(db):
+    contact = Contact.objects.create(email="c@example.com", properties={"x": True})
+    now = timezone.now()
+    older = Lead.objects.create(contact=contact, created_at=now - timedelta(days=1))
+    newer = Lead.objects.create(contact=contact, created_at=now)
+    Lead.objects.create(contact=contact, created_at=now + timedelta(days=1), is_open=False)
+
+    found = _by_email.first("c@example.com")
+    assert found == contact and found._state.adding is False
+    assert (found.properties, found.created_at) == (contact.properties, contact.created_at)
+    assert _by_email.first("nobody@example.com") is None
+
+    assert _open_leads.first(contact.pk) == newer
+    assert _open_leads.all(contact.pk) == [newer, older]
+    lead = _open_leads.first(contact.pk)
+    assert lead.is_open is True and lead.created_at == newer.created_at
+    assert _open_leads.all(-5) == []
+
+
+def test_prepared_query_refuses_an_argument_it_cannot_place(db):
+    unused = PreparedQuery(lambda e: Contact.objects.filter(email="fixed"), examples=("@",))
+    with pytest.raises(ValueError, match="appear once"):
+        unused.first("x")
