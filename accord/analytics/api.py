@@ -13,12 +13,20 @@ from ninja import Query, Router
 
 from accord.analytics.filters import ReportFilters
 from accord.analytics.reports import report_run
+from accord.analytics.runners.attribution import AttributionResult
 from accord.analytics.runners.funnel import FunnelResult
 from accord.analytics.runners.kpis import KpisResult
 from accord.analytics.runners.quality import QualityResult
 from accord.analytics.runners.reps import RepsResult
 from accord.analytics.runners.velocity import VelocityResult
-from accord.analytics.schemas import FunnelIn, KpisIn, QualityIn, ReportFiltersIn, SlaIn
+from accord.analytics.schemas import (
+    AttributionIn,
+    FunnelIn,
+    KpisIn,
+    QualityIn,
+    ReportFiltersIn,
+    SlaIn,
+)
 from accord.integrations.api_auth import access_require
 from accord.integrations.api_errors import COMMON_ERRORS, ErrorOut
 
@@ -64,3 +72,17 @@ def quality(request: HttpRequest, data: Query[QualityIn]):
 @router.get("/reps", response={200: RepsResult, **COMMON_ERRORS, 503: ErrorOut})
 def reps(request: HttpRequest, data: Query[SlaIn]):
     return report_run("reps", _filters(request, data), sla_hours=data.sla_hours)
+
+
+@router.get("/attribution", response={200: AttributionResult, **COMMON_ERRORS, 503: ErrorOut})
+def attribution(request: HttpRequest, data: Query[AttributionIn]):
+    return report_run(
+        "attribution",
+        _filters(request, data),
+        group_by=data.by,
+        model=data.model,
+        conversion=data.conversion,
+        lookback_days=data.lookback_days,
+        half_life_days=data.half_life_days,
+        markov_order=data.markov_order,
+    )

@@ -71,6 +71,10 @@ def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.C
             group_by=options.get("group_by"),
             model=options.get("model"),
             sla_hours=options.get("sla_hours"),
+            conversion=options.get("conversion"),
+            lookback_days=options.get("lookback_days"),
+            half_life_days=options.get("half_life_days"),
+            markov_order=options.get("markov_order"),
         )
         fmt = options["fmt"]
         if fmt == "json":
@@ -131,7 +135,34 @@ def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.C
             )
         )
     if name == "attribution":
-        params.append(click.Option(["--model"], help="Attribution model."))
+        from accord.analytics.attribution.aggregate import ALL_MODELS
+        from accord.analytics.runners.attribution import CONVERSIONS
+
+        params += [
+            click.Option(
+                ["--model"], type=click.Choice(ALL_MODELS), help="One model (default: all)."
+            ),
+            click.Option(
+                ["--conversion"],
+                type=click.Choice(CONVERSIONS),
+                help="What is attributed (default: won revenue).",
+            ),
+            click.Option(
+                ["--lookback-days"],
+                type=click.FloatRange(min=0, min_open=True),
+                help="Touches this many days before the conversion count (default 90).",
+            ),
+            click.Option(
+                ["--half-life-days"],
+                type=click.FloatRange(min=0, min_open=True),
+                help="Time-decay half-life (default 7).",
+            ),
+            click.Option(
+                ["--markov-order"],
+                type=click.IntRange(1, 4),
+                help="Markov chain order (default 1).",
+            ),
+        ]
     return click.Command(
         name, callback=run, params=params, help=f"The {name} report over the analytics copy."
     )

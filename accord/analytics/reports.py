@@ -31,8 +31,13 @@ def report_run(
     group_by: str | None = None,
     model: str | None = None,
     sla_hours: float | None = None,
+    **attribution_options: Any,
 ) -> Any:
-    """Run report ``name``; ``group_by`` defaults per report."""
+    """Run report ``name``; ``group_by`` defaults per report.
+
+    ``attribution_options`` (conversion, lookback_days, half_life_days, markov_order) go to
+    the attribution runner; ``None`` values keep its defaults.
+    """
     if name == "funnel":
         return FunnelRunner(FunnelQuery(filters, group_by=group_by or GROUP_NONE)).run()
     if name == "kpis":
@@ -50,7 +55,8 @@ def report_run(
             raise InvalidInput(
                 "The attribution report is not available yet.", field="report"
             ) from None
-        return attribution.report_run(filters, group_by=group_by, model=model)  # type: ignore[attr-defined]
+        options = {k: v for k, v in attribution_options.items() if v is not None}
+        return attribution.report_run(filters, group_by=group_by, model=model, **options)
     raise InvalidInput(f"Unknown report {name!r}; use one of {', '.join(REPORTS)}.", field="report")
 
 

@@ -35,3 +35,25 @@ class QualityIn(ReportFiltersIn):
 
 class SlaIn(ReportFiltersIn):
     sla_hours: float | None = Field(None, gt=0, le=24 * 365)
+
+
+class AttributionIn(ReportFiltersIn):
+    by: Literal["channel", "campaign"] = "channel"
+    model: (
+        Literal[
+            "first_touch",
+            "last_touch",
+            "linear",
+            "time_decay",
+            "u_shaped",
+            "w_shaped",
+            "full_path",
+            "markov",
+            "shapley",
+        ]
+        | None
+    ) = Field(None, description="One model (default: all nine side by side).")
+    conversion: Literal["won", "mql", "sql", "opportunity"] = "won"
+    lookback_days: float = Field(90, gt=0, le=3650)
+    half_life_days: float = Field(7, gt=0, le=3650)
+    markov_order: int = Field(1, ge=1, le=4)

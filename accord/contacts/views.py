@@ -13,6 +13,7 @@ from django.shortcuts import render
 from accord.accounts.models import Role
 from accord.contacts.selectors import leads_visible
 from accord.core.lifecycle import stage_label
+from accord.handoff.queues import agreement_version_for_lead, lead_timeline
 
 LATEST_TOUCHES = 25
 
@@ -54,5 +55,7 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
         "contributions": contributions,
         "transitions": transitions,
         "touches": touches,
+        "timeline": lead_timeline(lead.pk),
+        "agreement_version": agreement_version_for_lead(lead.pk),
     }
     return render(request, "contacts/lead_detail.html", context)

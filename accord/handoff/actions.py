@@ -94,13 +94,13 @@ def lead_reject(
     """Sales rejects the lead with one of the agreement's reasons (plus a comment): back to
     nurture (recycled) or out (disqualified). Stops every running clock."""
     comment = (comment or "").strip()
-    if len(comment) > COMMENT_MAX:
-        raise InvalidInput(
-            _("The comment is longer than %(n)s characters.") % {"n": COMMENT_MAX},
-            field="comment",
-        )
     with transaction.atomic():
         lead = _lead_locked(lead_id, by)
+        if len(comment) > COMMENT_MAX:
+            raise InvalidInput(
+                _("The comment is longer than %(n)s characters.") % {"n": COMMENT_MAX},
+                field="comment",
+            )
         reason = rejection_reason_get(reason_code)
         target = outcome or reason.outcome
         if target not in REJECT_OUTCOMES:
@@ -172,13 +172,13 @@ class Bant:
 def lead_qualify(*, lead_id: int, by: User, bant: Bant) -> StageTransition:
     """SAL → SQL with the BANT answers; kept on the lead and in the stage log."""
     answers = bant.as_dict()
-    if not answers["need"]:
-        raise InvalidInput(_("Describe the need that qualifies the lead."), field="need")
-    for name, value in answers.items():
-        if len(value) > 200:
-            raise InvalidInput(_("Keep each answer under 200 characters."), field=name)
     with transaction.atomic():
         lead = _lead_locked(lead_id, by)
+        if not answers["need"]:
+            raise InvalidInput(_("Describe the need that qualifies the lead."), field="need")
+        for name, value in answers.items():
+            if len(value) > 200:
+                raise InvalidInput(_("Keep each answer under 200 characters."), field=name)
         if lead.stage != Stage.SAL:
             raise InvalidInput(_("Only an accepted lead (SAL) can be qualified."), field="lead_id")
         transition = lead_transition(

@@ -4,8 +4,8 @@ Three ways out, all written in the caller's transaction (outbox), so a rolled-ba
 notifies nobody and a committed one cannot be lost:
 
 * in-app: a ``Notification`` row (the bell and its unread count);
-* email: a job per notification that sends it through Django's email backend (console in the
-  demo) — a job because SMTP is slow and may fail, and must not hold the caller's transaction;
+* email: a job per notification sends it through Django's email backend (console in the
+  demo), never inside the caller's transaction, because SMTP is slow and may fail;
 * webhooks: the hand-off events below, delivered by the webhook outbox.
 
 Every notification carries a ``key`` naming its occurrence: notifying twice with the same key
@@ -84,7 +84,9 @@ def notify(
             return None
         if email:
             enqueue(
-                notification_email_send, key=f"email:{key}"[:200], notification_id=notification.pk
+                notification_email_send,
+                key=f"email:{key}"[:200],
+                notification_id=notification.pk,
             )
     return notification
 

@@ -241,7 +241,9 @@ def marketing_overview(*, campaign_id: int | None = None, limit: int = 500) -> M
     rows = []
     counts = dict.fromkeys(STATUS_LABELS, 0)
     for lead in leads:
-        rejection = rejections.get(lead.pk) if lead.stage in (Stage.RECYCLED, Stage.DISQUALIFIED) else None
+        rejection = (
+            rejections.get(lead.pk) if lead.stage in (Stage.RECYCLED, Stage.DISQUALIFIED) else None
+        )
         status = mql_status(lead, rejection)
         counts[status] += 1
         code = (rejection or {}).get("rejection_reason", "")
@@ -268,6 +270,10 @@ class TimelineEntry:
     detail: str = ""
 
 
+def _joined(*parts: object) -> str:
+    return " · ".join(str(part) for part in parts if part)
+
+
 def lead_timeline(lead_id: int, *, touches: int = 50) -> list[TimelineEntry]:
     """Everything that happened to a lead, newest first: touchpoints, stage changes,
     assignments, SLA events, activities and quality ratings."""
@@ -275,36 +281,35 @@ def lead_timeline(lead_id: int, *, touches: int = 50) -> list[TimelineEntry]:
     from accord.pipeline.models import Activity
 
     entries: list[TimelineEntry] = []
-    for touch in Touchpoint.objects.filter(lead_id=lead_id).select_related("channel", "campaign").order_by("-at")[:touches]:
-        entries.append(
-            TimelineEntry(
-                touch.at,
-                "touch",
-                str(touch.get_type_display()),
-                " · ".join(str(x) for x in (touch.channel, touch.campaign or touch.utm_campaign, touch.url) if x),
-            )
-        )  # fmt: skip
+    recent = Touchpoint.objects.filter(lead_id=lead_id).select_related("channel", "campaign")
+    for touch in recent.order_by("-at")[:touches]:
+        detail = _joined(touch.channel, touch.campaign or touch.utm_campaign, touch.url)
+        entries.append(TimelineEntry(touch.at, "touch", str(touch.get_type_display()), detail))
     for t in StageTransition.objects.filter(lead_id=lead_id).select_related("actor"):
-        title = f"{stage_label(t.from_stage)} → {stage_label(t.to_stage)}" if t.from_stage else stage_label(t.to_stage)
-        detail = " · ".join(x for x in (str(t.actor or ""), t.reason) if x)
-        entries.append(TimelineEntry(t.at, "stage", title, detail))  # fmt: skip
+        title = stage_label(t.to_stage)
+        if t.from_stage:
+            title = f"{stage_label(t.from_stage)} → {title}"
+        entries.append(TimelineEntry(t.at, "stage", title, _joined(t.actor, t.reason)))
     for a in Assignment.objects.filter(lead_id=lead_id).select_related("to_user", "by", "team"):
         who = str(a.to_user) if a.to_user else str(_("nobody (queue)"))
         title = str(_("Assigned to %(who)s")) % {"who": who}
-        detail = " · ".join(x for x in (str(a.get_kind_display()), str(a.team or ""), str(a.by or ""), a.reason) if x)
-        entries.append(TimelineEntry(a.at, "assignment", title, detail))  # fmt: skip
+        detail = _joined(a.get_kind_display(), a.team, a.by, a.reason)
+        entries.append(TimelineEntry(a.at, "assignment", title, detail))
     for event in SlaEvent.objects.filter(clock__lead_id=lead_id).select_related("clock"):
         title = f"SLA {event.clock.get_kind_display()}: {event.get_kind_display()}"
         detail = ""
         if event.kind == "started":
-            detail = str(_("due %(at)s")) % {"at": timezone.localtime(event.clock.due_at).strftime("%Y-%m-%d %H:%M")}
-        entries.append(TimelineEntry(event.at, "sla", title, detail))  # fmt: skip
+            due = timezone.localtime(event.clock.due_at).strftime("%Y-%m-%d %H:%M")
+            detail = str(_("due %(at)s")) % {"at": due}
+        entries.append(TimelineEntry(event.at, "sla", title, detail))
     for act in Activity.objects.filter(lead_id=lead_id).select_related("user"):
-        detail = " · ".join(x for x in (str(act.get_outcome_display()) if act.outcome else "", str(act.user or ""), act.notes) if x)
-        entries.append(TimelineEntry(act.at, "activity", str(act.get_kind_display()), detail))  # fmt: skip
+        outcome = act.get_outcome_display() if act.outcome else ""
+        detail = _joined(outcome, act.user, act.notes)
+        entries.append(TimelineEntry(act.at, "activity", str(act.get_kind_display()), detail))
     for rating in QualityRating.objects.filter(lead_id=lead_id).select_related("by"):
         title = str(_("Quality rated %(n)s/5")) % {"n": rating.rating}
-        entries.append(TimelineEntry(rating.created_at, "rating", title, " · ".join(x for x in (str(rating.by or ""), rating.comment) if x)))  # fmt: skip
+        detail = _joined(rating.by, rating.comment)
+        entries.append(TimelineEntry(rating.created_at, "rating", title, detail))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 

@@ -328,7 +328,7 @@ def lead_route(*, lead_id: int, now: datetime | None = None) -> RouteResult:
         if owner is not None:
             _assigned(
                 lead=lead,
-                to_user=owner,
+                to_user_id=owner.pk,
                 team_id=owner.team_id,
                 kind=AssignmentKind.ACCOUNT_OWNER,
                 at=at,

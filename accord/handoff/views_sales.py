@@ -242,4 +242,3 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "handoff/includes/bell.html", {"user": request.user})
     return redirect("handoff:notifications")
-

@@ -28,6 +28,16 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("dashboard", _("Dashboard")),
+    NavItem("handoff:inbox", _("Inbox"), roles=frozenset({Role.SALES, Role.MANAGER, Role.ADMIN})),
+    NavItem("handoff:team", _("Team queue"), roles=frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem(
+        "handoff:marketing",
+        _("MQL status"),
+        roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
+    ),
+    NavItem("handoff:agreement", _("Agreement"), roles=frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem("reports:index", _("Reports")),
+    NavItem("reports:board", _("Meeting board")),
     NavItem(
         "imports:upload",
         _("Import"),

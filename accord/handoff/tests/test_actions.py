@@ -107,7 +107,13 @@ def test_authorization_matrix(action, who):
 
 @pytest.mark.parametrize(
     ("who", "allowed"),
-    [("owner", False), ("other_rep", False), ("manager", True), ("marketing", False), ("admin", True)],
+    [
+        ("owner", False),
+        ("other_rep", False),
+        ("manager", True),
+        ("marketing", False),
+        ("admin", True),
+    ],
 )
 def test_authorization_matrix_reassign(who, allowed):
     lead, owner = _routed_lead()
@@ -186,7 +192,11 @@ def test_log_attempt_records_the_activity_and_stops_the_first_attempt_clock():
     activity = actions.lead_attempt_log(
         lead_id=lead.pk, by=owner, kind="call", outcome="voicemail", notes="left a message"
     )
-    assert (activity.lead_id, activity.user_id, activity.outcome) == (lead.pk, owner.pk, "voicemail")
+    assert (activity.lead_id, activity.user_id, activity.outcome) == (
+        lead.pk,
+        owner.pk,
+        "voicemail",
+    )
     running = SlaClock.objects.filter(lead=lead, stopped_at__isnull=True)
     assert [clock.kind for clock in running] == ["accept"]
     with pytest.raises(DomainError):

@@ -10,7 +10,12 @@ from accord.accounts.tests.factories import UserFactory
 from accord.handoff import actions
 from accord.handoff.feedback import campaign_rejections_check, feedback_by, lead_rate
 from accord.handoff.models import AgreementVersion, Notification
-from accord.handoff.notifications import notifications_mark_read, notify, unread_count
+from accord.handoff.notifications import (
+    notification_email_send,
+    notifications_mark_read,
+    notify,
+    unread_count,
+)
 from accord.handoff.routing import lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
 from accord.integrations.tests.webhook_support import queued_jobs_run
@@ -40,12 +45,17 @@ def test_assignment_emails_the_rep_once_through_the_job(django_capture_on_commit
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [reps[0].email]
     assert "Ada Lovelace" in mail.outbox[0].subject
+    notification = Notification.objects.get(user=reps[0])
+    assert notification_email_send(job_key="again", notification_id=notification.pk) is False
+    assert len(mail.outbox) == 1  # never twice
     assert unread_count(user_id=reps[0].pk) == 1
 
 
 def _campaign_with_rejections(owner, *, mqls: int, rejected: int, rep):
     channel = Channel.objects.get_or_create(slug="paid-social", defaults={"name": "Paid Social"})[0]
-    campaign = Campaign.objects.create(name="Spring", utm_campaign="spring", owner=owner, channel=channel)
+    campaign = Campaign.objects.create(
+        name="Spring", utm_campaign="spring", owner=owner, channel=channel
+    )
     leads = [mql_lead(campaign=campaign, channel=channel) for _ in range(mqls)]
     for lead in leads:
         lead_route(lead_id=lead.pk)

@@ -94,7 +94,7 @@ def test_page_access_by_role(client, routed, role, team, marketing):
 
 
 def test_manager_view_shows_loads_queue_and_reassigns(client, routed, manager_user):
-    lead, rep = routed
+    _, rep = routed
     other = UserFactory(username="other-rep", role=Role.SALES, team=rep.team)
     waiting = mql_lead(first_name="Queued")
     for member in (rep, other):
@@ -115,7 +115,7 @@ def test_manager_view_shows_loads_queue_and_reassigns(client, routed, manager_us
 
 
 def test_marketing_view_shows_where_each_mql_is(client, routed, marketing_user):
-    lead, rep = routed
+    lead, _ = routed
     unassigned = mql_lead(first_name="Nobody")
     Lead.objects.filter(pk=unassigned.pk).update(owner=None)
     client.force_login(marketing_user)

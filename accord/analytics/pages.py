@@ -1,0 +1,190 @@
+"""What each report page shows: the runner result turned into a table and figures.
+
+One ``ReportPage`` per request; views only parse the form, call ``report_page`` and render.
+The table is ``accord.analytics.reports.report_rows`` (what the CLI and CSV export print),
+so the page, the export and ``accord report`` always agree.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accord.analytics import report_charts
+from accord.analytics.filters import ReportFilters
+from accord.analytics.forms import MODEL_LABELS
+from accord.analytics.reports import report_rows, report_run
+from accord.analytics.runners.attribution import AttributionResult
+from accord.web.charts import funnel_figure_json
+
+TITLES: dict[str, Promise] = {
+    "funnel": _("Funnel"),
+    "kpis": _("KPIs"),
+    "attribution": _("Attribution"),
+    "quality": _("Lead quality"),
+    "velocity": _("Velocity"),
+    "reps": _("Reps"),
+}
+DESCRIPTIONS: dict[str, Promise] = {
+    "funnel": _(
+        "From impressions to customers, by channel, with the flow from channel to outcome."
+    ),
+    "kpis": _("Spend, leads, pipeline, revenue, CPL, CAC and ROMI by channel, campaign or month."),
+    "attribution": _("Which channels earned the conversions, under nine models side by side."),
+    "quality": _(
+        "How many MQLs sales accepted and turned into SQLs, and why they rejected the rest."
+    ),
+    "velocity": _("Time in each stage, the sales cycle and first contact after MQL."),
+    "reps": _("Leads, activity, first-contact times and conversions per rep."),
+}
+#: The ``by`` choices of each page (first: the default).
+GROUPS: dict[str, tuple[str, ...]] = {
+    "funnel": ("channel", "none", "campaign"),
+    "kpis": ("channel", "campaign", "month", "none"),
+    "attribution": ("channel", "campaign"),
+    "quality": ("channel", "campaign"),
+    "velocity": (),
+    "reps": (),
+}
+STAGE_LABELS = {
+    "lead": _("Lead"),
+    "mql": _("MQL"),
+    "sal": _("SAL"),
+    "sql": _("SQL"),
+    "opportunity": _("Opportunity"),
+    "customer": _("Customer"),
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    title: str | Promise
+    #: Plotly JSON (a string); the page embeds ``data`` with json_script, which escapes it.
+    json: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.json)
+
+    @property
+    def element_id(self) -> str:
+        return f"figure-{self.key}"
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    name: str
+    title: str | Promise
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    figures: tuple[Figure, ...]
+    data_as_of: datetime | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Plain rows (dicts) for CSV export.
+    records: tuple[dict[str, Any], ...] = ()
+
+
+def _table(records: list[dict[str, Any]]) -> tuple[tuple[str, ...], tuple[tuple[Any, ...], ...]]:
+    columns: list[str] = []
+    for record in records:
+        columns += [c for c in record if c not in columns]
+    return tuple(columns), tuple(tuple(r.get(c) for c in columns) for r in records)
+
+
+def _attribution_records(result: AttributionResult) -> list[dict[str, Any]]:
+    """The comparison table: one row per channel, credited revenue and conversions per model."""
+    labels = sorted({r.label for m in result.models for r in m.rows})
+    records = []
+    for label in labels:
+        record: dict[str, Any] = {"group": label}
+        for m in result.models:
+            row = next((r for r in m.rows if r.label == label), None)
+            record[f"{m.model}_conversions"] = round(row.conversions, 2) if row else 0.0
+            record[f"{m.model}_revenue"] = round(row.revenue, 2) if row else 0.0
+        records.append(record)
+    return records
+
+
+def report_page(
+    name: str, filters: ReportFilters, *, group_by: str | None, options: dict[str, Any]
+) -> ReportPage:
+    """Run report ``name`` and lay it out; raises the runner's errors (InvalidInput, not ready)."""
+    figures: list[Figure] = []
+    if name == "attribution":
+        result = report_run(name, filters, group_by=group_by, **options)
+        records = _attribution_records(result)
+        figures.append(
+            Figure(
+                "revenue",
+                _("Credited revenue by model"),
+                report_charts.attribution_bars_json(result, MODEL_LABELS, revenue=True),
+            )
+        )
+        figures.append(
+            Figure(
+                "conversions",
+                _("Credited conversions by model"),
+                report_charts.attribution_bars_json(result, MODEL_LABELS, revenue=False),
+            )
+        )
+    else:
+        result = report_run(name, filters, group_by=group_by, **options)
+        records = report_rows(result)
+        if name == "funnel":
+            total = result.total
+            figures.append(
+                Figure(
+                    "funnel",
+                    _("Funnel"),
+                    funnel_figure_json(
+                        [str(STAGE_LABELS.get(s.stage, s.stage)) for s in total.steps],
+                        [s.count for s in total.steps],
+                        [f"{s.count:,}" for s in total.steps],
+                    ),
+                )
+            )
+            figures.append(
+                Figure(
+                    "sankey",
+                    _("From channel through the stages to the outcome"),
+                    report_charts.funnel_sankey_json(result.groups, STAGE_LABELS),
+                )
+            )
+        elif name == "kpis":
+            monthly = report_run("kpis", filters, group_by="month")
+            figures.append(
+                Figure(
+                    "series",
+                    _("Spend and revenue by month"),
+                    report_charts.kpi_series_json(monthly),
+                )
+            )
+        elif name == "quality":
+            figures.append(
+                Figure("quality", _("Acceptance by group"), report_charts.quality_json(result))
+            )
+        elif name == "velocity":
+            figures.append(
+                Figure("velocity", _("Median time in stage"), report_charts.velocity_json(result))
+            )
+        elif name == "reps":
+            figures.append(
+                Figure("reps", _("First contact by rep"), report_charts.reps_json(result))
+            )
+    columns, rows = _table(records)
+    return ReportPage(
+        name=name,
+        title=TITLES[name],
+        columns=columns,
+        rows=rows,
+        figures=tuple(figures),
+        data_as_of=result.data_as_of,
+        notes=tuple(getattr(result, "notes", ())),
+        records=tuple(records),
+    )

@@ -1,0 +1,378 @@
+"""Attribution: which channels (or campaigns) earned a chosen conversion, under nine models.
+
+One journey per lead in scope: the touches of the lead's contact inside the lookback window
+before the conversion, in time order. The conversion is a won deal (value: the won amount)
+or the first entry into MQL, SQL or opportunity (value: the lead's won revenue, so revenue
+credit follows the leads that reached the stage). Three touches hold named positions: the
+last touch at or before the lead was created, before the opportunity was opened (first
+deal or first entry into ``opportunity``) and before the deal was won. A position after
+the conversion does not exist for that conversion (an MQL has no opportunity touch yet).
+
+Scope follows the report filters: cohort mode takes the leads created in the period (their
+conversion at any time); period mode takes the conversions in the period, and the leads
+created in it that did not convert (the paths to nothing that Markov needs).
+
+DuckDB selects the touches and flags (``build_sql``), numpy applies the models
+(``accord.analytics.attribution.aggregate``: the fast path). For every model the credits
+sum to the attributable totals: the converting journeys with at least one touch in the
+window; converting leads without one are counted apart (``unattributed_conversions``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from accord.analytics.attribution import aggregate
+from accord.analytics.attribution.aggregate import ALL_MODELS, MARKOV, SHAPLEY
+from accord.analytics.attribution.positions import DEFAULT_HALF_LIFE_DAYS, SECONDS_PER_DAY
+from accord.analytics.attribution.shapley import MAX_CHANNEL_ID
+from accord.analytics.filters import COHORT, ReportFilters, lead_conditions, where
+from accord.analytics.runners.base import GROUP_CAMPAIGN, GROUP_CHANNEL, group_labels, run_read
+from accord.core.errors import InvalidInput
+
+WON = "won"
+CONVERSIONS = (WON, "mql", "sql", "opportunity")
+GROUPS = (GROUP_CHANNEL, GROUP_CAMPAIGN)
+DEFAULT_LOOKBACK_DAYS = 90.0
+MAX_LOOKBACK_DAYS = 3650.0
+MAX_MARKOV_ORDER = 4
+#: The key of touches without a channel (or campaign).
+NO_KEY = -1
+
+
+@dataclass(frozen=True)
+class AttributionQuery:
+    filters: ReportFilters
+    #: One model, or None for all nine side by side.
+    model: str | None = None
+    conversion: str = WON
+    group_by: str = GROUP_CHANNEL
+    lookback_days: float = DEFAULT_LOOKBACK_DAYS
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS
+    markov_order: int = 1
+
+    def __post_init__(self) -> None:
+        if self.model is not None and self.model not in ALL_MODELS:
+            raise InvalidInput(
+                f"Unknown model {self.model!r}; use one of {', '.join(ALL_MODELS)}.",
+                field="model",
+            )
+        if self.conversion not in CONVERSIONS:
+            raise InvalidInput(
+                f"The conversion must be one of {', '.join(CONVERSIONS)}.", field="conversion"
+            )
+        if self.group_by not in GROUPS:
+            raise InvalidInput(f"Group by one of {', '.join(GROUPS)}.", field="group_by")
+        if not 0 < self.lookback_days <= MAX_LOOKBACK_DAYS:
+            raise InvalidInput(
+                f"The lookback window must be between 0 and {MAX_LOOKBACK_DAYS:g} days.",
+                field="lookback",
+            )
+        if not self.half_life_days > 0:
+            raise InvalidInput(
+                "The half-life must be a positive number of days.", field="half_life"
+            )
+        if not 1 <= self.markov_order <= MAX_MARKOV_ORDER:
+            raise InvalidInput(
+                f"The Markov order must be between 1 and {MAX_MARKOV_ORDER}.", field="order"
+            )
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return ALL_MODELS if self.model is None else (self.model,)
+
+
+@dataclass(frozen=True)
+class CreditRow:
+    key: int | None
+    label: str
+    conversions: float
+    revenue: float
+
+
+@dataclass(frozen=True)
+class ModelCredits:
+    model: str
+    #: One row per channel (or campaign) that had a touch, by label.
+    rows: tuple[CreditRow, ...]
+    conversions: float
+    revenue: float
+
+    def row(self, label: str) -> CreditRow:
+        return next(r for r in self.rows if r.label == label)
+
+
+@dataclass(frozen=True)
+class AttributionResult:
+    query: AttributionQuery
+    models: tuple[ModelCredits, ...]
+    #: What every model's credits sum to: converting journeys with a touch in the window.
+    total_conversions: float
+    total_revenue: float
+    journeys: int
+    converted: int
+    #: Converting leads with no touch in the window: no channel to credit.
+    unattributed_conversions: int
+    data_as_of: datetime | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def model_credits(self, model: str) -> ModelCredits:
+        return next(m for m in self.models if m.model == model)
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        """One row per model and channel (what ``--format table|csv`` prints)."""
+        return [
+            {
+                "model": m.model,
+                "group": r.label,
+                "conversions": round(r.conversions, 3),
+                "revenue": round(r.revenue, 2),
+                "revenue_pct": round(r.revenue / m.revenue * 100, 1) if m.revenue else None,
+            }
+            for m in self.models
+            for r in m.rows
+        ]
+
+
+@dataclass(frozen=True)
+class AttributionSql:
+    touches: str
+    counts: str
+    params: dict[str, Any]
+
+
+class AttributionRunner:
+    def __init__(self, query: AttributionQuery):
+        self.query = query
+
+    def build_sql(self, *, now: datetime | None = None) -> AttributionSql:
+        q = self.query
+        f = q.filters
+        since, until = f.bounds()
+        now = now or datetime.now(UTC).replace(tzinfo=None)
+        lead_where, params = lead_conditions(f, "l")
+        params = {
+            **params,
+            "since": since,
+            "until": until,
+            "lookback": q.lookback_days * SECONDS_PER_DAY,
+            # A journey that did not convert ends with the period (or now, for a cohort
+            # still converting); its touches up to then are its path to nothing.
+            "open_end": min(until, now) if f.mode != COHORT else now,
+        }
+        if f.mode == COHORT:
+            lead_where.append("l.created_at >= $since AND l.created_at < $until")
+        if q.conversion == WON:
+            converted_at = "w.won_at"
+            close_at = "w.won_at"
+        else:
+            params["stage"] = q.conversion
+            converted_at = "r.reached_at"
+            close_at = "NULL"
+        # The opportunity touch exists only for conversions at or after the opportunity.
+        opportunity_at = "NULL" if q.conversion in ("mql", "sql") else "o.opened_at"
+        in_scope = (
+            "TRUE"
+            if f.mode == COHORT
+            else "(conversion_at >= $since AND conversion_at < $until) OR "
+            "(conversion_at IS NULL AND created_at >= $since AND created_at < $until)"
+        )
+        reached = (
+            ""
+            if q.conversion == WON
+            else 'reached AS (SELECT lead_id, min("at") AS reached_at FROM stage_transitions '
+            "WHERE to_stage = $stage GROUP BY lead_id),\n"
+        )
+        key = "t.channel_id" if q.group_by == GROUP_CHANNEL else "t.campaign_id"
+        journeys = f"""
+won AS (
+    SELECT lead_id, min(closed_at) AS won_at, sum(amount) AS revenue
+    FROM deals WHERE stage = 'won' AND closed_at IS NOT NULL AND lead_id IS NOT NULL
+    GROUP BY lead_id
+),
+opened AS (
+    SELECT lead_id, min(opened_at) AS opened_at FROM (
+        SELECT lead_id, created_at AS opened_at FROM deals WHERE lead_id IS NOT NULL
+        UNION ALL
+        SELECT lead_id, "at" FROM stage_transitions WHERE to_stage = 'opportunity'
+    ) GROUP BY lead_id
+),
+{reached}candidates AS (
+    SELECT l.id AS lead_id, l.contact_id, l.created_at,
+        {converted_at} AS conversion_at,
+        coalesce(w.revenue, 0.0) AS value,
+        {opportunity_at} AS opportunity_at,
+        {close_at} AS close_at
+    FROM leads l
+    LEFT JOIN won w ON w.lead_id = l.id
+    LEFT JOIN opened o ON o.lead_id = l.id
+    {"LEFT JOIN reached r ON r.lead_id = l.id" if q.conversion != WON else ""}
+    WHERE {where(lead_where)}
+),
+journeys AS (
+    SELECT *, conversion_at IS NOT NULL AS converted,
+        CASE WHEN conversion_at IS NULL THEN 0.0 ELSE value END AS credited_value,
+        coalesce(conversion_at, CAST($open_end AS TIMESTAMP)) AS end_at
+    FROM candidates WHERE {in_scope}
+)"""
+        touches = f"""
+WITH {journeys},
+windowed AS (
+    SELECT j.lead_id, t.id AS touch_id, coalesce({key}, {NO_KEY}) AS key, t."at",
+        j.created_at, j.opportunity_at, j.close_at
+    FROM journeys j JOIN touchpoints t ON t.contact_id = j.contact_id
+    WHERE t."at" <= j.end_at AND epoch(t."at") > epoch(j.end_at) - $lookback
+),
+ordered AS (
+    SELECT *, row_number() OVER (PARTITION BY lead_id ORDER BY "at", touch_id) AS n
+    FROM windowed
+)
+SELECT lead_id, key, epoch("at") AS ts,
+    n = max(CASE WHEN "at" <= created_at THEN n END) OVER j AS is_lead,
+    coalesce(n = max(CASE WHEN "at" <= opportunity_at THEN n END) OVER j, FALSE)
+        AS is_opportunity,
+    coalesce(n = max(CASE WHEN "at" <= close_at THEN n END) OVER j, FALSE) AS is_close
+FROM ordered
+WINDOW j AS (PARTITION BY lead_id)
+ORDER BY lead_id, n
+"""
+        counts = f"""
+WITH {journeys}
+SELECT lead_id, converted, credited_value AS value, epoch(end_at) AS end_ts
+FROM journeys ORDER BY lead_id
+"""
+        return AttributionSql(touches=touches, counts=counts, params=params)
+
+    def run(self) -> AttributionResult:
+        return run_read(self.query.filters, self._run)
+
+    def _run(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> AttributionResult:
+        q = self.query
+        sql = self.build_sql()
+        journeys = _fetch(con, sql.counts, sql.params)
+        touches = _fetch(con, sql.touches, sql.params)
+        lead_ids = journeys["lead_id"].astype(np.int64)
+        converted = journeys["converted"].astype(bool)
+        # Dense ids: journeys by lead id (both sorted), channels by their key.
+        journey = np.searchsorted(lead_ids, touches["lead_id"].astype(np.int64))
+        keys, channel = np.unique(touches["key"].astype(np.int64), return_inverse=True)
+        columns = aggregate.journeys_from_columns(
+            journey=journey,
+            channel=channel.reshape(-1),
+            time=touches["ts"].astype(np.float64),
+            is_lead=_flag(touches["is_lead"]),
+            is_opportunity=_flag(touches["is_opportunity"]),
+            is_close=_flag(touches["is_close"]),
+            converted=converted,
+            value=journeys["value"].astype(np.float64),
+            conversion_time=journeys["end_ts"].astype(np.float64),
+            n_channels=max(int(keys.size), 1),
+        )
+        total_conversions, total_revenue = aggregate.attributable_totals(columns)
+        notes: list[str] = []
+        credits: dict[str, aggregate.Credits] = {}
+        rule_models = tuple(m for m in q.models if m not in (MARKOV, SHAPLEY))
+        if rule_models:
+            credits.update(
+                aggregate.rule_based_credits(
+                    columns, models=rule_models, half_life_days=q.half_life_days
+                )
+            )
+        if MARKOV in q.models:
+            credits[MARKOV] = aggregate.markov_attribution(columns, order=q.markov_order)[0]
+        if SHAPLEY in q.models:
+            if keys.size > MAX_CHANNEL_ID + 1:
+                if q.model == SHAPLEY:
+                    raise InvalidInput(
+                        "Shapley attribution supports at most 64 channels or campaigns; "
+                        "filter to fewer.",
+                        field="model",
+                    )
+                notes.append("Shapley is left out: it supports at most 64 groups.")
+            else:
+                credits[SHAPLEY] = aggregate.shapley_attribution(columns)
+        labels = group_labels(con, q.group_by)
+        names = ["(none)" if k == NO_KEY else str(labels.get(int(k), k)) for k in keys.tolist()]
+        models = tuple(
+            _model_credits(model, credits[model], keys, names)
+            for model in q.models
+            if model in credits
+        )
+        unattributed = int(converted.sum()) - int(total_conversions)
+        if unattributed:
+            notes.append(
+                f"{unattributed} converting lead(s) had no touch in the lookback window "
+                "and are not credited to any channel."
+            )
+        return AttributionResult(
+            query=q,
+            models=models,
+            total_conversions=total_conversions,
+            total_revenue=total_revenue,
+            journeys=int(lead_ids.size),
+            converted=int(converted.sum()),
+            unattributed_conversions=unattributed,
+            data_as_of=as_of,
+            notes=tuple(notes),
+        )
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> dict:
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    return con.execute(sql, used).fetchnumpy()
+
+
+def _flag(column: np.ndarray) -> np.ndarray:
+    # A masked array (NULLs) reads as False.
+    return np.ma.filled(column, False).astype(bool) if np.ma.isMaskedArray(column) else column
+
+
+def _model_credits(
+    model: str, credits: aggregate.Credits, keys: np.ndarray, names: list[str]
+) -> ModelCredits:
+    rows = sorted(
+        (
+            CreditRow(
+                key=None if int(k) == NO_KEY else int(k),
+                label=names[i],
+                conversions=float(credits.conversions[i]),
+                revenue=float(credits.revenue[i]),
+            )
+            for i, k in enumerate(keys.tolist())
+        ),
+        key=lambda r: (r.key is None, r.label),
+    )
+    return ModelCredits(
+        model=model,
+        rows=tuple(rows),
+        conversions=float(credits.conversions.sum()),
+        revenue=float(credits.revenue.sum()),
+    )
+
+
+def report_run(
+    filters: ReportFilters,
+    *,
+    group_by: str | None = None,
+    model: str | None = None,
+    conversion: str = WON,
+    lookback_days: float = DEFAULT_LOOKBACK_DAYS,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+    markov_order: int = 1,
+) -> AttributionResult:
+    """The entry point of ``accord.analytics.reports`` (CLI and API)."""
+    query = AttributionQuery(
+        filters,
+        model=model or None,
+        conversion=conversion,
+        group_by=group_by or GROUP_CHANNEL,
+        lookback_days=lookback_days,
+        half_life_days=half_life_days,
+        markov_order=markov_order,
+    )
+    return AttributionRunner(query).run()

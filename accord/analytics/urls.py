@@ -1,0 +1,15 @@
+from django.urls import path
+
+from accord.analytics import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.report_index, name="index"),
+    path("board/", views.board, name="board"),
+    path("board/pin/", views.pin_create, name="pin"),
+    path("board/<int:pin_id>/unpin/", views.pin_delete, name="unpin"),
+    path("board/<int:pin_id>/<str:direction>/", views.pin_move, name="move"),
+    path("<slug:name>/", views.report_detail, name="detail"),
+    path("<slug:name>/export.csv", views.report_export, name="export"),
+]
