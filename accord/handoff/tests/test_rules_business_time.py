@@ -146,7 +146,9 @@ def calendars(draw) -> rules.Calendar:
 starts = st.datetimes(
     min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
 )
-durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=60))
+# A generated week may hold as little as 15 working minutes, and rules.business_deadline
+# searches SEARCH_LIMIT_DAYS (three years) ahead: 8 hours (16 when two are added) always fits.
+durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=8))
 
 
 @settings(max_examples=150, deadline=None)
