@@ -285,7 +285,24 @@ def demo_staff_ensure() -> dict[str, User]:
                 is_superuser=spec.role == Role.ADMIN,
             )
         users[spec.username] = user
+    _routing_rules_ensure(teams)
     return users
+
+
+def _routing_rules_ensure(teams: dict[str, Team]) -> None:
+    """Route live MQLs like the simulated history: large accounts to enterprise, the rest SMB."""
+    from accord.handoff.models import RoutingRule
+
+    rules = (
+        (10, "Enterprise accounts (1,000+ people)", ENTERPRISE_TEAM,
+         [{"field": "account.employees", "operator": "range", "value": {"min": 1000}}]),
+        (100, "Everyone else", SMB_TEAM, []),
+    )  # fmt: skip
+    for position, name, team_name, conditions in rules:
+        RoutingRule.objects.get_or_create(
+            name=name,
+            defaults={"position": position, "team": teams[team_name], "conditions": conditions},
+        )
 
 
 def _refs() -> DemoRefs:
