@@ -131,8 +131,17 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
         f"touchpoints, {counts['pipeline.Deal']:,} deals and "
         f"{counts['tracking.SpendEntry']:,} days of channel spend ({sum(counts.values()):,} rows)."
     )
-    if size != "large":  # the large company is for benchmarks, which score it themselves
+    if size != "large":  # the large company is for benchmarks, which score and sync it
         _score_breakdowns()
+        _analytics_copy_build()
+
+
+def _analytics_copy_build() -> None:
+    """Build the reports' DuckDB copy now, so the reports work before the worker's first sync."""
+    from accord.analytics.sync import analytics_sync
+
+    click.echo("Building the analytics copy for the reports...")
+    analytics_sync(full=True)
 
 
 def _score_breakdowns() -> None:
