@@ -136,10 +136,14 @@ def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
     return api.create_response(request, {"error": error.as_dict()}, status=error.status)
 
 
+_LOCATIONS = frozenset({"body", "payload", "query", "path", "header", "cookie"})
+
+
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpResponse:
     first = error.errors[0] if error.errors else {}
-    location = [str(part) for part in first.get("loc", []) if part not in {"body", "payload"}]
+    # The field is named as the client sent it: drop where it travelled (body, query, path).
+    location = [str(part) for part in first.get("loc", []) if part not in _LOCATIONS]
     body = {
         "error": {
             "code": "invalid",

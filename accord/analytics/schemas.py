@@ -10,9 +10,24 @@ from ninja import Schema
 from pydantic import Field
 
 
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+
+
 class ReportFiltersIn(Schema):
-    start: date | None = Field(None, description="First day (default: 89 days before end).")
-    end: date | None = Field(None, description="Last day (default: today).")
+    # Bounded like every other date in the API, so date arithmetic never overflows.
+    start: date | None = Field(
+        None,
+        ge=EARLIEST_DATE,
+        le=LATEST_DATE,
+        description="First day (default: 89 days before end), 1900-01-01 to 2200-12-31.",
+    )
+    end: date | None = Field(
+        None,
+        ge=EARLIEST_DATE,
+        le=LATEST_DATE,
+        description="Last day (default: today), 1900-01-01 to 2200-12-31.",
+    )
     mode: Literal["cohort", "period"] = "cohort"
     channel: str | None = Field(None, max_length=60)
     campaign: str | None = Field(None, max_length=200)

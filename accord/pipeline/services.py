@@ -61,9 +61,11 @@ def _deal_apply(deal: Deal, fields: dict[str, Any]) -> None:
     for field in ("pipeline", "promotion_code", "won_reason"):
         if field in fields:
             setattr(deal, field, (fields[field] or "").strip())
-    for field in ("is_promotion", "expected_close"):
-        if field in fields:
-            setattr(deal, field, fields[field])
+    if "is_promotion" in fields:
+        # PATCH may send null for this non-nullable flag: read it as "no", not a crash.
+        deal.is_promotion = bool(fields["is_promotion"])
+    if "expected_close" in fields:
+        deal.expected_close = fields["expected_close"]
     if "lost_reason" in fields:
         reason = fields["lost_reason"] or ""
         if reason and reason not in LostReason.values:

@@ -28,3 +28,11 @@ def test_anonymous_and_bad_input(company, client, sales_user):
     client.force_login(sales_user)
     bad = client.get("/api/v1/reports/funnel?start=2025-04-01&end=2025-03-01")
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "start"
+
+
+def test_dates_outside_the_supported_range_are_422_naming_the_field(company, client, sales_user):
+    client.force_login(sales_user)
+    for name in ("funnel", "kpis", "velocity", "quality", "reps", "attribution"):
+        response = client.get(f"/api/v1/reports/{name}?end=0001-01-01")
+        assert response.status_code == 422, (name, response.content)
+        assert response.json()["error"]["field"] == "end"

@@ -62,3 +62,14 @@ def test_activities_belong_to_a_lead_or_deal_and_reps_see_their_own(sales_user, 
     patched = rep.patch(f"/activities/{ok.json()['id']}", {"notes": "Follow up Monday"})
     assert patched.status_code == 200 and patched.json()["notes"] == "Follow up Monday"
     assert Activity.objects.count() == 2
+
+
+def test_deal_patch_with_null_promotion_flag_clears_it():
+    # Found by the Schemathesis run: `{"is_promotion": null}` reached the NOT NULL column (500).
+    client = key_client()
+    created = client.post("/deals", {"name": "Promo", "amount": "10", "is_promotion": True})
+    deal_id = created.json()["id"]
+    response = client.patch(f"/deals/{deal_id}", {"is_promotion": None})
+    assert response.status_code == 200
+    assert response.json()["is_promotion"] is False
+    assert Deal.objects.get(pk=deal_id).is_promotion is False
