@@ -9,7 +9,6 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2200, 12, 31)
 
