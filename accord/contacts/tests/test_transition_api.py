@@ -9,6 +9,12 @@ from accord.contacts.tests.factories import LeadFactory
 from accord.core.lifecycle import Stage
 
 
+def _move(client, lead, body):
+    return client.post(
+        f"/api/v1/leads/{lead.pk}/transitions", body, content_type="application/json"
+    )
+
+
 @pytest.fixture
 def client_as_manager(client, manager_user):
     client.force_login(manager_user)
@@ -18,11 +24,7 @@ def client_as_manager(client, manager_user):
 @pytest.mark.django_db
 def test_allowed_move_is_created(client_as_manager):
     lead = LeadFactory()
-    response = client_as_manager.post(
-        f"/api/v1/leads/{lead.pk}/transitions",
-        {"to_stage": "mql"},
-        content_type="application/json",
-    )
+    response = _move(client_as_manager, lead, {"to_stage": "mql"})
     assert response.status_code == 201, response.content
     assert response.json()["to_stage"] == "mql"
     lead.refresh_from_db()
@@ -32,11 +34,7 @@ def test_allowed_move_is_created(client_as_manager):
 @pytest.mark.django_db
 def test_forbidden_move_is_422_naming_both_stages_and_writes_nothing(client_as_manager):
     lead = LeadFactory()
-    response = client_as_manager.post(
-        f"/api/v1/leads/{lead.pk}/transitions",
-        {"to_stage": "customer"},
-        content_type="application/json",
-    )
+    response = _move(client_as_manager, lead, {"to_stage": "customer"})
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "forbidden_transition"
@@ -48,11 +46,7 @@ def test_forbidden_move_is_422_naming_both_stages_and_writes_nothing(client_as_m
 @pytest.mark.django_db
 def test_off_path_move_without_reason_is_422_on_reason(client_as_manager):
     lead = LeadFactory()
-    response = client_as_manager.post(
-        f"/api/v1/leads/{lead.pk}/transitions",
-        {"to_stage": "disqualified"},
-        content_type="application/json",
-    )
+    response = _move(client_as_manager, lead, {"to_stage": "disqualified"})
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "reason"
 
@@ -60,11 +54,7 @@ def test_off_path_move_without_reason_is_422_on_reason(client_as_manager):
 @pytest.mark.django_db
 def test_naive_time_is_422_on_at(client_as_manager):
     lead = LeadFactory()
-    response = client_as_manager.post(
-        f"/api/v1/leads/{lead.pk}/transitions",
-        {"to_stage": "mql", "at": "2026-05-01T10:00:00"},
-        content_type="application/json",
-    )
+    response = _move(client_as_manager, lead, {"to_stage": "mql", "at": "2026-05-01T10:00:00"})
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "at"
 
@@ -72,11 +62,7 @@ def test_naive_time_is_422_on_at(client_as_manager):
 @pytest.mark.django_db
 def test_anonymous_request_is_refused(client):
     lead = LeadFactory()
-    response = client.post(
-        f"/api/v1/leads/{lead.pk}/transitions",
-        {"to_stage": "mql"},
-        content_type="application/json",
-    )
+    response = _move(client, lead, {"to_stage": "mql"})
     assert response.status_code in {401, 403}
     lead.refresh_from_db()
     assert lead.stage == Stage.LEAD
