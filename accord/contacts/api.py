@@ -11,6 +11,7 @@ from ninja import Path, Query, Router, Status
 from accord.contacts import selectors
 from accord.contacts.models import Account, Contact, Lead
 from accord.contacts.schemas import (
+    LEAD_ORDERINGS,
     TIME_ORDERINGS,
     AccountFilters,
     AccountIn,
@@ -47,6 +48,7 @@ from accord.integrations.api_batch import batch_apply
 from accord.integrations.api_errors import COMMON_ERRORS, POST_ERRORS
 from accord.integrations.api_paging import page_of
 from accord.integrations.api_schemas import MAX_ID, BatchOut
+from accord.scoring.selectors import leads_with_prediction
 
 contacts_router = Router(tags=["contacts"])
 accounts_router = Router(tags=["accounts"])
@@ -152,7 +154,8 @@ def contact_patch(request: HttpRequest, payload: ContactPatch, contact_id: int =
 
 
 def _lead_get(principal: Principal, lead_id: int) -> Lead:
-    lead = selectors.leads_visible(user=principal.restricted_to("leads")).filter(pk=lead_id).first()
+    visible = selectors.leads_visible(user=principal.restricted_to("leads"))
+    lead = leads_with_prediction(visible).filter(pk=lead_id).first()
     if lead is None:
         raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
     return lead
@@ -185,7 +188,8 @@ def lead_list(request: HttpRequest, filters: Query[LeadFilters]):
         created_after=filters.created_after,
         created_before=filters.created_before,
     )
-    return page_of(leads, filters, allowed=TIME_ORDERINGS)
+    leads = leads_with_prediction(leads, min_probability=filters.min_probability)
+    return page_of(leads, filters, allowed=LEAD_ORDERINGS)
 
 
 @router.post("", response={201: LeadOut, **POST_ERRORS})
@@ -220,7 +224,10 @@ def lead_patch(request: HttpRequest, payload: LeadPatch, lead_id: int = IdPath):
     """Change owner, grade, properties or external_id; stages move through transitions."""
     principal = access_require(request, "leads", "write")
     _lead_get(principal, lead_id)
-    return lead_update(lead_id=lead_id, changes=payload.dict(exclude_unset=True))
+    lead_update(lead_id=lead_id, changes=payload.dict(exclude_unset=True))
+    # Read back with its prediction joined, as GET shows it; unrestricted, since a rep who
+    # just handed the lead to someone else still gets the answer to their own change.
+    return leads_with_prediction(selectors.leads_visible(user=None)).get(pk=lead_id)
 
 
 @router.post("/{lead_id}/transitions", response={201: TransitionOut, **POST_ERRORS})

@@ -35,6 +35,9 @@ def cursor_decode(cursor: str, *, ordering: str) -> tuple[Any, int]:
         cursor_ordering, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("The cursor is not one this API gave out.", field="cursor") from None
+    # A hand-made cursor's value must still be one a row could hold (no null, list or object).
+    if not isinstance(value, str | int | float):
+        raise InvalidInput("The cursor is not one this API gave out.", field="cursor")
     if cursor_ordering != ordering or not isinstance(pk, int):
         raise InvalidInput(
             "The cursor belongs to another ordering; keep the ordering while paging.",

@@ -1,7 +1,8 @@
 """The lists ``accord export`` writes: columns and rows of contacts, leads and deals.
 
 Column keys match the import fields where they mean the same thing, so an export can be
-edited and imported back.
+edited and imported back (the importer ignores columns it has no field for, such as a lead's
+``win_probability`` and ``top_reasons``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 from accord.contacts.models import Contact, Lead
 from accord.integrations.exporting import Column
 from accord.pipeline.models import Deal
+from accord.scoring.predictive.presentation import reasons_read, reasons_text
+from accord.scoring.selectors import lead_prediction_current
 
 CONTACT_COLUMNS: list[Column] = [
     ("external_id", "external_id"),
@@ -33,6 +36,8 @@ LEAD_COLUMNS: list[Column] = [
     ("source_channel", "source_channel"),
     ("source_campaign", "source_campaign"),
     ("created_at", "created_at"),
+    ("win_probability", "win_probability"),
+    ("top_reasons", "top_reasons"),
 ]
 
 DEAL_COLUMNS: list[Column] = [
@@ -66,10 +71,11 @@ def _contact_rows() -> Iterator[dict[str, Any]]:
 
 def _lead_rows() -> Iterator[dict[str, Any]]:
     rows = Lead.objects.select_related(
-        "contact__account", "owner", "source_channel", "source_campaign"
+        "contact__account", "owner", "source_channel", "source_campaign", "prediction"
     ).order_by("id")
     for lead in rows.iterator(chunk_size=2000):
         c = lead.contact
+        prediction = lead_prediction_current(lead)
         yield {
             "email": c.email,
             "phone": c.phone,
@@ -84,6 +90,9 @@ def _lead_rows() -> Iterator[dict[str, Any]]:
             "source_channel": lead.source_channel.slug if lead.source_channel else "",
             "source_campaign": lead.source_campaign.utm_campaign if lead.source_campaign else "",
             "created_at": lead.created_at,
+            # Blank for closed and unscored leads, as in the API.
+            "win_probability": round(prediction.probability, 4) if prediction else None,
+            "top_reasons": reasons_text(reasons_read(prediction.reasons)) if prediction else "",
         }
 
 

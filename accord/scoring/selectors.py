@@ -1,5 +1,6 @@
-"""Reads for scoring: profiles as plain ``rules.Profile`` data, and leads' facts and touches
-loaded in bulk (one query each per chunk of leads, never one per lead)."""
+"""Reads for scoring: profiles as plain ``rules.Profile`` data, leads' facts and touches
+loaded in bulk (one query each per chunk of leads, never one per lead), and leads' win
+probabilities as the page, the API and exports show them."""
 
 from __future__ import annotations
 
@@ -11,10 +12,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import Case, F, FloatField, QuerySet, Value, When
 
 from accord.contacts.models import Account, Contact, Lead
 from accord.scoring import rules
-from accord.scoring.models import MqlDefinition, RuleKind, ScoringProfile, ScoringRule
+from accord.scoring.models import (
+    LeadPrediction,
+    MqlDefinition,
+    RuleKind,
+    ScoringProfile,
+    ScoringRule,
+)
+from accord.scoring.predictive.presentation import (
+    PredictionShown,
+    percent_text,
+    reasons_read,
+    reasons_shown,
+)
 from accord.tracking.models import Channel, Touchpoint
 
 # Model fields a fit rule may test, as the ORM path that reads them in bulk.
@@ -286,3 +300,83 @@ def fields_in_use() -> list[str]:
             if isinstance(props, dict):
                 names.update(f"{entity}.properties.{key}" for key in props)
     return sorted(names)
+
+
+# --- Win probabilities ------------------------------------------------------------------
+
+#: What a lead without a current prediction sorts as: below every real probability.
+NO_PROBABILITY = -1.0
+# The model's pickled artefact and training details can weigh megabytes: never loaded with a
+# lead's prediction, which only needs the model's version.
+_MODEL_HEAVY_FIELDS = ("artefact", "metrics", "features", "config")
+
+
+def lead_prediction_shown(lead: Lead) -> PredictionShown | None:
+    """The lead's current win probability and reasons, or None (never scored, or closed:
+    a probability of winning means something only while the journey is open)."""
+    if not lead.is_open:
+        return None
+    row = (
+        LeadPrediction.objects.filter(lead_id=lead.pk)
+        .values(
+            "probability",
+            "reasons",
+            "scored_at",
+            "model__version",
+            "model__algorithm",
+            "model__is_active",
+            "model__profile__name",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    return PredictionShown(
+        probability=row["probability"],
+        percent_text=percent_text(row["probability"]),
+        reasons=reasons_shown(reasons_read(row["reasons"])),
+        model_version=row["model__version"],
+        model_algorithm=row["model__algorithm"],
+        model_active=row["model__is_active"],
+        profile_name=row["model__profile__name"],
+        scored_at=row["scored_at"],
+    )
+
+
+def leads_with_prediction(
+    leads: QuerySet[Lead], *, min_probability: float | None = None
+) -> QuerySet[Lead]:
+    """``leads`` with their prediction and its model's version in the same query, and
+    ``win_probability`` to order by (``NO_PROBABILITY`` for closed or unscored leads).
+
+    ``min_probability`` keeps open leads scored at least that high.
+    """
+    leads = (
+        leads.select_related("prediction__model")
+        .defer(*(f"prediction__model__{name}" for name in _MODEL_HEAVY_FIELDS))
+        .annotate(
+            win_probability=Case(
+                When(
+                    is_open=True,
+                    prediction__isnull=False,
+                    then=F("prediction__probability"),
+                ),
+                default=Value(NO_PROBABILITY),
+                output_field=FloatField(),
+            )
+        )
+    )
+    if min_probability is not None:
+        leads = leads.filter(is_open=True, prediction__probability__gte=min_probability)
+    return leads
+
+
+def lead_prediction_current(lead: Lead) -> LeadPrediction | None:
+    """The lead's prediction if it is open and scored (joined in by ``leads_with_prediction``
+    or read now)."""
+    if not lead.is_open:
+        return None
+    try:
+        return lead.prediction
+    except LeadPrediction.DoesNotExist:
+        return None
