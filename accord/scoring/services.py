@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accord.accounts.models import User
@@ -25,7 +25,7 @@ from accord.contacts.models import Lead, StageTransition
 from accord.contacts.services import lead_transition
 from accord.core.errors import InvalidInput, NotFound
 from accord.core.lifecycle import Stage
-from accord.scoring import rules, selectors
+from accord.scoring import incremental, rules, selectors
 from accord.scoring.models import LeadScore, MqlDefinition, RuleKind, ScoringProfile, ScoringRule
 from accord.tracking.models import Channel, TouchType
 
@@ -335,13 +335,10 @@ def _mql_fire(
     active: selectors.ActiveProfile,
 ) -> bool:
     """Move the lead to MQL unless it already went there in this journey; True if moved."""
-    with transaction.atomic():
-        stage = (
-            Lead.objects.select_for_update().filter(pk=lead_id).values_list("stage", flat=True)
-        ).first()
-        if stage not in QUALIFIABLE_STAGES:
-            return False
-        if StageTransition.objects.filter(lead_id=lead_id, to_stage=Stage.MQL).exists():
+    # No savepoint: a failure here fails the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
+        state = incremental.mql_state_locked(lead_id)
+        if state is None or state[0] not in QUALIFIABLE_STAGES or state[1]:
             return False
         lead_transition(
             lead_id=lead_id,
@@ -365,16 +362,18 @@ def lead_score(
 ) -> LeadScore | None:
     """Rescore one lead with the active profile; move it to MQL if it now qualifies.
 
-    Returns None when there is no active profile or the lead no longer exists.
+    Returns None when there is no active profile or the lead no longer exists. This is the
+    per-touch worker path: its statements are prepared once per process (``incremental``)
+    and the profile is compiled once per profile version (``selectors.active_profile``).
     """
     active = selectors.active_profile()
     if active is None:
         return None
     now = now or timezone.now()
-    found = selectors.facts_by_lead([lead_id], active.profile)
-    if not found:
+    found = incremental.facts_one(lead_id, active.profile)
+    if found is None:
         return None
-    lead = found[0]
+    lead, reached_mql = found
     breakdown = rules.breakdown_compute(
         active.profile,
         facts=lead.facts,
@@ -384,18 +383,18 @@ def lead_score(
     )
     decision = rules.mql_check(active.profile.mql, breakdown, lead.facts)
     row = _score_row(lead_id, active, breakdown, decision, now)
-    with transaction.atomic():
-        fields = {f.attname: getattr(row, f.attname) for f in LeadScore._meta.concrete_fields}
-        fields.pop("lead_id")
-        if not LeadScore.objects.filter(lead_id=lead_id).update(**fields):
-            try:
-                with transaction.atomic():
-                    row.save(force_insert=True)
-            except IntegrityError:  # a concurrent job inserted it first: ours is as fresh
-                LeadScore.objects.filter(lead_id=lead_id).update(**fields)
+    with transaction.atomic(savepoint=False):
+        incremental.score_upsert(row)
         if (lead.score, lead.grade) != (row.score, row.grade):
-            Lead.objects.filter(pk=lead_id).update(score=row.score, grade=row.grade)
-        if qualify and decision is not None and lead.stage in QUALIFIABLE_STAGES:
+            incremental.lead_columns_set(lead_id, row.score, row.grade)
+        # An MQL move is never undone within a journey, so a lead seen to have one needs no
+        # lock; otherwise _mql_fire re-checks under the lead's row lock.
+        if (
+            qualify
+            and decision is not None
+            and lead.stage in QUALIFIABLE_STAGES
+            and not reached_mql
+        ):
             _mql_fire(lead_id=lead_id, decision=decision, breakdown=breakdown, active=active)
     return row
 

@@ -47,6 +47,9 @@ class BacktestReport:
     n_test_won: int
     scorers: list[ScorerMetrics]
     notes: list[str] = field(default_factory=list)
+    #: Per training set (one per fold; one for a time split): the candidate chosen as the
+    #: model and every candidate's inner-CV figures on that training set.
+    selection: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -68,6 +71,12 @@ def _ranking(scores: np.ndarray) -> np.ndarray:
     """
     jitter = np.random.default_rng(0).permutation(len(scores))
     return np.lexsort((jitter, -scores))
+
+
+def roc_auc(y: np.ndarray, scores: np.ndarray) -> float:
+    """AUC, or NaN when only one class is present (no ranking to judge)."""
+    y = np.asarray(y, dtype=int)
+    return float(roc_auc_score(y, scores)) if 0 < y.sum() < len(y) else float("nan")
 
 
 def capture_at(y: np.ndarray, scores: np.ndarray, share: float) -> float:
@@ -102,7 +111,7 @@ def scorer_metrics(
             calibration = [(float(p), float(o)) for p, o in zip(predicted, observed, strict=True)]
     return ScorerMetrics(
         name=name,
-        auc=float(roc_auc_score(y, scores)) if two_classes else float("nan"),
+        auc=roc_auc(y, scores),
         pr_auc=float(average_precision_score(y, scores)) if two_classes else float("nan"),
         brier=brier,
         capture_top10=capture_at(y, scores, 0.10),

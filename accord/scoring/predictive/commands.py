@@ -131,6 +131,7 @@ def train(profile, snapshot_days, safe_fields, exclude, since, until, activate, 
         f"{model.n_training:,} leads ({model.n_won:,} won) in "
         f"{time.perf_counter() - started:.1f} s{'; active' if model.is_active else ''}."
     )
+    click.echo(f"Chosen model: {model.algorithm} (by inner cross-validation).")
     click.echo(report_table(report))
 
 
@@ -141,13 +142,24 @@ def train(profile, snapshot_days, safe_fields, exclude, since, until, activate, 
 @click.option("--format", "fmt", type=_FORMATS, default="table", show_default=True)
 def backtest(profile, snapshot_days, safe_fields, exclude, since, until, cutoff, folds, fmt):
     """Compare the model, both baselines and the rule score on the same held-out leads."""
+    from accord.scoring import selectors
+    from accord.scoring.predictive import registry
     from accord.scoring.predictive.train import backtest_run, training_frame, training_set
 
     if cutoff and folds:
         raise click.UsageError("Give --cutoff or --folds, not both.")
     config = _config(snapshot_days, safe_fields, exclude)
+    # The rule score column uses the named profile's rules (default: the active profile's).
+    rules_profile = None
+    if profile:
+        rules_profile = selectors.profile_load(registry.profile_resolve(profile).pk)
     data = training_set(
-        training_frame(config=config, since=_date(since, "since"), until=_date(until, "until"))
+        training_frame(
+            config=config,
+            since=_date(since, "since"),
+            until=_date(until, "until"),
+            profile=rules_profile,
+        )
     )
     report = backtest_run(data, cutoff=_date(cutoff, "cutoff"), folds=folds).as_dict()
     if fmt == "json":

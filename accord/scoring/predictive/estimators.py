@@ -1,7 +1,10 @@
 """The three scorers trained in every run: the chosen model and its two baselines.
 
-* ``model``: histogram gradient boosting (scikit-learn), calibrated so that its output is a
-  probability one can read as such (sigmoid for small training sets, isotonic from 1,000);
+* ``model``: chosen per training set by ``InnerCVSelected`` among a few candidates — two
+  regularised histogram gradient boostings (scikit-learn; shallow and deeper trees, early
+  stopping on an inner validation split) and a regularised logistic regression — by inner
+  cross-validation on the training leads only, then calibrated so that its output reads as a
+  probability (sigmoid, or isotonic once both classes have ``ISOTONIC_MIN_CLASS`` leads);
 * ``logistic``: logistic regression on scaled numbers and one-hot categories;
 * ``naive_bayes``: the Odoo CRM kind (see ``naive_bayes``).
 
@@ -11,14 +14,18 @@ All take the typed frame of ``features.spec_apply`` and give P(won) from ``predi
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
+from accord.scoring.predictive.backtest import capture_at, roc_auc
 from accord.scoring.predictive.features import FeatureSpec
 from accord.scoring.predictive.naive_bayes import OdooNaiveBayes
 
@@ -28,10 +35,36 @@ NAIVE_BAYES = "naive_bayes"
 RULE = "rule"
 #: Categories beyond this many (by frequency) are pooled, so free text cannot blow up a model.
 MAX_CATEGORIES = 50
-ISOTONIC_FROM = 1000
+#: Isotonic calibration is a step function: with few leads of a class its steps are coarse,
+#: and the ties it creates cost ranking (AUC, capture). Sigmoid keeps the ranking; isotonic
+#: only pays once both classes are plentiful.
+ISOTONIC_MIN_CLASS = 1000
+
+# Candidates for the chosen model. Generic settings, not tuned to one dataset: "shallow" is
+# heavily regularised (few leaves, large leaves, strong L2), "deep" is scikit-learn-like.
+BOOSTING_SHALLOW = "boosting_shallow"
+BOOSTING_DEEP = "boosting_deep"
+LOGISTIC_CANDIDATE = "logistic_l2"
+_BOOSTING = {
+    BOOSTING_SHALLOW: {"learning_rate": 0.03, "max_leaf_nodes": 4, "l2_regularization": 5.0},
+    BOOSTING_DEEP: {"learning_rate": 0.05, "max_leaf_nodes": 15, "l2_regularization": 1.0},
+}
+CANDIDATES = (BOOSTING_SHALLOW, BOOSTING_DEEP, LOGISTIC_CANDIDATE)
+CANDIDATE_LABELS = {
+    BOOSTING_SHALLOW: "HistGradientBoosting, 4 leaves",
+    BOOSTING_DEEP: "HistGradientBoosting, 15 leaves",
+    LOGISTIC_CANDIDATE: "logistic regression (L2)",
+}
+#: Below this many training leads the boosting has a fixed number of rounds: an early-stopping
+#: split of a few dozen leads would stop on noise.
+EARLY_STOPPING_FROM = 500
+INNER_FOLDS = 3
+#: Model selection runs on a stratified sample of at most this many leads, so that training on
+#: a million leads does not pay for (folds x candidates) full fits; the final fit uses all.
+SELECTION_MAX_ROWS = 20_000
 
 
-def _gradient_boosting(spec: FeatureSpec) -> Pipeline:
+def _gradient_boosting(spec: FeatureSpec, n_samples: int, variant: str = BOOSTING_SHALLOW):
     numeric, categorical = spec.numeric, spec.categorical
     steps = []
     if numeric:
@@ -45,15 +78,19 @@ def _gradient_boosting(spec: FeatureSpec) -> Pipeline:
         )
         steps.append(("cat", encoder, categorical))
     mask = [False] * len(numeric) + [True] * len(categorical)
+    early = n_samples >= EARLY_STOPPING_FROM
     booster = HistGradientBoostingClassifier(
-        learning_rate=0.05,
-        max_iter=200,
-        max_leaf_nodes=15,
-        min_samples_leaf=20,
-        l2_regularization=1.0,
+        **_BOOSTING[variant],
+        max_iter=500 if early else 100,
+        # Leaves of ~1% of the leads (20 to 200): no leaf speaks for a handful of leads.
+        min_samples_leaf=int(min(200, max(20, n_samples // 100))),
         categorical_features=mask if any(mask) else None,
-        # "auto": early stopping on a held-out 10% from 10,000 leads up, none below.
-        early_stopping="auto",
+        # Stop when the log-loss on an inner validation split (15% of the training leads,
+        # never the held-out ones) has not improved for 30 rounds.
+        early_stopping=early,
+        validation_fraction=0.15,
+        n_iter_no_change=30,
+        scoring="loss",
         random_state=0,
     )
     return Pipeline([("columns", ColumnTransformer(steps)), ("booster", booster)])
@@ -92,19 +129,114 @@ def _logistic(spec: FeatureSpec) -> Pipeline:
     )
 
 
+def candidate_build(name: str, spec: FeatureSpec, n_samples: int):
+    if name == LOGISTIC_CANDIDATE:
+        return _logistic(spec)
+    return _gradient_boosting(spec, n_samples, name)
+
+
+def calibration_method(y) -> str:
+    y = np.asarray(y)
+    smaller = int(min((y == 1).sum(), (y == 0).sum()))
+    return "isotonic" if smaller >= ISOTONIC_MIN_CLASS else "sigmoid"
+
+
+def _selection_sample(y: np.ndarray, max_rows: int) -> np.ndarray:
+    """Row positions for model selection: all of them, or a stratified sample of max_rows."""
+    if len(y) <= max_rows:
+        return np.arange(len(y))
+    rng = np.random.default_rng(0)
+    picked = [
+        rng.choice(np.flatnonzero(y == label), round(max_rows * share), replace=False)
+        for label, share in ((1, y.mean()), (0, 1 - y.mean()))
+    ]
+    return np.sort(np.concatenate(picked))
+
+
+class InnerCVSelected(ClassifierMixin, BaseEstimator):
+    """Pick a candidate by inner cross-validation on the training leads, then calibrate it.
+
+    ``fit`` scores each candidate on ``folds`` stratified folds of the data it is given (the
+    training leads of a backtest, never its held-out leads), keeps the one with the best mean
+    AUC, and fits it, calibrated, on all of that data. ``chosen_`` names the winner and
+    ``selection_`` holds every candidate's inner-CV figures — the "why" the registry records.
+    """
+
+    def __init__(
+        self,
+        spec: FeatureSpec | None = None,
+        candidates: tuple[str, ...] = CANDIDATES,
+        folds: int = INNER_FOLDS,
+        max_rows: int = SELECTION_MAX_ROWS,
+    ) -> None:
+        self.spec = spec
+        self.candidates = candidates
+        self.folds = folds
+        self.max_rows = max_rows
+
+    def _inner_cv(self, X: pd.DataFrame, y: np.ndarray) -> dict[str, dict]:
+        rows = _selection_sample(y, self.max_rows)
+        Xs, ys = X.iloc[rows], y[rows]
+        folds = int(min(self.folds, (ys == 1).sum(), (ys == 0).sum()))
+        if folds < 2 or len(self.candidates) == 1:
+            return {}
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+        splits = list(splitter.split(np.zeros(len(ys)), ys))
+        results = {}
+        for name in self.candidates:
+            scores = np.zeros(len(ys))
+            for train, test in splits:
+                estimator = candidate_build(name, self.spec, len(train))
+                estimator.fit(Xs.iloc[train], ys[train])
+                scores[test] = estimator.predict_proba(Xs.iloc[test])[:, 1]
+            results[name] = {
+                "auc": round(roc_auc(ys, scores), 4),
+                "capture_top20": round(capture_at(ys, scores, 0.20), 4),
+                "folds": folds,
+                "leads": len(ys),
+            }
+        return results
+
+    def fit(self, X: pd.DataFrame, y) -> InnerCVSelected:
+        y = np.asarray(y).astype(int)
+        self.classes_ = np.array([0, 1])
+        self.selection_ = self._inner_cv(X, y)
+        if self.selection_:
+            # Best mean AUC; on a tie the earlier (simpler, more regularised) candidate.
+            self.chosen_ = max(self.candidates, key=lambda n: self.selection_[n]["auc"])
+        else:
+            self.chosen_ = self.candidates[0]
+        self.calibration_ = calibration_method(y)
+        self.calibrated_ = CalibratedClassifierCV(
+            candidate_build(self.chosen_, self.spec, len(y)),
+            method=self.calibration_,
+            cv=3,
+            # One estimator fit on all rows (what explain.py reads), calibrated on
+            # out-of-fold predictions.
+            ensemble=False,
+        )
+        self.calibrated_.fit(X, y)
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        return self.calibrated_.predict_proba(X)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+    def describe(self) -> str:
+        """What was chosen, short enough for the registry's algorithm column."""
+        return f"{CANDIDATE_LABELS[self.chosen_]}, {self.calibration_}"[:60]
+
+
 def naive_bayes_min_count(n_samples: int) -> int:
     """Odoo ignores values seen in fewer than 50 closed leads; smaller sets scale that down."""
     return int(min(50, max(3, n_samples // 50)))
 
 
 def scorers_build(spec: FeatureSpec, n_samples: int) -> dict[str, object]:
-    method = "isotonic" if n_samples >= ISOTONIC_FROM else "sigmoid"
     return {
-        # ensemble=False: one booster fit on all rows (what explain.py reads), calibrated on
-        # out-of-fold predictions.
-        MODEL: CalibratedClassifierCV(
-            _gradient_boosting(spec), method=method, cv=3, ensemble=False
-        ),
+        MODEL: InnerCVSelected(spec),
         LOGISTIC: _logistic(spec),
         NAIVE_BAYES: OdooNaiveBayes(
             numeric=tuple(spec.numeric), min_value_count=naive_bayes_min_count(n_samples)
@@ -112,8 +244,13 @@ def scorers_build(spec: FeatureSpec, n_samples: int) -> dict[str, object]:
     }
 
 
-def raw_model(calibrated: CalibratedClassifierCV) -> Pipeline:
-    """The fitted booster under the calibration (its log-odds explain the ranking)."""
+def raw_model(model) -> Pipeline:
+    """The fitted estimator under the calibration (its log-odds explain the ranking).
+
+    Takes the chosen model, or a bare ``CalibratedClassifierCV`` (bundles saved before model
+    selection existed).
+    """
+    calibrated = getattr(model, "calibrated_", model)
     return calibrated.calibrated_classifiers_[0].estimator
 
 

@@ -100,6 +100,8 @@ class LeadFrame:
     outcome: np.ndarray  # 1 won, 0 lost, -1 no outcome yet
     rule_score: np.ndarray
     features: pd.DataFrame  # raw, untyped for properties
+    #: How ``rule_score`` was obtained (a backtest note); "" for the stored ``lead.score``.
+    rule_note: str = ""
 
 
 # --- labels -----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accord.contacts.models import Lead
 from accord.core.errors import InvalidInput, NotFound
+from accord.scoring import selectors
 from accord.scoring.models import LeadPrediction, ScoringModel, ScoringProfile
 from accord.scoring.predictive.explain import reasons_compute
 from accord.scoring.predictive.features import FeatureConfig, lead_frame, spec_apply
@@ -35,7 +36,6 @@ from accord.scoring.predictive.train import (
 )
 
 logger = logging.getLogger(__name__)
-ALGORITHM = "HistGradientBoosting + calibration"
 _WRITE_BATCH = 5000
 
 
@@ -86,10 +86,16 @@ def scoring_model_train(
 ) -> ScoringModel:
     """Backtest (time split), fit on every closed lead, save a new version.
 
+    The model is chosen among candidates by inner cross-validation on the training leads; the
+    version records which one (``algorithm``) and why (``metrics["selection"]``).
+
     Too few outcomes or one class raise ``InvalidInput`` before anything is fitted or saved.
     """
     now = now or timezone.now()
-    data = training_set(training_frame(config=config, since=since, until=until, now=now))
+    rules_profile = selectors.profile_load(profile.pk)
+    data = training_set(
+        training_frame(config=config, since=since, until=until, now=now, profile=rules_profile)
+    )
     report = backtest_run(data)
     bundle = bundle_fit(data, config)
     artefact, signature = bundle_dump(bundle)
@@ -101,7 +107,7 @@ def scoring_model_train(
             version=(last.version + 1) if last else 1,
             created_at=now,
             trained_by=trained_by,
-            algorithm=ALGORITHM,
+            algorithm=bundle["algorithm"],
             training_from=_aware(created.min()),
             training_to=_aware(created.max()),
             n_training=len(data.y),
@@ -112,6 +118,8 @@ def scoring_model_train(
                 "backtest": report.as_dict(),
                 "invalid_values": data.spec.invalid_values,
                 "explain_features": bundle["explain_features"],
+                # Which candidate the final fit chose, and every candidate's inner-CV figures.
+                "selection": bundle["selection"],
             },
             artefact=artefact,
             artefact_signature=signature,

@@ -6,12 +6,17 @@ anything is fitted; ``backtest_run`` fits the model and both baselines on the sa
 leads and scores the same held-out leads, with the rule score alongside; ``bundle_fit`` fits
 the model on every closed lead and packs what scoring needs (spec, references, explained
 features) into one picklable dict.
+
+The model is chosen inside each fit (``estimators.InnerCVSelected``) by inner cross-validation
+on that fit's training leads only, so a backtest's held-out leads never influence which
+candidate scores them. The rule score of a backtest is recomputed as of each lead's snapshot
+(``rule_scores_as_of``), like the features, so the rules get no more hindsight than the model.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -19,8 +24,11 @@ from django.utils import timezone
 
 from accord.contacts.models import Lead
 from accord.core.errors import InvalidInput
+from accord.scoring import rules, selectors
 from accord.scoring.predictive import backtest as bt
 from accord.scoring.predictive.estimators import (
+    CANDIDATES,
+    INNER_FOLDS,
     LOGISTIC,
     MODEL,
     NAIVE_BAYES,
@@ -44,9 +52,15 @@ from accord.scoring.predictive.features import (
 MIN_OUTCOMES = 50
 BUNDLE_FORMAT = 1
 RULE_SCORE_NOTE = (
-    "Rule score: each lead's current stored score (lead.score), not recomputed as of the "
-    "snapshot, so it may have seen engagement after the snapshot."
+    "Rule score: the profile's rules applied as of each lead's snapshot (touches up to the "
+    "snapshot, decayed to it; properties as stored), not the lead's current score."
 )
+STORED_SCORE_NOTE = (
+    "Rule score: each lead's current stored score (lead.score), which may have seen "
+    "engagement after the snapshot."
+)
+NO_PROFILE_NOTE = "Rule score: there is no active scoring profile, so every lead scores 0."
+_RULE_CHUNK = 5000
 
 
 @dataclass
@@ -63,13 +77,70 @@ def training_frame(
     since: datetime | None = None,
     until: datetime | None = None,
     now: datetime | None = None,
+    profile: rules.Profile | None = None,
 ) -> LeadFrame:
+    """Closed leads' features as of their snapshots, with the rule score as of then too.
+
+    ``profile`` scores the rule column (default: the active profile; none: zeros).
+    """
     leads = Lead.objects.filter(stage__in=[*WON_STAGES, *LOST_STAGES])
     if since:
         leads = leads.filter(created_at__gte=since)
     if until:
         leads = leads.filter(created_at__lt=until)
-    return lead_frame(leads, config=config, now=now)
+    now = now or timezone.now()
+    frame = lead_frame(leads, config=config, now=now)
+    if profile is None:
+        active = selectors.active_profile()
+        profile = active.profile if active else None
+    frame.rule_score = rule_scores_as_of(
+        frame.lead_ids, frame.created, profile, snapshot_days=config.snapshot_days, now=now
+    )
+    frame.rule_note = RULE_SCORE_NOTE if profile is not None else NO_PROFILE_NOTE
+    return frame
+
+
+def rule_scores_as_of(
+    lead_ids: np.ndarray,
+    created: np.ndarray,
+    profile: rules.Profile | None,
+    *,
+    snapshot_days: float,
+    now: datetime,
+) -> np.ndarray:
+    """Each lead's rule score as of its snapshot (creation + N days, never after ``now``).
+
+    The pure rules of ``scoring.rules`` see only the touches dated at or before the snapshot,
+    decayed as seen from the snapshot; properties carry no history and are taken as stored
+    (as for the model's features). Zero for every lead when there is no profile.
+    """
+    scores = np.zeros(len(lead_ids))
+    if profile is None or not len(lead_ids):
+        return scores
+    classifier = rules.TouchClassifier(profile)
+    now_naive = timezone.make_naive(now, UTC) if timezone.is_aware(now) else now
+    latest = np.datetime64(now_naive, "us")
+    offset = np.timedelta64(int(snapshot_days * 86_400 * 1e6), "us")
+    snapshots = np.minimum(created.astype("datetime64[us]") + offset, latest)
+    for start in range(0, len(lead_ids), _RULE_CHUNK):
+        chunk = [int(i) for i in lead_ids[start : start + _RULE_CHUNK]]
+        facts = {lead.lead_id: lead.facts for lead in selectors.facts_by_lead(chunk, profile)}
+        touches = selectors.touches_by_lead(chunk)
+        for offset_in_chunk, lead_id in enumerate(chunk):
+            position = start + offset_in_chunk
+            snapshot = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
+                microseconds=int(snapshots[position].astype(np.int64))
+            )
+            seen = [t for t in touches.get(lead_id, ()) if t.at <= snapshot]
+            breakdown = rules.breakdown_compute(
+                profile,
+                facts=facts.get(lead_id, {}),
+                touches=seen,
+                now=snapshot,
+                classifier=classifier,
+            )
+            scores[position] = breakdown.score
+    return scores
 
 
 def training_check(y: np.ndarray) -> None:
@@ -106,11 +177,24 @@ def training_set(frame: LeadFrame) -> TrainingSet:
         frame.outcome[closed],
         frame.rule_score[closed],
         raw,
+        frame.rule_note,
     )
     return TrainingSet(kept, spec, spec_apply(raw, spec), y)
 
 
-def _predict_all(data: TrainingSet, train: np.ndarray, test: np.ndarray) -> dict[str, np.ndarray]:
+def selection_of(model) -> dict:
+    """Which candidate a fitted model chose and why (its inner-CV figures)."""
+    return {
+        "chosen": model.chosen_,
+        "calibration": model.calibration_,
+        "candidates": model.selection_,
+    }
+
+
+def _predict_all(
+    data: TrainingSet, train: np.ndarray, test: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict]:
+    """Fit every scorer on ``train`` only (model selection included); score ``test``."""
     scorers = scorers_build(data.spec, len(train))
     X_train, y_train, X_test = data.X.iloc[train], data.y[train], data.X.iloc[test]
     out = {}
@@ -119,7 +203,17 @@ def _predict_all(data: TrainingSet, train: np.ndarray, test: np.ndarray) -> dict
             scorer.fit(X_train, y_train)
             out[name] = scorer.predict_proba(X_test)[:, 1]
     out[RULE] = data.frame.rule_score[test]
-    return out
+    return out, selection_of(scorers[MODEL])
+
+
+def _selection_note(selection: list[dict]) -> str:
+    chosen = [s["chosen"] for s in selection]
+    counts = ", ".join(f"{name} in {chosen.count(name)}" for name in dict.fromkeys(chosen))
+    return (
+        f"Model: chosen on each training set by {INNER_FOLDS}-fold inner cross-validation "
+        f"(best mean AUC) among {', '.join(CANDIDATES)}, never looking at the held-out "
+        f"leads; chosen: {counts} of {len(selection)}."
+    )
 
 
 def backtest_run(
@@ -127,7 +221,8 @@ def backtest_run(
 ) -> bt.BacktestReport:
     """Model, baselines and rule score on the same held-out leads (time split by default)."""
     y = data.y
-    notes = [RULE_SCORE_NOTE]
+    notes = [data.frame.rule_note or STORED_SCORE_NOTE]
+    selection: list[dict] = []
     if folds:
         if folds < 2 or folds > int(min((y == 1).sum(), (y == 0).sum())):
             raise InvalidInput(
@@ -137,7 +232,9 @@ def backtest_run(
             )
         pooled = {name: np.zeros(len(y)) for name in (MODEL, LOGISTIC, NAIVE_BAYES, RULE)}
         for train, test in bt.kfold_splits(y, folds):
-            for name, scores in _predict_all(data, train, test).items():
+            fold_predictions, chosen = _predict_all(data, train, test)
+            selection.append(chosen)
+            for name, scores in fold_predictions.items():
                 pooled[name][test] = scores
         test_idx = np.arange(len(y))
         predictions = pooled
@@ -155,7 +252,8 @@ def backtest_run(
                     "both won and lost leads; choose another --cutoff or use --folds.",
                     field="cutoff",
                 )
-        predictions = _predict_all(data, train, test_idx)
+        predictions, chosen = _predict_all(data, train, test_idx)
+        selection.append(chosen)
         split, n_train = "time", len(train)
         description = (
             f"time-based: trained on leads created before {str(cut)[:10]}, "
@@ -173,7 +271,8 @@ def backtest_run(
         n_test=len(test_idx),
         n_test_won=int(y_test.sum()),
         scorers=scorers,
-        notes=notes,
+        notes=[*notes, _selection_note(selection)],
+        selection=selection,
     )
 
 
@@ -187,6 +286,8 @@ def bundle_fit(data: TrainingSet, config: FeatureConfig) -> dict:
     return {
         "format": BUNDLE_FORMAT,
         "estimator": model,
+        "algorithm": model.describe(),
+        "selection": selection_of(model),
         "spec": data.spec,
         "config": config.as_dict(),
         "references": refs,
