@@ -195,6 +195,7 @@ def _register_routers() -> None:
     from accord.analytics.api import router as reports_router
     from accord.contacts.api import accounts_router, contacts_router
     from accord.contacts.api import router as leads_router
+    from accord.handoff.api import agreements_router, calendars_router, lead_actions_router
     from accord.pipeline.api import activities_router, deals_router
     from accord.scoring.api import router as scoring_router
     from accord.tracking.api import campaigns_router, spend_router, touchpoints_router
@@ -202,6 +203,7 @@ def _register_routers() -> None:
     api.add_router("/contacts", contacts_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/leads", leads_router)
+    api.add_router("/leads", lead_actions_router)  # accept, reject, attempts, qualify
     api.add_router("/touchpoints", touchpoints_router)
     api.add_router("/campaigns", campaigns_router)
     api.add_router("/spend", spend_router)
@@ -209,6 +211,8 @@ def _register_routers() -> None:
     api.add_router("/activities", activities_router)
     api.add_router("/scoring", scoring_router)
     api.add_router("/reports", reports_router)
+    api.add_router("/agreements", agreements_router)
+    api.add_router("/calendars", calendars_router)
 
 
 _register_routers()

@@ -35,6 +35,8 @@ RESOURCES = (
     "spend",
     "deals",
     "activities",
+    "agreements",
+    "calendars",
 )
 ACTIONS = ("read", "write")
 # last_used_at is refreshed at most this often, so reads do not turn into writes.

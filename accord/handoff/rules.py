@@ -44,7 +44,7 @@ def time_zone_parse(name: Any, *, field: str = "time_zone") -> ZoneInfo:
         raise InvalidInput("Choose a time zone, e.g. Europe/Berlin.", field=field)
     try:
         return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", over-long names
         raise InvalidInput(
             f"Unknown time zone {name!r}; use an IANA name such as Europe/Berlin.", field=field
         ) from None

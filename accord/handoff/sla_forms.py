@@ -28,6 +28,14 @@ FIELD_LABELS = {
     "marketing.quality_floor_accept_rate_pct": _("Quality floor: accepted MQLs (%)"),
     "escalation.warn_before_minutes": _("Warn the rep this many business minutes before"),
     "escalation.reassign_on_breach": _("Reassign to the next rep on a breach"),
+    "marketing.rejection_alert_window_mqls": _(
+        "Rejection alert: judge a campaign on its last N MQLs"
+    ),
+    "marketing.rejection_alert_rate_pct": _("Rejection alert: when more than this % are rejected"),
+}
+OPTIONAL_HELP = {
+    "marketing.rejection_alert_window_mqls": _("Empty: the last 20 MQLs."),
+    "marketing.rejection_alert_rate_pct": _("Empty: 100 minus the quality floor."),
 }
 
 
@@ -41,13 +49,18 @@ class AgreementForm(forms.Form):
     def __init__(self, *args: Any, content: dict[str, Any], side: str | None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.content = content
-        for path, spec in rules.AGREEMENT_FIELDS.items():
+        optional = rules.AGREEMENT_OPTIONAL_FIELDS
+        for path, spec in (rules.AGREEMENT_FIELDS | optional).items():
             section, key = path.split(".")
             label = FIELD_LABELS.get(path, path)
             if spec.kind is bool:
                 field: forms.Field = forms.BooleanField(label=label, required=False)
             elif spec.kind is int:
-                field = forms.IntegerField(label=label)
+                field = forms.IntegerField(
+                    label=label,
+                    required=path not in optional,
+                    help_text=OPTIONAL_HELP.get(path, ""),
+                )
             else:
                 field = forms.CharField(label=label, required=False, max_length=120)
             field.initial = content.get(section, {}).get(key)
@@ -89,6 +102,14 @@ class AgreementForm(forms.Form):
         for path in rules.AGREEMENT_FIELDS:
             section, key = path.split(".")
             content.setdefault(section, {})[key] = data[form_name(path)]
+        # Optional terms left empty are left out, so readers apply their defaults.
+        for path in rules.AGREEMENT_OPTIONAL_FIELDS:
+            section, key = path.split(".")
+            value = data.get(form_name(path))
+            if value is None:
+                content.setdefault(section, {}).pop(key, None)
+            else:
+                content.setdefault(section, {})[key] = value
         targets: dict[str, Any] = {}
         for line in (data.get("mqls_per_month") or "").splitlines():
             if line.strip():

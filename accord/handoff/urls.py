@@ -3,7 +3,7 @@ feedback add their paths below under their own prefixes."""
 
 from django.urls import path
 
-from accord.handoff import views_agreement, views_calendars
+from accord.handoff import views_agreement, views_calendars, views_routing
 from accord.handoff.urls_sales import urlpatterns as sales_urlpatterns
 
 app_name = "handoff"
@@ -20,5 +20,14 @@ urlpatterns = [
     path("calendars/", views_calendars.calendar_list, name="calendar_list"),
     path("calendars/new/", views_calendars.calendar_edit, name="calendar_create"),
     path("calendars/<int:calendar_id>/", views_calendars.calendar_edit, name="calendar_edit"),
+    path("routing/", views_routing.routing_list, name="routing_list"),
+    path("routing/new/", views_routing.routing_edit, name="routing_create"),
+    path("routing/<int:rule_id>/", views_routing.routing_edit, name="routing_edit"),
+    path(
+        "routing/<int:rule_id>/move/<str:direction>/",
+        views_routing.routing_move,
+        name="routing_move",
+    ),
+    path("routing/<int:rule_id>/delete/", views_routing.routing_delete, name="routing_delete"),
 ]
 urlpatterns += sales_urlpatterns

@@ -3,6 +3,7 @@ lead actions. Included by ``accord.handoff.urls`` (namespace ``handoff``)."""
 
 from django.urls import path
 
+from accord.handoff import views_lead
 from accord.handoff import views_sales as views
 
 urlpatterns = [
@@ -18,4 +19,8 @@ urlpatterns = [
     path("leads/<int:lead_id>/deal/", views.lead_deal, name="lead_deal"),
     path("leads/<int:lead_id>/rating/", views.lead_rating, name="lead_rating"),
     path("leads/<int:lead_id>/reassign/", views.lead_reassign_view, name="lead_reassign"),
+    # The lead page's panel (answers with the panel, not an inbox row).
+    path("leads/<int:lead_id>/panel/qualify/", views_lead.lead_qualify, name="lead_panel_qualify"),
+    path("leads/<int:lead_id>/panel/deal/", views_lead.lead_deal, name="lead_panel_deal"),
+    path("leads/<int:lead_id>/panel/rating/", views_lead.lead_rate_view, name="lead_panel_rate"),
 ]

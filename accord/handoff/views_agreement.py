@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accord.accounts.models import Role
 from accord.core.errors import DomainError
 from accord.handoff import agreement_selectors, services
+from accord.handoff.agreement_terms import alert_terms
 from accord.handoff.models import AgreementVersion, VersionStatus
 from accord.handoff.sla_forms import AgreementForm, form_name
 
@@ -47,6 +48,7 @@ def agreement_overview(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "side": services.side_of_user(request.user),
         "can_edit": services.can_edit_agreement(request.user),
+        "alert": alert_terms(active.version.content) if active else None,
     }
     return render(request, "handoff/agreement.html", context)
 

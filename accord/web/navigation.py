@@ -36,6 +36,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
     ),
     NavItem("handoff:agreement", _("Agreement"), roles=frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem("handoff:routing_list", _("Routing"), roles=frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("reports:index", _("Reports")),
     NavItem("reports:board", _("Meeting board")),
     NavItem(

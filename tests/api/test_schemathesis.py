@@ -153,14 +153,19 @@ def keep_test_connection():
 @pytest.fixture
 def bearer(db, keep_test_connection) -> dict[str, str]:
     from accord.accounts.api_keys import api_key_create
+    from accord.accounts.models import Role, User
 
-    _key, raw = api_key_create(name="schemathesis", scopes=["*"])
+    # Writes that act as a person (hand-off calendars, drafts, lead actions) act as the key's
+    # creator: an administrator, so their success paths are fuzzed too.
+    admin = User.objects.create(username="schemathesis-admin", role=Role.ADMIN)
+    _key, raw = api_key_create(name="schemathesis", scopes=["*"], created_by=admin)
     return {"Authorization": f"Bearer {raw}"}
 
 
 @pytest.fixture
 def existing(bearer) -> dict[str, int]:
     """One record of each kind, created through the API; path parameter name -> id."""
+    from accord.handoff.services import defaults_ensure
     from accord.tracking.models import Channel
 
     # Through the same WSGI app as Schemathesis (Django's test Client would reconnect the
@@ -186,6 +191,11 @@ def existing(bearer) -> dict[str, int]:
         "spend_id": create("/spend", {"date": "2026-01-05", "channel_id": channel, "cost": "10"}),
         "touchpoint_id": create("/touchpoints", {"type": "webinar", "contact_id": contact}),
         "profile_id": create("/scoring/profiles", {"name": "Seed", "mql": {"min_score": 0}}),
+        "version_id": defaults_ensure().pk,
+        "calendar_id": create(
+            "/calendars",
+            {"name": "Seed", "time_zone": "UTC", "working_hours": {"mon": [["09:00", "17:00"]]}},
+        ),
     }
 
 

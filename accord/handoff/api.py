@@ -1,0 +1,283 @@
+"""REST endpoints of the hand-off: agreement versions, business calendars and the sales
+actions on a lead. Permission-checked fetch, one service call, a response.
+
+Scopes: ``agreements:read|write``, ``calendars:read|write``, and ``leads:write`` for the
+actions. Writes act as a person: the signed-in user, or the user who created the API key
+(a key nobody created cannot act). The services then apply the same rules as the pages:
+only managers and administrators edit calendars and drafts, each side edits its own
+commitments, only the lead's owner or a manager acts on a lead. An approval is a manager's
+signature, so it is never given through an API key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Path, Query, Router, Status
+
+from accord.accounts.models import User
+from accord.contacts.models import Lead
+from accord.contacts.schemas import TransitionOut
+from accord.contacts.selectors import leads_visible
+from accord.core.errors import NotFound, PermissionDenied
+from accord.handoff import actions, rules, services
+from accord.handoff.models import AgreementVersion, BusinessCalendar
+from accord.handoff.schemas import (
+    VERSION_ORDERINGS,
+    AgreementDraftIn,
+    AgreementDraftPatch,
+    AgreementVersionDetail,
+    AgreementVersionFilters,
+    AgreementVersionPage,
+    AttemptIn,
+    CalendarFilters,
+    CalendarIn,
+    CalendarOut,
+    CalendarPage,
+    CalendarPatch,
+    QualifyIn,
+    RejectIn,
+)
+from accord.integrations.api_auth import Principal, access_require
+from accord.integrations.api_errors import COMMON_ERRORS, POST_ERRORS
+from accord.integrations.api_paging import page_of
+from accord.integrations.api_schemas import MAX_ID
+from accord.pipeline.schemas import ActivityOut
+
+agreements_router = Router(tags=["agreements"])
+calendars_router = Router(tags=["calendars"])
+lead_actions_router = Router(tags=["leads"])
+
+IdPath = Path(..., ge=1, le=MAX_ID)
+
+
+def _actor(principal: Principal) -> User:
+    actor = principal.actor
+    if actor is None or not actor.is_active:
+        raise PermissionDenied(
+            "This API key was created by nobody who can act; create one as a person.",
+            field="user",
+        )
+    return actor
+
+
+# --- Agreement ------------------------------------------------------------------------------
+
+
+def _version_detail(version: AgreementVersion) -> dict[str, Any]:
+    base = version.based_on.content if version.based_on_id else {}  # type: ignore[union-attr]
+    return {
+        **{f.attname: getattr(version, f.attname) for f in AgreementVersion._meta.concrete_fields},
+        "content": version.content,
+        "changes": [vars(change) for change in rules.version_diff(base, version.content)],
+    }
+
+
+def _version_get(version_id: int) -> AgreementVersion:
+    version = AgreementVersion.objects.select_related("based_on").filter(pk=version_id).first()
+    if version is None:
+        raise NotFound(f"Agreement version {version_id} does not exist.", field="version_id")
+    return version
+
+
+@agreements_router.get("", response={200: AgreementVersionPage, **COMMON_ERRORS})
+def version_list(request: HttpRequest, filters: Query[AgreementVersionFilters]):
+    """Every version of the agreement (newest first by default), without their terms."""
+    access_require(request, "agreements", "read")
+    versions = AgreementVersion.objects.all()
+    if filters.status:
+        versions = versions.filter(status=filters.status)
+    return page_of(versions, filters, allowed=VERSION_ORDERINGS)
+
+
+@agreements_router.get("/{version_id}", response={200: AgreementVersionDetail, **COMMON_ERRORS})
+def version_get(request: HttpRequest, version_id: int = IdPath):
+    """A version with its terms and what it changed against the version it was based on."""
+    access_require(request, "agreements", "read")
+    return _version_detail(_version_get(version_id))
+
+
+@agreements_router.post("", response={201: AgreementVersionDetail, **POST_ERRORS})
+def version_draft_create(request: HttpRequest, payload: AgreementDraftIn):
+    """Open a draft: a copy of the version in force, with ``content`` if sent. One open
+    version at a time; each side may change only its own commitments and the shared terms."""
+    principal = access_require(request, "agreements", "write")
+    user = _actor(principal)
+    with transaction.atomic():  # a refused content leaves no draft behind
+        version = services.agreement_draft_create(user=user, note=payload.note)
+        if payload.content is not None:
+            services.agreement_draft_edit(user=user, version_id=version.pk, content=payload.content)
+    return Status(201, _version_detail(_version_get(version.pk)))
+
+
+@agreements_router.patch("/{version_id}", response={200: AgreementVersionDetail, **COMMON_ERRORS})
+def version_draft_patch(
+    request: HttpRequest, payload: AgreementDraftPatch, version_id: int = IdPath
+):
+    """Change a draft's terms or note."""
+    principal = access_require(request, "agreements", "write")
+    user = _actor(principal)
+    version = _version_get(version_id)
+    services.agreement_draft_edit(
+        user=user,
+        version_id=version.pk,
+        content=payload.content if payload.content is not None else version.content,
+        note=payload.note,
+    )
+    return _version_detail(_version_get(version_id))
+
+
+@agreements_router.post(
+    "/{version_id}/submit", response={200: AgreementVersionDetail, **POST_ERRORS}
+)
+def version_submit(request: HttpRequest, version_id: int = IdPath):
+    """Send a draft for approval; its terms are frozen from then on."""
+    principal = access_require(request, "agreements", "write")
+    _version_get(version_id)
+    services.agreement_submit(user=_actor(principal), version_id=version_id)
+    return _version_detail(_version_get(version_id))
+
+
+@agreements_router.post(
+    "/{version_id}/approve", response={200: AgreementVersionDetail, **POST_ERRORS}
+)
+def version_approve(request: HttpRequest, version_id: int = IdPath):
+    """Approve for your side (marketing or sales manager); with both approvals the version
+    becomes the one in force. Refused (403, naming why) for anyone else and for API keys."""
+    principal = access_require(request, "agreements", "write")
+    _version_get(version_id)
+    if principal.key is not None:
+        raise PermissionDenied(
+            "An approval is a manager's signature: sign in to approve; API keys cannot.",
+            field="user",
+        )
+    services.agreement_approve(user=_actor(principal), version_id=version_id)
+    return _version_detail(_version_get(version_id))
+
+
+# --- Calendars ------------------------------------------------------------------------------
+
+
+def _calendar_get(calendar_id: int) -> BusinessCalendar:
+    calendar = BusinessCalendar.objects.filter(pk=calendar_id).first()
+    if calendar is None:
+        raise NotFound(f"Calendar {calendar_id} does not exist.", field="calendar_id")
+    return calendar
+
+
+@calendars_router.get("", response={200: CalendarPage, **COMMON_ERRORS})
+def calendar_list(request: HttpRequest, filters: Query[CalendarFilters]):
+    access_require(request, "calendars", "read")
+    calendars = BusinessCalendar.objects.all()
+    if filters.team_id:
+        calendars = calendars.filter(team_id=filters.team_id)
+    return page_of(calendars, filters, allowed=VERSION_ORDERINGS)
+
+
+@calendars_router.get("/{calendar_id}", response={200: CalendarOut, **COMMON_ERRORS})
+def calendar_get(request: HttpRequest, calendar_id: int = IdPath):
+    access_require(request, "calendars", "read")
+    return _calendar_get(calendar_id)
+
+
+@calendars_router.post("", response={201: CalendarOut, **POST_ERRORS})
+def calendar_create(request: HttpRequest, payload: CalendarIn):
+    """Create a calendar. Overlapping intervals, a week without hours, a malformed time or
+    an unknown time zone answer 422 naming the field; nothing is saved."""
+    principal = access_require(request, "calendars", "write")
+    calendar = services.calendar_create(user=_actor(principal), **payload.dict())
+    return Status(201, calendar)
+
+
+@calendars_router.patch("/{calendar_id}", response={200: CalendarOut, **COMMON_ERRORS})
+def calendar_patch(request: HttpRequest, payload: CalendarPatch, calendar_id: int = IdPath):
+    """Change a calendar (fields left out or null keep their value; a null ``team_id``
+    takes it off its team), with the same checks as creating one. Clocks already running
+    keep the deadlines they started with."""
+    principal = access_require(request, "calendars", "write")
+    calendar = _calendar_get(calendar_id)
+    fields: dict[str, Any] = {
+        "name": calendar.name,
+        "time_zone": calendar.time_zone,
+        "working_hours": calendar.working_hours,
+        "holidays": calendar.holidays,
+        "team_id": calendar.team_id,
+        "is_default": calendar.is_default,
+    }
+    # null keeps a field as it is, except team_id, where it takes the calendar off its team.
+    sent = payload.dict(exclude_unset=True)
+    fields.update({k: v for k, v in sent.items() if v is not None or k == "team_id"})
+    return services.calendar_update(user=_actor(principal), calendar_id=calendar.pk, **fields)
+
+
+# --- Sales actions on a lead ----------------------------------------------------------------
+
+
+def _lead_for_action(request: HttpRequest, lead_id: int) -> tuple[Lead, User]:
+    principal = access_require(request, "leads", "write")
+    visible = leads_visible(user=principal.restricted_to("leads"))
+    lead = visible.filter(pk=lead_id).first()
+    if lead is None:
+        raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
+    return lead, _actor(principal)
+
+
+def _as_api_refusal(error: DjangoPermissionDenied) -> PermissionDenied:
+    return PermissionDenied(str(error) or "You may not act on this lead.", field="lead_id")
+
+
+@lead_actions_router.post(
+    "/{lead_id}/accept", response={201: TransitionOut, **POST_ERRORS}, tags=["handoff"]
+)
+def lead_accept(request: HttpRequest, lead_id: int = IdPath):
+    """Accept the lead for follow-up (MQL → SAL); stops the accept clock."""
+    lead, user = _lead_for_action(request, lead_id)
+    try:
+        return Status(201, actions.lead_accept(lead_id=lead.pk, by=user))
+    except DjangoPermissionDenied as error:
+        raise _as_api_refusal(error) from None
+
+
+@lead_actions_router.post(
+    "/{lead_id}/reject", response={201: TransitionOut, **POST_ERRORS}, tags=["handoff"]
+)
+def lead_reject(request: HttpRequest, payload: RejectIn, lead_id: int = IdPath):
+    """Reject with one of the agreement's reasons (and a comment): back to nurture
+    (recycled) or out (disqualified). A reason the agreement does not list answers 422."""
+    lead, user = _lead_for_action(request, lead_id)
+    try:
+        transition = actions.lead_reject(lead_id=lead.pk, by=user, **payload.dict())
+    except DjangoPermissionDenied as error:
+        raise _as_api_refusal(error) from None
+    return Status(201, transition)
+
+
+@lead_actions_router.post(
+    "/{lead_id}/attempts", response={201: ActivityOut, **POST_ERRORS}, tags=["handoff"]
+)
+def lead_attempt(request: HttpRequest, payload: AttemptIn, lead_id: int = IdPath):
+    """Log a contact attempt with its outcome; stops the first-attempt clock."""
+    lead, user = _lead_for_action(request, lead_id)
+    try:
+        activity = actions.lead_attempt_log(lead_id=lead.pk, by=user, **payload.dict())
+    except DjangoPermissionDenied as error:
+        raise _as_api_refusal(error) from None
+    return Status(201, activity)
+
+
+@lead_actions_router.post(
+    "/{lead_id}/qualify", response={201: TransitionOut, **POST_ERRORS}, tags=["handoff"]
+)
+def lead_qualify(request: HttpRequest, payload: QualifyIn, lead_id: int = IdPath):
+    """Qualify an accepted lead (SAL → SQL) with its budget, authority, need and timeline."""
+    lead, user = _lead_for_action(request, lead_id)
+    try:
+        transition = actions.lead_qualify(
+            lead_id=lead.pk, by=user, bant=actions.Bant(**payload.dict())
+        )
+    except DjangoPermissionDenied as error:
+        raise _as_api_refusal(error) from None
+    return Status(201, transition)
