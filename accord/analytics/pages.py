@@ -15,11 +15,14 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accord.analytics import columns as report_columns
 from accord.analytics import report_charts
 from accord.analytics.filters import ReportFilters
 from accord.analytics.forms import MODEL_LABELS
 from accord.analytics.reports import report_rows, report_run
 from accord.analytics.runners.attribution import AttributionResult
+from accord.analytics.runners.kpis import KpisResult
+from accord.core.money import DEFAULT_CURRENCY
 from accord.web.charts import funnel_figure_json
 
 TITLES: dict[str, Promise] = {
@@ -81,20 +84,40 @@ class Figure:
 class ReportPage:
     name: str
     title: str | Promise
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
+    #: Translated headers of the table (``accord.analytics.columns``).
+    columns: tuple[report_columns.Header, ...]
+    #: The cells as people read them: formatted numbers, money with its currency.
+    rows: tuple[tuple[report_columns.Cell, ...], ...]
     figures: tuple[Figure, ...]
     data_as_of: datetime | None
     notes: tuple[str, ...] = field(default_factory=tuple)
-    #: Plain rows (dicts) for CSV export.
+    #: Plain rows (dicts, unformatted numbers) for CSV export.
     records: tuple[dict[str, Any], ...] = ()
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(h.key for h in self.columns)
 
-def _table(records: list[dict[str, Any]]) -> tuple[tuple[str, ...], tuple[tuple[Any, ...], ...]]:
-    columns: list[str] = []
+
+def _table(
+    result: Any, records: list[dict[str, Any]]
+) -> tuple[tuple[report_columns.Header, ...], tuple[tuple[report_columns.Cell, ...], ...]]:
+    keys: list[str] = []
     for record in records:
-        columns += [c for c in record if c not in columns]
-    return tuple(columns), tuple(tuple(r.get(c) for c in columns) for r in records)
+        keys += [c for c in record if c not in keys]
+    currency = result.currency if isinstance(result, KpisResult) else DEFAULT_CURRENCY
+    specs = [report_columns.column_spec(result, k) for k in keys]
+    rows = tuple(
+        tuple(
+            report_columns.Cell(
+                report_columns.cell_format(spec, r.get(k), currency),
+                spec.kind in report_columns.NUMERIC,
+            )
+            for k, spec in zip(keys, specs, strict=True)
+        )
+        for r in records
+    )
+    return report_columns.headers(result, tuple(keys)), rows
 
 
 def _attribution_records(result: AttributionResult) -> list[dict[str, Any]]:
@@ -167,6 +190,13 @@ def report_page(
             )
         elif name == "quality":
             figures.append(
+                Figure(
+                    "quadrant",
+                    _("Volume and quality: MQLs against acceptance rate"),
+                    report_charts.quality_quadrant_json(result),
+                )
+            )
+            figures.append(
                 Figure("quality", _("Acceptance by group"), report_charts.quality_json(result))
             )
         elif name == "velocity":
@@ -177,7 +207,7 @@ def report_page(
             figures.append(
                 Figure("reps", _("First contact by rep"), report_charts.reps_json(result))
             )
-    columns, rows = _table(records)
+    columns, rows = _table(result, records)
     return ReportPage(
         name=name,
         title=TITLES[name],

@@ -145,6 +145,59 @@ def quality_json(result: QualityResult) -> str:
     )
 
 
+def quality_quadrant_json(result: QualityResult) -> str:
+    """Volume against quality: one dot per group, split at the medians the quadrants use.
+
+    Right of the vertical line: high volume; above the horizontal one: high acceptance.
+    The dot's colour is sales' average rating (grey without ratings).
+    """
+    rows = result.rows
+    rated = [r for r in rows if r.average_rating is not None]
+    figure = go.Figure()
+    for dots, coloured in ((rated, True), ([r for r in rows if r.average_rating is None], False)):
+        if not dots:
+            continue
+        marker: dict = {"size": 14, "line": {"width": 1, "color": "#1f2937"}}
+        if coloured:
+            marker.update(
+                color=[r.average_rating for r in dots],
+                cmin=1,
+                cmax=5,
+                colorscale="RdYlGn",
+                colorbar={"title": {"text": _("Average rating")}},
+            )
+        else:
+            marker["color"] = "#9ca3af"
+        figure.add_trace(
+            go.Scatter(
+                x=[r.mqls for r in dots],
+                y=[(r.acceptance_rate or 0) * 100 for r in dots],
+                mode="markers+text",
+                text=[r.label for r in dots],
+                textposition="top center",
+                customdata=[
+                    [r.ratings, "—" if r.average_rating is None else f"{r.average_rating:.2f}"]
+                    for r in dots
+                ],
+                hovertemplate=(
+                    "%{text}<br>"
+                    + _("MQLs")
+                    + ": %{x}<br>"
+                    + _("Acceptance %")
+                    + ": %{y:.1f}<br>"
+                    + _("Ratings")
+                    + ": %{customdata[0]} · %{customdata[1]}<extra></extra>"
+                ),
+                marker=marker,
+                showlegend=False,
+            )
+        )
+    line = {"dash": "dash", "color": "#64748b", "width": 1}
+    figure.add_vline(x=result.volume_cut, line=line)
+    figure.add_hline(y=result.quality_cut * 100, line=line)
+    return _layout(figure, xaxis_title=_("MQLs"), yaxis_title=_("Acceptance %"))
+
+
 def velocity_json(result: VelocityResult) -> str:
     return bars_json(
         [s.stage for s in result.stages],

@@ -162,6 +162,8 @@ def _quality_rows(r: QualityResult) -> list[dict[str, Any]]:
             "rejected": q.rejected,
             "acceptance_pct": _pct(q.acceptance_rate),
             "mql_to_sql_pct": _pct(q.mql_to_sql),
+            "ratings": q.ratings,
+            "average_rating": _num(q.average_rating),
             "quadrant": q.quadrant,
         }
         for q in r.rows
@@ -175,6 +177,8 @@ def _quality_rows(r: QualityResult) -> list[dict[str, Any]]:
             "rejected": x.count,
             "acceptance_pct": None,
             "mql_to_sql_pct": None,
+            "ratings": None,
+            "average_rating": None,
             "quadrant": f"{_pct(x.cumulative_share)}% cumulative",
         }
         for x in r.reasons

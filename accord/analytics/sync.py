@@ -12,7 +12,9 @@ Three kinds of table (``TABLES``):
   ``updated_at`` (a stage move does; identity stitching and scoring use ``update()``), so the
   leads named by the new append-only rows are re-read too, and so are the deals of changed
   leads;
-- small reference tables (channels, users, teams, spend): re-read whole.
+- small reference tables (channels, users, teams, spend, lead-quality ratings): re-read
+  whole; ratings only when their fingerprint (count, newest id, a rating checksum) changed,
+  as they are rewritten in place without an ``updated_at`` and grow with the MQLs.
 
 Identity stitching gives anonymous touchpoints a contact after they were copied; the touches
 of the visitors seen in new rows are re-read so that the copy follows.
@@ -72,6 +74,9 @@ class Table:
     lead_column: str = ""
     #: Columns computed in DuckDB on insert: (name, type, SQL over the copied columns).
     derived: tuple[tuple[str, str, str], ...] = ()
+    #: For reference tables: a SELECT list of integer aggregates, valid on the operational
+    #: table and on the copy; when both give the same values the table is not re-read.
+    fingerprint: str = ""
 
 
 def _c(name: str, kind: str, source: str = "") -> Column:
@@ -243,6 +248,20 @@ TABLES: tuple[Table, ...] = (
             _c("visits", "int"),
         ),
     ),
+    Table(
+        "quality_ratings",
+        "handoff_qualityrating",
+        REFERENCE,
+        (
+            _c("id", "id"),
+            _c("lead_id", "id"),
+            _c("rating", "int"),
+            _c("by_id", "id"),
+            _c("created_at", "ts"),
+        ),
+        # A re-rating changes ``rating`` in place; sum(id * rating) notices it.
+        fingerprint="count(*), coalesce(max(id), 0), coalesce(sum(id * rating), 0)",
+    ),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 
@@ -397,25 +416,29 @@ def _chunks(values: list[int], size: int = _ID_CHUNK) -> Iterable[list[int]]:
 
 def _reread_ids(con: duckdb.DuckDBPyConnection, table: Table, ids: Iterable[int]) -> int:
     """Replace the copies of these rows with the operational rows (by id)."""
-    written = 0
-    for chunk in _chunks(sorted(set(ids))):
-        sql = f"{_select(table)} WHERE id IN ({_placeholders(len(chunk))})"
-        for rows in _batches(sql, chunk):
-            _insert(con, table, rows, replace=True)
-            written += len(rows)
-    return written
+    return _reread_by(con, table, "id", ids)
 
 
 def _reread_by(
     con: duckdb.DuckDBPyConnection, table: Table, column: str, ids: Iterable[int]
 ) -> int:
+    """Replace the copies of the rows whose ``column`` is one of ``ids``.
+
+    The operational side is read in chunks of ids (bounded SQL); the copy is written in
+    batches of up to ``BATCH_ROWS`` rows, not per chunk: each DELETE on the copy scans its
+    table, and one replace per 500 ids cost seconds on a million leads.
+    """
+    rows: list[tuple] = []
     written = 0
     for chunk in _chunks(sorted(set(ids))):
         sql = f"{_select(table)} WHERE {column} IN ({_placeholders(len(chunk))})"
-        for rows in _batches(sql, chunk):
+        for batch in _batches(sql, chunk):
+            rows += batch
+        if len(rows) >= BATCH_ROWS:
             _insert(con, table, rows, replace=True)
-            written += len(rows)
-    return written
+            written, rows = written + len(rows), []
+    _insert(con, table, rows, replace=True)
+    return written + len(rows)
 
 
 def _remove_deleted(con: duckdb.DuckDBPyConnection, table: Table) -> int:
@@ -497,7 +520,23 @@ def _sync_mutable(
     return written
 
 
-def _sync_reference(con: duckdb.DuckDBPyConnection, table: Table, now: datetime) -> int:
+def _unchanged(con: duckdb.DuckDBPyConnection, table: Table) -> bool:
+    if not table.fingerprint:
+        return False
+    source = connection.ops.quote_name(table.source)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {table.fingerprint} FROM {source}")
+        theirs = tuple(int(v) for v in cursor.fetchone())
+    ours = con.execute(f"SELECT {table.fingerprint} FROM {table.name}").fetchall()[0]
+    return theirs == tuple(int(v) for v in ours)
+
+
+def _sync_reference(
+    con: duckdb.DuckDBPyConnection, table: Table, now: datetime, *, full: bool
+) -> int:
+    if not full and _unchanged(con, table):
+        _state_save(con, table.name, last_id=0, last_updated_at=None, synced_at=now)
+        return 0
     con.execute(f"DELETE FROM {table.name}")
     written = 0
     for rows in _batches(_select(table)):
@@ -582,7 +621,7 @@ def analytics_sync(
                 elif table.kind == MUTABLE:
                     written = _sync_mutable(con, table, now, full=full)
                 else:
-                    written = _sync_reference(con, table, now)
+                    written = _sync_reference(con, table, now, full=full)
                 rows[table.name] = written
             new_touch_day = con.execute(
                 'SELECT CAST(min("at") AS DATE) FROM touchpoints WHERE id > ?', [last_touch_id]
@@ -641,6 +680,7 @@ def analytics_contact_erase(*, contact_id: int) -> dict[str, int]:
         statements = {
             "stage_transitions": f"DELETE FROM stage_transitions WHERE lead_id IN ({leads})",
             "activities": f"DELETE FROM activities WHERE lead_id IN ({leads})",
+            "quality_ratings": f"DELETE FROM quality_ratings WHERE lead_id IN ({leads})",
             # The operational deal outlives its lead (SET NULL): revenue stays, the person goes.
             "deals": f"UPDATE deals SET lead_id = NULL WHERE lead_id IN ({leads})",
             "touchpoints": f"DELETE FROM touchpoints WHERE contact_id = $c OR lead_id IN ({leads})",

@@ -92,7 +92,7 @@ def report_export(request: HttpRequest, name: str) -> HttpResponse:
     if page is None:
         messages.error(request, error or _("Fix the filters before exporting."))
         return redirect(f"{reverse('reports:detail', args=[name])}?{request.GET.urlencode()}")
-    columns = [(c, c) for c in page.columns]
+    columns = [(h.key, h.label) for h in page.columns]
     stamp = timezone.localdate().isoformat()
     return export_response(page.records, columns, "csv", f"accord-{name}-{stamp}")
 

@@ -42,6 +42,8 @@ class Account(TimestampedModel):
 
     class Meta:
         ordering = ["name"]
+        # The analytics sync reads the rows changed since its last run (accord.analytics.sync).
+        indexes = [models.Index(fields=["updated_at"])]
 
     def __str__(self) -> str:
         return self.name
@@ -63,6 +65,8 @@ class Contact(TimestampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        # The analytics sync reads the rows changed since its last run (accord.analytics.sync).
+        indexes = [models.Index(fields=["updated_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(email__isnull=False) | Q(phone__isnull=False),
@@ -119,6 +123,8 @@ class Lead(TimestampedModel):
         indexes = [
             models.Index(fields=["owner", "stage"]),
             models.Index(fields=["stage", "created_at"]),
+            # The analytics sync reads the rows changed since its last run.
+            models.Index(fields=["updated_at"]),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,8 @@
 """What the dashboard shows, computed from the funnel summary in the active language.
 
+The summary comes from the analytics copy (``accord.analytics.selectors.funnel_summary``),
+so the page also says how fresh it is, or that the copy is not built yet.
+
 The view calls ``dashboard_view_model``; the template renders its fields as they are.
 """
 
@@ -7,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -44,6 +48,10 @@ class DashboardViewModel:
     figure: dict[str, Any] | None
     notes: tuple[str, ...]
     is_empty: bool
+    #: When the analytics copy was last synced (aware UTC); None before the first sync.
+    data_as_of: datetime | None
+    #: False before the first sync of the analytics copy.
+    ready: bool
 
 
 def _headlines(summary: FunnelSummary) -> tuple[Headline, ...]:
@@ -121,4 +129,6 @@ def dashboard_view_model(summary: FunnelSummary) -> DashboardViewModel:
         figure=figure,
         notes=_notes(summary),
         is_empty=summary.is_empty,
+        data_as_of=summary.data_as_of,
+        ready=summary.ready,
     )

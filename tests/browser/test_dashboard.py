@@ -30,6 +30,12 @@ PATHS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def analytics_copy(settings, tmp_path):
+    """The dashboard reads the analytics copy: one per test, built by ``seed_funnel``."""
+    settings.ANALYTICS_DUCKDB_PATH = str(tmp_path / "analytics.duckdb")
+
+
 def seed_funnel() -> None:
     """A few leads in the last weeks, so the default period (last 12 months) has data."""
     base = timezone.now() - timedelta(days=40)
@@ -54,6 +60,9 @@ def seed_funnel() -> None:
         channel=paid_search,
         cost=Decimal("4800.00"),
     )
+    from accord.analytics.sync import analytics_sync
+
+    analytics_sync()
 
 
 def log_in(page, username: str) -> None:

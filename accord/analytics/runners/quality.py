@@ -6,7 +6,9 @@ period mode: leads whose (first) MQL move happened in the period. Acceptance cou
 MQLs that reached SAL (at any time after), MQL→SQL those that reached SQL. A rejection is a
 move from MQL or SAL to recycled or disqualified; its reason is the transition's reason.
 The quadrant splits groups at the median MQL volume and the median acceptance rate.
-Quality ratings come with the feedback feature (not built yet): the list is empty.
+Quality ratings are sales' 1-5 ratings of handed-off leads (``handoff.QualityRating``; one per
+rater, so a lead may have several): per group their count and average over the report's MQLs,
+and overall how many ratings gave each score.
 """
 
 from __future__ import annotations
@@ -61,6 +63,15 @@ class QualityRow:
     acceptance_rate: float | None
     mql_to_sql: float | None
     quadrant: str
+    #: Ratings given to these MQLs, and their average (None without ratings).
+    ratings: int = 0
+    average_rating: float | None = None
+
+
+@dataclass(frozen=True)
+class RatingCount:
+    rating: int
+    count: int
 
 
 @dataclass(frozen=True)
@@ -76,8 +87,12 @@ class QualityResult:
     query: QualityQuery
     rows: tuple[QualityRow, ...]
     reasons: tuple[RejectionReason, ...]
-    ratings: tuple[Any, ...]
+    #: How many ratings gave each score 1..5 (zeros included), over every group.
+    ratings: tuple[RatingCount, ...]
     data_as_of: datetime | None
+    #: Where the quadrant splits: median MQL volume and median acceptance rate.
+    volume_cut: float = 0
+    quality_cut: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -85,6 +100,7 @@ class QualityResult:
 class QualitySql:
     rows: str
     reasons: str
+    ratings: str
     params: dict[str, Any]
 
 
@@ -115,10 +131,15 @@ reached AS (
         bool_or(t.from_stage IN ('mql', 'sal') AND t.to_stage IN ({rejected_in})) AS rejected
     FROM mqls m JOIN stage_transitions t ON t.lead_id = m.lead_id AND t."at" >= m.mql_at
     GROUP BY m.lead_id
+),
+rated AS (
+    SELECT q.lead_id, count(*) AS n, sum(q.rating) AS total
+    FROM quality_ratings q JOIN mqls m ON m.lead_id = q.lead_id GROUP BY q.lead_id
 )
 SELECT l.{column} AS g, count(*), count(*) FILTER (WHERE r.accepted),
-    count(*) FILTER (WHERE r.qualified), count(*) FILTER (WHERE r.rejected)
-FROM reached r JOIN leads l ON l.id = r.lead_id
+    count(*) FILTER (WHERE r.qualified), count(*) FILTER (WHERE r.rejected),
+    coalesce(sum(q.n), 0), sum(q.total)
+FROM reached r JOIN leads l ON l.id = r.lead_id LEFT JOIN rated q ON q.lead_id = r.lead_id
 GROUP BY ALL
 """
         reasons = f"""{mqls}
@@ -127,7 +148,11 @@ FROM mqls m JOIN stage_transitions t ON t.lead_id = m.lead_id AND t."at" >= m.mq
 WHERE t.from_stage IN ('mql', 'sal') AND t.to_stage IN ({rejected_in})
 GROUP BY ALL ORDER BY n DESC, reason
 """
-        return QualitySql(rows=rows, reasons=reasons, params=params)
+        ratings = f"""{mqls}
+SELECT q.rating, count(*) FROM quality_ratings q JOIN mqls m ON m.lead_id = q.lead_id
+GROUP BY ALL
+"""
+        return QualitySql(rows=rows, reasons=reasons, ratings=ratings, params=params)
 
     def run(self) -> QualityResult:
         return run_read(self.query.filters, self._run)
@@ -136,11 +161,11 @@ GROUP BY ALL ORDER BY n DESC, reason
         sql = self.build_sql()
         labels = group_labels(con, self.query.group_by)
         raw = _fetch(con, sql.rows, sql.params)
-        rates = [ratio(a, m) or 0.0 for _, m, a, _, _ in raw]
-        volume_cut = statistics.median([m for _, m, _, _, _ in raw]) if raw else 0
+        rates = [ratio(r[2], r[1]) or 0.0 for r in raw]
+        volume_cut = statistics.median([r[1] for r in raw]) if raw else 0
         rate_cut = statistics.median(rates) if raw else 0.0
         rows = []
-        for (g, mqls, accepted, sqls, rejected), rate in zip(raw, rates, strict=True):
+        for (g, mqls, accepted, sqls, rejected, rated, total), rate in zip(raw, rates, strict=True):
             high_volume, high_quality = mqls >= volume_cut, rate >= rate_cut
             quadrant = {
                 (True, True): HIGH_HIGH,
@@ -159,6 +184,8 @@ GROUP BY ALL ORDER BY n DESC, reason
                     acceptance_rate=ratio(accepted, mqls),
                     mql_to_sql=ratio(sqls, mqls),
                     quadrant=quadrant,
+                    ratings=rated,
+                    average_rating=ratio(total, rated),
                 )
             )
         rows.sort(key=lambda r: (-r.mqls, str(r.label)))
@@ -172,13 +199,15 @@ GROUP BY ALL ORDER BY n DESC, reason
                     reason=reason, count=n, share=n / total, cumulative_share=running / total
                 )
             )
+        given = dict(_fetch(con, sql.ratings, sql.params))
         return QualityResult(
             query=self.query,
             rows=tuple(rows),
             reasons=tuple(reasons),
-            ratings=(),
+            ratings=tuple(RatingCount(r, int(given.get(r, 0))) for r in range(1, 6)),
             data_as_of=as_of,
-            notes=("Quality ratings arrive with lead feedback; none are recorded yet.",),
+            volume_cut=volume_cut,
+            quality_cut=rate_cut,
         )
 
 

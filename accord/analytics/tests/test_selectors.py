@@ -1,4 +1,7 @@
-"""Known-answer tests of the dashboard's funnel summary on small seeded datasets."""
+"""Known-answer tests of the dashboard's funnel summary on small seeded datasets.
+
+The summary reads the analytics copy: each test seeds the operational database, syncs, reads.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,14 @@ from decimal import Decimal
 import pytest
 
 from accord.analytics.selectors import funnel_summary
+from accord.analytics.sync import analytics_sync
 from accord.contacts.services import lead_create, lead_transition
 from accord.contacts.tests.factories import ContactFactory
 from accord.core.errors import InvalidInput
 from accord.pipeline.models import Deal, DealStage
 from accord.tracking.models import Channel, SpendEntry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("duckdb_file")]
 
 START, END = date(2025, 1, 1), date(2025, 12, 31)
 
@@ -31,6 +35,11 @@ def seed_journey(stages: list[str], *, created: datetime) -> int:
             lead_id=lead.pk, to_stage=stage, reason=reason, at=created + timedelta(days=step)
         )
     return lead.pk
+
+
+def synced_summary(start: date = START, end: date = END):
+    analytics_sync()
+    return funnel_summary(start=start, end=end)
 
 
 def won_deal(amount: str, closed: datetime, currency: str = "USD", **kwargs) -> Deal:
@@ -58,7 +67,7 @@ def test_cohort_counts_every_stage_each_lead_reached():
     # Outside the period: created before it, even though it moved inside it.
     seed_journey(["mql", "sal", "sql"], created=at(12, 30, year=2024))
 
-    summary = funnel_summary(start=START, end=END)
+    summary = synced_summary()
 
     counts = {step.stage: step.count for step in summary.steps}
     assert counts == {
@@ -93,7 +102,7 @@ def test_period_bounds_are_whole_days_in_the_current_time_zone():
     seed_journey([], created=datetime(2024, 12, 31, 23, 59, 59, tzinfo=UTC))
     seed_journey([], created=datetime(2026, 1, 1, 0, 0, tzinfo=UTC))
 
-    assert funnel_summary(start=START, end=END).leads == 2
+    assert synced_summary().leads == 2
     assert funnel_summary(start=date(2025, 12, 31), end=date(2025, 12, 31)).leads == 1
 
 
@@ -116,7 +125,7 @@ def test_headline_money_is_dated_by_close_and_spend_day():
     SpendEntry.objects.create(date=date(2025, 12, 31), channel=email, cost=Decimal("20"))
     SpendEntry.objects.create(date=date(2024, 12, 31), channel=paid, cost=Decimal("999"))
 
-    summary = funnel_summary(start=START, end=END)
+    summary = synced_summary()
 
     assert summary.won_deals == 3
     assert summary.revenue == Decimal("1250.50")
@@ -134,14 +143,14 @@ def test_revenue_uses_the_currency_most_deals_use():
     won_deal("200", at(3), currency="EUR")
     won_deal("5000", at(4), currency="USD")
 
-    summary = funnel_summary(start=START, end=END)
+    summary = synced_summary()
 
     assert (summary.revenue, summary.revenue_currency) == (Decimal("300"), "EUR")
     assert summary.revenue_deals_other_currency == 1
 
 
 def test_empty_period():
-    summary = funnel_summary(start=START, end=END)
+    summary = synced_summary()
 
     assert summary.is_empty
     assert [step.count for step in summary.steps] == [0] * 6
@@ -156,8 +165,17 @@ def test_reversed_period_is_refused_naming_the_field():
     assert error.value.field == "start"
 
 
-def test_query_count_does_not_grow_with_leads(django_assert_max_num_queries):
+def test_the_operational_database_is_not_queried(django_assert_num_queries):
     for month in range(1, 6):
         seed_journey(["mql", "sal"], created=at(month))
-    with django_assert_max_num_queries(4):
-        funnel_summary(start=START, end=END)
+    analytics_sync()
+    with django_assert_num_queries(0):
+        summary = funnel_summary(start=START, end=END)
+    assert summary.step("sal").count == 5
+    assert summary.data_as_of is not None and summary.ready
+
+
+def test_before_the_first_sync_the_summary_is_empty_and_not_ready():
+    seed_journey(["mql"], created=at(3))
+    summary = funnel_summary(start=START, end=END)
+    assert not summary.ready and summary.is_empty and summary.data_as_of is None

@@ -103,3 +103,20 @@ def test_reports_before_any_sync_say_so(db, duckdb_file):
 
     with pytest.raises(AnalyticsNotReady):
         FunnelRunner(FunnelQuery(ReportFilters(START, END))).run()
+
+
+def test_quality_ratings_follow_new_changed_and_erased(company, duckdb_file):
+    from accord.handoff.models import QualityRating
+
+    a, rep1 = company["leads"]["A"], company["rep1"]
+    rating = QualityRating.objects.create(lead=a, by=rep1, rating=2)
+    assert analytics_sync().rows["quality_ratings"] == 1
+    # Unchanged: not re-read.
+    assert analytics_sync().rows["quality_ratings"] == 0
+    # Re-rated in place (no updated_at on ratings): the fingerprint notices.
+    QualityRating.objects.filter(pk=rating.pk).update(rating=4)
+    assert analytics_sync().rows["quality_ratings"] == 1
+    assert _copy(duckdb_file, "SELECT lead_id, rating FROM quality_ratings") == [(a.pk, 4)]
+    removed = analytics_contact_erase(contact_id=a.contact_id)
+    assert removed["quality_ratings"] == 1
+    assert _copy(duckdb_file, "SELECT count(*) FROM quality_ratings") == [(0,)]

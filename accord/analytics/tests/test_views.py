@@ -55,13 +55,14 @@ def test_attribution_page_compares_models(synced, client, marketing_user):
     client.force_login(marketing_user)
     response = client.get(f"/reports/attribution/?{MARCH}&conversion=won")
     page = response.context["page"]
-    assert page.columns[0] == "group"
-    assert "markov_revenue" in page.columns and "shapley_conversions" in page.columns
+    assert page.keys[0] == "group"
+    assert "markov_revenue" in page.keys and "shapley_conversions" in page.keys
     records = {r["group"]: r for r in page.records}
     assert records["email"]["w_shaped_revenue"] == 600.0
     assert records["paid-search"]["w_shaped_revenue"] == 400.0
     one = client.get(f"/reports/attribution/?{MARCH}&model=linear").context["page"]
-    assert one.columns == ("group", "linear_conversions", "linear_revenue")
+    assert one.keys == ("group", "linear_conversions", "linear_revenue")
+    assert [h.label for h in one.columns] == ["Group", "Linear: conversions", "Linear: revenue"]
 
 
 def test_bad_filters_name_the_field(synced, client, sales_user):
@@ -99,7 +100,7 @@ def test_csv_export_is_escaped(synced, client, sales_user):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["group", "linear_conversions", "linear_revenue"]
+    assert rows[0] == ["Group", "Linear: conversions", "Linear: revenue"]
     assert "'=HYPERLINK(1)" in [r[0] for r in rows[1:]]
     assert "=HYPERLINK(1)" not in [r[0] for r in rows[1:]]
 
@@ -139,3 +140,46 @@ def test_pin_reorder_unpin(synced, client, request, role):
     bad = client.post("/reports/board/pin/", {"title": "x", "report": "nope", "query": ""})
     assert bad.status_code == 302
     assert PinnedReport.objects.count() == 1
+
+
+def test_tables_have_human_headers_and_formatted_numbers(company, client, manager_user):
+    client.force_login(manager_user)
+    kpis = client.get(f"/reports/kpis/?{MARCH}&by=channel").context["page"]
+    headers = {h.key: h.label for h in kpis.columns}
+    assert (headers["cpl"], headers["romi"], headers["won"]) == (
+        "Cost per lead",
+        "ROMI",
+        "Won deals",
+    )
+    paid = next(row for row in kpis.rows if row[0].text == "paid-search")
+    cells = dict(zip(kpis.keys, (c.text for c in paid), strict=True))
+    # Cohort: A and B from paid search (300 spent), A won 1000: ROMI (1000 - 300) / 300.
+    assert (cells["spend"], cells["cpl"], cells["revenue"]) == ("$300.00", "$150.00", "$1,000.00")
+    assert cells["romi"] == "233.3%"
+    html = client.get(f"/reports/kpis/?{MARCH}&by=channel").content.decode()
+    assert '<th scope="col" data-column="cpl" class="num">Cost per lead</th>' in html
+    funnel = client.get(f"/reports/funnel/?{MARCH}&by=channel").context["page"]
+    assert [h.label for h in funnel.columns][:3] == ["Group", "Stage", "Leads"]
+    assert {row[1].text for row in funnel.rows} >= {"MQL", "Opportunity"}
+
+
+def test_quality_page_has_ratings_and_the_quadrant_chart(company, client, sales_user):
+    from accord.analytics.sync import analytics_sync
+    from accord.handoff.models import QualityRating
+
+    QualityRating.objects.create(lead=company["leads"]["A"], by=company["rep1"], rating=4)
+    analytics_sync()
+    client.force_login(sales_user)
+    page = client.get(f"/reports/quality/?{MARCH}").context["page"]
+    cells = {
+        row[0].text: dict(zip(page.keys, (c.text for c in row), strict=True)) for row in page.rows
+    }
+    assert (cells["paid-search"]["ratings"], cells["paid-search"]["average_rating"]) == (
+        "1",
+        "4.00",
+    )
+    assert cells["email"]["average_rating"] == "—"
+    assert cells["paid-search"]["quadrant"] == "High volume, low quality"
+    quadrant = next(f for f in page.figures if f.key == "quadrant").data
+    dots = {t["text"][0]: (t["x"][0], t["y"][0]) for t in quadrant["data"]}
+    assert dots == {"paid-search": (2, 50.0), "email": (1, 100.0)}

@@ -13,6 +13,12 @@ from accord.tracking.models import Channel, SpendEntry
 FULL_PATH = ["mql", "sal", "sql", "opportunity", "customer"]
 
 
+@pytest.fixture(autouse=True)
+def analytics_copy(settings, tmp_path):
+    """Each test its own analytics copy (the dashboard reads DuckDB), absent until synced."""
+    settings.ANALYTICS_DUCKDB_PATH = str(tmp_path / "analytics.duckdb")
+
+
 @pytest.fixture
 def seeded_2025(db):
     """Ten leads in 2025 with known stages, two won deals and spend.
@@ -49,3 +55,6 @@ def seeded_2025(db):
         channel=Channel.objects.get(slug="paid-search"),
         cost=Decimal("1500.25"),
     )
+    from accord.analytics.sync import analytics_sync
+
+    analytics_sync()

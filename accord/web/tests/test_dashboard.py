@@ -190,3 +190,23 @@ def test_figure_json_is_valid_json_in_the_page(client, sales_user, seeded_2025):
     start = html.index('<script id="funnel-figure" type="application/json">')
     body = html[html.index(">", start) + 1 : html.index("</script>", start)]
     assert json.loads(body)["data"][0]["x"] == [10, 6, 4, 3, 2, 1]
+
+
+def test_dashboard_says_how_fresh_its_data_is(client, manager_user, seeded_2025):
+    client.force_login(manager_user)
+
+    response = client.get(reverse("dashboard"), YEAR_2025)
+
+    assert response.context["dashboard"].data_as_of is not None
+    assert "Data as of" in response.content.decode()
+    assert "The analytics copy is not built yet" not in response.content.decode()
+
+
+def test_dashboard_before_the_first_sync_says_how_to_build_the_copy(client, manager_user):
+    client.force_login(manager_user)
+
+    html = client.get(reverse("dashboard"), YEAR_2025).content.decode()
+
+    assert "The analytics copy is not built yet" in html
+    assert "<code>accord analytics sync</code>" in html
+    assert "Data as of" not in html

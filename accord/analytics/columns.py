@@ -1,0 +1,181 @@
+"""How each report's table columns read on a page: a translatable header and a number format.
+
+One mapping per runner result, keyed by the row keys of ``accord.analytics.reports`` (which
+the CLI and the API keep as they are, for machines). Columns whose keys are built from data
+(a rep's stage-to-stage rate, a model's credits) are named by ``column_spec``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils import formats
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accord.analytics.forms import MODEL_LABELS
+from accord.analytics.runners.attribution import AttributionResult
+from accord.analytics.runners.funnel import FunnelResult
+from accord.analytics.runners.kpis import KpisResult
+from accord.analytics.runners.quality import (
+    HIGH_HIGH,
+    HIGH_LOW,
+    LOW_HIGH,
+    LOW_LOW,
+    QualityResult,
+)
+from accord.analytics.runners.reps import RepsResult
+from accord.analytics.runners.velocity import VelocityResult
+from accord.core.lifecycle import stage_label
+from accord.web.formatting import amount_format, count_format, percent_format
+
+TEXT, STAGE, COUNT, DECIMAL, PERCENT, MONEY, RATIO, QUADRANT = (
+    "text",
+    "stage",
+    "count",
+    "decimal",
+    "percent",
+    "money",
+    "ratio",
+    "quadrant",
+)
+#: Kinds shown right-aligned.
+NUMERIC = frozenset({COUNT, DECIMAL, PERCENT, MONEY, RATIO})
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    label: str | Promise
+    kind: str = TEXT
+
+
+@dataclass(frozen=True)
+class Header:
+    key: str
+    label: str
+    numeric: bool
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    numeric: bool
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# Lazy: the mappings are read in the language of each request.
+GROUP = ColumnSpec(_("Group"))
+COLUMNS: dict[type, dict[str, ColumnSpec]] = {
+    FunnelResult: {
+        "group": GROUP,
+        "stage": ColumnSpec(_("Stage"), STAGE),
+        "count": ColumnSpec(_("Leads"), COUNT),
+        "conversion_pct": ColumnSpec(_("From previous stage"), PERCENT),
+        "from_leads_pct": ColumnSpec(_("Of all leads"), PERCENT),
+    },
+    KpisResult: {
+        "group": GROUP,
+        "spend": ColumnSpec(_("Spend"), MONEY),
+        "leads": ColumnSpec(_("Leads"), COUNT),
+        "mqls": ColumnSpec(_("MQLs"), COUNT),
+        "sqls": ColumnSpec(_("SQLs"), COUNT),
+        "opportunities": ColumnSpec(_("Opportunities"), COUNT),
+        "won": ColumnSpec(_("Won deals"), COUNT),
+        "revenue": ColumnSpec(_("Revenue"), MONEY),
+        "pipeline": ColumnSpec(_("Pipeline"), MONEY),
+        "cpl": ColumnSpec(_("Cost per lead"), MONEY),
+        "cac": ColumnSpec(_("CAC"), MONEY),
+        "romi": ColumnSpec(_("ROMI"), RATIO),
+        "roas": ColumnSpec(_("ROAS"), DECIMAL),
+    },
+    VelocityResult: {
+        "measure": ColumnSpec(_("Measure")),
+        "count": ColumnSpec(_("Leads"), COUNT),
+        "median": ColumnSpec(_("Median"), DECIMAL),
+        "p90": ColumnSpec(_("90th percentile"), DECIMAL),
+    },
+    QualityResult: {
+        "group": GROUP,
+        "mqls": ColumnSpec(_("MQLs"), COUNT),
+        "accepted": ColumnSpec(_("Accepted (SAL)"), COUNT),
+        "sqls": ColumnSpec(_("SQLs"), COUNT),
+        "rejected": ColumnSpec(_("Rejected"), COUNT),
+        "acceptance_pct": ColumnSpec(_("Acceptance rate"), PERCENT),
+        "mql_to_sql_pct": ColumnSpec(_("MQL to SQL"), PERCENT),
+        "ratings": ColumnSpec(_("Ratings"), COUNT),
+        "average_rating": ColumnSpec(_("Average rating (1 to 5)"), DECIMAL),
+        "quadrant": ColumnSpec(_("Volume and quality"), QUADRANT),
+    },
+    RepsResult: {
+        "rep": ColumnSpec(_("Rep")),
+        "leads": ColumnSpec(_("Leads"), COUNT),
+        "activities": ColumnSpec(_("Activities"), COUNT),
+        "first_contact_median_h": ColumnSpec(_("First contact, median hours"), DECIMAL),
+        "sla_pct": ColumnSpec(_("SLA compliance"), PERCENT),
+    },
+    AttributionResult: {"group": GROUP},
+}
+QUADRANTS = {
+    HIGH_HIGH: _("High volume, high quality"),
+    HIGH_LOW: _("High volume, low quality"),
+    LOW_HIGH: _("Low volume, high quality"),
+    LOW_LOW: _("Low volume, low quality"),
+}
+TRAFFIC_ROW = "(impressions/clicks/visits)"
+
+
+def column_spec(result: Any, key: str) -> ColumnSpec:
+    """The header and format of column ``key`` of ``result``'s table."""
+    spec = COLUMNS.get(type(result), {}).get(key)
+    if spec is not None:
+        return spec
+    if isinstance(result, RepsResult) and key.endswith("_pct") and "_to_" in key:
+        source, target = key.removesuffix("_pct").split("_to_", 1)
+        return ColumnSpec(f"{stage_label(source)} → {stage_label(target)}", PERCENT)
+    if isinstance(result, AttributionResult):
+        for model, label in MODEL_LABELS.items():
+            if key == f"{model}_conversions":
+                return ColumnSpec(gettext("%(model)s: conversions") % {"model": label}, DECIMAL)
+            if key == f"{model}_revenue":
+                return ColumnSpec(gettext("%(model)s: revenue") % {"model": label}, MONEY)
+    # A column nobody named yet still shows, under its key.
+    return ColumnSpec(key)
+
+
+def headers(result: Any, keys: tuple[str, ...]) -> tuple[Header, ...]:
+    return tuple(
+        Header(key=k, label=str(spec.label), numeric=spec.kind in NUMERIC)
+        for k, spec in ((k, column_spec(result, k)) for k in keys)
+    )
+
+
+def cell_format(spec: ColumnSpec, value: Any, currency: str) -> str:
+    """The value as people read it in the active language; an em dash when there is none."""
+    if value is None or value == "":
+        return "—"
+    kind = spec.kind
+    if isinstance(value, str):
+        if kind == STAGE:
+            if value == TRAFFIC_ROW:
+                return gettext("Impressions / clicks / visits")
+            return stage_label(value)
+        if kind == QUADRANT:
+            return str(QUADRANTS.get(value, value))
+        return value
+    if kind == COUNT:
+        return count_format(int(value))
+    if kind == PERCENT:
+        # Rows carry percentages (12.5 for 12.5%): the CLI prints them as they are.
+        return percent_format(value / 100)
+    if kind == RATIO:
+        return percent_format(value)
+    if kind == MONEY:
+        return amount_format(Decimal(str(round(value, 2))), currency)
+    if kind == DECIMAL:
+        return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return str(value)
