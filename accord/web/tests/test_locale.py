@@ -45,6 +45,9 @@ def test_compiled_catalogue_matches_the_source():
             singular, plural = message.id
             if compiled.ngettext(singular, plural, 5) != message.string[2]:
                 stale.append(singular)
+        elif message.context:
+            if compiled.pgettext(message.context, message.id) != message.string:
+                stale.append(message.id)
         elif compiled.gettext(message.id) != message.string:
             stale.append(message.id)
     assert stale == [], "run `make messages` to recompile django.mo"
