@@ -5,7 +5,8 @@
 
 Each run migrates a fresh database, writes the CSV (≈ 12 MB; ``--rows`` to change), imports
 it once (all new) and again (all unchanged), and prints both timings with their phases
-(read + validate, plan, write). Peak memory is the process's maximum resident set size
+(read + validate, plan, write) and, on a PostgreSQL server on this host, its backend's CPU
+time. Peak memory is the process's maximum resident set size
 (``resource.getrusage``), which includes Django itself and SQLite's page cache;
 ``--tracemalloc`` adds the peak of Python allocations during the imports.
 Target (issue "Capture and integrations"): at least 20,000 rows per second.
@@ -102,10 +103,14 @@ def main() -> None:
     if args.tracemalloc:
         tracemalloc.start()
     for label in ("first import (all new)", "second import (all unchanged)"):
+        server_started = _server_cpu(connection)
         started, cpu_started = time.perf_counter(), time.process_time()
         report = import_run(entity="leads", path=path, unknown_to_properties=True)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
+        server = _server_cpu(connection)
+        if server is not None and server_started is not None:
+            print(f"  PostgreSQL backend CPU during the import: {server - server_started:.1f} s")
         assert report.imported and not report.errors, report.errors[:5]
         phases = ", ".join(f"{name} {value:.2f} s" for name, value in report.timings.items())
         print(
@@ -125,6 +130,20 @@ def main() -> None:
             f"peak Python allocations during the imports (tracemalloc): {traced_peak / 1e6:,.0f} MB"
         )
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+
+
+def _server_cpu(connection) -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend, when the server runs on this host."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None  # another host (or no /proc): only this process's CPU is known
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _postgres_recreate(url: str) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -149,13 +150,15 @@ def tuples_insert(
     )
     adapted = [(i, a) for i, a in enumerate(adapters) if a is not None]
 
-    def prepared(row: tuple) -> tuple:
-        if adapted:
-            values = list(row)
-            for i, adapt in adapted:
-                values[i] = adapt(values[i])
-            return (*values, *extra)
-        return (*row, *extra) if extra else row
+    def prepared(row: tuple) -> Sequence:
+        if not adapted:
+            return (*row, *extra) if extra else row
+        # A list, adapted in place and extended: both drivers take any sequence.
+        values = list(row)
+        for i, adapt in adapted:
+            values[i] = adapt(values[i])
+        values += extra
+        return values
 
     columns = [f.column for f in fields] + [f.column for f in extra_fields]
     if connection.vendor == "postgresql":
@@ -182,15 +185,9 @@ def _executemany(table: str, columns: list[str], rows: Iterable[tuple], connecti
         f"VALUES ({placeholders})"
     )
     count = 0
-    batch: list[tuple] = []
+    rows = iter(rows)
     with connection.cursor() as cursor:
-        for row in rows:
-            batch.append(row)
-            if len(batch) == BATCH:
-                cursor.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
+        while batch := list(islice(rows, BATCH)):
             cursor.executemany(sql, batch)
             count += len(batch)
     return count

@@ -176,7 +176,7 @@ def import_run(
     collapser = RecordCollapser(entity)
     try:
         for row, values in records:
-            if not any(v.strip() for v in values):
+            if not "".join(values).strip():
                 continue  # a blank line is not a record
             report.rows += 1
             record, errors = validator.validate(row, values)

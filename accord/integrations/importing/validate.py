@@ -175,6 +175,9 @@ class RowValidator:
                 self.properties.append((index, target[len(PROPERTIES_PREFIX) :]))
             else:
                 self.steps.append((index, column, spec.name, converter_for(spec, ctx)))
+        targets = [t for t in mapping.targets if t and not t.startswith(PROPERTIES_PREFIX)]
+        #: Whether two columns fill one field (then the first non-blank one wins).
+        self.shared_targets = len(targets) != len(set(targets))
         self.has_references = bool(
             {"owner_email", "source_channel", "channel"}.intersection(self.column_of)
         )
@@ -195,8 +198,9 @@ class RowValidator:
             values = values + [""] * (width - len(values))
         record: Record = {"_row": row}
         errors: list[RowError] = []
+        shared = self.shared_targets
         for index, column, name, convert in self.steps:
-            if record.get(name) is not None:
+            if shared and record.get(name) is not None:
                 continue  # two columns map to one field: the first non-blank wins
             try:
                 record[name] = convert(values[index])
@@ -213,7 +217,16 @@ class RowValidator:
         record["properties"] = properties or NO_PROPERTIES
         if self.has_references:
             self._references(row, record, errors)
-        self._requirements(row, record, errors)
+        get = record.get
+        one_of = self.schema.required_one_of
+        # The usual row has everything (checked with C-level map/count, no generators);
+        # only a row missing something goes through the detailed check.
+        if (
+            errors
+            or None in map(get, self.schema.required)
+            or (one_of and list(map(get, one_of)).count(None) == len(one_of))
+        ):
+            self._requirements(row, record, errors)
         if errors:
             return None, errors
         if "full_name" in record:
@@ -245,12 +258,6 @@ class RowValidator:
                 record[f"{name}_id"] = channel_id
 
     def _requirements(self, row: int, record: Record, errors: list[RowError]) -> None:
-        get = record.get
-        one_of = self.schema.required_one_of
-        if all(get(name) is not None for name in self.schema.required) and (
-            not one_of or any(get(name) is not None for name in one_of)
-        ):
-            return  # the usual row: nothing missing
         failed_columns = {e.column for e in errors}
         for name in self.schema.required:
             column = self.column_of.get(name, name)
@@ -275,7 +282,16 @@ def _name_split(record: Record) -> None:
 
 
 def _person_keys(record: Record) -> list[Hashable]:
-    return [(name, record[name]) for name in ("external_id", "email", "phone") if record.get(name)]
+    get = record.get
+    keys: list[Hashable] = []
+    # Spelled out rather than a comprehension over the names: it runs once per row.
+    if ext := get("external_id"):
+        keys.append(("external_id", ext))
+    if email := get("email"):
+        keys.append(("email", email))
+    if phone := get("phone"):
+        keys.append(("phone", phone))
+    return keys
 
 
 def _deal_keys(record: Record) -> list[Hashable]:
@@ -331,24 +347,29 @@ class RecordCollapser:
     def add(self, record: Record) -> None:
         keys = self.keys_of(record)
         index = self.index
-        position = next((index[k] for k in keys if k in index), None)
-        if position is None:
+        for key in keys:
+            position = index.get(key)
+            if position is not None:
+                break
+        else:  # the usual record: a new identity
             position = len(self.records)
             self.records.append(record)
-        else:
-            self.merged += 1
-            kept = self.records[position]
-            for name, value in record.items():
-                if name == "properties":
-                    if value:
-                        properties = dict(kept["properties"])
-                        for key, prop in value.items():
-                            properties.setdefault(key, prop)
-                        kept["properties"] = properties
-                elif value is not None and kept.get(name) is None:
-                    kept[name] = value
-            self.merged_rows.setdefault(position, []).append(record["_row"])
-            keys = self.keys_of(kept)
+            for key in keys:
+                index[key] = position
+            return
+        self.merged += 1
+        kept = self.records[position]
+        for name, value in record.items():
+            if name == "properties":
+                if value:
+                    properties = dict(kept["properties"])
+                    for key, prop in value.items():
+                        properties.setdefault(key, prop)
+                    kept["properties"] = properties
+            elif value is not None and kept.get(name) is None:
+                kept[name] = value
+        self.merged_rows.setdefault(position, []).append(record["_row"])
+        keys = self.keys_of(kept)
         for key in keys:
             index.setdefault(key, position)
 

@@ -20,16 +20,25 @@ from typing import Any
 from django.db.models.functions import Lower
 
 from accord.contacts.models import Contact, Lead, StageTransition
-from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, OFF_PATH_STAGES, Stage
+from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, Stage
 from accord.core.money import DEFAULT_CURRENCY
 from accord.integrations.importing.bulk_insert import (
     ids_reserve,
     rows_insert,
     tuples_insert,
 )
+from accord.integrations.importing.index_deferral import indexes_deferred
+from accord.integrations.importing.lead_history import (  # noqa: F401 - re-exported
+    IMPORT_DETAILS,
+    IMPORT_REASON,
+    STAGE_PATHS,
+    transitions_count,
+    transitions_insert,
+)
 from accord.integrations.importing.people import (
     BATCH,
     AccountsPlan,
+    PeoplePlan,
     accounts_plan,
     chunks,
     json_value,
@@ -40,30 +49,6 @@ from accord.integrations.importing.people import (
 from accord.integrations.importing.validate import Record, RowError
 from accord.pipeline.models import Deal, DealStage
 from accord.tracking.models import Campaign, SpendEntry, Touchpoint
-
-IMPORT_REASON = "Imported at this stage"
-IMPORT_DETAILS = {"source": "import"}
-
-# How an imported lead reaches its stage: the main path, then the off-path exit. Every pair
-# is an allowed move (a test checks them against the lifecycle table).
-STAGE_PATHS: dict[str, tuple[str, ...]] = {
-    Stage.LEAD: (Stage.LEAD,),
-    Stage.MQL: (Stage.LEAD, Stage.MQL),
-    Stage.SAL: (Stage.LEAD, Stage.MQL, Stage.SAL),
-    Stage.SQL: (Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL),
-    Stage.OPPORTUNITY: (Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY),
-    Stage.CUSTOMER: (
-        Stage.LEAD,
-        Stage.MQL,
-        Stage.SAL,
-        Stage.SQL,
-        Stage.OPPORTUNITY,
-        Stage.CUSTOMER,
-    ),
-    Stage.DISQUALIFIED: (Stage.LEAD, Stage.DISQUALIFIED),
-    Stage.RECYCLED: (Stage.LEAD, Stage.MQL, Stage.RECYCLED),
-    Stage.LOST: (Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.LOST),
-}
 
 
 @dataclass
@@ -138,8 +123,13 @@ def contacts_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePla
         updated=max(updated, 0),
         unchanged=len(records) - created - max(updated, 0),
         notes=_accounts_note(people.accounts),
-        apply=lambda: people_save(people, now=now),
+        apply=lambda: _people_write(people, now=now),
     )
+
+
+def _people_write(people: PeoplePlan, *, now: datetime) -> None:
+    with indexes_deferred({Contact: len(people.new)}):
+        people_save(people, now=now)
 
 
 # --- leads -----------------------------------------------------------------------------------
@@ -242,7 +232,6 @@ _LEAD_COLUMNS = (
     "properties",
     "external_id",
 )
-_TRANSITION_COLUMNS = ("lead_id", "from_stage", "to_stage", "at", "actor_id", "reason", "details")
 _LEAD_CHANGE_FIELDS = ("owner", "source_channel", "source_campaign", "external_id", "properties")
 
 
@@ -254,12 +243,19 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
             "external_id", {r["external_id"] for r in records if r.get("external_id")}
         )
     }
+    # Records whose external id found its lead never consult their contact's: on a re-import
+    # of a file with lead ids, that skips reading every lead a second time.
+    contact_ids = {
+        contact.pk
+        for record, contact in zip(records, contacts, strict=True)
+        if contact.pk and record.get("external_id") not in by_ext
+    }
     # A known contact's lead: its newest open journey, else its newest closed one (so that
     # importing a file of customers again creates nothing; a new journey for a returning
     # person is started in the app, not by re-importing).
     lead_of_contact: dict[int, LeadRow] = {}
     open_found: set[int] = set()
-    for lead, is_open in _stored_leads("contact_id", {c.pk for c in contacts if c.pk}):
+    for lead, is_open in _stored_leads("contact_id", contact_ids):
         lead = by_ext.get(lead.external_id, lead)  # one object per stored lead
         if is_open or lead.contact not in open_found:
             lead_of_contact[lead.contact] = lead
@@ -325,33 +321,13 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
     plan.notes += campaigns.note()
 
     def apply() -> None:
-        people_save(people, now=now)
-        campaigns.save()
-        for lead, pk in zip(new_leads, ids_reserve(Lead, len(new_leads)), strict=True):
-            lead.pk = pk
-        tuples_insert(
-            Lead,
-            _LEAD_COLUMNS,
-            (
-                (
-                    lead.pk,
-                    lead.contact.pk,
-                    lead.stage,
-                    lead.outcome_at or lead.created_at,
-                    lead.created_at,
-                    now,
-                    lead.stage not in CLOSED_STAGES,
-                    lead.score,
-                    lead.owner_id,
-                    lead.source_channel_id,
-                    lead.source_campaign_id,
-                    lead.properties,
-                    lead.external_id,
-                )
-                for lead in new_leads
-            ),
-        )
-        tuples_insert(StageTransition, _TRANSITION_COLUMNS, _transitions(new_leads))
+        incoming = {
+            Contact: len(people.new),
+            Lead: len(new_leads),
+            StageTransition: transitions_count([lead.stage for lead in new_leads]),
+        }
+        with indexes_deferred(incoming):
+            _leads_insert(people, campaigns, new_leads, now=now)
         if changed:
             _leads_update(list(changed.values()), sorted(changed_fields), now=now)
 
@@ -359,27 +335,36 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
     return plan
 
 
-def _transitions(leads: list[LeadRow]) -> Iterator[tuple]:
-    """Each new lead's history: creation ("" -> lead), then the path to its stage.
-
-    Simplification: every step is dated at the lead's creation time; files carry the current
-    stage, not the history that led to it.
-    """
-    details = IMPORT_DETAILS
-    steps = {
-        stage: [
-            (before, after, IMPORT_REASON if after in OFF_PATH_STAGES else "")
-            for before, after in zip(("", *path), path, strict=False)
-        ]
-        for stage, path in STAGE_PATHS.items()
-    }
-    for lead in leads:
-        pk, at = lead.pk, lead.created_at
-        path = steps[lead.stage]
-        for i, (before, after, reason) in enumerate(path):
-            # A historical outcome keeps its own date: the closing step happened then.
-            when = lead.outcome_at if lead.outcome_at and i == len(path) - 1 else at
-            yield (pk, before, after, when, None, reason, details)
+def _leads_insert(
+    people: PeoplePlan, campaigns: CampaignBook, new_leads: list[LeadRow], *, now: datetime
+) -> None:
+    people_save(people, now=now)
+    campaigns.save()
+    for lead, pk in zip(new_leads, ids_reserve(Lead, len(new_leads)), strict=True):
+        lead.pk = pk
+    tuples_insert(
+        Lead,
+        _LEAD_COLUMNS,
+        (
+            (
+                lead.pk,
+                lead.contact.pk,
+                lead.stage,
+                lead.outcome_at or lead.created_at,
+                lead.created_at,
+                now,
+                lead.stage not in CLOSED_STAGES,
+                lead.score,
+                lead.owner_id,
+                lead.source_channel_id,
+                lead.source_campaign_id,
+                lead.properties,
+                lead.external_id,
+            )
+            for lead in new_leads
+        ),
+    )
+    transitions_insert([lead.pk for lead in new_leads])
 
 
 def _outcome_stage(outcome: str | None, stage: str | None) -> str | None:
