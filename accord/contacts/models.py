@@ -81,8 +81,10 @@ class Contact(TimestampedModel):
 
 class Lead(TimestampedModel):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="leads")
+    # No index of its own: (stage, created_at) below serves every lookup by stage, and each
+    # index costs every insert (PostgreSQL would add a second, LIKE-pattern one for a CharField).
     stage = models.CharField(
-        _("stage"), max_length=20, choices=Stage.choices, default=INITIAL_STAGE, db_index=True
+        _("stage"), max_length=20, choices=Stage.choices, default=INITIAL_STAGE
     )
     stage_changed_at = models.DateTimeField(_("stage changed at"), default=timezone.now)
     is_open = models.BooleanField(default=True, db_index=True)
@@ -93,6 +95,7 @@ class Lead(TimestampedModel):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
+        db_index=False,  # (owner, stage) below covers it
         related_name="owned_leads",
         verbose_name=_("owner"),
     )
@@ -134,7 +137,10 @@ class Lead(TimestampedModel):
 class StageTransition(models.Model):
     """One stage change of one lead. Append-only: rows are never updated or deleted."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="transitions")
+    # (lead, at) below covers lookups by lead; a separate index would only slow inserts.
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="transitions", db_index=False
+    )
     # Blank for the creation of the lead (nothing -> lead).
     from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
     to_stage = models.CharField(max_length=20, choices=Stage.choices)
