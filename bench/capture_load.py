@@ -16,6 +16,7 @@ dropped and re-created (its name must contain "bench").
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import multiprocessing
 import os
@@ -44,6 +45,13 @@ def arguments() -> argparse.Namespace:
         help="ACCORD_CAPTURE_RATE_LIMIT for the run ('0' turns the limiter off)",
     )
     parser.add_argument("--cache-url", default="", help="ACCORD_CACHE_URL (default: none)")
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        metavar="N",
+        help="no server: CPU time per submission in-process (N per path, see cpu_measure)",
+    )
     return parser.parse_args()
 
 
@@ -100,17 +108,21 @@ def server_start(app: str, args: argparse.Namespace, env: dict[str, str]) -> tup
     sys.exit(f"{app} did not start")
 
 
-def request_bytes(path: str, site_key: str, n: int) -> bytes:
-    body = json.dumps(
+def submission_body(site_key: str, email: str) -> bytes:
+    return json.dumps(
         {
             "site": site_key,
-            "email": f"load{n}-{site_key[:6]}@example.com",
+            "email": email,
             "name": "Load Test",
             "utm_source": "google",
             "utm_medium": "cpc",
             "landing_page": "https://www.example.com/pricing",
         }
     ).encode()
+
+
+def request_bytes(path: str, site_key: str, n: int) -> bytes:
+    body = submission_body(site_key, f"load{n}-{site_key[:6]}@example.com")
     head = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
@@ -207,6 +219,72 @@ def measure(app: str, path: str, site_key: str, args, env) -> dict:
         server.wait(timeout=30)
 
 
+def wsgi_post(handler, body: bytes) -> str:
+    """One request through Django's WSGI handler, as gunicorn would make it."""
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": "/capture/lead", "SCRIPT_NAME": "",
+        "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+        "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+    }  # fmt: skip
+    status: list[str] = []
+    response = handler(environ, lambda code, headers, exc_info=None: status.append(code))
+    b"".join(response)
+    response.close()
+    return status[0]
+
+
+def backend_cpu_seconds() -> float:
+    """CPU time used so far by this connection's PostgreSQL backend (same machine only)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_measure(site_key: str, count: int) -> None:
+    """CPU per new-person submission, in this process, for the plain-row path and the ORM
+    services path (``rows_usable`` forced off), alternating blocks of 50 so that a busy
+    machine disturbs both alike. Python CPU is ``time.process_time``; on PostgreSQL the
+    backend's CPU (from /proc) is added separately."""
+    import uuid
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from accord.tracking.capture import rows, services
+
+    handler = WSGIHandler()
+    use_rows = [True]
+    services.rows_usable = lambda: use_rows[0] and rows.rows_usable()
+    run = uuid.uuid4().hex[:8]
+    bodies = (submission_body(site_key, f"cpu{n}-{run}@example.com") for n in range(10**9))
+    for _ in range(100):  # warm-up of both paths
+        use_rows[0] = not use_rows[0]
+        wsgi_post(handler, next(bodies))
+    python = {True: 0.0, False: 0.0}
+    backend = {True: 0.0, False: 0.0}
+    for block in range(2 * count // 50):
+        use_rows[0] = block % 2 == 0
+        backend_before, began = backend_cpu_seconds(), time.process_time()
+        for _ in range(50):
+            status = wsgi_post(handler, next(bodies))
+            if not status.startswith("202"):
+                sys.exit(f"capture answered {status}")
+        python[use_rows[0]] += time.process_time() - began
+        backend[use_rows[0]] += backend_cpu_seconds() - backend_before
+    for path, name in ((False, "ORM services"), (True, "plain rows")):
+        extra = f" + {backend[path] * 1000 / count:.2f} ms PostgreSQL backend" * bool(backend[path])
+        print(f"{name:12}: {python[path] * 1000 / count:.2f} ms Python{extra} per submission")
+    total = {path: python[path] + backend[path] for path in (True, False)}
+    print(f"plain rows / ORM services = {total[True] / total[False]:.2f} (CPU per submission)")
+
+
 def line(name: str, result: dict) -> str:
     rate = result["ok"] / result["seconds"]
     return (
@@ -227,6 +305,8 @@ def main() -> None:
     }
     if args.cache_url:
         env["ACCORD_CACHE_URL"] = args.cache_url
+    if args.cpu:  # one backend for the whole run, so its CPU counter is one process's
+        env["ACCORD_DB_CONN_MAX_AGE"] = "3600"
     django_setup(env)
     from django.db import connection
     from django_q.models import OrmQ
@@ -236,6 +316,10 @@ def main() -> None:
 
     site = capture_site_create(name="Bench", allowed_origins=["https://www.example.com"])
     capture_site_create(name="Warm-up", public_key="warmup" + site.public_key)
+    if args.cpu:
+        print(f"database={connection.vendor} load_avg_1min={os.getloadavg()[0]:.2f}")
+        cpu_measure(site.public_key, args.cpu)
+        return
     connection.close()
 
     load_before = os.getloadavg()

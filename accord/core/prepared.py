@@ -31,11 +31,15 @@ def _insert_plan(model: type[models.Model], alias: str) -> tuple[str, list[Any],
     plan = _insert_plans.get(key)
     if plan is None:
         meta = model._meta
-        fields = [f for f in meta.concrete_fields if f is not meta.pk]
+        fields = [
+            (f, _plain_type(f), type(f).pre_save is not models.Field.pre_save)
+            for f in meta.concrete_fields
+            if f is not meta.pk
+        ]
         quote = connection.ops.quote_name
         sql = "INSERT INTO {} ({}) VALUES ({})".format(
             quote(meta.db_table),
-            ", ".join(quote(f.column) for f in fields),
+            ", ".join(quote(f.column) for f, _, _ in fields),
             ", ".join(["%s"] * len(fields)),
         )
         returning = bool(connection.features.can_return_columns_from_insert)
@@ -43,6 +47,19 @@ def _insert_plan(model: type[models.Model], alias: str) -> tuple[str, list[Any],
             sql += f" RETURNING {quote(meta.db_table)}.{quote(meta.pk.column)}"
         plan = _insert_plans[key] = (sql, fields, returning)
     return plan
+
+
+def _plain_type(field: models.Field) -> type | None:
+    """The Python type ``field`` stores unchanged: str, int, bool or (None) no such type."""
+    if isinstance(field, models.ForeignKey):
+        return _plain_type(field.target_field)
+    if isinstance(field, models.CharField | models.TextField):
+        return str
+    if isinstance(field, models.BooleanField):
+        return bool
+    if isinstance(field, models.IntegerField):  # also the auto fields
+        return int
+    return None
 
 
 def row_insert(instance: M, *, using: str = "default") -> M:
@@ -53,7 +70,14 @@ def row_insert(instance: M, *, using: str = "default") -> M:
         return instance
     sql, fields, returning = _insert_plan(model, using)
     connection = connections[using]
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    params = []
+    for field, plain_type, own_pre_save in fields:
+        value = field.pre_save(instance, True) if own_pre_save else getattr(instance, field.attname)
+        # get_db_prep_save leaves None, and a str/int/bool of a text/integer/boolean field,
+        # as it is: skip its layers of calls for those.
+        if value is not None and type(value) is not plain_type:
+            value = field.get_db_prep_save(value, connection)
+        params.append(value)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if returning:
@@ -142,3 +166,136 @@ class PreparedQuery(Generic[M]):
 
     def all(self, *args: Any, using: str = "default") -> list[M]:
         return self._run(args, using, False)
+
+
+class RowShape:
+    """One model's INSERT from plain values in a fixed field order, without model instances.
+
+    For hot paths that already hold their values: no instance to build and no
+    ``get_db_prep_save`` per field (together most of ``row_insert``'s cost). ``fields`` names
+    the given columns by attname, in order; every other concrete field gets its default,
+    adapted once per connection vendor. Values go to the database as they are, except
+    datetimes and JSON, which get the backend's own adapters (what ``save()`` would send).
+    ``auto_now`` fields and fields with a per-row default (``timezone.now``...) must be given.
+    No signals are sent: callers check ``has_save_receivers()`` and use the ORM if true.
+
+    ``linked`` names given fields whose value is an SQL expression instead of a parameter,
+    e.g. the id of a row inserted by an earlier part of the same statement (PostgreSQL CTE);
+    their entries in ``values`` are ignored.
+    """
+
+    _STATIC_DEFAULTS = (dict, list)
+
+    def __init__(self, model: type[models.Model], fields: tuple[str, ...]) -> None:
+        self.model = model
+        self.fields = fields
+        self._plans: dict[str, tuple] = {}
+        self._sql: dict[tuple, str] = {}
+
+    def has_save_receivers(self) -> bool:
+        return signals.pre_save.has_listeners(self.model) or signals.post_save.has_listeners(
+            self.model
+        )
+
+    def table(self, connection: Any) -> str:
+        return connection.ops.quote_name(self.model._meta.db_table)
+
+    def columns(self, connection: Any) -> str:
+        """The column list: the given fields in order, then the defaulted ones."""
+        return self._plan(connection)[0]
+
+    def values(self, connection: Any, linked: dict[str, str] | None = None) -> str:
+        """The row's value list: ``%s`` per parameter, ``linked[field]`` for linked fields."""
+        _, _, defaults = self._plan(connection)
+        linked = linked or {}
+        slots = [linked.get(name, "%s") for name in self.fields]
+        return ", ".join(slots + ["%s"] * len(defaults))
+
+    def insert_sql(
+        self, connection: Any, *, returning: bool = True, ignore_conflicts: bool = False
+    ) -> str:
+        """``INSERT ... VALUES``; ``ignore_conflicts`` adds ``ON CONFLICT DO NOTHING`` (a row
+        that breaks a unique constraint is skipped: no error, and RETURNING gives no row)."""
+        key = (connection.vendor, returning, ignore_conflicts)
+        sql = self._sql.get(key)
+        if sql is None:
+            sql = f"INSERT INTO {self.table(connection)} ({self.columns(connection)}) "
+            sql += f"VALUES ({self.values(connection)})"
+            if ignore_conflicts:
+                sql += " ON CONFLICT DO NOTHING"
+            if returning:
+                sql += f" RETURNING {connection.ops.quote_name(self.model._meta.pk.column)}"
+            self._sql[key] = sql
+        return sql
+
+    def params(self, values: tuple, connection: Any, linked: Any = ()) -> list[Any]:
+        """The parameters for one row: ``values`` (in ``fields`` order) adapted, then defaults."""
+        _, adapters, defaults = self._plan(connection)
+        params = [
+            value if adapt is None else adapt(value)
+            for name, value, adapt in zip(self.fields, values, adapters, strict=True)
+            if name not in linked
+        ]
+        return params + defaults
+
+    def _plan(self, connection: Any) -> tuple:
+        plan = self._plans.get(connection.vendor)
+        if plan is not None:
+            return plan
+        meta = self.model._meta
+        by_attname = {f.attname: f for f in meta.concrete_fields if f is not meta.pk}
+        given = [by_attname[name] for name in self.fields]
+        others = [f for f in by_attname.values() if f.attname not in self.fields]
+        for field in others:
+            default = field.default if field.has_default() else None
+            if getattr(field, "auto_now", False) or (
+                callable(default) and default not in self._STATIC_DEFAULTS
+            ):
+                raise ValueError(f"{meta.label}.{field.attname} changes per row: give it.")
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in [*given, *others])
+        adapters = [_value_adapter(field, connection) for field in given]
+        defaults = [f.get_db_prep_save(f.get_default(), connection) for f in others]
+        plan = self._plans[connection.vendor] = (columns, adapters, defaults)
+        return plan
+
+
+def _value_adapter(field: models.Field, connection: Any) -> Callable[[Any], Any] | None:
+    """How a plain value of ``field`` goes to the database; ``None`` when as it is."""
+    ops = connection.ops
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: None if value is None else ops.adapt_json_value(value, encoder)
+    if isinstance(field, models.DateTimeField):
+        return _datetime_adapter(connection)
+    if isinstance(field, models.CharField | models.TextField | models.BooleanField):
+        return None  # str / bool (the caller's values are already clean)
+    if isinstance(field, models.IntegerField | models.ForeignKey | models.AutoField):
+        return None  # ints and ids
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+_datetime_adapters: dict[str, Callable[[Any], Any]] = {}
+
+
+def _datetime_adapter(connection: Any) -> Callable[[Any], Any]:
+    """The backend's datetime adapter, remembering recent answers across all fields: one
+    submission writes the same two moments (its time and "now") into seven columns, and on
+    SQLite each adaptation is a timezone conversion and an isoformat."""
+    adapter = _datetime_adapters.get(connection.vendor)
+    if adapter is None:
+        adapt = connection.ops.adapt_datetimefield_value
+        seen: dict[Any, Any] = {}  # dict reads and writes are atomic: safe across threads
+
+        def adapter(value: Any) -> Any:
+            if value is None:
+                return None
+            adapted = seen.get(value)
+            if adapted is None:
+                if len(seen) > 64:
+                    seen.clear()
+                adapted = seen[value] = adapt(value)
+            return adapted
+
+        _datetime_adapters[connection.vendor] = adapter
+    return adapter

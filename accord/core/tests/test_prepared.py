@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models.signals import pre_save
 from django.utils import timezone
 
 from accord.contacts.models import Contact, Lead
-from accord.core.prepared import PreparedQuery, row_insert
+from accord.core.prepared import PreparedQuery, RowShape, row_insert
 
 _by_email = PreparedQuery(lambda e: Contact.objects.filter(email=e), examples=("@",))
 _open_leads = PreparedQuery(
@@ -75,3 +76,35 @@ def test_prepared_query_refuses_an_argument_it_cannot_place(db):
     unused = PreparedQuery(lambda e: Contact.objects.filter(email="fixed"), examples=("@",))
     with pytest.raises(ValueError, match="appear once"):
         unused.first("x")
+
+
+def test_row_shape_writes_what_save_writes(db):
+    at = timezone.now() - timedelta(days=2)
+    shape = RowShape(Contact, ("email", "properties", "created_at", "updated_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            shape.insert_sql(connection),
+            shape.params(("r@example.com", {"k": ["é", 1]}, at, at), connection),
+        )
+        pk = cursor.fetchone()[0]
+        # A taken unique email: nothing written, no error, no id back.
+        cursor.execute(
+            shape.insert_sql(connection, ignore_conflicts=True),
+            shape.params(("r@example.com", {}, at, at), connection),
+        )
+        assert cursor.fetchone() is None
+    stored = Contact.objects.get(pk=pk)
+    assert (stored.email, stored.phone, stored.first_name, stored.account_id) == (
+        "r@example.com",
+        None,
+        "",
+        None,
+    )
+    assert stored.properties == {"k": ["é", 1]}
+    assert stored.created_at == stored.updated_at == at
+    assert Contact.objects.count() == 1
+
+
+def test_row_shape_refuses_to_default_a_per_row_value(db):
+    with pytest.raises(ValueError, match="updated_at"):
+        RowShape(Contact, ("email", "created_at")).insert_sql(connection)

@@ -8,6 +8,8 @@ from django.template.loader import render_to_string
 from accord.core.errors import DomainError
 from accord.tracking.capture.errors import RateLimited
 
+_ACCEPTED_JSON = b'{"status": "accepted"}'
+
 
 class _SeeOther(HttpResponseRedirect):
     # 303: the browser follows with a GET, so a reload never re-posts the form.
@@ -37,4 +39,5 @@ def accepted_response(request: HttpRequest, *, html: bool, redirect: str = "") -
         return _SeeOther(redirect)
     if html:
         return HttpResponse(render_to_string("tracking/capture_thanks.html", request=request))
-    return JsonResponse({"status": "accepted"}, status=202)
+    # The same bytes every time: no JSON encoding per submission.
+    return HttpResponse(_ACCEPTED_JSON, content_type="application/json", status=202)

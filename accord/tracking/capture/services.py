@@ -4,12 +4,18 @@
 contact (deduplicated), the open journey or a new lead, the form touchpoint, the stitching of
 the visitor's earlier anonymous touches, the consent record and the follow-up job. Either all
 of it is committed or none of it.
+
+A person not seen before (most submissions) is written as plain rows by ``rows.py``: an
+``INSERT ... ON CONFLICT DO NOTHING`` of the contact decides "new or known" with no lookup
+first. A known email or phone (or a save receiver that must see the rows) takes the ORM
+services: dedupe and blank-filling, the open journey or a new one, consent.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -19,10 +25,11 @@ from accord.core.jobs import enqueue
 from accord.core.timeutils import aware_required
 from accord.tracking.capture.channels import site_channel_resolver
 from accord.tracking.capture.jobs import submission_followup
+from accord.tracking.capture.rows import NewPerson, new_person_write, rows_usable
 from accord.tracking.capture.sites import SiteSnapshot
 from accord.tracking.capture.validation import LeadSubmission, PageEvent
 from accord.tracking.capture.writeturn import sqlite_write_turn
-from accord.tracking.models import CaptureSite, Touchpoint, TouchType
+from accord.tracking.models import Campaign, CaptureSite, Channel, Touchpoint, TouchType
 from accord.tracking.services import touchpoint_record
 
 
@@ -73,10 +80,6 @@ def lead_submission_accept(
     *, site: SiteSnapshot, submission: LeadSubmission, at: datetime | None = None
 ) -> SubmissionAccepted:
     at = aware_required(at, field="at")
-    visitor_id = submission.visitor_id
-    contact_properties = dict(submission.properties)
-    if submission.company:
-        contact_properties.setdefault("company", submission.company)
     # Pure work first: on SQLite the transaction holds the database's only write lock.
     channel = site_channel_resolver(site).resolve(
         source=submission.utm.get("utm_source"),
@@ -86,84 +89,166 @@ def lead_submission_accept(
         landing_url=submission.landing_page,
     )
     with sqlite_write_turn(), transaction.atomic():
-        contact, contact_created = contact_upsert(
+        first_touch = _first_anonymous_touch(submission.visitor_id)
+        accepted = None
+        if rows_usable():  # the common case, a new person, as plain rows (rows.py)
+            accepted = _new_person_accept(site, submission, at, channel, first_touch)
+        if accepted is None:  # a known person (or signals to send): the ORM services
+            accepted = _known_person_accept(site, submission, at, channel, first_touch)
+        if first_touch is not None:
+            stitched = Touchpoint.objects.filter(
+                visitor_id=submission.visitor_id, contact__isnull=True
+            ).update(contact_id=accepted.contact_id, lead_id=accepted.lead_id)
+            accepted = replace(accepted, stitched=stitched)
+        enqueue(
+            submission_followup,
+            key=f"capture-followup:{accepted.touchpoint_id}",
+            lead_id=accepted.lead_id,
+            touchpoint_id=accepted.touchpoint_id,
+        )
+    return accepted
+
+
+def _first_anonymous_touch(visitor_id: str) -> dict[str, int | None] | None:
+    """The visitor's earliest touch before they were known: a new journey starts there,
+    not at the form."""
+    if not visitor_id:
+        return None
+    return (
+        Touchpoint.objects.filter(visitor_id=visitor_id, contact__isnull=True)
+        .order_by("at", "id")
+        .values("channel_id", "campaign_id")
+        .first()
+    )
+
+
+def _contact_properties(submission: LeadSubmission) -> dict[str, Any]:
+    properties: dict[str, Any] = dict(submission.properties)
+    if submission.company:
+        properties.setdefault("company", submission.company)
+    return properties
+
+
+def _consent_entry(site: SiteSnapshot, submission: LeadSubmission, at: datetime) -> dict:
+    """The latest consent answer, kept on the contact's properties under ``consent``."""
+    return {
+        "granted": submission.consent,
+        "version": submission.consent_version,
+        "at": at.isoformat(),
+        "site": site.public_key,
+    }
+
+
+def _new_person_accept(
+    site: SiteSnapshot,
+    submission: LeadSubmission,
+    at: datetime,
+    channel: Channel,
+    first_touch: dict[str, int | None] | None,
+) -> SubmissionAccepted | None:
+    """The rows the ORM path writes for a person not seen before; ``None`` if known."""
+    utm_campaign = submission.utm.get("utm_campaign")
+    # What touchpoint_record does: the campaign by utm_campaign, case-insensitive.
+    campaign_id = (
+        Campaign.objects.filter(utm_campaign__iexact=utm_campaign)
+        .values_list("pk", flat=True)
+        .first()
+        if utm_campaign
+        else None
+    )
+    contact_properties = _contact_properties(submission)
+    if submission.consent is not None:  # a new contact: the consent goes in with it
+        contact_properties["consent"] = _consent_entry(site, submission, at)
+    ids = new_person_write(
+        NewPerson(
             email=submission.email,
             phone=submission.phone,
-            phone_region=site.default_phone_region or None,
             first_name=submission.first_name,
             last_name=submission.last_name,
             job_title=submission.job_title,
-            properties=contact_properties,
-            created_at=at,
-        )
-        anonymous = (
-            Touchpoint.objects.filter(visitor_id=visitor_id, contact__isnull=True)
-            if visitor_id
-            else Touchpoint.objects.none()
-        )
-        # A new journey starts where the visitor first arrived, not at the form.
-        first_touch = (
-            anonymous.order_by("at", "id").values("channel_id", "campaign_id").first()
-            if visitor_id
-            else None
-        )
-        lead, lead_created = lead_open_or_create(
-            contact=contact,
-            at=at,
+            contact_properties=contact_properties,
+            lead_properties=dict(submission.properties),
             source_channel_id=first_touch["channel_id"] if first_touch else channel.pk,
-            source_campaign_id=first_touch["campaign_id"] if first_touch else None,
-            properties=dict(submission.properties),
-            contact_is_new=contact_created,
-        )
-        stitched = anonymous.update(contact=contact, lead=lead) if first_touch else 0
-        touch = touchpoint_record(
-            type=TouchType.FORM_SUBMISSION,
+            source_campaign_id=first_touch["campaign_id"] if first_touch else campaign_id,
             at=at,
-            contact=contact,
-            lead=lead,
-            visitor_id=visitor_id,
-            channel=channel,
+            visitor_id=submission.visitor_id,
+            channel_id=channel.pk,
+            campaign_id=campaign_id,
+            utm=submission.utm,
             url=submission.landing_page,
             referrer=submission.referrer,
-            rescore=False,  # the follow-up job below rescores the lead
-            **submission.utm,
         )
-        if lead_created and first_touch is None and touch.campaign_id:
-            Lead.objects.filter(pk=lead.pk).update(source_campaign_id=touch.campaign_id)
-        if submission.consent is not None:
-            _consent_record(contact.pk, site=site, submission=submission, at=at)
-        enqueue(
-            submission_followup,
-            key=f"capture-followup:{touch.pk}",
-            lead_id=lead.pk,
-            touchpoint_id=touch.pk,
-        )
+    )
+    if ids is None:
+        return None
+    return SubmissionAccepted(
+        contact_id=ids.contact_id,
+        lead_id=ids.lead_id,
+        touchpoint_id=ids.touchpoint_id,
+        contact_created=True,
+        lead_created=True,
+        stitched=0,
+    )
+
+
+def _known_person_accept(
+    site: SiteSnapshot,
+    submission: LeadSubmission,
+    at: datetime,
+    channel: Channel,
+    first_touch: dict[str, int | None] | None,
+) -> SubmissionAccepted:
+    """Through the services: dedupe, the open journey or a new one, the touch, consent."""
+    contact, contact_created = contact_upsert(
+        email=submission.email,
+        phone=submission.phone,
+        phone_region=site.default_phone_region or None,
+        first_name=submission.first_name,
+        last_name=submission.last_name,
+        job_title=submission.job_title,
+        properties=_contact_properties(submission),
+        created_at=at,
+    )
+    lead, lead_created = lead_open_or_create(
+        contact=contact,
+        at=at,
+        source_channel_id=first_touch["channel_id"] if first_touch else channel.pk,
+        source_campaign_id=first_touch["campaign_id"] if first_touch else None,
+        properties=dict(submission.properties),
+        contact_is_new=contact_created,
+    )
+    touch = touchpoint_record(
+        type=TouchType.FORM_SUBMISSION,
+        at=at,
+        contact=contact,
+        lead=lead,
+        visitor_id=submission.visitor_id,
+        channel=channel,
+        url=submission.landing_page,
+        referrer=submission.referrer,
+        rescore=False,  # the follow-up job rescores the lead
+        **submission.utm,
+    )
+    if lead_created and first_touch is None and touch.campaign_id:
+        Lead.objects.filter(pk=lead.pk).update(source_campaign_id=touch.campaign_id)
+    if submission.consent is not None:
+        _consent_record(contact.pk, _consent_entry(site, submission, at))
     return SubmissionAccepted(
         contact_id=contact.pk,
         lead_id=lead.pk,
         touchpoint_id=touch.pk,
         contact_created=contact_created,
         lead_created=lead_created,
-        stitched=stitched,
+        stitched=0,
     )
 
 
-def _consent_record(
-    contact_id: int, *, site: SiteSnapshot, submission: LeadSubmission, at: datetime
-) -> None:
-    """The latest consent answer, kept on the contact's properties under ``consent``.
-
-    Read after ``lead_open_or_create`` locked the contact (or after creating it, unseen by
+def _consent_record(contact_id: int, entry: dict[str, Any]) -> None:
+    """Read after ``lead_open_or_create`` locked the contact (or after creating it, unseen by
     others until commit), so concurrent submissions of one person cannot overwrite each
-    other's properties.
-    """
+    other's properties."""
     properties = Contact.objects.values_list("properties", flat=True).get(pk=contact_id) or {}
-    properties["consent"] = {
-        "granted": submission.consent,
-        "version": submission.consent_version,
-        "at": at.isoformat(),
-        "site": site.public_key,
-    }
+    properties["consent"] = entry
     Contact.objects.filter(pk=contact_id).update(properties=properties)
 
 
