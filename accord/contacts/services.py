@@ -95,6 +95,12 @@ def _lead_insert(
     return lead
 
 
+# Compiled once per process: every move to MQL runs it, with the routing that follows.
+_lead_locked = PreparedQuery(
+    lambda pk: Lead.objects.select_for_update().filter(pk=pk), examples=(-1,)
+)
+
+
 def lead_transition(
     *,
     lead_id: int,
@@ -112,7 +118,7 @@ def lead_transition(
     with transaction.atomic():
         # The row lock serialises concurrent moves of one lead on PostgreSQL; on SQLite the
         # IMMEDIATE transaction already holds the database's write lock.
-        lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+        lead = _lead_locked.first(lead_id)
         if lead is None:
             raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
         target = transition_check(lead.stage, to_stage, reason)
@@ -122,14 +128,16 @@ def lead_transition(
                 f"({lead.stage_changed_at.isoformat()}).",
                 field="at",
             )
-        transition = StageTransition.objects.create(
-            lead=lead,
-            from_stage=lead.stage,
-            to_stage=target,
-            at=moved_at,
-            actor=actor,
-            reason=reason,
-            details=details or {},
+        transition = row_insert(
+            StageTransition(
+                lead=lead,
+                from_stage=lead.stage,
+                to_stage=target,
+                at=moved_at,
+                actor=actor,
+                reason=reason,
+                details=details or {},
+            )
         )
         Lead.objects.filter(pk=lead.pk).update(
             stage=target,
@@ -138,7 +146,7 @@ def lead_transition(
             updated_at=timezone.now(),
         )
         lead_stage_changed_emit(transition=transition)
-        if target == Stage.MQL:  # the hand-off starts: lead.mql event + routing job (outbox)
+        if target == Stage.MQL:  # the hand-off starts: lead.mql event + routing, here
             lead_mql_reached(lead_id=lead.pk, transition_id=transition.pk, at=moved_at)
     return transition
 

@@ -7,9 +7,11 @@ and breaches are the worker's business (``accord.handoff.jobs``).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +19,7 @@ from django.utils import timezone
 from accord.accounts.models import User
 from accord.contacts.models import Lead
 from accord.core.errors import InvalidInput, NotFound
+from accord.core.prepared import PreparedQuery, row_insert
 from accord.core.timeutils import aware_required
 from accord.handoff import rules
 from accord.handoff.models import (
@@ -39,38 +42,77 @@ _ALWAYS = rules.Calendar(
 )
 
 
+# Compiled once per process: every assignment starts clocks, inside the transaction that
+# made the lead an MQL (see ``accord.handoff.routing_statements``).
+_version_active = PreparedQuery(
+    lambda: AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).order_by(
+        "-activated_at", "-pk"
+    ),
+    examples=(),
+)
+_calendar_of_team = PreparedQuery(
+    lambda team_id: BusinessCalendar.objects.filter(team_id=team_id), examples=(-1,)
+)
+_calendar_default = PreparedQuery(
+    lambda: BusinessCalendar.objects.filter(is_default=True), examples=()
+)
+_running_all = PreparedQuery(
+    lambda lead_id: (
+        SlaClock.objects.select_for_update()
+        .filter(lead_id=lead_id, kind__in=list(ClockKind.values), stopped_at__isnull=True)
+        .order_by("pk")
+    ),
+    examples=(-1,),
+)
+_lead_start_facts = PreparedQuery(
+    lambda pk: Lead.objects.filter(pk=pk).only("pk", "score", "team_id"), examples=(-1,)
+)
+_user_team = PreparedQuery(
+    lambda pk: User.objects.filter(pk=pk).only("pk", "team_id"), examples=(-1,)
+)
+
+
 def version_active() -> AgreementVersion | None:
     """The agreement version in force (the most recently activated, if several agreements)."""
-    return (
-        AgreementVersion.objects.filter(status=VersionStatus.ACTIVE)
-        .order_by("-activated_at", "-pk")
-        .first()
-    )
+    return _version_active.first()
 
 
 def calendar_for(*, team_id: int | None) -> BusinessCalendar | None:
     """The team's calendar, else the default one."""
     if team_id is not None:
-        own = BusinessCalendar.objects.filter(team_id=team_id).first()
+        own = _calendar_of_team.first(team_id)
         if own is not None:
             return own
-    return BusinessCalendar.objects.filter(is_default=True).first()
+    return _calendar_default.first()
 
 
 def calendar_rules(calendar: BusinessCalendar | None) -> rules.Calendar:
     if calendar is None:
         return _ALWAYS
+    return _calendar_parsed(
+        calendar.time_zone,
+        json.dumps(calendar.working_hours, sort_keys=True),
+        json.dumps(calendar.holidays),
+    )
+
+
+@lru_cache(maxsize=64)
+def _calendar_parsed(time_zone: str, working_hours: str, holidays: str) -> rules.Calendar:
+    # Keyed by the stored values themselves, so an edited calendar is parsed afresh.
     return rules.calendar_parse(
-        time_zone=calendar.time_zone,
-        working_hours=calendar.working_hours,
-        holidays=calendar.holidays,
+        time_zone=time_zone,
+        working_hours=json.loads(working_hours),
+        holidays=json.loads(holidays),
     )
 
 
 def _running(lead_id: int, kinds: Iterable[str]) -> list[SlaClock]:
+    kinds = list(kinds)
+    if set(kinds) == set(ClockKind.values):
+        return _running_all.all(lead_id)
     return list(
         SlaClock.objects.select_for_update()
-        .filter(lead_id=lead_id, kind__in=list(kinds), stopped_at__isnull=True)
+        .filter(lead_id=lead_id, kind__in=kinds, stopped_at__isnull=True)
         .order_by("pk")
     )
 
@@ -99,38 +141,57 @@ def sla_clocks_start(*, lead_id: int, owner_id: int, at: datetime | None = None)
     """
     at = aware_required(at, field="at")
     with transaction.atomic():
-        lead = Lead.objects.filter(pk=lead_id).only("pk", "score", "team_id").first()
+        lead = _lead_start_facts.first(lead_id)
         if lead is None:
             raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
-        owner = User.objects.filter(pk=owner_id).only("pk", "team_id").first()
+        owner = _user_team.first(owner_id)
         if owner is None:
             raise InvalidInput(f"User {owner_id} does not exist.", field="owner_id")
+        return sla_clocks_start_known(
+            lead_id=lead_id,
+            score=lead.score,
+            calendar_team_id=lead.team_id or owner.team_id,
+            owner_id=owner_id,
+            at=at,
+        )
+
+
+def sla_clocks_start_known(
+    *, lead_id: int, score: int, calendar_team_id: int | None, owner_id: int, at: datetime
+) -> list[SlaClock]:
+    """``sla_clocks_start`` for a caller that has the lead locked and knows its score and the
+    team whose calendar applies (routing, in the transaction of the assignment)."""
+    with transaction.atomic(savepoint=False):
         _stop(_running(lead_id, ClockKind.values), at=at, reason="reassigned")
         version = version_active()
         if version is None:
             logger.warning("No active agreement: no SLA clocks for lead %s.", lead_id)
             return []
-        calendar = calendar_for(team_id=lead.team_id or owner.team_id)
+        calendar = calendar_for(team_id=calendar_team_id)
         plans = rules.clocks_plan(
-            version.content, score=lead.score, start=at, calendar=calendar_rules(calendar)
+            version.content, score=score, start=at, calendar=calendar_rules(calendar)
         )
         started = []
         for plan in plans:
-            clock = SlaClock.objects.create(
-                lead_id=lead_id,
-                kind=plan.kind,
-                agreement_version=version,
-                owner_id=owner_id,
-                calendar=calendar,
-                started_at=at,
-                due_at=plan.due_at,
-                warn_at=plan.warn_at,
+            clock = row_insert(
+                SlaClock(
+                    lead_id=lead_id,
+                    kind=plan.kind,
+                    agreement_version=version,
+                    owner_id=owner_id,
+                    calendar=calendar,
+                    started_at=at,
+                    due_at=plan.due_at,
+                    warn_at=plan.warn_at,
+                )
             )
-            SlaEvent.objects.create(
-                clock=clock,
-                kind=SlaEventKind.STARTED,
-                at=at,
-                details={"owner_id": owner_id, "version": version.number},
+            row_insert(
+                SlaEvent(
+                    clock=clock,
+                    kind=SlaEventKind.STARTED,
+                    at=at,
+                    details={"owner_id": owner_id, "version": version.number},
+                )
             )
             started.append(clock)
     logger.info("SLA clocks started for lead %s (owner %s).", lead_id, owner_id)

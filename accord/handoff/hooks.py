@@ -1,22 +1,35 @@
 """The hand-off's entry point from the lifecycle: a lead just became an MQL.
 
 ``accord.contacts.services.lead_transition`` calls ``lead_mql_reached`` inside its
-transaction, so the ``lead.mql`` event and the routing job commit with the stage change or
-not at all. Routing itself runs in the worker (it locks a team's cursor; the caller — a
-scoring job, an import, an API request — must not wait on that).
+transaction. The lead is routed right there, so the stage change, the ``lead.mql`` event, the
+assignment (or the waiting-queue entry and its warning), the SLA clocks and the
+notifications commit together or not at all: no MQL waits in a job queue for a worker to
+notice it (at 50 MQLs a second a queue of one routing job per MQL fell tens of seconds
+behind), and none is left unrouted by a crash between the move and the routing.
+
+Routing runs in a savepoint. If it fails (a deadlock between two batch transactions on
+PostgreSQL, a broken agreement), the savepoint is rolled back, the error logged, and the
+routing job is queued in the caller's transaction instead (the previous design): the MQL
+move still commits, and the worker routes the lead, retrying as jobs do.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
+from django.db import transaction
+
 from accord.core.jobs import enqueue
+
+logger = logging.getLogger(__name__)
 
 ROUTE_JOB = "accord.handoff.routing_jobs.lead_route_job"
 
 
 def lead_mql_reached(*, lead_id: int, transition_id: int, at: datetime) -> None:
     from accord.handoff.notifications import event_emit
+    from accord.handoff.routing import lead_route
 
     event_emit(
         event="lead.mql",
@@ -24,5 +37,10 @@ def lead_mql_reached(*, lead_id: int, transition_id: int, at: datetime) -> None:
         key=f"{lead_id}:{transition_id}",
         at=at,
     )
-    # One key per MQL transition: a lead that comes back from nurture is routed again.
-    enqueue(ROUTE_JOB, key=f"route:{lead_id}:{transition_id}", lead_id=lead_id)
+    try:
+        with transaction.atomic():
+            lead_route(lead_id=lead_id)
+    except Exception:
+        logger.exception("Routing MQL lead %s failed; queued for the worker instead.", lead_id)
+        # One key per MQL transition: a lead that comes back from nurture is routed again.
+        enqueue(ROUTE_JOB, key=f"route:{lead_id}:{transition_id}", lead_id=lead_id)

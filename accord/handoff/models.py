@@ -270,6 +270,7 @@ class RoutingCursor(models.Model):
 class AssignmentKind(models.TextChoices):
     AUTO = "auto", _("Round robin")
     ACCOUNT_OWNER = "account_owner", _("Account owner")
+    OWNER_KEPT = "owner_kept", _("Kept by the lead's owner")
     MANUAL = "manual", _("Reassigned by a manager")
     FALLBACK = "fallback", _("Fallback queue")
     QUEUED = "queued", _("Waiting in the team queue")

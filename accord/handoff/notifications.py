@@ -21,12 +21,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Role, User
 from accord.core.jobs import enqueue, idempotent
+from accord.core.prepared import RowShape
 from accord.handoff.models import Notification
 from accord.integrations.webhooks.events import event_register, webhook_event_emit
 
@@ -46,6 +47,13 @@ for _name, _description in HANDOFF_EVENTS.items():
     event_register(_name, _description)
 
 TITLE_MAX = Notification._meta.get_field("title").max_length or 200
+KEY_MAX = Notification._meta.get_field("key").max_length or 200
+
+# One prepared ``INSERT ... ON CONFLICT DO NOTHING``: a repeated key inserts nothing and
+# raises nothing, so no savepoint is needed around it (every MQL's assignment notifies).
+_NOTIFICATION_ROW = RowShape(
+    Notification, ("user_id", "kind", "title", "body", "url", "key", "created_at")
+)
 
 
 def event_emit(
@@ -53,6 +61,34 @@ def event_emit(
 ) -> int:
     """Emit a hand-off webhook event (outbox); ``key`` names the occurrence."""
     return webhook_event_emit(event=event, payload=payload, key=f"{event}:{key}", at=at)
+
+
+def _notification_insert(
+    *, user_id: int, kind: str, title: str, key: str, body: str, url: str
+) -> Notification | None:
+    """Insert one notification; None when its key exists already."""
+    values = (user_id, kind, str(title)[:TITLE_MAX], str(body), url, key[:KEY_MAX], timezone.now())
+    if _NOTIFICATION_ROW.has_save_receivers():
+        try:
+            with transaction.atomic():  # a savepoint: a repeated key leaves the caller usable
+                return Notification.objects.create(
+                    **dict(zip(_NOTIFICATION_ROW.fields, values, strict=True))
+                )
+        except IntegrityError:
+            return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _NOTIFICATION_ROW.insert_sql(connection, ignore_conflicts=True),
+            _NOTIFICATION_ROW.params(values, connection),
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    notification = Notification(
+        pk=row[0], **dict(zip(_NOTIFICATION_ROW.fields, values, strict=True))
+    )
+    notification._state.adding = False
+    return notification
 
 
 def notify(
@@ -69,20 +105,11 @@ def notify(
 
     Returns the new notification, or None when this ``key`` was already notified.
     """
-    with transaction.atomic():
-        try:
-            with transaction.atomic():  # a savepoint: a repeated key leaves the caller usable
-                notification = Notification.objects.create(
-                    user_id=user_id,
-                    kind=kind,
-                    title=str(title)[:TITLE_MAX],
-                    body=str(body),
-                    url=url,
-                    key=key[:200],
-                )
-        except IntegrityError:
-            return None
-        if email:
+    with transaction.atomic(savepoint=False):
+        notification = _notification_insert(
+            user_id=user_id, kind=kind, title=title, key=key, body=body, url=url
+        )
+        if notification is not None and email:
             enqueue(
                 notification_email_send,
                 key=f"email:{key}"[:200],
@@ -94,14 +121,30 @@ def notify(
 def notify_many(
     *, user_ids: Iterable[int], kind: str, title: str, key: str, body: str = "", url: str = ""
 ) -> int:
-    """``notify`` each person once (the key is suffixed with their id); return how many."""
-    sent = 0
-    for user_id in sorted(set(user_ids)):
-        if notify(
-            user_id=user_id, kind=kind, title=title, key=f"{key}:u{user_id}", body=body, url=url
-        ):
-            sent += 1
-    return sent
+    """Notify each person once (the key is suffixed with their id); return how many.
+
+    The e-mails of one fan-out go out from one job, not one job per person.
+    """
+    with transaction.atomic(savepoint=False):
+        created = [
+            notification.pk
+            for user_id in sorted(set(user_ids))
+            if (
+                notification := _notification_insert(
+                    user_id=user_id, kind=kind, title=title, key=f"{key}:u{user_id}",
+                    body=body, url=url,
+                )
+            )
+        ]  # fmt: skip
+        if created:
+            # The first new id names this batch: a later fan-out under the same key (a
+            # manager added since) is another batch and gets its own job.
+            enqueue(
+                notification_emails_send,
+                key=f"email:{key}:n{created[0]}"[:200],
+                notification_ids=created,
+            )
+    return len(created)
 
 
 def managers_of(team_id: int | None) -> list[int]:
@@ -115,9 +158,9 @@ def managers_of(team_id: int | None) -> list[int]:
     return list(managers.values_list("pk", flat=True))
 
 
-@idempotent
-def notification_email_send(*, notification_id: int) -> bool:
-    """Send one notification by email; the send is the last thing done (see core.jobs)."""
+def _email_send(notification_id: int) -> bool:
+    """Send one notification by email unless done already; the send is the last thing done
+    for it (see core.jobs)."""
     notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
     if notification is None or not notification.user.email or notification.emailed_at:
         return False
@@ -132,6 +175,22 @@ def notification_email_send(*, notification_id: int) -> bool:
         recipient_list=[notification.user.email],
     )
     return True
+
+
+@idempotent
+def notification_email_send(*, notification_id: int) -> bool:
+    """Send one notification by email."""
+    return _email_send(notification_id)
+
+
+@idempotent
+def notification_emails_send(*, notification_ids: list[int]) -> int:
+    """Send the e-mails of one fan-out (``notify_many``); return how many went out.
+
+    A crash part-way repeats the whole job, and the e-mails already sent go again: the same
+    at-least-once as one job per e-mail, for the handful of managers a fan-out reaches.
+    """
+    return sum(_email_send(notification_id) for notification_id in notification_ids)
 
 
 def unread_count(*, user_id: int) -> int:

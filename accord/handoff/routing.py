@@ -7,6 +7,10 @@ what makes round robin safe under concurrency (no read-modify-write race giving 
 same "next" rep); the lead lock is what stops one lead from being routed twice. Locks are
 always taken in the order lead → cursor, so two routings cannot deadlock.
 
+It runs inside the transaction that makes the lead an MQL (``accord.handoff.hooks``), so
+its cost is paid while that transaction holds the lead (on SQLite, the database): the
+statements it runs for every MQL are compiled once (``routing_statements``).
+
 A lead nobody can take is never dropped: with no matching rule it goes to the fallback queue
 (no team, no owner), with a team that has no available rep it waits in that team's queue; both
 record a ``RoutingWarning`` for managers and notify them, and ``routing_queue_sweep`` retries.
@@ -20,28 +24,27 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.accounts.models import Role, Team, User
-from accord.contacts.models import Lead
+from accord.contacts.models import Lead, StageTransition
 from accord.core.errors import InvalidInput, NotFound
 from accord.core.lifecycle import Stage
+from accord.core.prepared import row_insert
 from accord.handoff import routing_rules as rules
+from accord.handoff import routing_statements as statements
 from accord.handoff.models import (
     Assignment,
     AssignmentKind,
     RoutingCursor,
-    RoutingRule,
     RoutingWarning,
     RoutingWarningKind,
 )
 from accord.handoff.notifications import event_emit, managers_of, notify, notify_many
 
-#: Roles round robin gives leads to (managers take leads only by reassignment).
-REP_ROLES = (Role.SALES,)
+REP_ROLES = statements.REP_ROLES
 QUOTA_WINDOW = timedelta(hours=24)
 
 
@@ -108,11 +111,8 @@ def lead_facts(lead: Lead) -> dict[str, Any]:
 
 
 def rules_active() -> list[rules.Rule]:
-    rows = RoutingRule.objects.filter(is_active=True, team__is_active=True).order_by(
-        "position", "pk"
-    )
     parsed = []
-    for row in rows:
+    for row in statements.rules_active.all():
         try:
             conditions = rules.conditions_parse(row.conditions)
         except ValueError:
@@ -131,30 +131,21 @@ def rules_active() -> list[rules.Rule]:
 
 def team_loads(*, team_id: int, now: datetime) -> list[rules.RepLoad]:
     """Each rep of a team with what they received in the quota window."""
-    reps = list(
-        User.objects.filter(team_id=team_id, role__in=REP_ROLES).values(
-            "pk", "monthly_capacity", "is_active", "is_out_of_office"
+    received = statements.received_since(team_id=team_id, since=now - QUOTA_WINDOW)
+    loads = []
+    for rep in statements.team_reps.all(team_id):
+        count, last = received.get(rep.pk, (0, None))
+        loads.append(
+            rules.RepLoad(
+                user_id=rep.pk,
+                monthly_capacity=rep.monthly_capacity,
+                received_24h=count,
+                last_assigned_at=last,
+                is_active=rep.is_active,
+                is_out_of_office=rep.is_out_of_office,
+            )
         )
-    )
-    received = {
-        row["to_user"]: row
-        for row in Assignment.objects.filter(
-            to_user_id__in=[r["pk"] for r in reps], at__gte=now - QUOTA_WINDOW
-        )
-        .values("to_user")
-        .annotate(n=Count("pk"), last=Max("at"))
-    }
-    return [
-        rules.RepLoad(
-            user_id=rep["pk"],
-            monthly_capacity=rep["monthly_capacity"],
-            received_24h=received.get(rep["pk"], {}).get("n", 0),
-            last_assigned_at=received.get(rep["pk"], {}).get("last"),
-            is_active=rep["is_active"],
-            is_out_of_office=rep["is_out_of_office"],
-        )
-        for rep in reps
-    ]
+    return loads
 
 
 def leads_waiting() -> list[int]:
@@ -169,8 +160,24 @@ def leads_waiting() -> list[int]:
 # --- Writes -------------------------------------------------------------------------------
 
 
+def _related_load(lead: Lead) -> None:
+    """Load what routing reads beyond the lead (contact, account and its owner, channel,
+    campaign) into the lead's relation caches: one prepared statement each."""
+    contact = statements.contact_by_pk.first(lead.contact_id)
+    if contact.account_id is not None:
+        account = statements.account_by_pk.first(contact.account_id)
+        if account.owner_id is not None:
+            account.owner = statements.user_by_pk.first(account.owner_id)
+        contact.account = account
+    lead.contact = contact
+    if lead.source_channel_id is not None:
+        lead.source_channel = statements.channel_by_pk.first(lead.source_channel_id)
+    if lead.source_campaign_id is not None:
+        lead.source_campaign = statements.campaign_by_pk.first(lead.source_campaign_id)
+
+
 def _cursor_lock(team_id: int) -> RoutingCursor:
-    cursor = RoutingCursor.objects.select_for_update().filter(team_id=team_id).first()
+    cursor = statements.cursor_locked.first(team_id)
     if cursor is not None:
         return cursor
     try:
@@ -194,6 +201,27 @@ def _account_owner(lead: Lead) -> tuple[User | None, str]:
     return owner, ""
 
 
+def _owner_kept(lead: Lead) -> User | None:
+    """The lead's own owner, when they should keep it as an MQL.
+
+    A rep who already owns a new lead (created or imported it) keeps it, as in HubSpot's and
+    Salesforce's default of never overwriting an owner. A lead back from nurture is routed
+    afresh instead: its owner is the rep who let it go.
+    """
+    if lead.owner_id is None:
+        return None
+    owner = statements.user_by_pk.first(lead.owner_id)
+    if owner is None or not owner.is_active or owner.is_out_of_office or owner.role != Role.SALES:
+        return None
+    came_from = (
+        StageTransition.objects.filter(lead_id=lead.pk, to_stage=Stage.MQL)
+        .order_by("-at", "-id")
+        .values_list("from_stage", flat=True)
+        .first()
+    )
+    return None if came_from == Stage.RECYCLED else owner
+
+
 def lead_url(lead_id: int) -> str:
     try:
         return reverse("leads:lead_detail", args=[lead_id])
@@ -201,10 +229,12 @@ def lead_url(lead_id: int) -> str:
         return ""
 
 
-def _sla_start(*, lead: Lead, owner_id: int, at: datetime) -> None:
-    from accord.handoff.sla_bridge import clocks_start
+def _sla_start(*, lead: Lead, owner_id: int, team_id: int | None, at: datetime) -> None:
+    from accord.handoff.sla_bridge import clocks_start_routed
 
-    clocks_start(lead_id=lead.pk, owner_id=owner_id, at=at)
+    clocks_start_routed(
+        lead_id=lead.pk, score=lead.score, team_id=team_id, owner_id=owner_id, at=at
+    )
 
 
 def _assigned(
@@ -219,20 +249,22 @@ def _assigned(
     rule_id: int | None = None,
 ) -> Assignment:
     """Record an assignment and everything that follows from it (same transaction)."""
-    assignment = Assignment.objects.create(
-        lead=lead,
-        from_user_id=lead.owner_id,
-        to_user_id=to_user_id,
-        team_id=team_id,
-        rule_id=rule_id,
-        kind=kind,
-        at=at,
-        by=by,
-        reason=reason,
+    assignment = row_insert(
+        Assignment(
+            lead=lead,
+            from_user_id=lead.owner_id,
+            to_user_id=to_user_id,
+            team_id=team_id,
+            rule_id=rule_id,
+            kind=kind,
+            at=at,
+            by=by,
+            reason=reason,
+        )
     )
-    Lead.objects.filter(pk=lead.pk).update(owner_id=to_user_id, team_id=team_id, updated_at=at)
-    RoutingWarning.objects.filter(lead=lead, resolved_at__isnull=True).update(resolved_at=at)
-    _sla_start(lead=lead, owner_id=to_user_id, at=at)
+    statements.lead_owner_set(lead_id=lead.pk, owner_id=to_user_id, team_id=team_id, at=at)
+    statements.warnings_resolve(lead_id=lead.pk, at=at)
+    _sla_start(lead=lead, owner_id=to_user_id, team_id=team_id, at=at)
     name = str(lead.contact)
     notify(
         user_id=to_user_id,
@@ -306,12 +338,7 @@ def lead_route(*, lead_id: int, now: datetime | None = None) -> RouteResult:
     alone, so running this twice is harmless."""
     at = now or timezone.now()
     with transaction.atomic():
-        lead = (
-            Lead.objects.select_for_update(of=("self",))
-            .select_related("contact__account__owner", "source_channel", "source_campaign")
-            .filter(pk=lead_id)
-            .first()
-        )
+        lead = statements.lead_locked.first(lead_id)
         if lead is None:
             raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
         if lead.stage != Stage.MQL or not lead.is_open:
@@ -323,6 +350,21 @@ def lead_route(*, lead_id: int, now: datetime | None = None) -> RouteResult:
             ).exists()
         ):
             return RouteResult(lead.pk, "skipped", lead.owner_id, lead.team_id)
+        _related_load(lead)
+
+        kept = _owner_kept(lead)
+        if kept is not None:
+            _assigned(
+                lead=lead,
+                to_user_id=kept.pk,
+                team_id=kept.team_id,
+                kind=AssignmentKind.OWNER_KEPT,
+                at=at,
+                reason=_("already the lead's owner"),
+            )
+            return RouteResult(
+                lead.pk, "assigned", kept.pk, kept.team_id, AssignmentKind.OWNER_KEPT
+            )
 
         owner, why_not_owner = _account_owner(lead)
         if owner is not None:
@@ -362,11 +404,7 @@ def lead_route(*, lead_id: int, now: datetime | None = None) -> RouteResult:
             reason=reason,
             rule_id=rule.id,
         )
-        RoutingCursor.objects.filter(pk=cursor.pk).update(
-            assigned_count=cursor.assigned_count + 1,
-            last_user_id=choice.user_id,
-            last_assigned_at=at,
-        )
+        statements.cursor_advance(cursor_id=cursor.pk, user_id=choice.user_id, at=at)
         return RouteResult(lead.pk, "assigned", choice.user_id, rule.team_id, AssignmentKind.AUTO)
 
 

@@ -1,4 +1,6 @@
-"""Routing jobs run by ``accord worker``: route a new MQL, and retry the waiting queue."""
+"""Routing jobs run by ``accord worker``: route an MQL whose routing inside its own
+transaction failed (``accord.handoff.hooks`` queues this job then), and retry the waiting
+queue."""
 
 from __future__ import annotations
 

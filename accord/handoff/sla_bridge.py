@@ -19,6 +19,18 @@ def clocks_start(*, lead_id: int, owner_id: int, at: datetime) -> None:
     clocks.sla_clocks_start(lead_id=lead_id, owner_id=owner_id, at=at)
 
 
+def clocks_start_routed(
+    *, lead_id: int, score: int, team_id: int | None, owner_id: int, at: datetime
+) -> None:
+    """``clocks_start`` for routing, which holds the lead and knows its score and new team
+    (that team's calendar applies, else the default): no re-reading of lead and owner."""
+    from accord.handoff import clocks
+
+    clocks.sla_clocks_start_known(
+        lead_id=lead_id, score=score, calendar_team_id=team_id, owner_id=owner_id, at=at
+    )
+
+
 def clocks_reassign(*, lead_id: int, owner_id: int, at: datetime, by: User | None) -> None:
     """The previous owner's clocks stop (``reassigned``); the new owner gets full time."""
     from accord.handoff import clocks

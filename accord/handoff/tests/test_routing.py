@@ -60,6 +60,40 @@ def test_account_owner_gets_the_lead_before_any_rule():
     assert (result.user_id, result.kind) == (owner.pk, AssignmentKind.ACCOUNT_OWNER)
 
 
+def test_a_rep_who_already_owns_a_new_lead_keeps_it_as_an_mql():
+    team_with_reps(reps=2)
+    own_rep = UserFactory(username="finder", role=Role.SALES)
+    lead = lead_create(contact=ContactFactory())
+    Lead.objects.filter(pk=lead.pk).update(owner=own_rep)
+    lead_transition(lead_id=lead.pk, to_stage="mql")
+    lead.refresh_from_db()
+    assert lead.owner_id == own_rep.pk
+    (assignment,) = Assignment.objects.filter(lead=lead)
+    assert (assignment.kind, assignment.to_user_id) == (AssignmentKind.OWNER_KEPT, own_rep.pk)
+    assert SlaClock.objects.filter(lead=lead, stopped_at__isnull=True).count() == 2
+
+
+def test_a_lead_back_from_nurture_is_routed_afresh_not_to_its_old_owner():
+    _, reps = team_with_reps(reps=1)
+    old_rep = UserFactory(username="let-it-go", role=Role.SALES)
+    lead = lead_create(contact=ContactFactory())
+    Lead.objects.filter(pk=lead.pk).update(owner=old_rep, stage="recycled")
+    lead_transition(lead_id=lead.pk, to_stage="mql")
+    lead.refresh_from_db()
+    assert lead.owner_id == reps[0].pk
+    assert Assignment.objects.get(lead=lead).kind == AssignmentKind.AUTO
+
+
+def test_an_owner_out_of_office_does_not_keep_the_lead():
+    _, reps = team_with_reps(reps=1)
+    away = UserFactory(username="on-leave", role=Role.SALES, is_out_of_office=True)
+    lead = lead_create(contact=ContactFactory())
+    Lead.objects.filter(pk=lead.pk).update(owner=away)
+    lead_transition(lead_id=lead.pk, to_stage="mql")
+    lead.refresh_from_db()
+    assert lead.owner_id == reps[0].pk
+
+
 def test_account_owner_out_of_office_falls_back_to_rules_and_says_why():
     _, reps = team_with_reps(reps=1)
     owner = UserFactory(username="away", role=Role.SALES, is_out_of_office=True)
@@ -163,17 +197,89 @@ def test_leads_that_moved_on_are_not_routed():
     assert not Assignment.objects.exists()
 
 
-def test_becoming_mql_emits_lead_mql_and_queues_an_idempotent_routing_job():
+def _queued_keys() -> list[str]:
     from django_q.models import OrmQ
 
+    return [row.task["kwargs"].get("job_key", "") for row in OrmQ.objects.all()]
+
+
+def test_becoming_mql_routes_in_the_same_transaction():
+    """The move, the lead.mql event, the assignment, the clocks, the rep's notification and
+    its email job are one commit: no routing job waits in the queue."""
+    _, reps = team_with_reps(reps=2)
     WebhookEndpoint.objects.create(
         url="https://hooks.example.com/x", secret="whsec_dGVzdA==", events=["lead.mql"]
     )
     lead = lead_create(contact=ContactFactory())
     transition = lead_transition(lead_id=lead.pk, to_stage="mql")
-    keys = [row.task.get("kwargs", {}).get("job_key") for row in OrmQ.objects.all()]
-    assert f"route:{lead.pk}:{transition.pk}" in keys
+    lead.refresh_from_db()
+    assert lead.owner_id in {rep.pk for rep in reps}
+    (assignment,) = Assignment.objects.filter(lead=lead)
+    assert (assignment.kind, assignment.to_user_id) == (AssignmentKind.AUTO, lead.owner_id)
+    assert SlaClock.objects.filter(lead=lead, stopped_at__isnull=True).count() == 2
+    notification = Notification.objects.get(user_id=lead.owner_id, kind="lead.assigned")
+    keys = _queued_keys()
+    assert f"email:assigned:{assignment.pk}" in keys
+    assert not any(key.startswith("route:") for key in keys)
+    assert f"route:{lead.pk}:{transition.pk}" not in keys
     assert WebhookDelivery.objects.filter(event="lead.mql").count() == 1
+    assert notification.key == f"assigned:{assignment.pk}"
+
+
+def test_a_rolled_back_mql_move_leaves_no_assignment():
+    from django.db import transaction
+
+    team_with_reps(reps=1)
+    lead = lead_create(contact=ContactFactory())
+    with pytest.raises(RuntimeError), transaction.atomic():
+        lead_transition(lead_id=lead.pk, to_stage="mql")
+        assert Assignment.objects.filter(lead=lead).count() == 1  # routed inside
+        raise RuntimeError("the caller fails after the move")
+    lead.refresh_from_db()
+    assert (lead.stage, lead.owner_id) == ("lead", None)
+    assert not Assignment.objects.exists()
+    assert not SlaClock.objects.exists()
+    assert not Notification.objects.exists()
+    assert _queued_keys() == []
+
+
+def test_an_mql_no_rule_matches_waits_in_the_fallback_queue_visibly(manager_user):
+    lead = lead_create(contact=ContactFactory())
+    lead_transition(lead_id=lead.pk, to_stage="mql")
+    lead.refresh_from_db()
+    assert (lead.stage, lead.owner_id, lead.team_id) == ("mql", None, None)
+    assert RoutingWarning.objects.get(lead=lead).kind == RoutingWarningKind.NO_RULE
+    warned = Notification.objects.get(user=manager_user, kind="routing.warning")
+    # The managers' fan-out sends its emails from one job.
+    assert [key for key in _queued_keys() if key.startswith("email:")] == [
+        f"email:routing-warning:{RoutingWarning.objects.get(lead=lead).pk}:n{warned.pk}"
+    ]
+
+
+def test_when_routing_fails_the_mql_still_commits_and_the_job_routes_it_later(caplog):
+    """A broken active agreement makes routing raise: the move commits, the error is logged,
+    and the routing job is queued in the move's transaction; once fixed, the job routes."""
+    from accord.handoff.models import AgreementVersion, VersionStatus
+    from accord.handoff.routing_jobs import lead_route_job
+
+    team_with_reps(reps=1)
+    active = AgreementVersion.objects.get(status=VersionStatus.ACTIVE)
+    content = active.content
+    AgreementVersion.objects.filter(pk=active.pk).update(content={"broken": True})
+    lead = lead_create(contact=ContactFactory())
+    transition = lead_transition(lead_id=lead.pk, to_stage="mql")
+    lead.refresh_from_db()
+    assert (lead.stage, lead.owner_id) == ("mql", None)
+    assert not Assignment.objects.exists()  # the failed routing's writes were rolled back
+    assert not Notification.objects.exists()
+    key = f"route:{lead.pk}:{transition.pk}"
+    assert key in _queued_keys()
+    assert "queued for the worker" in caplog.text
+
+    AgreementVersion.objects.filter(pk=active.pk).update(content=content)
+    assert lead_route_job(job_key=key, lead_id=lead.pk) == "assigned"
+    assert lead_route_job(job_key=key, lead_id=lead.pk) is None  # a second delivery: nothing
+    assert Assignment.objects.filter(lead=lead, to_user__isnull=False).count() == 1
 
 
 def test_reassignment_is_for_managers_with_a_reason(sales_user, manager_user):
