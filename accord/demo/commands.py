@@ -149,14 +149,13 @@ def _score_breakdowns() -> None:
 
     The simulator already decided who became an MQL, so scoring only stores scores here.
     """
-    from accord.scoring import selectors, services
+    from accord.scoring import batch, selectors
 
     active = selectors.active_profile()
     if active is None:
         return
     click.echo("Scoring leads with the default profile...")
-    for chunk in services.lead_id_chunks(chunk_size=2000, open_only=False):
-        services.leads_rescore(lead_ids=chunk, qualify=False, active=active)
+    batch.leads_rescore_all(active=active, qualify=False)
 
 
 def _serve(*, host: str, port: int) -> None:

@@ -21,10 +21,10 @@ def scoring() -> None:
 @scoring.command("rescore")
 @click.option(
     "--chunk-size",
-    default=2000,
+    default=20_000,
     show_default=True,
-    type=click.IntRange(1, 20_000),
-    help="Leads scored per transaction.",
+    type=click.IntRange(1, 100_000),
+    help="Leads scored and written per transaction.",
 )
 @click.option(
     "--no-qualify",
@@ -32,12 +32,18 @@ def scoring() -> None:
     help="Only store scores; do not move leads that meet the MQL definition to MQL.",
 )
 @click.option("--open-only", is_flag=True, help="Rescore open leads only (default: every lead).")
-def rescore(chunk_size: int, no_qualify: bool, open_only: bool) -> None:
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 16),
+    help="Processes reading touchpoints (default: 2 from a million touchpoints on, else 1).",
+)
+def rescore(chunk_size: int, no_qualify: bool, open_only: bool, workers: int | None) -> None:
     """Recompute the score, grade and breakdown of every lead with the active profile."""
     from tqdm import tqdm
 
     from accord.contacts.models import Lead
-    from accord.scoring import selectors, services
+    from accord.scoring import batch, selectors
 
     active = selectors.active_profile()
     if active is None:
@@ -45,7 +51,6 @@ def rescore(chunk_size: int, no_qualify: bool, open_only: bool) -> None:
     leads = Lead.objects.filter(is_open=True) if open_only else Lead.objects.all()
     total = leads.count()
     click.echo(f"Rescoring {total:,} leads with profile {active.id} (version {active.version})...")
-    result = services.RescoreResult()
     with tqdm(
         total=total,
         unit=" leads",
@@ -54,10 +59,14 @@ def rescore(chunk_size: int, no_qualify: bool, open_only: bool) -> None:
         disable=None,
         dynamic_ncols=True,
     ) as bar:
-        for chunk in services.lead_id_chunks(chunk_size=chunk_size, open_only=open_only):
-            done = services.leads_rescore(lead_ids=chunk, qualify=not no_qualify, active=active)
-            result = result + done
-            bar.update(done.scored)
+        result = batch.leads_rescore_all(
+            active=active,
+            qualify=not no_qualify,
+            open_only=open_only,
+            chunk_size=chunk_size,
+            workers=workers,
+            progress=bar.update,
+        )
     click.echo(
         f"Scored {result.scored:,} leads: {result.grade_changed:,} changed grade, "
         f"{result.moved_to_mql:,} moved to MQL, {result.warnings:,} with value warnings."
