@@ -34,6 +34,20 @@ sys.path.insert(0, str(ROOT))
 REPEAT = 3
 
 
+def operational_read_only() -> None:
+    """Open the operational SQLite database read-only (``mode=ro``): the benches only read
+    it, and a shared bench database must not be written by accident (e.g. ``last_login``).
+    Call after ``django.setup()``, before the first query."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    db["NAME"] = f"file:{db['NAME']}?mode=ro"
+    # IMMEDIATE transactions and the WAL pragma are writes.
+    db["OPTIONS"] = {"timeout": db["OPTIONS"].get("timeout", 20)}
+
+
 def timed(func, repeat: int | None = None) -> float:
     best = float("inf")
     for _ in range(repeat or REPEAT):
@@ -49,14 +63,13 @@ WITH won AS (
     SELECT lead_id, min(closed_at) AS won_at, sum(amount) AS revenue FROM deals
     WHERE stage = 'won' AND closed_at IS NOT NULL AND lead_id IS NOT NULL GROUP BY lead_id
 ), opened AS (
-    SELECT lead_id, min("at") AS opened_at FROM (
-        SELECT lead_id, created_at AS "at" FROM deals WHERE lead_id IS NOT NULL
-        UNION ALL SELECT lead_id, "at" FROM stage_transitions WHERE to_stage = 'opportunity'
-    ) GROUP BY lead_id
+    SELECT lead_id, min(created_at) AS opened_at FROM deals WHERE lead_id IS NOT NULL
+    GROUP BY lead_id
 )
 SELECT l.id AS journey_id, l.contact_id, l.created_at, w.won_at IS NOT NULL AS converted,
     coalesce(w.revenue, 0.0) AS value, coalesce(w.won_at, now()::TIMESTAMP) AS end_at,
-    epoch(coalesce(w.won_at, now()::TIMESTAMP)) AS conversion_ts, o.opened_at, w.won_at
+    epoch(coalesce(w.won_at, now()::TIMESTAMP)) AS conversion_ts,
+    least(o.opened_at, l.opportunity_at) AS opened_at, w.won_at
 FROM leads l LEFT JOIN won w ON w.lead_id = l.id LEFT JOIN opened o ON o.lead_id = l.id
 WHERE l.created_at >= $since AND l.created_at < $until;
 CREATE OR REPLACE TEMP TABLE touches AS
@@ -76,6 +89,166 @@ SELECT journey_id, position, dense_rank() OVER (ORDER BY channel) - 1 AS channel
         AS is_close
 FROM w WINDOW j AS (PARTITION BY journey_id);
 """
+
+
+HAND_NAMES = (
+    "funnel",
+    "funnel by channel",
+    "kpis",
+    "kpis by channel",
+    "velocity",
+    "quality",
+    "reps",
+    "summary (dashboard)",
+)
+_STAGES = "'mql', 'sal', 'sql', 'opportunity', 'customer'"
+
+
+def hand_sql(name: str, mode: str) -> list[str]:
+    """The same answer as the runner, written by hand: whole date range, no filters, the
+    currency USD. The copy's lead facts (per-lead first/last stage entries and first
+    contact, kept by the sync) are used here as by the runners; period-mode stage counts
+    read the transition log, as a second entry into a stage counts."""
+    cohort = mode == "cohort"
+    created = "created_at >= $since AND created_at < $until"
+    by_channel = name.endswith("by channel")
+    g = "source_channel_id" if by_channel else "0"
+    if name.startswith("funnel"):
+        sg = "channel_id" if by_channel else "0"
+        traffic = [
+            f"SELECT {sg}, sum(impressions), sum(clicks) FROM spend "
+            "WHERE date >= $start AND date < $end GROUP BY 1",
+            f"SELECT {sg}, sum(visits) FROM traffic_daily "
+            "WHERE day >= $start AND day < $end GROUP BY 1",
+            "SELECT strftime(created_at, '%Y-%m'), date_diff('month', "
+            "date_trunc('month', created_at), date_trunc('month', customer_at)), count(*) "
+            f"FROM leads WHERE {created} GROUP BY ALL ORDER BY 1, 2",
+        ]
+        if cohort:
+            return [
+                f"SELECT {g}, count(*), count(mql_at), count(sal_at), count(sql_at), "
+                f"count(opportunity_at), count(customer_at) FROM leads WHERE {created} "
+                "GROUP BY 1",
+                *traffic,
+            ]
+        join = "JOIN leads l ON l.id = t.lead_id" if by_channel else ""
+        return [
+            f"SELECT {g}, count(*) FROM leads WHERE {created} GROUP BY 1",
+            f"SELECT {g}, to_stage, count(DISTINCT lead_id) FROM stage_transitions t {join} "
+            f'WHERE to_stage IN ({_STAGES}) AND t."at" >= $since AND t."at" < $until '
+            "GROUP BY 1, 2",
+            *traffic,
+        ]
+    if name.startswith("kpis"):
+        sg = "channel_id" if by_channel else "0"
+        spend = [
+            f"SELECT {sg}, sum(cost) FILTER (WHERE currency = $currency) FROM spend "
+            "WHERE date >= $start AND date < $end GROUP BY 1",
+        ]
+        if cohort:
+            return [
+                f"SELECT {g}, count(*), count(mql_at), count(sql_at), count(opportunity_at) "
+                f"FROM leads WHERE {created} GROUP BY 1",
+                f"SELECT {g}, count(*) FILTER (WHERE d.stage = 'won' AND d.currency = $currency),"
+                " sum(amount) FILTER (WHERE d.stage = 'won' AND d.currency = $currency),"
+                " sum(amount) FILTER (WHERE d.stage NOT IN ('won', 'lost') "
+                "AND d.currency = $currency), count(*) FILTER (WHERE d.currency <> $currency) "
+                "FROM deals d JOIN leads l ON l.id = d.lead_id "
+                "WHERE l.created_at >= $since AND l.created_at < $until GROUP BY 1",
+                *spend,
+                "SELECT count(*) FROM spend WHERE currency <> $currency "
+                "AND date >= $start AND date < $end",
+            ]
+        join = "JOIN leads l ON l.id = t.lead_id" if by_channel else ""
+        deal_g = f"l.{g}" if by_channel else "0"
+        return [
+            f"SELECT {g}, count(*) FROM leads WHERE {created} GROUP BY 1",
+            f"SELECT {g}, to_stage, count(DISTINCT lead_id) FROM stage_transitions t {join} "
+            "WHERE to_stage IN ('mql', 'sql', 'opportunity') "
+            'AND t."at" >= $since AND t."at" < $until GROUP BY 1, 2',
+            f"SELECT {deal_g}, count(*) FILTER (WHERE d.stage = 'won' AND d.closed_at >= $since "
+            "AND d.closed_at < $until AND d.currency = $currency), sum(amount) FILTER (WHERE "
+            "d.stage = 'won' AND d.closed_at >= $since AND d.closed_at < $until "
+            "AND d.currency = $currency), sum(amount) FILTER (WHERE d.stage NOT IN ('won', "
+            "'lost') AND d.created_at >= $since AND d.created_at < $until "
+            "AND d.currency = $currency), count(*) FILTER (WHERE d.currency <> $currency) "
+            "FROM deals d LEFT JOIN leads l ON l.id = d.lead_id GROUP BY 1",
+            *spend,
+            "SELECT count(*) FROM spend WHERE currency <> $currency "
+            "AND date >= $start AND date < $end",
+        ]
+    scope = created if cohort else "TRUE"
+    mql_scope = f"mql_at IS NOT NULL AND {scope}" + (
+        "" if cohort else " AND mql_at >= $since AND mql_at < $until"
+    )
+    first_contact = (
+        "count(*), count(first_contact_at), count(*) FILTER (WHERE first_contact_at IS NULL "
+        "AND epoch($as_of - mql_at) <= $sla), "
+        "quantile_cont(epoch(first_contact_at - mql_at) / 3600.0, [0.5, 0.9]), "
+        "count(*) FILTER (WHERE epoch(first_contact_at - mql_at) <= $sla)"
+    )
+    if name == "velocity":
+        only = "" if cohort else 'AND "at" >= $since AND "at" < $until'
+        scoped = f"WHERE lead_id IN (SELECT id FROM leads WHERE {created})" if cohort else ""
+        won = "customer_at IS NOT NULL" + (
+            "" if cohort else " AND customer_at >= $since AND customer_at < $until"
+        )
+        return [
+            'SELECT to_stage, count(*), quantile_cont(epoch(nxt - "at") / 3600.0, [0.5, 0.9]) '
+            'FROM (SELECT to_stage, "at", lead("at") OVER (PARTITION BY lead_id ORDER BY "at", '
+            f"id) AS nxt FROM stage_transitions {scoped}) WHERE nxt IS NOT NULL "
+            f"AND to_stage IN ('lead', 'mql', 'sal', 'sql', 'opportunity') {only} GROUP BY 1",
+            "SELECT count(*), quantile_cont(epoch(customer_at - created_at) / 86400.0, "
+            f"[0.5, 0.9]) FROM leads WHERE {won} AND {scope}",
+            f"SELECT {first_contact} FROM leads WHERE {mql_scope}",
+        ]
+    if name == "quality":
+        return [
+            "SELECT source_channel_id, count(*), count(*) FILTER (WHERE sal_last_at >= mql_at), "
+            "count(*) FILTER (WHERE sql_last_at >= mql_at), "
+            "count(*) FILTER (WHERE rejected_last_at >= mql_at), sum(q.n), sum(q.total) "
+            f"FROM (SELECT * FROM leads WHERE {mql_scope}) l LEFT JOIN (SELECT lead_id, "
+            "count(*) AS n, sum(rating) AS total FROM quality_ratings GROUP BY 1) q "
+            "ON q.lead_id = l.id GROUP BY 1",
+            "SELECT coalesce(nullif(t.reason, ''), '(no reason)'), count(*) "
+            f"FROM stage_transitions t JOIN (SELECT * FROM leads WHERE {mql_scope}) l "
+            "ON l.id = t.lead_id AND t.\"at\" >= l.mql_at WHERE t.from_stage IN ('mql', 'sal') "
+            "AND t.to_stage IN ('recycled', 'disqualified') GROUP BY 1 ORDER BY 2 DESC, 1",
+            "SELECT q.rating, count(*) FROM quality_ratings q "
+            f"JOIN (SELECT * FROM leads WHERE {mql_scope}) l ON l.id = q.lead_id GROUP BY 1",
+        ]
+    if name == "reps":
+        if cohort:
+            moves = (
+                "SELECT owner_id, count(*), count(mql_at), count(sal_at), count(sql_at), "
+                f"count(opportunity_at), count(customer_at) FROM leads WHERE {created} GROUP BY 1"
+            )
+            work = "WHERE l.created_at >= $since AND l.created_at < $until"
+        else:
+            moves = (
+                "SELECT l.owner_id, t.to_stage, count(DISTINCT t.lead_id) "
+                "FROM stage_transitions t JOIN leads l ON l.id = t.lead_id "
+                f'WHERE t.to_stage IN ({_STAGES}) AND t."at" >= $since AND t."at" < $until '
+                "GROUP BY 1, 2"
+            )
+            work = 'WHERE a."at" >= $since AND a."at" < $until'
+        return [
+            moves,
+            *([] if cohort else ["SELECT owner_id, count(*) FROM leads GROUP BY 1"]),
+            "SELECT l.owner_id, count(*) FROM activities a JOIN leads l ON l.id = a.lead_id "
+            f"{work} GROUP BY 1",
+            f"SELECT owner_id, {first_contact} FROM leads WHERE {mql_scope} GROUP BY 1",
+            "SELECT id, username FROM users",
+        ]
+    # The dashboard summary (cohort funnel, won deals and spend by date, per currency).
+    return [
+        "SELECT count(*), count(mql_at), count(sal_at), count(sql_at), count(opportunity_at), "
+        f"count(customer_at) FROM leads WHERE {created}",
+        "SELECT currency, count(*), sum(CAST(amount AS DECIMAL(18, 2))) FROM deals "
+        "WHERE stage = 'won' AND closed_at >= $since AND closed_at < $until GROUP BY 1",
+        "SELECT currency, count(*), sum(CAST(cost AS DECIMAL(18, 2))) FROM spend "
+        "WHERE date >= $start AND date < $end GROUP BY 1",
+    ]
 
 
 def hand_attribution(con, since, until, family: str) -> None:
@@ -124,6 +297,7 @@ def main() -> None:
     import django
 
     django.setup()
+    operational_read_only()
     from django.conf import settings
     from django.db import connection
 
@@ -182,26 +356,10 @@ def main() -> None:
     }
     since, until = filters["cohort"].bounds()
     hand = {
-        "funnel": f"""SELECT to_stage, count(DISTINCT t.lead_id) FROM stage_transitions t
-            JOIN leads l ON l.id = t.lead_id
-            WHERE l.created_at >= '{since}' AND l.created_at < '{until}' GROUP BY to_stage""",
-        "kpis": f"""SELECT (SELECT sum(cost) FROM spend WHERE date >= '{since.date()}'
-                AND date < '{until.date()}'),
-            (SELECT sum(d.amount) FROM deals d JOIN leads l ON l.id = d.lead_id
-                WHERE d.stage = 'won' AND l.created_at >= '{since}'
-                AND l.created_at < '{until}')""",
-        "velocity": """SELECT quantile_cont(epoch(nxt - "at"), 0.5) FROM (SELECT "at",
-            lead("at") OVER (PARTITION BY lead_id ORDER BY "at") AS nxt
-            FROM stage_transitions) WHERE nxt IS NOT NULL""",
-        "quality": """SELECT l.source_channel_id, count(DISTINCT t.lead_id)
-            FROM stage_transitions t JOIN leads l ON l.id = t.lead_id
-            WHERE t.to_stage = 'mql' GROUP BY 1""",
-        "reps": """SELECT l.owner_id, count(*) FROM activities a
-            JOIN leads l ON l.id = a.lead_id GROUP BY 1""",
-        "summary": f"""SELECT to_stage, count(DISTINCT lead_id) FROM stage_transitions
-            WHERE lead_id IN (SELECT id FROM leads WHERE created_at >= '{since}'
-            AND created_at < '{until}') GROUP BY to_stage""",
+        name: {mode: hand_sql(name, mode) for mode in ("cohort", "period")} for name in HAND_NAMES
     }
+    hand_params = {"since": since, "until": until, "currency": "USD", "sla": 3600.0}
+    hand_params |= {"start": since.date(), "end": until.date(), "as_of": until}
 
     class RulesQuery(AttributionQuery):
         """The seven rule-based models together (the page asks for all nine or one)."""
@@ -238,7 +396,9 @@ def main() -> None:
                 start, end = f.bounds()
                 hand_attribution(con, start, end, families[name.removeprefix("attribution ")])
             else:
-                con.execute(hand[name.split()[0]]).fetchall()
+                for sql in hand[name][f.mode]:
+                    used = {k: v for k, v in hand_params.items() if f"${k}" in sql}
+                    con.execute(sql, used).fetchall()
 
     print(f"{'runner':<24}{'mode':<8}{'runner s':>10}{'hand s':>10}{'ratio':>8}")
     for name, run in runners.items():

@@ -19,6 +19,10 @@ Three kinds of table (``TABLES``):
 Identity stitching gives anonymous touchpoints a contact after they were copied; the touches
 of the visitors seen in new rows are re-read so that the copy follows.
 
+Every lead row written also carries facts derived from the copy's own logs (``LEAD_FACTS``:
+first entry into each funnel stage, last SAL/SQL entry and rejection, first contact after
+the first MQL), so that reports over a million leads scan one narrow row per lead.
+
 Rows are read through Django's connection in chunks (portable across SQLite and PostgreSQL;
 DuckDB's SQLite scanner is an extension that cannot be installed offline) and handed to
 DuckDB as pandas frames. Timestamps travel as UTC text and become ``TIMESTAMP`` (UTC) in
@@ -265,6 +269,51 @@ TABLES: tuple[Table, ...] = (
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 
+#: Per-lead facts the copy derives from its own append-only logs whenever it writes a lead
+#: row, so that a report over a million leads scans one narrow row per lead instead of
+#: joining millions of stage transitions and activities. Every lead with a new transition or
+#: activity is re-read by the sync (``lead_column``), so the facts follow the logs.
+#: First entry into each stage after ``lead`` (the funnel counts a lead once per stage);
+#: last entry into SAL and SQL and last rejection from MQL or SAL (lead quality asks whether
+#: one happened after the first MQL); first activity at or after the first MQL (velocity).
+LEAD_FACTS: tuple[tuple[str, str], ...] = (
+    ("mql_at", "min(\"at\") FILTER (WHERE to_stage = 'mql')"),
+    ("sal_at", "min(\"at\") FILTER (WHERE to_stage = 'sal')"),
+    ("sql_at", "min(\"at\") FILTER (WHERE to_stage = 'sql')"),
+    ("opportunity_at", "min(\"at\") FILTER (WHERE to_stage = 'opportunity')"),
+    ("customer_at", "min(\"at\") FILTER (WHERE to_stage = 'customer')"),
+    ("sal_last_at", "max(\"at\") FILTER (WHERE to_stage = 'sal')"),
+    ("sql_last_at", "max(\"at\") FILTER (WHERE to_stage = 'sql')"),
+    (
+        "rejected_last_at",
+        "max(\"at\") FILTER (WHERE from_stage IN ('mql', 'sal') "
+        "AND to_stage IN ('recycled', 'disqualified'))",
+    ),
+)
+LEAD_FACT_COLUMNS = (*(name for name, _ in LEAD_FACTS), "first_contact_at")
+
+
+def lead_facts_sql(ids: str | None) -> str:
+    """``(lead_id, <LEAD_FACT_COLUMNS>)`` of the leads whose ids ``ids`` selects (all: None)."""
+    only = "" if ids is None else f"WHERE lead_id IN ({ids})"
+    stages = ", ".join(f"{sql} AS {name}" for name, sql in LEAD_FACTS)
+    return f"""
+WITH moved AS (SELECT lead_id, {stages} FROM stage_transitions {only} GROUP BY lead_id),
+contacted AS (
+    SELECT a.lead_id, min(a."at") AS first_contact_at
+    FROM activities a JOIN moved m ON m.lead_id = a.lead_id AND a."at" >= m.mql_at
+    GROUP BY a.lead_id
+)
+SELECT m.*, c.first_contact_at FROM moved m LEFT JOIN contacted c USING (lead_id)"""
+
+
+def lead_facts_refresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every lead's facts in place (a copy built before they existed)."""
+    names = ", ".join(f"{name} = f.{name}" for name in LEAD_FACT_COLUMNS)
+    con.execute(
+        f"UPDATE leads SET {names} FROM ({lead_facts_sql(None)}) f WHERE leads.id = f.lead_id"
+    )
+
 
 @dataclass(frozen=True)
 class SyncReport:
@@ -356,7 +405,19 @@ def _insert(
         if replace:
             con.execute(f"DELETE FROM {table.name} WHERE id IN (SELECT id FROM batch_rows)")
         casts = ", ".join(_cast(c) for c in table.columns)
-        if table.derived:
+        if table.name == "leads":
+            facts = ", ".join(f"f.{name}" for name in LEAD_FACT_COLUMNS)
+            ids = "SELECT CAST(id AS BIGINT) FROM batch_rows"
+            # By name: a copy upgraded in place has the fact columns in another order.
+            names = ", ".join(
+                f'"{n}"' for n in (*(c.name for c in table.columns), *LEAD_FACT_COLUMNS)
+            )
+            con.execute(
+                f"INSERT INTO leads ({names}) SELECT b.*, {facts} "
+                f"FROM (SELECT {casts} FROM batch_rows) b "
+                f"LEFT JOIN ({lead_facts_sql(ids)}) f ON f.lead_id = b.id"
+            )
+        elif table.derived:
             derived = ", ".join(f"{sql} AS {name}" for name, _, sql in table.derived)
             casts = f"*, {derived} FROM (SELECT {casts}"
             con.execute(f"INSERT INTO {table.name} SELECT {casts} FROM batch_rows)")
@@ -372,7 +433,15 @@ def schema_create(con: duckdb.DuckDBPyConnection) -> None:
             [f'"{c.name}" {c.type}' for c in table.columns]
             + [f'"{name}" {kind}' for name, kind, _ in table.derived]
         )
+        if table.name == "leads":
+            columns += "".join(f', "{name}" TIMESTAMP' for name in LEAD_FACT_COLUMNS)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({columns})")
+    have = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE leads)").fetchall()}
+    if missing := [name for name in LEAD_FACT_COLUMNS if name not in have]:
+        # A copy from before the lead facts: add and fill them rather than rebuild it all.
+        for name in missing:
+            con.execute(f'ALTER TABLE leads ADD COLUMN "{name}" TIMESTAMP')
+        lead_facts_refresh(con)
     con.execute(
         "CREATE TABLE IF NOT EXISTS traffic_daily (day DATE, channel_id BIGINT, "
         "campaign_id BIGINT, visits BIGINT)"

@@ -12,10 +12,11 @@ Scope follows the report filters: cohort mode takes the leads created in the per
 conversion at any time); period mode takes the conversions in the period, and the leads
 created in it that did not convert (the paths to nothing that Markov needs).
 
-DuckDB selects the touches and flags (``build_sql``), numpy applies the models
-(``accord.analytics.attribution.aggregate``: the fast path). For every model the credits
-sum to the attributable totals: the converting journeys with at least one touch in the
-window; converting leads without one are counted apart (``unattributed_conversions``).
+DuckDB selects the touches in order (``build_sql``), numpy flags the named positions and
+applies the models (``accord.analytics.attribution.aggregate``: the fast path). For every
+model the credits sum to the attributable totals: the converting journeys with at least
+one touch in the window; converting leads without one are counted apart
+(``unattributed_conversions``).
 """
 
 from __future__ import annotations
@@ -171,22 +172,18 @@ class AttributionRunner:
             converted_at = "w.won_at"
             close_at = "w.won_at"
         else:
-            params["stage"] = q.conversion
-            converted_at = "r.reached_at"
+            # The lead facts of the copy (``sync.LEAD_FACTS``): first entry into the stage.
+            converted_at = f"l.{q.conversion}_at"
             close_at = "NULL"
         # The opportunity touch exists only for conversions at or after the opportunity.
-        opportunity_at = "NULL" if q.conversion in ("mql", "sql") else "o.opened_at"
+        opportunity_at = (
+            "NULL" if q.conversion in ("mql", "sql") else "least(o.opened_at, l.opportunity_at)"
+        )
         in_scope = (
             "TRUE"
             if f.mode == COHORT
             else "(conversion_at >= $since AND conversion_at < $until) OR "
             "(conversion_at IS NULL AND created_at >= $since AND created_at < $until)"
-        )
-        reached = (
-            ""
-            if q.conversion == WON
-            else 'reached AS (SELECT lead_id, min("at") AS reached_at FROM stage_transitions '
-            "WHERE to_stage = $stage GROUP BY lead_id),\n"
         )
         key = "t.channel_id" if q.group_by == GROUP_CHANNEL else "t.campaign_id"
         journeys = f"""
@@ -196,13 +193,10 @@ won AS (
     GROUP BY lead_id
 ),
 opened AS (
-    SELECT lead_id, min(opened_at) AS opened_at FROM (
-        SELECT lead_id, created_at AS opened_at FROM deals WHERE lead_id IS NOT NULL
-        UNION ALL
-        SELECT lead_id, "at" FROM stage_transitions WHERE to_stage = 'opportunity'
-    ) GROUP BY lead_id
+    SELECT lead_id, min(created_at) AS opened_at FROM deals WHERE lead_id IS NOT NULL
+    GROUP BY lead_id
 ),
-{reached}candidates AS (
+candidates AS (
     SELECT l.id AS lead_id, l.contact_id, l.created_at,
         {converted_at} AS conversion_at,
         coalesce(w.revenue, 0.0) AS value,
@@ -211,7 +205,6 @@ opened AS (
     FROM leads l
     LEFT JOIN won w ON w.lead_id = l.id
     LEFT JOIN opened o ON o.lead_id = l.id
-    {"LEFT JOIN reached r ON r.lead_id = l.id" if q.conversion != WON else ""}
     WHERE {where(lead_where)}
 ),
 journeys AS (
@@ -220,30 +213,23 @@ journeys AS (
         coalesce(conversion_at, CAST($open_end AS TIMESTAMP)) AS end_at
     FROM candidates WHERE {in_scope}
 )"""
+        # Touches in journey and time order; which touch holds a named position (the last
+        # one at or before the lead's creation, the opportunity, the close) is found in
+        # numpy from the journey's times (``_last_at_or_before``): three window passes
+        # over millions of touches cost more than the join that selects them.
         touches = f"""
-WITH {journeys},
-windowed AS (
-    SELECT j.lead_id, t.id AS touch_id, coalesce({key}, {NO_KEY}) AS key, t."at",
-        j.created_at, j.opportunity_at, j.close_at
-    FROM journeys j JOIN touchpoints t ON t.contact_id = j.contact_id
-    WHERE t."at" <= j.end_at AND epoch(t."at") > epoch(j.end_at) - $lookback
-),
-ordered AS (
-    SELECT *, row_number() OVER (PARTITION BY lead_id ORDER BY "at", touch_id) AS n
-    FROM windowed
-)
-SELECT lead_id, key, epoch("at") AS ts,
-    n = max(CASE WHEN "at" <= created_at THEN n END) OVER j AS is_lead,
-    coalesce(n = max(CASE WHEN "at" <= opportunity_at THEN n END) OVER j, FALSE)
-        AS is_opportunity,
-    coalesce(n = max(CASE WHEN "at" <= close_at THEN n END) OVER j, FALSE) AS is_close
-FROM ordered
-WINDOW j AS (PARTITION BY lead_id)
-ORDER BY lead_id, n
+WITH {journeys}
+SELECT j.lead_id, coalesce({key}, {NO_KEY}) AS key, epoch(t."at") AS ts
+FROM journeys j JOIN touchpoints t ON t.contact_id = j.contact_id
+WHERE t."at" <= j.end_at AND epoch(t."at") > epoch(j.end_at) - $lookback
+ORDER BY j.lead_id, t."at", t.id
 """
         counts = f"""
 WITH {journeys}
-SELECT lead_id, converted, credited_value AS value, epoch(end_at) AS end_ts
+SELECT lead_id, converted, credited_value AS value, epoch(end_at) AS end_ts,
+    epoch(created_at) AS created_ts,
+    epoch(CAST(opportunity_at AS TIMESTAMP)) AS opportunity_ts,
+    epoch(CAST(close_at AS TIMESTAMP)) AS close_ts
 FROM journeys ORDER BY lead_id
 """
         return AttributionSql(touches=touches, counts=counts, params=params)
@@ -260,14 +246,15 @@ FROM journeys ORDER BY lead_id
         converted = journeys["converted"].astype(bool)
         # Dense ids: journeys by lead id (both sorted), channels by their key.
         journey = np.searchsorted(lead_ids, touches["lead_id"].astype(np.int64))
-        keys, channel = np.unique(touches["key"].astype(np.int64), return_inverse=True)
+        keys, channel = _dense_keys(touches["key"].astype(np.int64))
+        ts = touches["ts"].astype(np.float64)
         columns = aggregate.journeys_from_columns(
             journey=journey,
             channel=channel.reshape(-1),
-            time=touches["ts"].astype(np.float64),
-            is_lead=_flag(touches["is_lead"]),
-            is_opportunity=_flag(touches["is_opportunity"]),
-            is_close=_flag(touches["is_close"]),
+            time=ts,
+            is_lead=_last_at_or_before(journey, ts, _times(journeys["created_ts"])),
+            is_opportunity=_last_at_or_before(journey, ts, _times(journeys["opportunity_ts"])),
+            is_close=_last_at_or_before(journey, ts, _times(journeys["close_ts"])),
             converted=converted,
             value=journeys["value"].astype(np.float64),
             conversion_time=journeys["end_ts"].astype(np.float64),
@@ -327,9 +314,34 @@ def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> 
     return con.execute(sql, used).fetchnumpy()
 
 
-def _flag(column: np.ndarray) -> np.ndarray:
-    # A masked array (NULLs) reads as False.
-    return np.ma.filled(column, False).astype(bool) if np.ma.isMaskedArray(column) else column
+def _dense_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` without sorting millions of touches: channel
+    and campaign ids span a small range, so a count per id finds the distinct ones."""
+    if not keys.size:
+        return keys, keys
+    low, high = int(keys.min()), int(keys.max())
+    if high - low > 4 * keys.size + 1_000_000:
+        return np.unique(keys, return_inverse=True)
+    present = np.bincount(keys - low, minlength=high - low + 1) > 0
+    dense = np.cumsum(present) - 1
+    return np.flatnonzero(present) + low, dense[keys - low]
+
+
+def _times(column: np.ndarray) -> np.ndarray:
+    """Epoch seconds per journey; NULL (no such moment) becomes NaN, before which no touch is."""
+    return np.ma.filled(np.ma.asarray(column, dtype=np.float64), np.nan)
+
+
+def _last_at_or_before(journey: np.ndarray, ts: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Per touch: is it its journey's last touch at or before the journey's ``bound``?
+
+    Touches are sorted by journey and time, so those at or before the bound are a prefix of
+    the journey's touches; the flagged one ends that prefix.
+    """
+    before = ts <= bound[journey]  # NaN bound: False throughout
+    next_before = np.zeros_like(before)
+    next_before[:-1] = before[1:] & (journey[1:] == journey[:-1])
+    return before & ~next_before
 
 
 def _model_credits(

@@ -2,7 +2,9 @@
 customer, by channel or campaign, with a cohort matrix (lead month x months to win).
 
 Stage counts come from the stage-transition log (DESIGN.md §3): a lead counts at every
-main-path stage it ever entered, once (a recycled lead can enter MQL twice).
+main-path stage it ever entered, once (a recycled lead can enter MQL twice). Cohort mode
+reads the first entries the sync derives per lead (``sync.LEAD_FACTS``); period mode reads
+the log itself, since a second entry in the period counts too.
 
 - cohort mode: the leads created in the period, at every stage they reached at any time;
 - period mode: leads created in the period, and leads that entered each later stage in it.
@@ -121,24 +123,33 @@ class FunnelRunner:
         lead_where, lead_params = lead_conditions(f, "l")
         params.update(lead_params)
         in_period = "{col} >= $since AND {col} < $until"
-        if f.mode == COHORT:
-            lead_where.append(in_period.format(col="l.created_at"))
         key = group_key_sql(
             group_by, channel="l.source_channel_id", campaign="l.source_campaign_id"
         )
-        transition_period = "" if f.mode == COHORT else "AND " + in_period.format(col='t."at"')
-        stages = f"""
-WITH scope AS (
-    SELECT l.id, l.created_at, {key} AS g FROM leads l WHERE {where(lead_where)}
-)
-SELECT g, 'lead' AS stage, count(*) AS n FROM scope
-WHERE {in_period.format(col="created_at")}
-GROUP BY g
+        created = [*lead_where, in_period.format(col="l.created_at")]
+        if f.mode == COHORT:
+            # The copy keeps each lead's first entry into every stage (``sync.LEAD_FACTS``):
+            # reaching a stage at any time is a non-NULL column, one narrow row per lead.
+            reached = ", ".join(f"count(l.{s}_at)" for s in STAGES[1:])
+            stages = f"""
+SELECT {key} AS g, count(*), {reached}
+FROM leads l WHERE {where(created)}
+GROUP BY ALL
+"""
+        else:
+            # Entering a stage in the period may be a second entry (a recycled lead): only
+            # the log knows. The lead row is joined only for a grouping or a lead filter.
+            moved = [*lead_where, in_period.format(col='t."at"')]
+            join = "" if key == "0" and not lead_where else "JOIN leads l ON l.id = t.lead_id"
+            # One (group, stage) row each: DISTINCT per group is cheaper than five
+            # filtered DISTINCT aggregates over the same rows.
+            stages = f"""
+SELECT {key} AS g, 'lead' AS stage, count(*) FROM leads l WHERE {where(created)} GROUP BY g
 UNION ALL
-SELECT s.g, t.to_stage, count(DISTINCT t.lead_id)
-FROM stage_transitions t JOIN scope s ON s.id = t.lead_id
-WHERE t.to_stage IN ({", ".join(f"'{s}'" for s in STAGES[1:])}) {transition_period}
-GROUP BY s.g, t.to_stage
+SELECT {key} AS g, t.to_stage, count(DISTINCT t.lead_id)
+FROM stage_transitions t {join}
+WHERE t.to_stage IN ({", ".join(f"'{s}'" for s in STAGES[1:])}) AND {where(moved)}
+GROUP BY g, t.to_stage
 """
         spend_where, spend_params = spend_conditions(f, "s")
         touch_where, _ = spend_conditions(f, "t")
@@ -157,19 +168,13 @@ FROM traffic_daily t
 WHERE t.day >= CAST($since AS DATE) AND t.day < CAST($until AS DATE) AND {where(touch_where)}
 GROUP BY ALL
 """
-        cohort_where = list(lead_conditions(f, "l")[0])
-        cohort_where.append(in_period.format(col="l.created_at"))
         cohort = f"""
-WITH won AS (
-    SELECT lead_id, min("at") AS won_at FROM stage_transitions
-    WHERE to_stage = 'customer' GROUP BY lead_id
-)
 SELECT strftime(l.created_at, '%Y-%m') AS month,
-    date_diff('month', date_trunc('month', l.created_at), date_trunc('month', w.won_at))
+    date_diff('month', date_trunc('month', l.created_at), date_trunc('month', l.customer_at))
         AS offset_months,
     count(*) AS n
-FROM leads l LEFT JOIN won w ON w.lead_id = l.id
-WHERE {where(cohort_where)}
+FROM leads l
+WHERE {where(created)}
 GROUP BY ALL
 ORDER BY month, offset_months
 """
@@ -182,8 +187,12 @@ ORDER BY month, offset_months
         sql = self.build_sql(group_by)
         f = self.query.filters
         counts: dict[Any, dict[str, int]] = {}
-        for g, stage, n in _rows(con, sql.stages, sql.params):
-            counts.setdefault(g, {})[stage] = n
+        if f.mode == COHORT:
+            for g, *reached in _rows(con, sql.stages, sql.params):
+                counts[g] = dict(zip(STAGES, reached, strict=True))
+        else:
+            for g, stage, n in _rows(con, sql.stages, sql.params):
+                counts.setdefault(g, {})[stage] = n
         traffic: dict[Any, dict[str, int]] = {}
         if not f.has_lead_dimensions:
             for g, impressions, clicks in _rows(con, sql.spend, sql.params):
@@ -213,10 +222,14 @@ ORDER BY month, offset_months
         return groups
 
     def _run(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> FunnelResult:
-        total = self._groups(con, GROUP_NONE)[0]
-        groups = total_groups = (total,)
-        if self.query.group_by != GROUP_NONE:
+        if self.query.group_by == GROUP_NONE:
+            total = self._groups(con, GROUP_NONE)[0]
+            groups: tuple[FunnelGroup, ...] = (total,)
+        else:
+            # Every lead, spend row and daily visit count belongs to exactly one group, so
+            # the total is the sum of the groups: one pass instead of two.
             groups = tuple(self._groups(con, self.query.group_by))
+            total = _total(groups, self.query.filters.has_lead_dimensions)
         sql = self.build_sql()
         matrix: dict[str, dict[int | None, int]] = {}
         for month, offset, n in _rows(con, sql.cohort, sql.params):
@@ -235,7 +248,7 @@ ORDER BY month, offset_months
             notes = ("Impressions, clicks and visits cannot be split by team, rep or segment.",)
         return FunnelResult(
             query=self.query,
-            total=total_groups[0],
+            total=total,
             groups=groups,
             cohort_matrix=cohort_rows,
             data_as_of=as_of,
@@ -279,3 +292,11 @@ def _group(
         steps=tuple(steps),
         overall_conversion=ratio(steps[-1].count, first),
     )
+
+
+def _total(groups: tuple[FunnelGroup, ...], no_traffic: bool) -> FunnelGroup:
+    def traffic(name: str) -> int | None:
+        return None if no_traffic else sum(getattr(g, name) or 0 for g in groups)
+
+    counts = {s: sum(g.step(s).count for g in groups) for s in STAGES}
+    return _group(0, "all", counts, traffic("impressions"), traffic("clicks"), traffic("visits"))

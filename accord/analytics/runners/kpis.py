@@ -34,6 +34,8 @@ from accord.analytics.runners.base import (
 from accord.core.errors import InvalidInput
 from accord.core.money import DEFAULT_CURRENCY
 
+#: Where each stage's count goes in a row of sums (spend, leads, mqls, sqls, opps, ...).
+_STAGE_COLUMN = {"lead": 1, "mql": 2, "sql": 3, "opportunity": 4}
 GROUPS = (GROUP_NONE, GROUP_CHANNEL, GROUP_CAMPAIGN, GROUP_MONTH)
 
 
@@ -83,7 +85,13 @@ class KpisResult:
 
 @dataclass(frozen=True)
 class KpisSql:
-    main: str
+    #: Per group: leads created, MQLs, SQLs, opportunities (``g, leads, mqls, sqls, opps``).
+    leads: str
+    #: ``kind, g, n, amount``: won deals and revenue, open pipeline, other-currency deals.
+    deals: str
+    #: Per group: spend in the currency (NULL when only other currencies were spent).
+    spend: str
+    #: Spend entries in other currencies (the deals' count comes with ``deals``).
     other_currency: str
     params: dict[str, Any]
 
@@ -93,7 +101,7 @@ class KpisRunner:
         self.query = query
 
     def build_sql(self, group_by: str | None = None) -> KpisSql:
-        """One row per group: spend, lead counts, won deals, revenue, pipeline."""
+        """Three statements, each one pass: leads, deals and spend, merged by group key."""
         f = self.query.filters
         group_by = self.query.group_by if group_by is None else group_by
         since, until = f.bounds()
@@ -101,8 +109,8 @@ class KpisRunner:
         lead_where, lead_params = lead_conditions(f, "l")
         params.update(lead_params)
         cohort = f.mode == COHORT
-        if cohort:
-            lead_where.append("l.created_at >= $since AND l.created_at < $until")
+        in_period = "{col} >= $since AND {col} < $until"
+        created = [*lead_where, in_period.format(col="l.created_at")]
 
         def key(channel: str, campaign: str, when: str) -> str:
             if group_by == GROUP_CHANNEL:
@@ -113,139 +121,146 @@ class KpisRunner:
                 return f"strftime({when}, '%Y-%m')"
             return "0"
 
-        # In cohort mode a lead's rows are dated by its creation month; in period mode by
-        # the event's own date.
-        lead_month = "s.created_at"
-        stage_key = key("s.channel_id", "s.campaign_id", lead_month if cohort else 't."at"')
-        won_key = key("s.channel_id", "s.campaign_id", lead_month if cohort else "d.closed_at")
-        open_key = key("s.channel_id", "s.campaign_id", lead_month if cohort else "d.created_at")
+        lead_key = key("l.source_channel_id", "l.source_campaign_id", "l.created_at")
+        if cohort:
+            # The lead facts of the copy (``sync.LEAD_FACTS``): one narrow row per lead.
+            leads = f"""
+SELECT {lead_key} AS g, count(*), count(l.mql_at), count(l.sql_at), count(l.opportunity_at)
+FROM leads l WHERE {where(created)} GROUP BY g
+"""
+        else:
+            # Stages entered in the period (a second entry counts: only the log knows);
+            # the lead row is joined only for a grouping or a lead filter.
+            stage_key = key("l.source_channel_id", "l.source_campaign_id", 't."at"')
+            join = (
+                ""
+                if group_by in (GROUP_NONE, GROUP_MONTH) and not lead_where
+                else "JOIN leads l ON l.id = t.lead_id"
+            )
+            moved = [*lead_where, in_period.format(col='t."at"')]
+            leads = f"""
+SELECT {lead_key} AS g, 'lead' AS stage, count(*) FROM leads l WHERE {where(created)} GROUP BY g
+UNION ALL
+SELECT {stage_key} AS g, t.to_stage, count(DISTINCT t.lead_id)
+FROM stage_transitions t {join}
+WHERE t.to_stage IN ('mql', 'sql', 'opportunity') AND {where(moved)}
+GROUP BY g, t.to_stage
+"""
+        # Deals follow their lead: cohort, the leads created in the period (won whenever);
+        # period, won (closed) or opened in the period, of any lead in scope, and without a
+        # lead when no lead filter applies.
+        scope = where(created if cohort else lead_where)
+        deal_join = "JOIN" if cohort or lead_where else "LEFT JOIN"
+        won_key = key(
+            "l.source_channel_id",
+            "l.source_campaign_id",
+            "l.created_at" if cohort else "d.closed_at",
+        )
+        open_key = key(
+            "l.source_channel_id",
+            "l.source_campaign_id",
+            "l.created_at" if cohort else "d.created_at",
+        )
+        won_when = "TRUE" if cohort else in_period.format(col="d.closed_at")
+        open_when = "TRUE" if cohort else in_period.format(col="d.created_at")
+        scoped_deals = f"""scoped AS (
+    SELECT d.* EXCLUDE (created_at), d.created_at AS deal_created_at,
+        l.source_channel_id, l.source_campaign_id, l.created_at
+    FROM deals d {deal_join} (SELECT * FROM leads l WHERE {scope}) l ON l.id = d.lead_id
+)"""
+        won_key = won_key.replace("d.closed_at", "closed_at").replace("l.", "")
+        open_key = open_key.replace("d.created_at", "deal_created_at").replace("l.", "")
+        won_when = won_when.replace("d.closed_at", "closed_at")
+        open_when = open_when.replace("d.created_at", "deal_created_at")
+        # One statement over the deals in scope: won and open per group, and the deals in
+        # other currencies (left out and counted) as a last row without a group.
+        deals = f"""
+WITH {scoped_deals}
+SELECT 'won' AS kind, {won_key} AS g, count(*), sum(amount) FROM scoped
+WHERE stage = 'won' AND currency = $currency AND {won_when} GROUP BY g
+UNION ALL
+SELECT 'open', {open_key} AS g, 0, sum(amount) FROM scoped
+WHERE stage NOT IN ('won', 'lost') AND currency = $currency AND {open_when} GROUP BY g
+UNION ALL
+SELECT 'other', NULL, count(*), 0.0 FROM scoped WHERE currency <> $currency
+"""
+        other = """
+SELECT count(*) FROM spend sp WHERE sp.currency <> $currency
+    AND sp.date >= CAST($since AS DATE) AND sp.date < CAST($until AS DATE)
+"""
         spend_where, spend_params = spend_conditions(f, "sp")
         params.update(spend_params)
         spend_key = key("sp.channel_id", "sp.campaign_id", "sp.date")
-        stage_period = "" if cohort else 'AND t."at" >= $since AND t."at" < $until'
-        won_period = "" if cohort else "AND d.closed_at >= $since AND d.closed_at < $until"
-        open_period = "" if cohort else "AND d.created_at >= $since AND d.created_at < $until"
-        # Deals without a lead count only when no lead filter applies (period mode).
-        deal_scope = "s.id = d.lead_id"
-        deals_from = "deals d JOIN scope s ON " + deal_scope
-        if not cohort and not lead_where:
-            deals_from = "deals d LEFT JOIN scope s ON " + deal_scope
-        spend_sql = (
-            "NULL::DOUBLE"
-            if f.has_lead_dimensions
-            else f"""(SELECT sum(sp.cost) FROM spend sp WHERE sp.currency = $currency
-                AND sp.date >= CAST($since AS DATE) AND sp.date < CAST($until AS DATE)
-                AND {where(spend_where)} AND {spend_key} IS NOT DISTINCT FROM k.g)"""
-        )
-        spend_keys = (
-            ""
-            if f.has_lead_dimensions
-            else f"""UNION SELECT {spend_key} FROM spend sp
-                WHERE sp.date >= CAST($since AS DATE) AND sp.date < CAST($until AS DATE)
-                AND {where(spend_where)}"""
-        )
-        scope = f"""scope AS (
-    SELECT l.id, l.created_at, l.source_channel_id AS channel_id,
-        l.source_campaign_id AS campaign_id
-    FROM leads l WHERE {where(lead_where)}
-)"""
-        sql = f"""
-WITH {scope},
-created AS (
-    SELECT {key("s.channel_id", "s.campaign_id", "s.created_at")} AS g, count(*) AS leads
-    FROM scope s WHERE s.created_at >= $since AND s.created_at < $until GROUP BY ALL
-),
-stages AS (
-    SELECT {stage_key} AS g,
-        count(DISTINCT t.lead_id) FILTER (WHERE t.to_stage = 'mql') AS mqls,
-        count(DISTINCT t.lead_id) FILTER (WHERE t.to_stage = 'sql') AS sqls,
-        count(DISTINCT t.lead_id) FILTER (WHERE t.to_stage = 'opportunity') AS opportunities
-    FROM stage_transitions t JOIN scope s ON s.id = t.lead_id
-    WHERE t.to_stage IN ('mql', 'sql', 'opportunity') {stage_period}
-    GROUP BY ALL
-),
-won AS (
-    SELECT {won_key} AS g, count(*) AS won_deals, sum(d.amount) AS revenue
-    FROM {deals_from}
-    WHERE d.stage = 'won' AND d.currency = $currency {won_period}
-    GROUP BY ALL
-),
-open AS (
-    SELECT {open_key} AS g, sum(d.amount) AS pipeline
-    FROM {deals_from}
-    WHERE d.stage NOT IN ('won', 'lost') AND d.currency = $currency {open_period}
-    GROUP BY ALL
-),
-keys AS (
-    SELECT g FROM created UNION SELECT g FROM stages UNION SELECT g FROM won
-    UNION SELECT g FROM open {spend_keys}
-)
-SELECT k.g, {spend_sql} AS spend,
-    coalesce(c.leads, 0), coalesce(st.mqls, 0), coalesce(st.sqls, 0),
-    coalesce(st.opportunities, 0), coalesce(w.won_deals, 0), coalesce(w.revenue, 0),
-    coalesce(o.pipeline, 0)
-FROM keys k
-LEFT JOIN created c ON c.g IS NOT DISTINCT FROM k.g
-LEFT JOIN stages st ON st.g IS NOT DISTINCT FROM k.g
-LEFT JOIN won w ON w.g IS NOT DISTINCT FROM k.g
-LEFT JOIN open o ON o.g IS NOT DISTINCT FROM k.g
+        # Groups with spend only in other currencies still show (with no spend figure).
+        spend = f"""
+SELECT {spend_key} AS g, sum(sp.cost) FILTER (WHERE sp.currency = $currency)
+FROM spend sp
+WHERE sp.date >= CAST($since AS DATE) AND sp.date < CAST($until AS DATE)
+    AND {where(spend_where)}
+GROUP BY g
 """
-        other = f"""
-WITH {scope}
-SELECT (SELECT count(*) FROM {deals_from} WHERE d.currency <> $currency)
-    + (SELECT count(*) FROM spend sp WHERE sp.currency <> $currency
-        AND sp.date >= CAST($since AS DATE) AND sp.date < CAST($until AS DATE))
-"""
-        return KpisSql(main=sql, other_currency=other, params=params)
+        return KpisSql(leads=leads, deals=deals, spend=spend, other_currency=other, params=params)
 
     def run(self) -> KpisResult:
         return run_read(self.query.filters, self._run)
 
-    def _rows(self, con: duckdb.DuckDBPyConnection, group_by: str) -> tuple[list[KpiRow], int]:
+    def _rows(
+        self, con: duckdb.DuckDBPyConnection, group_by: str
+    ) -> tuple[list[KpiRow], KpiRow | None, int]:
         built = self.build_sql(group_by)
-        sql, params = built.main, built.params
-        other = con.execute(built.other_currency, _used(params, built.other_currency)).fetchall()[
-            0
-        ][0]
+        no_spend = self.query.filters.has_lead_dimensions
+        params = built.params
+        other = _fetch(con, built.other_currency, params)[0][0] or 0
+        sums: dict[Any, list] = {}
+        if self.query.filters.mode == COHORT:
+            for g, *counts in _fetch(con, built.leads, params):
+                sums[g] = [None, *counts, 0, 0.0, 0.0]
+        else:
+            # One (group, stage) row each: a DISTINCT per group rather than three filtered
+            # DISTINCT aggregates over the same transitions.
+            for g, stage, n in _fetch(con, built.leads, params):
+                sums.setdefault(g, [None, 0, 0, 0, 0, 0, 0.0, 0.0])[_STAGE_COLUMN[stage]] = n
+        for kind, g, n, amount in _fetch(con, built.deals, params):
+            if kind == "other":
+                other += n
+                continue
+            row = sums.setdefault(g, [None, 0, 0, 0, 0, 0, 0.0, 0.0])
+            if kind == "won":
+                row[5] += n
+                row[6] += float(amount or 0)
+            else:
+                row[7] += float(amount or 0)
+        if not no_spend:
+            for g, spent in _fetch(con, built.spend, params):
+                sums.setdefault(g, [None, 0, 0, 0, 0, 0, 0.0, 0.0])[0] = spent
         labels = group_labels(con, group_by)
-        rows = []
-        for g, spend, leads, mqls, sqls, opps, won, revenue, pipeline in con.execute(
-            sql, _used(params, sql)
-        ).fetchall():
-            rows.append(
-                KpiRow(
-                    key=g,
-                    label=g if group_by == GROUP_MONTH and g else label_of(labels, group_by, g),
-                    spend=spend
-                    if spend is not None or self.query.filters.has_lead_dimensions
-                    else 0.0,
-                    leads=leads,
-                    mqls=mqls,
-                    sqls=sqls,
-                    opportunities=opps,
-                    won_deals=won,
-                    revenue=float(revenue),
-                    pipeline=float(pipeline),
-                    cpl=ratio(spend, leads),
-                    cost_per_mql=ratio(spend, mqls),
-                    cost_per_sql=ratio(spend, sqls),
-                    cost_per_opportunity=ratio(spend, opps),
-                    cac=ratio(spend, won),
-                    romi=ratio(None if spend is None else float(revenue) - spend, spend),
-                    roas=ratio(float(revenue), spend) if spend is not None else None,
-                )
+        rows = [
+            _row(
+                g,
+                g if group_by == GROUP_MONTH and g else label_of(labels, group_by, g),
+                v,
+                no_spend,
             )
+            for g, v in sums.items()
+        ]
         rows.sort(key=lambda r: (r.key is None, str(r.label)))
-        return rows, int(other or 0)
+        total = None
+        if sums:
+            # Every lead, deal and spend row falls in exactly one group: the total is the
+            # sum of the groups, not a second pass (NULL spend only if every group's is).
+            spent = [v[0] for v in sums.values() if v[0] is not None]
+            values = [sum(spent) if spent else None]
+            values += [sum(v[i] for v in sums.values()) for i in range(1, 8)]
+            total = _row(0, "all", values, no_spend)
+        return rows, total, int(other or 0)
 
     def _run(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> KpisResult:
-        totals, other = self._rows(con, GROUP_NONE)
-        total = totals[0] if totals else _empty(self.query.filters.has_lead_dimensions)
-        rows = (total,)
-        if self.query.group_by != GROUP_NONE:
-            rows = tuple(self._rows(con, self.query.group_by)[0])
+        no_spend = self.query.filters.has_lead_dimensions
+        grouped, total, other = self._rows(con, self.query.group_by)
+        total = total or _empty(no_spend)
+        rows = (total,) if self.query.group_by == GROUP_NONE else tuple(grouped)
         notes = ()
-        if self.query.filters.has_lead_dimensions:
+        if no_spend:
             notes = ("Spend cannot be split by team, rep or segment; cost metrics are empty.",)
         return KpisResult(
             query=self.query,
@@ -256,6 +271,33 @@ SELECT (SELECT count(*) FROM {deals_from} WHERE d.currency <> $currency)
             data_as_of=as_of,
             notes=notes,
         )
+
+
+def _row(key: Any, label: str, values: list, no_spend: bool) -> KpiRow:
+    spend, leads, mqls, sqls, opps, won, revenue, pipeline = values
+    return KpiRow(
+        key=key,
+        label=label,
+        spend=spend if spend is not None or no_spend else 0.0,
+        leads=leads,
+        mqls=mqls,
+        sqls=sqls,
+        opportunities=opps,
+        won_deals=won,
+        revenue=float(revenue),
+        pipeline=float(pipeline),
+        cpl=ratio(spend, leads),
+        cost_per_mql=ratio(spend, mqls),
+        cost_per_sql=ratio(spend, sqls),
+        cost_per_opportunity=ratio(spend, opps),
+        cac=ratio(spend, won),
+        romi=ratio(None if spend is None else float(revenue) - spend, spend),
+        roas=ratio(float(revenue), spend) if spend is not None else None,
+    )
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[tuple]:
+    return con.execute(sql, _used(params, sql)).fetchall()
 
 
 def _used(params: dict[str, Any], sql: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from accord.analytics.filters import COHORT, ReportFilters
+from accord.analytics.filters import COHORT, ReportFilters, where
 from accord.analytics.runners.base import (
     GROUP_CAMPAIGN,
     GROUP_CHANNEL,
@@ -29,7 +29,7 @@ from accord.analytics.runners.base import (
     ratio,
     run_read,
 )
-from accord.analytics.runners.velocity import scope_cte
+from accord.analytics.runners.velocity import scope_conditions
 from accord.core.errors import InvalidInput
 
 GROUPS = (GROUP_CHANNEL, GROUP_CAMPAIGN)
@@ -110,46 +110,41 @@ class QualityRunner:
 
     def build_sql(self) -> QualitySql:
         f = self.query.filters
-        scope, params = scope_cte(f)
+        conditions, params = scope_conditions(f)
         column = (
             "source_channel_id" if self.query.group_by == GROUP_CHANNEL else "source_campaign_id"
         )
-        period = "" if f.mode == COHORT else 'HAVING min(t."at") >= $since AND min(t."at") < $until'
-        mqls = f"""
-WITH {scope},
-mqls AS (
-    SELECT t.lead_id, min(t."at") AS mql_at
-    FROM stage_transitions t JOIN scope s ON s.id = t.lead_id
-    WHERE t.to_stage = 'mql' GROUP BY t.lead_id {period}
-)"""
+        # The lead facts of the copy (``sync.LEAD_FACTS``): the first MQL, and the last SAL,
+        # SQL and rejection, so "reached after the first MQL" is a comparison on one row.
+        conditions.append("l.mql_at IS NOT NULL")
+        if f.mode != COHORT:
+            conditions.append("l.mql_at >= $since AND l.mql_at < $until")
+        mqls = f"mqls AS (SELECT l.* FROM leads l WHERE {where(conditions)})"
         rejected_in = ", ".join(f"'{s}'" for s in REJECTED_STAGES)
-        rows = f"""{mqls},
-reached AS (
-    SELECT m.lead_id,
-        bool_or(t.to_stage = 'sal') AS accepted,
-        bool_or(t.to_stage = 'sql') AS qualified,
-        bool_or(t.from_stage IN ('mql', 'sal') AND t.to_stage IN ({rejected_in})) AS rejected
-    FROM mqls m JOIN stage_transitions t ON t.lead_id = m.lead_id AND t."at" >= m.mql_at
-    GROUP BY m.lead_id
-),
+        rows = f"""
+WITH {mqls},
 rated AS (
     SELECT q.lead_id, count(*) AS n, sum(q.rating) AS total
-    FROM quality_ratings q JOIN mqls m ON m.lead_id = q.lead_id GROUP BY q.lead_id
+    FROM quality_ratings q GROUP BY q.lead_id
 )
-SELECT l.{column} AS g, count(*), count(*) FILTER (WHERE r.accepted),
-    count(*) FILTER (WHERE r.qualified), count(*) FILTER (WHERE r.rejected),
+SELECT m.{column} AS g, count(*),
+    count(*) FILTER (WHERE m.sal_last_at >= m.mql_at),
+    count(*) FILTER (WHERE m.sql_last_at >= m.mql_at),
+    count(*) FILTER (WHERE m.rejected_last_at >= m.mql_at),
     coalesce(sum(q.n), 0), sum(q.total)
-FROM reached r JOIN leads l ON l.id = r.lead_id LEFT JOIN rated q ON q.lead_id = r.lead_id
+FROM mqls m LEFT JOIN rated q ON q.lead_id = m.id
 GROUP BY ALL
 """
-        reasons = f"""{mqls}
+        reasons = f"""
+WITH {mqls}
 SELECT coalesce(nullif(t.reason, ''), '(no reason)') AS reason, count(*) AS n
-FROM mqls m JOIN stage_transitions t ON t.lead_id = m.lead_id AND t."at" >= m.mql_at
+FROM stage_transitions t JOIN mqls m ON m.id = t.lead_id AND t."at" >= m.mql_at
 WHERE t.from_stage IN ('mql', 'sal') AND t.to_stage IN ({rejected_in})
 GROUP BY ALL ORDER BY n DESC, reason
 """
-        ratings = f"""{mqls}
-SELECT q.rating, count(*) FROM quality_ratings q JOIN mqls m ON m.lead_id = q.lead_id
+        ratings = f"""
+WITH {mqls}
+SELECT q.rating, count(*) FROM quality_ratings q JOIN mqls m ON m.id = q.lead_id
 GROUP BY ALL
 """
         return QualitySql(rows=rows, reasons=reasons, ratings=ratings, params=params)

@@ -1,7 +1,7 @@
 """Reps: per lead owner, response time (first contact after MQL), SLA compliance and
 conversion at each stage of the leads they own.
 
-Scope as in velocity (``scope_cte``): cohort mode, the leads created in the period; period
+Scope as in velocity (``scope_conditions``): cohort mode, the leads created in the period; period
 mode, MQLs of the period for response times and stage moves made in the period for
 conversions. Conversions: leads that reached a stage over those that reached the one before
 (MQL→SAL, SAL→SQL, SQL→opportunity, opportunity→customer).
@@ -15,18 +15,18 @@ from typing import Any
 
 import duckdb
 
-from accord.analytics.filters import COHORT, ReportFilters
+from accord.analytics.filters import COHORT, ReportFilters, where
 from accord.analytics.runners.base import ratio, run_read
 from accord.analytics.runners.velocity import (
     FirstContact,
-    first_contact_columns,
-    first_contact_ctes,
     first_contact_from,
-    scope_cte,
+    first_contact_sql,
+    scope_conditions,
     sla_hours_default,
 )
 from accord.core.errors import InvalidInput
 
+STAGE_NAMES = ("mql", "sal", "sql", "opportunity", "customer")
 CONVERSIONS = (("mql", "sal"), ("sal", "sql"), ("sql", "opportunity"), ("opportunity", "customer"))
 
 
@@ -85,35 +85,52 @@ class RepsRunner:
 
     def build_sql(self, as_of: datetime | None = None) -> RepsSql:
         f = self.query.filters
-        scope, params = scope_cte(f)
+        conditions, params = scope_conditions(f)
         params["sla_seconds"] = self.sla_hours * 3600
         params["as_of"] = as_of or datetime(1970, 1, 1)
-        period = "" if f.mode == COHORT else 'AND t."at" >= $since AND t."at" < $until'
-        stages = ", ".join(
-            f"count(DISTINCT t.lead_id) FILTER (WHERE t.to_stage = '{s}')"
-            for s in ("mql", "sal", "sql", "opportunity", "customer")
-        )
-        activity_period = "" if f.mode == COHORT else 'AND a."at" >= $since AND a."at" < $until'
-        stages_sql = f"""
-WITH {scope},
-moves AS (
-    SELECT s.owner_id, {stages}
-    FROM scope s LEFT JOIN stage_transitions t ON t.lead_id = s.id {period}
-    GROUP BY s.owner_id
+        scope = f"SELECT l.id, l.owner_id FROM leads l WHERE {where(conditions)}"
+        if f.mode == COHORT:
+            # Reaching a stage at any time: the lead facts of the copy (``sync.LEAD_FACTS``).
+            reached = ", ".join(f"count(l.{s}_at)" for s in STAGE_NAMES)
+            moves = f"""moves AS (
+    SELECT l.owner_id, {reached}, count(*) AS leads
+    FROM leads l WHERE {where(conditions)} GROUP BY l.owner_id
+)"""
+            activity_period = ""
+        else:
+            # One (owner, stage) row each, pivoted: a DISTINCT per group rather than five
+            # filtered DISTINCT aggregates over the same transitions.
+            pivot = ", ".join(
+                f"coalesce(sum(n) FILTER (WHERE stage = '{s}'), 0)" for s in STAGE_NAMES
+            )
+            moves = f"""scope AS ({scope}),
+moved AS (
+    SELECT s.owner_id, t.to_stage AS stage, count(DISTINCT t.lead_id) AS n
+    FROM stage_transitions t JOIN scope s ON s.id = t.lead_id
+    WHERE t."at" >= $since AND t."at" < $until
+        AND t.to_stage IN ({", ".join(f"'{s}'" for s in STAGE_NAMES)})
+    GROUP BY s.owner_id, t.to_stage
 ),
+owned AS (SELECT owner_id, count(*) AS leads FROM scope GROUP BY owner_id),
+moves AS (
+    SELECT o.owner_id, {pivot}, any_value(o.leads) AS leads
+    FROM owned o LEFT JOIN moved m ON m.owner_id IS NOT DISTINCT FROM o.owner_id
+    GROUP BY o.owner_id
+)"""
+            activity_period = 'AND a."at" >= $since AND a."at" < $until'
+        stages_sql = f"""
+WITH {moves},
 work AS (
-    SELECT s.owner_id, count(DISTINCT s.id) AS leads, count(a.id) AS activities
-    FROM scope s LEFT JOIN activities a ON a.lead_id = s.id {activity_period}
-    GROUP BY s.owner_id
+    SELECT l.owner_id, count(*) AS activities
+    FROM activities a JOIN leads l ON l.id = a.lead_id
+    WHERE {where(conditions)} {activity_period}
+    GROUP BY l.owner_id
 )
-SELECT m.*, w.leads, w.activities, u.username
-FROM moves m JOIN work w ON w.owner_id IS NOT DISTINCT FROM m.owner_id
+SELECT m.* EXCLUDE (leads), m.leads, coalesce(w.activities, 0), u.username
+FROM moves m LEFT JOIN work w ON w.owner_id IS NOT DISTINCT FROM m.owner_id
 LEFT JOIN users u ON u.id = m.owner_id
 """
-        first_contact = f"""
-WITH {scope}, {first_contact_ctes(f)}
-SELECT owner_id, {first_contact_columns()} FROM contact GROUP BY owner_id
-"""
+        first_contact = first_contact_sql(f, group="l.owner_id")
         return RepsSql(stages=stages_sql, first_contact=first_contact, params=params)
 
     def run(self) -> RepsResult:
@@ -125,12 +142,13 @@ SELECT owner_id, {first_contact_columns()} FROM contact GROUP BY owner_id
             row[0]: first_contact_from(row[1:], self.sla_hours)
             for row in _fetch(con, sql.first_contact, sql.params)
         }
-        empty = first_contact_from((0, 0, 0, None, None, 0), self.sla_hours)
+        empty = first_contact_from((0, 0, 0, None, 0), self.sla_hours)
         rows = []
         for owner, mql, sal, sql_, opp, won, leads, activities, username in _fetch(
             con, sql.stages, sql.params
         ):
-            reached = {"mql": mql, "sal": sal, "sql": sql_, "opportunity": opp, "customer": won}
+            counts = (mql, sal, sql_, opp, won)
+            reached = dict(zip(STAGE_NAMES, (n or 0 for n in counts), strict=True))
             rows.append(
                 RepRow(
                     user_id=owner,

@@ -1,8 +1,9 @@
 """The shared dashboard's question: the unified funnel of a period and its headline numbers.
 
 The funnel is a cohort: the leads created in the period, counted at every main-path stage
-they ever entered (from the append-only stage-transition log, never from the current stage;
-DISTINCT because a recycled lead can enter MQL more than once). Won deals, revenue and spend
+they ever entered (from the append-only stage-transition log, never from the current stage,
+through the per-lead first entries the sync derives from it, ``sync.LEAD_FACTS``; a recycled
+lead that enters MQL twice counts once). Won deals, revenue and spend
 are dated by when they happened (deal closed, money spent) in the same period.
 
 One statement over the analytics copy, whatever the number of leads. Revenue and spend are
@@ -77,6 +78,9 @@ class SummaryQuery:
 
 @dataclass(frozen=True)
 class SummarySql:
+    #: One row: the cohort's leads, then how many reached each later funnel stage.
+    cohort: str
+    #: ``kind, currency, n, total``: won deals and spend of the period per currency.
     sql: str
     params: dict[str, Any]
 
@@ -119,21 +123,23 @@ class SummaryRunner:
 
     def build_sql(self) -> SummarySql:
         since, until = ReportFilters(self.query.start, self.query.end).bounds()
-        stages = ", ".join(f"'{s.value}'" for s in FUNNEL_STAGES)
+        # Reaching a stage at any time: the lead facts of the copy (``sync.LEAD_FACTS``),
+        # one narrow row per lead rather than a DISTINCT over the transition log.
+        later = [s.value for s in FUNNEL_STAGES if s != INITIAL_STAGE]
+        reached = ", ".join(f'count({s}_at) AS "{s}"' for s in later)
         # Money as DECIMAL so that the sums are exact cents, as in the operational database.
-        sql = f"""
-WITH cohort AS (SELECT id FROM leads WHERE created_at >= $since AND created_at < $until)
-SELECT 'stage' AS kind, to_stage AS key, count(DISTINCT lead_id) AS n, NULL AS total
-FROM stage_transitions WHERE to_stage IN ({stages}) AND lead_id IN (SELECT id FROM cohort)
-GROUP BY to_stage
-UNION ALL SELECT 'leads', NULL, count(*), NULL FROM cohort
-UNION ALL SELECT 'won', currency, count(*), sum(CAST(amount AS DECIMAL(18, 2))) FROM deals
-WHERE stage = 'won' AND closed_at >= $since AND closed_at < $until GROUP BY currency
+        cohort = f"""
+SELECT count(*) AS leads, {reached}
+FROM leads WHERE created_at >= $since AND created_at < $until
+"""
+        sql = """
+SELECT 'won' AS kind, currency AS key, count(*) AS n, sum(CAST(amount AS DECIMAL(18, 2)))
+FROM deals WHERE stage = 'won' AND closed_at >= $since AND closed_at < $until GROUP BY currency
 UNION ALL SELECT 'spend', currency, count(*), sum(CAST(cost AS DECIMAL(18, 2))) FROM spend
 WHERE "date" >= $start AND "date" <= $end GROUP BY currency
 """
         params = {"since": since, "until": until, "start": self.query.start, "end": self.query.end}
-        return SummarySql(sql=sql, params=params)
+        return SummarySql(cohort=cohort, sql=sql, params=params)
 
     def run(self) -> FunnelSummary:
         with engine.reader() as con:
@@ -141,9 +147,11 @@ WHERE "date" >= $start AND "date" <= $end GROUP BY currency
 
     def _run(self, con: duckdb.DuckDBPyConnection) -> FunnelSummary:
         built = self.build_sql()
+        params = {k: built.params[k] for k in ("since", "until")}
+        leads, *counts = con.execute(built.cohort, params).fetchall()[0]
+        later = [s.value for s in FUNNEL_STAGES if s != INITIAL_STAGE]
+        reached = dict(zip(later, counts, strict=True))
         rows = con.execute(built.sql, built.params).fetchall()
-        reached = {key: n for kind, key, n, _ in rows if kind == "stage"}
-        leads = next((n for kind, _, n, _ in rows if kind == "leads"), 0)
         # Every lead in the cohort entered the funnel at its first stage, logged or not (an
         # import may not write the creation row).
         reached[INITIAL_STAGE.value] = leads

@@ -80,49 +80,51 @@ class VelocityResult:
     data_as_of: datetime | None
 
 
-def scope_cte(filters: ReportFilters) -> tuple[str, dict[str, Any]]:
-    """``scope(id, created_at, owner_id)``: the leads a report looks at."""
+def scope_conditions(filters: ReportFilters) -> tuple[list[str], dict[str, Any]]:
+    """Conditions on ``leads l`` for the leads a report looks at, and their parameters."""
     since, until = filters.bounds()
     conditions, params = lead_conditions(filters, "l")
     params.update(since=since, until=until)
     if filters.mode == COHORT:
         conditions.append("l.created_at >= $since AND l.created_at < $until")
-    cte = f"scope AS (SELECT l.id, l.created_at, l.owner_id FROM leads l WHERE {where(conditions)})"
-    return cte, params
+    return conditions, params
 
 
-def first_contact_ctes(filters: ReportFilters) -> str:
-    """``contact(lead_id, owner_id, mql_at, first_at)`` after ``scope``."""
-    period = (
-        "" if filters.mode == COHORT else 'HAVING min(t."at") >= $since AND min(t."at") < $until'
-    )
+def first_contact_sql(filters: ReportFilters, group: str = "") -> str:
+    """First contact after the first MQL, from the lead facts of the copy
+    (``sync.LEAD_FACTS``: ``mql_at``, ``first_contact_at``), optionally per ``group``.
+
+    Cohort mode: the MQLs among the leads created in the period; period mode: the leads
+    whose first MQL move is in the period.
+    """
+    conditions, _ = scope_conditions(filters)
+    conditions.append("l.mql_at IS NOT NULL")
+    if filters.mode != COHORT:
+        conditions.append("l.mql_at >= $since AND l.mql_at < $until")
+    select = f"{group} AS g, " if group else ""
+    group_by = "GROUP BY g" if group else ""
     return f"""
-mql AS (
-    SELECT t.lead_id, s.owner_id, min(t."at") AS mql_at
-    FROM stage_transitions t JOIN scope s ON s.id = t.lead_id
-    WHERE t.to_stage = 'mql' GROUP BY t.lead_id, s.owner_id {period}
-),
-contact AS (
-    SELECT m.lead_id, m.owner_id, m.mql_at, min(a."at") AS first_at
-    FROM mql m LEFT JOIN activities a ON a.lead_id = m.lead_id AND a."at" >= m.mql_at
-    GROUP BY m.lead_id, m.owner_id, m.mql_at
-)"""
+SELECT {select}{first_contact_columns()}
+FROM (SELECT l.*, l.first_contact_at AS first_at FROM leads l WHERE {where(conditions)}) l
+{group_by}
+"""
 
 
 def first_contact_columns() -> str:
-    """Aggregates over ``contact``: mqls, contacted, pending, median, p90, within SLA."""
+    """Aggregates over rows with ``mql_at`` and ``first_at``: mqls, contacted, pending,
+    median, p90, within SLA."""
     hours = "epoch(first_at - mql_at) / 3600.0"
     return f"""count(*) AS mqls,
     count(first_at) AS contacted,
     count(*) FILTER (WHERE first_at IS NULL AND epoch($as_of - mql_at) <= $sla_seconds)
         AS pending,
-    quantile_cont({hours}, 0.5) AS median_hours,
-    quantile_cont({hours}, 0.9) AS p90_hours,
+    quantile_cont({hours}, [0.5, 0.9]) AS hours,
     count(*) FILTER (WHERE epoch(first_at - mql_at) <= $sla_seconds) AS within_sla"""
 
 
 def first_contact_from(row: tuple, sla_hours: float) -> FirstContact:
-    mqls, contacted, pending, median, p90, within = row
+    mqls, contacted, pending, hours, within = row
+    median, p90 = hours or (None, None)
     return FirstContact(
         mqls=mqls,
         contacted=contacted,
@@ -152,44 +154,40 @@ class VelocityRunner:
 
     def build_sql(self, as_of: datetime | None = None) -> VelocitySql:
         f = self.query.filters
-        scope, params = scope_cte(f)
+        conditions, params = scope_conditions(f)
         params["sla_seconds"] = self.sla_hours * 3600
         params["as_of"] = as_of or datetime(1970, 1, 1)
         cohort = f.mode == COHORT
         stay_period = "" if cohort else 'AND "at" >= $since AND "at" < $until'
         stages_in = ", ".join(f"'{s}'" for s in TIMED_STAGES)
+        # A stay ends at the lead's next move: the whole log of the leads in scope is read
+        # (the lead row only to filter them).
+        scoped = (
+            ""
+            if not conditions
+            else f"WHERE t.lead_id IN (SELECT l.id FROM leads l WHERE {where(conditions)})"
+        )
         stages = f"""
-WITH {scope},
-ordered AS (
+WITH ordered AS (
     SELECT t.to_stage AS stage, t."at",
         lead(t."at") OVER (PARTITION BY t.lead_id ORDER BY t."at", t.id) AS left_at
-    FROM stage_transitions t JOIN scope s ON s.id = t.lead_id
+    FROM stage_transitions t {scoped}
 )
-SELECT stage, count(*),
-    quantile_cont(epoch(left_at - "at") / 3600.0, 0.5),
-    quantile_cont(epoch(left_at - "at") / 3600.0, 0.9)
+SELECT stage, count(*), quantile_cont(epoch(left_at - "at") / 3600.0, [0.5, 0.9])
 FROM ordered
 WHERE left_at IS NOT NULL AND stage IN ({stages_in}) {stay_period}
 GROUP BY stage
 """
-        won_period = "" if cohort else "WHERE w.won_at >= $since AND w.won_at < $until"
+        won = [*conditions, "l.customer_at IS NOT NULL"]
+        if not cohort:
+            won.append("l.customer_at >= $since AND l.customer_at < $until")
         cycle = f"""
-WITH {scope},
-won AS (
-    SELECT t.lead_id, min(t."at") AS won_at
-    FROM stage_transitions t JOIN scope s ON s.id = t.lead_id
-    WHERE t.to_stage = 'customer' GROUP BY t.lead_id
-)
-SELECT count(*),
-    quantile_cont(epoch(w.won_at - s.created_at) / 86400.0, 0.5),
-    quantile_cont(epoch(w.won_at - s.created_at) / 86400.0, 0.9)
-FROM won w JOIN scope s ON s.id = w.lead_id {won_period}
+SELECT count(*), quantile_cont(epoch(l.customer_at - l.created_at) / 86400.0, [0.5, 0.9])
+FROM leads l WHERE {where(won)}
 """
-        first_contact = f"""
-WITH {scope}, {first_contact_ctes(f)}
-SELECT {first_contact_columns()} FROM contact
-"""
-        return VelocitySql(stages=stages, cycle=cycle, first_contact=first_contact, params=params)
+        return VelocitySql(
+            stages=stages, cycle=cycle, first_contact=first_contact_sql(f), params=params
+        )
 
     def run(self) -> VelocityResult:
         return run_read(self.query.filters, self._run)
@@ -197,10 +195,11 @@ SELECT {first_contact_columns()} FROM contact
     def _run(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> VelocityResult:
         sql = self.build_sql(as_of.replace(tzinfo=None) if as_of else None)
         by_stage = {
-            stage: Duration(count=n, median=median, p90=p90)
-            for stage, n, median, p90 in _fetch(con, sql.stages, sql.params)
+            stage: Duration(n, *(quantiles or (None, None)))
+            for stage, n, quantiles in _fetch(con, sql.stages, sql.params)
         }
-        n, median, p90 = _fetch(con, sql.cycle, sql.params)[0]
+        n, quantiles = _fetch(con, sql.cycle, sql.params)[0]
+        median, p90 = quantiles or (None, None)
         return VelocityResult(
             query=self.query,
             stages=tuple(

@@ -179,8 +179,9 @@ def test_bad_input_names_the_field():
 
 def test_build_sql_is_pure():
     sql = AttributionRunner(AttributionQuery(MARCH, conversion="sql")).build_sql()
-    assert "to_stage = $stage" in sql.touches
-    assert sql.params["stage"] == "sql"
+    # The first SQL entry, from the lead facts the sync keeps; no opportunity position.
+    assert "l.sql_at AS conversion_at" in sql.touches
+    assert "NULL AS opportunity_at" in sql.touches
 
 
 def test_report_entry_point_and_rows(journeys):

@@ -63,7 +63,9 @@ def test_unknown_filter_value_names_the_field(company):
 
 def test_build_sql_needs_no_database():
     sql = FunnelRunner(FunnelQuery(ReportFilters(START, END), group_by="campaign")).build_sql()
-    assert "stage_transitions" in sql.stages and "source_campaign_id" in sql.stages
+    assert "mql_at" in sql.stages and "source_campaign_id" in sql.stages
+    period = ReportFilters(START, END, mode="period")
+    assert "stage_transitions" in FunnelRunner(FunnelQuery(period)).build_sql().stages
 
 
 def _orm_cohort_counts() -> list[tuple[str, int]]:

@@ -120,3 +120,50 @@ def test_quality_ratings_follow_new_changed_and_erased(company, duckdb_file):
     removed = analytics_contact_erase(contact_id=a.contact_id)
     assert removed["quality_ratings"] == 1
     assert _copy(duckdb_file, "SELECT count(*) FROM quality_ratings") == [(0,)]
+
+
+def test_lead_facts_follow_the_logs(company, duckdb_file):
+    """The per-lead stage entries and first contact the sync derives (``LEAD_FACTS``)."""
+
+    def naive(moment):
+        return moment.replace(tzinfo=None)
+
+    from accord.pipeline.models import Activity
+
+    c = company["leads"]["C"]
+    facts = (
+        "SELECT mql_at, sal_at, sal_last_at, rejected_last_at, first_contact_at "
+        f"FROM leads WHERE id = {c.pk}"
+    )
+    # C: MQL 03-21 08:00, SAL 03-22 08:00, recycled from SAL 03-25 08:00, never contacted.
+    assert _copy(duckdb_file, facts) == [
+        (naive(at(3, 21, 8)), naive(at(3, 22, 8)), naive(at(3, 22, 8)), naive(at(3, 25, 8)), None)
+    ]
+    # Back to MQL and SAL, then a call: the first entries stay, the last SAL moves.
+    for src, dst, when in (("recycled", "mql", at(3, 26, 8)), ("mql", "sal", at(3, 27, 8))):
+        StageTransition.objects.create(lead=c, from_stage=src, to_stage=dst, at=when)
+    Activity.objects.create(lead=c, user=company["rep2"], kind="call", at=at(3, 28, 9))
+    analytics_sync()
+    assert _copy(duckdb_file, facts) == [
+        (
+            naive(at(3, 21, 8)),
+            naive(at(3, 22, 8)),
+            naive(at(3, 27, 8)),
+            naive(at(3, 25, 8)),
+            naive(at(3, 28, 9)),
+        )
+    ]
+
+
+def test_a_copy_without_lead_facts_gets_them_on_the_next_sync(company, duckdb_file):
+    a = company["leads"]["A"]
+    con = duckdb.connect(str(duckdb_file))
+    try:
+        con.execute("ALTER TABLE leads DROP COLUMN first_contact_at")
+        con.execute("ALTER TABLE leads DROP COLUMN customer_at")
+    finally:
+        con.close()
+    analytics_sync()
+    assert _copy(
+        duckdb_file, f"SELECT customer_at, first_contact_at FROM leads WHERE id = {a.pk}"
+    ) == [(at(4, 10, 10).replace(tzinfo=None), at(3, 2, 10, 30).replace(tzinfo=None))]
