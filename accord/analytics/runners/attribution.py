@@ -12,7 +12,8 @@ Scope follows the report filters: cohort mode takes the leads created in the per
 conversion at any time); period mode takes the conversions in the period, and the leads
 created in it that did not convert (the paths to nothing that Markov needs).
 
-DuckDB selects the touches in order (``build_sql``), numpy flags the named positions and
+DuckDB selects the touches in order from the copy's per-contact touch lists (``build_sql``;
+``sync.TOUCH_PATHS``), numpy flags the named positions and
 applies the models (``accord.analytics.attribution.aggregate``: the fast path). For every
 model the credits sum to the attributable totals: the converting journeys with at least
 one touch in the window; converting leads without one are counted apart
@@ -27,6 +28,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 from accord.analytics.attribution import aggregate
 from accord.analytics.attribution.aggregate import ALL_MODELS, MARKOV, SHAPLEY
@@ -34,6 +36,7 @@ from accord.analytics.attribution.positions import DEFAULT_HALF_LIFE_DAYS, SECON
 from accord.analytics.attribution.shapley import MAX_CHANNEL_ID
 from accord.analytics.filters import COHORT, ReportFilters, lead_conditions, where
 from accord.analytics.runners.base import GROUP_CAMPAIGN, GROUP_CHANNEL, group_labels, run_read
+from accord.analytics.sync import TOUCH_PATHS
 from accord.core.errors import InvalidInput
 
 WON = "won"
@@ -44,6 +47,8 @@ MAX_LOOKBACK_DAYS = 3650.0
 MAX_MARKOV_ORDER = 4
 #: The key of touches without a channel (or campaign).
 NO_KEY = -1
+#: The journeys of one run, numbered in lead-id order, as the touch-paths query reads them.
+PATH_JOURNEYS = "attribution_journeys"
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,8 @@ class AttributionSql:
     touches: str
     counts: str
     params: dict[str, Any]
+    #: ``touches`` from the touch paths: ``journey`` (row of ``counts``), key, ts.
+    touch_paths: str = ""
 
 
 class AttributionRunner:
@@ -224,15 +231,34 @@ FROM journeys j JOIN touchpoints t ON t.contact_id = j.contact_id
 WHERE t."at" <= j.end_at AND epoch(t."at") > epoch(j.end_at) - $lookback
 ORDER BY j.lead_id, t."at", t.id
 """
+        # The same touches from the copy's per-contact touch lists (``sync.TOUCH_PATHS``):
+        # a join of the journeys to one row per contact, already in time order, instead of
+        # to every touchpoint and a sort of the result. The journeys are the rows of
+        # ``counts``, handed back as ``PATH_JOURNEYS`` (contact_id, end_ts, journey; not
+        # computed twice); unnesting keeps each list's order. (Without the ORDER BY a
+        # parallel plan splits long lists between threads: sorting them back costs more
+        # than the sort of one row per journey.)
+        paths = "channel_ids" if q.group_by == GROUP_CHANNEL else "campaign_ids"
+        touch_paths = f"""
+WITH picked AS (
+    SELECT j.journey, j.end_ts, p.ts, p.{paths} AS keys
+    FROM {PATH_JOURNEYS} j JOIN {TOUCH_PATHS} p ON p.contact_id = j.contact_id
+    ORDER BY j.journey
+),
+flat AS (SELECT journey, end_ts, unnest(ts) AS ts, unnest(keys) AS key FROM picked)
+SELECT journey, key, ts FROM flat WHERE ts <= end_ts AND ts > end_ts - $lookback
+"""
         counts = f"""
 WITH {journeys}
-SELECT lead_id, converted, credited_value AS value, epoch(end_at) AS end_ts,
+SELECT lead_id, contact_id, converted, credited_value AS value, epoch(end_at) AS end_ts,
     epoch(created_at) AS created_ts,
     epoch(CAST(opportunity_at AS TIMESTAMP)) AS opportunity_ts,
     epoch(CAST(close_at AS TIMESTAMP)) AS close_ts
 FROM journeys ORDER BY lead_id
 """
-        return AttributionSql(touches=touches, counts=counts, params=params)
+        return AttributionSql(
+            touches=touches, counts=counts, params=params, touch_paths=touch_paths
+        )
 
     def run(self) -> AttributionResult:
         return run_read(self.query.filters, self._run)
@@ -241,13 +267,35 @@ FROM journeys ORDER BY lead_id
         q = self.query
         sql = self.build_sql()
         journeys = _fetch(con, sql.counts, sql.params)
-        touches = _fetch(con, sql.touches, sql.params)
         lead_ids = journeys["lead_id"].astype(np.int64)
         converted = journeys["converted"].astype(bool)
-        # Dense ids: journeys by lead id (both sorted), channels by their key.
-        journey = np.searchsorted(lead_ids, touches["lead_id"].astype(np.int64))
-        keys, channel = _dense_keys(touches["key"].astype(np.int64))
-        ts = touches["ts"].astype(np.float64)
+        if _has_table(con, TOUCH_PATHS):
+            numbered = pd.DataFrame(
+                {
+                    "contact_id": np.ma.filled(journeys["contact_id"], -1).astype(np.int64),
+                    "end_ts": journeys["end_ts"].astype(np.float64),
+                    "journey": np.arange(lead_ids.size, dtype=np.int32),
+                }
+            )
+            con.register(PATH_JOURNEYS, numbered)
+            try:
+                touches = _fetch(con, sql.touch_paths, sql.params)
+            finally:
+                con.unregister(PATH_JOURNEYS)
+            # ``copy=False``: ts and key come as float64 and int64 (a copy of 3M rows costs
+            # ~0.05 s each); journey comes as INTEGER, narrower to fetch.
+            journey, ts, key = _in_journey_order(
+                touches["journey"].astype(np.int64),
+                touches["ts"].astype(np.float64, copy=False),
+                touches["key"].astype(np.int64, copy=False),
+            )
+        else:  # a copy from before the touch paths, not synced since
+            touches = _fetch(con, sql.touches, sql.params)
+            # Dense ids: journeys by lead id (both sorted).
+            journey = np.searchsorted(lead_ids, touches["lead_id"].astype(np.int64))
+            ts = touches["ts"].astype(np.float64)
+            key = touches["key"].astype(np.int64)
+        keys, channel = _dense_keys(key)
         columns = aggregate.journeys_from_columns(
             journey=journey,
             channel=channel.reshape(-1),
@@ -312,6 +360,30 @@ FROM journeys ORDER BY lead_id
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> dict:
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     return con.execute(sql, used).fetchnumpy()
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
+    )
+    return bool(found.fetchall()[0][0])
+
+
+def _in_journey_order(
+    journey: np.ndarray, ts: np.ndarray, key: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The touches sorted by journey, then time (ties keep their order in the path).
+
+    DuckDB returns them so (the paths are ordered and the query keeps the journey order);
+    checking costs one pass, sorting only happens if a plan ever does not keep the order.
+    """
+    if journey.size < 2:
+        return journey, ts, key
+    same = journey[1:] == journey[:-1]
+    if np.all((journey[1:] > journey[:-1]) | (same & (ts[1:] >= ts[:-1]))):
+        return journey, ts, key
+    order = np.lexsort((ts, journey))
+    return journey[order], ts[order], key[order]
 
 
 def _dense_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

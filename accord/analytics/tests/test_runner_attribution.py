@@ -215,3 +215,40 @@ def test_cli_and_api(journeys, client, sales_user):
     assert len(body["models"]) == 9
     bad = client.get("/api/v1/reports/attribution?lookback_days=0")
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("conversion", ["won", "mql"])
+def test_touch_paths_and_the_touchpoint_join_agree(journeys, duckdb_file, conversion):
+    """A copy from before the touch paths joins the touchpoints: same credits either way."""
+    import duckdb
+
+    def credits(result):
+        return {
+            (m.model, r.label): (round(r.conversions, 9), round(r.revenue, 6))
+            for m in result.models
+            for r in m.rows
+        }
+
+    # Two touches at the same moment keep their id order in both.
+    leads = journeys["leads"]
+    for channel in (journeys["email"], journeys["paid"]):
+        Touchpoint.objects.create(
+            at=at(3, 12, 9), type="page_view", contact=leads["A"].contact, channel=channel
+        )
+    from accord.analytics.sync import analytics_sync
+
+    analytics_sync()
+    with_paths = run(conversion=conversion, group_by="campaign"), run(conversion=conversion)
+    con = duckdb.connect(str(duckdb_file))
+    try:
+        con.execute("DROP TABLE touch_paths")
+    finally:
+        con.close()
+    joined = run(conversion=conversion, group_by="campaign"), run(conversion=conversion)
+    for a, b in zip(with_paths, joined, strict=True):
+        assert credits(a) == credits(b) and credits(a)
+        assert (a.journeys, a.converted, a.total_revenue) == (
+            b.journeys,
+            b.converted,
+            b.total_revenue,
+        )

@@ -6,7 +6,7 @@ import duckdb
 
 from accord.analytics.filters import ReportFilters
 from accord.analytics.runners.funnel import FunnelQuery, FunnelRunner
-from accord.analytics.sync import analytics_contact_erase, analytics_sync
+from accord.analytics.sync import analytics_contact_erase, analytics_sync, touch_paths_sql
 from accord.analytics.tests.analytics_support import END, START, at
 from accord.contacts.models import Lead, StageTransition
 from accord.tracking.models import Campaign, Touchpoint
@@ -167,3 +167,47 @@ def test_a_copy_without_lead_facts_gets_them_on_the_next_sync(company, duckdb_fi
     assert _copy(
         duckdb_file, f"SELECT customer_at, first_contact_at FROM leads WHERE id = {a.pk}"
     ) == [(at(4, 10, 10).replace(tzinfo=None), at(3, 2, 10, 30).replace(tzinfo=None))]
+
+
+def _paths(path) -> dict:
+    rows = _copy(path, "SELECT contact_id, ts, channel_ids, campaign_ids FROM touch_paths")
+    return {r[0]: r[1:] for r in rows}
+
+
+def _paths_rebuilt(path) -> dict:
+    return {r[0]: r[1:] for r in _copy(path, touch_paths_sql(None))}
+
+
+def test_touch_paths_follow_new_stitched_and_erased_touches(company, duckdb_file):
+    a_contact = company["leads"]["A"].contact
+    assert _paths(duckdb_file) == _paths_rebuilt(duckdb_file)
+    before = len(_paths(duckdb_file).get(a_contact.pk, ((),))[0])
+    Touchpoint.objects.filter(visitor_id="v1").update(contact=a_contact)
+    new = Touchpoint.objects.create(
+        at=at(3, 9, 9),
+        type="page_view",
+        visitor_id="v1",
+        contact=a_contact,
+        channel=company["paid"],
+    )
+    analytics_sync()
+    paths = _paths(duckdb_file)
+    assert paths == _paths_rebuilt(duckdb_file)
+    times, channels, _campaigns = paths[a_contact.pk]
+    assert len(times) == before + 3 and times == sorted(times)
+    assert channels[times.index(new.at.timestamp())] == company["paid"].pk
+    analytics_contact_erase(contact_id=a_contact.pk)
+    paths = _paths(duckdb_file)
+    assert a_contact.pk not in paths and paths == _paths_rebuilt(duckdb_file)
+
+
+def test_a_copy_without_touch_paths_gets_them_on_the_next_sync(company, duckdb_file):
+    expected = _paths(duckdb_file)
+    assert expected
+    con = duckdb.connect(str(duckdb_file))
+    try:
+        con.execute("DROP TABLE touch_paths")
+    finally:
+        con.close()
+    analytics_sync()
+    assert _paths(duckdb_file) == expected
