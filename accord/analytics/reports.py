@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from accord.analytics.filters import ReportFilters
 from accord.analytics.runners.base import GROUP_CHANNEL, GROUP_NONE
 from accord.analytics.runners.funnel import FunnelQuery, FunnelResult, FunnelRunner
@@ -20,6 +22,7 @@ from accord.analytics.runners.quality import QualityQuery, QualityResult, Qualit
 from accord.analytics.runners.reps import RepsQuery, RepsResult, RepsRunner
 from accord.analytics.runners.velocity import VelocityQuery, VelocityResult, VelocityRunner
 from accord.core.errors import InvalidInput
+from accord.core.lifecycle import Stage
 
 REPORTS = ("funnel", "velocity", "kpis", "attribution", "quality", "reps")
 
@@ -114,10 +117,17 @@ def _kpi_rows(r: KpisResult) -> list[dict[str, Any]]:
     ]
 
 
+def _stage_label(stage: str) -> str:
+    try:
+        return str(Stage(stage).label)
+    except ValueError:
+        return stage
+
+
 def _velocity_rows(r: VelocityResult) -> list[dict[str, Any]]:
     rows = [
         {
-            "measure": f"time in {s.stage} (h)",
+            "measure": _("time in %(stage)s (h)") % {"stage": _stage_label(s.stage)},
             "count": s.hours.count,
             "median": _num(s.hours.median),
             "p90": _num(s.hours.p90),
@@ -126,7 +136,7 @@ def _velocity_rows(r: VelocityResult) -> list[dict[str, Any]]:
     ]
     rows.append(
         {
-            "measure": "lead to won (days)",
+            "measure": _("lead to won (days)"),
             "count": r.cycle_days.count,
             "median": _num(r.cycle_days.median),
             "p90": _num(r.cycle_days.p90),
@@ -135,7 +145,7 @@ def _velocity_rows(r: VelocityResult) -> list[dict[str, Any]]:
     fc = r.first_contact
     rows.append(
         {
-            "measure": "first contact after MQL (h)",
+            "measure": _("first contact after MQL (h)"),
             "count": fc.contacted,
             "median": _num(fc.hours.median),
             "p90": _num(fc.hours.p90),
@@ -143,7 +153,7 @@ def _velocity_rows(r: VelocityResult) -> list[dict[str, Any]]:
     )
     rows.append(
         {
-            "measure": f"SLA compliance % (≤ {fc.sla_hours:g} h)",
+            "measure": _("SLA compliance %% (≤ %(hours)s h)") % {"hours": f"{fc.sla_hours:g}"},
             "count": fc.within_sla,
             "median": _pct(fc.sla_compliance),
             "p90": None,
