@@ -80,34 +80,43 @@ def rows_prepare(
     return _db_rows(rows, profile_id, profile_version, now), changed
 
 
+def table_upsert(cursor, table: str, columns: Sequence[str], data: Sequence[tuple], key: str):
+    """Insert ``data`` (tuples in ``columns`` order) into ``table``, replacing rows whose
+    ``key`` exists: one prepared statement on SQLite, ``COPY`` + one upsert on PostgreSQL.
+
+    Run it inside a transaction; JSON columns take their JSON text.
+    """
+    names = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != key)
+    if connection.vendor == "postgresql":
+        temp = f"{_TEMP}_{table}"
+        cursor.execute(
+            f'CREATE TEMP TABLE IF NOT EXISTS "{temp}" '
+            f'(LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
+        )
+        cursor.execute(f'TRUNCATE "{temp}"')
+        with cursor.cursor.copy(f'COPY "{temp}" ({names}) FROM STDIN') as copy:
+            for row in data:
+                copy.write_row(row)
+        cursor.execute(
+            f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{temp}" '
+            f'ON CONFLICT ("{key}") DO UPDATE SET {updates}'
+        )
+    else:
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(
+            f'INSERT INTO "{table}" ({names}) VALUES ({marks}) '
+            f'ON CONFLICT ("{key}") DO UPDATE SET {updates}',
+            data,
+        )
+
+
 def rows_store(data: Sequence[tuple], changed: Sequence[tuple]) -> None:
     """Upsert prepared LeadScore rows and copy changed scores and grades onto the leads."""
     if not data:
         return
-    table = LeadScore._meta.db_table
-    columns = ", ".join(f'"{c}"' for c in _COLUMNS)
-    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in _COLUMNS if c != "lead_id")
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f'CREATE TEMP TABLE IF NOT EXISTS "{_TEMP}" '
-                f'(LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
-            )
-            cursor.execute(f'TRUNCATE "{_TEMP}"')
-            with cursor.cursor.copy(f'COPY "{_TEMP}" ({columns}) FROM STDIN') as copy:
-                for row in data:
-                    copy.write_row(row)
-            cursor.execute(
-                f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{_TEMP}" '
-                f'ON CONFLICT ("lead_id") DO UPDATE SET {updates}'
-            )
-        else:
-            marks = ", ".join(["%s"] * len(_COLUMNS))
-            cursor.executemany(
-                f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) '
-                f'ON CONFLICT ("lead_id") DO UPDATE SET {updates}',
-                data,
-            )
+        table_upsert(cursor, LeadScore._meta.db_table, _COLUMNS, data, "lead_id")
         if changed:
             cursor.executemany(
                 f'UPDATE "{Lead._meta.db_table}" SET "score" = %s, "grade" = %s WHERE "id" = %s',

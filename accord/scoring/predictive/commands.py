@@ -55,6 +55,13 @@ def _feature_options(func):
         ),
         click.option("--since", default=None, help="Only leads created on or after this date."),
         click.option("--until", default=None, help="Only leads created before this date."),
+        click.option(
+            "--max-rows",
+            default=None,
+            type=click.IntRange(100),
+            help="Above this many closed leads, use a stratified sample of this size "
+            "(default: setting SCORING_TRAIN_MAX_ROWS, 100,000).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -98,7 +105,9 @@ def report_table(report: dict) -> str:
 @click.option("--activate", is_flag=True, help="Make the new version the profile's active model.")
 @click.option("--queue", is_flag=True, help="Queue the training for `accord worker` instead.")
 @click.option("--format", "fmt", type=_FORMATS, default="table", show_default=True)
-def train(profile, snapshot_days, safe_fields, exclude, since, until, activate, queue, fmt):
+def train(
+    profile, snapshot_days, safe_fields, exclude, since, until, max_rows, activate, queue, fmt
+):
     """Train a new model version on closed leads (won vs lost/disqualified), with a backtest."""
     from accord.scoring.predictive import jobs, registry
 
@@ -121,6 +130,7 @@ def train(profile, snapshot_days, safe_fields, exclude, since, until, activate, 
         since=since_at,
         until=until_at,
         activate=activate,
+        max_rows=max_rows,
     )
     report = model.metrics["backtest"]
     if fmt == "json":
@@ -140,7 +150,9 @@ def train(profile, snapshot_days, safe_fields, exclude, since, until, activate, 
 @click.option("--cutoff", default=None, help="Time split: test on leads created from this date.")
 @click.option("--folds", default=None, type=int, help="K-fold cross-validation instead.")
 @click.option("--format", "fmt", type=_FORMATS, default="table", show_default=True)
-def backtest(profile, snapshot_days, safe_fields, exclude, since, until, cutoff, folds, fmt):
+def backtest(
+    profile, snapshot_days, safe_fields, exclude, since, until, max_rows, cutoff, folds, fmt
+):
     """Compare the model, both baselines and the rule score on the same held-out leads."""
     from accord.scoring import selectors
     from accord.scoring.predictive import registry
@@ -159,6 +171,7 @@ def backtest(profile, snapshot_days, safe_fields, exclude, since, until, cutoff,
             since=_date(since, "since"),
             until=_date(until, "until"),
             profile=rules_profile,
+            max_rows=max_rows,
         )
     )
     report = backtest_run(data, cutoff=_date(cutoff, "cutoff"), folds=folds).as_dict()

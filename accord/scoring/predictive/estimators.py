@@ -219,7 +219,13 @@ class InnerCVSelected(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        return self.calibrated_.predict_proba(X)
+        probabilities = self.calibrated_.predict_proba(X)
+        factor = getattr(self, "odds_factor_", 1.0)  # set by train.bundle_fit; 1: no sample
+        if factor != 1.0:
+            won = probabilities[:, 1] * factor
+            won = won / (won + probabilities[:, 0])
+            probabilities = np.column_stack([1.0 - won, won])
+        return probabilities
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)

@@ -43,6 +43,8 @@ POST_CONTACT_FIELDS: frozenset[str] = frozenset(
 WON_STAGES = frozenset({Stage.CUSTOMER})
 LOST_STAGES = frozenset({Stage.DISQUALIFIED, Stage.LOST})
 _CHUNK = 50_000
+#: Ids per ``IN (...)`` list (PostgreSQL takes at most 65,535 parameters per query).
+_IDS_PER_QUERY = 20_000
 _SECONDS_PER_DAY = 86_400.0
 
 
@@ -102,6 +104,8 @@ class LeadFrame:
     features: pd.DataFrame  # raw, untyped for properties
     #: How ``rule_score`` was obtained (a backtest note); "" for the stored ``lead.score``.
     rule_note: str = ""
+    #: How the leads were sampled for training (``train.TrainingSample``); None: all of them.
+    sample: object = None
 
 
 # --- labels -----------------------------------------------------------------------------
@@ -159,10 +163,21 @@ def _properties_frame(prefix: str, dicts: list[dict], index: pd.Index) -> pd.Dat
     return frame.rename(columns=lambda key: f"{prefix}{key}")
 
 
-def lead_frame(leads, *, config: FeatureConfig, now: datetime | None = None) -> LeadFrame:
-    """Raw features of ``leads`` (a Lead queryset) as of each lead's snapshot."""
+def lead_frame(
+    leads, *, config: FeatureConfig, now: datetime | None = None, only: np.ndarray | None = None
+) -> LeadFrame:
+    """Raw features of ``leads`` (a Lead queryset) as of each lead's snapshot.
+
+    ``only``: sorted lead ids, a subset of ``leads`` (a training sample) — only those are read.
+    """
     now = now or timezone.now()
-    rows = list(leads.order_by("id").values_list(*_LEAD_COLUMNS))
+    if only is None:
+        rows = list(leads.order_by("id").values_list(*_LEAD_COLUMNS))
+    else:
+        rows = []
+        for start in range(0, len(only), _IDS_PER_QUERY):
+            part = only[start : start + _IDS_PER_QUERY].tolist()
+            rows += leads.filter(id__in=part).order_by("id").values_list(*_LEAD_COLUMNS)
     columns = pd.Index(range(len(rows)))
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     created = _utc_naive(r[1] for r in rows)
@@ -213,34 +228,45 @@ def lead_frame(leads, *, config: FeatureConfig, now: datetime | None = None) -> 
 # --- touchpoints --------------------------------------------------------------------------
 
 
-def _touch_sql() -> str:
-    """One GROUP BY per chunk of leads: touches of the lead's contact up to its snapshot."""
+def _touch_sql(sparse: bool = False) -> str:
+    """One GROUP BY per chunk of leads: touches of the lead's contact up to its snapshot.
+
+    ``sparse``: the chunk's ids are a small part of their id range (a training sample), so
+    they are also given as a list (a JSON array on SQLite, an array on PostgreSQL) and only
+    their touches are read.
+    """
     if connection.vendor == "postgresql":
         epoch = "EXTRACT(EPOCH FROM t.at)"
         before_snapshot = "t.at <= l.created_at + (%s * INTERVAL '1 day') AND t.at <= %s"
+        listed = "l.id = ANY(%s)"
     else:
         # Django stores SQLite datetimes as UTC text; julianday() reads it, fractions included.
         epoch = "(julianday(t.at) - 2440587.5) * 86400.0"
         before_snapshot = (
             "julianday(t.at) <= julianday(l.created_at) + %s AND julianday(t.at) <= julianday(%s)"
         )
+        listed = "l.id IN (SELECT value FROM json_each(%s))"
     return (
         f"SELECT l.id, t.type, t.channel_id, COUNT(*), MIN({epoch}), MAX({epoch}) "
         "FROM contacts_lead l JOIN tracking_touchpoint t ON t.contact_id = l.contact_id "
-        f"WHERE l.id BETWEEN %s AND %s AND {before_snapshot} "
+        f"WHERE l.id BETWEEN %s AND %s {'AND ' + listed if sparse else ''} AND {before_snapshot} "
         "GROUP BY l.id, t.type, t.channel_id"
     )
 
 
 def _touch_rows(ids: np.ndarray, snapshot_days: float, now: datetime) -> pd.DataFrame:
-    sql = _touch_sql()
     now_param = now if connection.vendor == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
     frames = []
     with connection.cursor() as cursor:
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             lo, hi = int(chunk[0]), int(chunk[-1])
-            cursor.execute(sql, [lo, hi, snapshot_days, now_param])
+            sparse = len(chunk) * 2 < hi - lo + 1
+            params: list = [lo, hi]
+            if sparse:
+                listed = chunk.tolist()
+                params.append(listed if connection.vendor == "postgresql" else json.dumps(listed))
+            cursor.execute(_touch_sql(sparse), [*params, snapshot_days, now_param])
             rows = cursor.fetchall()
             if rows:
                 frames.append(

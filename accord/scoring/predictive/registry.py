@@ -19,14 +19,15 @@ from datetime import UTC, datetime
 import joblib
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accord.contacts.models import Lead
 from accord.core.errors import InvalidInput, NotFound
 from accord.scoring import selectors
+from accord.scoring.batch_write import table_upsert
 from accord.scoring.models import LeadPrediction, ScoringModel, ScoringProfile
-from accord.scoring.predictive.explain import reasons_compute
+from accord.scoring.predictive.explain import reasons_json
 from accord.scoring.predictive.features import FeatureConfig, lead_frame, spec_apply
 from accord.scoring.predictive.train import (
     backtest_run,
@@ -36,7 +37,8 @@ from accord.scoring.predictive.train import (
 )
 
 logger = logging.getLogger(__name__)
-_WRITE_BATCH = 5000
+#: Open leads scored per chunk: bounds the frame's memory at a million leads.
+PREDICT_CHUNK = 50_000
 
 
 def _signature(data: bytes) -> str:
@@ -83,18 +85,29 @@ def scoring_model_train(
     until: datetime | None = None,
     activate: bool = False,
     now: datetime | None = None,
+    max_rows: int | None = None,
 ) -> ScoringModel:
     """Backtest (time split), fit on every closed lead, save a new version.
 
     The model is chosen among candidates by inner cross-validation on the training leads; the
     version records which one (``algorithm``) and why (``metrics["selection"]``).
 
+    Above ``max_rows`` closed leads (default: setting ``SCORING_TRAIN_MAX_ROWS``) a stratified
+    sample is used (``train.sample_closed``; recorded in ``metrics["sample"]``).
+
     Too few outcomes or one class raise ``InvalidInput`` before anything is fitted or saved.
     """
     now = now or timezone.now()
     rules_profile = selectors.profile_load(profile.pk)
     data = training_set(
-        training_frame(config=config, since=since, until=until, now=now, profile=rules_profile)
+        training_frame(
+            config=config,
+            since=since,
+            until=until,
+            now=now,
+            profile=rules_profile,
+            max_rows=max_rows,
+        )
     )
     report = backtest_run(data)
     bundle = bundle_fit(data, config)
@@ -120,6 +133,8 @@ def scoring_model_train(
                 "explain_features": bundle["explain_features"],
                 # Which candidate the final fit chose, and every candidate's inner-CV figures.
                 "selection": bundle["selection"],
+                # Set when there were more closed leads than SCORING_TRAIN_MAX_ROWS.
+                "sample": data.sample.as_dict() if data.sample else None,
             },
             artefact=artefact,
             artefact_signature=signature,
@@ -164,48 +179,85 @@ def probabilities_compute(bundle: dict, leads, *, now: datetime) -> tuple[np.nda
     return frame.lead_ids, bundle["estimator"].predict_proba(X)[:, 1]
 
 
+def _open_chunks(chunk: int):
+    """Open leads' id ranges of at most ``chunk`` leads each, in id order."""
+    ids = np.fromiter(
+        Lead.objects.filter(is_open=True).order_by("id").values_list("id", flat=True),
+        dtype=np.int64,
+    )
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        yield int(part[0]), int(part[-1])
+
+
+def _touch_counts_filled(features, spec):
+    """Touch counts of the model that a chunk's leads never had are 0, not missing.
+
+    A chunk lacks the column of a touch type or channel none of its leads has; the count of
+    each of its leads is then 0, as it is in a frame of all leads where another lead has one.
+    """
+    missing = [
+        name
+        for name, _ in spec.columns
+        if name.startswith(("touch.type.", "touch.channel.")) and name not in features
+    ]
+    return features.assign(**dict.fromkeys(missing, 0.0)) if missing else features
+
+
+def predictions_chunk(bundle: dict, leads, *, now: datetime) -> tuple[np.ndarray, np.ndarray, list]:
+    """Lead ids, probabilities and reasons (JSON text) of ``leads`` (a queryset)."""
+    from accord.scoring.predictive.estimators import raw_model, threads_for
+
+    config = FeatureConfig.from_dict(bundle["config"])
+    frame = lead_frame(leads, config=config, now=now)
+    X = spec_apply(_touch_counts_filled(frame.features, bundle["spec"]), bundle["spec"])
+    if X.empty:
+        return frame.lead_ids, np.zeros(0), []
+    with threads_for(len(X)):
+        probabilities = bundle["estimator"].predict_proba(X)[:, 1]
+        reasons = reasons_json(
+            raw_model(bundle["estimator"]), X, bundle["explain_features"], bundle["references"]
+        )
+    return frame.lead_ids, probabilities, reasons
+
+
 def predictions_refresh(
-    *, model: ScoringModel | None = None, now: datetime | None = None, progress=None
+    *,
+    model: ScoringModel | None = None,
+    now: datetime | None = None,
+    progress=None,
+    chunk: int = PREDICT_CHUNK,
 ) -> int:
     """Score every open lead with ``model`` (default: the active model); return the count.
 
-    Predictions of leads that are no longer open are removed: a probability of winning is
-    only meaningful while the journey is open.
+    Open leads are scored ``chunk`` at a time (bounded memory); each chunk's predictions are
+    upserted in one statement (``batch_write.table_upsert``). Predictions not written by this
+    run — of leads no longer open — are removed at the end: a probability of winning is only
+    meaningful while the journey is open.
     """
-    from accord.scoring.predictive.estimators import raw_model, threads_for
-
     now = now or timezone.now()
     model = model or active_model()
     if model is None:
         raise InvalidInput("No active predictive model; train and activate one.", field="model")
     bundle = bundle_load(model)
-    config = FeatureConfig.from_dict(bundle["config"])
-    frame = lead_frame(Lead.objects.filter(is_open=True), config=config, now=now)
-    X = spec_apply(frame.features, bundle["spec"])
-    with threads_for(len(X)):
-        probabilities = bundle["estimator"].predict_proba(X)[:, 1] if len(X) else np.zeros(0)
-        reasons = reasons_compute(
-            raw_model(bundle["estimator"]), X, bundle["explain_features"], bundle["references"]
-        )
-    if progress:
-        progress(len(X))
-    with transaction.atomic():
-        LeadPrediction.objects.all().delete()
-        for start in range(0, len(X), _WRITE_BATCH):
-            stop = start + _WRITE_BATCH
-            LeadPrediction.objects.bulk_create(
-                LeadPrediction(
-                    lead_id=int(lead_id),
-                    model=model,
-                    probability=float(p),
-                    reasons=r,
-                    scored_at=now,
-                )
-                for lead_id, p, r in zip(
-                    frame.lead_ids[start:stop],
-                    probabilities[start:stop],
-                    reasons[start:stop],
-                    strict=True,
-                )
-            )
-    return len(X)
+    table = LeadPrediction._meta.db_table
+    columns = [f.column for f in LeadPrediction._meta.concrete_fields]
+    scored_at = (
+        now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
+    )
+    count = 0
+    for lo, hi in _open_chunks(chunk):
+        leads = Lead.objects.filter(is_open=True, id__gte=lo, id__lte=hi)
+        lead_ids, probabilities, reasons = predictions_chunk(bundle, leads, now=now)
+        values = {"model_id": model.pk, "scored_at": scored_at}
+        rows = []
+        for lead_id, p, r in zip(lead_ids.tolist(), probabilities.tolist(), reasons, strict=True):
+            values.update(lead_id=lead_id, probability=p, reasons=r)
+            rows.append(tuple(values[c] for c in columns))
+        with transaction.atomic(), connection.cursor() as cursor:
+            table_upsert(cursor, table, columns, rows, "lead_id")
+        count += len(rows)
+        if progress:
+            progress(count)
+    LeadPrediction.objects.exclude(scored_at=now).delete()
+    return count

@@ -11,6 +11,10 @@ The model is chosen inside each fit (``estimators.InnerCVSelected``) by inner cr
 on that fit's training leads only, so a backtest's held-out leads never influence which
 candidate scores them. The rule score of a backtest is recomputed as of each lead's snapshot
 (``rule_scores_as_of``), like the features, so the rules get no more hindsight than the model.
+
+Above ``SCORING_TRAIN_MAX_ROWS`` closed leads only a stratified sample is read and fitted
+(``sample_closed``): model, baselines and backtest all use the same sample, and the model
+records it (``metrics["sample"]``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.utils import timezone
 
 from accord.contacts.models import Lead
@@ -45,6 +50,7 @@ from accord.scoring.predictive.features import (
     FeatureSpec,
     LeadFrame,
     lead_frame,
+    outcome_of,
     spec_apply,
     spec_infer,
 )
@@ -61,6 +67,85 @@ STORED_SCORE_NOTE = (
 )
 NO_PROFILE_NOTE = "Rule score: there is no active scoring profile, so every lead scores 0."
 _RULE_CHUNK = 5000
+#: Above this many closed leads, training reads and fits a stratified sample of this size
+#: (setting ``SCORING_TRAIN_MAX_ROWS``): the model's quality levels off long before a
+#: million leads while the cost of every fit keeps growing with the rows.
+TRAIN_MAX_ROWS = 100_000
+
+
+def train_max_rows() -> int:
+    return int(getattr(settings, "SCORING_TRAIN_MAX_ROWS", TRAIN_MAX_ROWS))
+
+
+@dataclass(frozen=True)
+class TrainingSample:
+    """Which closed leads training used when there were more than ``max_rows``.
+
+    Each class is kept at the same rate (the won share, hence the probabilities, unchanged),
+    except that a rare class (at most half the sample) is kept whole and the other class
+    fills the rest: then the fitted odds of winning are too high by rate_won / rate_lost, and
+    ``odds_factor`` (rate_lost / rate_won) brings them back.
+    """
+
+    max_rows: int
+    closed: int
+    won: int
+    kept: int
+    won_kept: int
+    #: The rare class was kept whole (else both classes at the same rate).
+    whole_class: bool = False
+
+    @property
+    def rate_won(self) -> float:
+        return self.won_kept / self.won
+
+    @property
+    def rate_lost(self) -> float:
+        return (self.kept - self.won_kept) / (self.closed - self.won)
+
+    @property
+    def odds_factor(self) -> float:
+        return self.rate_lost / self.rate_won if self.whole_class else 1.0
+
+    def as_dict(self) -> dict:
+        return {
+            "max_rows": self.max_rows,
+            "closed_leads": self.closed,
+            "won": self.won,
+            "sampled_leads": self.kept,
+            "sampled_won": self.won_kept,
+            "odds_factor": round(self.odds_factor, 6),
+        }
+
+
+def sample_closed(
+    ids: np.ndarray, outcome: np.ndarray, max_rows: int
+) -> tuple[np.ndarray, TrainingSample | None]:
+    """The sorted ids to train on: all of them, or a stratified sample of ``max_rows``."""
+    won, closed = int((outcome == 1).sum()), len(ids)
+    if closed <= max_rows or won == 0 or won == closed:
+        return ids, None
+    smaller = min(won, closed - won)
+    # A rare class (at most half the sample) is kept whole; otherwise both at the same rate.
+    rare = smaller <= max_rows // 2
+    keep_small = smaller if rare else round(max_rows * smaller / closed)
+    small_label = 1 if won == smaller else 0
+    rng = np.random.default_rng(0)
+    picked = [
+        rng.choice(np.flatnonzero(outcome == small_label), keep_small, replace=False),
+        rng.choice(np.flatnonzero(outcome != small_label), max_rows - keep_small, replace=False),
+    ]
+    rows = np.sort(np.concatenate(picked))
+    won_kept = keep_small if small_label == 1 else max_rows - keep_small
+    return ids[rows], TrainingSample(max_rows, closed, won, max_rows, won_kept, rare)
+
+
+def odds_shift(probabilities: np.ndarray, factor: float) -> np.ndarray:
+    """Probabilities with their odds multiplied by ``factor`` (1: unchanged)."""
+    if factor == 1.0:
+        return probabilities
+    odds = probabilities * factor
+    return odds / (odds + (1.0 - probabilities))
 
 
 @dataclass
@@ -69,6 +154,11 @@ class TrainingSet:
     spec: FeatureSpec
     X: pd.DataFrame
     y: np.ndarray
+    sample: TrainingSample | None = None
+
+    @property
+    def odds_factor(self) -> float:
+        return self.sample.odds_factor if self.sample else 1.0
 
 
 def training_frame(
@@ -78,10 +168,13 @@ def training_frame(
     until: datetime | None = None,
     now: datetime | None = None,
     profile: rules.Profile | None = None,
+    max_rows: int | None = None,
 ) -> LeadFrame:
     """Closed leads' features as of their snapshots, with the rule score as of then too.
 
-    ``profile`` scores the rule column (default: the active profile; none: zeros).
+    ``profile`` scores the rule column (default: the active profile; none: zeros). Above
+    ``max_rows`` closed leads (default: ``train_max_rows()``) only a stratified sample is
+    read (``sample_closed``); the frame's ``sample`` says which.
     """
     leads = Lead.objects.filter(stage__in=[*WON_STAGES, *LOST_STAGES])
     if since:
@@ -89,7 +182,13 @@ def training_frame(
     if until:
         leads = leads.filter(created_at__lt=until)
     now = now or timezone.now()
-    frame = lead_frame(leads, config=config, now=now)
+    max_rows = train_max_rows() if max_rows is None else max_rows
+    pairs = list(leads.order_by("id").values_list("id", "stage"))
+    ids = np.array([p[0] for p in pairs], dtype=np.int64)
+    outcome = np.array([outcome_of(p[1]) for p in pairs], dtype=np.int8)
+    kept, sample = sample_closed(ids, outcome, max_rows)
+    frame = lead_frame(leads, config=config, now=now, only=kept if sample else None)
+    frame.sample = sample
     if profile is None:
         active = selectors.active_profile()
         profile = active.profile if active else None
@@ -178,8 +277,9 @@ def training_set(frame: LeadFrame) -> TrainingSet:
         frame.rule_score[closed],
         raw,
         frame.rule_note,
+        frame.sample,
     )
-    return TrainingSet(kept, spec, spec_apply(raw, spec), y)
+    return TrainingSet(kept, spec, spec_apply(raw, spec), y, frame.sample)
 
 
 def selection_of(model) -> dict:
@@ -201,7 +301,7 @@ def _predict_all(
     with threads_for(len(train)):
         for name, scorer in scorers.items():
             scorer.fit(X_train, y_train)
-            out[name] = scorer.predict_proba(X_test)[:, 1]
+            out[name] = odds_shift(scorer.predict_proba(X_test)[:, 1], data.odds_factor)
     out[RULE] = data.frame.rule_score[test]
     return out, selection_of(scorers[MODEL])
 
@@ -213,6 +313,34 @@ def _selection_note(selection: list[dict]) -> str:
         f"Model: chosen on each training set by {INNER_FOLDS}-fold inner cross-validation "
         f"(best mean AUC) among {', '.join(CANDIDATES)}, never looking at the held-out "
         f"leads; chosen: {counts} of {len(selection)}."
+    )
+
+
+def _thinned(y_test: np.ndarray, sample: TrainingSample) -> np.ndarray:
+    """Positions of the held-out leads to score: the class the sample kept whole is thinned to
+    the other class's rate, so the held-out leads have the real won share again (capture,
+    precision and Brier depend on it)."""
+    if sample.odds_factor < 1:
+        over, rate = 1, sample.rate_lost / sample.rate_won
+    else:
+        over, rate = 0, sample.rate_won / sample.rate_lost
+    rng = np.random.default_rng(1)
+    of_over = np.flatnonzero(y_test == over)
+    kept = rng.choice(of_over, max(1, round(len(of_over) * rate)), replace=False)
+    return np.sort(np.concatenate([np.flatnonzero(y_test != over), kept]))
+
+
+def _sample_note(sample: TrainingSample) -> str:
+    note = (
+        f"Sample: {sample.closed:,} closed leads ({sample.won:,} won) are more than "
+        f"{sample.max_rows:,}; trained and tested on a stratified sample of {sample.kept:,} "
+        f"({sample.won_kept:,} won)"
+    )
+    if sample.odds_factor == 1.0:
+        return note + "."
+    return note + (
+        ", the rare class kept whole; probabilities are corrected for that (odds x "
+        f"{sample.odds_factor:.4g}) and the held-out leads thinned back to the real won share."
     )
 
 
@@ -259,6 +387,12 @@ def backtest_run(
             f"time-based: trained on leads created before {str(cut)[:10]}, "
             "tested on leads created from then on"
         )
+    if data.sample is not None:
+        notes.append(_sample_note(data.sample))
+        if data.odds_factor != 1.0:
+            kept = _thinned(y[test_idx], data.sample)
+            test_idx = test_idx[kept]
+            predictions = {name: scores[kept] for name, scores in predictions.items()}
     y_test = y[test_idx]
     scorers = [
         bt.scorer_metrics(name, y_test, predictions[name], is_probability=name != RULE)
@@ -281,6 +415,8 @@ def bundle_fit(data: TrainingSet, config: FeatureConfig) -> dict:
     model = scorers_build(data.spec, len(data.y))[MODEL]
     with threads_for(len(data.y)):
         model.fit(data.X, data.y)
+        # The sample's odds of winning back to the real ones (see TrainingSample).
+        model.odds_factor_ = data.odds_factor
         refs = references(data.X, data.spec)
         explained = explain_features_choose(raw_model(model), data.X, data.spec, refs)
     return {
