@@ -2,13 +2,14 @@
 
 ``InSchema`` is the base of every request schema. It refuses what the databases would choke
 on later (and so answer 500 instead of a clear 422): unknown fields, NUL characters (which
-PostgreSQL cannot store in text or JSON), non-finite numbers, and dates outside 1900-2200.
+PostgreSQL cannot store in text or JSON), non-finite numbers, dates outside 1900-2200, and
+time zone offsets no place uses.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
@@ -21,6 +22,7 @@ MAX_ID = 2**53  # JavaScript-safe and far below BIGINT: ids above it cannot exis
 MAX_INT = 2**31 - 1  # PostgreSQL integer
 MAX_BIGINT = 2**63 - 1
 MAX_BATCH = 100
+MIN_OFFSET, MAX_OFFSET = timedelta(hours=-12), timedelta(hours=14)
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Count = Annotated[int, Field(ge=0, le=MAX_BIGINT)]
@@ -37,6 +39,11 @@ def _check_value(value: Any, where: str) -> None:
     elif isinstance(value, datetime | date):
         if not 1900 <= value.year <= 2200:
             raise ValueError(f"{where}: dates must fall between 1900 and 2200.")
+        offset = value.utcoffset() if isinstance(value, datetime) else None
+        # ISO 8601 allows offsets up to ±23:59, PostgreSQL stores at most ±15:59 and no
+        # place on Earth uses more than -12:00 to +14:00.
+        if offset is not None and not MIN_OFFSET <= offset <= MAX_OFFSET:
+            raise ValueError(f"{where}: time zone offsets must be between -12:00 and +14:00.")
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_value(key, where)

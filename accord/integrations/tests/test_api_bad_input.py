@@ -55,6 +55,22 @@ def test_naive_datetime_is_refused():
     assert not Lead.objects.exists()
 
 
+def test_time_zone_offset_no_place_uses_is_refused():
+    """ISO 8601 allows +19:20; PostgreSQL cannot store it (schemathesis found the 500)."""
+    client = key_client()
+    contact = client.post("/contacts", {"email": "a@example.com"}).json()
+    response = client.post(
+        "/leads", {"contact_id": contact["id"], "created_at": "2026-01-31T09:00:00+19:20"}
+    )
+    assert response.status_code == 422
+    assert "offset" in response.json()["error"]["message"]
+    assert not Lead.objects.exists()
+    fine = client.post(
+        "/leads", {"contact_id": contact["id"], "created_at": "2026-01-31T09:00:00+14:00"}
+    )
+    assert fine.status_code == 201
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
