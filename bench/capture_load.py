@@ -36,9 +36,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (default: SQLite)")
     parser.add_argument("--submissions", type=int, default=6000)
     parser.add_argument("--clients", type=int, default=8, help="keep-alive connections")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--server", default="gunicorn", choices=["gunicorn", "granian"])
+    parser.add_argument("--workers", type=int, default=2, help="web server worker processes")
     parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
-    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (gthread; granian: blocking)"
+    )
     parser.add_argument(
         "--rate-limit",
         default="1000000/60",
@@ -90,12 +93,22 @@ def free_port() -> int:
 
 def server_start(app: str, args: argparse.Namespace, env: dict[str, str]) -> tuple:
     port = free_port()
-    argv = [
-        sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
-        "--workers", str(args.workers), "--worker-class", args.worker_class,
-        "--threads", str(args.threads), "--pythonpath", f"{ROOT},{ROOT / 'bench'}",
-        "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
-    ]  # fmt: skip
+    if args.server == "granian":
+        argv = [
+            sys.executable, "-m", "granian", app, "--interface", "wsgi",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+            "--blocking-threads", str(args.threads), "--backlog", "2048",
+            "--log-level", "warning", "--no-ws",
+        ]  # fmt: skip
+        pythonpath = os.pathsep.join([str(ROOT), str(ROOT / "bench")])
+        env = {**env, "PYTHONPATH": pythonpath}
+    else:
+        argv = [
+            sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
+            "--workers", str(args.workers), "--worker-class", args.worker_class,
+            "--threads", str(args.threads), "--pythonpath", f"{ROOT},{ROOT / 'bench'}",
+            "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
+        ]  # fmt: skip
     process = subprocess.Popen(argv, env={**os.environ, **env}, cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -209,11 +222,31 @@ def load(port: int, path: str, site_key: str, total: int, clients: int) -> dict:
     }
 
 
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live children."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+        pending.extend(int(child) for child in children)
+    return total
+
+
 def measure(app: str, path: str, site_key: str, args, env) -> dict:
     server, port = server_start(app, args, env)
     try:
         load(port, path, "warmup" + site_key, min(400, args.submissions // 5), args.clients)
-        return load(port, path, site_key, args.submissions, args.clients)
+        cpu_before = process_tree_cpu(server.pid)
+        result = load(port, path, site_key, args.submissions, args.clients)
+        result["server_cpu_ms"] = (process_tree_cpu(server.pid) - cpu_before) * 1000 / result["ok"]
+        return result
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -290,6 +323,7 @@ def line(name: str, result: dict) -> str:
     return (
         f"{name:10}: {result['ok']} ok, {result['other']} other in {result['seconds']:.2f} s"
         f" = {rate:.0f}/s  p50 {result['p50']:.1f} ms  p99 {result['p99']:.1f} ms"
+        f"  server CPU {result['server_cpu_ms']:.2f} ms/request"
     )
 
 

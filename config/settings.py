@@ -120,6 +120,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # started by the tests see the same data.
     _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{Path(_db['NAME']).stem}.sqlite3")}
 DATABASES = {"default": _db}
+# PostgreSQL: the capture endpoint's few hot statements are prepared once per connection
+# (accord.core.prepared.statement_cursor). Set ACCORD_PG_PREPARE=0 behind a pooler that
+# cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+PG_PREPARE_HOT_STATEMENTS = os.environ.get("ACCORD_PG_PREPARE", "1") != "0"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,4 +1,4 @@
-"""WSGI entry point used by `accord serve` (gunicorn)."""
+"""WSGI entry point used by `accord serve` (Granian)."""
 
 import os
 

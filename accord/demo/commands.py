@@ -159,16 +159,16 @@ def _score_breakdowns() -> None:
 
 
 def _serve(*, host: str, port: int) -> None:
-    """Run the worker and gunicorn as children; stop both on Ctrl+C or SIGTERM."""
+    """Run the worker and the web server as children; stop both on Ctrl+C or SIGTERM."""
     from django.core.management import call_command
 
-    from accord.core.commands import _gunicorn_argv
+    from accord.core.commands import web_server_argv
 
     call_command("collectstatic", interactive=False, verbosity=0)
     workers = max(2, os.cpu_count() or 1)
     children = [
         subprocess.Popen([sys.executable, "-m", "accord.cli", "worker"]),
-        subprocess.Popen(_gunicorn_argv(host, port, workers)),
+        subprocess.Popen(web_server_argv(host, port, workers)),
     ]
     click.echo("Serving; press Ctrl+C to stop.")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import pre_save
 from django.utils import timezone
 
 from accord.contacts.models import Contact, Lead
-from accord.core.prepared import PreparedQuery, RowShape, row_insert
+from accord.core.prepared import PreparedQuery, RowShape, row_insert, statement_cursor
 
 _by_email = PreparedQuery(lambda e: Contact.objects.filter(email=e), examples=("@",))
 _open_leads = PreparedQuery(
@@ -108,3 +108,47 @@ def test_row_shape_writes_what_save_writes(db):
 def test_row_shape_refuses_to_default_a_per_row_value(db):
     with pytest.raises(ValueError, match="updated_at"):
         RowShape(Contact, ("email", "created_at")).insert_sql(connection)
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_statement_cursor_writes_in_the_callers_transaction_and_prepares(db):
+    at = timezone.now()
+    shape = RowShape(Contact, ("email", "properties", "created_at", "updated_at"))
+    sql = shape.insert_sql(connection, ignore_conflicts=True)
+    for email in ("p1@example.com", "p2@example.com"):
+        with statement_cursor(connection) as cursor:
+            cursor.execute(sql, shape.params((email, {"n": email}, at, at), connection))
+            assert cursor.fetchone() is not None
+    assert dict(Contact.objects.values_list("email", "properties")) == {
+        "p1@example.com": {"n": "p1@example.com"},
+        "p2@example.com": {"n": "p2@example.com"},
+    }
+    if connection.vendor == "postgresql":
+        # Prepared on the server: its text is ours, with $n placeholders.
+        table = Contact._meta.db_table
+        assert any(
+            f'INSERT INTO "{table}"' in statement and "ON CONFLICT DO NOTHING" in statement
+            for statement in _prepared_statements()
+        )
+
+
+def test_statement_cursor_raises_djangos_errors_and_rolls_back_with_the_caller(db):
+    at = timezone.now()
+    shape = RowShape(Contact, ("email", "properties", "created_at", "updated_at"))
+    Contact.objects.create(email="taken@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with statement_cursor(connection) as cursor:
+            cursor.execute(
+                shape.insert_sql(connection),
+                shape.params(("new@example.com", {}, at, at), connection),
+            )
+            cursor.execute(
+                shape.insert_sql(connection),
+                shape.params(("taken@example.com", {}, at, at), connection),
+            )
+    assert list(Contact.objects.values_list("email", flat=True)) == ["taken@example.com"]

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from accord.contacts.models import Contact, Lead, StageTransition
 from accord.core.lifecycle import INITIAL_STAGE
-from accord.core.prepared import RowShape
+from accord.core.prepared import RowShape, statement_cursor
 from accord.integrations.models import WebhookEndpoint
 from accord.integrations.webhooks.payloads import lead_created_emit
 from accord.tracking.models import Touchpoint, TouchType
@@ -110,7 +110,7 @@ def new_person_write(person: NewPerson) -> NewPersonIds | None:
         person.email, person.phone, person.first_name, person.last_name, person.job_title,
         person.contact_properties, person.at, now,
     )  # fmt: skip
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(
             _CONTACT.insert_sql(connection, ignore_conflicts=True),
             _CONTACT.params(contact, connection),

@@ -1,4 +1,4 @@
-"""Many processes posting the same people at once through a real gunicorn server.
+"""Many processes posting the same people at once through the production web server.
 
 400 submissions for 100 people (four case/whitespace variants each, sent by four different
 client processes at nearly the same moment) must give exactly 100 contacts, 100 leads and
@@ -13,7 +13,6 @@ import multiprocessing
 import os
 import socket
 import subprocess
-import sys
 import time
 from urllib.parse import quote, urlencode
 
@@ -21,6 +20,7 @@ import pytest
 from django.db import connection
 
 from accord.contacts.models import Contact, Lead
+from accord.core.commands import web_server_argv
 from accord.tracking.models import Touchpoint
 from accord.tracking.tests.capture_support import followup_jobs, site_make
 
@@ -54,11 +54,7 @@ def free_port() -> int:
 def server_start(port: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url(), "ACCORD_CAPTURE_RATE_LIMIT": "0"}
     process = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", "4",
-            "--worker-class", "gthread", "--threads", "2",
-        ],
+        web_server_argv("127.0.0.1", port, workers=4, threads=2),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -66,14 +62,14 @@ def server_start(port: int) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"the web server exited: {process.stderr.read().decode()[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return process
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError("gunicorn did not start within 60 s")
+    raise RuntimeError("the web server did not start within 60 s")
 
 
 def client_run(args: tuple[int, int, str]) -> list[int]:
