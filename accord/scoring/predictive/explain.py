@@ -88,23 +88,114 @@ def _booster_effects(columns, booster, position, X, names, refs) -> np.ndarray:
     The columns are encoded once (the encoders work value by value, so an encoded swap is
     the swap encoded), and only the leads whose value differs from the reference are
     predicted again: for the others the swap changes nothing and the effect is exactly 0.
+    A binary histogram booster is cheaper still (``_tree_effects``).
     """
     Z = np.asarray(columns.transform(X), dtype=float)
-    base = booster.decision_function(Z)
     reference = X.iloc[:1].copy()
     for name in names:
         reference[name] = pd.Series([refs[name]], index=reference.index, dtype=X[name].dtype)
     Z_ref = np.asarray(columns.transform(reference), dtype=float)[0]
+    positions = [position[name] for name in names]
+    effects = _tree_effects(booster, Z, Z_ref, positions)
+    if effects is not None:
+        return effects
+    base = booster.decision_function(Z)
     effects = np.zeros((len(X), len(names)))
-    for j, name in enumerate(names):
-        c = position[name]
+    for j, c in enumerate(positions):
         column, ref = Z[:, c], Z_ref[c]
-        differs = ~((column == ref) | (np.isnan(column) & np.isnan(ref)))
+        differs = _differs(column, ref)
         if differs.any():
             swapped = Z[differs]
             swapped[:, c] = ref
             effects[differs, j] = base[differs] - booster.decision_function(swapped)
     return effects
+
+
+def _differs(column: np.ndarray, ref: float) -> np.ndarray:
+    return ~((column == ref) | (np.isnan(column) & np.isnan(ref)))
+
+
+def _tree_effects(booster, Z, Z_ref, positions) -> np.ndarray | None:
+    """The same effects from the trees that split on each feature only.
+
+    A boosted model's log-odds are a constant plus one value per tree, and a tree that never
+    splits on feature j gives a lead the same value whatever j is. So the effect of j is the
+    sum, over the trees that split on j, of (tree(x) - tree(x with j swapped)). Most of a
+    model's trees split on a few of its features (measured: the 8 explained features of the
+    demo's model are in 7% to 74% of its 223 trees, 28% on average), so this predicts about
+    a third as many trees as swapping against the whole model.
+
+    It uses scikit-learn's histogram booster's own tree predictors (private attributes, so
+    it checks itself): None, for the generic path, unless the model is a binary
+    ``HistGradientBoostingClassifier`` whose trees sum back to its own log-odds here.
+    """
+    trees = _binary_trees(booster)
+    if trees is None:
+        return None
+    # The booster orders its inputs categorical first (its own encoder), then numeric.
+    inner = booster._preprocess_X(Z, reset=False)
+    inner_ref = booster._preprocess_X(Z_ref[None, :], reset=False)[0]
+    order = _inner_order(booster)
+    bitsets, f_idx_map = booster._bin_mapper.make_known_categories_bitsets()
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+    n_threads = _openmp_effective_n_threads()
+
+    def predict(tree, rows: np.ndarray) -> np.ndarray:
+        return tree.predict(rows, bitsets, f_idx_map, n_threads)
+
+    per_tree = np.stack([predict(tree, inner) for tree in trees])
+    if not np.allclose(
+        per_tree.sum(axis=0) + booster._baseline_prediction.ravel()[0],
+        booster.decision_function(Z),
+        rtol=0,
+        atol=1e-9,
+    ):
+        return None
+    effects = np.zeros((len(Z), len(positions)))
+    for j, c in enumerate(positions):
+        k = order[c]
+        users = [t for t, tree in enumerate(trees) if _splits_on(tree, k)]
+        differs = _differs(inner[:, k], inner_ref[k])
+        if not users or not differs.any():
+            continue
+        swapped = inner[differs]
+        swapped[:, k] = inner_ref[k]
+        before = per_tree[users][:, differs].sum(axis=0)
+        after = sum(predict(trees[t], swapped) for t in users)
+        effects[differs, j] = before - after
+    return effects
+
+
+def _binary_trees(booster) -> list | None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    if type(booster) is not HistGradientBoostingClassifier:
+        return None
+    if getattr(booster, "n_trees_per_iteration_", None) != 1:
+        return None
+    predictors = getattr(booster, "_predictors", None)
+    if not predictors or any(len(iteration) != 1 for iteration in predictors):
+        return None
+    return [iteration[0] for iteration in predictors]
+
+
+def _inner_order(booster) -> np.ndarray:
+    """For each input column, its index among the booster's own (reordered) columns."""
+    categorical = getattr(booster, "is_categorical_", None)
+    n = booster.n_features_in_
+    if categorical is None or getattr(booster, "_preprocessor", None) is None:
+        return np.arange(n)
+    categorical = np.asarray(categorical, dtype=bool)
+    inner_to_input = np.r_[np.flatnonzero(categorical), np.flatnonzero(~categorical)]
+    order = np.empty(n, dtype=int)
+    order[inner_to_input] = np.arange(n)
+    return order
+
+
+def _splits_on(tree, k: int) -> bool:
+    nodes = tree.nodes
+    return bool(((nodes["feature_idx"] == k) & (nodes["is_leaf"] == 0)).any())
 
 
 def explain_features_choose(

@@ -54,8 +54,9 @@ def test_bulk_reasons_equal_the_swap_by_swap_reasons(profile):
     _, _, expected, X = _reference(bundle, Lead.objects.filter(is_open=True))
     names, refs = bundle["explain_features"], bundle["references"]
     raw = raw_model(bundle["estimator"])
-    assert names and np.array_equal(
-        _effects(raw, X, names, refs), effects_swapped(raw, X, names, refs)
+    # Equal up to the order of a float sum (trees summed per feature, not per model).
+    assert names and np.allclose(
+        _effects(raw, X, names, refs), effects_swapped(raw, X, names, refs), rtol=0, atol=1e-9
     )
     got = [json.loads(text) for text in reasons_json(raw, X, names, refs)]
     assert got == expected and any(expected)
@@ -133,3 +134,46 @@ def test_training_above_the_cap_reads_and_records_a_sample(profile, settings):
     assert "stratified sample of 250" in notes
     # The baselines were fitted and tested on the same sample as the model.
     assert sampled.metrics["backtest"]["n_train"] + sampled.metrics["backtest"]["n_test"] <= 250
+
+
+@pytest.mark.django_db(False)
+def test_tree_effects_equal_whole_model_swaps_for_a_histogram_booster():
+    import pandas as pd
+
+    from accord.scoring.predictive.estimators import BOOSTING_SHALLOW, candidate_build
+    from accord.scoring.predictive.explain import _booster_parts, _tree_effects, references
+    from accord.scoring.predictive.features import CATEGORICAL, NUMERIC, FeatureSpec
+
+    rng = np.random.default_rng(5)
+    n = 600
+    X = pd.DataFrame(
+        {
+            "touch.count": rng.poisson(4, n).astype(float),
+            "account.employees": rng.choice([np.nan, 10.0, 200.0, 5000.0], n),
+            "contact.job_title": rng.choice(["ceo", "cto", "intern", None], n).astype(object),
+            "lead.source_channel": rng.choice(["email", "direct", "paid-search"], n),
+        }
+    )
+    y = ((X["touch.count"] > 4) ^ (X["contact.job_title"] == "intern")).to_numpy().astype(int)
+    spec = FeatureSpec(
+        columns=(
+            ("touch.count", NUMERIC),
+            ("account.employees", NUMERIC),
+            ("contact.job_title", CATEGORICAL),
+            ("lead.source_channel", CATEGORICAL),
+        )
+    )
+    model = candidate_build(BOOSTING_SHALLOW, spec, n).fit(X, y)
+    refs = references(X, spec)
+    names = list(spec.names)
+    columns, booster, position = _booster_parts(model)
+    Z = np.asarray(columns.transform(X), dtype=float)
+    reference = X.iloc[:1].copy()
+    for name in names:
+        reference[name] = pd.Series([refs[name]], index=reference.index, dtype=X[name].dtype)
+    Z_ref = np.asarray(columns.transform(reference), dtype=float)[0]
+    fast = _tree_effects(booster, Z, Z_ref, [position[name] for name in names])
+    assert fast is not None  # the booster's trees were used, not the fallback
+    expected = effects_swapped(model, X, names, refs)
+    assert np.abs(expected).max() > 0.1  # the swaps move the log-odds
+    assert np.allclose(fast, expected, rtol=0, atol=1e-9)
