@@ -266,19 +266,13 @@ def reasons_compute(
 def _encoded_values(column: np.ndarray) -> list[str]:
     """Each cell's ``"value"`` as JSON text, as ``json.dumps(_display(value))`` writes it.
 
-    Encoded once per distinct value (counts, categories and medians repeat a lot).
+    Encoded once per distinct value (counts, categories and medians repeat a lot), then
+    spread to the cells by their codes.
     """
-    cache: dict[object, str] = {}
-    out = []
-    for value in column.tolist():
-        if value is None or value != value:  # None or NaN
-            out.append("null")
-            continue
-        text = cache.get(value)
-        if text is None:
-            text = cache[value] = json.dumps(_display(value))
-        out.append(text)
-    return out
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    plain = np.asarray(uniques).tolist()  # Python numbers: json cannot write numpy's
+    texts = np.array([json.dumps(_display(value)) for value in plain] + ["null"], dtype=object)
+    return texts[codes].tolist()  # code -1 (None, NaN) picks the trailing "null"
 
 
 def reasons_json(

@@ -177,3 +177,20 @@ def test_tree_effects_equal_whole_model_swaps_for_a_histogram_booster():
     expected = effects_swapped(model, X, names, refs)
     assert np.abs(expected).max() > 0.1  # the swaps move the log-odds
     assert np.allclose(fast, expected, rtol=0, atol=1e-9)
+
+
+@pytest.mark.django_db(False)
+@pytest.mark.parametrize(
+    "column",
+    [
+        np.array([3, 1, 3, 7], dtype=np.int64),
+        np.array([0.125, np.nan, 2.0, 0.125]),
+        np.array(["ceo", None, "cto", "ceo", np.nan], dtype=object),
+        np.array([True, False, True]),
+    ],
+)
+def test_encoded_values_write_what_json_writes_of_each_displayed_value(column):
+    from accord.scoring.predictive.explain import _display, _encoded_values
+
+    expected = [json.dumps(_display(value)) for value in column.tolist()]
+    assert _encoded_values(column) == expected
