@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import io
 import logging
+import multiprocessing
 from datetime import UTC, datetime
 
 import joblib
@@ -29,6 +30,7 @@ from accord.scoring.batch_write import table_upsert
 from accord.scoring.models import LeadPrediction, ScoringModel, ScoringProfile
 from accord.scoring.predictive.explain import reasons_json
 from accord.scoring.predictive.features import FeatureConfig, lead_frame, spec_apply
+from accord.scoring.predictive.parallel import chunks_predicted
 from accord.scoring.predictive.train import (
     backtest_run,
     bundle_fit,
@@ -227,11 +229,14 @@ def predictions_refresh(
     now: datetime | None = None,
     progress=None,
     chunk: int = PREDICT_CHUNK,
+    workers: int | None = None,
 ) -> int:
     """Score every open lead with ``model`` (default: the active model); return the count.
 
     Open leads are scored ``chunk`` at a time (bounded memory); each chunk's predictions are
-    upserted in one statement (``batch_write.table_upsert``). Predictions not written by this
+    upserted in one statement (``batch_write.table_upsert``). With more than one chunk, the
+    chunks are computed by ``workers`` processes (default: one per core, at most two;
+    ``parallel.chunks_predicted``) while this one writes. Predictions not written by this
     run — of leads no longer open — are removed at the end: a probability of winning is only
     meaningful while the journey is open.
     """
@@ -245,10 +250,23 @@ def predictions_refresh(
     scored_at = (
         now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
     )
+    ranges = list(_open_chunks(chunk))
+    if workers is None:
+        workers = min(2, multiprocessing.cpu_count())
+    # Child processes read committed rows only: inside a transaction, score here; so does a
+    # job worker, a daemon process that may not start processes of its own.
+    parallel = not connection.in_atomic_block and not multiprocessing.current_process().daemon
+    if parallel and workers > 1 and len(ranges) > 1:
+        chunks = chunks_predicted(model_id=model.pk, ranges=ranges, now=now, workers=workers)
+    else:
+        chunks = (
+            predictions_chunk(
+                bundle, Lead.objects.filter(is_open=True, id__gte=lo, id__lte=hi), now=now
+            )
+            for lo, hi in ranges
+        )
     count = 0
-    for lo, hi in _open_chunks(chunk):
-        leads = Lead.objects.filter(is_open=True, id__gte=lo, id__lte=hi)
-        lead_ids, probabilities, reasons = predictions_chunk(bundle, leads, now=now)
+    for lead_ids, probabilities, reasons in chunks:
         values = {"model_id": model.pk, "scored_at": scored_at}
         rows = []
         for lead_id, p, r in zip(lead_ids.tolist(), probabilities.tolist(), reasons, strict=True):

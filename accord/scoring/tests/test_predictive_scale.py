@@ -194,3 +194,26 @@ def test_encoded_values_write_what_json_writes_of_each_displayed_value(column):
 
     expected = [json.dumps(_display(value)) for value in column.tolist()]
     assert _encoded_values(column) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refresh_by_two_processes_stores_what_one_process_stores():
+    from accord.scoring import services
+    from accord.scoring.tests.support import spec
+
+    services.profile_save(spec=spec())
+    profile = ScoringProfile.objects.get(is_active=True)
+    history_create(n=300, open_leads=45, seed=6)
+    scoring_model_train(profile=profile, config=FeatureConfig(), now=NOW, activate=True)
+    assert predictions_refresh(now=NOW, chunk=10, workers=1) == 45
+    alone = {p.lead_id: (p.probability, p.reasons) for p in LeadPrediction.objects.all()}
+    later = datetime(2025, 10, 2, tzinfo=UTC)
+    # Five chunks over two spawned processes; this process writes them in order.
+    assert predictions_refresh(now=later, chunk=10, workers=2) == 45
+    stored = LeadPrediction.objects.all()
+    assert set(stored.values_list("scored_at", flat=True)) == {later}
+    together = {p.lead_id: (p.probability, p.reasons) for p in stored}
+    assert together.keys() == alone.keys()
+    for lead_id, (probability, reasons) in alone.items():
+        assert together[lead_id][0] == pytest.approx(probability, rel=1e-12)
+        assert _effects_of(together[lead_id][1]) == _effects_of(reasons)
