@@ -36,7 +36,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (default: SQLite)")
     parser.add_argument("--submissions", type=int, default=6000)
     parser.add_argument("--clients", type=int, default=8, help="keep-alive connections")
-    parser.add_argument("--server", default="gunicorn", choices=["gunicorn", "granian"])
+    parser.add_argument(
+        "--server",
+        default="granian",
+        choices=["granian", "gunicorn"],
+        help="granian: exactly what `accord serve` runs; gunicorn: for comparison",
+    )
     parser.add_argument("--workers", type=int, default=2, help="web server worker processes")
     parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
     parser.add_argument(
@@ -94,12 +99,10 @@ def free_port() -> int:
 def server_start(app: str, args: argparse.Namespace, env: dict[str, str]) -> tuple:
     port = free_port()
     if args.server == "granian":
-        argv = [
-            sys.executable, "-m", "granian", app, "--interface", "wsgi",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-            "--blocking-threads", str(args.threads), "--backlog", "2048",
-            "--log-level", "warning", "--no-ws",
-        ]  # fmt: skip
+        from accord.core.commands import web_server_argv
+
+        argv = web_server_argv("127.0.0.1", port, args.workers, threads=args.threads, app=app)
+        argv += ["--backlog", "2048"]
         pythonpath = os.pathsep.join([str(ROOT), str(ROOT / "bench")])
         env = {**env, "PYTHONPATH": pythonpath}
     else:
@@ -109,7 +112,8 @@ def server_start(app: str, args: argparse.Namespace, env: dict[str, str]) -> tup
             "--threads", str(args.threads), "--pythonpath", f"{ROOT},{ROOT / 'bench'}",
             "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
         ]  # fmt: skip
-    process = subprocess.Popen(argv, env={**os.environ, **env}, cwd=ROOT)
+    # The access log (one line per request) is written, as in production, but not shown.
+    process = subprocess.Popen(argv, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -376,7 +380,8 @@ def main() -> None:
     capture_rate = capture["ok"] / capture["seconds"]
     base_rate = base["ok"] / base["seconds"]
     print(
-        f"database={connection.vendor} workers={args.workers} class={args.worker_class}"
+        f"database={connection.vendor} server={args.server} workers={args.workers}"
+        f" class={args.worker_class if args.server == 'gunicorn' else 'wsgi'}"
         f" threads={args.threads} clients={args.clients} rate_limit={args.rate_limit}"
         f" cache={args.cache_url or 'none'} cpus={os.cpu_count()}"
         f" load_avg_1min={load_before[0]:.2f}->{load_after[0]:.2f}"

@@ -22,7 +22,14 @@ def migrate(no_input: bool) -> None:
 WEB_THREADS = 4
 
 
-def web_server_argv(host: str, port: int, workers: int, *, threads: int = WEB_THREADS) -> list[str]:
+def web_server_argv(
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    threads: int = WEB_THREADS,
+    app: str = "config.wsgi:application",
+) -> list[str]:
     """The production web server: Granian (Rust HTTP, WSGI interface), as Django documents.
 
     Chosen over gunicorn by measurement: on the same 2 cores its HTTP layer costs ~0.35 ms of
@@ -30,7 +37,7 @@ def web_server_argv(host: str, port: int, workers: int, *, threads: int = WEB_TH
     ~410 to ~550 submissions/s (bench/capture_load.py --server gunicorn|granian).
     """
     return [
-        sys.executable, "-m", "granian", "config.wsgi:application",
+        sys.executable, "-m", "granian", app,
         "--interface", "wsgi", "--host", host, "--port", str(port),
         "--workers", str(workers), "--blocking-threads", str(threads),
         "--respawn-failed-workers", "--workers-kill-timeout", "10",

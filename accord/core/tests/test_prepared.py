@@ -141,14 +141,17 @@ def test_statement_cursor_raises_djangos_errors_and_rolls_back_with_the_caller(d
     at = timezone.now()
     shape = RowShape(Contact, ("email", "properties", "created_at", "updated_at"))
     Contact.objects.create(email="taken@example.com")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        with statement_cursor(connection) as cursor:
-            cursor.execute(
-                shape.insert_sql(connection),
-                shape.params(("new@example.com", {}, at, at), connection),
-            )
-            cursor.execute(
-                shape.insert_sql(connection),
-                shape.params(("taken@example.com", {}, at, at), connection),
-            )
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        statement_cursor(connection) as cursor,
+    ):
+        cursor.execute(
+            shape.insert_sql(connection),
+            shape.params(("new@example.com", {}, at, at), connection),
+        )
+        cursor.execute(
+            shape.insert_sql(connection),
+            shape.params(("taken@example.com", {}, at, at), connection),
+        )
     assert list(Contact.objects.values_list("email", flat=True)) == ["taken@example.com"]
