@@ -38,7 +38,7 @@ import signal
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import IntegrityError, connection, transaction
@@ -110,7 +110,9 @@ def _func_path(func: Callable[..., Any] | str) -> str:
     return f"{module}.{qualname}"
 
 
-def enqueue(func: Callable[..., Any] | str, *, key: str, **kwargs: Any) -> str:
+def enqueue(
+    func: Callable[..., Any] | str, *, key: str, not_before: datetime | None = None, **kwargs: Any
+) -> str:
     """Queue ``func(**kwargs)`` to run once in ``accord worker``; return the task id.
 
     ``func`` is a module-level function decorated with ``idempotent`` (or its dotted path).
@@ -120,6 +122,9 @@ def enqueue(func: Callable[..., Any] | str, *, key: str, **kwargs: Any) -> str:
     The queue row is written in the caller's transaction (outbox): call this inside the
     service's ``transaction.atomic()`` and the job exists only if the service's writes commit.
     Outside a transaction the row commits at once.
+
+    ``not_before`` holds the job back until that moment (the ORM broker hands out a row once
+    its ``lock`` has passed). Best effort: with another broker the job runs at once.
     """
     path = _func_path(func)
     _job_function_check(path)
@@ -133,7 +138,7 @@ def enqueue(func: Callable[..., Any] | str, *, key: str, **kwargs: Any) -> str:
     # before every queue access made in autocommit mode. Inside the caller's transaction no
     # savepoint is needed: the insert either happens or the caller's transaction fails.
     with transaction.atomic(savepoint=False):
-        task_id = _queue_row_insert(path, key, kwargs)
+        task_id = _queue_row_insert(path, key, kwargs, not_before=not_before)
         if task_id is not None:
             return task_id
         from django_q.tasks import async_task
@@ -152,14 +157,17 @@ def _job_function_check(path: str) -> None:
         raise TypeError(f"Job function {path} must be decorated with accord.core.jobs.idempotent.")
 
 
-def _queue_row_insert(path: str, key: str, kwargs: dict[str, Any]) -> str | None:
+def _queue_row_insert(
+    path: str, key: str, kwargs: dict[str, Any], *, not_before: datetime | None = None
+) -> str | None:
     """Write the queue row ``async_task`` would write, without its per-call overhead.
 
     ``async_task`` builds a broker, a human-readable task name (unused: we pass our own),
     sends a signal and compiles the ORM insert on every call (~0.25 ms, twice per capture
     submission). The row here is the same: the task dict it builds for an ORM-broker,
     non-sync cluster, signed by django-q2's own ``SignedPackage`` with the same key and salt,
-    in ``OrmQ`` under the cluster's queue name with ``lock`` = now. Returns None, to let
+    in ``OrmQ`` under the cluster's queue name with ``lock`` = now (or ``not_before``: the
+    broker takes only rows whose lock has passed). Returns None, to let
     ``async_task`` do it, for any configuration this does not reproduce (another broker,
     sync or cached mode, ``pre_enqueue`` receivers).
     """
@@ -188,7 +196,8 @@ def _queue_row_insert(path: str, key: str, kwargs: dict[str, Any]) -> str | None
         task["ack_failure"] = Conf.ACK_FAILURES
     task["kwargs"] = {"job_key": key, **kwargs}
     task["started"] = timezone.now()
-    row = OrmQ(key=Conf.CLUSTER_NAME, payload=SignedPackage.dumps(task), lock=timezone.now())
+    lock = max(not_before, timezone.now()) if not_before is not None else timezone.now()
+    row = OrmQ(key=Conf.CLUSTER_NAME, payload=SignedPackage.dumps(task), lock=lock)
     row_insert(row, using=Conf.ORM)
     return task["id"]
 

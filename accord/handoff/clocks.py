@@ -13,13 +13,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.contacts.models import Lead
 from accord.core.errors import InvalidInput, NotFound
-from accord.core.prepared import PreparedQuery, row_insert
+from accord.core.prepared import PreparedQuery, RowShape
 from accord.core.timeutils import aware_required
 from accord.handoff import rules
 from accord.handoff.models import (
@@ -50,12 +51,25 @@ _version_active = PreparedQuery(
     ),
     examples=(),
 )
-_calendar_of_team = PreparedQuery(
-    lambda team_id: BusinessCalendar.objects.filter(team_id=team_id), examples=(-1,)
+# The team's own calendar (lowest id) if it has one, else the default: one statement.
+# Non-default calendars sort first, and only the team's own can be non-default here (a team
+# that owns the default calendar and another one gets the other one).
+_calendar_of_team_or_default = PreparedQuery(
+    lambda team_id: BusinessCalendar.objects.filter(
+        Q(team_id=team_id) | Q(is_default=True)
+    ).order_by("is_default", "pk"),
+    examples=(-1,),
 )
 _calendar_default = PreparedQuery(
     lambda: BusinessCalendar.objects.filter(is_default=True), examples=()
 )
+# A new owner's clocks and their "started" events: one multi-row INSERT each.
+_CLOCK_ROW = RowShape(
+    SlaClock,
+    ("lead_id", "kind", "agreement_version_id", "owner_id", "calendar_id", "started_at",
+     "due_at", "warn_at"),
+)  # fmt: skip
+_EVENT_ROW = RowShape(SlaEvent, ("clock_id", "kind", "at", "details"))
 _running_all = PreparedQuery(
     lambda lead_id: (
         SlaClock.objects.select_for_update()
@@ -80,9 +94,7 @@ def version_active() -> AgreementVersion | None:
 def calendar_for(*, team_id: int | None) -> BusinessCalendar | None:
     """The team's calendar, else the default one."""
     if team_id is not None:
-        own = _calendar_of_team.first(team_id)
-        if own is not None:
-            return own
+        return _calendar_of_team_or_default.first(team_id)
     return _calendar_default.first()
 
 
@@ -171,31 +183,68 @@ def sla_clocks_start_known(
         plans = rules.clocks_plan(
             version.content, score=score, start=at, calendar=calendar_rules(calendar)
         )
-        started = []
-        for plan in plans:
-            clock = row_insert(
-                SlaClock(
-                    lead_id=lead_id,
-                    kind=plan.kind,
-                    agreement_version=version,
-                    owner_id=owner_id,
-                    calendar=calendar,
-                    started_at=at,
-                    due_at=plan.due_at,
-                    warn_at=plan.warn_at,
-                )
+        started = [
+            SlaClock(
+                lead_id=lead_id,
+                kind=plan.kind,
+                agreement_version=version,
+                owner_id=owner_id,
+                calendar=calendar,
+                started_at=at,
+                due_at=plan.due_at,
+                warn_at=plan.warn_at,
             )
-            row_insert(
-                SlaEvent(
-                    clock=clock,
-                    kind=SlaEventKind.STARTED,
-                    at=at,
-                    details={"owner_id": owner_id, "version": version.number},
-                )
-            )
-            started.append(clock)
+            for plan in plans
+        ]
+        _clocks_insert(started, details={"owner_id": owner_id, "version": version.number})
     logger.info("SLA clocks started for lead %s (owner %s).", lead_id, owner_id)
     return started
+
+
+def _rows_insert(shape: RowShape, rows: list[tuple]) -> list[int]:
+    """INSERT ``rows`` in one statement; their new ids, in order (as ``bulk_create`` relies
+    on: PostgreSQL and SQLite return the rows of a multi-row VALUES in order)."""
+    values = f"({shape.values(connection)})"
+    sql = (
+        f"INSERT INTO {shape.table(connection)} ({shape.columns(connection)}) "
+        f"VALUES {', '.join([values] * len(rows))} "
+        f"RETURNING {connection.ops.quote_name(shape.model._meta.pk.column)}"
+    )
+    params = [p for row in rows for p in shape.params(row, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _clocks_insert(clocks: list[SlaClock], *, details: dict) -> None:
+    """Insert new clocks and a ``started`` event for each (the clock rows get their ids)."""
+    if not clocks:
+        return
+    if (
+        _CLOCK_ROW.has_save_receivers()
+        or _EVENT_ROW.has_save_receivers()
+        or not connection.features.can_return_rows_from_bulk_insert
+    ):
+        for clock in clocks:
+            clock.save(force_insert=True)
+            SlaEvent.objects.create(clock=clock, kind=SlaEventKind.STARTED, at=clock.started_at,
+                                    details=details)  # fmt: skip
+        return
+    ids = _rows_insert(
+        _CLOCK_ROW,
+        [
+            (c.lead_id, str(c.kind), c.agreement_version_id, c.owner_id, c.calendar_id,
+             c.started_at, c.due_at, c.warn_at)
+            for c in clocks
+        ],
+    )  # fmt: skip
+    for clock, pk in zip(clocks, ids, strict=True):
+        clock.pk = pk
+        clock._state.adding = False
+        clock._state.db = connection.alias
+    _rows_insert(
+        _EVENT_ROW, [(c.pk, SlaEventKind.STARTED.value, c.started_at, details) for c in clocks]
+    )
 
 
 def sla_clocks_stop(

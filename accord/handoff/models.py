@@ -392,13 +392,25 @@ class Notification(models.Model):
     key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # The e-mail outbox (``accord.handoff.notifications``): ``email_pending`` until the
+    # e-mail is sent (or found to have no address); while pending, ``emailed_at`` is the
+    # lease of the sender that claimed it; once done, when it was sent.
+    email_pending = models.BooleanField(default=False)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            # Only the few pending rows, however many notifications there are.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(email_pending=True),
+                name="handoff_notif_email_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -4,23 +4,44 @@ Three ways out, all written in the caller's transaction (outbox), so a rolled-ba
 notifies nobody and a committed one cannot be lost:
 
 * in-app: a ``Notification`` row (the bell and its unread count);
-* email: a job per notification sends it through Django's email backend (console in the
-  demo), never inside the caller's transaction, because SMTP is slow and may fail;
+* email: the notification row is its own outbox entry (``email_pending``); a wake-up job
+  sends every pending e-mail through Django's email backend (console in the demo), never
+  inside the caller's transaction, because SMTP is slow and may fail (below);
 * webhooks: the hand-off events below, delivered by the webhook outbox.
 
 Every notification carries a ``key`` naming its occurrence: notifying twice with the same key
 (a retried job, a double click) adds nothing.
+
+E-mails go out in batches, not one job each: at 50 MQLs a second, one job per assignment
+e-mail meant ~150 worker transactions a second (take, run, delete), each needing SQLite's one
+write lock that the MQL transactions need too, and the queue still fell behind. Now the first
+e-mail notification of a ``EMAIL_BUCKET_SECONDS`` time bucket (per process) queues one wake-up
+job keyed by the bucket, held back until the bucket has ended plus ``EMAIL_GRACE_SECONDS``;
+later ones in that bucket queue nothing. The job sends everything pending, in short
+transactions of its own: claim a batch (``emailed_at`` = a lease), send with no transaction
+open, mark them done. So:
+
+* at least once: a sender that dies after sending and before marking leaves its lease to
+  expire (``EMAIL_LEASE``), and the e-mails go again; a notification whose transaction commits
+  after its bucket's job ran (a transaction longer than the grace) is sent by the next wake-up
+  or by the periodic sweep (``notification_emails_sweep``, every minute) at the latest;
+* a rolled-back action notifies nobody: its notification rows, and the wake-up queued with
+  them, roll back;
+* an e-mail that fails stays pending and is tried again by later runs, without blocking the
+  others; after ``EMAIL_GIVE_UP`` it is dropped with an error in the log.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,8 +73,20 @@ KEY_MAX = Notification._meta.get_field("key").max_length or 200
 # One prepared ``INSERT ... ON CONFLICT DO NOTHING``: a repeated key inserts nothing and
 # raises nothing, so no savepoint is needed around it (every MQL's assignment notifies).
 _NOTIFICATION_ROW = RowShape(
-    Notification, ("user_id", "kind", "title", "body", "url", "key", "created_at")
+    Notification,
+    ("user_id", "kind", "title", "body", "url", "key", "created_at", "email_pending"),
 )
+
+#: Wake-ups: one per bucket and process, run this long after the bucket ended.
+EMAIL_BUCKET_SECONDS = 2
+EMAIL_GRACE_SECONDS = 2
+#: A claimed e-mail not marked sent after this is claimed again (its sender died).
+EMAIL_LEASE = timedelta(minutes=5)
+#: A failing e-mail is tried again by each run until it is this old.
+EMAIL_GIVE_UP = timedelta(days=1)
+#: E-mails claimed per transaction, and at most per run (the job has a time limit).
+EMAIL_BATCH = 100
+EMAIL_RUN_MAX = 1000
 
 
 def event_emit(
@@ -64,10 +97,13 @@ def event_emit(
 
 
 def _notification_insert(
-    *, user_id: int, kind: str, title: str, key: str, body: str, url: str
+    *, user_id: int, kind: str, title: str, key: str, body: str, url: str, email: bool
 ) -> Notification | None:
     """Insert one notification; None when its key exists already."""
-    values = (user_id, kind, str(title)[:TITLE_MAX], str(body), url, key[:KEY_MAX], timezone.now())
+    values = (
+        user_id, kind, str(title)[:TITLE_MAX], str(body), url, key[:KEY_MAX], timezone.now(),
+        email,
+    )  # fmt: skip
     if _NOTIFICATION_ROW.has_save_receivers():
         try:
             with transaction.atomic():  # a savepoint: a repeated key leaves the caller usable
@@ -107,24 +143,17 @@ def notify(
     """
     with transaction.atomic(savepoint=False):
         notification = _notification_insert(
-            user_id=user_id, kind=kind, title=title, key=key, body=body, url=url
+            user_id=user_id, kind=kind, title=title, key=key, body=body, url=url, email=email
         )
         if notification is not None and email:
-            enqueue(
-                notification_email_send,
-                key=f"email:{key}"[:200],
-                notification_id=notification.pk,
-            )
+            _email_wake_up()
     return notification
 
 
 def notify_many(
     *, user_ids: Iterable[int], kind: str, title: str, key: str, body: str = "", url: str = ""
 ) -> int:
-    """Notify each person once (the key is suffixed with their id); return how many.
-
-    The e-mails of one fan-out go out from one job, not one job per person.
-    """
+    """Notify each person once (the key is suffixed with their id); return how many."""
     with transaction.atomic(savepoint=False):
         created = [
             notification.pk
@@ -132,18 +161,12 @@ def notify_many(
             if (
                 notification := _notification_insert(
                     user_id=user_id, kind=kind, title=title, key=f"{key}:u{user_id}",
-                    body=body, url=url,
+                    body=body, url=url, email=True,
                 )
             )
         ]  # fmt: skip
         if created:
-            # The first new id names this batch: a later fan-out under the same key (a
-            # manager added since) is another batch and gets its own job.
-            enqueue(
-                notification_emails_send,
-                key=f"email:{key}:n{created[0]}"[:200],
-                notification_ids=created,
-            )
+            _email_wake_up()
     return len(created)
 
 
@@ -158,39 +181,171 @@ def managers_of(team_id: int | None) -> list[int]:
     return list(managers.values_list("pk", flat=True))
 
 
-def _email_send(notification_id: int) -> bool:
-    """Send one notification by email unless done already; the send is the last thing done
-    for it (see core.jobs)."""
-    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
-    if notification is None or not notification.user.email or notification.emailed_at:
-        return False
-    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+# --- The e-mail outbox ---------------------------------------------------------------------
+
+#: Buckets whose wake-up this process has committed (recent ones only).
+_wake_ups_committed: set[int] = set()
+
+
+def _wake_up_committed(bucket: int) -> None:
+    _wake_ups_committed.add(bucket)
+    for old in [b for b in _wake_ups_committed if b < bucket - 5]:
+        _wake_ups_committed.discard(old)
+
+
+def _wake_up_queued_here(bucket: int) -> bool:
+    """Whether the current transaction already queued this bucket's wake-up.
+
+    Its ``on_commit`` callback is the record: Django drops the callbacks of a rolled-back
+    savepoint, so a wake-up rolled back with its notification is not counted.
+    """
+    return any(
+        isinstance(func, functools.partial)
+        and func.func is _wake_up_committed
+        and func.args == (bucket,)
+        for _, func, *_ in connection.run_on_commit
+    )
+
+
+def _bucket_now() -> int:
+    return int(time.time() // EMAIL_BUCKET_SECONDS)
+
+
+def _email_wake_up() -> None:
+    """Make sure a job will send this transaction's e-mails (call inside it)."""
+    bucket = _bucket_now()
+    if bucket in _wake_ups_committed or _wake_up_queued_here(bucket):
+        return
+    run_at = (bucket + 1) * EMAIL_BUCKET_SECONDS + EMAIL_GRACE_SECONDS
+    enqueue(
+        notification_emails_wake,
+        key=f"email:wake:{bucket}",
+        not_before=datetime.fromtimestamp(run_at, tz=UTC),
+    )
+    transaction.on_commit(functools.partial(_wake_up_committed, bucket))
+
+
+def _email_message(notification: Notification, address: str) -> EmailMessage:
     body = notification.body
     if notification.url:
         body = f"{body}\n\n{notification.url}".strip()
-    send_mail(
+    return EmailMessage(
         subject=f"[Accord] {notification.title}",
-        message=body,
+        body=body,
         from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
-        recipient_list=[notification.user.email],
+        to=[address],
     )
-    return True
 
 
-@idempotent
-def notification_email_send(*, notification_id: int) -> bool:
-    """Send one notification by email."""
-    return _email_send(notification_id)
+def _emails_claim(*, now: datetime, limit: int) -> list[tuple[Notification, str]]:
+    """Claim up to ``limit`` pending e-mails (lease = now) and return them with their address;
+    pending ones whose person has no address are done at once."""
+    claimable = (
+        Notification.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(email_pending=True)
+        .exclude(emailed_at__gte=now - EMAIL_LEASE)  # claimed by a live sender
+        .select_related("user")
+        .only("pk", "title", "body", "url", "created_at", "user__email")
+        .order_by("pk")
+    )
+    with transaction.atomic():
+        rows = list(claimable[:limit])
+        claimed = [(n, n.user.email) for n in rows if n.user.email]
+        no_address = [n.pk for n in rows if not n.user.email]
+        if claimed:
+            Notification.objects.filter(pk__in=[n.pk for n, _ in claimed]).update(emailed_at=now)
+        if no_address:
+            Notification.objects.filter(pk__in=no_address).update(email_pending=False)
+    return claimed
 
 
-@idempotent
-def notification_emails_send(*, notification_ids: list[int]) -> int:
-    """Send the e-mails of one fan-out (``notify_many``); return how many went out.
+def _emails_deliver(claimed: list[tuple[Notification, str]], *, now: datetime) -> tuple[int, int]:
+    """Send claimed e-mails (no transaction open: SMTP is slow) and record the outcome;
+    return how many were sent and how many failed."""
+    sent: list[int] = []
+    failed: list[Notification] = []
+    mailer = get_connection()
+    try:
+        mailer.open()  # one connection for the batch (SMTP: one login)
+    except Exception:
+        logger.exception("The mail server cannot be reached; %s e-mail(s) wait.", len(claimed))
+        failed = [notification for notification, _ in claimed]
+    else:
+        try:
+            for notification, address in claimed:
+                try:
+                    mailer.send_messages([_email_message(notification, address)])
+                except Exception:  # this one waits; the others still go
+                    logger.exception("E-mail of notification %s failed.", notification.pk)
+                    failed.append(notification)
+                else:
+                    sent.append(notification.pk)
+        finally:
+            mailer.close()
+    given_up = [n.pk for n in failed if n.created_at < now - EMAIL_GIVE_UP]
+    retry = [n.pk for n in failed if n.pk not in given_up]
+    with transaction.atomic():
+        if sent:
+            Notification.objects.filter(pk__in=sent).update(email_pending=False)
+        if retry:  # free the lease: the next run tries again
+            Notification.objects.filter(pk__in=retry).update(emailed_at=None)
+        if given_up:
+            logger.error("Gave up e-mailing notifications %s after %s.", given_up, EMAIL_GIVE_UP)
+            Notification.objects.filter(pk__in=given_up).update(
+                email_pending=False, emailed_at=None
+            )
+    return len(sent), len(failed)
 
-    A crash part-way repeats the whole job, and the e-mails already sent go again: the same
-    at-least-once as one job per e-mail, for the handful of managers a fan-out reaches.
+
+def emails_send_pending(*, limit: int = EMAIL_RUN_MAX) -> int:
+    """Send pending notification e-mails, oldest first; return how many went out.
+
+    Call it outside a transaction: each batch is claimed and marked in short transactions
+    of its own, and nothing is held while the mail server answers.
     """
-    return sum(_email_send(notification_id) for notification_id in notification_ids)
+    total = attempted = 0
+    while attempted < limit:
+        now = timezone.now()
+        claimed = _emails_claim(now=now, limit=min(EMAIL_BATCH, limit - attempted))
+        if not claimed:
+            break
+        attempted += len(claimed)
+        sent, failed = _emails_deliver(claimed, now=now)
+        total += sent
+        if failed or len(claimed) < EMAIL_BATCH:
+            break  # failures wait for the next run, not this one's next batch
+    return total
+
+
+@idempotent
+def notification_emails_wake() -> None:
+    """The wake-up job: send what is pending once this job's receipt has committed (so not
+    inside the job's transaction, which on SQLite holds the database's write lock)."""
+    transaction.on_commit(emails_send_pending)
+
+
+def notification_emails_sweep() -> int:
+    """Periodic (every minute): send whatever no wake-up sent (a transaction that committed
+    after its bucket's job ran, a sender that died, an e-mail that failed)."""
+    return emails_send_pending()
+
+
+@idempotent
+def notification_email_send(*, notification_id: int) -> None:
+    """A job queued before the outbox (one per e-mail): the outbox sends it now."""
+    Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        email_pending=True
+    )
+    transaction.on_commit(emails_send_pending)
+
+
+@idempotent
+def notification_emails_send(*, notification_ids: list[int]) -> None:
+    """A fan-out's job queued before the outbox: the outbox sends its e-mails now."""
+    Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).update(
+        email_pending=True
+    )
+    transaction.on_commit(emails_send_pending)
 
 
 def unread_count(*, user_id: int) -> int:

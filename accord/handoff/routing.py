@@ -131,21 +131,19 @@ def rules_active() -> list[rules.Rule]:
 
 def team_loads(*, team_id: int, now: datetime) -> list[rules.RepLoad]:
     """Each rep of a team with what they received in the quota window."""
-    received = statements.received_since(team_id=team_id, since=now - QUOTA_WINDOW)
-    loads = []
-    for rep in statements.team_reps.all(team_id):
-        count, last = received.get(rep.pk, (0, None))
-        loads.append(
-            rules.RepLoad(
-                user_id=rep.pk,
-                monthly_capacity=rep.monthly_capacity,
-                received_24h=count,
-                last_assigned_at=last,
-                is_active=rep.is_active,
-                is_out_of_office=rep.is_out_of_office,
-            )
+    return [
+        rules.RepLoad(
+            user_id=user_id,
+            monthly_capacity=capacity,
+            received_24h=count,
+            last_assigned_at=last,
+            is_active=active,
+            is_out_of_office=away,
         )
-    return loads
+        for user_id, capacity, active, away, count, last in statements.team_loads(
+            team_id=team_id, since=now - QUOTA_WINDOW
+        )
+    ]
 
 
 def leads_waiting() -> list[int]:
@@ -247,8 +245,10 @@ def _assigned(
     by: User | None = None,
     reason: str = "",
     rule_id: int | None = None,
+    cursor_id: int | None = None,
 ) -> Assignment:
-    """Record an assignment and everything that follows from it (same transaction)."""
+    """Record an assignment and everything that follows from it (same transaction); with
+    ``cursor_id`` (round robin), the team's cursor advances too."""
     assignment = row_insert(
         Assignment(
             lead=lead,
@@ -262,8 +262,9 @@ def _assigned(
             reason=reason,
         )
     )
-    statements.lead_owner_set(lead_id=lead.pk, owner_id=to_user_id, team_id=team_id, at=at)
-    statements.warnings_resolve(lead_id=lead.pk, at=at)
+    statements.assigned_writes(
+        lead_id=lead.pk, owner_id=to_user_id, team_id=team_id, at=at, cursor_id=cursor_id
+    )
     _sla_start(lead=lead, owner_id=to_user_id, team_id=team_id, at=at)
     name = str(lead.contact)
     notify(
@@ -337,7 +338,9 @@ def lead_route(*, lead_id: int, now: datetime | None = None) -> RouteResult:
     """Give an MQL to a rep (or a queue); a lead already owned since it became MQL is left
     alone, so running this twice is harmless."""
     at = now or timezone.now()
-    with transaction.atomic():
+    # No savepoint: every caller gives up its transaction (or savepoint) when routing raises
+    # (accord.handoff.hooks has one around this), and on PostgreSQL each is two round trips.
+    with transaction.atomic(savepoint=False):
         lead = statements.lead_locked.first(lead_id)
         if lead is None:
             raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
@@ -403,8 +406,8 @@ def lead_route(*, lead_id: int, now: datetime | None = None) -> RouteResult:
             at=at,
             reason=reason,
             rule_id=rule.id,
+            cursor_id=cursor.pk,
         )
-        statements.cursor_advance(cursor_id=cursor.pk, user_id=choice.user_id, at=at)
         return RouteResult(lead.pk, "assigned", choice.user_id, rule.team_id, AssignmentKind.AUTO)
 
 

@@ -44,10 +44,6 @@ cursor_locked = PreparedQuery(
     lambda team_id: RoutingCursor.objects.select_for_update().filter(team_id=team_id),
     examples=(-1,),
 )
-team_reps = PreparedQuery(
-    lambda team_id: User.objects.filter(team_id=team_id, role__in=REP_ROLES).order_by("pk"),
-    examples=(-1,),
-)
 
 
 def _table(model: Any) -> str:
@@ -58,23 +54,37 @@ def _table(model: Any) -> str:
 def _sql(name: str, vendor: str) -> str:
     """The raw statements below, with table names quoted for ``vendor``."""
     assignment, lead, user = _table(Assignment), _table(Lead), _table(User)
+    roles = ", ".join(f"'{role}'" for role in REP_ROLES)  # our own constants
+    lead_owner = (
+        f'UPDATE {lead} SET "owner_id" = %s, "team_id" = %s, "updated_at" = %s WHERE "id" = %s'
+    )
+    warnings_resolve = (
+        f'UPDATE {_table(RoutingWarning)} SET "resolved_at" = %s '
+        f'WHERE "lead_id" = %s AND "resolved_at" IS NULL'
+    )
+    cursor_advance = (
+        f'UPDATE {_table(RoutingCursor)} SET "assigned_count" = "assigned_count" + 1, '
+        f'"last_user_id" = %s, "last_assigned_at" = %s WHERE "id" = %s'
+    )
     return {
-        # What each member of a team received since a moment: the quota window's load.
-        "received": (
-            f'SELECT a."to_user_id", COUNT(*), MAX(a."at") FROM {assignment} a '
-            f'INNER JOIN {user} u ON u."id" = a."to_user_id" '
-            f'WHERE u."team_id" = %s AND a."at" >= %s GROUP BY a."to_user_id"'
+        # A team's reps with what each received since a moment (the quota window's load).
+        "team_loads": (
+            f'SELECT u."id", u."monthly_capacity", u."is_active", u."is_out_of_office", '
+            f'COUNT(a."id"), MAX(a."at") FROM {user} u '
+            f'LEFT JOIN {assignment} a ON a."to_user_id" = u."id" AND a."at" >= %s '
+            f'WHERE u."team_id" = %s AND u."role" IN ({roles}) '
+            f'GROUP BY u."id", u."monthly_capacity", u."is_active", u."is_out_of_office" '
+            f'ORDER BY u."id"'
         ),
-        "lead_owner": (
-            f'UPDATE {lead} SET "owner_id" = %s, "team_id" = %s, "updated_at" = %s WHERE "id" = %s'
-        ),
-        "warnings_resolve": (
-            f'UPDATE {_table(RoutingWarning)} SET "resolved_at" = %s '
-            f'WHERE "lead_id" = %s AND "resolved_at" IS NULL'
-        ),
-        "cursor_advance": (
-            f'UPDATE {_table(RoutingCursor)} SET "assigned_count" = "assigned_count" + 1, '
-            f'"last_user_id" = %s, "last_assigned_at" = %s WHERE "id" = %s'
+        "lead_owner": lead_owner,
+        "warnings_resolve": warnings_resolve,
+        "cursor_advance": cursor_advance,
+        # PostgreSQL: the three writes of an assignment in one round trip (data-modifying
+        # CTEs; a NULL cursor id advances nothing). SQLite runs them one by one, at no
+        # round-trip cost.
+        "assigned_writes": (
+            f"WITH w AS ({warnings_resolve} RETURNING 1), c AS ({cursor_advance} RETURNING 1) "
+            f"{lead_owner}"
         ),
     }[name]
 
@@ -92,23 +102,37 @@ def _datetime(value: Any) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def received_since(*, team_id: int, since: datetime) -> dict[int, tuple[int, datetime | None]]:
-    """``{user_id: (leads received since, last received at)}`` for a team's members."""
+def team_loads(
+    *, team_id: int, since: datetime
+) -> list[tuple[int, int, bool, bool, int, datetime | None]]:
+    """A team's reps, by id: ``(user_id, monthly_capacity, is_active, is_out_of_office,
+    leads received since, last received at)``, in one statement."""
     with connection.cursor() as cursor:
-        cursor.execute(_sql("received", connection.vendor), [team_id, _at(since)])
-        return {user_id: (n, _datetime(last)) for user_id, n, last in cursor.fetchall()}
+        cursor.execute(_sql("team_loads", connection.vendor), [_at(since), team_id])
+        return [
+            (user_id, capacity, bool(active), bool(away), n, _datetime(last))
+            for user_id, capacity, active, away, n, last in cursor.fetchall()
+        ]
 
 
-def lead_owner_set(*, lead_id: int, owner_id: int | None, team_id: int | None, at: datetime):
+def assigned_writes(
+    *,
+    lead_id: int,
+    owner_id: int,
+    team_id: int | None,
+    at: datetime,
+    cursor_id: int | None = None,
+) -> None:
+    """An assignment's writes besides its row: the lead's owner and team, its open routing
+    warnings resolved, and (round robin) the team's cursor advanced."""
+    stamp = _at(at)
+    owner = [owner_id, team_id, stamp, lead_id]
     with connection.cursor() as cursor:
-        cursor.execute(_sql("lead_owner", connection.vendor), [owner_id, team_id, _at(at), lead_id])
-
-
-def warnings_resolve(*, lead_id: int, at: datetime) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(_sql("warnings_resolve", connection.vendor), [_at(at), lead_id])
-
-
-def cursor_advance(*, cursor_id: int, user_id: int, at: datetime) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(_sql("cursor_advance", connection.vendor), [user_id, _at(at), cursor_id])
+        if connection.vendor == "postgresql":
+            params = [stamp, lead_id, owner_id, stamp, cursor_id, *owner]
+            cursor.execute(_sql("assigned_writes", connection.vendor), params)
+            return
+        cursor.execute(_sql("lead_owner", connection.vendor), owner)
+        cursor.execute(_sql("warnings_resolve", connection.vendor), [stamp, lead_id])
+        if cursor_id is not None:
+            cursor.execute(_sql("cursor_advance", connection.vendor), [owner_id, stamp, cursor_id])

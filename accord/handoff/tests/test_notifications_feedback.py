@@ -11,7 +11,7 @@ from accord.handoff import actions
 from accord.handoff.feedback import campaign_rejections_check, feedback_by, lead_rate
 from accord.handoff.models import AgreementVersion, Notification
 from accord.handoff.notifications import (
-    notification_email_send,
+    emails_send_pending,
     notifications_mark_read,
     notify,
     unread_count,
@@ -46,7 +46,8 @@ def test_assignment_emails_the_rep_once_through_the_job(django_capture_on_commit
     assert mail.outbox[0].to == [reps[0].email]
     assert "Ada Lovelace" in mail.outbox[0].subject
     notification = Notification.objects.get(user=reps[0])
-    assert notification_email_send(job_key="again", notification_id=notification.pk) is False
+    assert (notification.email_pending, notification.emailed_at is not None) == (False, True)
+    assert emails_send_pending() == 0
     assert len(mail.outbox) == 1  # never twice
     assert unread_count(user_id=reps[0].pk) == 1
 

@@ -218,8 +218,10 @@ def test_becoming_mql_routes_in_the_same_transaction():
     assert (assignment.kind, assignment.to_user_id) == (AssignmentKind.AUTO, lead.owner_id)
     assert SlaClock.objects.filter(lead=lead, stopped_at__isnull=True).count() == 2
     notification = Notification.objects.get(user_id=lead.owner_id, kind="lead.assigned")
+    assert notification.email_pending
     keys = _queued_keys()
-    assert f"email:assigned:{assignment.pk}" in keys
+    # No job per e-mail: the outbox's one wake-up (accord.handoff.notifications).
+    assert [key.rsplit(":", 1)[0] for key in keys if key.startswith("email:")] == ["email:wake"]
     assert not any(key.startswith("route:") for key in keys)
     assert f"route:{lead.pk}:{transition.pk}" not in keys
     assert WebhookDelivery.objects.filter(event="lead.mql").count() == 1
@@ -250,10 +252,9 @@ def test_an_mql_no_rule_matches_waits_in_the_fallback_queue_visibly(manager_user
     assert (lead.stage, lead.owner_id, lead.team_id) == ("mql", None, None)
     assert RoutingWarning.objects.get(lead=lead).kind == RoutingWarningKind.NO_RULE
     warned = Notification.objects.get(user=manager_user, kind="routing.warning")
-    # The managers' fan-out sends its emails from one job.
-    assert [key for key in _queued_keys() if key.startswith("email:")] == [
-        f"email:routing-warning:{RoutingWarning.objects.get(lead=lead).pk}:n{warned.pk}"
-    ]
+    # The managers' fan-out: pending e-mails, sent by the outbox's one wake-up job.
+    assert warned.email_pending
+    assert [k.rsplit(":", 1)[0] for k in _queued_keys() if k.startswith("email:")] == ["email:wake"]
 
 
 def test_when_routing_fails_the_mql_still_commits_and_the_job_routes_it_later(caplog):
