@@ -5,8 +5,9 @@
 
 Each run migrates a fresh database, writes the CSV (≈ 12 MB; ``--rows`` to change), imports
 it once (all new) and again (all unchanged), and prints both timings with their phases
-(read + validate, plan, write) and, on a PostgreSQL server on this host, its backend's CPU
-time. Peak memory is the process's maximum resident set size
+(read + validate, plan, write) with the CPU seconds of each, this process's and, on a
+PostgreSQL server on this host, its backend's. ``--profile PREFIX`` writes a cProfile of
+each import. Peak memory is the process's maximum resident set size
 (``resource.getrusage``), which includes Django itself and SQLite's page cache;
 ``--tracemalloc`` adds the peak of Python allocations during the imports.
 Target (issue "Capture and integrations"): at least 20,000 rows per second.
@@ -15,14 +16,17 @@ Target (issue "Capture and integrations"): at least 20,000 rows per second.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import csv
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
 import tracemalloc
+from itertools import pairwise
 from pathlib import Path
 
 
@@ -72,6 +76,11 @@ def main() -> None:
         action="store_true",
         help="also trace Python allocations (peak of the imports alone; slows them down)",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="write a cProfile of each import to PREFIX-1.prof and PREFIX-2.prof",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="accord-bench-import-"))
     os.environ["ACCORD_VAR_DIR"] = str(work)
@@ -102,16 +111,22 @@ def main() -> None:
     print(f"read + decode alone (csv.reader): {time.perf_counter() - started:.2f} s")
     if args.tracemalloc:
         tracemalloc.start()
-    for label in ("first import (all new)", "second import (all unchanged)"):
-        server_started = _server_cpu(connection)
-        started, cpu_started = time.perf_counter(), time.process_time()
-        report = import_run(entity="leads", path=path, unknown_to_properties=True)
+    for number, label in enumerate(("first import (all new)", "second import (all unchanged)")):
+        profiler = cProfile.Profile() if args.profile else None
+        clock = PhaseClock(connection)
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        report = import_run(
+            entity="leads", path=path, unknown_to_properties=True, progress=clock.progress
+        )
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(f"{args.profile}-{number + 1}.prof")
         seconds = time.perf_counter() - started
-        cpu = time.process_time() - cpu_started
-        server = _server_cpu(connection)
-        if server is not None and server_started is not None:
-            print(f"  PostgreSQL backend CPU during the import: {server - server_started:.1f} s")
+        clock.mark("end")
         assert report.imported and not report.errors, report.errors[:5]
+        cpu = clock.total("client")
         phases = ", ".join(f"{name} {value:.2f} s" for name, value in report.timings.items())
         print(
             f"{label}: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s; this process's CPU "
@@ -119,6 +134,9 @@ def main() -> None:
             f"(created {report.created:,}, updated {report.updated:,}, "
             f"unchanged {report.unchanged:,}); {phases}"
         )
+        if clock.pid is not None:
+            print(f"  PostgreSQL backend CPU during the import: {clock.total('server'):.1f} s")
+        print(f"  CPU seconds per phase: {clock.summary()}")
     print(
         f"leads: {Lead.objects.count():,}; stage transitions: {StageTransition.objects.count():,}"
     )
@@ -130,20 +148,63 @@ def main() -> None:
             f"peak Python allocations during the imports (tracemalloc): {traced_peak / 1e6:,.0f} MB"
         )
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    connection.close()
+    shutil.rmtree(work, ignore_errors=True)  # the file and, on SQLite, a ~100 MB database
 
 
-def _server_cpu(connection) -> float | None:
-    """CPU seconds of this connection's PostgreSQL backend, when the server runs on this host."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None  # another host (or no /proc): only this process's CPU is known
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+class PhaseClock:
+    """CPU seconds of this process (and of its PostgreSQL backend, when on this host) per
+    phase, from the import's own progress calls: the last "read" call ends reading and
+    validating, the first "write" call ends planning. It uses only ``import_run``'s public
+    ``progress`` hook, so the same bench can time an older copy of the code."""
+
+    PHASES = ("read_validate", "plan", "write")
+
+    def __init__(self, connection) -> None:
+        self.pid: int | None = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                (self.pid,) = cursor.fetchone()
+        self.marks: dict[str, tuple[float, float | None]] = {}
+        self.mark("start")
+
+    def _server(self) -> float | None:
+        if self.pid is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None  # another host: only this process's CPU is known
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def mark(self, name: str, *, first: bool = False) -> None:
+        if first and name in self.marks:
+            return
+        self.marks[name] = (time.process_time(), self._server())
+
+    def progress(self, phase: str, done: int, total: int) -> None:
+        if phase == "read":
+            self.mark("read_done")  # the last call wins
+        elif phase == "write":
+            self.mark("write_start", first=True)
+
+    def total(self, side: str) -> float:
+        index = 0 if side == "client" else 1
+        return (self.marks["end"][index] or 0.0) - (self.marks["start"][index] or 0.0)
+
+    def summary(self) -> str:
+        bounds = ["start", "read_done", "write_start", "end"]
+        if "write_start" not in self.marks:  # nothing written (dry run, errors)
+            bounds = ["start", "read_done", "end"]
+        parts = []
+        for phase, (a, b) in zip(self.PHASES, pairwise(bounds), strict=False):
+            (client_a, server_a), (client_b, server_b) = self.marks[a], self.marks[b]
+            text = f"{phase} client {client_b - client_a:.2f}"
+            if server_a is not None and server_b is not None:
+                text += f" + server {server_b - server_a:.2f}"
+            parts.append(text)
+        return "; ".join(parts)
 
 
 def _postgres_recreate(url: str) -> None:

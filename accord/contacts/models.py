@@ -52,8 +52,11 @@ class Account(TimestampedModel):
 class Contact(TimestampedModel):
     # Emails are stored normalised (trimmed, lower-case) and phones as E.164, so the
     # database itself enforces one contact per person (mautic#10282 lacked this).
-    email = models.CharField(_("email"), max_length=254, null=True, blank=True, unique=True)
-    phone = models.CharField(_("phone"), max_length=20, null=True, blank=True, unique=True)
+    # Unique through Meta.constraints, not ``unique=True``: on PostgreSQL the field option
+    # adds a second, LIKE-pattern (varchar_pattern_ops) index that no query uses and every
+    # insert pays for (migration 0005).
+    email = models.CharField(_("email"), max_length=254, null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, null=True, blank=True)
     first_name = models.CharField(_("first name"), max_length=120, blank=True, default="")
     last_name = models.CharField(_("last name"), max_length=120, blank=True, default="")
     job_title = models.CharField(_("job title"), max_length=160, blank=True, default="")
@@ -61,13 +64,19 @@ class Contact(TimestampedModel):
         Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
     )
     properties = models.JSONField(_("custom properties"), default=dict, blank=True)
-    external_id = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    external_id = models.CharField(max_length=120, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         # The analytics sync reads the rows changed since its last run (accord.analytics.sync).
         indexes = [models.Index(fields=["updated_at"])]
         constraints = [
+            # Named as PostgreSQL named the column constraints they replace (migration 0005).
+            models.UniqueConstraint(fields=["email"], name="contacts_contact_email_key"),
+            models.UniqueConstraint(fields=["phone"], name="contacts_contact_phone_key"),
+            models.UniqueConstraint(
+                fields=["external_id"], name="contacts_contact_external_id_key"
+            ),
             models.CheckConstraint(
                 condition=Q(email__isnull=False) | Q(phone__isnull=False),
                 name="contact_has_email_or_phone",
@@ -100,7 +109,12 @@ class Lead(TimestampedModel):
         verbose_name=_("owner"),
     )
     team = models.ForeignKey(
-        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        db_index=False,  # a partial index below: most leads have no team
     )
     source_channel = models.ForeignKey(
         "tracking.Channel",
@@ -119,7 +133,8 @@ class Lead(TimestampedModel):
         verbose_name=_("source campaign"),
     )
     properties = models.JSONField(_("custom properties"), default=dict, blank=True)
-    external_id = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    # Unique through Meta.constraints: see Contact.email.
+    external_id = models.CharField(max_length=120, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -128,6 +143,14 @@ class Lead(TimestampedModel):
             models.Index(fields=["stage", "created_at"]),
             # The analytics sync reads the rows changed since its last run.
             models.Index(fields=["updated_at"]),
+            # Only the leads that have a team: finding them (and SET_NULL when a team is
+            # deleted) needs no entry for the others, which an import writes by the 100,000.
+            models.Index(
+                fields=["team"], name="contacts_le_team_set_idx", condition=Q(team__isnull=False)
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="contacts_lead_external_id_key"),
         ]
 
     def __str__(self) -> str:
@@ -151,6 +174,7 @@ class StageTransition(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # a partial index below: automatic and imported moves have no actor
     )
     reason = models.CharField(max_length=500, blank=True, default="")
     # What fired the move when no person did (e.g. the MQL criterion that matched).
@@ -158,7 +182,13 @@ class StageTransition(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["lead", "at"]), models.Index(fields=["to_stage", "at"])]
+        indexes = [
+            models.Index(fields=["lead", "at"]),
+            models.Index(fields=["to_stage", "at"]),
+            models.Index(
+                fields=["actor"], name="contacts_st_actor_set_idx", condition=Q(actor__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.lead_id}: {self.from_stage or '∅'} → {self.to_stage}"

@@ -136,6 +136,26 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(write_csv):
     assert Contact.objects.count() == 0 and Lead.objects.count() == 0
 
 
+def test_text_over_the_field_limit_is_a_row_error_and_the_first_non_blank_column_wins(
+    write_csv,
+):
+    # "First Name" and "given name" both fill first_name: the first non-blank one is kept.
+    text = (
+        "email,First Name,given name,job title\n"
+        "a@example.com,,Ann,\n"
+        f"b@example.com,Bob,Bobby,{'x' * 161}\n"
+    )
+    report = import_run(entity="leads", path=write_csv(text))
+    assert errors_of(report) == [(3, "job title", "Longer than 160 characters (161).")]
+    assert not report.imported
+
+    report = import_run(entity="leads", path=write_csv(text.replace("x" * 161, " CEO ")))
+    assert report.imported and report.created == 2
+    people = dict(Contact.objects.values_list("email", "first_name"))
+    assert people == {"a@example.com": "Ann", "b@example.com": "Bob"}
+    assert Contact.objects.get(email="b@example.com").job_title == "CEO"
+
+
 def test_skip_invalid_imports_valid_rows_and_writes_the_rejects_file(write_csv, tmp_path):
     text = (
         "email;first_name;created_at\n"
