@@ -33,6 +33,10 @@ def _start(database_name: str, model_id: int, now: datetime) -> None:
     from accord.scoring.predictive.registry import bundle_load
 
     _STATE.update(bundle=bundle_load(ScoringModel.objects.get(pk=model_id)), now=now)
+    # The processes already share the cores: OpenMP threads of their own would only contend.
+    from threadpoolctl import threadpool_limits
+
+    _STATE["threads"] = threadpool_limits(limits=1)
 
 
 def _chunk(bounds: tuple[int, int]) -> Predicted:
