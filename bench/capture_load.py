@@ -112,7 +112,7 @@ def server_start(app: str, args: argparse.Namespace, env: dict[str, str]) -> tup
             "--threads", str(args.threads), "--pythonpath", f"{ROOT},{ROOT / 'bench'}",
             "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
         ]  # fmt: skip
-    # The access log (one line per request) is written, as in production, but not shown.
+    # Server output (e.g. gunicorn's or an enabled access log) is not shown.
     process = subprocess.Popen(argv, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -301,7 +301,9 @@ def touch_aggregates(
     by_type = rows.pivot_table(index="pos", columns="type", values="n", aggfunc="sum")
     by_type = by_type.rename(columns=lambda t: f"touch.type.{t}")
     slugs = dict(Channel.objects.values_list("id", "slug"))
-    rows["channel_slug"] = rows["channel"].map(slugs).fillna("none")
+    # Object dtype first: with no known channel in a chunk the mapped column is all-NaN
+    # float64, which pandas will refuse to fill with text.
+    rows["channel_slug"] = rows["channel"].map(slugs).astype(object).fillna("none")
     by_channel = rows.pivot_table(index="pos", columns="channel_slug", values="n", aggfunc="sum")
     by_channel = by_channel.rename(columns=lambda c: f"touch.channel.{c}")
     overall = rows.groupby("pos").agg(n=("n", "sum"), first=("first", "min"), last=("last", "max"))
