@@ -36,8 +36,8 @@ def web_server_argv(
     Chosen over gunicorn by measurement: on the same 2 cores its HTTP layer costs ~0.35 ms of
     CPU per request against gunicorn gthread's ~0.9 ms, and the capture endpoint went from
     ~410 to ~550 submissions/s (bench/capture_load.py --server gunicorn|granian). The access
-    log is off unless asked for, as in gunicorn: a reverse proxy usually keeps it, and writing
-    it through Python's logging costs each request ~0.2 ms of CPU.
+    log is off unless asked for, as in gunicorn: a reverse proxy usually keeps it, and each
+    line costs the request a formatted write from Python.
     """
     argv = [
         sys.executable, "-m", "granian", app,
