@@ -28,7 +28,7 @@ from accord.core.errors import InvalidInput, NotFound
 from accord.scoring import selectors
 from accord.scoring.batch_write import table_upsert
 from accord.scoring.models import LeadPrediction, ScoringModel, ScoringProfile
-from accord.scoring.predictive.explain import reasons_json
+from accord.scoring.predictive.explain import log_odds_and_effects, reasons_from_effects
 from accord.scoring.predictive.features import FeatureConfig, lead_frame, spec_apply
 from accord.scoring.predictive.parallel import chunks_predicted
 from accord.scoring.predictive.train import (
@@ -208,19 +208,24 @@ def _touch_counts_filled(features, spec):
 
 def predictions_chunk(bundle: dict, leads, *, now: datetime) -> tuple[np.ndarray, np.ndarray, list]:
     """Lead ids, probabilities and reasons (JSON text) of ``leads`` (a queryset)."""
-    from accord.scoring.predictive.estimators import raw_model, threads_for
+    from accord.scoring.predictive.estimators import raw_model, threads_for, won_from_log_odds
 
     config = FeatureConfig.from_dict(bundle["config"])
     frame = lead_frame(leads, config=config, now=now)
     X = spec_apply(_touch_counts_filled(frame.features, bundle["spec"]), bundle["spec"])
     if X.empty:
         return frame.lead_ids, np.zeros(0), []
+    estimator, names = bundle["estimator"], bundle["explain_features"]
     with threads_for(len(X)):
-        probabilities = bundle["estimator"].predict_proba(X)[:, 1]
-        reasons = reasons_json(
-            raw_model(bundle["estimator"]), X, bundle["explain_features"], bundle["references"]
+        # One pass of the model gives both: its log-odds (calibrated into the probability)
+        # and each explained feature's effect on them.
+        log_odds, effects = log_odds_and_effects(
+            raw_model(estimator), X, names, bundle["references"]
         )
-    return frame.lead_ids, probabilities, reasons
+        probabilities = won_from_log_odds(estimator, log_odds)
+        if probabilities is None:
+            probabilities = estimator.predict_proba(X)[:, 1]
+    return frame.lead_ids, probabilities, reasons_from_effects(effects, X, names)
 
 
 def predictions_refresh(

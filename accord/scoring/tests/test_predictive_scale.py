@@ -172,11 +172,14 @@ def test_tree_effects_equal_whole_model_swaps_for_a_histogram_booster():
     for name in names:
         reference[name] = pd.Series([refs[name]], index=reference.index, dtype=X[name].dtype)
     Z_ref = np.asarray(columns.transform(reference), dtype=float)[0]
-    fast = _tree_effects(booster, Z, Z_ref, [position[name] for name in names])
-    assert fast is not None  # the booster's trees were used, not the fallback
+    from_trees = _tree_effects(booster, Z, Z_ref, [position[name] for name in names])
+    assert from_trees is not None  # the booster's trees were used, not the fallback
+    log_odds, fast = from_trees
     expected = effects_swapped(model, X, names, refs)
     assert np.abs(expected).max() > 0.1  # the swaps move the log-odds
     assert np.allclose(fast, expected, rtol=0, atol=1e-9)
+    # The trees' sum is the booster's own log-odds, bit for bit (the probability reuses it).
+    assert np.array_equal(log_odds, model.decision_function(X))
 
 
 @pytest.mark.django_db(False)
