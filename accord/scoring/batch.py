@@ -42,6 +42,7 @@ from accord.scoring.batch_sql import (
     touches_query,
 )
 from accord.scoring.batch_write import ScoredRow, rows_prepare, rows_store
+from accord.scoring.json_objects import ObjectReader
 
 _US_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1)
@@ -388,15 +389,6 @@ class BatchScorer:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _json_dict(value: Any) -> dict:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return {}
-    return value if isinstance(value, dict) else {}
-
-
 def facts_read(
     fields: tuple[str, ...], lo: int, hi: int, open_only: bool
 ) -> list[tuple[int, str, str, int, dict[str, Any]]]:
@@ -408,11 +400,12 @@ def facts_read(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     first_property = 4 + len(model_names)
+    read = ObjectReader().read
     result = []
     for row in rows:
         facts = dict(zip(model_names, row[4:first_property], strict=True))
         if wanted:
-            props = {e: _json_dict(row[first_property + i]) for i, e in enumerate(entities)}
+            props = {e: read(row[first_property + i]) for i, e in enumerate(entities)}
             for name, (entity, key) in wanted:
                 facts[name] = props[entity].get(key)
         result.append((row[0], row[1], row[2], row[3], facts))

@@ -30,6 +30,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accord.core.lifecycle import Stage
+from accord.scoring.json_objects import ObjectReader
 from accord.tracking.models import Channel
 
 NUMERIC = "numeric"
@@ -143,14 +144,6 @@ _LEAD_COLUMNS = (
 )
 
 
-def _json(value) -> dict:
-    if isinstance(value, str):  # the driver's JSON text
-        if value in ("{}", ""):
-            return {}  # most rows: skip the parser
-        value = json.loads(value)
-    return value if isinstance(value, dict) else {}
-
-
 def _utc_naive(values: Iterable[datetime | str]) -> np.ndarray:
     """UTC instants as numpy datetimes: from aware datetimes, or from SQLite's stored text
     ("YYYY-MM-DD HH:MM:SS[.ffffff]", UTC), which numpy parses itself."""
@@ -231,11 +224,12 @@ def lead_frame(
         },
         index=columns,
     )
+    read = ObjectReader().read
     parts = [
         base,
-        _properties_frame("lead.prop.", [_json(r[9]) for r in rows], columns),
-        _properties_frame("contact.prop.", [_json(r[13]) for r in rows], columns),
-        _properties_frame("account.prop.", [_json(r[17]) for r in rows], columns),
+        _properties_frame("lead.prop.", [read(r[9]) for r in rows], columns),
+        _properties_frame("contact.prop.", [read(r[13]) for r in rows], columns),
+        _properties_frame("account.prop.", [read(r[17]) for r in rows], columns),
         touch_aggregates(ids, created, config=config, now=now),
     ]
     features = pd.concat(parts, axis=1)
