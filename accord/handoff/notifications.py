@@ -17,9 +17,9 @@ e-mail meant ~150 worker transactions a second (take, run, delete), each needing
 write lock that the MQL transactions need too, and the queue still fell behind. Now the first
 e-mail notification of a ``EMAIL_BUCKET_SECONDS`` time bucket (per process) queues one wake-up
 job keyed by the bucket, held back until the bucket has ended plus ``EMAIL_GRACE_SECONDS``;
-later ones in that bucket queue nothing. The job sends everything pending, in short
-transactions of its own: claim a batch (``emailed_at`` = a lease), send with no transaction
-open, mark them done. So:
+later ones in that bucket queue nothing (``accord.core.outbox.WakeUps``). The job sends
+everything pending, in short transactions of its own: claim a batch (``emailed_at`` = a
+lease), send with no transaction open, mark them done. So:
 
 * at least once: a sender that dies after sending and before marking leaves its lease to
   expire (``EMAIL_LEASE``), and the e-mails go again; a notification whose transaction commits
@@ -33,11 +33,10 @@ open, mark them done. So:
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -47,7 +46,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Role, User
-from accord.core.jobs import enqueue, idempotent
+from accord.core.jobs import idempotent
+from accord.core.outbox import WakeUps
 from accord.core.prepared import RowShape
 from accord.handoff.models import Notification
 from accord.integrations.webhooks.events import event_register, webhook_event_emit
@@ -183,46 +183,25 @@ def managers_of(team_id: int | None) -> list[int]:
 
 # --- The e-mail outbox ---------------------------------------------------------------------
 
-#: Buckets whose wake-up this process has committed (recent ones only).
-_wake_ups_committed: set[int] = set()
-
-
-def _wake_up_committed(bucket: int) -> None:
-    _wake_ups_committed.add(bucket)
-    for old in [b for b in _wake_ups_committed if b < bucket - 5]:
-        _wake_ups_committed.discard(old)
-
-
-def _wake_up_queued_here(bucket: int) -> bool:
-    """Whether the current transaction already queued this bucket's wake-up.
-
-    Its ``on_commit`` callback is the record: Django drops the callbacks of a rolled-back
-    savepoint, so a wake-up rolled back with its notification is not counted.
-    """
-    return any(
-        isinstance(func, functools.partial)
-        and func.func is _wake_up_committed
-        and func.args == (bucket,)
-        for _, func, *_ in connection.run_on_commit
-    )
-
 
 def _bucket_now() -> int:
     return int(time.time() // EMAIL_BUCKET_SECONDS)
 
 
+#: The wake-ups of the e-mail outbox (accord.core.outbox); ``_bucket_now`` is looked up at
+#: each call, so that tests can fix the bucket.
+_EMAIL_WAKE_UPS = WakeUps(
+    "accord.handoff.notifications.notification_emails_wake",
+    key_prefix="email:wake",
+    bucket_seconds=EMAIL_BUCKET_SECONDS,
+    grace_seconds=EMAIL_GRACE_SECONDS,
+    bucket_now=lambda: _bucket_now(),
+)
+
+
 def _email_wake_up() -> None:
     """Make sure a job will send this transaction's e-mails (call inside it)."""
-    bucket = _bucket_now()
-    if bucket in _wake_ups_committed or _wake_up_queued_here(bucket):
-        return
-    run_at = (bucket + 1) * EMAIL_BUCKET_SECONDS + EMAIL_GRACE_SECONDS
-    enqueue(
-        notification_emails_wake,
-        key=f"email:wake:{bucket}",
-        not_before=datetime.fromtimestamp(run_at, tz=UTC),
-    )
-    transaction.on_commit(functools.partial(_wake_up_committed, bucket))
+    _EMAIL_WAKE_UPS.ensure()
 
 
 def _email_message(notification: Notification, address: str) -> EmailMessage:

@@ -24,9 +24,11 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -412,29 +414,53 @@ def facts_read(
     return result
 
 
+def _int_column(rows: list[tuple], index: int) -> np.ndarray:
+    return np.fromiter(map(itemgetter(index), rows), dtype=np.int64, count=len(rows))
+
+
+def epoch_us(values: list) -> np.ndarray:
+    """Microseconds since the epoch of stored instants: integers (PostgreSQL computes them)
+    or SQLite's UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]", which numpy parses exactly.
+
+    Text numpy does not read (an offset, another layout) goes through Python's parser.
+    """
+    if not values or values[0].__class__ is not str:
+        return np.array(values, dtype=np.int64)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy only warns about a UTC offset in the text
+            return np.array(values, dtype="datetime64[us]").astype(np.int64)
+    except (ValueError, UserWarning):
+        return np.array(
+            [_epoch_us(_aware(datetime.fromisoformat(text))) for text in values], dtype=np.int64
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _scan(args: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, list, np.ndarray]:
     """Touches with lo <= id <= hi passing the filter: lead, at, id, signature keys, codes."""
     where, params, lo, hi = args
     sql, full_params = touches_query(where, params, lo, hi)
     keys: dict[tuple, int] = {}
     number = keys.setdefault
+    signature = itemgetter(3, 4, 5, 6)
     lead, at, ids, codes = [], [], [], []
     with connection.cursor() as cursor:
         cursor.execute(sql, full_params)
         while rows := cursor.fetchmany(100_000):
-            # Column by column: numpy converts the numbers, one C call per row numbers the
+            # Column by column: numpy takes the numbers, one C call per row numbers the
             # signature (channel as its id here; the parent maps ids to slugs once).
-            lead_ids, touch_ids, at_us, kinds, channels, campaigns, urls = zip(*rows, strict=True)
-            lead.append(np.array(lead_ids, dtype=np.int64))
-            ids.append(np.array(touch_ids, dtype=np.int64))
-            at.append(np.array(at_us, dtype=np.int64))
+            lead.append(_int_column(rows, 0))
+            ids.append(_int_column(rows, 1))
+            at.append(epoch_us([row[2] for row in rows]))
             codes.append(
-                np.array(
-                    [
-                        number(key, len(keys))
-                        for key in zip(kinds, channels, campaigns, urls, strict=True)
-                    ],
+                np.fromiter(
+                    (number(key, len(keys)) for key in map(signature, rows)),
                     dtype=np.int64,
+                    count=len(rows),
                 )
             )
     empty = np.zeros(0, dtype=np.int64)

@@ -88,10 +88,10 @@ def _sql_parts() -> dict[str, str]:
         "unusual": '(length(t."{col}") <> length(CAST(t."{col}" AS BLOB)) '
         'OR instr(t."{col}", char(9)) > 0 OR instr(t."{col}", char(10)) > 0 '
         'OR instr(t."{col}", char(13)) > 0)',
-        # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC: whole seconds plus microseconds,
-        # exact (julianday() would round to about 40 microseconds).
-        "at_us": '(unixepoch(substr(t."at", 1, 19)) * 1000000 + CAST(substr(t."at", 21) '
-        "|| substr('000000', length(substr(t.\"at\", 21)) + 1) AS INTEGER))",
+        # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC: read as text, numpy turns it
+        # into exact microseconds (``batch.epoch_us``) at a twentieth of SQL's cost. CAST: an
+        # expression has no declared type, so Django's datetime converter is not called.
+        "at_us": 'CAST(t."at" AS TEXT)',
     }
 
 
@@ -158,8 +158,9 @@ def touch_id_bounds() -> tuple[int | None, int | None]:
 
 
 def touches_query(where: str, where_params: list, lo: int, hi: int) -> tuple[str, list]:
-    """Touches of leads with lo <= id <= hi passing ``where``: lead, id, at (epoch µs) and
-    the signature columns. By touch id, so that the table is read in its own order."""
+    """Touches of leads with lo <= id <= hi passing ``where``: lead, id, at (epoch µs on
+    PostgreSQL, the stored text on SQLite: see ``batch.epoch_us``) and the signature columns.
+    By touch id, so that the table is read in its own order."""
     table = Touchpoint._meta.db_table
     at_us = _sql_parts()["at_us"]
     return (

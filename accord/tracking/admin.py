@@ -1,10 +1,17 @@
-"""Admin for channels, campaigns, spend and (read-only) touchpoints."""
+"""Admin for channels, campaigns, spend, (read-only) touchpoints and capture follow-ups."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from accord.tracking.models import Campaign, CaptureSite, Channel, SpendEntry, Touchpoint
+from accord.tracking.models import (
+    Campaign,
+    CaptureSite,
+    Channel,
+    SpendEntry,
+    SubmissionFollowup,
+    Touchpoint,
+)
 
 
 @admin.register(Channel)
@@ -67,3 +74,27 @@ class CaptureSiteAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("name", "public_key")
     readonly_fields = ("public_key",)
+
+
+@admin.register(SubmissionFollowup)
+class SubmissionFollowupAdmin(admin.ModelAdmin):
+    """Pending capture follow-ups; the ones given up after their last attempt wait here
+    (filter "failed") until someone fixes the cause and retries them."""
+
+    list_display = ("id", "lead_id", "touchpoint_id", "created_at", "attempts", "failed_at")
+    list_filter = (("failed_at", admin.EmptyFieldListFilter),)
+    readonly_fields = [f.name for f in SubmissionFollowup._meta.fields]
+    actions = ("retry",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retry the selected failed follow-ups")
+    def retry(self, request, queryset):
+        from accord.tracking.capture.followups import followups_retry
+
+        count = followups_retry(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} follow-up(s) will be retried by the next run.")

@@ -405,3 +405,23 @@ def test_workers_inside_a_transaction_read_in_ranges_without_forking():
     result = batch.leads_rescore_all(active=active, now=NOW, qualify=False, workers=2, chunk_size=5)
     assert result.scored == 12
     assert _stored() == _expected(active, NOW)
+
+
+@pytest.mark.django_db(False)
+def test_epoch_us_reads_stored_text_and_numbers_exactly():
+    from accord.scoring.batch import _epoch_us, epoch_us
+
+    moments = [
+        datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 12, 0, 0, 1, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ]
+    expected = [_epoch_us(m) for m in moments]
+    # SQLite's stored text: fractions only when there are microseconds.
+    stored = ["2026-03-01 12:00:00", "2026-03-01 12:00:00.000001", "1999-12-31 23:59:59.999999"]
+    assert epoch_us(stored).tolist() == expected
+    # Text with an offset goes through Python's parser, offset applied.
+    offset = ["2026-03-01 15:00:00+03:00", "2026-03-01 12:00:00.000001+00:00"]
+    assert epoch_us(offset).tolist() == expected[:2]
+    assert epoch_us(expected).tolist() == expected  # PostgreSQL computes the numbers itself
+    assert epoch_us([]).tolist() == []

@@ -2,8 +2,8 @@
 
 ``lead_submission_accept`` writes everything a submission means in one transaction: the
 contact (deduplicated), the open journey or a new lead, the form touchpoint, the stitching of
-the visitor's earlier anonymous touches, the consent record and the follow-up job. Either all
-of it is committed or none of it.
+the visitor's earlier anonymous touches, the consent record and the follow-up (an outbox row,
+``followups.py``). Either all of it is committed or none of it.
 
 A person not seen before (most submissions) is written as plain rows by ``rows.py``: an
 ``INSERT ... ON CONFLICT DO NOTHING`` of the contact decides "new or known" with no lookup
@@ -21,10 +21,10 @@ from django.db import transaction
 
 from accord.contacts.models import Contact, Lead
 from accord.contacts.services import contact_upsert, lead_open_or_create
-from accord.core.jobs import enqueue
+from accord.core.prepared import PreparedQuery
 from accord.core.timeutils import aware_required
 from accord.tracking.capture.channels import site_channel_resolver
-from accord.tracking.capture.jobs import submission_followup
+from accord.tracking.capture.followups import followup_add
 from accord.tracking.capture.rows import NewPerson, new_person_write, rows_usable
 from accord.tracking.capture.sites import SiteSnapshot
 from accord.tracking.capture.validation import LeadSubmission, PageEvent
@@ -100,13 +100,20 @@ def lead_submission_accept(
                 visitor_id=submission.visitor_id, contact__isnull=True
             ).update(contact_id=accepted.contact_id, lead_id=accepted.lead_id)
             accepted = replace(accepted, stitched=stitched)
-        enqueue(
-            submission_followup,
-            key=f"capture-followup:{accepted.touchpoint_id}",
-            lead_id=accepted.lead_id,
-            touchpoint_id=accepted.touchpoint_id,
-        )
+        followup_add(lead_id=accepted.lead_id, touchpoint_id=accepted.touchpoint_id)
     return accepted
+
+
+# Compiled once (``PreparedQuery``): the snippet sends a visitor id with nearly every form,
+# and the ORM compiled this lookup afresh for each one (~0.25 ms of CPU; prepared ~0.02 ms).
+_first_anonymous = PreparedQuery(
+    lambda visitor_id: (
+        Touchpoint.objects.filter(visitor_id=visitor_id, contact__isnull=True)
+        .order_by("at", "id")
+        .only("channel_id", "campaign_id")
+    ),
+    examples=("visitor-example",),
+)
 
 
 def _first_anonymous_touch(visitor_id: str) -> dict[str, int | None] | None:
@@ -114,12 +121,10 @@ def _first_anonymous_touch(visitor_id: str) -> dict[str, int | None] | None:
     not at the form."""
     if not visitor_id:
         return None
-    return (
-        Touchpoint.objects.filter(visitor_id=visitor_id, contact__isnull=True)
-        .order_by("at", "id")
-        .values("channel_id", "campaign_id")
-        .first()
-    )
+    touch = _first_anonymous.first(visitor_id)
+    if touch is None:
+        return None
+    return {"channel_id": touch.channel_id, "campaign_id": touch.campaign_id}
 
 
 def _contact_properties(submission: LeadSubmission) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Shared helpers of the capture endpoint tests (sites and row counts)."""
+"""Shared helpers of the capture endpoint tests (sites, follow-ups and row counts)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django_q.models import OrmQ
 from accord.contacts.models import Contact, Lead, StageTransition
 from accord.tracking.capture.services import capture_site_create
 from accord.tracking.capture.sites import site_cache_clear
-from accord.tracking.models import CaptureSite, Touchpoint
+from accord.tracking.models import CaptureSite, SubmissionFollowup, Touchpoint
 
 ORIGIN = "https://www.example.com"
 LEAD_URL = "/capture/lead"
@@ -21,9 +21,14 @@ def site_make(**overrides) -> CaptureSite:
     return capture_site_create(**values)
 
 
-def followup_jobs() -> list[OrmQ]:
-    """The queued capture follow-ups (other services queue jobs of their own, e.g. rescoring)."""
-    return [q for q in OrmQ.objects.all() if q.task["func"].endswith(".submission_followup")]
+def followups() -> list[tuple[int, int]]:
+    """The pending capture follow-ups (outbox rows), as (lead id, touchpoint id)."""
+    return list(SubmissionFollowup.objects.values_list("lead_id", "touchpoint_id"))
+
+
+def followup_wake_ups() -> list[OrmQ]:
+    """The queued wake-ups of the follow-up outbox (other services queue jobs of their own)."""
+    return [q for q in OrmQ.objects.all() if q.task["func"].endswith(".followups_wake")]
 
 
 def row_counts() -> dict[str, int]:
@@ -33,4 +38,5 @@ def row_counts() -> dict[str, int]:
         "transitions": StageTransition.objects.count(),
         "touchpoints": Touchpoint.objects.count(),
         "jobs": OrmQ.objects.count(),
+        "followups": SubmissionFollowup.objects.count(),
     }

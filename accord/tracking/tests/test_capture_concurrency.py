@@ -2,7 +2,8 @@
 
 400 submissions for 100 people (four case/whitespace variants each, sent by four different
 client processes at nearly the same moment) must give exactly 100 contacts, 100 leads and
-400 touchpoints, every answer a 2xx.
+400 touchpoints, every answer a 2xx; then ``accord worker`` runs all 400 follow-ups (every
+lead scored, the outbox empty).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import http.client
 import json
 import multiprocessing
 import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 from urllib.parse import quote, urlencode
 
@@ -21,8 +24,9 @@ from django.db import connection
 
 from accord.contacts.models import Contact, Lead
 from accord.core.commands import web_server_argv
+from accord.scoring.models import LeadScore
 from accord.tracking.models import Touchpoint
-from accord.tracking.tests.capture_support import followup_jobs, site_make
+from accord.tracking.tests.capture_support import followups, site_make
 
 pytestmark = [pytest.mark.slow]
 PEOPLE = 100
@@ -110,9 +114,40 @@ def test_concurrent_submissions_make_one_contact_per_person(transactional_db):
     assert Contact.objects.count() == PEOPLE
     assert Lead.objects.count() == PEOPLE
     assert Touchpoint.objects.count() == PEOPLE * len(VARIANTS)
-    assert len(followup_jobs()) == PEOPLE * len(VARIANTS)
+    assert len(followups()) == PEOPLE * len(VARIANTS)
     assert set(Contact.objects.values_list("email", flat=True)) == {
         f"person{i}@example.com" for i in range(PEOPLE)
     }
     for lead in Lead.objects.all():
         assert lead.touchpoints.count() == len(VARIANTS)
+
+    worker_run_until(
+        lambda: not followups() and LeadScore.objects.count() == PEOPLE,
+        "every follow-up to run",
+    )
+    assert set(LeadScore.objects.values_list("lead_id", flat=True)) == set(
+        Lead.objects.values_list("pk", flat=True)
+    )
+
+
+def worker_run_until(condition, what: str, deadline_seconds: float = 90) -> None:
+    """Run ``accord worker`` on the test database until ``condition()`` holds."""
+    env = {**os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "accord.cli", "worker", "--processes", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, so killpg reaches the cluster
+    )
+    try:
+        deadline = time.monotonic() + deadline_seconds
+        while not condition():
+            if worker.poll() is not None:
+                pytest.fail(f"the worker exited: {worker.stderr.read().decode()[-2000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the worker did not get {what} done in {deadline_seconds} s")
+            time.sleep(0.5)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)

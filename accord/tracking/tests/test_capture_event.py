@@ -126,3 +126,35 @@ def test_snippet_is_served_with_cache_headers_and_etag(client):
     assert "accord_vid" in body and "sendBeacon" in body and "data-accord-form" in body
     again = client.get("/capture/t.js", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
+
+
+def test_the_first_anonymous_touch_is_the_earliest_unknown_one():
+    """The compiled lookup gives what the ORM query gives: earliest by (at, id), anonymous only."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accord.contacts.models import Contact
+    from accord.tracking.capture.services import _first_anonymous_touch
+    from accord.tracking.models import Campaign, Channel
+
+    now = timezone.now()
+    paid, email = Channel.objects.get(slug="paid-search"), Channel.objects.get(slug="email")
+    spring = Campaign.objects.create(name="Spring", utm_campaign="spring", channel=paid)
+    known = Contact.objects.create(email="known@example.com")
+
+    def touch(at, channel, campaign=None, contact=None, visitor=VISITOR):
+        return Touchpoint.objects.create(
+            at=at, type=TouchType.PAGE_VIEW, visitor_id=visitor, channel=channel,
+            campaign=campaign, contact=contact,
+        )  # fmt: skip
+
+    assert _first_anonymous_touch(VISITOR) is None
+    touch(now - timedelta(days=3), email, contact=known)  # known already: not a first touch
+    touch(now - timedelta(days=2), email, visitor="someone-else-123")
+    touch(now - timedelta(days=1), email)
+    touch(now - timedelta(days=1), paid, spring)  # same moment, later id
+    assert _first_anonymous_touch(VISITOR) == {"channel_id": email.pk, "campaign_id": None}
+    touch(now - timedelta(days=2), paid, spring)
+    assert _first_anonymous_touch(VISITOR) == {"channel_id": paid.pk, "campaign_id": spring.pk}
+    assert _first_anonymous_touch("") is None

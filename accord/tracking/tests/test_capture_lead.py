@@ -1,4 +1,4 @@
-"""Lead capture: JSON and plain-form happy paths, dedupe, journeys, consent, outbox job."""
+"""Lead capture: JSON and plain-form happy paths, dedupe, journeys, consent, follow-up."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from accord.tracking.models import Touchpoint, TouchType
 from accord.tracking.tests.capture_support import (
     LEAD_URL,
     ORIGIN,
-    followup_jobs,
+    followup_wake_ups,
+    followups,
     row_counts,
     site_make,
 )
@@ -25,7 +26,7 @@ def post_json(client, body, **headers):
     return client.post(LEAD_URL, json.dumps(body), content_type="application/json", **headers)
 
 
-def test_json_submission_creates_contact_lead_touchpoint_and_job(client):
+def test_json_submission_creates_contact_lead_touchpoint_and_followup(client):
     site = site_make()
     response = post_json(
         client,
@@ -68,15 +69,10 @@ def test_json_submission_creates_contact_lead_touchpoint_and_job(client):
     assert touch.url == "https://www.example.com/pricing"
     assert touch.channel.slug == "paid-search"
     assert lead.source_channel_id == touch.channel_id
-    (job,) = followup_jobs()
-    assert job.task["kwargs"] == {
-        "job_key": f"capture-followup:{touch.pk}",
-        "lead_id": lead.pk,
-        "touchpoint_id": touch.pk,
-    }
+    assert followups() == [(lead.pk, touch.pk)]
 
 
-def test_followup_job_runs_once_per_key(client):
+def test_a_followup_job_queued_before_the_outbox_runs_once_per_key(client):
     site = site_make()
     post_json(client, {"site": site.public_key, "email": "a@example.com"})
     touch = Touchpoint.objects.get()
@@ -85,22 +81,26 @@ def test_followup_job_runs_once_per_key(client):
     assert submission_followup(job_key=key, lead_id=touch.lead_id, touchpoint_id=touch.pk) is None
 
 
-def test_a_submission_queues_one_job_and_it_rescores_the_lead(client):
+def test_a_submission_queues_one_wake_up_and_its_followup_rescores_the_lead(
+    client, django_capture_on_commit_callbacks
+):
     """The follow-up does the rescoring, so the form touch queues no scoring job of its own."""
     from django_q.models import OrmQ
 
+    from accord.integrations.tests.webhook_support import queued_jobs_run
     from accord.scoring.models import LeadScore
 
     site = site_make()
     post_json(client, {"site": site.public_key, "email": "a@example.com", "utm_source": "google"})
     touch = Touchpoint.objects.get()
     assert [q.task["func"] for q in OrmQ.objects.all()] == [
-        "accord.tracking.capture.jobs.submission_followup"
+        "accord.tracking.capture.followups.followups_wake"
     ]
     assert not LeadScore.objects.filter(lead_id=touch.lead_id).exists()
-    key = f"capture-followup:{touch.pk}"
-    assert submission_followup(job_key=key, lead_id=touch.lead_id, touchpoint_id=touch.pk)
+    assert queued_jobs_run(django_capture_on_commit_callbacks) == 1
     assert LeadScore.objects.filter(lead_id=touch.lead_id).exists()
+    assert followups() == []
+    assert followup_wake_ups() == []
 
 
 def test_utm_is_read_from_the_landing_page_when_not_sent(client):
