@@ -9,6 +9,7 @@ lead scored, the outbox empty).
 from __future__ import annotations
 
 import http.client
+import importlib
 import json
 import multiprocessing
 import os
@@ -20,11 +21,12 @@ import time
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 
 from accord.contacts.models import Contact, Lead
 from accord.core.commands import web_server_argv
-from accord.scoring.models import LeadScore
+from accord.scoring.models import LeadScore, ScoringProfile
 from accord.tracking.models import Touchpoint
 from accord.tracking.tests.capture_support import followups, site_make
 
@@ -98,7 +100,18 @@ def client_run(args: tuple[int, int, str]) -> list[int]:
     return statuses
 
 
+def _default_scoring_profile() -> None:
+    """Put back the scoring profile the migrations seed: an earlier transactional test's
+    flush removes it, and without it the follow-ups would score nothing."""
+    if not ScoringProfile.objects.filter(is_active=True).exists():
+        seeding = importlib.import_module(
+            "accord.scoring.migrations.0002_default_profile_and_decay_schedule"
+        )
+        seeding.seed(django_apps, None)
+
+
 def test_concurrent_submissions_make_one_contact_per_person(transactional_db):
+    _default_scoring_profile()
     site = site_make()
     port = free_port()
     server = server_start(port)
