@@ -5,11 +5,18 @@
 
 Each run migrates a fresh database, writes the CSV (≈ 12 MB; ``--rows`` to change), imports
 it once (all new) and again (all unchanged), and prints both timings with their phases
-(read + validate, plan, write) with the CPU seconds of each, this process's and, on a
-PostgreSQL server on this host, its backend's. ``--profile PREFIX`` writes a cProfile of
-each import. Peak memory is the process's maximum resident set size
-(``resource.getrusage``), which includes Django itself and SQLite's page cache;
-``--tracemalloc`` adds the peak of Python allocations during the imports.
+(read + validate, plan, write) with the CPU seconds of each: this process's (all threads)
+plus its finished children's (a large file is read in a forked process), and, on a
+PostgreSQL server on this host, its backends' (sampled by a helper process, so that the
+second connection a pipelined import writes on is counted). Each line says how the import
+ran: ``pipelined`` (written in chunks while read), ``read_in_child`` (read and validated in a
+forked process) or ``one piece``. With a pipelined import the phases overlap: the
+``read_validate`` figure then includes the chunks written meanwhile, and ``write`` is the
+wait after the last row. ``--profile PREFIX`` writes a cProfile of each import (of this
+process only). Peak memory is the process's maximum resident set size
+(``resource.getrusage``), which includes Django itself and SQLite's page cache, and that of
+its largest child (pages it shares with the parent count in both); ``--tracemalloc`` adds
+the peak of Python allocations during the imports.
 Target (issue "Capture and integrations"): at least 20,000 rows per second.
 """
 
@@ -22,6 +29,7 @@ import os
 import random
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -81,7 +89,11 @@ def main() -> None:
         metavar="PREFIX",
         help="write a cProfile of each import to PREFIX-1.prof and PREFIX-2.prof",
     )
+    parser.add_argument("--sample-backends", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sample_backends:
+        backends_sample(args.sample_backends)
+        return
     work = Path(tempfile.mkdtemp(prefix="accord-bench-import-"))
     os.environ["ACCORD_VAR_DIR"] = str(work)
     if args.postgres:
@@ -109,11 +121,12 @@ def main() -> None:
     for _ in CsvSource(path=path, format=file_format_detect(path)).records():
         pass
     print(f"read + decode alone (csv.reader): {time.perf_counter() - started:.2f} s")
+    sampler = BackendSampler(args.postgres) if args.postgres else None
     if args.tracemalloc:
         tracemalloc.start()
     for number, label in enumerate(("first import (all new)", "second import (all unchanged)")):
         profiler = cProfile.Profile() if args.profile else None
-        clock = PhaseClock(connection)
+        clock = PhaseClock(connection, sampler)
         started = time.perf_counter()
         if profiler:
             profiler.enable()
@@ -128,60 +141,128 @@ def main() -> None:
         assert report.imported and not report.errors, report.errors[:5]
         cpu = clock.total("client")
         phases = ", ".join(f"{name} {value:.2f} s" for name, value in report.timings.items())
+        # Pipelined: written in chunks while read (a writer thread); read in child: read and
+        # validated in a forked process (older code has neither attribute).
+        modes = [m for m in ("pipelined", "read_in_child") if getattr(report, m, False)]
         print(
-            f"{label}: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s; this process's CPU "
+            f"{label} [{', '.join(modes) or 'one piece'}]: {seconds:.1f} s, "
+            f"{args.rows / seconds:,.0f} rows/s; CPU (this process and its children) "
             f"{cpu:.1f} s, {args.rows / cpu:,.0f} rows per CPU-second "
             f"(created {report.created:,}, updated {report.updated:,}, "
             f"unchanged {report.unchanged:,}); {phases}"
         )
-        if clock.pid is not None:
+        if clock.sampler is not None:
             print(f"  PostgreSQL backend CPU during the import: {clock.total('server'):.1f} s")
         print(f"  CPU seconds per phase: {clock.summary()}")
     print(
         f"leads: {Lead.objects.count():,}; stage transitions: {StageTransition.objects.count():,}"
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory (max RSS of the process): {peak_mb:,.0f} MB")
+    if child_mb:
+        # The forked reader starts as a copy of this process: pages it still shares with it
+        # are counted in both figures.
+        print(f"  largest child (forked reader) max RSS: {child_mb:,.0f} MB")
     if args.tracemalloc:
         _, traced_peak = tracemalloc.get_traced_memory()
         print(
             f"peak Python allocations during the imports (tracemalloc): {traced_peak / 1e6:,.0f} MB"
         )
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    if sampler is not None:
+        sampler.stop()
     connection.close()
     shutil.rmtree(work, ignore_errors=True)  # the file and, on SQLite, a ~100 MB database
 
 
+class BackendSampler:
+    """CPU seconds of every PostgreSQL backend of the bench database, sampled every 20 ms.
+
+    A pipelined import writes on a second connection of its own, whose backend ends with the
+    import: sampling keeps its last reading (at most 20 ms old), so its work is counted too.
+    The sampling runs in a separate process (this script with ``--sample-backends``), not a
+    thread: the importer forks its reader only from a single-threaded process. Only a server
+    on this host can be read (``/proc``); otherwise the total is ``None``.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--sample-backends", url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def total(self) -> float | None:
+        self.process.stdin.write("total\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline().strip()
+        return None if answer == "None" else float(answer)
+
+    def stop(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def backends_sample(url: str) -> None:
+    """The sampler process: sample every 20 ms; answer each "total" line on stdin."""
+    import select
+
+    import psycopg
+
+    cpu: dict[int, float] = {}
+    with psycopg.connect(url, autocommit=True) as conn:
+        # A server on another host has no /proc entries here: then nothing can be said.
+        (own,) = conn.execute("SELECT pg_backend_pid()").fetchone()
+        readable = Path(f"/proc/{own}/stat").exists()
+        while True:
+            # Client backends only: autovacuum workers come and go on their own schedule.
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            ).fetchall()
+            for (pid,) in rows:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # ended since the query: its last sample stands
+                cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            ready, _, _ = select.select([sys.stdin], [], [], 0.02)
+            if ready:
+                if not sys.stdin.readline():
+                    return  # the bench closed the pipe
+                print(sum(cpu.values()) if readable else None, flush=True)
+
+
 class PhaseClock:
-    """CPU seconds of this process (and of its PostgreSQL backend, when on this host) per
-    phase, from the import's own progress calls: the last "read" call ends reading and
-    validating, the first "write" call ends planning. It uses only ``import_run``'s public
-    ``progress`` hook, so the same bench can time an older copy of the code."""
+    """CPU seconds of this process (and of the PostgreSQL backends of the bench database,
+    when on this host) per phase, from the import's own progress calls: the last "read" call
+    ends reading and validating, the first "write" call ends planning. It uses only
+    ``import_run``'s public ``progress`` hook, so the same bench can time an older copy of
+    the code."""
 
     PHASES = ("read_validate", "plan", "write")
 
-    def __init__(self, connection) -> None:
-        self.pid: int | None = None
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                (self.pid,) = cursor.fetchone()
+    def __init__(self, connection, sampler: BackendSampler | None) -> None:
+        self.sampler = sampler
         self.marks: dict[str, tuple[float, float | None]] = {}
         self.mark("start")
 
     def _server(self) -> float | None:
-        if self.pid is None:
-            return None
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None  # another host: only this process's CPU is known
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return self.sampler.total() if self.sampler is not None else None
+
+    @staticmethod
+    def _client() -> float:
+        """CPU seconds of this process (all its threads) and of its finished children (the
+        forked reader of a large file is counted once it has been waited for)."""
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime
 
     def mark(self, name: str, *, first: bool = False) -> None:
         if first and name in self.marks:
             return
-        self.marks[name] = (time.process_time(), self._server())
+        self.marks[name] = (self._client(), self._server())
 
     def progress(self, phase: str, done: int, total: int) -> None:
         if phase == "read":

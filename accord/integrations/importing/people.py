@@ -67,10 +67,15 @@ class AccountsPlan:
         return found
 
 
-def accounts_plan(records: list[dict[str, Any]]) -> AccountsPlan:
-    plan = AccountsPlan()
+def accounts_plan(records: list[dict[str, Any]], plan: AccountsPlan | None = None) -> AccountsPlan:
+    """Stored accounts the records name, in ``plan`` (new) or in ``plan`` as it stands: a
+    pipelined import plans its file in chunks that share one plan, and then only the
+    domains and names it has not met yet are looked up."""
+    plan = plan if plan is not None else AccountsPlan()
     domains = {domain_normalise(r.get("company_domain")) for r in records} - {None}
     names = {r["company"].lower() for r in records if r.get("company")}
+    domains.difference_update(plan.by_domain)
+    names.difference_update(plan.by_name)
     for batch in chunks(domains):
         for account in Account.objects.filter(domain__in=batch):
             plan.by_domain[account.domain] = account
@@ -141,6 +146,9 @@ class PeoplePlan:
     new: list[PersonRow] = field(default_factory=list)
     changed: dict[int, PersonRow] = field(default_factory=dict)
     changed_fields: set[str] = field(default_factory=set)
+    #: The accounts this plan created (``people_save`` inserts them): all of
+    #: ``accounts.new`` unless the accounts plan is shared with earlier chunks of the file.
+    new_accounts: list[Account] = field(default_factory=list)
 
 
 def chunk_size(using: str = "default") -> int:
@@ -228,10 +236,18 @@ def _existing(
 
 
 def people_plan(
-    records: list[dict[str, Any]], *, match_external_id: bool, now: datetime
+    records: list[dict[str, Any]],
+    *,
+    match_external_id: bool,
+    now: datetime,
+    accounts: AccountsPlan | None = None,
 ) -> tuple[PeoplePlan, list[PersonRow], list[bool]]:
-    """Return the plan, each record's contact row (stored or new) and whether it changed."""
-    plan = PeoplePlan(accounts=accounts_plan(records))
+    """Return the plan, each record's contact row (stored or new) and whether it changed.
+
+    ``accounts``: an accounts plan shared with the file's earlier chunks (pipelined import).
+    """
+    accounts_before = len(accounts.new) if accounts is not None else 0
+    plan = PeoplePlan(accounts=accounts_plan(records, accounts))
     # One row object per database row, so two records that reach one contact (one by
     # email, one by phone) update one row.
     known: dict[int, PersonRow] = {}
@@ -287,6 +303,7 @@ def people_plan(
             plan.changed_fields.update(changes)
         contacts.append(contact)
         changed_flags.append(bool(changes))
+    plan.new_accounts = plan.accounts.new[accounts_before:]
     return plan, contacts, changed_flags
 
 
@@ -346,7 +363,7 @@ _CONTACT_COLUMNS = (
 
 def people_save(plan: PeoplePlan, *, now: datetime) -> None:
     """Write the plan: new accounts, new contacts (ids come back), then filled blanks."""
-    rows_insert(plan.accounts.new)
+    rows_insert(plan.new_accounts)
     for row, pk in zip(plan.new, ids_reserve(Contact, len(plan.new)), strict=True):
         row.pk = pk
     tuples_insert(

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -27,6 +28,13 @@ from django.utils import timezone
 from accord.accounts.models import User
 from accord.core.errors import InvalidInput
 from accord.integrations.importing.fields import ParseContext
+from accord.integrations.importing.forked_reading import (
+    ReadingFailed,
+    batches_forked,
+    batches_validated,
+    forked_reading_possible,
+)
+from accord.integrations.importing.pipeline import LeadsPipeline, pipeline_possible
 from accord.integrations.importing.presets import PRESETS
 from accord.integrations.importing.reading import CsvSource, FileUnreadable
 from accord.integrations.importing.schemas import SCHEMAS
@@ -74,6 +82,10 @@ class ImportReport:
     mapping: dict[str, str] = field(default_factory=dict)
     #: Seconds per phase ("read_validate", "plan", "write"), for benches and logs.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Whether the file was written in chunks while it was read (``pipeline``), and read and
+    #: validated in a forked process (``forked_reading``).
+    pipelined: bool = False
+    read_in_child: bool = False
 
     @property
     def rejected_rows(self) -> int:
@@ -148,9 +160,14 @@ def import_run(
     )
     source = CsvSource(path=path, format=fmt)
     total_bytes = path.stat().st_size
-    records = source.records(
-        on_bytes=(lambda done: progress("read", done, total_bytes)) if progress else None
-    )
+    bytes_read = [0]
+
+    def on_bytes(done: int) -> None:
+        bytes_read[0] = done
+        if progress:
+            progress("read", done, total_bytes)
+
+    records = source.records(on_bytes=on_bytes)
     try:
         _, header = next(records, (1, []))
     except FileUnreadable as error:
@@ -174,26 +191,61 @@ def import_run(
     started = time.perf_counter()
     validator = RowValidator(schema, column_mapping, references_load(), ctx)
     collapser = RecordCollapser(entity)
+    now = timezone.now()
+    pipeline = (
+        LeadsPipeline(collapser, now=now, total_bytes=total_bytes, settings=_bulk_write_settings)
+        if pipeline_possible(entity, total_bytes, dry_run=dry_run)
+        else None
+    )
+    records.close()  # the header is known; the rows are read again, in batches
+    if forked_reading_possible(total_bytes):
+        batches = batches_forked(source, validator, ctx)
+        report.read_in_child = True
+    else:
+        batches = batches_validated(source, validator, ctx)
     try:
-        for row, values in records:
-            if not "".join(values).strip():
-                continue  # a blank line is not a record
-            report.rows += 1
-            record, errors = validator.validate(row, values)
-            if errors:
-                report.errors.extend(errors)
-            else:
+        for batch in batches:
+            report.rows += batch.rows
+            ctx.naive_times = batch.naive_times
+            on_bytes(batch.bytes_read)
+            if batch.errors:
+                report.errors.extend(batch.errors)
+                if pipeline is not None and not skip_invalid and not pipeline.broken:
+                    pipeline.abandon()  # nothing will be written
+            for record in batch.records:
                 collapser.add(record)
+                if pipeline is not None:
+                    pipeline.feed(bytes_read[0])
+            if batch.unreadable:
+                raise FileUnreadable(batch.unreadable[1], row=batch.unreadable[0])
     except FileUnreadable as error:
         report.errors.append(RowError(error.row, "*", error.message))
         skip_invalid = False  # an unreadable file is never imported in part
+    except ReadingFailed as error:
+        if pipeline is not None:
+            pipeline.abandon()
+        raise InvalidInput(
+            f"The import failed: {error}; nothing was written.", field="path"
+        ) from error
+    except BaseException:
+        if pipeline is not None:
+            pipeline.abandon()
+        raise
     report.naive_times = ctx.naive_times
     report.duplicates_merged = collapser.merged
 
     report.timings["read_validate"] = time.perf_counter() - started
+    if pipeline is not None:
+        if report.errors and not skip_invalid:
+            pipeline.abandon()
+        else:
+            report.timings["read_validate"] -= pipeline.plan_seconds
+            if _pipeline_finish(pipeline, report, bytes_read[0], progress, path, entity):
+                report.errors.sort()
+                report.valid_rows = report.rows - report.rejected_rows
+                return _imported(report, source, rejects_path)
 
     columns = {target: column for column, target in reversed(report.mapping.items())}
-    now = timezone.now()
     started = time.perf_counter()
     plan = PLANNERS[entity](collapser.records, now=now, columns=columns)
     if plan.errors:
@@ -219,13 +271,61 @@ def import_run(
         with _bulk_write_settings(), transaction.atomic():
             plan.apply()
     except DatabaseError as error:
-        logger.exception("Import of %s into %s failed; rolled back.", path, entity)
-        raise InvalidInput(
-            f"The database refused the import ({error}); nothing was written.", field="path"
-        ) from error
+        _refused(error, path, entity)
     report.timings["write"] = time.perf_counter() - started
     if progress:
         progress("write", len(collapser.records), len(collapser.records))
+    return _imported(report, source, rejects_path)
+
+
+def _pipeline_finish(
+    pipeline: LeadsPipeline,
+    report: ImportReport,
+    bytes_read: int,
+    progress: Progress | None,
+    path: Path,
+    entity: str,
+) -> bool:
+    """Write the rest of a pipelined import and commit; False to plan in one piece instead."""
+    records = len(pipeline.collapser.records)
+    if progress:
+        progress("write", 0, records)
+    started = time.perf_counter()
+    try:
+        plan_before = pipeline.plan_seconds
+        committed = pipeline.finish(bytes_read)
+    except DatabaseError as error:
+        _refused(error, path, entity)
+    if not committed:
+        return False
+    last_plan = pipeline.plan_seconds - plan_before
+    report.timings["plan"] = pipeline.plan_seconds
+    # Only the wait after the last row: the rest of the writing overlapped the reading.
+    report.timings["write"] = time.perf_counter() - started - last_plan
+    report.pipelined = True
+    report.created, report.updated = pipeline.created, pipeline.updated
+    report.unchanged = pipeline.unchanged
+    report.notes.extend(pipeline.notes())
+    if report.naive_times:
+        report.notes.append(
+            f"{report.naive_times} time(s) had no UTC offset and were read as {report.timezone}."
+        )
+    if progress:
+        progress("write", records, records)
+    return True
+
+
+def _refused(error: DatabaseError, path: Path, entity: str) -> NoReturn:
+    logger.exception("Import of %s into %s failed; rolled back.", path, entity)
+    raise InvalidInput(
+        f"The database refused the import ({error}); nothing was written.", field="path"
+    ) from error
+
+
+def _imported(
+    report: ImportReport, source: CsvSource, rejects_path: Path | str | None
+) -> ImportReport:
+    path, entity = report.path, report.entity
     report.imported = True
     if report.errors:
         report.rejects_path = rejects_write(

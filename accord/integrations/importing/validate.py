@@ -343,6 +343,11 @@ class RecordCollapser:
         #: Rows merged into a record, beyond its own ``_row`` (most records have none).
         self.merged_rows: dict[int, list[int]] = {}
         self.merged = 0
+        #: Records before this position are planned (and maybe written) by a pipelined
+        #: import; ``late`` says a row has since merged into one of them or shares a key
+        #: with one, so that the whole file must be planned again as one.
+        self.frozen = 0
+        self.late = False
 
     def add(self, record: Record) -> None:
         keys = self.keys_of(record)
@@ -358,6 +363,8 @@ class RecordCollapser:
                 index[key] = position
             return
         self.merged += 1
+        if position < self.frozen:
+            self.late = True
         kept = self.records[position]
         for name, value in record.items():
             if name == "properties":
@@ -371,7 +378,8 @@ class RecordCollapser:
         self.merged_rows.setdefault(position, []).append(record["_row"])
         keys = self.keys_of(kept)
         for key in keys:
-            index.setdefault(key, position)
+            if index.setdefault(key, position) < self.frozen:
+                self.late = True
 
     def discard_rows(self, rows: set[int]) -> None:
         """Drop records built from any of ``rows`` (used when the writer rejects them)."""

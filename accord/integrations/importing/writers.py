@@ -59,6 +59,13 @@ class WritePlan:
     errors: list[RowError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     apply: Callable[[], None] = lambda: None
+    #: Pipelined imports (leads): ``apply`` without the index deferral, which then wraps the
+    #: whole transaction; rows each model receives; the ids of the stored contacts and leads
+    #: the plan matched (a row matched by two chunks makes the pipeline fall back).
+    write: Callable[[], None] = lambda: None
+    incoming: dict[type, int] = field(default_factory=dict)
+    matched_contacts: set[int] = field(default_factory=set)
+    matched_leads: set[int] = field(default_factory=set)
 
 
 def _column(mapping: dict[str, str], name: str) -> str:
@@ -74,7 +81,13 @@ class CampaignBook:
     def __init__(self, names: set[str]) -> None:
         self.by_key: dict[str, Campaign] = {}
         self.new: list[Campaign] = []
-        lowered = {n.lower() for n in names}
+        self.saved = 0  # how many of ``new`` are in the database
+        self.lookup(names)
+
+    def lookup(self, names: set[str]) -> None:
+        """Read the stored campaigns of ``names`` not met yet (a pipelined import's chunks
+        share one book)."""
+        lowered = {n.lower() for n in names} - self.by_key.keys()
         for batch in chunks(lowered):
             for campaign in Campaign.objects.annotate(
                 lutm=Lower("utm_campaign"), lname=Lower("name")
@@ -93,8 +106,11 @@ class CampaignBook:
             self.new.append(found)
         return found
 
-    def save(self) -> None:
-        rows_insert(self.new)
+    def save(self, upto: int | None = None) -> None:
+        """Insert the new campaigns not saved yet (the first ``upto`` of them, if given)."""
+        upto = len(self.new) if upto is None else upto
+        rows_insert(self.new[self.saved : upto])
+        self.saved = max(self.saved, upto)
 
     def note(self) -> list[str]:
         return (
@@ -235,8 +251,18 @@ _LEAD_COLUMNS = (
 _LEAD_CHANGE_FIELDS = ("owner", "source_channel", "source_campaign", "external_id", "properties")
 
 
-def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
-    people, contacts, contact_changed = people_plan(records, match_external_id=False, now=now)
+def leads_plan(
+    records: list[Record],
+    *,
+    now: datetime,
+    accounts: AccountsPlan | None = None,
+    campaigns: CampaignBook | None = None,
+    **_: Any,
+) -> WritePlan:
+    """``accounts``, ``campaigns``: shared with the file's earlier chunks (pipelined import)."""
+    people, contacts, contact_changed = people_plan(
+        records, match_external_id=False, now=now, accounts=accounts
+    )
     by_ext: dict[str, LeadRow] = {
         lead.external_id: lead
         for lead, _ in _stored_leads(
@@ -261,9 +287,12 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
             lead_of_contact[lead.contact] = lead
         if is_open:
             open_found.add(lead.contact)
-    campaigns = CampaignBook(
-        {r.get("source_campaign") or r.get("utm_campaign") or "" for r in records} - {""}
-    )
+    names = {r.get("source_campaign") or r.get("utm_campaign") or "" for r in records} - {""}
+    if campaigns is None:
+        campaigns = CampaignBook(names)
+    else:
+        campaigns.lookup(names)
+    matched_leads: set[int] = set()
     resolver = None
     new_leads: list[LeadRow] = []
     changed: dict[int, LeadRow] = {}
@@ -310,6 +339,8 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
                 by_ext[ext] = lead
             plan.created += 1
             continue
+        if lead.pk is not None:
+            matched_leads.add(lead.pk)
         lead_dirty = _lead_fill_blanks(lead, record, channel_id, campaign, by_ext)
         if lead_dirty and lead.pk:
             changed[lead.pk] = lead
@@ -319,27 +350,40 @@ def leads_plan(records: list[Record], *, now: datetime, **_: Any) -> WritePlan:
         else:
             plan.unchanged += 1
     plan.notes += campaigns.note()
+    plan.matched_contacts = {contact.pk for contact in contacts}
+    plan.matched_contacts.discard(None)
+    plan.matched_leads = matched_leads
+    plan.incoming = {
+        Contact: len(people.new),
+        Lead: len(new_leads),
+        StageTransition: transitions_count([lead.stage for lead in new_leads]),
+    }
+    campaigns_upto = len(campaigns.new)
 
-    def apply() -> None:
-        incoming = {
-            Contact: len(people.new),
-            Lead: len(new_leads),
-            StageTransition: transitions_count([lead.stage for lead in new_leads]),
-        }
-        with indexes_deferred(incoming):
-            _leads_insert(people, campaigns, new_leads, now=now)
+    def write(*, deferred: bool = False) -> None:
+        if deferred:
+            with indexes_deferred(plan.incoming):
+                _leads_insert(people, campaigns, campaigns_upto, new_leads, now=now)
+        else:
+            _leads_insert(people, campaigns, campaigns_upto, new_leads, now=now)
         if changed:
             _leads_update(list(changed.values()), sorted(changed_fields), now=now)
 
-    plan.apply = apply
+    plan.write = write
+    plan.apply = lambda: write(deferred=True)
     return plan
 
 
 def _leads_insert(
-    people: PeoplePlan, campaigns: CampaignBook, new_leads: list[LeadRow], *, now: datetime
+    people: PeoplePlan,
+    campaigns: CampaignBook,
+    campaigns_upto: int,
+    new_leads: list[LeadRow],
+    *,
+    now: datetime,
 ) -> None:
     people_save(people, now=now)
-    campaigns.save()
+    campaigns.save(campaigns_upto)
     for lead, pk in zip(new_leads, ids_reserve(Lead, len(new_leads)), strict=True):
         lead.pk = pk
     tuples_insert(
