@@ -6,11 +6,11 @@
 Each run migrates a fresh database, writes the CSV (≈ 12 MB; ``--rows`` to change), imports
 it once (all new) and again (all unchanged), and prints both timings with their phases
 (read + validate, plan, write) with the CPU seconds of each: this process's (all threads)
-plus its finished children's (a large file is read in a forked process), and, on a
+plus its finished children's, and, on a
 PostgreSQL server on this host, its backends' (sampled by a helper process, so that the
 second connection a pipelined import writes on is counted). Each line says how the import
-ran: ``pipelined`` (written in chunks while read), ``read_in_child`` (read and validated in a
-forked process) or ``one piece``. With a pipelined import the phases overlap: the
+ran: ``pipelined`` (written in chunks while read) or ``one piece``. With a pipelined import
+the phases overlap: the
 ``read_validate`` figure then includes the chunks written meanwhile, and ``write`` is the
 wait after the last row. ``--profile PREFIX`` writes a cProfile of each import (of this
 process only). Peak memory is the process's maximum resident set size
@@ -141,9 +141,8 @@ def main() -> None:
         assert report.imported and not report.errors, report.errors[:5]
         cpu = clock.total("client")
         phases = ", ".join(f"{name} {value:.2f} s" for name, value in report.timings.items())
-        # Pipelined: written in chunks while read (a writer thread); read in child: read and
-        # validated in a forked process (older code has neither attribute).
-        modes = [m for m in ("pipelined", "read_in_child") if getattr(report, m, False)]
+        # Pipelined: written in chunks while read (a writer thread; older code lacks it).
+        modes = [m for m in ("pipelined",) if getattr(report, m, False)]
         print(
             f"{label} [{', '.join(modes) or 'one piece'}]: {seconds:.1f} s, "
             f"{args.rows / seconds:,.0f} rows/s; CPU (this process and its children) "
@@ -158,12 +157,7 @@ def main() -> None:
         f"leads: {Lead.objects.count():,}; stage transitions: {StageTransition.objects.count():,}"
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory (max RSS of the process): {peak_mb:,.0f} MB")
-    if child_mb:
-        # The forked reader starts as a copy of this process: pages it still shares with it
-        # are counted in both figures.
-        print(f"  largest child (forked reader) max RSS: {child_mb:,.0f} MB")
     if args.tracemalloc:
         _, traced_peak = tracemalloc.get_traced_memory()
         print(

@@ -159,14 +159,11 @@ def import_command(
         f"leave {report.unchanged} unchanged ({entity})."
     )
     seconds = time.perf_counter() - started
-    # Peak resident memory (Linux reports KiB), Django included: of this process, and of the
-    # forked reader when one read the file (the two run side by side).
+    # Peak resident memory of this process (Linux reports KiB), Django included.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    reader_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    reader = f" (reader process {reader_mb:,.0f} MB)" if reader_mb else ""
     click.echo(
         f"Took {seconds:.1f} s ({report.rows / max(seconds, 1e-6):,.0f} rows/s); "
-        f"peak memory {peak_mb:,.0f} MB{reader}."
+        f"peak memory {peak_mb:,.0f} MB."
     )
     if report.errors:
         shown = report.errors[:CONSOLE_ERRORS]

@@ -27,13 +27,8 @@ from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.core.errors import InvalidInput
+from accord.integrations.importing.batches import batches_validated
 from accord.integrations.importing.fields import ParseContext
-from accord.integrations.importing.forked_reading import (
-    ReadingFailed,
-    batches_forked,
-    batches_validated,
-    forked_reading_possible,
-)
 from accord.integrations.importing.pipeline import LeadsPipeline, pipeline_possible
 from accord.integrations.importing.presets import PRESETS
 from accord.integrations.importing.reading import CsvSource, FileUnreadable
@@ -82,10 +77,8 @@ class ImportReport:
     mapping: dict[str, str] = field(default_factory=dict)
     #: Seconds per phase ("read_validate", "plan", "write"), for benches and logs.
     timings: dict[str, float] = field(default_factory=dict)
-    #: Whether the file was written in chunks while it was read (``pipeline``), and read and
-    #: validated in a forked process (``forked_reading``).
+    #: Whether the file was written in chunks while it was read (``pipeline``).
     pipelined: bool = False
-    read_in_child: bool = False
 
     @property
     def rejected_rows(self) -> int:
@@ -198,11 +191,7 @@ def import_run(
         else None
     )
     records.close()  # the header is known; the rows are read again, in batches
-    if forked_reading_possible(total_bytes):
-        batches = batches_forked(source, validator, ctx)
-        report.read_in_child = True
-    else:
-        batches = batches_validated(source, validator, ctx)
+    batches = batches_validated(source, validator, ctx)
     try:
         for batch in batches:
             report.rows += batch.rows
@@ -221,12 +210,6 @@ def import_run(
     except FileUnreadable as error:
         report.errors.append(RowError(error.row, "*", error.message))
         skip_invalid = False  # an unreadable file is never imported in part
-    except ReadingFailed as error:
-        if pipeline is not None:
-            pipeline.abandon()
-        raise InvalidInput(
-            f"The import failed: {error}; nothing was written.", field="path"
-        ) from error
     except BaseException:
         if pipeline is not None:
             pipeline.abandon()

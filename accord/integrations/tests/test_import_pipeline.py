@@ -1,10 +1,8 @@
-"""Large imports read in a forked process and written in chunks while they are read: the same
-rows as the one-piece import, and nothing written when anything fails late."""
+"""Large imports written in chunks while they are read: the same rows as the one-piece import,
+and nothing written when anything fails late."""
 
 from __future__ import annotations
 
-import os
-import signal
 from datetime import UTC, datetime
 
 import pytest
@@ -12,9 +10,8 @@ from django.db import connection
 
 from accord.contacts.models import Account, Contact, Lead, StageTransition
 from accord.core.errors import InvalidInput
-from accord.integrations.importing import forked_reading, pipeline, service
+from accord.integrations.importing import batches, pipeline, service
 from accord.integrations.importing.service import import_run
-from accord.integrations.importing.validate import RowValidator
 from accord.tracking.models import Campaign, Channel
 
 # The writer thread has its own connection: it must see committed rows, and the test's
@@ -55,17 +52,14 @@ def channel():
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """The pipelined, forked path for files of any size, in many small chunks."""
+    """The pipelined path for files of any size, in many small chunks."""
     monkeypatch.setattr(pipeline, "MIN_BYTES", 0)
     monkeypatch.setattr(pipeline, "CHUNK_RECORDS", 40)
-    monkeypatch.setattr(forked_reading, "MIN_BYTES", 0)
-    monkeypatch.setattr(forked_reading, "BATCH_ROWS", 25)
-    monkeypatch.setattr(forked_reading, "_spare_core", lambda: True)  # whatever the load
+    monkeypatch.setattr(batches, "BATCH_ROWS", 25)
 
 
 def _in_one_piece(monkeypatch) -> None:
     monkeypatch.setattr(service, "pipeline_possible", lambda *args, **kwargs: False)
-    monkeypatch.setattr(service, "forked_reading_possible", lambda size: False)
 
 
 def _tables() -> dict[str, list[tuple]]:
@@ -156,7 +150,7 @@ def _both_ways(tmp_path, monkeypatch, rows: list[str], **options):
         _in_one_piece(patch)
         slow = import_run(entity="leads", path=path, unknown_to_properties=True, **options)
     slow_rejects = slow.rejects_path.read_text() if slow.rejects_path else None
-    assert not slow.pipelined and not slow.read_in_child
+    assert not slow.pipelined
     assert _summary(fast) == _summary(slow)
     assert fast_tables == _tables()
     assert fast_rejects == slow_rejects
@@ -170,7 +164,7 @@ def test_pipelined_import_writes_exactly_the_rows_of_the_one_piece_import(
     rows[30] = _row(30, email="p29@example.com", first="Late")  # a duplicate in its chunk
     rows[200] = "\n"  # a blank line
     fast, _ = _both_ways(tmp_path, monkeypatch, rows)
-    assert fast.pipelined and fast.read_in_child
+    assert fast.pipelined
     assert (fast.created, fast.updated, fast.duplicates_merged) == (397, 1, 1)
     assert Lead.objects.count() == 398 and Account.objects.count() == 13
     # The second import of the same file creates nothing, pipelined too.
@@ -210,11 +204,19 @@ def test_one_stored_contact_met_by_two_chunks_falls_back(tmp_path, monkeypatch, 
     assert not fast.pipelined
 
 
-def test_an_invalid_row_in_a_late_chunk_writes_nothing(tmp_path, small_chunks):
+def test_an_invalid_row_in_a_late_chunk_writes_nothing(tmp_path, monkeypatch, small_chunks):
+    abandoned = []
+    abandon = pipeline.LeadsPipeline.abandon
+
+    def abandon_seen(self):
+        abandoned.append(self.writer is not None)  # a writer had chunks to write
+        return abandon(self)
+
+    monkeypatch.setattr(pipeline.LeadsPipeline, "abandon", abandon_seen)
     rows = [_row(i) for i in range(400)]
     rows[390] = _row(390, email="not-an-email")
     report = import_run(entity="leads", path=_file(tmp_path, rows))
-    assert not report.imported and report.read_in_child
+    assert not report.imported and abandoned[:1] == [True]
     assert [(e.row, e.column) for e in report.errors] == [(392, "Email")]
     assert Contact.objects.count() == 0 and Lead.objects.count() == 0
     assert Account.objects.count() == 0
@@ -265,63 +267,10 @@ def test_a_database_error_in_a_late_chunk_writes_nothing(tmp_path, small_chunks)
     assert report.imported and report.pipelined and Lead.objects.count() == 400
 
 
-def test_a_killed_reading_process_fails_the_import_and_writes_nothing(
-    tmp_path, monkeypatch, small_chunks
-):
-    validate = RowValidator.validate
-
-    def validate_then_die(self, row, values):
-        if row == 350:  # in the forked child: chunks before it were written already
-            os.kill(os.getpid(), signal.SIGKILL)
-        return validate(self, row, values)
-
-    monkeypatch.setattr(RowValidator, "validate", validate_then_die)
-    rows = [_row(i) for i in range(400)]
-    with pytest.raises(InvalidInput, match="reading the file stopped"):
-        import_run(entity="leads", path=_file(tmp_path, rows))
-    assert Contact.objects.count() == 0 and Lead.objects.count() == 0
-    assert Account.objects.count() == 0
-
-
 def test_small_files_and_dry_runs_stay_in_one_piece(tmp_path, monkeypatch):
     rows = [_row(i) for i in range(50)]
     report = import_run(entity="leads", path=_file(tmp_path, rows))
-    assert report.imported and not report.pipelined and not report.read_in_child
+    assert report.imported and not report.pipelined
     monkeypatch.setattr(pipeline, "MIN_BYTES", 0)
     report = import_run(entity="leads", path=_file(tmp_path, rows), dry_run=True)
     assert not report.pipelined and report.unchanged == 50
-
-
-def test_the_reader_forks_only_with_a_spare_core(monkeypatch):
-    monkeypatch.setattr(forked_reading, "MIN_BYTES", 0)
-    monkeypatch.setattr(forked_reading.os, "getloadavg", lambda: (0.3, 0.3, 0.3))
-    assert forked_reading.forked_reading_possible(10) is ((os.cpu_count() or 1) >= 2)
-    busy = float(os.cpu_count() or 1)
-    monkeypatch.setattr(forked_reading.os, "getloadavg", lambda: (busy, busy, busy))
-    assert not forked_reading.forked_reading_possible(10)
-
-
-def test_other_entities_read_in_a_child_import_the_same(tmp_path, monkeypatch, small_chunks):
-    text = "Email,First Name,Company,Amount Spent\n" + "".join(
-        f"C{i}@Example.com,N{i},Co {i % 7},{i}.50\n" for i in range(120)
-    )
-    path = tmp_path / "contacts.csv"
-    path.write_text(text + "c3@example.com,Dup,,\n", encoding="utf-8")
-    fast = import_run(entity="contacts", path=path, unknown_to_properties=True)
-    fast_rows = list(
-        Contact.objects.order_by("id").values_list(
-            "email", "first_name", "account__name", "properties"
-        )
-    )
-    _clear()
-    with monkeypatch.context() as patch:
-        _in_one_piece(patch)
-        slow = import_run(entity="contacts", path=path, unknown_to_properties=True)
-    assert fast.read_in_child and not fast.pipelined and not slow.read_in_child
-    assert _summary(fast) == _summary(slow) and fast.duplicates_merged == 1
-    assert fast_rows == list(
-        Contact.objects.order_by("id").values_list(
-            "email", "first_name", "account__name", "properties"
-        )
-    )
-    assert len(fast_rows) == 120
