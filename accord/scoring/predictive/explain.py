@@ -62,20 +62,24 @@ def log_odds_and_effects(
     parts = _booster_parts(raw_model)
     if parts is not None:
         return _booster_effects(*parts, X, names, refs)
-    return effects_swapped(raw_model, X, names, refs, with_log_odds=True)
+    return _swapped(raw_model, X, names, refs)
 
 
-def effects_swapped(
-    raw_model, X: pd.DataFrame, names: list[str], refs: dict, *, with_log_odds: bool = False
-):
+def effects_swapped(raw_model, X: pd.DataFrame, names: list[str], refs: dict) -> np.ndarray:
     """The effects by definition: one prediction of every lead per swapped feature."""
+    return _swapped(raw_model, X, names, refs)[1]
+
+
+def _swapped(
+    raw_model, X: pd.DataFrame, names: list[str], refs: dict
+) -> tuple[np.ndarray, np.ndarray]:
     base = raw_model.decision_function(X)
     effects = np.zeros((len(X), len(names)))
     for j, name in enumerate(names):
         swapped = X.copy(deep=False)
         swapped[name] = pd.Series([refs[name]] * len(X), index=X.index, dtype=X[name].dtype)
         effects[:, j] = base - raw_model.decision_function(swapped)
-    return (base, effects) if with_log_odds else effects
+    return base, effects
 
 
 def _booster_parts(raw_model):
