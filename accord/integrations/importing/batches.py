@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from accord.integrations.importing.fields import ParseContext
 from accord.integrations.importing.reading import CsvSource, FileUnreadable
 from accord.integrations.importing.validate import Record, RowError, RowValidator
 
@@ -23,14 +22,11 @@ class Batch:
     records: list[Record] = field(default_factory=list)  # valid rows, in file order
     errors: list[RowError] = field(default_factory=list)
     bytes_read: int = 0
-    naive_times: int = 0  # the running total of naive times read
     #: ``(row, message)`` of a ``FileUnreadable``: the file cannot be read past this point.
     unreadable: tuple[int, str] | None = None
 
 
-def batches_validated(
-    source: CsvSource, validator: RowValidator, ctx: ParseContext
-) -> Iterator[Batch]:
+def batches_validated(source: CsvSource, validator: RowValidator) -> Iterator[Batch]:
     """The file's rows after the header, validated, in batches of ``BATCH_ROWS`` rows."""
     read = [0]  # bytes read so far, from the reader's calls
 
@@ -50,12 +46,12 @@ def batches_validated(
             else:
                 batch.records.append(record)
             if batch.rows == BATCH_ROWS:
-                batch.naive_times, batch.bytes_read = ctx.naive_times, read[0]
+                batch.bytes_read = read[0]
                 yield batch
                 batch = Batch()
     except FileUnreadable as error:
         batch.unreadable = (error.row, error.message)
     finally:
         records.close()
-    batch.naive_times, batch.bytes_read = ctx.naive_times, read[0]
+    batch.bytes_read = read[0]
     yield batch

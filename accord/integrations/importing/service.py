@@ -191,11 +191,10 @@ def import_run(
         else None
     )
     records.close()  # the header is known; the rows are read again, in batches
-    batches = batches_validated(source, validator, ctx)
+    batches = batches_validated(source, validator)
     try:
         for batch in batches:
             report.rows += batch.rows
-            ctx.naive_times = batch.naive_times
             on_bytes(batch.bytes_read)
             if batch.errors:
                 report.errors.extend(batch.errors)
