@@ -1,5 +1,5 @@
 """REST endpoints for accounts, contacts and leads: permission-checked fetch, one service
-call, a response. Who may do what: ``accord.integrations.api_auth``."""
+call, a response. Who may do what: ``accord.accounts.policy``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
+from accord.accounts import policy
 from accord.contacts import selectors
 from accord.contacts.models import Account, Contact, Lead
 from accord.contacts.schemas import (
@@ -172,6 +173,7 @@ def _lead_from(principal: Principal, record: LeadIn) -> Lead:
         contact_id = record.contact_id
     else:
         raise InvalidInput("A lead needs contact_id or contact.", field="contact_id")
+    policy.owner_assign_check(principal, record.owner_id)
     return lead_create_for(contact_id=contact_id, actor=principal.actor, **data)
 
 
@@ -221,20 +223,27 @@ def lead_get(request: HttpRequest, lead_id: int = IdPath):
 
 @router.patch("/{lead_id}", response={200: LeadOut, **COMMON_ERRORS})
 def lead_patch(request: HttpRequest, payload: LeadPatch, lead_id: int = IdPath):
-    """Change owner, grade, properties or external_id; stages move through transitions."""
+    """Change properties or external_id. The owner changes only through
+    ``POST /leads/{id}/reassign``, grade and score only through scoring, the stage only through
+    transitions and the hand-off actions: a PATCH naming them answers 422 naming the field."""
     principal = access_require(request, "leads", "write")
+    changes = payload.dict(exclude_unset=True)
     _lead_get(principal, lead_id)
-    lead_update(lead_id=lead_id, changes=payload.dict(exclude_unset=True))
-    # Read back with its prediction joined, as GET shows it; unrestricted, since a rep who
-    # just handed the lead to someone else still gets the answer to their own change.
-    return leads_with_prediction(selectors.leads_visible(user=None)).get(pk=lead_id)
+    policy.lead_changes_check(changes)
+    lead_update(lead_id=lead_id, changes=changes)
+    return _lead_get(principal, lead_id)
 
 
 @router.post("/{lead_id}/transitions", response={201: TransitionOut, **POST_ERRORS})
 def lead_transition_create(request: HttpRequest, payload: TransitionIn, lead_id: int = IdPath):
-    """Move the lead along the waterfall; a move the waterfall forbids answers 422."""
+    """Move the lead along the waterfall; a move the waterfall forbids answers 422. A lead at
+    MQL or SAL moves only through the hand-off actions (accept, reject, qualify: they stop the
+    SLA clocks and emit their events): here such a move answers 403
+    ``handoff_action_required``. Marketing moves marketing's part of the waterfall, sales the
+    part from SQL on."""
     principal = access_require(request, "leads", "write")
-    _lead_get(principal, lead_id)
+    lead = _lead_get(principal, lead_id)
+    policy.lead_transition_require(principal, lead, payload.to_stage)
     transition = lead_transition(
         lead_id=lead_id,
         to_stage=payload.to_stage,

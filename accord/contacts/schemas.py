@@ -225,8 +225,12 @@ class LeadIn(InSchema):
 
 
 class LeadPatch(InSchema):
-    owner_id: Id | None = None
-    grade: GradeName | None = None
+    owner_id: Id | None = Field(
+        None, description="Refused (422): the owner changes through POST /leads/{id}/reassign."
+    )
+    grade: GradeName | None = Field(
+        None, description="Refused (422): grade and score are set by scoring only."
+    )
     properties: dict[str, Any] | None = None
     external_id: str | None = ExternalId()
 

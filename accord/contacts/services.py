@@ -13,8 +13,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accord.accounts import policy
 from accord.accounts.models import User
-from accord.contacts.models import Account, Contact, Grade, Lead, StageTransition
+from accord.contacts.models import Account, Contact, Lead, StageTransition
 from accord.contacts.rules import email_normalise, phone_normalise
 from accord.core.errors import InvalidInput, NotFound
 from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, Stage, transition_check
@@ -511,20 +512,14 @@ def lead_create_for(
 
 @transaction.atomic
 def lead_update(*, lead_id: int, changes: dict[str, Any]) -> Lead:
-    """Change a lead's owner, grade, properties or external id (never its stage: that is
-    ``lead_transition``'s job)."""
+    """Change a lead's properties or external id. Each other field has one writer
+    (``policy.LEAD_FIELD_WRITERS``): the owner is assignment's (``handoff.routing``), grade
+    and score are scoring's, the stage is ``lead_transition``'s; naming one refuses the
+    whole change."""
+    policy.lead_changes_check(changes)
     lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
     if lead is None:
         raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
-    if "stage" in changes:
-        raise InvalidInput("The stage changes through POST /leads/{id}/transitions.", field="stage")
-    if "owner_id" in changes:
-        lead.owner = _user_get(changes["owner_id"], field="owner_id")
-    if "grade" in changes:
-        grade = changes["grade"] or ""
-        if grade and grade not in Grade.values:
-            raise InvalidInput(f"Unknown grade {grade!r}.", field="grade")
-        lead.grade = grade
     if "properties" in changes:
         lead.properties = changes["properties"] or {}
     if "external_id" in changes:

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accord.accounts.models import Role
+from accord.accounts import policy
 from accord.contacts.selectors import leads_visible
 from accord.core.lifecycle import stage_label
 from accord.handoff.queues import agreement_version_for_lead, lead_timeline
@@ -20,10 +20,8 @@ LATEST_TOUCHES = 25
 
 @login_required
 def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
-    user = request.user
-    restricted = user if user.role == Role.SALES and not user.is_superuser else None
     lead = (
-        leads_visible(user=restricted)
+        leads_visible(user=policy.rep_scope(request.user))
         .select_related("contact__account", "owner", "source_channel", "source_campaign")
         .filter(pk=lead_id)
         .first()

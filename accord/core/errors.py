@@ -7,6 +7,9 @@ inside the transaction so that nothing they wrote survives.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+
 
 class DomainError(Exception):
     """A request that breaks a business rule. Maps to HTTP 422 unless a subclass says else."""
@@ -37,11 +40,18 @@ class ForbiddenTransition(DomainError):
     code = "forbidden_transition"
 
 
-class NotFound(DomainError):
+class NotFound(DomainError, Http404):
+    """Also Django's ``Http404``: a page view that lets it through answers 404, as the API
+    does (an object the caller may not see is reported this way too)."""
+
     code = "not_found"
     status = 404
 
 
-class PermissionDenied(DomainError):
+class PermissionDenied(DomainError, DjangoPermissionDenied):
+    """The one refusal type (``accord.accounts.policy`` raises it). It is also Django's
+    ``PermissionDenied``, so page views need no translation of their own: Django answers 403;
+    the API's ``DomainError`` handler answers the JSON 403."""
+
     code = "permission_denied"
     status = 403

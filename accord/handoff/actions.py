@@ -1,10 +1,12 @@
 """What sales does with a handed-off lead: accept, reject with a reason, log a contact
 attempt, qualify (BANT), open a deal.
 
-Each action is one transaction: it checks who may act (the lead's owner, or a manager or an
-administrator; anyone else gets ``PermissionDenied``), moves the lead through the lifecycle
-service (``lead_transition``, so the stage log stays the single truth), stops the SLA clocks
-the action satisfies, and emits its events. A refused or invalid action writes nothing.
+Each action is one transaction: it locks the lead and asks the policy who may act
+(``accord.accounts.policy.lead_act_require``: the lead's owner, a sales manager of its team,
+an administrator; anyone else gets ``PermissionDenied`` before any input is validated),
+moves the lead through the lifecycle service (``lead_transition``, so the stage log stays
+the single truth), stops the SLA clocks the action satisfies, and emits its events. A
+refused or invalid action writes nothing.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.accounts.models import Role, User
+from accord.accounts import policy
+from accord.accounts.models import User
 from accord.contacts.models import Lead, StageTransition
 from accord.contacts.services import lead_transition
 from accord.core.errors import InvalidInput, NotFound
@@ -39,15 +41,6 @@ COMMENT_MAX = 400
 BANT_FIELDS = ("budget", "authority", "need", "timeline")
 
 
-def may_act(user: User, lead: Lead) -> bool:
-    """The authorization rule for every hand-off action on a lead."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser or user.role in (Role.MANAGER, Role.ADMIN):
-        return True
-    return user.role == Role.SALES and lead.owner_id == user.pk
-
-
 def _lead_locked(lead_id: int, by: User) -> Lead:
     lead = (
         Lead.objects.select_for_update(of=("self",))
@@ -57,8 +50,9 @@ def _lead_locked(lead_id: int, by: User) -> Lead:
     )
     if lead is None:
         raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
-    if not may_act(by, lead):
-        raise PermissionDenied(_("Only the lead's owner or a manager may do this."))
+    # Visibility first (another rep's lead does not exist for a rep), then the right to act.
+    policy.object_require(by, lead, label=f"Lead {lead_id}", field="lead_id")
+    policy.lead_act_require(by, lead)
     return lead
 
 

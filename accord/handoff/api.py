@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
+from accord.accounts import policy
 from accord.accounts.models import User
 from accord.contacts.models import Lead
 from accord.contacts.schemas import TransitionOut
 from accord.contacts.selectors import leads_visible
 from accord.core.errors import NotFound, PermissionDenied
-from accord.handoff import actions, rules, services
+from accord.handoff import actions, routing, rules, services
 from accord.handoff.models import AgreementVersion, BusinessCalendar
 from accord.handoff.schemas import (
     VERSION_ORDERINGS,
@@ -32,6 +32,7 @@ from accord.handoff.schemas import (
     AgreementVersionDetail,
     AgreementVersionFilters,
     AgreementVersionPage,
+    AssignmentOut,
     AttemptIn,
     CalendarFilters,
     CalendarIn,
@@ -39,6 +40,7 @@ from accord.handoff.schemas import (
     CalendarPage,
     CalendarPatch,
     QualifyIn,
+    ReassignIn,
     RejectIn,
 )
 from accord.integrations.api_auth import Principal, access_require
@@ -55,13 +57,7 @@ IdPath = Path(..., ge=1, le=MAX_ID)
 
 
 def _actor(principal: Principal) -> User:
-    actor = principal.actor
-    if actor is None or not actor.is_active:
-        raise PermissionDenied(
-            "This API key was created by nobody who can act; create one as a person.",
-            field="user",
-        )
-    return actor
+    return policy.person_require(principal)
 
 
 # --- Agreement ------------------------------------------------------------------------------
@@ -217,16 +213,14 @@ def calendar_patch(request: HttpRequest, payload: CalendarPatch, calendar_id: in
 
 
 def _lead_for_action(request: HttpRequest, lead_id: int) -> tuple[Lead, User]:
+    """The lead as the caller may see it (else 404) and the person acting (a key acting for
+    nobody: 403). Whether that person may act on it, the action asks the policy."""
     principal = access_require(request, "leads", "write")
-    visible = leads_visible(user=principal.restricted_to("leads"))
+    visible = leads_visible(user=policy.rep_scope(principal))
     lead = visible.filter(pk=lead_id).first()
     if lead is None:
         raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
     return lead, _actor(principal)
-
-
-def _as_api_refusal(error: DjangoPermissionDenied) -> PermissionDenied:
-    return PermissionDenied(str(error) or "You may not act on this lead.", field="lead_id")
 
 
 @lead_actions_router.post(
@@ -235,10 +229,7 @@ def _as_api_refusal(error: DjangoPermissionDenied) -> PermissionDenied:
 def lead_accept(request: HttpRequest, lead_id: int = IdPath):
     """Accept the lead for follow-up (MQL → SAL); stops the accept clock."""
     lead, user = _lead_for_action(request, lead_id)
-    try:
-        return Status(201, actions.lead_accept(lead_id=lead.pk, by=user))
-    except DjangoPermissionDenied as error:
-        raise _as_api_refusal(error) from None
+    return Status(201, actions.lead_accept(lead_id=lead.pk, by=user))
 
 
 @lead_actions_router.post(
@@ -248,11 +239,7 @@ def lead_reject(request: HttpRequest, payload: RejectIn, lead_id: int = IdPath):
     """Reject with one of the agreement's reasons (and a comment): back to nurture
     (recycled) or out (disqualified). A reason the agreement does not list answers 422."""
     lead, user = _lead_for_action(request, lead_id)
-    try:
-        transition = actions.lead_reject(lead_id=lead.pk, by=user, **payload.dict())
-    except DjangoPermissionDenied as error:
-        raise _as_api_refusal(error) from None
-    return Status(201, transition)
+    return Status(201, actions.lead_reject(lead_id=lead.pk, by=user, **payload.dict()))
 
 
 @lead_actions_router.post(
@@ -261,11 +248,7 @@ def lead_reject(request: HttpRequest, payload: RejectIn, lead_id: int = IdPath):
 def lead_attempt(request: HttpRequest, payload: AttemptIn, lead_id: int = IdPath):
     """Log a contact attempt with its outcome; stops the first-attempt clock."""
     lead, user = _lead_for_action(request, lead_id)
-    try:
-        activity = actions.lead_attempt_log(lead_id=lead.pk, by=user, **payload.dict())
-    except DjangoPermissionDenied as error:
-        raise _as_api_refusal(error) from None
-    return Status(201, activity)
+    return Status(201, actions.lead_attempt_log(lead_id=lead.pk, by=user, **payload.dict()))
 
 
 @lead_actions_router.post(
@@ -274,10 +257,19 @@ def lead_attempt(request: HttpRequest, payload: AttemptIn, lead_id: int = IdPath
 def lead_qualify(request: HttpRequest, payload: QualifyIn, lead_id: int = IdPath):
     """Qualify an accepted lead (SAL → SQL) with its budget, authority, need and timeline."""
     lead, user = _lead_for_action(request, lead_id)
-    try:
-        transition = actions.lead_qualify(
-            lead_id=lead.pk, by=user, bant=actions.Bant(**payload.dict())
-        )
-    except DjangoPermissionDenied as error:
-        raise _as_api_refusal(error) from None
-    return Status(201, transition)
+    bant = actions.Bant(**payload.dict())
+    return Status(201, actions.lead_qualify(lead_id=lead.pk, by=user, bant=bant))
+
+
+@lead_actions_router.post(
+    "/{lead_id}/reassign", response={201: AssignmentOut, **POST_ERRORS}, tags=["handoff"]
+)
+def lead_reassign(request: HttpRequest, payload: ReassignIn, lead_id: int = IdPath):
+    """Give the lead to another person, saying why: the one way to change a lead's owner
+    (writes the assignment record, moves the SLA clocks, notifies, emits ``lead.assigned``).
+    A sales manager within the teams they manage, or an administrator."""
+    lead, user = _lead_for_action(request, lead_id)
+    assignment = routing.lead_reassign(
+        lead_id=lead.pk, to_user_id=payload.to_user_id, by=user, reason=payload.reason
+    )
+    return Status(201, assignment)

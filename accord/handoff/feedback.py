@@ -12,17 +12,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accord.accounts import policy
 from accord.accounts.models import User
 from accord.contacts.models import Lead, StageTransition
-from accord.core.errors import InvalidInput, NotFound
+from accord.core.errors import InvalidInput
 from accord.core.lifecycle import Stage
-from accord.handoff.actions import may_act
 from accord.handoff.agreement_terms import alert_terms
 from accord.handoff.models import QualityRating
 from accord.handoff.notifications import notify
@@ -30,21 +29,23 @@ from accord.handoff.notifications import notify
 
 def lead_rate(*, lead_id: int, by: User, rating: int, comment: str = "") -> QualityRating:
     """Rate a handed-off lead's quality 1 to 5 (one rating per person; rating again replaces)."""
-    try:
-        value = int(rating)
-    except (TypeError, ValueError):
-        raise InvalidInput(_("A rating is a whole number from 1 to 5."), field="rating") from None
-    if not 1 <= value <= 5:
-        raise InvalidInput(_("A rating is a whole number from 1 to 5."), field="rating")
-    comment = (comment or "").strip()
-    if len(comment) > 500:
-        raise InvalidInput(_("The comment is longer than 500 characters."), field="comment")
     with transaction.atomic():
         lead = Lead.objects.select_for_update(of=("self",)).filter(pk=lead_id).first()
-        if lead is None:
-            raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
-        if not may_act(by, lead):
-            raise PermissionDenied(_("Only the lead's owner or a manager may rate it."))
+        # Who may rate comes before what they sent: a refused caller learns nothing about
+        # the lead from a validation error.
+        policy.object_require(by, lead, label=f"Lead {lead_id}", field="lead_id")
+        policy.lead_act_require(by, lead)
+        try:
+            value = int(rating)
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                _("A rating is a whole number from 1 to 5."), field="rating"
+            ) from None
+        if not 1 <= value <= 5:
+            raise InvalidInput(_("A rating is a whole number from 1 to 5."), field="rating")
+        comment = (comment or "").strip()
+        if len(comment) > 500:
+            raise InvalidInput(_("The comment is longer than 500 characters."), field="comment")
         if not StageTransition.objects.filter(lead=lead, to_stage=Stage.MQL).exists():
             raise InvalidInput(_("Only a lead handed off to sales can be rated."), field="lead_id")
         rated, _created = QualityRating.objects.update_or_create(

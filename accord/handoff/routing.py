@@ -22,15 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accord.accounts import policy
 from accord.accounts.models import Role, Team, User
 from accord.contacts.models import Lead, StageTransition
-from accord.core.errors import InvalidInput, NotFound
+from accord.core.errors import InvalidInput, NotFound, PermissionDenied
 from accord.core.lifecycle import Stage
 from accord.core.prepared import row_insert
 from accord.handoff import routing_rules as rules
@@ -411,14 +411,13 @@ def lead_route(*, lead_id: int, now: datetime | None = None) -> RouteResult:
         return RouteResult(lead.pk, "assigned", choice.user_id, rule.team_id, AssignmentKind.AUTO)
 
 
-def user_is_manager(user: User) -> bool:
-    return bool(user.is_superuser or user.role in (Role.MANAGER, Role.ADMIN))
-
-
 def lead_reassign(*, lead_id: int, to_user_id: int, by: User, reason: str) -> Assignment:
-    """A manager gives a lead to another person, saying why. Refused: nothing written."""
-    if not user_is_manager(by):
-        raise PermissionDenied(_("Only a manager or an administrator can reassign leads."))
+    """A manager gives a lead to another person, saying why. Refused: nothing written.
+
+    Who may move which lead to whom is ``policy.lead_reassign_require`` (a sales manager
+    within the teams they manage, an administrator anywhere)."""
+    if not policy.is_manager(by):
+        raise PermissionDenied(_("Only a sales manager or an administrator can reassign leads."))
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say why the lead is reassigned."), field="reason")
@@ -439,6 +438,7 @@ def lead_reassign(*, lead_id: int, to_user_id: int, by: User, reason: str) -> As
         )
         if lead is None:
             raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
+        policy.lead_reassign_require(by, lead, to_user)
         if not lead.is_open:
             raise InvalidInput(_("This lead's journey is closed."), field="lead_id")
         if lead.owner_id == to_user.pk:

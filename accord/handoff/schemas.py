@@ -148,3 +148,20 @@ class QualifyIn(InSchema):
     authority: str = Field("", max_length=200)
     need: str = Field(..., max_length=200)
     timeline: str = Field("", max_length=200)
+
+
+class ReassignIn(InSchema):
+    to_user_id: Id = Field(..., description="The person who gets the lead (a rep or a manager).")
+    reason: str = Field(..., min_length=1, max_length=500, description="Why; shown to them.")
+
+
+class AssignmentOut(Schema):
+    id: int
+    lead_id: int
+    from_user_id: int | None
+    to_user_id: int | None
+    team_id: int | None
+    kind: str
+    at: dt.datetime
+    by_id: int | None
+    reason: str

@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accord.accounts import policy
 from accord.accounts.models import Department, Role, Team, User
 from accord.core.errors import InvalidInput, NotFound, PermissionDenied
 from accord.handoff import rules
@@ -32,18 +33,19 @@ logger = logging.getLogger(__name__)
 
 
 def side_of_user(user: User) -> str | None:
-    """The side a manager speaks for: ``marketing``, ``sales``, or None (anyone else)."""
+    """The side a manager signs the agreement for: ``marketing``, ``sales``, or None (anyone
+    else, a leadership manager included: an approval is one side's signature)."""
     if user.role == Role.MANAGER and user.department in (Department.MARKETING, Department.SALES):
         return str(user.department)
     return None
 
 
 def can_manage_calendars(user: User) -> bool:
-    return user.is_active and (user.is_admin_role or user.role == Role.MANAGER)
+    return policy.is_manager(user)
 
 
 def can_edit_agreement(user: User) -> bool:
-    return user.is_active and (user.is_admin_role or side_of_user(user) is not None)
+    return user.is_active and (policy.is_admin(user) or side_of_user(user) is not None)
 
 
 def _edit_required(user: User) -> None:

@@ -3,34 +3,20 @@ and the history with what each version changed. Managers and administrators only
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.accounts.models import Role
+from accord.accounts import policy
 from accord.core.errors import DomainError
 from accord.handoff import agreement_selectors, services
 from accord.handoff.agreement_terms import alert_terms
 from accord.handoff.models import AgreementVersion, VersionStatus
 from accord.handoff.sla_forms import AgreementForm, form_name
 
-
-def managers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @functools.wraps(view)
-    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not (request.user.is_admin_role or request.user.role == Role.MANAGER):
-            raise HttpForbidden
-        return view(request, *args, **kwargs)
-
-    return checked
+managers_only = policy.page_required("agreement")
 
 
 @managers_only

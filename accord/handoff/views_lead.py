@@ -21,10 +21,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.accounts.models import Role, User
+from accord.accounts import policy
+from accord.accounts.models import User
 from accord.contacts.models import Lead, StageTransition
 from accord.contacts.selectors import leads_visible
-from accord.core.errors import DomainError
+from accord.core.errors import DomainError, PermissionDenied
 from accord.core.lifecycle import Stage
 from accord.handoff import actions
 from accord.handoff.feedback import lead_rate
@@ -56,7 +57,7 @@ def lead_panel(
 ) -> LeadPanel:
     """The panel for ``user`` on ``lead``; ``bound`` keeps a submitted form (with its errors)."""
     bound = bound or {}
-    can_act = actions.may_act(user, lead)
+    can_act = policy.lead_act_allowed(user, lead)
     handed_off = StageTransition.objects.filter(lead_id=lead.pk, to_stage=Stage.MQL).exists()
     ratings = list(QualityRating.objects.filter(lead_id=lead.pk).values("rating", "by_id"))
     panel = LeadPanel(lead=lead, done=done)
@@ -78,9 +79,11 @@ def lead_panel(
 
 
 def _lead_visible(user: User, lead_id: int) -> Lead:
-    restricted = user if user.role == Role.SALES and not user.is_superuser else None
     lead = (
-        leads_visible(user=restricted).select_related("contact__account").filter(pk=lead_id).first()
+        leads_visible(user=policy.rep_scope(user))
+        .select_related("contact__account")
+        .filter(pk=lead_id)
+        .first()
     )
     if lead is None:
         raise Http404
@@ -96,13 +99,16 @@ def _panel_action(
     run: Callable[[dict[str, Any]], object],
     done: str,
 ) -> HttpResponse:
-    """Validate ``form``, run the action, answer with the panel (htmx) or a redirect."""
-    _lead_visible(request.user, lead_id)
+    """Ask the policy (404 unseen, 403 may not act) before validating anything; then validate
+    ``form``, run the action, answer with the panel (htmx) or a redirect."""
+    policy.lead_act_require(request.user, _lead_visible(request.user, lead_id))
     succeeded = False
     if form.is_valid():
         try:
             run(form.cleaned_data)
             succeeded = True
+        except PermissionDenied:
+            raise
         except DomainError as error:
             target = error.field if error.field in form.fields else None
             form.add_error(target, error.message)

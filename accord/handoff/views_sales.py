@@ -2,50 +2,36 @@
 
 Every view is: permission-checked fetch → one service call → a template. Actions answer an
 htmx request with the re-rendered inbox row (so the rep never leaves the page) and a plain
-form post with a redirect back; a refused action answers 403 and writes nothing.
+form post with a redirect back. The policy is asked BEFORE anything is validated or drawn:
+another rep's lead answers 404 and a lead the user may not act on 403, whatever was posted
+(an error path that drew the row first once leaked other reps' leads).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from decimal import InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.accounts.models import Role
-from accord.core.errors import DomainError
+from accord.accounts import policy
+from accord.accounts.models import User
+from accord.contacts.models import Lead
+from accord.core.errors import DomainError, PermissionDenied
 from accord.handoff import actions, queues
 from accord.handoff.agreement_terms import rejection_reasons
 from accord.handoff.feedback import feedback_by, lead_rate
 from accord.handoff.models import Notification
 from accord.handoff.notifications import notifications_mark_read
-from accord.handoff.routing import lead_reassign, user_is_manager
+from accord.handoff.routing import lead_reassign
 from accord.pipeline.models import ActivityKind, ActivityOutcome
 from accord.tracking.models import Campaign
-
-MARKETING_VIEW_ROLES = (Role.MARKETING, Role.MANAGER, Role.ADMIN)
-
-
-def _roles_required(*roles: str) -> Callable:
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
-        @functools.wraps(view)
-        def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not (request.user.is_superuser or request.user.role in roles):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return checked
-
-    return decorate
 
 
 def _inbox_context() -> dict:
@@ -72,10 +58,14 @@ def _back(request: HttpRequest) -> HttpResponse:
 def _action_response(
     request: HttpRequest, lead_id: int, run: Callable[[], object], done: str
 ) -> HttpResponse:
-    """Run an action; answer htmx with the lead's row, a form post with a redirect."""
+    """Ask the policy, run the action, answer htmx with the lead's row (a form post with a
+    redirect). A refusal raises (404/403) and is never drawn as a row."""
+    _lead_actionable(request.user, lead_id)
     error = ""
     try:
         run()
+    except PermissionDenied:
+        raise
     except DomainError as problem:
         error = problem.message
     if not request.htmx:
@@ -89,6 +79,15 @@ def _action_response(
         raise Http404
     context = {"row": row, "error": error, "done": "" if error else done, **_inbox_context()}
     return render(request, "handoff/includes/inbox_row.html", context)
+
+
+def _lead_actionable(user: User, lead_id: int) -> Lead:
+    """The lead if ``user`` may take hand-off actions on it: 404 if they may not see it,
+    403 if they may see it but not act on it."""
+    lead = Lead.objects.filter(pk=lead_id).only("pk", "owner_id", "team_id", "stage").first()
+    policy.object_require(user, lead, label=f"Lead {lead_id}", field="lead_id")
+    policy.lead_act_require(user, lead)  # type: ignore[arg-type]
+    return lead  # type: ignore[return-value]
 
 
 @login_required
@@ -183,8 +182,10 @@ def lead_rating(request: HttpRequest, lead_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def lead_reassign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
-    if not user_is_manager(request.user):
-        raise PermissionDenied
+    policy.page_require(request.user, "team_queue")
+    lead = Lead.objects.filter(pk=lead_id).only("pk", "owner_id", "team_id").first()
+    if lead is None:
+        raise Http404
     try:
         to_user_id = int(request.POST.get("to_user_id", ""))
     except ValueError:
@@ -198,17 +199,19 @@ def lead_reassign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
             reason=request.POST.get("reason", ""),
         )
         messages.success(request, _("Lead reassigned."))
+    except PermissionDenied:
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("handoff:team")
 
 
-@_roles_required(Role.MANAGER, Role.ADMIN)
+@policy.page_required("team_queue")
 def team(request: HttpRequest) -> HttpResponse:
     return render(request, "handoff/team.html", queues.manager_overview(manager=request.user))
 
 
-@_roles_required(*MARKETING_VIEW_ROLES)
+@policy.page_required("marketing_view")
 def marketing(request: HttpRequest) -> HttpResponse:
     try:
         campaign_id = int(request.GET.get("campaign") or 0) or None

@@ -1,11 +1,13 @@
 """REST endpoints for deals and activities: permission-checked fetch, one service call, a
-response. Sales reps reach only their own and unassigned deals (see ``api_auth``)."""
+response. Sales reps reach only their own and unassigned deals, and attach deals and
+activities only to leads they can see, owned by themselves (``accord.accounts.policy``)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
+from accord.accounts import policy
 from accord.contacts.selectors import leads_visible
 from accord.core.errors import InvalidInput, NotFound
 from accord.integrations.api_auth import Principal, access_require
@@ -51,12 +53,26 @@ def _deal_get(principal: Principal, deal_id: int) -> Deal:
     return deal
 
 
+def _deals_seen(principal: Principal):
+    return selectors.deals_visible(user=policy.rep_scope(principal, "deals"))
+
+
 def _activity_get(principal: Principal, activity_id: int) -> Activity:
     visible = selectors.activities_visible(user=principal.restricted_to("activities"))
     activity = visible.filter(pk=activity_id).first()
     if activity is None:
         raise NotFound(f"Activity {activity_id} does not exist.", field="activity_id")
     return activity
+
+
+def _deal_links_check(principal: Principal, fields: dict) -> None:
+    """A deal may point only at a lead the caller sees, owned by someone they may name."""
+    if "owner_id" in fields:
+        policy.owner_assign_check(principal, fields["owner_id"])
+    lead_id = fields.get("lead_id")
+    if lead_id is not None:
+        lead = leads_visible(user=policy.rep_scope(principal)).filter(pk=lead_id).first()
+        policy.links_check(principal, lead=lead, lead_id=lead_id)
 
 
 @deals_router.get("", response={200: DealPage, **COMMON_ERRORS})
@@ -77,8 +93,10 @@ def deal_list(request: HttpRequest, filters: Query[DealFilters]):
 
 @deals_router.post("", response={201: DealOut, **POST_ERRORS})
 def deal_create_endpoint(request: HttpRequest, payload: DealIn):
-    access_require(request, "deals", "write")
-    return Status(201, deal_create(**payload.dict()))
+    principal = access_require(request, "deals", "write")
+    fields = payload.dict()
+    _deal_links_check(principal, fields)
+    return Status(201, deal_create(**fields))
 
 
 @deals_router.post("/batch", response={200: BatchOut, **POST_ERRORS})
@@ -92,7 +110,9 @@ def deal_batch(request: HttpRequest, payload: DealBatchIn):
             known = Deal.objects.filter(external_id=record.external_id).first()
             if known is not None:
                 _deal_get(principal, known.pk)
-        deal, created = deal_upsert(**record.dict())
+        fields = record.dict()
+        _deal_links_check(principal, fields)
+        deal, created = deal_upsert(**fields)
         return ("created" if created else "updated"), deal.pk
 
     return {"results": batch_apply(payload.records, write)}
@@ -109,7 +129,9 @@ def deal_patch(request: HttpRequest, payload: DealPatch, deal_id: int = IdPath):
     """Change a deal; moving it to won or lost closes it (lost needs a lost_reason)."""
     principal = access_require(request, "deals", "write")
     _deal_get(principal, deal_id)
-    return deal_update(deal_id=deal_id, changes=payload.dict(exclude_unset=True))
+    changes = payload.dict(exclude_unset=True)
+    _deal_links_check(principal, changes)
+    return deal_update(deal_id=deal_id, changes=changes)
 
 
 @activities_router.get("", response={200: ActivityPage, **COMMON_ERRORS})
@@ -129,12 +151,11 @@ def activity_list(request: HttpRequest, filters: Query[ActivityFilters]):
 @activities_router.post("", response={201: ActivityOut, **POST_ERRORS})
 def activity_create_endpoint(request: HttpRequest, payload: ActivityIn):
     principal = access_require(request, "activities", "write")
-    restricted = principal.restricted_to("activities")
-    if restricted is not None:
-        if payload.lead_id and not leads_visible(user=restricted).filter(pk=payload.lead_id):
-            raise InvalidInput(f"Lead {payload.lead_id} does not exist.", field="lead_id")
-        if payload.deal_id:
-            _deal_get(principal, payload.deal_id)
+    if payload.lead_id is not None:
+        lead = leads_visible(user=policy.rep_scope(principal)).filter(pk=payload.lead_id).first()
+        policy.links_check(principal, lead=lead, lead_id=payload.lead_id)
+    if payload.deal_id is not None and not _deals_seen(principal).filter(pk=payload.deal_id):
+        raise InvalidInput(f"Deal {payload.deal_id} does not exist.", field="deal_id")
     return Status(201, activity_create(user=principal.actor, **payload.dict()))
 
 

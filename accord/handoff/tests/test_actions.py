@@ -6,12 +6,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
 from accord.contacts.models import Lead, StageTransition
-from accord.core.errors import DomainError, ForbiddenTransition, InvalidInput
+from accord.core.errors import (
+    DomainError,
+    ForbiddenTransition,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from accord.handoff import actions
 from accord.handoff.feedback import lead_rate
 from accord.handoff.models import Assignment, QualityRating, SlaClock, SlaEvent
@@ -74,16 +79,28 @@ ACTIONS = {
     "rate": ("mql", lambda lead, by: lead_rate(lead_id=lead.pk, by=by, rating=4)),
 }
 
-# Who may do what: the lead's owner, a manager or an administrator; never marketing, never
-# another rep. Reassignment is for managers and administrators only.
-ALLOWED = {"owner": True, "other_rep": False, "manager": True, "marketing": False, "admin": True}
+# Who may do what (accord.accounts.policy): the lead's owner, a sales manager or an
+# administrator; never marketing (nor its manager), never another rep (to whom the lead does
+# not exist). Reassignment is for sales managers and administrators only.
+ALLOWED = {
+    "owner": True,
+    "other_rep": False,
+    "manager": True,
+    "marketing_manager": False,
+    "marketing": False,
+    "admin": True,
+}
+REFUSAL = {"other_rep": NotFound}
 
 
 def _actor(who: str, owner):
     return {
         "owner": lambda: owner,
         "other_rep": lambda: UserFactory(username="other-rep", role=Role.SALES),
-        "manager": lambda: UserFactory(username="boss", role=Role.MANAGER),
+        "manager": lambda: UserFactory(username="boss", role=Role.MANAGER, department="sales"),
+        "marketing_manager": lambda: UserFactory(
+            username="mboss", role=Role.MANAGER, department="marketing"
+        ),
         "marketing": lambda: UserFactory(username="marketer", role=Role.MARKETING),
         "admin": lambda: UserFactory(username="root", role=Role.ADMIN),
     }[who]()
@@ -100,7 +117,7 @@ def test_authorization_matrix(action, who):
         run(lead, actor)
         assert _snapshot(lead.pk) != before
     else:
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(REFUSAL.get(who, PermissionDenied)):
             run(lead, actor)
         assert _snapshot(lead.pk) == before
 
@@ -111,6 +128,7 @@ def test_authorization_matrix(action, who):
         ("owner", False),
         ("other_rep", False),
         ("manager", True),
+        ("marketing_manager", False),
         ("marketing", False),
         ("admin", True),
     ],

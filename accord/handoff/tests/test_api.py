@@ -232,7 +232,7 @@ def test_lead_actions_authorization_matrix(routed, who, status):
         "owner": rep,
         "other_rep": UserFactory(username="api-other-rep", role=Role.SALES),
         "marketing": UserFactory(username="api-mkt", role=Role.MARKETING),
-        "manager": UserFactory(username="api-boss", role=Role.MANAGER),
+        "manager": UserFactory(username="api-boss", role=Role.MANAGER, department="sales"),
         "admin": UserFactory(username="api-root", role=Role.ADMIN),
     }
     client = _as(users[who])

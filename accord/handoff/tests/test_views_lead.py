@@ -135,7 +135,7 @@ def test_authorization_per_role(client, routed, who, sees_forms, status):
         "owner": rep,
         "other_rep": UserFactory(username="other-rep", role=Role.SALES),
         "marketing": UserFactory(username="mkt", role=Role.MARKETING),
-        "manager": UserFactory(username="boss", role=Role.MANAGER),
+        "manager": UserFactory(username="boss", role=Role.MANAGER, department="sales"),
         "admin": UserFactory(username="root", role=Role.ADMIN),
     }
     client.force_login(users[who])
