@@ -18,9 +18,7 @@ def _move(client, lead, body):
 @pytest.fixture
 def client_as_manager(client, make_user):
     # Marketing's part of the waterfall (lead → MQL) is moved by marketing's side.
-    client.force_login(
-        make_user(role="manager", username="marketing-head", department="marketing")
-    )
+    client.force_login(make_user(role="manager", username="marketing-head", department="marketing"))
     return client
 
 
