@@ -1,0 +1,262 @@
+"""The authorization matrix: what every route answers to every kind of caller.
+
+``tests/authz/test_matrix.py`` walks Django's URL resolver and the API's OpenAPI document,
+runs every route against every principal below, and compares the outcome class with this
+table. A route missing here fails that test: the table is the reviewed, human-readable
+statement of ``accord.accounts.policy``.
+
+Principals (``ROLES``): ``anon`` (not signed in), ``marketing`` (a marketer), ``sales`` (a
+rep of team North), ``mgr_marketing`` (a manager, department marketing), ``mgr_sales`` (a
+manager, department sales, team North), ``admin``; and API keys (``KEYS``) acting for nobody:
+``key_read`` (``*:read``), ``key_write`` (``<the row's resource>:write``), ``key_star``
+(``*``), ``key_wrong`` (a write scope of another resource).
+
+Outcomes: ``A`` allowed (2xx, a redirect that is not to the login page, or a 4xx about the
+input such as 422: the caller got past authorization), ``D`` denied (403), ``H`` hidden (404:
+the object does not exist for this caller), ``L`` not signed in (401, or a redirect to the
+login page). A 5xx never matches anything.
+
+Object routes (a ``lead_id``, ``deal_id`` or ``activity_id`` in the path) run twice: with
+the object owned by the ``sales`` rep (team North) and with one owned by another rep (team
+South). Write ``own/other`` for such a cell, e.g. ``A/H``: the rep opens their own lead and
+gets 404 for the other's. A single letter means the same for both.
+
+How to add a row (a new route fails the test until you do):
+
+- A page (``config/urls.py`` or an app's ``urls.py``): add ``"namespace:name": Page("...")``
+  to ``PAGES`` with the six role outcomes in ``ROLES`` order (anon first). Set
+  ``method="POST"`` for a POST-only view, ``htmx=True`` if it answers htmx with a partial
+  (the row then also runs with ``HX-Request: true``), ``form={...}`` for posted fields.
+  API keys never open pages: their outcome is taken to be anonymous's.
+- An API operation: add ``"METHOD /api/v1/path/{param}": Op("resource", "...")`` to
+  ``OPERATIONS`` (the path as the OpenAPI document spells it). Key outcomes follow from the
+  scope (``read`` ops: any key with a read or write scope on the resource; writes: a write
+  scope); say ``person=True`` when only a person may take the action (keys acting for
+  nobody get 403), or give ``keys="read write star wrong"`` outright. ``body={...}``
+  overrides fields of the body generated from the schema; ``"{lead_id}"`` and the like stand
+  for the variant's object.
+- ``/admin/...`` is covered by one pattern rule (``ADMIN_SITE``): staff only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = ("anon", "marketing", "sales", "mgr_marketing", "mgr_sales", "admin")
+KEYS = ("key_read", "key_write", "key_star", "key_wrong")
+
+
+class Outcome:
+    ALLOWED = "A"
+    DENIED = "D"
+    HIDDEN = "H"
+    LOGIN = "L"
+
+
+def cells(spec: str, width: int) -> list[tuple[str, str]]:
+    """``"L A/H D"`` → [(own, other), ...]; a single letter stands for both."""
+    parts = spec.split()
+    if len(parts) != width:
+        raise ValueError(f"{spec!r}: expected {width} outcomes, got {len(parts)}")
+    out = []
+    for part in parts:
+        own, _, other = part.partition("/")
+        out.append((own, other or own))
+    return out
+
+
+@dataclass(frozen=True)
+class Page:
+    expect: str  # six outcomes in ROLES order
+    method: str = "GET"
+    htmx: bool = False
+    form: dict[str, Any] = field(default_factory=dict)
+
+    def expected(self, principal: str, variant: str) -> str:
+        index = ROLES.index(principal) if principal in ROLES else 0  # keys: as anonymous
+        own, other = cells(self.expect, len(ROLES))[index]
+        return own if variant == "own" else other
+
+
+@dataclass(frozen=True)
+class Op:
+    resource: str
+    expect: str  # six outcomes in ROLES order
+    action: str = ""  # read | write; defaults from the HTTP method
+    person: bool = False  # only a person may act: keys acting for nobody get 403
+    keys: str = ""  # explicit key outcomes in KEYS order
+    body: dict[str, Any] | None = None
+
+    def expected(self, principal: str, variant: str, method: str) -> str:
+        if principal in ROLES:
+            own, other = cells(self.expect, len(ROLES))[ROLES.index(principal)]
+            return own if variant == "own" else other
+        if self.keys:
+            own, other = cells(self.keys, len(KEYS))[KEYS.index(principal)]
+            return own if variant == "own" else other
+        action = self.action or ("read" if method == "GET" else "write")
+        if principal == "key_wrong" or (principal == "key_read" and action == "write"):
+            return Outcome.DENIED
+        return Outcome.DENIED if self.person else Outcome.ALLOWED
+
+
+#: /admin/...: Django's admin site, staff only (anonymous and non-staff go to its login).
+ADMIN_SITE = "staff only"
+
+# Shorthands for common rows.
+EVERYONE_SIGNED_IN = "L A A A A A"
+PUBLIC = "A A A A A A"
+MANAGERS = "L D D A A A"
+ADMIN_ONLY = "L D D D D A"
+MARKETING_SIDE = "L A D A A A"
+#: A hand-off action on a lead: the owner (other reps: 404), the sales manager of its team
+#: (North; South's lead: 403), an administrator; never marketing.
+LEAD_ACTION = "L D A/H D A/D A"
+
+PAGES: dict[str, Page] = {
+    "capture:lead": Page(PUBLIC, method="POST"),
+    "capture:event": Page(PUBLIC, method="POST"),
+    "capture:snippet": Page(PUBLIC),
+    "handoff:agreement": Page(MANAGERS),
+    "handoff:draft_create": Page(MANAGERS, method="POST"),
+    "handoff:draft_edit": Page(MANAGERS),
+    "handoff:version_action": Page(MANAGERS, method="POST"),
+    "handoff:calendar_list": Page(MANAGERS),
+    "handoff:calendar_create": Page(MANAGERS),
+    "handoff:calendar_edit": Page(MANAGERS),
+    "handoff:routing_list": Page(MANAGERS),
+    "handoff:routing_create": Page(MANAGERS),
+    "handoff:routing_edit": Page(MANAGERS),
+    "handoff:routing_move": Page(MANAGERS, method="POST", htmx=True),
+    "handoff:routing_delete": Page(MANAGERS, method="POST"),
+    "handoff:inbox": Page(EVERYONE_SIGNED_IN),
+    "handoff:team": Page(MANAGERS),
+    "handoff:marketing": Page(MARKETING_SIDE),
+    "handoff:notifications": Page(EVERYONE_SIGNED_IN),
+    # htmx variant: the perimeter helper fixes its 500 (issue 12 §2); then set htmx=True.
+    "handoff:notifications_read": Page(EVERYONE_SIGNED_IN, method="POST"),
+    "handoff:lead_accept": Page(LEAD_ACTION, method="POST", htmx=True),
+    "handoff:lead_reject": Page(LEAD_ACTION, method="POST", htmx=True),
+    "handoff:lead_attempt": Page(LEAD_ACTION, method="POST", htmx=True),
+    "handoff:lead_qualify": Page(LEAD_ACTION, method="POST", htmx=True),
+    "handoff:lead_deal": Page(LEAD_ACTION, method="POST", htmx=True),
+    "handoff:lead_rating": Page(LEAD_ACTION, method="POST", htmx=True),
+    # A sales manager within the teams they manage (North), an administrator anywhere; a rep
+    # is refused the team page's action whichever lead it names (403, nothing leaked).
+    "handoff:lead_reassign": Page(
+        "L D D D A/D A", method="POST", form={"to_user_id": "{mate_id}", "reason": "matrix"}
+    ),
+    "handoff:lead_panel_qualify": Page(LEAD_ACTION, method="POST", htmx=True),
+    "handoff:lead_panel_deal": Page(LEAD_ACTION, method="POST", htmx=True),
+    "handoff:lead_panel_rate": Page(LEAD_ACTION, method="POST", htmx=True),
+    "set_language": Page(PUBLIC, method="POST"),
+    "imports:upload": Page(MARKETING_SIDE),
+    # The token names an upload in progress; an unknown one is 404 for those who may import.
+    "imports:mapping": Page("L H D H H H"),
+    "imports:preview": Page("L H D H H H"),
+    "imports:rejects": Page("L H D H H H"),
+    "leads:lead_detail": Page("L A A/H A A A"),
+    "reports:index": Page(EVERYONE_SIGNED_IN),
+    "reports:board": Page(EVERYONE_SIGNED_IN),
+    "reports:pin": Page(MANAGERS, method="POST"),
+    "reports:unpin": Page(MANAGERS, method="POST"),
+    "reports:move": Page(MANAGERS, method="POST"),
+    "reports:detail": Page(EVERYONE_SIGNED_IN),
+    "reports:export": Page(EVERYONE_SIGNED_IN),
+    "predictive:backtest": Page(MARKETING_SIDE),
+    "scoring:profile_list": Page(ADMIN_ONLY),
+    "scoring:profile_create": Page(ADMIN_ONLY),
+    "scoring:profile_edit": Page(ADMIN_ONLY),
+    "webhooks:endpoint_list": Page(ADMIN_ONLY),
+    "webhooks:endpoint_create": Page(ADMIN_ONLY),
+    "webhooks:endpoint_detail": Page(ADMIN_ONLY),
+    "webhooks:endpoint_edit": Page(ADMIN_ONLY),
+    "webhooks:endpoint_toggle": Page(ADMIN_ONLY, method="POST"),
+    "webhooks:endpoint_rotate": Page(ADMIN_ONLY, method="POST"),
+    "webhooks:delivery_redeliver": Page(ADMIN_ONLY, method="POST", htmx=True),
+    "dashboard": Page(EVERYONE_SIGNED_IN, htmx=True),
+    "login": Page(PUBLIC),
+    # Signing out redirects to the login page, signed in or not.
+    "logout": Page("L L L L L L", method="POST"),
+    "api-v1:openapi-json": Page(PUBLIC),
+    "api-v1:openapi-view": Page("L H H H H A"),
+    # ninja's root answers nothing (the document is openapi.json).
+    "api-v1:api-root": Page("H H H H H H"),
+}
+
+OPERATIONS: dict[str, Op] = {
+    "GET /api/v1/contacts": Op("contacts", EVERYONE_SIGNED_IN),
+    "POST /api/v1/contacts": Op("contacts", EVERYONE_SIGNED_IN),
+    "POST /api/v1/contacts/batch": Op("contacts", EVERYONE_SIGNED_IN),
+    "GET /api/v1/contacts/{contact_id}": Op("contacts", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/contacts/{contact_id}": Op("contacts", EVERYONE_SIGNED_IN),
+    "GET /api/v1/accounts": Op("accounts", EVERYONE_SIGNED_IN),
+    "POST /api/v1/accounts": Op("accounts", EVERYONE_SIGNED_IN),
+    "GET /api/v1/accounts/{account_id}": Op("accounts", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/accounts/{account_id}": Op("accounts", EVERYONE_SIGNED_IN),
+    "GET /api/v1/leads": Op("leads", EVERYONE_SIGNED_IN),
+    "POST /api/v1/leads": Op("leads", EVERYONE_SIGNED_IN),
+    "POST /api/v1/leads/batch": Op("leads", EVERYONE_SIGNED_IN),
+    "GET /api/v1/leads/{lead_id}": Op("leads", "L A A/H A A A"),
+    "PATCH /api/v1/leads/{lead_id}": Op("leads", "L A A/H A A A"),
+    # The matrix's leads are MQLs: only the hand-off actions move them (403
+    # handoff_action_required, for every caller); tests/authz/test_holes.py has the rest.
+    "POST /api/v1/leads/{lead_id}/transitions": Op("leads", "L D D/H D D D", person=True),
+    "POST /api/v1/leads/{lead_id}/accept": Op("leads", LEAD_ACTION, person=True),
+    "POST /api/v1/leads/{lead_id}/reject": Op("leads", LEAD_ACTION, person=True),
+    "POST /api/v1/leads/{lead_id}/attempts": Op("leads", LEAD_ACTION, person=True),
+    "POST /api/v1/leads/{lead_id}/qualify": Op("leads", LEAD_ACTION, person=True),
+    "POST /api/v1/leads/{lead_id}/reassign": Op(
+        "leads",
+        "L D D/H D A/D A",
+        person=True,
+        body={"to_user_id": "{mate_id}", "reason": "matrix"},
+    ),
+    "GET /api/v1/touchpoints": Op("touchpoints", EVERYONE_SIGNED_IN),
+    "POST /api/v1/touchpoints": Op("touchpoints", MARKETING_SIDE),
+    "POST /api/v1/touchpoints/batch": Op("touchpoints", MARKETING_SIDE),
+    "GET /api/v1/touchpoints/{touchpoint_id}": Op("touchpoints", EVERYONE_SIGNED_IN),
+    "GET /api/v1/campaigns": Op("campaigns", EVERYONE_SIGNED_IN),
+    "POST /api/v1/campaigns": Op("campaigns", MARKETING_SIDE),
+    "GET /api/v1/campaigns/{campaign_id}": Op("campaigns", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/campaigns/{campaign_id}": Op("campaigns", MARKETING_SIDE),
+    "GET /api/v1/spend": Op("spend", EVERYONE_SIGNED_IN),
+    "POST /api/v1/spend": Op("spend", MARKETING_SIDE),
+    "POST /api/v1/spend/batch": Op("spend", MARKETING_SIDE),
+    "GET /api/v1/spend/{spend_id}": Op("spend", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/spend/{spend_id}": Op("spend", MARKETING_SIDE),
+    "GET /api/v1/deals": Op("deals", EVERYONE_SIGNED_IN),
+    "POST /api/v1/deals": Op("deals", "L D A A A A"),
+    "POST /api/v1/deals/batch": Op("deals", "L D A A A A"),
+    "GET /api/v1/deals/{deal_id}": Op("deals", "L A A/H A A A"),
+    "PATCH /api/v1/deals/{deal_id}": Op("deals", "L D A/H A A A"),
+    "GET /api/v1/activities": Op("activities", EVERYONE_SIGNED_IN),
+    "POST /api/v1/activities": Op("activities", "L D A A A A"),
+    "GET /api/v1/activities/{activity_id}": Op("activities", "L A A/H A A A"),
+    "PATCH /api/v1/activities/{activity_id}": Op("activities", "L D A/H A A A"),
+    "GET /api/v1/scoring/profiles": Op("leads", EVERYONE_SIGNED_IN),
+    "POST /api/v1/scoring/profiles": Op("leads", ADMIN_ONLY, keys="D D A D"),
+    "POST /api/v1/scoring/profiles/preview": Op("leads", ADMIN_ONLY, keys="D D A D"),
+    "GET /api/v1/scoring/profiles/{profile_id}": Op("leads", EVERYONE_SIGNED_IN),
+    "PUT /api/v1/scoring/profiles/{profile_id}": Op("leads", ADMIN_ONLY, keys="D D A D"),
+    "DELETE /api/v1/scoring/profiles/{profile_id}": Op("leads", ADMIN_ONLY, keys="D D A D"),
+    "POST /api/v1/scoring/profiles/{profile_id}/activate": Op("leads", ADMIN_ONLY, keys="D D A D"),
+    "GET /api/v1/scoring/leads/{lead_id}/score": Op("leads", "L A A/H A A A"),
+    "GET /api/v1/reports/funnel": Op("reports", EVERYONE_SIGNED_IN),
+    "GET /api/v1/reports/kpis": Op("reports", EVERYONE_SIGNED_IN),
+    "GET /api/v1/reports/velocity": Op("reports", EVERYONE_SIGNED_IN),
+    "GET /api/v1/reports/quality": Op("reports", EVERYONE_SIGNED_IN),
+    "GET /api/v1/reports/reps": Op("reports", EVERYONE_SIGNED_IN),
+    "GET /api/v1/reports/attribution": Op("reports", EVERYONE_SIGNED_IN),
+    "GET /api/v1/agreements": Op("agreements", EVERYONE_SIGNED_IN),
+    "POST /api/v1/agreements": Op("agreements", MANAGERS, person=True),
+    "GET /api/v1/agreements/{version_id}": Op("agreements", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/agreements/{version_id}": Op("agreements", MANAGERS, person=True),
+    "POST /api/v1/agreements/{version_id}/submit": Op("agreements", MANAGERS, person=True),
+    "POST /api/v1/agreements/{version_id}/approve": Op("agreements", "L D D A A D", person=True),
+    "GET /api/v1/calendars": Op("calendars", EVERYONE_SIGNED_IN),
+    "POST /api/v1/calendars": Op("calendars", MANAGERS, person=True),
+    "GET /api/v1/calendars/{calendar_id}": Op("calendars", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/calendars/{calendar_id}": Op("calendars", MANAGERS, person=True),
+}
