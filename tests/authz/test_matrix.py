@@ -38,12 +38,14 @@ def test_every_route_and_operation_has_a_row():
         for r in support.api_patterns()
         if r.name not in API_PAGES and "/" + r.pattern not in op_paths
     )
-    assert not (missing_pages or missing_ops or unmapped), (
+    problems = (
+        [f"  PAGES[{name!r}]" for name in missing_pages]
+        + [f"  OPERATIONS[{name!r}]" for name in missing_ops]
+        + [f"  API pattern {name!r} is no OpenAPI operation" for name in unmapped]
+    )
+    assert not problems, (
         "Routes without a row in accord/accounts/policy_table.py — add one (see its docstring "
-        "for how) so the authorization matrix covers them:\n"
-        + "\n".join(f"  PAGES[{name!r}]" for name in missing_pages)
-        + "\n".join(f"  OPERATIONS[{name!r}]" for name in missing_ops)
-        + "\n".join(f"  API pattern {name!r} is no OpenAPI operation" for name in unmapped)
+        "for how) so the authorization matrix covers them:\n" + "\n".join(problems)
     )
     assert not stale, f"Rows for routes that no longer exist (remove them): {stale}"
     for page in API_PAGES:
