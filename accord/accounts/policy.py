@@ -91,15 +91,23 @@ def principal_for(user: User) -> Principal:
 # --- Roles and sides ----------------------------------------------------------------------
 
 _ALL = frozenset(RESOURCES)
-#: What each role may write through the API (everyone signed in reads every resource).
+_MARKETING_WRITES = frozenset(
+    {"contacts", "accounts", "leads", "touchpoints", "campaigns", "spend"}
+)
+_SALES_WRITES = frozenset({"contacts", "accounts", "leads", "deals", "activities"})
+#: What each role may write through the API (everyone signed in reads every resource). A
+#: manager writes what their side writes (``SIDE_WRITES``) plus ``MANAGER_WRITES``.
 ROLE_WRITES: dict[str, frozenset[str]] = {
     Role.ADMIN: _ALL,
-    Role.MANAGER: _ALL,
-    Role.MARKETING: frozenset(
-        {"contacts", "accounts", "leads", "touchpoints", "campaigns", "spend"}
-    ),
-    Role.SALES: frozenset({"contacts", "accounts", "leads", "deals", "activities"}),
+    Role.MARKETING: _MARKETING_WRITES,
+    Role.SALES: _SALES_WRITES,
 }
+SIDE_WRITES: dict[str, frozenset[str]] = {
+    Department.MARKETING: _MARKETING_WRITES,
+    Department.SALES: _SALES_WRITES,
+}
+#: The hand-off's shared configuration, which either side's managers change.
+MANAGER_WRITES = frozenset({"agreements", "calendars"})
 #: Resources whose rows a sales rep sees only when they own them (or nobody does).
 OWNED_RESOURCES = frozenset({"leads", "deals", "activities"})
 
@@ -171,7 +179,17 @@ def resource_allowed(principal: Principal, resource: str, action: str) -> bool:
         return False
     if action == "read" or user.is_superuser:
         return True
-    return resource in ROLE_WRITES.get(user.role, frozenset())
+    return resource in writes_of(user)
+
+
+def writes_of(user: User) -> frozenset[str]:
+    """The resources a person may write: their role's, or for a manager their side's."""
+    if user.role != Role.MANAGER:
+        return ROLE_WRITES.get(user.role, frozenset())
+    writes = set(MANAGER_WRITES)
+    for side in sides_of(user):
+        writes |= SIDE_WRITES[side]
+    return frozenset(writes)
 
 
 def resource_require(principal: Principal, resource: str, action: str) -> None:

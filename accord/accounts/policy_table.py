@@ -110,6 +110,10 @@ PUBLIC = "A A A A A A"
 MANAGERS = "L D D A A A"
 ADMIN_ONLY = "L D D D D A"
 MARKETING_SIDE = "L A D A A A"
+#: Marketing's resources (touchpoints, campaigns, spend): marketers and marketing managers.
+MARKETING_WRITES = "L A D A D A"
+#: Sales' resources (deals, activities): reps and sales managers.
+SALES_WRITES = "L D A D A A"
 #: A hand-off action on a lead: the owner (other reps: 404), the sales manager of its team
 #: (North; South's lead: 403), an administrator; never marketing.
 LEAD_ACTION = "L D A/H D A/D A"
@@ -214,27 +218,27 @@ OPERATIONS: dict[str, Op] = {
         body={"to_user_id": "{mate_id}", "reason": "matrix"},
     ),
     "GET /api/v1/touchpoints": Op("touchpoints", EVERYONE_SIGNED_IN),
-    "POST /api/v1/touchpoints": Op("touchpoints", MARKETING_SIDE),
-    "POST /api/v1/touchpoints/batch": Op("touchpoints", MARKETING_SIDE),
+    "POST /api/v1/touchpoints": Op("touchpoints", MARKETING_WRITES),
+    "POST /api/v1/touchpoints/batch": Op("touchpoints", MARKETING_WRITES),
     "GET /api/v1/touchpoints/{touchpoint_id}": Op("touchpoints", EVERYONE_SIGNED_IN),
     "GET /api/v1/campaigns": Op("campaigns", EVERYONE_SIGNED_IN),
-    "POST /api/v1/campaigns": Op("campaigns", MARKETING_SIDE),
+    "POST /api/v1/campaigns": Op("campaigns", MARKETING_WRITES),
     "GET /api/v1/campaigns/{campaign_id}": Op("campaigns", EVERYONE_SIGNED_IN),
-    "PATCH /api/v1/campaigns/{campaign_id}": Op("campaigns", MARKETING_SIDE),
+    "PATCH /api/v1/campaigns/{campaign_id}": Op("campaigns", MARKETING_WRITES),
     "GET /api/v1/spend": Op("spend", EVERYONE_SIGNED_IN),
-    "POST /api/v1/spend": Op("spend", MARKETING_SIDE),
-    "POST /api/v1/spend/batch": Op("spend", MARKETING_SIDE),
+    "POST /api/v1/spend": Op("spend", MARKETING_WRITES),
+    "POST /api/v1/spend/batch": Op("spend", MARKETING_WRITES),
     "GET /api/v1/spend/{spend_id}": Op("spend", EVERYONE_SIGNED_IN),
-    "PATCH /api/v1/spend/{spend_id}": Op("spend", MARKETING_SIDE),
+    "PATCH /api/v1/spend/{spend_id}": Op("spend", MARKETING_WRITES),
     "GET /api/v1/deals": Op("deals", EVERYONE_SIGNED_IN),
-    "POST /api/v1/deals": Op("deals", "L D A A A A"),
-    "POST /api/v1/deals/batch": Op("deals", "L D A A A A"),
+    "POST /api/v1/deals": Op("deals", SALES_WRITES),
+    "POST /api/v1/deals/batch": Op("deals", SALES_WRITES),
     "GET /api/v1/deals/{deal_id}": Op("deals", "L A A/H A A A"),
-    "PATCH /api/v1/deals/{deal_id}": Op("deals", "L D A/H A A A"),
+    "PATCH /api/v1/deals/{deal_id}": Op("deals", "L D A/H D A A"),
     "GET /api/v1/activities": Op("activities", EVERYONE_SIGNED_IN),
-    "POST /api/v1/activities": Op("activities", "L D A A A A"),
+    "POST /api/v1/activities": Op("activities", SALES_WRITES),
     "GET /api/v1/activities/{activity_id}": Op("activities", "L A A/H A A A"),
-    "PATCH /api/v1/activities/{activity_id}": Op("activities", "L D A/H A A A"),
+    "PATCH /api/v1/activities/{activity_id}": Op("activities", "L D A/H D A A"),
     "GET /api/v1/scoring/profiles": Op("leads", EVERYONE_SIGNED_IN),
     "POST /api/v1/scoring/profiles": Op("leads", ADMIN_ONLY, keys="D D A D"),
     "POST /api/v1/scoring/profiles/preview": Op("leads", ADMIN_ONLY, keys="D D A D"),
