@@ -262,6 +262,7 @@ PAGES: dict[str, frozenset[str]] = {
     "calendars": MANAGERS,
     "routing": MANAGERS,
     "reports": EVERYONE,  # aggregates only: no row names another rep's lead
+    "pins": MANAGERS,  # the meeting board's pinned reports
     "import": MARKETING_SIDE,
     "predictive": MARKETING_SIDE,
     "scoring": frozenset({Role.ADMIN}),

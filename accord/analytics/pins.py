@@ -8,14 +8,12 @@ from urllib.parse import parse_qsl
 from django.db import transaction
 from django.db.models import Max
 
-from accord.accounts.models import Role
+from accord.accounts import policy
 from accord.analytics.models import PinnedReport
 from accord.analytics.reports import REPORTS
 from accord.core.errors import DomainError, InvalidInput
 
 logger = logging.getLogger(__name__)
-
-PIN_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
 
 
 class PinNotAllowed(DomainError):
@@ -24,7 +22,7 @@ class PinNotAllowed(DomainError):
 
 
 def pin_allowed(user) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.role in PIN_ROLES))
+    return policy.page_allowed(user, "pins")
 
 
 def _check(user) -> None:

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from accord.accounts.models import Role, Team, User
+from accord.accounts import policy
+from accord.accounts.models import Team, User
 from accord.core.errors import InvalidInput, NotFound, PermissionDenied
 from accord.handoff.models import RoutingRule
 from accord.handoff.routing_rules import ROUTING_FIELDS
@@ -31,11 +32,7 @@ DIRECTIONS = ("up", "down")
 
 
 def can_manage_routing(user: User | None) -> bool:
-    return bool(
-        user is not None
-        and user.is_active
-        and (user.is_admin_role or getattr(user, "role", None) == Role.MANAGER)
-    )
+    return policy.page_allowed(user, "routing")
 
 
 def _manage_required(user: User | None) -> None:

@@ -12,12 +12,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accord.accounts.models import Role
+from accord.accounts import policy
 from accord.core.errors import InvalidInput
 from accord.integrations.forms import MappingForm, UploadForm, upload_max_bytes
 from accord.integrations.importing.reading import CsvSource
@@ -26,16 +25,13 @@ from accord.integrations.importing.service import import_run
 from accord.integrations.importing.sniff import file_format_detect
 from accord.integrations.importing.validate import mapping_suggest
 
-IMPORT_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MANAGER})
 SESSION_KEY = "imports"
 PREVIEW_ROWS = 10
 PREVIEW_ERRORS = 200
 
 
 def _import_allowed(request: HttpRequest) -> None:
-    user = request.user
-    if not (user.is_superuser or user.role in IMPORT_ROLES):
-        raise PermissionDenied
+    policy.page_require(request.user, "import")
 
 
 def _imports_dir() -> Path:

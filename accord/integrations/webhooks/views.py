@@ -7,18 +7,14 @@ is shown exactly once.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accord.accounts import policy
 from accord.core.errors import DomainError
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from accord.integrations.webhooks import services
@@ -28,15 +24,7 @@ DELIVERIES_PER_PAGE = 50
 PAYLOAD_PREVIEW_CHARS = 300
 
 
-def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @functools.wraps(view)
-    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_admin_role:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return checked
+admin_required = policy.page_required("webhooks")
 
 
 def _form_error(form: WebhookEndpointForm, error: DomainError) -> None:

@@ -6,16 +6,14 @@ import json
 import math
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from accord.accounts.models import Role
+from accord.accounts import policy
 from accord.scoring.models import ScoringModel
 from accord.scoring.predictive.charts import calibration_figure_json, lift_figure_json
 
-ALLOWED_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING})
 SCORER_LABELS = {
     "model": _("Predictive model"),
     "logistic": _("Logistic regression"),
@@ -54,9 +52,7 @@ def _rows(report: dict) -> list[dict]:
 
 @login_required
 def backtest_page(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if not (user.is_superuser or user.role in ALLOWED_ROLES):
-        raise PermissionDenied
+    policy.page_require(request.user, "predictive")
     models = list(ScoringModel.objects.select_related("profile").order_by("-created_at")[:50])
     chosen = None
     wanted = request.GET.get("model", "")
