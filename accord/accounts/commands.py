@@ -54,7 +54,12 @@ def apikey() -> None:
     required=True,
     help="leads:read, contacts:write, *:read, * ... (repeat for several).",
 )
-@click.option("--user", "username", default="", help="The person the key acts for in logs.")
+@click.option(
+    "--user",
+    "username",
+    default="",
+    help="The person the key acts for: their rights bound it, their name is in the log.",
+)
 def apikey_create(name: str, scopes: tuple[str, ...], username: str) -> None:
     """Create a key. The key is printed once: store it now, it cannot be shown again."""
     from accord.accounts.api_keys import api_key_create

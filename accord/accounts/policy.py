@@ -9,9 +9,12 @@ is reported as not existing (404), so other reps' leads do not leak their existe
 Principals
     A signed-in **user** (role: marketing, sales, manager, admin; department: marketing, sales
     or leadership; team), or an **API key** (scopes ``<resource>:<read|write>``, ``*:read``,
-    ``*``). A key reads and writes org-wide within its scopes (an integration); it *acts for*
-    the person who created it (``ApiKey.created_by``) when it takes a person's action (the
-    hand-off actions, reassigning, agreement edits), and a key that acts for nobody cannot.
+    ``*``). A key reads and writes org-wide within its scopes (an integration). It *acts for*
+    the person who created it (``ApiKey.created_by``, ``accord apikey create --user``): it
+    takes that person's actions with that person's rights (the hand-off actions,
+    reassigning, agreement edits), writes no resource that person could not, and sees only
+    their leads and deals if they are a rep. A key that acts for nobody takes no person's
+    action.
 
 The rules (README "Security and privacy" has them as a table)
     - Admins (role admin or superuser) may do everything.
@@ -173,7 +176,13 @@ def manages_team(user: User | None, team_id: int | None) -> bool:
 
 def resource_allowed(principal: Principal, resource: str, action: str) -> bool:
     if principal.key is not None:
-        return scope_allows(principal.key.scopes, resource=resource, action=action)
+        if not scope_allows(principal.key.scopes, resource=resource, action=action):
+            return False
+        # A key acting for a person writes no more than that person could.
+        person = principal.actor
+        if person is None or action == "read" or person.is_superuser:
+            return True
+        return resource in writes_of(person)
     user = principal.user
     if user is None or not user.is_active:
         return False

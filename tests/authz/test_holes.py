@@ -263,3 +263,19 @@ def test_hole_key_acting_for_a_marketer_cannot_take_sales_actions(two_teams):
     _key, raw = api_key_create(name="m", scopes=["*"], created_by=two_teams["marketer"])
     assert ApiClient(raw).post(f"/leads/{lead.pk}/accept").status_code == 403
     assert Lead.objects.get(pk=lead.pk).stage == "mql"
+
+
+def test_key_acting_for_a_marketer_writes_no_more_than_the_marketer(two_teams):
+    _key, raw = api_key_create(name="m2", scopes=["*"], created_by=two_teams["marketer"])
+    client = ApiClient(raw)
+    refused = client.post("/deals", {"name": "x", "amount": "1"})
+    assert refused.status_code == 403
+    assert client.post("/campaigns", {"name": "c", "utm_campaign": "c1"}).status_code == 201
+    assert Deal.objects.count() == 0
+
+
+def test_key_acting_for_a_rep_sees_only_the_reps_leads(two_teams):
+    _key, raw = api_key_create(name="r", scopes=["*"], created_by=two_teams["anna"])
+    client = ApiClient(raw)
+    assert client.get(f"/leads/{two_teams['bens'].pk}").status_code == 404
+    assert client.get(f"/leads/{two_teams['annas'].pk}").status_code == 200
