@@ -279,3 +279,11 @@ def test_key_acting_for_a_rep_sees_only_the_reps_leads(two_teams):
     client = ApiClient(raw)
     assert client.get(f"/leads/{two_teams['bens'].pk}").status_code == 404
     assert client.get(f"/leads/{two_teams['annas'].pk}").status_code == 200
+
+
+def test_rep_cannot_create_a_lead_owned_by_another_rep(two_teams):
+    contact = two_teams["annas"].contact
+    rep = _api(two_teams["anna"])
+    refused = rep.post("/leads", {"contact_id": contact.pk, "owner_id": two_teams["ben"].pk})
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "owner_id"
+    assert not Lead.objects.filter(owner=two_teams["ben"], contact=contact).exists()
