@@ -47,7 +47,7 @@ from accord.core.models import Claimant
 logger = logging.getLogger(__name__)
 
 #: How often a running drain refreshes its heartbeat (``ACCORD_CLAIM_HEARTBEAT_SECONDS``).
-HEARTBEAT_SECONDS: float = float(getattr(settings, "ACCORD_CLAIM_HEARTBEAT_SECONDS", 2))
+HEARTBEAT_SECONDS: float = settings.ACCORD_CLAIM_HEARTBEAT_SECONDS
 #: A claimant whose heartbeat is older than this is dead (three missed beats).
 DEAD_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 TOKEN_LENGTH = 32
