@@ -50,7 +50,6 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS: float = settings.ACCORD_CLAIM_HEARTBEAT_SECONDS
 #: A claimant whose heartbeat is older than this is dead (three missed beats).
 DEAD_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
-TOKEN_LENGTH = 32
 
 _HOST = socket.gethostname()[:255]
 _LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
@@ -102,7 +101,7 @@ def _heartbeat_stop(stop: threading.Event, thread: threading.Thread, beating: bo
         thread.join()
 
 
-def _heartbeat(token: str, stop: threading.Event, renew: Callable[[datetime], None] | None):
+def _heartbeat(token: str, stop: threading.Event, renew: Callable[[datetime], None] | None) -> None:
     """The beat, on a connection of its own (Django's connections are per thread)."""
     try:
         while not stop.wait(HEARTBEAT_SECONDS):
@@ -120,7 +119,7 @@ def _heartbeat(token: str, stop: threading.Event, renew: Callable[[datetime], No
 def claim_free(field: str = "claimed_by", *, now: datetime) -> Q:
     """Rows no live claimant holds: ``field`` is empty or names a dead or gone claimant."""
     live = Claimant.objects.filter(token=OuterRef(field), heartbeat_at__gte=now - DEAD_AFTER)
-    return Q(**{f"{field}__isnull": True}) | ~Exists(live)
+    return Q(**{f"{field}__isnull": True}) | Q(~Exists(live))
 
 
 def claimants_recover(*, now: datetime | None = None) -> int:
