@@ -176,6 +176,12 @@ if not 0 < JOB_TIMEOUT_SECONDS < JOB_RETRY_SECONDS:
         f"(got {JOB_TIMEOUT_SECONDS} and {JOB_RETRY_SECONDS})."
     )
 _job_processes = int(os.environ.get("ACCORD_WORKER_PROCESSES", "2"))
+# An outbox drain (capture follow-ups, notification e-mails) refreshes a heartbeat this often
+# while it runs; three missed beats and `accord worker` takes it for dead (kill -9) and runs
+# what it held again at once, instead of after a lease of minutes (accord/core/claims.py).
+ACCORD_CLAIM_HEARTBEAT_SECONDS = float(os.environ.get("ACCORD_CLAIM_HEARTBEAT_SECONDS", "2"))
+if not 0 < ACCORD_CLAIM_HEARTBEAT_SECONDS <= 60:
+    raise ImproperlyConfigured("ACCORD_CLAIM_HEARTBEAT_SECONDS must be more than 0 and at most 60.")
 Q_CLUSTER = {
     "name": "accord",
     "orm": "default",

@@ -152,6 +152,10 @@ def lead_transition(
     return transition
 
 
+#: How often ``contact_upsert`` matches again after losing a race on a unique email/phone.
+UPSERT_ATTEMPTS = 3
+
+
 def contact_upsert(
     *,
     email: str | None = None,
@@ -169,7 +173,8 @@ def contact_upsert(
     Returns ``(contact, created)``. Safe under concurrency: the database's unique constraints
     decide a race, and the loser re-reads the winner's row (so double-clicked forms and
     concurrent webhooks never make two contacts: mautic#6532). Known contacts only gain
-    data: blank fields are filled, nothing already set is overwritten.
+    data: blank fields are filled, nothing already set is overwritten. The contact is read
+    under its row lock, so concurrent merges of properties into one person all take effect.
     """
     normalised_email = email_normalise(email)
     normalised_phone = phone_normalise(phone, default_region=phone_region)
@@ -179,45 +184,63 @@ def contact_upsert(
     # No savepoint of its own: the create below has one, and any other error here breaks
     # the caller's transaction anyway.
     with transaction.atomic(savepoint=False):
-        contact = _contact_find(normalised_email, normalised_phone)
-        created = False
-        if contact is None:
-            try:
-                with transaction.atomic():
-                    contact = row_insert(
-                        Contact(
-                            email=normalised_email,
-                            phone=normalised_phone,
-                            first_name=first_name.strip()[:120],
-                            last_name=last_name.strip()[:120],
-                            job_title=job_title.strip()[:160],
-                            account=account,
-                            properties=properties or {},
-                            created_at=at,
+        incoming = {
+            "email": normalised_email,
+            "phone": normalised_phone,
+            "first_name": first_name,
+            "last_name": last_name,
+            "job_title": job_title,
+            "account": account,
+            "properties": properties or {},
+        }
+        # A race with a submission of the same person still committing (its INSERT holds
+        # the unique index entry of an email or phone we are about to store) ends in an
+        # IntegrityError inside a savepoint; then match again: the row that won may be the
+        # better match (email before phone). The last attempt keeps a taken email or phone
+        # blank instead, so a submission is never lost to the race.
+        for attempt in range(UPSERT_ATTEMPTS):
+            last = attempt == UPSERT_ATTEMPTS - 1
+            contact = _contact_find(normalised_email, normalised_phone)
+            if contact is None:
+                try:
+                    with transaction.atomic():
+                        contact = row_insert(
+                            Contact(
+                                email=normalised_email,
+                                phone=normalised_phone,
+                                first_name=first_name.strip()[:120],
+                                last_name=last_name.strip()[:120],
+                                job_title=job_title.strip()[:160],
+                                account=account,
+                                properties=properties or {},
+                                created_at=at,
+                            )
                         )
-                    )
-                created = True
+                    return contact, True
+                except IntegrityError:
+                    if last:
+                        raise
+                    continue
+            try:
+                _contact_fill_blanks(contact, identifiers=not last, **incoming)
             except IntegrityError:
-                contact = _contact_find(normalised_email, normalised_phone)
-                if contact is None:  # pragma: no cover - the constraint that fired names a row
+                if last:  # pragma: no cover - without identifiers nothing unique is written
                     raise
-        if not created:
-            _contact_fill_blanks(
-                contact,
-                email=normalised_email,
-                phone=normalised_phone,
-                first_name=first_name,
-                last_name=last_name,
-                job_title=job_title,
-                account=account,
-                properties=properties or {},
-            )
-    return contact, created
+                continue
+            return contact, False
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-# Compiled once per process: these run on every capture submission.
-_contact_by_email = PreparedQuery(lambda e: Contact.objects.filter(email=e), examples=("@",))
-_contact_by_phone = PreparedQuery(lambda p: Contact.objects.filter(phone=p), examples=("@",))
+# Compiled once per process: these run on every capture submission. The contact is found
+# and locked in one statement: the blanks and properties merged into it are read under the
+# lock, so concurrent merges into one person each see the others' (on SQLite the IMMEDIATE
+# transaction already serialises writers; FOR UPDATE is left out there).
+_contact_by_email = PreparedQuery(
+    lambda e: Contact.objects.select_for_update().filter(email=e), examples=("@",)
+)
+_contact_by_phone = PreparedQuery(
+    lambda p: Contact.objects.select_for_update().filter(phone=p), examples=("@",)
+)
 _contact_lock = PreparedQuery(
     lambda pk: Contact.objects.select_for_update().filter(pk=pk).only("pk"), examples=(-1,)
 )
@@ -239,35 +262,49 @@ def _contact_find(email: str | None, phone: str | None) -> Contact | None:
     return None
 
 
-def _contact_fill_blanks(contact: Contact, **incoming: Any) -> None:
+def _contact_fill_blanks(contact: Contact, *, identifiers: bool = True, **incoming: Any) -> None:
+    """Fill the locked ``contact``'s blanks and add the properties it does not have yet.
+
+    A blank email or phone is filled (``identifiers``) when no other contact holds it. The
+    check cannot see a contact of the same person still committing: its unique index entry
+    then fails our UPDATE, which raises ``IntegrityError`` from a savepoint (only taken on
+    this rare path), leaving the caller's transaction usable to match again.
+    """
     changed: dict[str, Any] = {}
     for field in ("first_name", "last_name", "job_title"):
         value = (incoming[field] or "").strip()
         if value and not getattr(contact, field):
             changed[field] = value
-    if (
-        incoming["email"]
-        and not contact.email
-        and not Contact.objects.filter(email=incoming["email"]).exists()
-    ):
-        changed["email"] = incoming["email"]
-    if (
-        incoming["phone"]
-        and not contact.phone
-        and not Contact.objects.filter(phone=incoming["phone"]).exists()
-    ):
-        changed["phone"] = incoming["phone"]
+    for field in ("email", "phone") if identifiers else ():
+        value = incoming[field]
+        if value and not getattr(contact, field) and not _contact_holding(field, value):
+            changed[field] = value
     if incoming["account"] is not None and contact.account_id is None:
         changed["account"] = incoming["account"]
+    # ``contact`` was read under its row lock (``_contact_find``): no concurrent merge can
+    # slip in between this read and the write below.
     new_properties = {
         k: v for k, v in incoming["properties"].items() if k not in contact.properties
     }
     if new_properties:
         changed["properties"] = {**contact.properties, **new_properties}
-    if changed:
-        for field, value in changed.items():
-            setattr(contact, field, value)
-        contact.save(update_fields=[*changed, "updated_at"])
+    if not changed:
+        return
+    if "email" in changed or "phone" in changed:
+        with transaction.atomic():
+            _contact_changes_save(contact, changed)
+    else:
+        _contact_changes_save(contact, changed)
+
+
+def _contact_holding(field: str, value: str) -> bool:
+    return Contact.objects.filter(**{field: value}).exists()
+
+
+def _contact_changes_save(contact: Contact, changed: dict[str, Any]) -> None:
+    for field, value in changed.items():
+        setattr(contact, field, value)
+    contact.save(update_fields=[*changed, "updated_at"])
 
 
 def lead_open_or_create(

@@ -36,6 +36,7 @@ import functools
 import logging
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -308,10 +309,29 @@ def worker_run(*, processes: int | None = None, echo: Callable[[str], None] = pr
         raise
     sentinel = cluster.sentinel
     stopping = False
+    next_watch = 0.0
     while sentinel.is_alive():
         if stop_requested.is_set() and not stopping:
             stopping = True
             echo("Accord worker: stopping; running jobs finish first.")
             threading.Thread(target=cluster.stop_event.set, daemon=True).start()
+        if not stopping and time.monotonic() >= next_watch:
+            next_watch = time.monotonic() + _claimants_watch()
         sentinel.join(timeout=0.5)
     return 0 if stop_requested.is_set() or sentinel.exitcode == 0 else 1
+
+
+def _claimants_watch() -> float:
+    """Queue the wake-up of any outbox whose drain died (``accord.core.claims``), so its rows
+    run again within seconds of a ``kill -9``; return when to look again (seconds).
+
+    The main process does this, not a job: a job would itself wait in the queue behind the
+    jobs of a dead process. A database error is logged and the next look tries again.
+    """
+    from accord.core.claims import HEARTBEAT_SECONDS, claimants_recover
+
+    try:
+        claimants_recover()
+    except Exception:
+        logger.exception("Looking for dead outbox drains failed; trying again.")
+    return HEARTBEAT_SECONDS

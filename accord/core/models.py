@@ -38,3 +38,28 @@ class JobReceipt(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Claimant(models.Model):
+    """A running drain of an outbox, alive while its heartbeat is fresh (``accord.core.claims``).
+
+    Rows an outbox drain claims name its ``token``. The drain's process refreshes
+    ``heartbeat_at`` every few seconds from a thread and deletes the row when it finishes, so
+    a row whose heartbeat has gone stale belongs to a process that died (``kill -9``, power
+    loss): what it claimed is free again at once, not after a lease of minutes, and the
+    worker queues ``job`` (the outbox's wake-up) to run it.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    job = models.CharField(max_length=200)
+    host = models.CharField(max_length=255)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("outbox claimant")
+        verbose_name_plural = _("outbox claimants")
+
+    def __str__(self) -> str:
+        return f"{self.job} on {self.host} (pid {self.pid})"

@@ -15,7 +15,9 @@ everything pending. So:
   grace) waits for the next window's job or for the owner's periodic sweep, which every
   outbox needs anyway (a processor that died, a row that failed);
 * several processes each queue their own wake-up for a window: the jobs share one key, so
-  the ``idempotent`` job runs once per window.
+  the ``idempotent`` job runs once per window;
+* a processor killed mid-batch is noticed by its stopped heartbeat (``claims.py``), and
+  ``accord worker`` queues the outbox's wake-up again within seconds.
 """
 
 from __future__ import annotations

@@ -22,9 +22,11 @@ everything pending, in short transactions of its own: claim a batch (``emailed_a
 lease), send with no transaction open, mark them done. So:
 
 * at least once: a sender that dies after sending and before marking leaves its lease to
-  expire (``EMAIL_LEASE``), and the e-mails go again; a notification whose transaction commits
-  after its bucket's job ran (a transaction longer than the grace) is sent by the next wake-up
-  or by the periodic sweep (``notification_emails_sweep``, every minute) at the latest;
+  expire (``EMAIL_LEASE``, seconds: a live sender renews it at every heartbeat, and the
+  worker queues a wake-up when the sender's heartbeat stops), and the e-mails go again; a
+  notification whose transaction commits after its bucket's job ran (a transaction longer
+  than the grace) is sent by the next wake-up or by the periodic sweep
+  (``notification_emails_sweep``, every minute) at the latest;
 * a rolled-back action notifies nobody: its notification rows, and the wake-up queued with
   them, roll back;
 * an e-mail that fails stays pending and is tried again by later runs, without blocking the
@@ -46,6 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Role, User
+from accord.core.claims import DEAD_AFTER, claimant_running
 from accord.core.jobs import idempotent
 from accord.core.outbox import WakeUps
 from accord.core.prepared import RowShape
@@ -80,8 +83,11 @@ _NOTIFICATION_ROW = RowShape(
 #: Wake-ups: one per bucket and process, run this long after the bucket ended.
 EMAIL_BUCKET_SECONDS = 2
 EMAIL_GRACE_SECONDS = 2
-#: A claimed e-mail not marked sent after this is claimed again (its sender died).
-EMAIL_LEASE = timedelta(minutes=5)
+#: A claimed e-mail not marked sent after this is claimed again (its sender died). A live
+#: sender renews the lease of what it holds at every heartbeat (``accord.core.claims``), so
+#: the lease can be three beats: a killed sender's e-mails go again within seconds.
+EMAIL_LEASE = DEAD_AFTER
+EMAIL_WAKE_JOB = "accord.handoff.notifications.notification_emails_wake"
 #: A failing e-mail is tried again by each run until it is this old.
 EMAIL_GIVE_UP = timedelta(days=1)
 #: E-mails claimed per transaction, and at most per run (the job has a time limit).
@@ -283,16 +289,26 @@ def emails_send_pending(*, limit: int = EMAIL_RUN_MAX) -> int:
     of its own, and nothing is held while the mail server answers.
     """
     total = attempted = 0
-    while attempted < limit:
-        now = timezone.now()
-        claimed = _emails_claim(now=now, limit=min(EMAIL_BATCH, limit - attempted))
-        if not claimed:
-            break
-        attempted += len(claimed)
-        sent, failed = _emails_deliver(claimed, now=now)
-        total += sent
-        if failed or len(claimed) < EMAIL_BATCH:
-            break  # failures wait for the next run, not this one's next batch
+    held: list[int] = []  # the batch being sent: its leases are renewed at each heartbeat
+
+    def renew(now: datetime) -> None:
+        if pks := list(held):
+            Notification.objects.filter(pk__in=pks, email_pending=True).update(emailed_at=now)
+
+    # A claimant whose death (heartbeat stopped) makes the worker queue a wake-up at once.
+    with claimant_running(job=EMAIL_WAKE_JOB, renew=renew):
+        while attempted < limit:
+            now = timezone.now()
+            claimed = _emails_claim(now=now, limit=min(EMAIL_BATCH, limit - attempted))
+            if not claimed:
+                break
+            held[:] = [notification.pk for notification, _ in claimed]
+            attempted += len(claimed)
+            sent, failed = _emails_deliver(claimed, now=now)
+            held.clear()
+            total += sent
+            if failed or len(claimed) < EMAIL_BATCH:
+                break  # failures wait for the next run, not this one's next batch
     return total
 
 

@@ -251,6 +251,9 @@ class SubmissionFollowup(models.Model):
     created_at = models.DateTimeField()
     #: A lease: claimed by a drainer until then (or, after a failure, retried from then).
     claimed_until = models.DateTimeField(null=True, blank=True)
+    #: The token of the drain holding the row (``accord.core.claims``): free again as soon
+    #: as that drain's heartbeat stops, without waiting for ``claimed_until``.
+    claimed_by = models.CharField(max_length=64, null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
     #: Set after the last attempt failed: kept for a person to look at, no longer retried.

@@ -361,6 +361,28 @@ _CONTACT_COLUMNS = (
 )
 
 
+def properties_merge_current(model: type[Model], rows: Iterable[Any]) -> None:
+    """Merge each planned row's ``properties`` into the stored ones as they are now.
+
+    The plan read the stored properties outside the import's transaction; a capture
+    submission or an API call may have added keys since. Writing the planned dict back
+    whole would drop those keys, so the stored properties are read again here, inside the
+    write transaction and under row locks (PostgreSQL; on SQLite the IMMEDIATE transaction
+    already excludes other writers), and the import only adds the keys they still lack.
+    """
+    by_pk = {row.pk: row for row in rows}
+    if not by_pk:
+        return
+    current: dict[int, dict[str, Any]] = {}
+    for batch in chunks(by_pk, CHUNK):
+        locked = model._default_manager.select_for_update().filter(pk__in=batch)
+        current.update(locked.values_list("pk", "properties"))
+    for pk, row in by_pk.items():
+        stored = current.get(pk) or {}
+        added = {k: v for k, v in row.properties.items() if k not in stored}
+        row.properties = {**stored, **added}
+
+
 def people_save(plan: PeoplePlan, *, now: datetime) -> None:
     """Write the plan: new accounts, new contacts (ids come back), then filled blanks."""
     rows_insert(plan.new_accounts)
@@ -388,6 +410,8 @@ def people_save(plan: PeoplePlan, *, now: datetime) -> None:
     )
     if plan.changed:
         fields = sorted(plan.changed_fields)
+        if "properties" in fields:
+            properties_merge_current(Contact, plan.changed.values())
         instances = []
         for row in plan.changed.values():
             instance = Contact(pk=row.pk, updated_at=now)

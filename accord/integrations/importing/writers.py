@@ -44,6 +44,7 @@ from accord.integrations.importing.people import (
     json_value,
     people_plan,
     people_save,
+    properties_merge_current,
     rows_matching,
 )
 from accord.integrations.importing.validate import Record, RowError
@@ -421,6 +422,8 @@ def _outcome_stage(outcome: str | None, stage: str | None) -> str | None:
 
 
 def _leads_update(leads: list[LeadRow], fields: list[str], *, now: datetime) -> None:
+    if "properties" in fields:
+        properties_merge_current(Lead, leads)
     instances = []
     for lead in leads:
         instance = Lead(pk=lead.pk, updated_at=now)

@@ -10,11 +10,13 @@ INSERT) and, once per ``BUCKET_SECONDS`` window and web process, a wake-up job
 Follow-ups therefore start up to ~3 s after the submission rather than at once. So:
 
 * exactly when committed: the row and the wake-up roll back with a failed submission;
-* once in effect: a drainer claims a batch under a lease (``claimed_until``) in a short
-  transaction, then runs each follow-up in a transaction of its own that also deletes its
-  row. A drainer that dies mid-batch loses nothing (the unfinished rows wait out the lease
-  and are claimed again) and repeats nothing that committed (those rows are gone). On
-  SQLite every transaction here is short: the capture writers need the same write lock;
+* once in effect: a drainer claims a batch in a short transaction, writing its claimant
+  token (``accord.core.claims``) and a lease (``claimed_until``), then runs each follow-up
+  in a transaction of its own that also deletes its row. A drainer that dies mid-batch
+  loses nothing and repeats nothing that committed (those rows are gone): its heartbeat
+  stops, and within seconds ``accord worker`` notices, frees its rows and queues a
+  wake-up (the lease stays as a last resort for a drain alive but stuck). On SQLite every
+  transaction here is short: the capture writers need the same write lock;
 * a follow-up that raises is logged and tried again after a growing delay, without blocking
   the others; after ``GIVE_UP_ATTEMPTS`` it is kept with ``failed_at`` set and logged at
   ERROR, as django-q keeps a failed job (admin: Tracking > Submission follow-ups, where
@@ -32,6 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accord.core.claims import claim_free, claimant_running, claimants_recover
 from accord.core.jobs import idempotent
 from accord.core.outbox import WakeUps
 from accord.core.prepared import RowShape, statement_cursor
@@ -47,7 +50,8 @@ GRACE_SECONDS = 1
 #: Follow-ups claimed per transaction, and at most per run (the job has a time limit).
 BATCH = 200
 RUN_MAX = 5000
-#: A claimed follow-up not done after this is claimed again (its drainer died).
+#: A claimed follow-up not done after this is claimed again, even from a drainer whose
+#: heartbeat still beats (stuck); a drainer that died is noticed within seconds instead.
 LEASE = timedelta(minutes=5)
 #: After a failure, wait RETRY_FIRST, doubling per attempt up to RETRY_MAX; give up after
 #: GIVE_UP_ATTEMPTS attempts (~1 day with these values).
@@ -57,8 +61,9 @@ GIVE_UP_ATTEMPTS = 12
 ERROR_MAX = 2000
 
 _ROW = RowShape(SubmissionFollowup, ("lead_id", "touchpoint_id", "created_at"))
+WAKE_JOB = "accord.tracking.capture.followups.followups_wake"
 _WAKE_UPS = WakeUps(
-    "accord.tracking.capture.followups.followups_wake",
+    WAKE_JOB,
     key_prefix="capture-followup:wake",
     bucket_seconds=BUCKET_SECONDS,
     grace_seconds=GRACE_SECONDS,
@@ -94,13 +99,20 @@ def followup_apply(*, lead_id: int, touchpoint_id: int) -> bool:
 _Claimed = tuple[int, int, int, int]  # pk, lead_id, touchpoint_id, attempts
 
 
-def _claim(*, now: datetime, limit: int) -> tuple[list[_Claimed], datetime]:
-    """Claim up to ``limit`` due follow-ups, oldest first; return them and their lease."""
-    lease = now + LEASE
+def _claim(*, now: datetime, limit: int, token: str) -> list[_Claimed]:
+    """Claim up to ``limit`` due follow-ups for drainer ``token``, oldest first.
+
+    Due: not given up, and either free (never claimed, or a retry whose time has come), or
+    held by a drainer that died (``claim_free``) or whose lease ran out.
+    """
     due = (
         SubmissionFollowup.objects.select_for_update(skip_locked=True)
         .filter(failed_at__isnull=True)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .filter(
+            Q(claimed_until__isnull=True)
+            | Q(claimed_until__lte=now)
+            | (Q(claimed_by__isnull=False) & claim_free("claimed_by", now=now))
+        )
         .order_by("pk")
         .values_list("pk", "lead_id", "touchpoint_id", "attempts")
     )
@@ -108,17 +120,18 @@ def _claim(*, now: datetime, limit: int) -> tuple[list[_Claimed], datetime]:
         claimed = list(due[:limit])
         if claimed:
             SubmissionFollowup.objects.filter(pk__in=[row[0] for row in claimed]).update(
-                claimed_until=lease
+                claimed_until=now + LEASE, claimed_by=token
             )
-    return claimed, lease
+    return claimed
 
 
-def _run_one(row: _Claimed, lease: datetime) -> bool | None:
-    """Run one claimed follow-up and delete its row, in one transaction; ``None`` when its
-    lease was lost (it expired and another drainer has the row now)."""
+def _run_one(row: _Claimed, token: str) -> bool | None:
+    """Run one claimed follow-up and delete its row, in one transaction; ``None`` when the
+    claim was lost (this drainer was taken for dead, or its lease ran out, and another
+    drainer has the row now)."""
     pk, lead_id, touchpoint_id, _ = row
     with transaction.atomic():
-        deleted, _ = SubmissionFollowup.objects.filter(pk=pk, claimed_until=lease).delete()
+        deleted, _ = SubmissionFollowup.objects.filter(pk=pk, claimed_by=token).delete()
         if not deleted:
             return None
         return followup_apply(lead_id=lead_id, touchpoint_id=touchpoint_id)
@@ -138,7 +151,9 @@ def _failed(row: _Claimed, error: BaseException, *, now: datetime) -> None:
     else:
         delay = min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
         changes = {"claimed_until": now + delay}
-    SubmissionFollowup.objects.filter(pk=pk).update(attempts=attempts, last_error=text, **changes)
+    SubmissionFollowup.objects.filter(pk=pk).update(
+        attempts=attempts, last_error=text, claimed_by=None, **changes
+    )
 
 
 def followups_run(*, limit: int = RUN_MAX) -> int:
@@ -148,27 +163,28 @@ def followups_run(*, limit: int = RUN_MAX) -> int:
     transactions of their own.
     """
     done = attempted = 0
-    while attempted < limit:
-        claimed, lease = _claim(now=timezone.now(), limit=min(BATCH, limit - attempted))
-        if not claimed:
-            break
-        attempted += len(claimed)
-        for row in claimed:
-            try:
-                if _run_one(row, lease) is not None:
-                    done += 1
-            except Exception as error:  # this one waits; the others still run
-                logger.exception("Follow-up of lead %s failed; it will be retried.", row[1])
-                _failed(row, error, now=timezone.now())
-        if len(claimed) < BATCH:
-            break
+    with claimant_running(job=WAKE_JOB) as token:
+        while attempted < limit:
+            claimed = _claim(now=timezone.now(), limit=min(BATCH, limit - attempted), token=token)
+            if not claimed:
+                break
+            attempted += len(claimed)
+            for row in claimed:
+                try:
+                    if _run_one(row, token) is not None:
+                        done += 1
+                except Exception as error:  # this one waits; the others still run
+                    logger.exception("Follow-up of lead %s failed; it will be retried.", row[1])
+                    _failed(row, error, now=timezone.now())
+            if len(claimed) < BATCH:
+                break
     return done
 
 
 def followups_retry(pks: list[int]) -> int:
     """Put given-up follow-ups back (admin action); return how many."""
     return SubmissionFollowup.objects.filter(pk__in=pks, failed_at__isnull=False).update(
-        failed_at=None, claimed_until=None, attempts=0
+        failed_at=None, claimed_until=None, claimed_by=None, attempts=0
     )
 
 
@@ -180,5 +196,7 @@ def followups_wake() -> None:
 
 
 def followups_sweep() -> int:
-    """Periodic (every minute): run whatever no wake-up ran."""
+    """Periodic (every minute): run whatever no wake-up ran. Dead drains are looked for
+    first, also for a deployment whose worker does not watch for them."""
+    claimants_recover()
     return followups_run()

@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from django_q.models import OrmQ
 
 from accord.contacts.models import Lead
-from accord.core.models import JobReceipt
+from accord.core.claims import DEAD_AFTER, claimants_recover
+from accord.core.models import Claimant, JobReceipt
 from accord.integrations.tests.webhook_support import queued_jobs_run
 from accord.scoring.models import LeadScore
 from accord.tracking.capture import followups
@@ -127,29 +129,70 @@ def test_a_backlog_goes_in_batches_within_one_run(bucket, spy, monkeypatch):
     assert followups.followups_run(limit=3) == 0
 
 
+def _claimant(token: str, *, alive: bool = True) -> Claimant:
+    """A drainer's claimant row as ``claimant_running`` keeps it: fresh while it runs, stale
+    once its process died."""
+    beat = timezone.now() if alive else timezone.now() - DEAD_AFTER - timedelta(seconds=1)
+    return Claimant.objects.create(
+        token=token, job=followups.WAKE_JOB, host="elsewhere", pid=1, heartbeat_at=beat
+    )
+
+
 def test_a_killed_drainer_loses_nothing_and_repeats_nothing_that_committed(bucket, spy):
     calls = spy().calls
     site = site_make()
     accepted = [submit(site, n) for n in range(4)]
-    claimed, lease = followups._claim(now=timezone.now(), limit=10)
+    killed = _claimant("killed-drainer")
+    claimed = followups._claim(now=timezone.now(), limit=10, token=killed.token)
     assert [row[1] for row in claimed] == [a.lead_id for a in accepted]
     for row in claimed[:2]:  # two follow-ups committed, then the drainer was killed
-        assert followups._run_one(row, lease) is True
-    assert followups.followups_run() == 0  # the lease is live: nobody else takes the rest
-    SubmissionFollowup.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
-    assert followups.followups_run() == 2  # another drainer, after the lease expired
+        assert followups._run_one(row, killed.token) is True
+    assert followups.followups_run() == 0  # its heartbeat is fresh: nobody takes the rest
+    # The drainer was killed: its heartbeat stops. The lease still has minutes to run.
+    Claimant.objects.filter(pk=killed.pk).update(heartbeat_at=killed.heartbeat_at - DEAD_AFTER)
+    assert SubmissionFollowup.objects.filter(claimed_until__gt=timezone.now()).count() == 2
+    assert followups.followups_run() == 2  # another drainer, at once
     assert calls == [a.lead_id for a in accepted]  # each one ran exactly once
     assert pending() == []
 
 
-def test_a_drainer_whose_lease_was_taken_over_runs_nothing(bucket, spy):
+def test_a_stuck_drainer_loses_its_rows_when_the_lease_expires(bucket, spy):
     calls = spy().calls
     site = site_make()
     submit(site, 1)
-    (row,), old_lease = followups._claim(now=timezone.now() - followups.LEASE * 2, limit=10)
-    assert followups.followups_run() == 1  # the old lease has expired: taken over and run
-    assert followups._run_one(row, old_lease) is None  # the slow first drainer: nothing
+    stuck = _claimant("stuck-drainer")  # alive (heartbeat fresh) but not getting on
+    (row,) = followups._claim(now=timezone.now() - followups.LEASE * 2, limit=10, token=stuck.token)
+    assert followups.followups_run() == 1  # its lease has expired: taken over and run
+    assert followups._run_one(row, stuck.token) is None  # the slow first drainer: nothing
     assert len(calls) == 1
+
+
+def test_a_drainer_taken_for_dead_runs_nothing(bucket, spy):
+    calls = spy().calls
+    site = site_make()
+    submit(site, 1)
+    slow = _claimant("slow-drainer", alive=False)  # e.g. stalled behind SQLite's write lock
+    (row,) = followups._claim(now=timezone.now(), limit=10, token=slow.token)
+    assert followups.followups_run() == 1
+    assert followups._run_one(row, slow.token) is None
+    assert len(calls) == 1
+
+
+def test_claimants_recover_queues_the_wake_up_of_a_dead_drainer_once(bucket):
+    _claimant("dead-drainer", alive=False)
+    _claimant("live-drainer")
+    assert claimants_recover() == 1
+    assert claimants_recover() == 0
+    assert list(Claimant.objects.values_list("token", flat=True)) == ["live-drainer"]
+    (job,) = [q for q in OrmQ.objects.all() if q.task["name"] == "claims:recover:dead-drainer"]
+    assert job.task["func"] == followups.WAKE_JOB
+
+
+def test_a_drain_leaves_no_claimant_behind(bucket, spy):
+    site = site_make()
+    submit(site, 1)
+    assert followups.followups_run() == 1
+    assert not Claimant.objects.exists()
 
 
 def test_a_failing_followup_waits_without_blocking_the_others(bucket, spy, caplog):
