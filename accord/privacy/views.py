@@ -1,0 +1,159 @@
+"""Privacy pages: the public unsubscribe and confirmation links, and the administrators'
+data-subject requests, audit log and incidents.
+
+The public links act on POST only (a button on the page the link opens): mail scanners and
+link previews fetch every link in a message, and a GET that confirmed or unsubscribed would
+let them answer for the person.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accord.core.errors import DomainError
+from accord.integrations.webhooks.views import admin_required
+from accord.privacy.consent import confirmation_accept, unsubscribe_by_token
+from accord.privacy.dsar import person_export
+from accord.privacy.erasure import person_erase
+from accord.privacy.forms import ErasureForm, PersonRequestForm
+from accord.privacy.incidents import incident_timers
+from accord.privacy.models import AuditEntry, Incident
+
+AUDIT_PER_PAGE = 50
+
+
+def _public(
+    request: HttpRequest, *, title: str, message: str, status: int = 200, ask: str = ""
+) -> HttpResponse:
+    return render(
+        request,
+        "privacy/public_link.html",
+        {"title": title, "message": message, "ask": ask},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    title = _("Unsubscribe")
+    if request.method == "GET":
+        return _public(
+            request,
+            title=title,
+            message=_("Stop receiving marketing e-mails from us?"),
+            ask=_("Unsubscribe"),
+        )
+    try:
+        unsubscribe_by_token(token=token)
+    except DomainError as error:
+        return _public(request, title=title, message=_(error.message), status=400)
+    return _public(
+        request,
+        title=title,
+        message=_("You are unsubscribed. We will not send you marketing e-mails."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    title = _("Confirm your subscription")
+    if request.method == "GET":
+        return _public(
+            request,
+            title=title,
+            message=_("Confirm that you want to receive our e-mails."),
+            ask=_("Confirm"),
+        )
+    try:
+        confirmation_accept(token=token)
+    except DomainError as error:
+        return _public(request, title=title, message=_(error.message), status=400)
+    return _public(request, title=title, message=_("Thank you: your subscription is confirmed."))
+
+
+@admin_required
+def requests_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "privacy/requests.html",
+        {"export_form": PersonRequestForm(), "erase_form": ErasureForm()},
+    )
+
+
+def _form_error(form: PersonRequestForm, error: DomainError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@admin_required
+@require_POST
+def request_export(request: HttpRequest) -> HttpResponse:
+    form = PersonRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            export = person_export(
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            response = HttpResponse(export.content, content_type="application/zip")
+            response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+            return response
+    return render(
+        request,
+        "privacy/requests.html",
+        {"export_form": form, "erase_form": ErasureForm()},
+        status=400,
+    )
+
+
+@admin_required
+@require_POST
+def request_erase(request: HttpRequest) -> HttpResponse:
+    form = ErasureForm(request.POST)
+    result = None
+    if form.is_valid():
+        try:
+            result = person_erase(
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            _form_error(form, error)
+    status = 200 if result is not None else 400
+    return render(
+        request,
+        "privacy/requests.html",
+        {
+            "export_form": PersonRequestForm(),
+            "erase_form": form if result is None else ErasureForm(),
+            "erased": result,
+        },
+        status=status,
+    )
+
+
+@admin_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    entries = AuditEntry.objects.select_related("actor")
+    action = request.GET.get("action", "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action[:60])
+    page = Paginator(entries, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
+    actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+    return render(
+        request, "privacy/audit.html", {"page": page, "action": action, "actions": list(actions)}
+    )
+
+
+@admin_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    timers = [incident_timers(incident) for incident in Incident.objects.all()[:200]]
+    return render(request, "privacy/incidents.html", {"timers": timers})
