@@ -1,10 +1,11 @@
 """Erasure on request: the person goes, the counts stay.
 
 A person's rows are anonymised in place rather than deleted, so funnels, attribution and
-revenue are unchanged: the contact becomes a tombstone (no e-mail, phone, names or
-properties), the leads lose their custom properties, touch URLs and referrers lose their
-query strings and fragments (where forms and trackers put e-mails and names; also for the
-visitor's anonymous touches before they were known), activity notes, deal names, rating
+revenue are unchanged: the contact becomes a tombstone (a placeholder address
+``erased-<id>@erased.invalid``, no phone, names or properties), the leads lose their
+custom properties, touch URLs and referrers lose their query strings and fragments (where
+forms and trackers put e-mails and names; also for the visitor's anonymous touches before
+they were known; the visitor id, a random token, stays), activity notes, deal names, rating
 comments, notifications about their leads and the webhook delivery payloads naming them are
 blanked or masked. The consent ledger keeps its rows (the proof that consent existed and
 was withdrawn: a withdrawal per granted purpose is appended) but loses the IP and page.
@@ -14,6 +15,9 @@ by hash only.
 The analytics copy holds no e-mail, phone or name; its only personal field, the leads'
 properties, is cleared there at once, and the incremental sync re-reads the anonymised rows
 (``updated_at`` is bumped), so nothing comes back.
+
+Nothing is queued that holds the person: exports are made on request, never queued, and
+queued jobs carry ids only.
 
 Erasure is idempotent: a second run finds no contact with that e-mail or phone, the
 suppression entry is already there, and nothing is written.
@@ -54,6 +58,8 @@ from accord.privacy.suppression import person_digests, suppression_add
 from accord.tracking.models import Touchpoint
 
 logger = logging.getLogger(__name__)
+
+TOMBSTONE_DOMAIN = "erased.invalid"
 
 
 @dataclass
@@ -96,13 +102,19 @@ def person_erase(
     return result
 
 
+def tombstone_email(contact_id: int) -> str:
+    return f"erased-{contact_id}@{TOMBSTONE_DOMAIN}"
+
+
 def contact_anonymise(*, contact: Contact) -> dict[str, int]:
     """Anonymise one contact and everything of theirs (rows kept); return counts changed.
     Also used by retention for people kept past their period."""
     with transaction.atomic():
         changed = _contact_rows_erase(contact)
         Contact.objects.filter(pk=contact.pk).update(
-            email=None,
+            # A contact needs an e-mail or a phone (a check constraint): a tombstone address
+            # under the reserved .invalid domain, unique, that no real person can have.
+            email=tombstone_email(contact.pk),
             phone=None,
             first_name="",
             last_name="",
@@ -127,9 +139,11 @@ def _contact_rows_erase(contact: Contact) -> dict[str, int]:
             contact.phone,
             f"{contact.first_name} {contact.last_name}".strip(),
             contact.last_name,
+            contact.first_name,
         )
         if v
     ]
+    identifiers = [v for v in (contact.email, contact.phone) if v]
     changed: dict[str, int] = {}
     changed["leads"] = leads.update(properties={}, updated_at=now)
     touches = Touchpoint.objects.filter(Q(contact=contact) | Q(lead_id__in=lead_ids))
@@ -165,7 +179,7 @@ def _contact_rows_erase(contact: Contact) -> dict[str, int]:
     )
     masked = 0
     for delivery in deliveries_naming(
-        contact_ids=[contact.pk], lead_ids=lead_ids, secrets=[s for s in secrets[:2]]
+        contact_ids=[contact.pk], lead_ids=lead_ids, secrets=identifiers
     ):
         masked += WebhookDelivery.objects.filter(pk=delivery.pk).update(
             body=_body_mask(delivery.body, secrets), response_snippet=""

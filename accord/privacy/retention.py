@@ -25,7 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accord.contacts.models import Contact, Lead
@@ -67,7 +67,7 @@ def _unconverted_contacts(cutoff: datetime) -> object:
     leads = Lead.objects.filter(contact=OuterRef("pk"))
     return (
         Contact.objects.filter(updated_at__lt=cutoff)
-        .filter(Q(email__isnull=False) | Q(phone__isnull=False))
+        .exclude(properties__has_key="erased_at")  # already anonymised
         .exclude(Exists(leads.filter(is_open=True)))
         .exclude(Exists(Deal.objects.filter(lead__contact=OuterRef("pk"))))
     )

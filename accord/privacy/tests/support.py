@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django_q.models import OrmQ
 from django.utils.module_loading import import_string
+from django_q.models import OrmQ
 
 from accord.tracking.tests.capture_support import LEAD_URL, ORIGIN, site_make
 
-__all__ = ["LEAD_URL", "ORIGIN", "site_make", "capture_post", "jobs_run"]
+__all__ = ["LEAD_URL", "ORIGIN", "capture_post", "jobs_run", "site_make"]
 
 
 def capture_post(client, site, **fields):

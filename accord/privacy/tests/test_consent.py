@@ -167,7 +167,8 @@ def test_ledger_admin_is_read_only(client, admin_user):
 def test_old_consent_property_is_migrated_into_the_ledger():
     from importlib import import_module
 
-    migration = import_module("accord.privacy.migrations.0002_consent_from_properties_and_schedules")
+    name = "accord.privacy.migrations.0002_consent_from_properties_and_schedules"
+    migration = import_module(name)
     contact = Contact.objects.create(
         email="hal@example.com",
         properties={
