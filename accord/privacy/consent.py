@@ -145,6 +145,42 @@ def consent_record(
     )
 
 
+def consent_change(
+    *,
+    email: str | None,
+    phone: str | None,
+    purpose: str,
+    granted: bool,
+    actor,
+    lawful_basis: str = LawfulBasis.CONSENT,
+) -> ConsentEvent:
+    """An authorised user records a person's decision (admin page, channel ``admin``)."""
+    from accord.privacy.selectors import contacts_find, identity_parse
+
+    email, phone = identity_parse(email=email, phone=phone)
+    contacts = contacts_find(email=email, phone=phone)
+    if not contacts:
+        raise NotFound("No contact has this e-mail or phone.", field="email" if email else "phone")
+    with transaction.atomic():
+        events = [
+            consent_record(
+                contact=contact,
+                purpose=purpose,
+                granted=granted,
+                channel=ConsentChannel.ADMIN,
+                actor=actor,
+                lawful_basis=lawful_basis,
+            )
+            for contact in contacts
+        ]
+        if not granted and purpose == Purpose.MARKETING:
+            for contact in contacts:
+                suppression_add(
+                    email=contact.email, phone=None, reason=SuppressionReason.UNSUBSCRIBED
+                )
+    return events[0]
+
+
 # --- signed links ------------------------------------------------------------------------------
 
 

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.core.errors import DomainError
 from accord.integrations.webhooks.views import admin_required
-from accord.privacy.consent import confirmation_accept, unsubscribe_by_token
+from accord.privacy.consent import confirmation_accept, consent_change, unsubscribe_by_token
 from accord.privacy.dsar import person_export
 from accord.privacy.erasure import person_erase
-from accord.privacy.forms import ErasureForm, PersonRequestForm
+from accord.privacy.forms import ConsentChangeForm, ErasureForm, PersonRequestForm
 from accord.privacy.incidents import incident_timers
 from accord.privacy.models import AuditEntry, Incident
 
@@ -75,13 +75,19 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return _public(request, title=title, message=_("Thank you: your subscription is confirmed."))
 
 
+def _requests_render(request: HttpRequest, status: int = 200, **forms) -> HttpResponse:
+    context = {
+        "export_form": PersonRequestForm(),
+        "erase_form": ErasureForm(),
+        "consent_form": ConsentChangeForm(),
+        **forms,
+    }
+    return render(request, "privacy/requests.html", context, status=status)
+
+
 @admin_required
 def requests_page(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "privacy/requests.html",
-        {"export_form": PersonRequestForm(), "erase_form": ErasureForm()},
-    )
+    return _requests_render(request)
 
 
 def _form_error(form: PersonRequestForm, error: DomainError) -> None:
@@ -105,12 +111,7 @@ def request_export(request: HttpRequest) -> HttpResponse:
             response = HttpResponse(export.content, content_type="application/zip")
             response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
             return response
-    return render(
-        request,
-        "privacy/requests.html",
-        {"export_form": form, "erase_form": ErasureForm()},
-        status=400,
-    )
+    return _requests_render(request, status=400, export_form=form)
 
 
 @admin_required
@@ -127,17 +128,32 @@ def request_erase(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as error:
             _form_error(form, error)
-    status = 200 if result is not None else 400
-    return render(
-        request,
-        "privacy/requests.html",
-        {
-            "export_form": PersonRequestForm(),
-            "erase_form": form if result is None else ErasureForm(),
-            "erased": result,
-        },
-        status=status,
-    )
+    if result is None:
+        return _requests_render(request, status=400, erase_form=form)
+    return _requests_render(request, erased=result)
+
+
+@admin_required
+@require_POST
+def consent_change_view(request: HttpRequest) -> HttpResponse:
+    """An administrator records a person's decision (a withdrawal by letter or phone, a
+    consent given on paper): one ledger row naming the administrator."""
+    form = ConsentChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            event = consent_change(
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                purpose=form.cleaned_data["purpose"],
+                granted=form.cleaned_data["granted"],
+                lawful_basis=form.cleaned_data["lawful_basis"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            return _requests_render(request, consent_recorded=event)
+    return _requests_render(request, status=400, consent_form=form)
 
 
 @admin_required

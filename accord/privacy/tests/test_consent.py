@@ -191,3 +191,20 @@ def site_make_cache_clear() -> None:
     from accord.tracking.capture.sites import site_cache_clear
 
     site_cache_clear()
+
+
+def test_an_admin_records_a_withdrawal_on_the_requests_page(client, admin_user, marketing_user):
+    contact = Contact.objects.create(email="ivy@example.com")
+    consent_record(contact=contact, purpose=Purpose.MARKETING, granted=True, channel="form")
+    data = {"email": "ivy@example.com", "purpose": "email_marketing", "granted": "0",
+            "lawful_basis": "consent"}  # fmt: skip
+    client.force_login(marketing_user)
+    assert client.post("/privacy/requests/consent/", data).status_code == 403
+    client.force_login(admin_user)
+    response = client.post("/privacy/requests/consent/", {**data, "purpose": "nonsense"})
+    assert response.status_code == 400
+    response = client.post("/privacy/requests/consent/", {**data, "email": "who@example.com"})
+    assert response.status_code == 400 and b"No contact" in response.content
+    assert client.post("/privacy/requests/consent/", data).status_code == 200
+    state = consent_state(contact_id=contact.pk)[Purpose.MARKETING]
+    assert (state.granted, state.channel, state.actor) == (False, "admin", admin_user)
