@@ -38,7 +38,7 @@ _LEAD_FIELDS = frozenset(
     }
 )  # fmt: skip
 _EVENT_FIELDS = frozenset(
-    {"site", "type", "name", "visitor_id", "url", "referrer", "title", *UTM_FIELDS}
+    {"site", "type", "name", "visitor_id", "url", "referrer", "title", "consent", *UTM_FIELDS}
 )
 EVENT_TYPES = {"page_view": "page_view", "event": "event"}
 

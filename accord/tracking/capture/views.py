@@ -105,7 +105,11 @@ def event_capture(request: HttpRequest) -> HttpResponse:
             ip=client_ip(request),
             spec=settings.CAPTURE_EVENT_RATE_LIMIT,
         )
-        page_event_record(site=site, event=page_event_parse(payload.data))
+        event = page_event_parse(payload.data)
+        if site.requires_cookie_consent and payload.data.get("consent") is not True:
+            # The snippet sends nothing before consent on such a site (accord.privacy).
+            raise InvalidInput("This site records visits only after consent.", field="consent")
+        page_event_record(site=site, event=event)
     except DomainError as error:
         return cors_allow(error_response(request, error, html=False), readable_by)
     return cors_allow(HttpResponse(status=204), readable_by)
