@@ -164,9 +164,22 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(action__startswith=action[:60])
     page = Paginator(entries, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
     actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
-    return render(
-        request, "privacy/audit.html", {"page": page, "action": action, "actions": list(actions)}
-    )
+    rows = [(entry, audit_details_text(entry.details)) for entry in page.object_list]
+    context = {"page": page, "rows": rows, "action": action, "actions": list(actions)}
+    return render(request, "privacy/audit.html", context)
+
+
+def audit_details_text(details: dict) -> str:
+    """``key: value; ...`` with lists and nested counts written plainly (not Python repr)."""
+
+    def plain(value: object) -> str:
+        if isinstance(value, list):
+            return ", ".join(plain(v) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(f"{k} {plain(v)}" for k, v in value.items() if v)
+        return str(value)
+
+    return "; ".join(f"{key}: {plain(value)}" for key, value in (details or {}).items())
 
 
 @admin_required

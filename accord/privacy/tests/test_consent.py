@@ -208,3 +208,35 @@ def test_an_admin_records_a_withdrawal_on_the_requests_page(client, admin_user, 
     assert client.post("/privacy/requests/consent/", data).status_code == 200
     state = consent_state(contact_id=contact.pk)[Purpose.MARKETING]
     assert (state.granted, state.channel, state.actor) == (False, "admin", admin_user)
+
+
+def test_api_reads_and_records_consent_and_a_keyless_actor_cannot_withdraw(client, admin_user):
+    from accord.accounts.api_keys import api_key_create
+
+    contact = Contact.objects.create(email="jo@example.com")
+    url = f"/api/v1/contacts/{contact.pk}/consents"
+    _, reader = api_key_create(name="r", scopes=["contacts:read"])
+    _, nobody = api_key_create(name="w", scopes=["contacts:write"])
+    _, someone = api_key_create(name="w2", scopes=["contacts:write"], created_by=admin_user)
+
+    def post(key, body):
+        return client.post(
+            url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
+        )
+
+    grant = {"purpose": "third_party_transfer", "granted": True}
+    assert post(reader, grant).status_code == 403
+    assert post(nobody, grant).status_code == 201
+    response = post(nobody, {**grant, "purpose": "spam"})
+    assert response.status_code == 422 and "purpose" in response.content.decode()
+    response = post(nobody, {**grant, "granted": False})
+    assert response.status_code == 422 and response.json()["error"]["field"] == "actor"
+    response = post(someone, {**grant, "granted": False})
+    assert response.status_code == 201 and response.json()["actor_id"] == admin_user.pk
+    body = client.get(url, HTTP_AUTHORIZATION=f"Bearer {reader}").json()
+    assert body["current"] == {
+        "processing": None, "email_marketing": None, "third_party_transfer": False
+    }  # fmt: skip
+    assert [e["channel"] for e in body["events"]] == ["api", "api"]
+    missing = client.get("/api/v1/contacts/999999/consents", HTTP_AUTHORIZATION=f"Bearer {reader}")
+    assert missing.status_code == 404
