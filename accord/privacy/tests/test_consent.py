@@ -240,3 +240,20 @@ def test_api_reads_and_records_consent_and_a_keyless_actor_cannot_withdraw(clien
     assert [e["channel"] for e in body["events"]] == ["api", "api"]
     missing = client.get("/api/v1/contacts/999999/consents", HTTP_AUTHORIZATION=f"Bearer {reader}")
     assert missing.status_code == 404
+
+
+def test_site_create_cli_sets_the_privacy_options_and_prints_the_consent_snippet():
+    from click.testing import CliRunner
+
+    from accord.cli import cli
+    from accord.tracking.models import CaptureSite
+
+    result = CliRunner().invoke(
+        cli,
+        ["site", "create", "Shop", "--origin", "https://shop.example", "--double-opt-in",
+         "--cookie-consent"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    site = CaptureSite.objects.get(name="Shop")
+    assert (site.double_opt_in, site.requires_cookie_consent) == (True, True)
+    assert "data-consent-required" in result.output and "accord.consent()" in result.output

@@ -51,6 +51,8 @@ def capture_site_create(
     allowed_origins: list[str] | None = None,
     default_phone_region: str = "",
     public_key: str | None = None,
+    double_opt_in: bool = False,
+    requires_cookie_consent: bool = False,
 ) -> CaptureSite:
     from accord.core.errors import InvalidInput
     from accord.tracking.capture.sites import origin_normalise
@@ -74,7 +76,12 @@ def capture_site_create(
         )
     extra = {"public_key": public_key} if public_key else {}
     return CaptureSite.objects.create(
-        name=name, allowed_origins=origins, default_phone_region=region, **extra
+        name=name,
+        allowed_origins=origins,
+        default_phone_region=region,
+        double_opt_in=double_opt_in,
+        requires_cookie_consent=requires_cookie_consent,
+        **extra,
     )
 
 
