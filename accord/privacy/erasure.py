@@ -5,10 +5,11 @@ revenue are unchanged: the contact becomes a tombstone (a placeholder address
 ``erased-<id>@erased.invalid``, no phone, names or properties), the leads lose their
 custom properties, touch URLs and referrers lose their query strings and fragments (where
 forms and trackers put e-mails and names; also for the visitor's anonymous touches before
-they were known; the visitor id, a random token, stays), activity notes, deal names, rating
-comments, notifications about their leads and the webhook delivery payloads naming them are
-blanked or masked. The consent ledger keeps its rows (the proof that consent existed and
-was withdrawn: a withdrawal per granted purpose is appended) but loses the IP and page.
+they were known; the visitor id, a random token, stays), activity notes, deal names, the
+field values behind scores and predictions, rating comments, notifications about their
+leads and the webhook delivery payloads naming them are blanked or masked. The consent
+ledger keeps its rows (the proof that consent existed and was withdrawn: a withdrawal per
+granted purpose is appended) but loses the IP and page.
 The e-mail and phone go on the suppression list; the audit log gets a row naming the person
 by hash only.
 
@@ -55,6 +56,7 @@ from accord.privacy.selectors import (
     lead_paths,
 )
 from accord.privacy.suppression import person_digests, suppression_add
+from accord.scoring.models import LeadPrediction, LeadScore
 from accord.tracking.models import Touchpoint
 
 logger = logging.getLogger(__name__)
@@ -170,6 +172,7 @@ def _contact_rows_erase(contact: Contact) -> dict[str, int]:
     for deal_id in deals.values_list("pk", flat=True):
         renamed += Deal.objects.filter(pk=deal_id).update(name=f"Deal #{deal_id}", updated_at=now)
     changed["deals"] = renamed
+    changed["scores"] = _score_basis_erase(lead_ids)
     changed["quality_ratings"] = (
         QualityRating.objects.filter(lead_id__in=lead_ids).exclude(comment="").update(comment="")
     )
@@ -202,6 +205,32 @@ def _contact_rows_erase(contact: Contact) -> dict[str, int]:
         if event is not None and event.granted
     )
     ConsentConfirmation.objects.filter(contact=contact).delete()
+    return changed
+
+
+def _score_basis_erase(lead_ids: list[int]) -> int:
+    """The score basis keeps its rules and points; the person's field values that a fit rule
+    matched (``detail``) and the feature values behind a prediction (``value``) go."""
+    changed = 0
+    for score_id, breakdown in LeadScore.objects.filter(lead_id__in=lead_ids).values_list(
+        "pk", "breakdown"
+    ):
+        cleaned = [
+            {**line, "detail": ""} if line.get("kind") == "fit" and line.get("detail") else line
+            for line in breakdown or []
+            if isinstance(line, dict)
+        ]
+        if cleaned != breakdown:
+            changed += LeadScore.objects.filter(pk=score_id).update(breakdown=cleaned)
+    for lead_id, reasons in LeadPrediction.objects.filter(lead_id__in=lead_ids).values_list(
+        "lead_id", "reasons"
+    ):
+        cleaned = [
+            {**reason, "value": None} if isinstance(reason, dict) else reason
+            for reason in reasons or []
+        ]
+        if cleaned != reasons:
+            changed += LeadPrediction.objects.filter(lead_id=lead_id).update(reasons=cleaned)
     return changed
 
 
