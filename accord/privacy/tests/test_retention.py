@@ -122,3 +122,18 @@ def test_the_worker_runs_retention_and_incident_reminders_on_a_schedule():
     assert {"accord.privacy.jobs.retention_job", "accord.privacy.jobs.incident_reminders_job"} <= (
         names
     )
+
+
+def test_old_anonymous_touches_leave_the_analytics_copy_too(aged, settings, tmp_path):
+    from accord.analytics import engine
+    from accord.analytics.sync import analytics_sync
+
+    settings.ANALYTICS_DUCKDB_PATH = str(tmp_path / "analytics.duckdb")
+    analytics_sync()
+    sql = "SELECT visitor_id FROM touchpoints WHERE contact_id IS NULL ORDER BY visitor_id"
+    with engine.reader() as con:
+        assert [r[0] for r in con.execute(sql).fetchall()] == ["v-new", "v-old"]
+    retention_run()
+    analytics_sync()  # an incremental sync does not bring the deleted touch back
+    with engine.reader() as con:
+        assert [r[0] for r in con.execute(sql).fetchall()] == ["v-new"]
