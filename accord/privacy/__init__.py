@@ -14,6 +14,13 @@ Decisions (why, in short):
   idempotent; the audit log names the person by a salted hash only.
 * **Transfer to third parties** (152-FZ): with ``ACCORD_PRIVACY_REQUIRE_TRANSFER_CONSENT=1``
   webhook payloads and list exports mask the personal fields of people without that consent.
+* **Tracking before cookie consent** (a site with "tracking needs cookie consent"; the
+  snippet tag carries ``data-consent-required``): nothing is stored and nothing is sent until
+  the page calls ``accord.consent()``; the page view waits in memory. The capture endpoint
+  refuses such a site's events that do not say they were consented. Do Not Track and Global
+  Privacy Control always win: no cookie, no events.
+* **Links act on POST**: the unsubscribe and double opt-in pages ask for a click, since mail
+  scanners open every link in a message.
 * **Data localisation** (152-FZ art. 18 p. 5): the first recording of Russian citizens'
   personal data must happen in a database located in Russia. Accord is self-hosted, so this
   is the operator's choice: run the database (and the worker, DuckDB copy and backups) on

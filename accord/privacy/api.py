@@ -12,7 +12,7 @@ from accord.core.errors import NotFound
 from accord.integrations.api_auth import access_require
 from accord.integrations.api_errors import COMMON_ERRORS, POST_ERRORS
 from accord.integrations.api_schemas import MAX_ID
-from accord.privacy.consent import consent_record
+from accord.privacy.consent import consent_record, unsubscribe_url
 from accord.privacy.models import ConsentChannel, ConsentEvent
 from accord.privacy.schemas import ConsentEventOut, ConsentIn, ConsentsOut
 from accord.privacy.selectors import consent_state
@@ -37,6 +37,7 @@ def consents_get(request: HttpRequest, contact_id: int = IdPath):
     return {
         "current": {purpose: (e.granted if e else None) for purpose, e in state.items()},
         "events": list(ConsentEvent.objects.filter(contact=contact).order_by("at", "id")),
+        "unsubscribe_url": unsubscribe_url(contact_id=contact.pk),
     }
 
 

@@ -27,6 +27,8 @@ class ConsentsOut(Schema):
     #: Each purpose's current answer (the latest event); None: never asked.
     current: dict[str, bool | None]
     events: list[ConsentEventOut]
+    #: The person's signed unsubscribe link, for the e-mails another system sends them.
+    unsubscribe_url: str
 
 
 class ConsentIn(InSchema):

@@ -238,6 +238,7 @@ def test_api_reads_and_records_consent_and_a_keyless_actor_cannot_withdraw(clien
         "processing": None, "email_marketing": None, "third_party_transfer": False
     }  # fmt: skip
     assert [e["channel"] for e in body["events"]] == ["api", "api"]
+    assert "/privacy/unsubscribe/" in body["unsubscribe_url"]
     missing = client.get("/api/v1/contacts/999999/consents", HTTP_AUTHORIZATION=f"Bearer {reader}")
     assert missing.status_code == 404
 
