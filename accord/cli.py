@@ -55,6 +55,7 @@ def _register() -> None:
     from accord.core.commands import migrate, serve, worker
     from accord.demo.commands import demo
     from accord.integrations.commands import export_command, import_command
+    from accord.privacy.commands import privacy
     from accord.scoring.commands import scoring
     from accord.tracking.commands import site
 
@@ -71,6 +72,7 @@ def _register() -> None:
         report,
         import_command,
         export_command,
+        privacy,
     ):
         cli.add_command(command)
 

@@ -197,10 +197,12 @@ def _register_routers() -> None:
     from accord.contacts.api import router as leads_router
     from accord.handoff.api import agreements_router, calendars_router, lead_actions_router
     from accord.pipeline.api import activities_router, deals_router
+    from accord.privacy.api import router as consents_router
     from accord.scoring.api import router as scoring_router
     from accord.tracking.api import campaigns_router, spend_router, touchpoints_router
 
     api.add_router("/contacts", contacts_router)
+    api.add_router("/contacts", consents_router)  # the consent ledger (accord.privacy)
     api.add_router("/accounts", accounts_router)
     api.add_router("/leads", leads_router)
     api.add_router("/leads", lead_actions_router)  # accept, reject, attempts, qualify

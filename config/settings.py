@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accord.handoff",
     "accord.web",
     "accord.demo",
+    "accord.privacy",
 ]
 
 MIDDLEWARE = [
@@ -242,4 +243,30 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ACCORD_LOG_LEVEL", "WARNING")},
+}
+
+# --- Privacy: consent, data-subject requests, retention (accord.privacy) ---------------------
+#
+# Where links in consent e-mails (double opt-in, unsubscribe) point: this installation's URL.
+PRIVACY_PUBLIC_URL = os.environ.get("ACCORD_PUBLIC_URL", "http://127.0.0.1:8000")
+# Salt of the suppression list's hashes. Unset: derived from SECRET_KEY (rotating the key then
+# forgets the list), so set it in production and never change it.
+PRIVACY_SUPPRESSION_SALT = os.environ.get("ACCORD_PRIVACY_SUPPRESSION_SALT", "")
+# 152-FZ: webhook payloads and list exports mask the personal fields of people who have not
+# consented to transfer to third parties.
+PRIVACY_REQUIRE_TRANSFER_CONSENT = _env_flag("ACCORD_PRIVACY_REQUIRE_TRANSFER_CONSENT")
+
+
+def _env_days(name: str, default: str) -> int | None:
+    value = os.environ.get(name, default).strip()
+    return int(value) if value else None
+
+
+# Retention periods in days (empty: keep for ever); the admin's retention policies override.
+PRIVACY_RETENTION_DAYS = {
+    "anonymous_touches": _env_days("ACCORD_RETAIN_ANONYMOUS_TOUCHES_DAYS", "395"),
+    "unconverted_leads": _env_days("ACCORD_RETAIN_UNCONVERTED_LEADS_DAYS", "1095"),
+    "webhook_deliveries": _env_days("ACCORD_RETAIN_WEBHOOK_DELIVERIES_DAYS", "90"),
+    "import_files": _env_days("ACCORD_RETAIN_IMPORT_FILES_DAYS", "7"),
+    "notifications": _env_days("ACCORD_RETAIN_NOTIFICATIONS_DAYS", "365"),
 }

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("accord.integrations.urls")),
     path("leads/", include("accord.contacts.urls")),
+    path("privacy/", include("accord.privacy.urls")),
     path("reports/", include("accord.analytics.urls")),
     path("scoring/predictive/", include("accord.scoring.predictive.urls")),
     path("scoring/", include("accord.scoring.urls")),

@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Team, User
+from accord.privacy.audit import audit_record
 
 
 @admin.register(User)
@@ -25,6 +26,17 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Accord"), {"fields": ("role", "department", "team")}),
     )
+
+    def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        changed = sorted({"role", "is_staff", "is_superuser", "is_active"} & set(form.changed_data))
+        if changed:  # the audit log (accord.privacy): who changed whose access, to what
+            audit_record(
+                action="user.role_changed" if change else "user.created",
+                actor=request.user,
+                target=f"user:{obj.pk}",
+                details={name: getattr(obj, name) for name in changed},
+            )
 
 
 @admin.register(Team)

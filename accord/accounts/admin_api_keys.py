@@ -33,4 +33,4 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):  # type: ignore[no-untyped-def]
         for key in queryset:
-            api_key_revoke(key_id=key.pk)
+            api_key_revoke(key_id=key.pk, actor=request.user)

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accord.accounts.models import ApiKey, User
 from accord.core.errors import InvalidInput, NotFound
+from accord.privacy.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +94,16 @@ def api_key_create(
         created_by=created_by,
     )
     logger.info("API key %s (%s) created", key.pk, key.prefix)
+    audit_record(
+        action="api_key.created",
+        actor=created_by,
+        target=f"api_key:{key.pk}",
+        details={"scopes": key.scopes},
+    )
     return key, raw_key
 
 
-def api_key_revoke(*, key_id: int) -> ApiKey:
+def api_key_revoke(*, key_id: int, actor: User | str | None = None) -> ApiKey:
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().filter(pk=key_id).first()
         if key is None:
@@ -105,6 +112,7 @@ def api_key_revoke(*, key_id: int) -> ApiKey:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
             logger.info("API key %s (%s) revoked", key.pk, key.prefix)
+            audit_record(action="api_key.revoked", actor=actor, target=f"api_key:{key.pk}")
     return key
 
 

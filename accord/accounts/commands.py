@@ -96,5 +96,5 @@ def apikey_revoke(key_id: int) -> None:
     """Revoke a key: requests with it are refused from now on."""
     from accord.accounts.api_keys import api_key_revoke
 
-    key = api_key_revoke(key_id=key_id)
+    key = api_key_revoke(key_id=key_id, actor="cli")
     click.echo(f"Revoked API key {key.pk} ({key.prefix}…).")

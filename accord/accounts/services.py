@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accord.accounts.models import Department, Role, Team, User
 from accord.core.errors import InvalidInput
+from accord.privacy.audit import audit_record
 
 
 def user_create(
@@ -58,4 +59,5 @@ def user_create(
         )
         user.set_password(password)
         user.save()
+        audit_record(action="user.created", target=f"user:{user.pk}", details={"role": role})
     return user

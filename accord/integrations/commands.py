@@ -203,7 +203,14 @@ def export_command(entity: str, fmt: str, output: Path) -> None:
     """Export contacts, leads or deals as CSV or XLSX (cells safe to open in spreadsheets)."""
     from accord.integrations.export_lists import EXPORT_LISTS
     from accord.integrations.exporting import export_rows
+    from accord.privacy.audit import audit_record
+    from accord.privacy.transfer import export_rows_for_transfer
 
     columns, rows = EXPORT_LISTS[entity]
-    output.write_bytes(export_rows(rows(), columns, fmt))
+    # 152-FZ: an export to another system is a transfer (masked without consent, if required).
+    email_key = "contact_email" if entity == "deals" else "email"
+    output.write_bytes(
+        export_rows(export_rows_for_transfer(rows(), email_key=email_key), columns, fmt)
+    )
+    audit_record(action="export.written", actor="cli", target=entity, details={"format": fmt})
     click.echo(f"Wrote {output}.")

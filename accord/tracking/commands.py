@@ -19,18 +19,38 @@ def site() -> None:
     help="An origin allowed to post from a browser, e.g. https://www.example.com (repeatable).",
 )
 @click.option("--phone-region", default="", help="Country (ISO code) for phones without +.")
-def site_create(name: str, origins: tuple[str, ...], phone_region: str) -> None:
+@click.option(
+    "--double-opt-in", is_flag=True, help="E-mail marketing consent only once a link is clicked."
+)
+@click.option(
+    "--cookie-consent", is_flag=True, help="Track visitors only after they accept cookies."
+)
+def site_create(
+    name: str,
+    origins: tuple[str, ...],
+    phone_region: str,
+    double_opt_in: bool,
+    cookie_consent: bool,
+) -> None:
     """Create a site and print the snippet and form to paste into its pages."""
     from accord.tracking.capture.services import capture_site_create
 
     created = capture_site_create(
-        name=name, allowed_origins=list(origins), default_phone_region=phone_region
+        name=name,
+        allowed_origins=list(origins),
+        default_phone_region=phone_region,
+        double_opt_in=double_opt_in,
+        requires_cookie_consent=cookie_consent,
     )
     click.echo(f"Created site {created.name!r} with key {created.public_key}.")
     click.echo("\nTracking snippet (before </body>), with BASE your Accord address:")
+    consent = " data-consent-required" if cookie_consent else ""
     click.echo(
-        f'  <script src="BASE/capture/t.js" data-site="{created.public_key}" defer></script>'
+        f'  <script src="BASE/capture/t.js" data-site="{created.public_key}"{consent} defer>'
+        "</script>"
     )
+    if cookie_consent:
+        click.echo("  Call accord.consent() when the visitor accepts cookies; nothing before.")
     click.echo("\nA lead form on the site:")
     click.echo('  <form method="post" action="BASE/capture/lead" data-accord-form>')
     click.echo(f'    <input type="hidden" name="site" value="{created.public_key}">')

@@ -184,6 +184,10 @@ class CaptureSite(TimestampedModel):
         _("default phone region"), max_length=2, blank=True, default=""
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Privacy (accord.privacy): e-mail marketing consent only once the link is clicked; no
+    # cookie from the tracking snippet before the visitor consents.
+    double_opt_in = models.BooleanField(_("double opt-in for e-mail marketing"), default=False)
+    requires_cookie_consent = models.BooleanField(_("tracking needs cookie consent"), default=False)
 
     class Meta:
         ordering = ["name"]

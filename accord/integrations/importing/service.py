@@ -43,6 +43,7 @@ from accord.integrations.importing.validate import (
     mapping_resolve,
 )
 from accord.integrations.importing.writers import PLANNERS
+from accord.privacy.importing import suppressed_rows_refuse
 from accord.tracking.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -194,6 +195,8 @@ def import_run(
     batches = batches_validated(source, validator)
     try:
         for batch in batches:
+            # Erased or unsubscribed people are refused, row by row (accord.privacy).
+            suppressed_rows_refuse(batch, entity=entity, columns=validator.column_of)
             report.rows += batch.rows
             on_bytes(batch.bytes_read)
             if batch.errors:

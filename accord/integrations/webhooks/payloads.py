@@ -13,13 +13,18 @@ from accord.integrations.webhooks.events import webhook_event_emit
 
 
 def _contact_data(contact: Any) -> dict[str, Any]:
-    return {
-        "id": contact.pk,
-        "email": contact.email,
-        "phone": contact.phone,
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-    }
+    from accord.privacy.transfer import contact_payload_for_transfer
+
+    # 152-FZ: masked for people without consent to transfer, when the setting asks for it.
+    return contact_payload_for_transfer(
+        {
+            "id": contact.pk,
+            "email": contact.email,
+            "phone": contact.phone,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+        }
+    )
 
 
 def lead_data(lead: Any) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 ``lead_submission_accept`` writes everything a submission means in one transaction: the
 contact (deduplicated), the open journey or a new lead, the form touchpoint, the stitching of
-the visitor's earlier anonymous touches, the consent record and the follow-up (an outbox row,
-``followups.py``). Either all of it is committed or none of it.
+the visitor's earlier anonymous touches, the consent ledger's grants
+(``accord.privacy.capture``) and the follow-up (an outbox row, ``followups.py``). Either all
+of it is committed or none of it.
 
 A person not seen before (most submissions) is written as plain rows by ``rows.py``: an
 ``INSERT ... ON CONFLICT DO NOTHING`` of the contact decides "new or known" with no lookup
@@ -23,6 +24,7 @@ from accord.contacts.models import Contact, Lead
 from accord.contacts.services import contact_upsert, lead_open_or_create
 from accord.core.prepared import PreparedQuery
 from accord.core.timeutils import aware_required
+from accord.privacy.capture import submission_consents_record, submission_purposes
 from accord.tracking.capture.channels import site_channel_resolver
 from accord.tracking.capture.followups import followup_add
 from accord.tracking.capture.rows import NewPerson, new_person_write, rows_usable
@@ -49,6 +51,8 @@ def capture_site_create(
     allowed_origins: list[str] | None = None,
     default_phone_region: str = "",
     public_key: str | None = None,
+    double_opt_in: bool = False,
+    requires_cookie_consent: bool = False,
 ) -> CaptureSite:
     from accord.core.errors import InvalidInput
     from accord.tracking.capture.sites import origin_normalise
@@ -72,7 +76,12 @@ def capture_site_create(
         )
     extra = {"public_key": public_key} if public_key else {}
     return CaptureSite.objects.create(
-        name=name, allowed_origins=origins, default_phone_region=region, **extra
+        name=name,
+        allowed_origins=origins,
+        default_phone_region=region,
+        double_opt_in=double_opt_in,
+        requires_cookie_consent=requires_cookie_consent,
+        **extra,
     )
 
 
@@ -134,16 +143,6 @@ def _contact_properties(submission: LeadSubmission) -> dict[str, Any]:
     return properties
 
 
-def _consent_entry(site: SiteSnapshot, submission: LeadSubmission, at: datetime) -> dict:
-    """The latest consent answer, kept on the contact's properties under ``consent``."""
-    return {
-        "granted": submission.consent,
-        "version": submission.consent_version,
-        "at": at.isoformat(),
-        "site": site.public_key,
-    }
-
-
 def _new_person_accept(
     site: SiteSnapshot,
     submission: LeadSubmission,
@@ -162,8 +161,6 @@ def _new_person_accept(
         else None
     )
     contact_properties = _contact_properties(submission)
-    if submission.consent is not None:  # a new contact: the consent goes in with it
-        contact_properties["consent"] = _consent_entry(site, submission, at)
     ids = new_person_write(
         NewPerson(
             email=submission.email,
@@ -186,6 +183,10 @@ def _new_person_accept(
     )
     if ids is None:
         return None
+    if submission_purposes(submission):  # the consent ledger: one INSERT, only with consent
+        submission_consents_record(
+            contact_id=ids.contact_id, site=site, submission=submission, at=at, known=False
+        )
     return SubmissionAccepted(
         contact_id=ids.contact_id,
         lead_id=ids.lead_id,
@@ -236,8 +237,10 @@ def _known_person_accept(
     )
     if lead_created and first_touch is None and touch.campaign_id:
         Lead.objects.filter(pk=lead.pk).update(source_campaign_id=touch.campaign_id)
-    if submission.consent is not None:
-        _consent_record(contact.pk, _consent_entry(site, submission, at))
+    if submission_purposes(submission):  # grants only: a form never withdraws (privacy)
+        submission_consents_record(
+            contact_id=contact.pk, site=site, submission=submission, at=at, known=True
+        )
     return SubmissionAccepted(
         contact_id=contact.pk,
         lead_id=lead.pk,
@@ -246,15 +249,6 @@ def _known_person_accept(
         lead_created=lead_created,
         stitched=0,
     )
-
-
-def _consent_record(contact_id: int, entry: dict[str, Any]) -> None:
-    """Read after ``lead_open_or_create`` locked the contact (or after creating it, unseen by
-    others until commit), so concurrent submissions of one person cannot overwrite each
-    other's properties."""
-    properties = Contact.objects.values_list("properties", flat=True).get(pk=contact_id) or {}
-    properties["consent"] = entry
-    Contact.objects.filter(pk=contact_id).update(properties=properties)
 
 
 def page_event_record(

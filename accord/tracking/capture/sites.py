@@ -24,6 +24,8 @@ class SiteSnapshot:
     public_key: str
     allowed_origins: frozenset[str]
     default_phone_region: str
+    double_opt_in: bool = False
+    requires_cookie_consent: bool = False
 
 
 _sites: dict[str, tuple[float, SiteSnapshot | None]] = {}
@@ -66,6 +68,8 @@ def _snapshot(row: CaptureSite) -> SiteSnapshot:
         public_key=row.public_key,
         allowed_origins=frozenset(origin_normalise(o) for o in row.allowed_origins or []),
         default_phone_region=(row.default_phone_region or "").upper(),
+        double_opt_in=row.double_opt_in,
+        requires_cookie_consent=row.requires_cookie_consent,
     )
 
 

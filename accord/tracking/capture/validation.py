@@ -32,12 +32,13 @@ Scalar = str | int | float | bool | None
 _LEAD_FIELDS = frozenset(
     {
         "site", "email", "phone", "name", "first_name", "last_name", "company", "job_title",
-        "consent", "consent_version", "properties", "referrer", "landing_page",
+        "consent", "consent_version", "consent_marketing", "consent_transfer",
+        "consent_language", "properties", "referrer", "landing_page",
         "visitor_id", "redirect", HONEYPOT_FIELD, *UTM_FIELDS,
     }
 )  # fmt: skip
 _EVENT_FIELDS = frozenset(
-    {"site", "type", "name", "visitor_id", "url", "referrer", "title", *UTM_FIELDS}
+    {"site", "type", "name", "visitor_id", "url", "referrer", "title", "consent", *UTM_FIELDS}
 )
 EVENT_TYPES = {"page_view": "page_view", "event": "event"}
 
@@ -50,8 +51,12 @@ class LeadSubmission:
     last_name: str = ""
     company: str = ""
     job_title: str = ""
-    consent: bool | None = None
+    consent: bool | None = None  # processing of personal data
     consent_version: str = ""
+    consent_marketing: bool | None = None
+    consent_transfer: bool | None = None
+    consent_language: str = ""  # the language the consent text was shown in
+    source_ip: str = ""  # set by the view when the submission carries consent
     properties: dict[str, Scalar] = field(default_factory=dict)
     utm: dict[str, str] = field(default_factory=dict)
     referrer: str = ""
@@ -103,6 +108,9 @@ def lead_submission_parse(
         job_title=_text(data, "job_title", 160),
         consent=_flag(data, "consent", is_form=is_form),
         consent_version=_text(data, "consent_version", 64),
+        consent_marketing=_flag(data, "consent_marketing", is_form=is_form),
+        consent_transfer=_flag(data, "consent_transfer", is_form=is_form),
+        consent_language=_text(data, "consent_language", 8).lower(),
         properties=_properties(data.get("properties")),
         utm=_utm(data, landing_page),
         referrer=_url(data, "referrer"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accord.core.errors import DomainError, InvalidInput
+from accord.privacy.capture import submission_purposes
 from accord.tracking.capture.cors import cors_allow, preflight_response
 from accord.tracking.capture.errors import OriginNotAllowed
 from accord.tracking.capture.parsing import payload_read
@@ -74,6 +76,8 @@ def lead_capture(request: HttpRequest) -> HttpResponse:
             raise InvalidInput(
                 "redirect must lead to one of the site's allowed origins.", field="redirect"
             )
+        if submission_purposes(submission):  # the consent ledger keeps where it came from
+            submission = replace(submission, source_ip=client_ip(request))
         lead_submission_accept(site=site, submission=submission)
     except DomainError as error:
         return cors_allow(error_response(request, error, html=html), readable_by)
@@ -101,7 +105,11 @@ def event_capture(request: HttpRequest) -> HttpResponse:
             ip=client_ip(request),
             spec=settings.CAPTURE_EVENT_RATE_LIMIT,
         )
-        page_event_record(site=site, event=page_event_parse(payload.data))
+        event = page_event_parse(payload.data)
+        if site.requires_cookie_consent and payload.data.get("consent") is not True:
+            # The snippet sends nothing before consent on such a site (accord.privacy).
+            raise InvalidInput("This site records visits only after consent.", field="consent")
+        page_event_record(site=site, event=event)
     except DomainError as error:
         return cors_allow(error_response(request, error, html=False), readable_by)
     return cors_allow(HttpResponse(status=204), readable_by)

@@ -8,6 +8,7 @@ import pytest
 
 from accord.contacts.models import Contact, Lead
 from accord.contacts.services import lead_transition
+from accord.privacy.models import ConsentEvent
 from accord.tracking.capture.jobs import submission_followup
 from accord.tracking.models import Touchpoint, TouchType
 from accord.tracking.tests.capture_support import (
@@ -139,9 +140,12 @@ def test_plain_form_gets_a_thank_you_page(client):
     contact = Contact.objects.get()
     assert contact.phone == "+442079460018"  # read in the site's default region (GB)
     assert contact.properties["budget"] == "10k"
-    assert contact.properties["consent"]["granted"] is True
-    assert contact.properties["consent"]["version"] == "2026-01"
-    assert contact.properties["consent"]["site"] == site.public_key
+    consent = ConsentEvent.objects.get(contact=contact)  # the ledger, not a property
+    assert (consent.purpose, consent.granted, consent.text_version) == (
+        "processing", True, "2026-01"
+    )  # fmt: skip
+    assert consent.channel == "form"
+    assert "consent" not in contact.properties
 
 
 def test_plain_form_is_redirected_to_an_allowed_page(client):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accord.contacts.models import Contact, Lead, StageTransition
 from accord.integrations.models import WebhookDelivery
 from accord.integrations.webhooks.services import webhook_endpoint_create
+from accord.privacy.models import ConsentEvent
 from accord.tracking.capture import rows
 from accord.tracking.capture.services import lead_submission_accept
 from accord.tracking.capture.sites import site_get
@@ -89,7 +90,17 @@ def test_new_person_rows_match_the_orm_path():
     assert (slow.contact_created, slow.lead_created) == (True, True)
     fast_rows, slow_rows = _rows(fast), _rows(slow)
     assert fast_rows == slow_rows
-    assert fast_rows["contact"]["properties"]["consent"]["version"] == "v3"
+    # Consent is a ledger row (accord.privacy), the same on both paths, not a property.
+    assert "consent" not in fast_rows["contact"]["properties"]
+    ledger = [
+        ConsentEvent.objects.values("purpose", "granted", "text_version", "channel").get(
+            contact_id=accepted.contact_id
+        )
+        for accepted in (fast, slow)
+    ]
+    assert ledger[0] == ledger[1] == {
+        "purpose": "processing", "granted": True, "text_version": "v3", "channel": "form"
+    }  # fmt: skip
     assert fast_rows["lead"]["source_campaign_id"] == Campaign.objects.get().pk
     assert fast_rows["touch"]["channel_id"] == Channel.objects.get(slug="paid-search").pk
     assert fast_rows["lead"]["created_at"] == AT

@@ -11,6 +11,13 @@
  * Visitors who send Do Not Track or Global Privacy Control are not tracked: no cookie, no page
  * views (their forms still work, without a visitor id).
  *
+ * Cookie consent: on a site that needs it (the site's "tracking needs cookie consent" option),
+ * add `data-consent-required` to the script tag. Until the page calls `accord.consent()` (from
+ * its cookie banner) nothing is stored and nothing is sent: the page view waits in memory and
+ * is sent when consent comes. The cookie itself remembers the consent on later pages;
+ * `accord.consent(false)` deletes it and stops tracking. Do Not Track and Global Privacy
+ * Control win over consent.
+ *
  * window.accord.page() records a page view (single-page apps); window.accord.track(name)
  * records a custom event.
  */
@@ -40,12 +47,22 @@
     return id;
   }
 
-  var vid = optedOut ? "" : visitorId();
+  var consentAttr = script.getAttribute("data-consent-required");
+  var consentRequired = consentAttr !== null && consentAttr !== "false";
+  var hasCookie = /(?:^|;\s*)accord_vid=/.test(document.cookie);
+  // With consent required, an existing cookie is the record of an earlier consent.
+  var consented = !consentRequired || hasCookie;
+  var vid = optedOut || !consented ? "" : visitorId();
+  var waiting = [];
 
   function send(payload) {
-    if (!vid) return;
+    if (!vid) {
+      if (!optedOut && !consented && waiting.length < 20) waiting.push(payload);
+      return;
+    }
     payload.site = site;
     payload.visitor_id = vid;
+    if (consentRequired) payload.consent = true;
     // text/plain keeps the request "simple": no CORS preflight, and sendBeacon accepts it.
     var body = JSON.stringify(payload);
     if (navigator.sendBeacon && navigator.sendBeacon(endpoint, body)) return;
@@ -84,8 +101,28 @@
     });
   }
 
+  function consent(given) {
+    if (given === false) {
+      consented = false;
+      vid = "";
+      waiting = [];
+      document.cookie = "accord_vid=; Max-Age=0; Path=/; SameSite=Lax";
+      window.accord.visitorId = "";
+      return;
+    }
+    if (optedOut || vid) return;
+    consented = true;
+    vid = visitorId();
+    window.accord.visitorId = vid;
+    decorateForms();
+    var held = waiting;
+    waiting = [];
+    held.forEach(send);
+  }
+
   window.accord = {
     visitorId: vid,
+    consent: consent,
     page: page,
     track: function (name) { send({ type: "event", name: String(name).slice(0, 100), url: location.href }); }
   };
