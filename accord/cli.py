@@ -54,7 +54,7 @@ def _register() -> None:
     from accord.analytics.commands import analytics, report
     from accord.core.commands import migrate, serve, worker
     from accord.demo.commands import demo
-    from accord.integrations.commands import export_command, import_command
+    from accord.integrations.commands import check, export_command, import_command
     from accord.scoring.commands import scoring
     from accord.tracking.commands import site
 
@@ -71,6 +71,7 @@ def _register() -> None:
         report,
         import_command,
         export_command,
+        check,
     ):
         cli.add_command(command)
 
