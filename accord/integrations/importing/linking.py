@@ -119,7 +119,7 @@ class LeadLinker:
         self.unlinked += 1
         if first_given is None:
             return None, None, None
-        what = "a lead" if need_lead else "a contact"
+        what = "lead" if need_lead else "lead or contact"
         label = KEY_LABELS[first_given]
         return None, None, f"No {what} has the {label} {record[first_given]!r}."
 

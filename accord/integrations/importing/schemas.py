@@ -91,7 +91,7 @@ TOUCH_TYPE_VALUES: dict[str, str] = {
 }
 
 #: What a touch is when the file says nothing about its type (the preview says so).
-TOUCH_TYPE_DEFAULT = TouchType.PAGE_VIEW
+TOUCH_TYPE_DEFAULT = TouchType.PAGE_VIEW.value
 
 # Lost reasons: ours by value or label; anything else is kept as written (the field is text).
 LOST_REASON_VALUES: dict[str, str] = {
