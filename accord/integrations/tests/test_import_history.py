@@ -340,3 +340,24 @@ def test_touch_channel_column_by_name_or_slug_and_unknown_ones(write_csv):
     # The label wins over what the UTMs would say (google/cpc is paid search).
     assert slugs == ["organic-search", "referral", "webinars"]
     assert Channel.objects.get(slug="webinars").name == "Webinars"
+
+
+def test_training_on_leads_that_share_one_date_names_options_train_really_has(write_csv):
+    """The hole: `scoring train` failed naming --cutoff/--folds, options it does not have."""
+    from accord.core.errors import InvalidInput
+    from accord.scoring.predictive.features import FeatureConfig
+    from accord.scoring.predictive.registry import scoring_model_train
+    from accord.scoring.models import ScoringProfile
+    from accord.scoring.selectors import active_profile_forget
+
+    active_profile_forget()
+    rows = [f"p{i}@x.io,{'won' if i % 2 else 'lost'},{i % 7},T{i % 3}" for i in range(80)]
+    path = write_csv("email,outcome,employees,tier\n" + "\n".join(rows) + "\n")
+    assert import_run(entity="leads", path=path, unknown_to_properties=True).ok
+    with pytest.raises(InvalidInput) as caught:
+        scoring_model_train(
+            profile=ScoringProfile.objects.get(is_active=True), config=FeatureConfig()
+        )
+    message = caught.value.message
+    assert "--cutoff" not in message and "--folds N" in message
+    assert "--since/--until" in message and "created_at" in message
