@@ -345,9 +345,9 @@ def test_touch_channel_column_by_name_or_slug_and_unknown_ones(write_csv):
 def test_training_on_leads_that_share_one_date_names_options_train_really_has(write_csv):
     """The hole: `scoring train` failed naming --cutoff/--folds, options it does not have."""
     from accord.core.errors import InvalidInput
+    from accord.scoring.models import ScoringProfile
     from accord.scoring.predictive.features import FeatureConfig
     from accord.scoring.predictive.registry import scoring_model_train
-    from accord.scoring.models import ScoringProfile
     from accord.scoring.selectors import active_profile_forget
 
     active_profile_forget()
