@@ -56,7 +56,7 @@ def _register() -> None:
     from accord.demo.commands import demo
     from accord.integrations.commands import check, export_command, import_command
     from accord.scoring.commands import scoring
-    from accord.tracking.commands import site
+    from accord.tracking.commands import channels, site
 
     for command in (
         demo,
@@ -66,6 +66,7 @@ def _register() -> None:
         createuser,
         apikey,
         site,
+        channels,
         scoring,
         analytics,
         report,

@@ -740,6 +740,7 @@ def touchpoints_plan(
                 else None,
                 url=record.get("url") or "",
                 referrer=record.get("referrer") or "",
+                channel_given=bool(record.get("channel")),
                 **utm,
             )
         )
