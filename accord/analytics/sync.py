@@ -815,6 +815,10 @@ def analytics_touches_reread(*, touch_ids: Iterable[int]) -> int:
             return 0
         con.execute("BEGIN TRANSACTION")
         try:
+            # A rule may point at a channel created since the last sync: labels come from
+            # the copy's channels table (small; re-read whole).
+            channels = TABLE_BY_NAME["channels"]
+            _sync_reference(con, channels, datetime.now(UTC).replace(tzinfo=None), full=True)
             written = _reread_ids(con, TABLE_BY_NAME["touchpoints"], ids)
             contacts: set[int] = set()
             first_day = None

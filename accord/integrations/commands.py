@@ -190,7 +190,7 @@ def import_command(
         for line in report.mapping_lines:
             click.echo(f"  {line}")
     for note in report.notes:
-        click.echo(f"Note: {note}")
+        click.echo(note if note.startswith("Warning:") else f"Note: {note}")
     if report.duplicates_merged:
         click.echo(f"{report.duplicates_merged} duplicate row(s) merged into earlier ones.")
     verb = "Would create" if dry_run or not report.imported else "Created"

@@ -126,5 +126,5 @@ class LeadLinker:
     def note(self, noun: str) -> str:
         """The preview line: how many rows linked by which key, how many to nothing."""
         parts = [f"{KEY_LABELS[k]} {self.counts[k]}" for k in LINK_KEYS if self.counts[k]]
-        linked = ", ".join(parts) if parts else "none"
-        return f"{noun} linked to a lead by {linked}; linked to nothing: {self.unlinked}."
+        linked = f"by {', '.join(parts)}" if parts else "none"
+        return f"{noun} linked to a lead {linked}; linked to nothing: {self.unlinked}."

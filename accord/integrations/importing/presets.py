@@ -59,6 +59,10 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "Create Date": "created_at",
             "Associated Company": "company",
             "Associated Contact Email": "contact_email",
+            # The contact's Record ID: the external id its contacts export gave the lead.
+            "Associated Contact ID": "contact_external_id",
+            "Associated Contact IDs": "contact_external_id",
+            "Closed Lost Reason": "lost_reason",
         },
     },
     "salesforce": {
@@ -78,6 +82,9 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "Close Date": "expected_close",
             "Account Name": "company",
             "Created Date": "created_at",
+            "Contact ID": "contact_external_id",
+            "Lead ID": "lead_external_id",
+            "Loss Reason": "lost_reason",
         },
     },
 }

@@ -81,8 +81,11 @@ def test_regroup_updates_the_analytics_copy(imported, duckdb_file):
     with engine.reader() as con:
         copied = dict(con.execute("SELECT id, channel_id FROM touchpoints").fetchall())
         paths = con.execute("SELECT channel_ids FROM touch_paths").fetchall()
+        # The new channel (created after the sync) is in the copy too: reports label it.
+        labels = dict(con.execute("SELECT id, slug FROM channels").fetchall())
     assert copied == dict(Touchpoint.objects.values_list("id", "channel_id"))
     assert imported.pk in {c for (ids,) in paths for c in ids}
+    assert labels[imported.pk] == "webinars"
     # The next incremental sync carries the lead's new source channel.
     analytics_sync()
     with engine.reader() as con:
