@@ -361,3 +361,42 @@ def test_training_on_leads_that_share_one_date_names_options_train_really_has(wr
     message = caught.value.message
     assert "--cutoff" not in message and "--folds N" in message
     assert "--since/--until" in message and "created_at" in message
+
+
+def test_the_readme_migration_walkthrough_gives_a_funnel_that_agrees_with_the_deals():
+    """docs/examples/hubspot-migration, imported as README's walkthrough does."""
+    from pathlib import Path
+
+    import accord
+
+    folder = Path(accord.__file__).resolve().parent.parent / "docs/examples/hubspot-migration"
+    steps = [
+        ("leads", "contacts.csv", {"preset": "hubspot", "unknown_to_properties": True}),
+        ("deals", "deals.csv", {"preset": "hubspot"}),
+        ("touchpoints", "touches.csv", {}),
+        ("touchpoints", "activities.csv", {"create_channels": True}),
+    ]
+    for entity, name, options in steps:
+        report = import_run(entity=entity, path=folder / name, **options)
+        assert report.ok and report.imported, (name, report.errors)
+    result = consistency_check()
+    assert (result.won_deals, result.customers, result.reached_customer, result.ok) == (
+        2,
+        2,
+        2,
+        True,
+    )
+    assert result.leads_without_history == 0
+    stages = dict(Lead.objects.values_list("external_id", "stage"))
+    assert stages == {
+        "101": "customer",
+        "102": "lost",
+        "103": "opportunity",
+        "104": "customer",
+        "105": "opportunity",
+        "106": "lead",
+    }
+    umbrella = Lead.objects.select_related("contact").get(external_id="104")
+    assert (umbrella.contact.email, umbrella.contact.phone) == (None, None)
+    assert umbrella.properties == {"industry": "Pharma"} and umbrella.contact.properties == {}
+    assert Touchpoint.objects.filter(lead__isnull=True).count() == 0
