@@ -46,6 +46,10 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
         "leads": {
             **_HUBSPOT_PERSON,
             "Lifecycle Stage": "stage",
+            "Became a Marketing Qualified Lead Date": "mql_at",
+            "Became a Sales Qualified Lead Date": "sql_at",
+            "Became an Opportunity Date": "opportunity_at",
+            "Became a Customer Date": "customer_at",
             "Original Source": "source_channel",
             "Lead Status": "properties.lead_status",
         },

@@ -100,6 +100,16 @@ LOST_REASON_VALUES: dict[str, str] = {
 }
 
 
+#: Stages whose entry date a leads file may give, as ``<stage>_at`` fields.
+STAGE_DATE_FIELDS: tuple[tuple[str, str], ...] = (
+    (Stage.MQL.value, "MQL"),
+    (Stage.SAL.value, "SAL"),
+    (Stage.SQL.value, "SQL"),
+    (Stage.OPPORTUNITY.value, "Opportunity"),
+    (Stage.CUSTOMER.value, "Customer"),
+)
+
+
 @dataclass(frozen=True)
 class EntitySchema:
     name: str
@@ -168,6 +178,11 @@ LEADS = EntitySchema(
             "outcome", "Outcome (won/lost)", Kind.CHOICE, "result", choices=_choices(OUTCOME_VALUES)
         ),
         _f("outcome_at", "Outcome at", Kind.DATETIME, "closed_at", "outcome_date"),
+        # When the lead entered each stage (HubSpot's "Became a ... Date" columns).
+        *(
+            _f(f"{stage}_at", f"{label} at", Kind.DATETIME, f"became_{stage}_at")
+            for stage, label in STAGE_DATE_FIELDS
+        ),
     ),
     # A person is identified by any of these (see README, "What identifies a person"):
     # a row with only an external id is accepted; it just cannot be matched by email later.

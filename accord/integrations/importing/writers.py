@@ -35,8 +35,10 @@ from accord.integrations.importing.lead_history import (  # noqa: F401 - re-expo
     IMPORT_DETAILS,
     IMPORT_REASON,
     STAGE_PATHS,
+    step_dates,
     transitions_count,
     transitions_insert,
+    transitions_redate,
 )
 from accord.integrations.importing.linking import LeadLinker
 from accord.integrations.importing.people import (
@@ -50,7 +52,11 @@ from accord.integrations.importing.people import (
     people_save,
     rows_matching,
 )
-from accord.integrations.importing.schemas import LINK_KEYS, LOST_REASON_VALUES
+from accord.integrations.importing.schemas import (
+    LINK_KEYS,
+    LOST_REASON_VALUES,
+    STAGE_DATE_FIELDS,
+)
 from accord.integrations.importing.validate import Record, RowError
 from accord.pipeline.models import Deal, DealStage
 from accord.tracking.models import Campaign, Channel, SpendEntry, Touchpoint
@@ -185,6 +191,7 @@ class LeadRow:
         "source_campaign",
         "source_channel_id",
         "stage",
+        "step_dates",
     )
 
     def __init__(
@@ -212,6 +219,8 @@ class LeadRow:
         self.score = score
         # When a historical lead's outcome (won/lost) happened; None for other leads.
         self.outcome_at: datetime | None = None
+        # Each step's date, when the file gave stage entry dates (see ``step_dates``).
+        self.step_dates: list[datetime] | None = None
 
     @property
     def source_campaign_id(self) -> int | None:
@@ -334,7 +343,10 @@ def leads_plan(
             lead = LeadRow(
                 None,
                 contact,
-                _outcome_stage(get("outcome"), get("stage")) or get("stage") or INITIAL_STAGE,
+                _outcome_stage(get("outcome"), get("stage"))
+                or get("stage")
+                or _stage_from_dates(record)
+                or INITIAL_STAGE,
                 get("created_at") or now,
                 get("owner_id"),
                 channel_id,
@@ -345,6 +357,10 @@ def leads_plan(
             )
             if get("outcome"):
                 lead.outcome_at = max(get("outcome_at") or lead.created_at, lead.created_at)
+            given = {s: get(f"{s}_at") for s, _ in STAGE_DATE_FIELDS if get(f"{s}_at")}
+            if given:
+                lead.step_dates = step_dates(lead.stage, lead.created_at, given, lead.outcome_at)
+                lead.outcome_at = lead.step_dates[-1]  # becomes the lead's stage_changed_at
             new_leads.append(lead)
             new_for_contact[id(contact)] = lead
             if ext:
@@ -421,6 +437,15 @@ def _leads_insert(
         ),
     )
     transitions_insert([lead.pk for lead in new_leads])
+    dated = {lead.pk: lead.step_dates for lead in new_leads if lead.step_dates}
+    if dated:
+        transitions_redate(dated)
+
+
+def _stage_from_dates(record: Record) -> str | None:
+    """Without a stage column, the furthest stage the file gives an entry date for."""
+    reached = [stage for stage, _ in STAGE_DATE_FIELDS if record.get(f"{stage}_at")]
+    return reached[-1] if reached else None
 
 
 def _outcome_stage(outcome: str | None, stage: str | None) -> str | None:

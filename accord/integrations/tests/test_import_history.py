@@ -400,3 +400,31 @@ def test_the_readme_migration_walkthrough_gives_a_funnel_that_agrees_with_the_de
     assert (umbrella.contact.email, umbrella.contact.phone) == (None, None)
     assert umbrella.properties == {"industry": "Pharma"} and umbrella.contact.properties == {}
     assert Touchpoint.objects.filter(lead__isnull=True).count() == 0
+
+
+def test_stage_entry_dates_date_each_step_and_imply_the_stage(write_csv):
+    text = (
+        "Record ID,Email,Create Date,Became a Marketing Qualified Lead Date,"
+        "Became a Sales Qualified Lead Date,Became an Opportunity Date,Became a Customer Date\n"
+        "7,g@x.io,2024-01-01,2024-01-10,2024-02-01,2024-02-15,2024-04-01\n"
+    )
+    report = import_run(entity="leads", path=write_csv(text), preset="hubspot")
+    assert report.ok, report.errors
+    lead = Lead.objects.get()
+    assert (lead.stage, lead.stage_changed_at, lead.is_open) == (
+        "customer",
+        _at("2024-04-01"),
+        False,
+    )
+    history = list(
+        StageTransition.objects.filter(lead=lead).order_by("id").values_list("to_stage", "at")
+    )
+    # SAL has no date of its own: it takes the step before it (MQL), never going backwards.
+    assert history == [
+        ("lead", _at("2024-01-01")),
+        ("mql", _at("2024-01-10")),
+        ("sal", _at("2024-01-10")),
+        ("sql", _at("2024-02-01")),
+        ("opportunity", _at("2024-02-15")),
+        ("customer", _at("2024-04-01")),
+    ]
