@@ -58,7 +58,10 @@ def _mapping_parse(pairs: tuple[str, ...]) -> dict[str, str]:
     help="Where to write rejected rows (default: FILE.rejected.csv beside it).",
 )
 @click.option(
-    "--unknown-to-properties", is_flag=True, help="Keep unmapped columns as custom properties."
+    "--unknown-to-properties",
+    is_flag=True,
+    help="Keep unmapped columns as custom properties, stored once: on the lead for a leads "
+    "file (map COLUMN=contact_properties.NAME for the contact), on the contact for contacts.",
 )
 @click.option(
     "--timezone",
@@ -122,6 +125,7 @@ def import_command(
     A leads file's outcome column accepts (any case):
       won:  won, win, yes, y, true, 1, customer, closed won
       lost: lost, no, n, false, 0, disqualified, closed lost
+
     Deals: stage names of HubSpot (closedwon, closedlost, ...) and Salesforce (Closed Won,
     Closed Lost, ...) map to won/lost, other stages to open ones; won_at and lost_at close
     a deal without a stage column. After deals are imported each lead is placed in the
