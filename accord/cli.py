@@ -54,10 +54,10 @@ def _register() -> None:
     from accord.analytics.commands import analytics, report
     from accord.core.commands import migrate, serve, worker
     from accord.demo.commands import demo
-    from accord.integrations.commands import export_command, import_command
+    from accord.integrations.commands import check, export_command, import_command
     from accord.privacy.commands import privacy
     from accord.scoring.commands import scoring
-    from accord.tracking.commands import site
+    from accord.tracking.commands import channels, site
 
     for command in (
         demo,
@@ -67,12 +67,14 @@ def _register() -> None:
         createuser,
         apikey,
         site,
+        channels,
         scoring,
         analytics,
         report,
         import_command,
         export_command,
         privacy,
+        check,
     ):
         cli.add_command(command)
 

@@ -797,6 +797,49 @@ def analytics_sync(
     return SyncReport(full=full, rows=rows, removed=removed, seconds=seconds, synced_at=now)
 
 
+def analytics_touches_reread(*, touch_ids: Iterable[int]) -> int:
+    """Re-read touches changed in place (``accord channels regroup``) into the copy.
+
+    Touchpoints are append-only for the incremental sync (new ids only), so a touch whose
+    channel was re-grouped would keep its old channel in the copy; this replaces those rows
+    and rebuilds what is derived from them (the contacts' touch paths, the daily traffic
+    from the earliest changed day). Leads whose source channel changed carry a new
+    ``updated_at`` and follow with the next sync. Nothing to do before the first sync.
+    """
+    ids = sorted(set(touch_ids))
+    if not ids or not engine.duckdb_path().exists():
+        return 0
+    with engine.writer() as con:
+        schema_create(con)
+        if con.execute("SELECT count(*) FROM sync_state").fetchall()[0][0] == 0:
+            return 0
+        con.execute("BEGIN TRANSACTION")
+        try:
+            # A rule may point at a channel created since the last sync: labels come from
+            # the copy's channels table (small; re-read whole).
+            channels = TABLE_BY_NAME["channels"]
+            _sync_reference(con, channels, datetime.now(UTC).replace(tzinfo=None), full=True)
+            written = _reread_ids(con, TABLE_BY_NAME["touchpoints"], ids)
+            contacts: set[int] = set()
+            first_day = None
+            for chunk in _chunks(ids):
+                listed = ", ".join(str(int(i)) for i in chunk)
+                contacts |= _touch_contacts(con, f"id IN ({listed})")
+                day = con.execute(
+                    f'SELECT CAST(min("at") AS DATE) FROM touchpoints WHERE id IN ({listed})'
+                ).fetchall()[0][0]
+                if day is not None and (first_day is None or day < first_day):
+                    first_day = day
+            touch_paths_refresh(con, contacts)
+            if first_day is not None:
+                traffic_daily_refresh(con, datetime.combine(first_day, datetime.min.time()))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return written
+
+
 def analytics_contact_erase(*, contact_id: int) -> dict[str, int]:
     """Remove a contact and everything of theirs from the copy (GDPR-style erasure).
 

@@ -77,9 +77,13 @@ class Contact(TimestampedModel):
             models.UniqueConstraint(
                 fields=["external_id"], name="contacts_contact_external_id_key"
             ),
+            # A person is identified by an email, a phone or an external id (an imported
+            # record that carries only its source CRM's id; it cannot be matched by email).
             models.CheckConstraint(
-                condition=Q(email__isnull=False) | Q(phone__isnull=False),
-                name="contact_has_email_or_phone",
+                condition=Q(email__isnull=False)
+                | Q(phone__isnull=False)
+                | Q(external_id__isnull=False),
+                name="contact_has_email_phone_or_external_id",
             ),
         ]
 

@@ -58,7 +58,10 @@ def _mapping_parse(pairs: tuple[str, ...]) -> dict[str, str]:
     help="Where to write rejected rows (default: FILE.rejected.csv beside it).",
 )
 @click.option(
-    "--unknown-to-properties", is_flag=True, help="Keep unmapped columns as custom properties."
+    "--unknown-to-properties",
+    is_flag=True,
+    help="Keep unmapped columns as custom properties, stored once: on the lead for a leads "
+    "file (map COLUMN=contact_properties.NAME for the contact), on the contact for contacts.",
 )
 @click.option(
     "--timezone",
@@ -75,6 +78,22 @@ def _mapping_parse(pairs: tuple[str, ...]) -> dict[str, str]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write every error (default: FILE.errors.txt beside it).",
 )
+@click.option(
+    "--no-header",
+    is_flag=True,
+    help="The file has no header row: its first line is a record (give --columns).",
+)
+@click.option(
+    "--columns",
+    "column_names",
+    metavar="A,B,C",
+    help="Column names for a file without a header row, in order, separated by commas.",
+)
+@click.option(
+    "--create-channels",
+    is_flag=True,
+    help="Touchpoints: create the channels the channel column names that do not exist yet.",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 def import_command(
     entity: str,
@@ -90,19 +109,38 @@ def import_command(
     delimiter: str | None,
     phone_region: str | None,
     errors_report: Path | None,
+    no_header: bool,
+    column_names: str | None,
+    create_channels: bool,
     no_progress: bool,
 ) -> None:
     """Import contacts, leads, deals, touchpoints or spend from a CSV file.
 
     Nothing is written unless every row is valid (or --skip-invalid is given). Importing
     the same file again creates nothing new: rows are matched by external id, then email
-    or phone (deals and spend by their own keys).
+    or phone (deals and spend by their own keys). Deals and touchpoints link to their lead
+    by lead_external_id, contact_external_id, contact email or phone.
+
+    \b
+    A leads file's outcome column accepts (any case):
+      won:  won, win, yes, y, true, 1, customer, closed won
+      lost: lost, no, n, false, 0, disqualified, closed lost
+
+    Deals: stage names of HubSpot (closedwon, closedlost, ...) and Salesforce (Closed Won,
+    Closed Lost, ...) map to won/lost, other stages to open ones; won_at and lost_at close
+    a deal without a stage column. After deals are imported each lead is placed in the
+    funnel with the deals' dates, and the consistency check is printed.
     """
     from tqdm import tqdm
 
     from accord.integrations.importing.service import import_run
 
     mapping = _mapping_parse(maps)
+    names = None
+    if no_header or column_names:
+        if not (no_header and column_names):
+            raise click.UsageError("--no-header and --columns go together.")
+        names = column_names.split(",")
     if delimiter == "tab":
         delimiter = "\t"
     bars: dict[str, tqdm] = {}
@@ -139,6 +177,8 @@ def import_command(
             delimiter=delimiter,
             rejects_path=rejects,
             phone_region=phone_region,
+            columns=names,
+            create_channels=create_channels,
         )
     except InvalidInput as error:
         # A mistake in the command line (unknown column or field in --map, time zone...).
@@ -149,8 +189,12 @@ def import_command(
         report.delimiter, report.delimiter
     )
     click.echo(f"{file.name}: {report.encoding}, {delimiter_name}-separated, {report.rows} rows.")
+    if dry_run and report.mapping_lines:
+        click.echo("Columns:")
+        for line in report.mapping_lines:
+            click.echo(f"  {line}")
     for note in report.notes:
-        click.echo(f"Note: {note}")
+        click.echo(note if note.startswith("Warning:") else f"Note: {note}")
     if report.duplicates_merged:
         click.echo(f"{report.duplicates_merged} duplicate row(s) merged into earlier ones.")
     verb = "Would create" if dry_run or not report.imported else "Created"
@@ -186,6 +230,37 @@ def import_command(
         sys.exit(1)
     elif dry_run:
         click.echo("Dry run: nothing was written.")
+    if report.imported and entity in ("leads", "deals"):
+        _consistency_echo()
+
+
+def _consistency_echo() -> None:
+    from accord.integrations.importing.consistency import consistency_check
+
+    result = consistency_check()
+    click.echo("Consistency check:")
+    for line in result.lines():
+        click.echo(f"  {line}")
+
+
+@click.group("check")
+def check() -> None:
+    """Checks of the stored data."""
+
+
+@check.command("consistency")
+def check_consistency() -> None:
+    """Does the funnel agree with the deals? (won deals vs customers, stage history.)
+
+    Exits 1 when it does not.
+    """
+    from accord.integrations.importing.consistency import consistency_check
+
+    result = consistency_check()
+    for line in result.lines():
+        click.echo(line)
+    if not result.ok:
+        sys.exit(1)
 
 
 @click.command("export")

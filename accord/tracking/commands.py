@@ -70,3 +70,43 @@ def site_list() -> None:
         state = "active" if row.is_active else "inactive"
         origins = ", ".join(row.allowed_origins) or "none (only server-to-server posts)"
         click.echo(f"{row.public_key}  {row.name}  [{state}]  origins: {origins}")
+
+
+@click.group()
+def channels() -> None:
+    """Channel groups: re-apply the channel rules to stored touches."""
+
+
+@channels.command("regroup")
+@click.option("--dry-run", is_flag=True, help="Count the touches that would move; change nothing.")
+@click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+def channels_regroup(dry_run: bool, no_progress: bool) -> None:
+    """Apply the current channel rules to every stored touch whose channel came from them.
+
+    Touches whose channel an import took from the file's channel column keep it. A lead's
+    source channel follows its first touch when it was derived from it. The analytics copy
+    is updated.
+    """
+    import sys
+
+    from tqdm import tqdm
+
+    from accord.tracking.channel_regroup import touches_regroup
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if no_progress:
+            return
+        if bar is None:
+            bar = tqdm(total=total, desc="Regrouping", unit=" touches", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    report = touches_regroup(dry_run=dry_run, progress=progress)
+    if bar is not None:
+        bar.close()
+    for line in report.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")

@@ -94,6 +94,10 @@ class Touchpoint(models.Model):
         related_name="touchpoints",
     )
     channel = models.ForeignKey(Channel, null=True, on_delete=models.SET_NULL, related_name="+")
+    #: The channel was given by the source (an imported file's channel column), not derived
+    #: from the channel rules: ``accord channels regroup`` leaves it as it is.
+    # db_default: capture and imports insert touches with raw column lists that omit it.
+    channel_given = models.BooleanField(default=False, db_default=False)
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
     )

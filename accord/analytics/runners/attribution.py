@@ -23,7 +23,7 @@ one touch in the window; converting leads without one are counted apart
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -125,6 +125,11 @@ class AttributionResult:
     #: Converting leads with no touch in the window: no channel to credit.
     unattributed_conversions: int
     data_as_of: datetime | None
+    #: Journeys with at least one touch in their window (converting or not): what the
+    #: models saw. Markov needs the non-converting ones, each ending at its last touch.
+    journeys_included: int = 0
+    #: Non-converting journeys with no touch at all (no path to learn from).
+    journeys_without_touch: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def model_credits(self, model: str) -> ModelCredits:
@@ -158,21 +163,24 @@ class AttributionRunner:
     def __init__(self, query: AttributionQuery):
         self.query = query
 
-    def build_sql(self, *, now: datetime | None = None) -> AttributionSql:
+    def build_sql(self) -> AttributionSql:
         q = self.query
         f = q.filters
         since, until = f.bounds()
-        now = now or datetime.now(UTC).replace(tzinfo=None)
         lead_where, params = lead_conditions(f, "l")
         params = {
             **params,
             "since": since,
             "until": until,
             "lookback": q.lookback_days * SECONDS_PER_DAY,
-            # A journey that did not convert ends with the period (or now, for a cohort
-            # still converting); its touches up to then are its path to nothing.
-            "open_end": min(until, now) if f.mode != COHORT else now,
         }
+        # A journey that did not convert ends with its own last touch (in period mode, the
+        # last one before the period ends): its path to nothing. Not "now": a report on
+        # the same data must not change with the day it runs (with a lookback shorter than
+        # the time since their last touch, old journeys silently dropped out). Journeys
+        # with no touch at all keep their creation as end; they have no path either way.
+        last_cap = "" if f.mode == COHORT else 'AND t."at" < $until'
+
         if f.mode == COHORT:
             lead_where.append("l.created_at >= $since AND l.created_at < $until")
         if q.conversion == WON:
@@ -214,11 +222,19 @@ candidates AS (
     LEFT JOIN opened o ON o.lead_id = l.id
     WHERE {where(lead_where)}
 ),
+scoped AS (SELECT * FROM candidates WHERE {in_scope}),
+last_touch AS (
+    SELECT t.contact_id, max(t."at") AS last_at FROM touchpoints t
+    WHERE t.contact_id IN (SELECT contact_id FROM scoped WHERE conversion_at IS NULL)
+        {last_cap}
+    GROUP BY t.contact_id
+),
 journeys AS (
-    SELECT *, conversion_at IS NOT NULL AS converted,
-        CASE WHEN conversion_at IS NULL THEN 0.0 ELSE value END AS credited_value,
-        coalesce(conversion_at, CAST($open_end AS TIMESTAMP)) AS end_at
-    FROM candidates WHERE {in_scope}
+    SELECT s.*, s.conversion_at IS NOT NULL AS converted,
+        CASE WHEN s.conversion_at IS NULL THEN 0.0 ELSE s.value END AS credited_value,
+        CASE WHEN s.conversion_at IS NOT NULL THEN s.conversion_at
+            ELSE coalesce(lt.last_at, s.created_at) END AS end_at
+    FROM scoped s LEFT JOIN last_touch lt ON lt.contact_id = s.contact_id
 )"""
         # Touches in journey and time order; which touch holds a named position (the last
         # one at or before the lead's creation, the opportunity, the close) is found in
@@ -339,6 +355,18 @@ FROM journeys ORDER BY lead_id
             if model in credits
         )
         unattributed = int(converted.sum()) - int(total_conversions)
+        with_touch = np.zeros(lead_ids.size, dtype=bool)
+        with_touch[np.asarray(journey, dtype=np.int64)] = True
+        included = int(with_touch.sum())
+        silent = int((~with_touch & ~converted).sum())
+        notes.append(
+            f"Journeys: {included:,} of {int(lead_ids.size):,} included "
+            f"({int((with_touch & converted).sum()):,} converting, "
+            f"{int((with_touch & ~converted).sum()):,} not); excluded: {unattributed:,} "
+            f"converting with no touch in the {q.lookback_days:g}-day lookback window, "
+            f"{silent:,} not converting with no touch (a non-converting journey ends at its "
+            "own last touch)."
+        )
         if unattributed:
             notes.append(
                 f"{unattributed} converting lead(s) had no touch in the lookback window "
@@ -352,6 +380,8 @@ FROM journeys ORDER BY lead_id
             journeys=int(lead_ids.size),
             converted=int(converted.sum()),
             unattributed_conversions=unattributed,
+            journeys_included=included,
+            journeys_without_touch=silent,
             data_as_of=as_of,
             notes=tuple(notes),
         )

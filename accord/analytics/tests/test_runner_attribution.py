@@ -131,7 +131,10 @@ def test_reaching_mql(journeys):
 def test_lookback_window_drops_older_touches(journeys):
     result = run(lookback_days=30)
     for m in result.models:
-        assert shares(result, m.model) == {"paid-search": 1.0}, m.model
+        # A's email of 03-10 is 31 days before the win. (Email still shows, with no credit:
+        # C's path to nothing ends at its own last touch, an email, not at the day the
+        # report runs.)
+        assert shares(result, m.model) == {"email": 0.0, "paid-search": 1.0}, m.model
 
 
 def test_conversion_without_touch_in_window_is_counted_apart(journeys):
@@ -252,3 +255,30 @@ def test_touch_paths_and_the_touchpoint_join_agree(journeys, duckdb_file, conver
             b.converted,
             b.total_revenue,
         )
+
+
+def test_non_converting_journeys_end_at_their_last_touch_not_the_day_the_report_runs(
+    journeys,
+):
+    """The hole: a journey that did not convert ended "now", so with a lookback shorter than
+    the time since its touches (these are from 2025) it silently dropped out of Markov."""
+    result = run(model="markov", lookback_days=30)
+    # A (converting, paid 04-09 in its window), B (paid 03-05) and C (email 03-19) all
+    # have a touch within 30 days of their own end: all three journeys are included.
+    assert (result.journeys, result.journeys_included, result.journeys_without_touch) == (
+        3,
+        3,
+        0,
+    )
+    assert result.notes[0] == (
+        "Journeys: 3 of 3 included (1 converting, 2 not); excluded: 0 converting with no "
+        "touch in the 30-day lookback window, 0 not converting with no touch (a "
+        "non-converting journey ends at its own last touch)."
+    )
+    # Before, B and C ended "now" (2026), more than 30 days after their touches: 1 of 3
+    # journeys was included and the report did not say so. A's only touch in its window
+    # is paid, so paid-search keeps the one conversion; email is on C's path to nothing.
+    assert shares(result, "markov") == {"email": 0.0, "paid-search": 1.0}
+    # Nothing in the SQL depends on the clock.
+    sql = AttributionRunner(AttributionQuery(MARCH, model="markov")).build_sql()
+    assert "now" not in " ".join(sql.params) and "open_end" not in sql.counts

@@ -35,9 +35,10 @@ def batches_validated(source: CsvSource, validator: RowValidator) -> Iterator[Ba
 
     batch = Batch()
     records = source.records(on_bytes=on_bytes)
+    header_row = source.header_row
     try:
         for row, values in records:
-            if row == 1 or not "".join(values).strip():
+            if row == header_row or not "".join(values).strip():
                 continue  # the header; a blank line is not a record
             batch.rows += 1
             record, errors = validator.validate(row, values)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.db import connections
 
@@ -43,6 +44,44 @@ STAGE_PATHS: dict[str, tuple[str, ...]] = {
     Stage.RECYCLED: (Stage.LEAD, Stage.MQL, Stage.RECYCLED),
     Stage.LOST: (Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.LOST),
 }
+
+
+def step_dates(
+    stage: str, created: datetime, given: dict[str, datetime], outcome_at: datetime | None
+) -> list[datetime]:
+    """The date of each step of ``STAGE_PATHS[stage]`` for a lead whose file gave some stage
+    entry dates (``given``, by stage): a step without one takes the previous step's date;
+    the last step takes the outcome's date when there is one; dates never go backwards."""
+    dates: list[datetime] = []
+    previous = created
+    path = STAGE_PATHS[stage]
+    for position, step in enumerate(path):
+        at = given.get(str(step), previous)
+        if position == len(path) - 1 and outcome_at is not None:
+            at = outcome_at
+        previous = max(at, previous)
+        dates.append(previous)
+    return dates
+
+
+def transitions_redate(dated: dict[int, list[datetime]], *, using: str = "default") -> None:
+    """Give the just-inserted transitions of leads ``dated`` (lead id -> step dates, in
+    path order) their dates; the insert dated every step but the last at creation."""
+    ids = list(dated)
+    changed: list[StageTransition] = []
+    for start in range(0, len(ids), 900):
+        rows = (
+            StageTransition.objects.using(using)
+            .filter(lead_id__in=ids[start : start + 900])
+            .order_by("lead_id", "id")
+            .values_list("id", "lead_id")
+        )
+        step: dict[int, int] = {}
+        for pk, lead_id in rows:
+            position = step.get(lead_id, 0)
+            step[lead_id] = position + 1
+            changed.append(StageTransition(pk=pk, at=dated[lead_id][position]))
+    StageTransition.objects.using(using).bulk_update(changed, ["at"], batch_size=1000)
 
 
 _COLUMNS = ("lead_id", "from_stage", "to_stage", "at", "actor_id", "reason", "details")

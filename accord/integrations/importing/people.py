@@ -241,20 +241,31 @@ def people_plan(
     match_external_id: bool,
     now: datetime,
     accounts: AccountsPlan | None = None,
+    properties_key: str = "properties",
 ) -> tuple[PeoplePlan, list[PersonRow], list[bool]]:
     """Return the plan, each record's contact row (stored or new) and whether it changed.
 
     ``accounts``: an accounts plan shared with the file's earlier chunks (pipelined import).
+    ``match_external_id``: the records' ``external_id`` is the contact's (a contacts file).
+    Otherwise (a leads file, whose id is the lead's) it still identifies the contact of a
+    row that has neither email nor phone: that person is known by nothing else, so the
+    contact carries the id and a re-import finds it again. ``properties_key``: which of the
+    record's custom properties are the contact's (a leads file keeps its own on the lead).
     """
     accounts_before = len(accounts.new) if accounts is not None else 0
     plan = PeoplePlan(accounts=accounts_plan(records, accounts))
     # One row object per database row, so two records that reach one contact (one by
     # email, one by phone) update one row.
     known: dict[int, PersonRow] = {}
-    by_ext = (
-        _existing("external_id", {r["external_id"] for r in records if r.get("external_id")}, known)
-        if match_external_id
-        else {}
+    by_ext = _existing(
+        "external_id",
+        {
+            r["external_id"]
+            for r in records
+            if r.get("external_id")
+            and (match_external_id or not (r.get("email") or r.get("phone")))
+        },
+        known,
     )
     by_email = _existing("email", {r["email"] for r in records if r.get("email")}, known)
     by_phone = _existing("phone", {r["phone"] for r in records if r.get("phone")}, known)
@@ -264,8 +275,8 @@ def people_plan(
     new = plan.new
     for record in records:
         get = record.get
-        ext = get("external_id") if match_external_id else None
         email, phone = get("email"), get("phone")
+        ext = get("external_id") if match_external_id or not (email or phone) else None
         contact = (
             (by_ext.get(ext) if ext else None)
             or (by_email.get(email) if email else None)
@@ -282,7 +293,7 @@ def people_plan(
                 get("last_name") or "",
                 get("job_title") or "",
                 account,
-                record["properties"],
+                get(properties_key) or _NO_PROPERTIES,
                 ext,
                 get("created_at") or now,
             )
@@ -297,7 +308,14 @@ def people_plan(
             contacts.append(contact)
             changed_flags.append(True)
             continue
-        changes = _fill_blanks(contact, record, account, ext, taken=(by_email, by_phone, by_ext))
+        changes = _fill_blanks(
+            contact,
+            record,
+            account,
+            ext,
+            taken=(by_email, by_phone, by_ext),
+            properties=get(properties_key) or _NO_PROPERTIES,
+        )
         if changes and contact.pk:
             plan.changed[contact.pk] = contact
             plan.changed_fields.update(changes)
@@ -318,6 +336,7 @@ def _fill_blanks(
     ext: str | None,
     *,
     taken: tuple[dict[str, PersonRow], dict[str, PersonRow], dict[str, PersonRow]],
+    properties: dict[str, Any],
 ) -> set[str]:
     by_email, by_phone, by_ext = taken
     changes: set[str] = set()
@@ -338,10 +357,10 @@ def _fill_blanks(
     if account is not None and contact.account is None:
         contact.account = account
         changes.add("account")
-    properties = contact.properties or {}
-    new_properties = {k: v for k, v in record["properties"].items() if k not in properties}
+    stored = contact.properties or {}
+    new_properties = {k: v for k, v in properties.items() if k not in stored}
     if new_properties:
-        contact.properties = {**properties, **new_properties}
+        contact.properties = {**stored, **new_properties}
         changes.add("properties")
     return changes
 

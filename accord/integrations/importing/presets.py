@@ -46,6 +46,10 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
         "leads": {
             **_HUBSPOT_PERSON,
             "Lifecycle Stage": "stage",
+            "Became a Marketing Qualified Lead Date": "mql_at",
+            "Became a Sales Qualified Lead Date": "sql_at",
+            "Became an Opportunity Date": "opportunity_at",
+            "Became a Customer Date": "customer_at",
             "Original Source": "source_channel",
             "Lead Status": "properties.lead_status",
         },
@@ -59,6 +63,10 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "Create Date": "created_at",
             "Associated Company": "company",
             "Associated Contact Email": "contact_email",
+            # The contact's Record ID: the external id its contacts export gave the lead.
+            "Associated Contact ID": "contact_external_id",
+            "Associated Contact IDs": "contact_external_id",
+            "Closed Lost Reason": "lost_reason",
         },
     },
     "salesforce": {
@@ -78,6 +86,9 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "Close Date": "expected_close",
             "Account Name": "company",
             "Created Date": "created_at",
+            "Contact ID": "contact_external_id",
+            "Lead ID": "lead_external_id",
+            "Loss Reason": "lost_reason",
         },
     },
 }

@@ -1,6 +1,7 @@
 """Stream a CSV file's records with their row numbers, as a spreadsheet would number them.
 
-Row 1 is the header; the first record after it is row 2. A quoted value spanning several lines
+Row 1 is the header; the first record after it is row 2 (a file without a header has its
+names given, as row 0, and its first record is row 1). A quoted value spanning several lines
 is one record, so row numbers count records, not physical lines. Nothing is held in memory
 beyond the record being read.
 """
@@ -33,6 +34,13 @@ class FileUnreadable(Exception):
 class CsvSource:
     path: Path
     format: FileFormat
+    #: The column names of a file without a header row (``--no-header --columns a,b,c``):
+    #: they come first as "row 0", and the file's first line is row 1, a record.
+    columns: tuple[str, ...] | None = None
+
+    @property
+    def header_row(self) -> int:
+        return 0 if self.columns is not None else 1
 
     def header(self) -> list[str]:
         for _, record in self.records():
@@ -43,6 +51,8 @@ class CsvSource:
         self, *, on_bytes: Callable[[int], None] | None = None
     ) -> Iterator[tuple[int, list[str]]]:
         """Yield ``(row_number, values)``; ``on_bytes`` is told the bytes read so far."""
+        if self.columns is not None:
+            yield 0, list(self.columns)
         with self.path.open("rb") as raw:
             text = io.TextIOWrapper(raw, encoding=self.format.encoding, newline="")
             reader = csv.reader(text, delimiter=self.format.delimiter, strict=False)

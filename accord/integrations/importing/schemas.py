@@ -10,10 +10,13 @@ from dataclasses import dataclass
 
 from accord.core.lifecycle import Stage
 from accord.integrations.importing.fields import FieldSpec, Kind, choice_key
-from accord.pipeline.models import DealStage
+from accord.pipeline.models import DealStage, LostReason
 from accord.tracking.models import TouchType
 
 PROPERTIES_PREFIX = "properties."
+#: In a leads file, a column mapped to ``contact_properties.<key>`` is stored on the contact
+#: instead (one home per property: the lead's custom properties are the default).
+CONTACT_PROPERTIES_PREFIX = "contact_properties."
 
 
 def _choices(pairs: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -62,6 +65,11 @@ DEAL_STAGE_VALUES: dict[str, str] = {
     "negotiation/review": DealStage.NEGOTIATION,
     "closed won": DealStage.WON,
     "closed lost": DealStage.LOST,
+    # Other common spellings of the outcome.
+    "won": DealStage.WON,
+    "lost": DealStage.LOST,
+    "closed/won": DealStage.WON,
+    "closed/lost": DealStage.LOST,
 }
 
 # A historical lead's outcome (for predictive scoring): won ends it at customer, lost at
@@ -78,7 +86,28 @@ TOUCH_TYPE_VALUES: dict[str, str] = {
     "form": TouchType.FORM_SUBMISSION,
     "form submit": TouchType.FORM_SUBMISSION,
     "click": TouchType.AD_CLICK,
+    "visit": TouchType.PAGE_VIEW,
+    "session": TouchType.PAGE_VIEW,
 }
+
+#: What a touch is when the file says nothing about its type (the preview says so).
+TOUCH_TYPE_DEFAULT = TouchType.PAGE_VIEW.value
+
+# Lost reasons: ours by value or label; anything else is kept as written (the field is text).
+LOST_REASON_VALUES: dict[str, str] = {
+    **{r.value: r.value for r in LostReason},
+    **{str(r.label): r.value for r in LostReason},
+}
+
+
+#: Stages whose entry date a leads file may give, as ``<stage>_at`` fields.
+STAGE_DATE_FIELDS: tuple[tuple[str, str], ...] = (
+    (Stage.MQL.value, "MQL"),
+    (Stage.SAL.value, "SAL"),
+    (Stage.SQL.value, "SQL"),
+    (Stage.OPPORTUNITY.value, "Opportunity"),
+    (Stage.CUSTOMER.value, "Customer"),
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +120,8 @@ class EntitySchema:
     required_one_of: tuple[str, ...] = ()
     #: Keys that identify one record inside a file (rows sharing any of them collapse).
     identity: tuple[str, ...] = ()
+    #: Values given to blank fields (the preview says how many rows got each).
+    defaults: tuple[tuple[str, str], ...] = ()
 
     def field(self, name: str) -> FieldSpec | None:
         return self._by_name().get(name)
@@ -125,7 +156,7 @@ CONTACTS = EntitySchema(
         _f("external_id", "External ID", Kind.TEXT, "id", max_length=120),
         _f("created_at", "Created at", Kind.DATETIME, "created", "create_date"),
     ),
-    required_one_of=("email", "phone"),
+    required_one_of=("email", "phone", "external_id"),
     identity=("external_id", "email", "phone"),
 )
 
@@ -147,10 +178,34 @@ LEADS = EntitySchema(
             "outcome", "Outcome (won/lost)", Kind.CHOICE, "result", choices=_choices(OUTCOME_VALUES)
         ),
         _f("outcome_at", "Outcome at", Kind.DATETIME, "closed_at", "outcome_date"),
+        # When the lead entered each stage (HubSpot's "Became a ... Date" columns).
+        *(
+            _f(f"{stage}_at", f"{label} at", Kind.DATETIME, f"became_{stage}_at")
+            for stage, label in STAGE_DATE_FIELDS
+        ),
     ),
-    required_one_of=("email", "phone"),
+    # A person is identified by any of these (see README, "What identifies a person"):
+    # a row with only an external id is accepted; it just cannot be matched by email later.
+    required_one_of=("email", "phone", "external_id"),
     identity=("external_id", "email", "phone"),
 )
+
+# How a deal or a touch finds its lead: the first of these keys that matches a stored row.
+LINK_FIELDS: tuple[FieldSpec, ...] = (
+    _f("lead_external_id", "Lead external ID", Kind.TEXT, "lead_ext_id", "lead_id", max_length=120),
+    _f(
+        "contact_external_id",
+        "Contact external ID",
+        Kind.TEXT,
+        "contact_id",
+        "contact_ext_id",
+        "contact_record_id",
+        max_length=120,
+    ),
+    _f("contact_email", "Contact email", Kind.EMAIL, "email", "associated_contact_email"),
+    _f("contact_phone", "Contact phone", Kind.PHONE, "phone", "phone_number"),
+)
+LINK_KEYS: tuple[str, ...] = tuple(f.name for f in LINK_FIELDS)
 
 DEALS = EntitySchema(
     name="deals",
@@ -162,21 +217,24 @@ DEALS = EntitySchema(
         _f("expected_close", "Expected close", Kind.DATE, "close_date"),
         _f("owner_email", "Owner email", Kind.EMAIL, "owner"),
         _f("company", "Account", Kind.TEXT, "account", "account_name", "company_name"),
-        _f("contact_email", "Contact email", Kind.EMAIL, "email"),
+        *LINK_FIELDS,
         _f("external_id", "External ID", Kind.TEXT, "id", "deal_id", max_length=120),
         _f("created_at", "Created at", Kind.DATETIME, "created", "create_date"),
+        _f("won_at", "Won at", Kind.DATETIME, "won_date", "closed_won_at"),
+        _f("lost_at", "Lost at", Kind.DATETIME, "lost_date", "closed_lost_at"),
+        _f("lost_reason", "Lost reason", Kind.TEXT, "closed_lost_reason", max_length=200),
     ),
-    required=("name", "amount"),
     identity=("external_id",),
 )
 
 TOUCHPOINTS = EntitySchema(
     name="touchpoints",
     fields=(
-        _f("at", "Time", Kind.DATETIME, "time", "timestamp", "date"),
+        _f("at", "Time", Kind.DATETIME, "time", "timestamp", "date", "occurred_at"),
         _f("type", "Type", Kind.CHOICE, "touch_type", "event", choices=_choices(TOUCH_TYPE_VALUES)),
-        _f("contact_email", "Contact email", Kind.EMAIL, "email"),
+        *LINK_FIELDS,
         _f("visitor_id", "Visitor ID", Kind.TEXT, "visitor", "client_id", max_length=64),
+        _f("channel", "Channel", Kind.TEXT, "channel_name", "channel_slug", max_length=120),
         _f("utm_source", "UTM source", Kind.TEXT, "source"),
         _f("utm_medium", "UTM medium", Kind.TEXT, "medium"),
         _f("utm_campaign", "UTM campaign", Kind.TEXT, "campaign"),
@@ -185,8 +243,9 @@ TOUCHPOINTS = EntitySchema(
         _f("url", "URL", Kind.URL, "page", "page_url", "landing_page"),
         _f("referrer", "Referrer", Kind.URL, "referer"),
     ),
-    required=("at", "type"),
-    required_one_of=("contact_email", "visitor_id"),
+    required=("at",),
+    required_one_of=(*LINK_KEYS, "visitor_id"),
+    defaults=(("type", TOUCH_TYPE_DEFAULT),),
 )
 
 SPEND = EntitySchema(

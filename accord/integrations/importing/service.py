@@ -31,6 +31,7 @@ from accord.integrations.importing.batches import batches_validated
 from accord.integrations.importing.fields import ParseContext
 from accord.integrations.importing.pipeline import LeadsPipeline, pipeline_possible
 from accord.integrations.importing.presets import PRESETS
+from accord.integrations.importing.preview import dates_notes, defaults_notes, mapping_lines
 from accord.integrations.importing.reading import CsvSource, FileUnreadable
 from accord.integrations.importing.schemas import SCHEMAS
 from accord.integrations.importing.sniff import file_format_detect
@@ -76,6 +77,8 @@ class ImportReport:
     naive_times: int = 0
     notes: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
+    #: Every column and the field it went to (``(ignored)`` when none), for the preview.
+    mapping_lines: list[str] = field(default_factory=list)
     #: Seconds per phase ("read_validate", "plan", "write"), for benches and logs.
     timings: dict[str, float] = field(default_factory=dict)
     #: Whether the file was written in chunks while it was read (``pipeline``).
@@ -90,7 +93,7 @@ class ImportReport:
         return not self.errors
 
 
-def references_load() -> References:
+def references_load(*, create_channels: bool = False) -> References:
     owners: dict[str, int] = {}
     for user_id, email in (
         User.objects.filter(is_active=True).exclude(email="").values_list("id", "email")
@@ -100,7 +103,7 @@ def references_load() -> References:
     for channel_id, slug, name in Channel.objects.values_list("id", "slug", "name"):
         channels[slug.lower()] = channel_id
         channels.setdefault(name.lower(), channel_id)
-    return References(owners=owners, channels=channels)
+    return References(owners=owners, channels=channels, create_channels=create_channels)
 
 
 def timezone_get(name: str) -> zoneinfo.ZoneInfo:
@@ -128,7 +131,10 @@ def import_run(
     delimiter: str | None = None,
     rejects_path: Path | str | None = None,
     phone_region: str | None = None,
+    columns: list[str] | None = None,
+    create_channels: bool = False,
 ) -> ImportReport:
+    """``columns``: the names of a file without a header row (its first line is a record)."""
     schema = SCHEMAS.get(entity)
     if schema is None:
         raise InvalidInput(
@@ -152,7 +158,16 @@ def import_run(
         skip_invalid=skip_invalid,
         timezone=timezone_name,
     )
-    source = CsvSource(path=path, format=fmt)
+    if columns is not None:
+        columns = [c.strip() for c in columns]
+        if not any(columns) or len(set(columns)) != len(columns):
+            raise InvalidInput(
+                "--columns needs distinct names, one per column, separated by commas.",
+                field="columns",
+            )
+    source = CsvSource(
+        path=path, format=fmt, columns=tuple(columns) if columns is not None else None
+    )
     total_bytes = path.stat().st_size
     bytes_read = [0]
 
@@ -178,12 +193,15 @@ def import_run(
         unknown_to_properties=unknown_to_properties,
     )
     report.mapping = column_mapping.as_dict()
+    report.mapping_lines = mapping_lines(column_mapping)
     report.errors = mapping_check(column_mapping, schema)
     if report.errors:
         return report
 
     started = time.perf_counter()
-    validator = RowValidator(schema, column_mapping, references_load(), ctx)
+    validator = RowValidator(
+        schema, column_mapping, references_load(create_channels=create_channels), ctx
+    )
     collapser = RecordCollapser(entity)
     now = timezone.now()
     pipeline = (
@@ -218,6 +236,10 @@ def import_run(
         raise
     report.naive_times = ctx.naive_times
     report.duplicates_merged = collapser.merged
+    report.notes += defaults_notes(
+        {(name, dict(schema.defaults)[name]): n for name, n in validator.defaulted.items()}
+    )
+    report.notes += dates_notes(entity, collapser.records, set(column_mapping.targets) - {None})
 
     report.timings["read_validate"] = time.perf_counter() - started
     if pipeline is not None:
@@ -365,7 +387,7 @@ def rejects_write(source: CsvSource, errors: list[RowError], target: Path) -> Pa
     with target.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=source.format.delimiter)
         for row, values in source.records():
-            if row == 1:
+            if row == source.header_row:
                 writer.writerow([*values, "error"])
             elif row in messages:
                 writer.writerow([*values, "; ".join(messages[row])])

@@ -13,7 +13,11 @@ from typing import Any
 from accord.core.errors import InvalidInput
 from accord.integrations.importing.fields import ParseContext, converter_for, header_key
 from accord.integrations.importing.presets import CHANNEL_VALUE_ALIASES, preset_mapping
-from accord.integrations.importing.schemas import PROPERTIES_PREFIX, EntitySchema
+from accord.integrations.importing.schemas import (
+    CONTACT_PROPERTIES_PREFIX,
+    PROPERTIES_PREFIX,
+    EntitySchema,
+)
 
 Record = dict[str, Any]
 
@@ -37,6 +41,8 @@ class References:
 
     owners: dict[str, int] = field(default_factory=dict)
     channels: dict[str, int] = field(default_factory=dict)
+    #: Unknown channel names become new channels (``--create-channels``) instead of errors.
+    create_channels: bool = False
 
     def channel_id(self, value: str) -> int | None:
         key = value.strip().lower()
@@ -98,15 +104,11 @@ def mapping_resolve(
                 f"The file has no column {column!r}; its columns are: {', '.join(header)}.",
                 field="map",
             )
-        if (
-            target
-            and target != "-"
-            and target not in known
-            and not (target.startswith(PROPERTIES_PREFIX) and len(target) > len(PROPERTIES_PREFIX))
-        ):
+        if target and target != "-" and target not in known and not _is_property(target, schema):
+            also = " or contact_properties.<name>" if schema.name == "leads" else ""
             raise InvalidInput(
                 f"Unknown field {target!r} for {schema.name}; expected one of: "
-                f"{', '.join(schema.field_names)}, or properties.<name>.",
+                f"{', '.join(schema.field_names)}, or properties.<name>{also}.",
                 field="map",
             )
     suggested = mapping_suggest(header, schema, preset=preset)
@@ -122,6 +124,13 @@ def mapping_resolve(
         else:
             targets.append(None)
     return ColumnMapping(header=tuple(header), targets=tuple(targets))
+
+
+def _is_property(target: str, schema: EntitySchema) -> bool:
+    prefixes = [PROPERTIES_PREFIX]
+    if schema.name == "leads":
+        prefixes.append(CONTACT_PROPERTIES_PREFIX)
+    return any(target.startswith(p) and len(target) > len(p) for p in prefixes)
 
 
 def mapping_check(mapping: ColumnMapping, schema: EntitySchema) -> list[RowError]:
@@ -164,6 +173,10 @@ class RowValidator:
         self.ctx = ctx
         self.width = len(mapping.header)
         self.properties: list[tuple[int, str]] = []
+        self.contact_properties: list[tuple[int, str]] = []
+        #: Rows whose blank field got the schema's default, by field (for the preview).
+        self.defaulted: dict[str, int] = {}
+        self.defaults = [(name, value) for name, value in schema.defaults]
         self.steps: list[tuple[int, str, str, Callable[[str], Any]]] = []
         self.column_of: dict[str, str] = {}
         for index, (column, target) in enumerate(zip(mapping.header, mapping.targets, strict=True)):
@@ -171,11 +184,14 @@ class RowValidator:
                 continue
             self.column_of.setdefault(target, column)
             spec = schema.field(target)
-            if spec is None:  # properties.<key>
+            if spec is None and target.startswith(CONTACT_PROPERTIES_PREFIX):
+                key = target[len(CONTACT_PROPERTIES_PREFIX) :]
+                self.contact_properties.append((index, key))
+            elif spec is None:  # properties.<key>
                 self.properties.append((index, target[len(PROPERTIES_PREFIX) :]))
             else:
                 self.steps.append((index, column, spec.name, converter_for(spec, ctx)))
-        targets = [t for t in mapping.targets if t and not t.startswith(PROPERTIES_PREFIX)]
+        targets = [t for t in mapping.targets if t and schema.field(t) is not None]
         #: Whether two columns fill one field (then the first non-blank one wins).
         self.shared_targets = len(targets) != len(set(targets))
         self.has_references = bool(
@@ -215,6 +231,16 @@ class RowValidator:
                 properties.setdefault(key, value)
         # Most rows have no custom properties: they share no dict until one is needed.
         record["properties"] = properties or NO_PROPERTIES
+        if self.contact_properties:
+            record["contact_properties"] = {
+                key: values[index].strip()
+                for index, key in self.contact_properties
+                if values[index].strip()
+            }
+        for name, value in self.defaults:
+            if record.get(name) is None:
+                record[name] = value
+                self.defaulted[name] = self.defaulted.get(name, 0) + 1
         if self.has_references:
             self._references(row, record, errors)
         get = record.get
@@ -251,9 +277,13 @@ class RowValidator:
                     channel_id = self.channel_cache[value]
                 except KeyError:
                     channel_id = self.channel_cache[value] = self.refs.channel_id(value)
-                if channel_id is None:
+                touches = self.schema.name == "touchpoints"
+                if channel_id is None and touches and self.refs.create_channels:
+                    record["channel_new"] = value  # the plan creates it
+                elif channel_id is None:
+                    hint = " (give --create-channels to create it)" if touches else ""
                     errors.append(
-                        RowError(row, self.column_of[name], f"Unknown channel {value!r}.")
+                        RowError(row, self.column_of[name], f"Unknown channel {value!r}{hint}.")
                     )
                 record[f"{name}_id"] = channel_id
 
@@ -300,8 +330,11 @@ def _deal_keys(record: Record) -> list[Hashable]:
     return [
         (
             "natural",
-            record["name"].lower(),
+            (record.get("name") or "").lower(),
+            record.get("lead_external_id"),
+            record.get("contact_external_id"),
             record.get("contact_email"),
+            record.get("contact_phone"),
             (record.get("company") or "").lower(),
         )
     ]
@@ -312,7 +345,10 @@ def _touch_keys(record: Record) -> list[Hashable]:
         (
             record["at"],
             record["type"],
+            record.get("lead_external_id"),
+            record.get("contact_external_id"),
             record.get("contact_email"),
+            record.get("contact_phone"),
             record.get("visitor_id"),
             record.get("url"),
         )

@@ -18,7 +18,9 @@ from datetime import datetime, time
 from typing import Any
 
 from django.db.models.functions import Lower
+from django.utils.text import slugify
 
+from accord.contacts.history import lead_history_plan
 from accord.contacts.models import Contact, Lead, StageTransition
 from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, Stage
 from accord.core.money import DEFAULT_CURRENCY
@@ -27,14 +29,18 @@ from accord.integrations.importing.bulk_insert import (
     rows_insert,
     tuples_insert,
 )
+from accord.integrations.importing.fields import choice_key
 from accord.integrations.importing.index_deferral import indexes_deferred
 from accord.integrations.importing.lead_history import (  # noqa: F401 - re-exported
     IMPORT_DETAILS,
     IMPORT_REASON,
     STAGE_PATHS,
+    step_dates,
     transitions_count,
     transitions_insert,
+    transitions_redate,
 )
+from accord.integrations.importing.linking import LeadLinker
 from accord.integrations.importing.people import (
     BATCH,
     AccountsPlan,
@@ -47,9 +53,14 @@ from accord.integrations.importing.people import (
     properties_merge_current,
     rows_matching,
 )
+from accord.integrations.importing.schemas import (
+    LINK_KEYS,
+    LOST_REASON_VALUES,
+    STAGE_DATE_FIELDS,
+)
 from accord.integrations.importing.validate import Record, RowError
 from accord.pipeline.models import Deal, DealStage
-from accord.tracking.models import Campaign, SpendEntry, Touchpoint
+from accord.tracking.models import Campaign, Channel, SpendEntry, Touchpoint
 
 
 @dataclass
@@ -67,6 +78,9 @@ class WritePlan:
     incoming: dict[type, int] = field(default_factory=dict)
     matched_contacts: set[int] = field(default_factory=set)
     matched_leads: set[int] = field(default_factory=set)
+
+
+LOST_REASON_KEYS = {choice_key(k): v for k, v in LOST_REASON_VALUES.items()}
 
 
 def _column(mapping: dict[str, str], name: str) -> str:
@@ -178,6 +192,7 @@ class LeadRow:
         "source_campaign",
         "source_channel_id",
         "stage",
+        "step_dates",
     )
 
     def __init__(
@@ -205,6 +220,8 @@ class LeadRow:
         self.score = score
         # When a historical lead's outcome (won/lost) happened; None for other leads.
         self.outcome_at: datetime | None = None
+        # Each step's date, when the file gave stage entry dates (see ``step_dates``).
+        self.step_dates: list[datetime] | None = None
 
     @property
     def source_campaign_id(self) -> int | None:
@@ -262,7 +279,11 @@ def leads_plan(
 ) -> WritePlan:
     """``accounts``, ``campaigns``: shared with the file's earlier chunks (pipelined import)."""
     people, contacts, contact_changed = people_plan(
-        records, match_external_id=False, now=now, accounts=accounts
+        records,
+        match_external_id=False,
+        now=now,
+        accounts=accounts,
+        properties_key="contact_properties",
     )
     by_ext: dict[str, LeadRow] = {
         lead.external_id: lead
@@ -323,7 +344,10 @@ def leads_plan(
             lead = LeadRow(
                 None,
                 contact,
-                _outcome_stage(get("outcome"), get("stage")) or get("stage") or INITIAL_STAGE,
+                _outcome_stage(get("outcome"), get("stage"))
+                or get("stage")
+                or _stage_from_dates(record)
+                or INITIAL_STAGE,
                 get("created_at") or now,
                 get("owner_id"),
                 channel_id,
@@ -334,6 +358,10 @@ def leads_plan(
             )
             if get("outcome"):
                 lead.outcome_at = max(get("outcome_at") or lead.created_at, lead.created_at)
+            given = {s: get(f"{s}_at") for s, _ in STAGE_DATE_FIELDS if get(f"{s}_at")}
+            if given:
+                lead.step_dates = step_dates(lead.stage, lead.created_at, given, lead.outcome_at)
+                lead.outcome_at = lead.step_dates[-1]  # becomes the lead's stage_changed_at
             new_leads.append(lead)
             new_for_contact[id(contact)] = lead
             if ext:
@@ -410,6 +438,15 @@ def _leads_insert(
         ),
     )
     transitions_insert([lead.pk for lead in new_leads])
+    dated = {lead.pk: lead.step_dates for lead in new_leads if lead.step_dates}
+    if dated:
+        transitions_redate(dated)
+
+
+def _stage_from_dates(record: Record) -> str | None:
+    """Without a stage column, the furthest stage the file gives an entry date for."""
+    reached = [stage for stage, _ in STAGE_DATE_FIELDS if record.get(f"{stage}_at")]
+    return reached[-1] if reached else None
 
 
 def _outcome_stage(outcome: str | None, stage: str | None) -> str | None:
@@ -478,10 +515,68 @@ _DEAL_FIELDS = (
     "currency",
     "stage",
     "expected_close",
+    "closed_at",
+    "lost_reason",
     "owner_id",
     "account_id",
     "lead_id",
 )
+
+
+def _deal_stage(record: Record) -> str:
+    """The file's stage; without one, a win or loss date says it; else an open stage."""
+    stage = record.get("stage")
+    if stage:
+        return stage
+    if record.get("won_at"):
+        return DealStage.WON
+    if record.get("lost_at"):
+        return DealStage.LOST
+    return DealStage.QUALIFICATION
+
+
+def _deal_dates(
+    record: Record, stage: str, stored: datetime | None, now: datetime
+) -> tuple[datetime, datetime | None]:
+    """``(created_at, closed_at)`` of a deal.
+
+    A won or lost deal closed at its won/lost date, else its close date (noon), else at its
+    creation; never before its creation (the opportunity comes first). A deal whose file
+    gives no creation date (and that is not stored yet) was created when it closed, at the
+    latest: the import time would put the opportunity after the win.
+    """
+    created = record.get("created_at") or stored
+    if stage not in (DealStage.WON, DealStage.LOST):
+        return created or now, None
+    at = record.get("won_at") if stage == DealStage.WON else record.get("lost_at")
+    at = at or record.get("won_at") or record.get("lost_at")
+    close = record.get("expected_close")
+    if at is None and close is not None:
+        at = datetime.combine(close, time(12), tzinfo=(created or now).tzinfo)
+    if created is None:
+        created = min(at, now) if at is not None else now
+    return created, max(at or created, created)
+
+
+def _deal_name(record: Record, contact_names: dict[int, str], contact_id: int | None) -> str:
+    """A deal without a name is named after its account, else its contact, else its id."""
+    name = record.get("name")
+    if name:
+        return name[:200]
+    if record.get("company"):
+        return str(record["company"])[:200]
+    if contact_id is not None and contact_names.get(contact_id):
+        return contact_names[contact_id][:200]
+    for key in ("contact_email", "contact_phone", "external_id", "lead_external_id"):
+        if record.get(key):
+            return f"Deal {record[key]}"[:200]
+    return "Imported deal"
+
+
+def _lost_reason(value: str | None) -> str:
+    if not value:
+        return ""
+    return LOST_REASON_KEYS.get(choice_key(value), value[:30])
 
 
 def deals_plan(
@@ -492,61 +587,66 @@ def deals_plan(
     by_ext: dict[str, Deal] = {}
     for batch in chunks({r["external_id"] for r in records if r.get("external_id")}):
         by_ext.update({d.external_id: d for d in Deal.objects.filter(external_id__in=batch)})
+    linker = LeadLinker(records)
+    contact_names: dict[int, str] = {}
+    if any(not r.get("name") and not r.get("company") for r in records):
+        for batch in chunks({c for t in linker.contact_by.values() for c in t.values()}):
+            for pk, first, last, email in Contact.objects.filter(pk__in=batch).values_list(
+                "pk", "first_name", "last_name", "email"
+            ):
+                contact_names[pk] = f"{first} {last}".strip() or email or ""
+    linked: list[tuple[Record, int | None, int | None]] = []
+    for record in records:
+        lead_id, contact_id, problem = linker.link(
+            record, at=record.get("created_at"), need_lead=True
+        )
+        if problem:
+            key = next(k for k in LINK_KEYS if record.get(k))
+            plan.errors.append(RowError(record["_row"], _column(columns, key), problem))
+            continue
+        linked.append((record, lead_id, contact_id))
+    names = {_deal_name(r, contact_names, c) for r, _, c in linked if not r.get("external_id")}
     by_name: dict[tuple[str, int | None, int | None], Deal] = {}
-    for batch in chunks({r["name"] for r in records if not r.get("external_id")}):
+    for batch in chunks(names):
         for deal in Deal.objects.filter(name__in=batch, external_id__isnull=True):
             by_name[(deal.name.lower(), deal.lead_id, deal.account_id)] = deal
-    lead_of_email: dict[str, int] = {}
-    for batch in chunks({r["contact_email"] for r in records if r.get("contact_email")}):
-        rows = Lead.objects.filter(contact__email__in=batch).order_by("created_at")
-        for email, lead_id in rows.values_list("contact__email", "id"):
-            lead_of_email[email] = lead_id  # the contact's newest journey
     new: list[Deal] = []
     changed: list[Deal] = []
-    for record in records:
-        email = record.get("contact_email")
-        lead_id = lead_of_email.get(email) if email else None
-        if email and lead_id is None:
-            plan.errors.append(
-                RowError(
-                    record["_row"],
-                    _column(columns, "contact_email"),
-                    f"No contact with a lead has the email {email!r}.",
-                )
-            )
-            continue
+    warnings = {"open": 0, "unlinked": 0, "no_amount": 0, "named": 0}
+    for record, lead_id, contact_id in linked:
         account = accounts.resolve(record.get("company"), None)
-        stage = record.get("stage") or DealStage.QUALIFICATION
+        stage = _deal_stage(record)
+        name = _deal_name(record, contact_names, contact_id)
+        warnings["named"] += not record.get("name")
+        warnings["open"] += stage not in (DealStage.WON, DealStage.LOST)
+        warnings["unlinked"] += lead_id is None
+        warnings["no_amount"] += record.get("amount") is None
+        ext = record.get("external_id")
+        account_key = account.pk if account is not None else None
+        deal = by_ext.get(ext) if ext else by_name.get((name.lower(), lead_id, account_key))
+        created, closed = _deal_dates(record, stage, deal.created_at if deal else None, now)
         values: dict[str, Any] = {
-            "name": record["name"],
-            "amount": record["amount"],
+            "name": name,
+            "amount": record.get("amount"),
             "currency": record.get("currency") or DEFAULT_CURRENCY,
             "stage": stage,
             "expected_close": record.get("expected_close"),
+            "closed_at": closed,
+            "lost_reason": _lost_reason(record.get("lost_reason")) or None,
             "owner_id": record.get("owner_id"),
             "lead_id": lead_id,
         }
-        ext = record.get("external_id")
-        account_key = account.pk if account is not None else None
-        deal = (
-            by_ext.get(ext) if ext else by_name.get((record["name"].lower(), lead_id, account_key))
-        )
         if deal is None:
-            at = record.get("created_at") or now
-            closed_at = None
-            if stage in (DealStage.WON, DealStage.LOST):
-                close = values["expected_close"]
-                closed_at = datetime.combine(close, time(12), tzinfo=at.tzinfo) if close else at
-            deal = Deal(
-                **values, account=account, external_id=ext, created_at=at, closed_at=closed_at
-            )
+            values["amount"] = values["amount"] if values["amount"] is not None else 0
+            values["lost_reason"] = values["lost_reason"] or ""
+            deal = Deal(**values, account=account, external_id=ext, created_at=created)
             new.append(deal)
             plan.created += 1
             continue
         dirty = False
-        for name, value in values.items():
-            if value is not None and getattr(deal, name) != value:
-                setattr(deal, name, value)
+        for field_name, value in values.items():
+            if value is not None and getattr(deal, field_name) != value:
+                setattr(deal, field_name, value)
                 dirty = True
         if account is not None and deal.account_id != account.pk:
             deal.account = account
@@ -557,6 +657,32 @@ def deals_plan(
         else:
             plan.unchanged += 1
     plan.notes += _accounts_note(accounts)
+    plan.notes.append(linker.note("Deals"))
+    if warnings["open"]:
+        plan.notes.append(
+            f"Warning: {warnings['open']} deal(s) will be open (no won/lost stage, won_at or "
+            "lost_at); map the stage column (or won_at/lost_at) if they are closed."
+        )
+    if warnings["unlinked"]:
+        plan.notes.append(
+            f"Warning: {warnings['unlinked']} deal(s) will be linked to no lead (no "
+            "lead_external_id, contact_external_id, contact_email or contact_phone column)."
+        )
+    if warnings["no_amount"]:
+        plan.notes.append(f"Warning: {warnings['no_amount']} deal(s) have no amount (stored as 0).")
+    if warnings["named"]:
+        plan.notes.append(
+            f"{warnings['named']} deal(s) without a name are named after their account, "
+            "else their contact, else their id."
+        )
+    history_plan = lead_history_plan(
+        [
+            (deal.lead_id, deal.stage, deal.created_at, deal.closed_at)
+            for deal in (*new, *changed)
+            if deal.lead_id is not None
+        ]
+    )
+    plan.notes += history_plan.notes
 
     def apply() -> None:
         rows_insert(accounts.new)
@@ -567,6 +693,7 @@ def deals_plan(
             Deal.objects.bulk_update(
                 changed, [*_DEAL_FIELDS, "account", "updated_at"], batch_size=BATCH
             )
+        history_plan.apply(now=now)
 
     plan.apply = apply
     return plan
@@ -582,17 +709,7 @@ def touchpoints_plan(
     records: list[Record], *, now: datetime, columns: dict[str, str], **_: Any
 ) -> WritePlan:
     plan = WritePlan()
-    contact_of: dict[str, int] = {}
-    for batch in chunks({r["contact_email"] for r in records if r.get("contact_email")}):
-        contact_of.update(Contact.objects.filter(email__in=batch).values_list("email", "id"))
-    journeys: dict[int, list[tuple[datetime, int]]] = {}
-    for batch in chunks(set(contact_of.values())):
-        for contact_id, created, lead_id in (
-            Lead.objects.filter(contact_id__in=batch)
-            .order_by("created_at")
-            .values_list("contact_id", "created_at", "id")
-        ):
-            journeys.setdefault(contact_id, []).append((created, lead_id))
+    linker = LeadLinker(records)
     existing: set[tuple] = set()
     if records:
         start = min(r["at"] for r in records)
@@ -603,20 +720,16 @@ def touchpoints_plan(
         existing = {(at, kind, cid, vid or "", url or "") for at, kind, cid, vid, url in rows}
     campaigns = {c.utm_campaign.lower(): c.pk for c in Campaign.objects.all()}
     resolver = _channel_resolver()
+    new_channels: dict[str, Channel] = {}
+    by_label = 0
     new: list[Touchpoint] = []
     for record in records:
-        email = record.get("contact_email")
-        contact_id = contact_of.get(email) if email else None
-        if email and contact_id is None:
-            plan.errors.append(
-                RowError(
-                    record["_row"],
-                    _column(columns, "contact_email"),
-                    f"No contact has the email {email!r}.",
-                )
-            )
-            continue
         at = record["at"]
+        lead_id, contact_id, problem = linker.link(record, at=at, need_lead=False)
+        if problem:
+            key = next(k for k in LINK_KEYS if record.get(k))
+            plan.errors.append(RowError(record["_row"], _column(columns, key), problem))
+            continue
         key = (
             at,
             record["type"],
@@ -629,8 +742,11 @@ def touchpoints_plan(
             continue
         existing.add(key)
         utm = {name: (record.get(name) or "")[:200] for name in _UTM}
-        channel_id = None
-        if resolver is not None:
+        channel: Channel | None = None
+        channel_id = record.get("channel_id")
+        if record.get("channel_new"):
+            channel = _channel_new(new_channels, record["channel_new"])
+        elif channel_id is None and resolver is not None:
             channel_id = resolver.resolve(
                 source=utm["utm_source"],
                 medium=utm["utm_medium"],
@@ -638,11 +754,7 @@ def touchpoints_plan(
                 referrer=record.get("referrer") or "",
                 landing_url=record.get("url") or "",
             ).pk
-        lead_id = None
-        for created, candidate in journeys.get(contact_id, []) if contact_id else []:
-            # The journey under way at the touch; touches before the first belong to it.
-            if lead_id is None or created <= at:
-                lead_id = candidate
+        by_label += bool(record.get("channel"))
         new.append(
             Touchpoint(
                 at=at,
@@ -650,18 +762,44 @@ def touchpoints_plan(
                 visitor_id=record.get("visitor_id") or "",
                 contact_id=contact_id,
                 lead_id=lead_id,
-                channel_id=channel_id,
+                **({"channel": channel} if channel is not None else {"channel_id": channel_id}),
                 campaign_id=campaigns.get(utm["utm_campaign"].lower())
                 if utm["utm_campaign"]
                 else None,
                 url=record.get("url") or "",
                 referrer=record.get("referrer") or "",
+                channel_given=bool(record.get("channel")),
                 **utm,
             )
         )
         plan.created += 1
-    plan.apply = lambda: rows_insert(new)
+    plan.notes.append(linker.note("Touches"))
+    if by_label:
+        plan.notes.append(f"{by_label} touch(es) take their channel from the channel column.")
+    if new_channels:
+        plan.notes.append(f"{len(new_channels)} new channel(s): {', '.join(sorted(new_channels))}.")
+
+    def apply() -> None:
+        for channel in new_channels.values():
+            channel.save()
+        rows_insert(new)  # takes the new channels' ids
+
+    plan.apply = apply
     return plan
+
+
+def _channel_new(book: dict[str, Channel], name: str) -> Channel:
+    """A channel the file names and nobody has (``--create-channels``), made once per name."""
+    key = name.strip()
+    if key not in book:
+        slug = slugify(key)[:60] or "channel"
+        taken = set(Channel.objects.filter(slug__startswith=slug).values_list("slug", flat=True))
+        taken |= {c.slug for c in book.values()}
+        candidate, n = slug, 2
+        while candidate in taken:
+            candidate, n = f"{slug[:56]}-{n}", n + 1
+        book[key] = Channel(slug=candidate, name=key[:120])
+    return book[key]
 
 
 # --- spend -----------------------------------------------------------------------------------

@@ -176,9 +176,9 @@ def test_skip_invalid_imports_valid_rows_and_writes_the_rejects_file(write_csv, 
 
 
 def test_missing_required_column_is_a_header_error(write_csv):
-    report = import_run(entity="deals", path=write_csv("name,currency\nBig deal,USD\n"))
+    report = import_run(entity="spend", path=write_csv("date,channel\n2025-05-01,direct\n"))
     assert errors_of(report) == [
-        (1, "amount", 'Required column missing (the file\'s columns: "name", "currency").')
+        (1, "cost", 'Required column missing (the file\'s columns: "date", "channel").')
     ]
     assert not report.imported
 

@@ -21,13 +21,19 @@ def test_new_rows_read_back_as_the_orm_stores_them(write_csv, sales_user):
     channel = Channel.objects.create(slug="paid-search-test", name="Paid Search Test")
     text = (
         "email,phone,first_name,company,company_domain,stage,created_at,owner_email,"
-        "source_channel,source_campaign,score,external_id,Region\n"
+        "source_channel,source_campaign,score,external_id,Region,Segment\n"
         f"Ann@Example.com,+14155550123,Ann,Acme,https://www.acme.test/,disqualified,"
-        f"2025-02-03T04:05:06+03:00,{sales_user.email},paid-search-test,Spring,7,L-1,EMEA\n"
-        "bob@example.com,,Bob,,,lead,,,,,,,\n"
+        f"2025-02-03T04:05:06+03:00,{sales_user.email},paid-search-test,Spring,7,L-1,EMEA,SMB\n"
+        "bob@example.com,,Bob,,,lead,,,,,,,,\n"
     )
     before = datetime.now(UTC)
-    report = import_run(entity="leads", path=write_csv(text), unknown_to_properties=True)
+    # One home per property: the lead's unless mapped to the contact.
+    report = import_run(
+        entity="leads",
+        path=write_csv(text),
+        unknown_to_properties=True,
+        mapping={"Segment": "contact_properties.segment"},
+    )
     assert report.ok and report.created == 2, report.errors
 
     lead = Lead.objects.select_related("contact__account", "source_campaign").get(external_id="L-1")
@@ -39,7 +45,7 @@ def test_new_rows_read_back_as_the_orm_stores_them(write_csv, sales_user):
         "Ann",
     )
     assert (contact.account.name, contact.account.domain) == ("Acme", "acme.test")
-    assert contact.properties == {"region": "EMEA"} and contact.created_at == at
+    assert contact.properties == {"segment": "SMB"} and contact.created_at == at
     assert contact.updated_at >= before
     assert (lead.stage, lead.is_open, lead.score, lead.owner_id) == (
         "disqualified",

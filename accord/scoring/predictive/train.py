@@ -375,9 +375,18 @@ def backtest_run(
         train, test_idx, cut = bt.time_split(data.frame.created, naive_cutoff)
         for part, label in ((train, "before"), (test_idx, "from")):
             if len(part) == 0 or len(np.unique(y[part])) < 2:
+                # Name only options the caller has: `scoring backtest` takes --cutoff and
+                # --folds; `scoring train` (no cutoff given) takes neither.
+                remedy = (
+                    "choose another --cutoff or use --folds"
+                    if cutoff is not None
+                    else "widen --since/--until, or import each lead's created_at (leads "
+                    "sharing one creation date cannot be split by time); `accord scoring "
+                    "backtest --folds N` evaluates without a time split"
+                )
                 raise InvalidInput(
                     f"The leads created {label} the cutoff {str(cut)[:10]} do not include "
-                    "both won and lost leads; choose another --cutoff or use --folds.",
+                    f"both won and lost leads; {remedy}.",
                     field="cutoff",
                 )
         predictions, chosen = _predict_all(data, train, test_idx)
