@@ -17,7 +17,7 @@ HOSTILE_NAMES = [
     "Eve\r\nBcc: victim@example.com",
     "Eve\nSubject: spoofed",
     "Eve\rX-Injected: 1",
-    "Eve\x00\x07\x1b[31m",
+    "Eve\x07\x1b[31m\x7f",  # (NUL never reaches a name: input validation refuses it)
     "Eve\u2028Line\u0085Next",
 ]
 
