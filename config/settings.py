@@ -13,6 +13,7 @@ One module for every deployment; the environment says what differs:
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -29,8 +30,10 @@ def _env_flag(name: str, default: bool = False) -> bool:
 
 
 DEBUG = _env_flag("ACCORD_DEBUG")
-# The demo and tests run without a configured key; a real deployment sets one.
-SECRET_KEY = os.environ.get("ACCORD_SECRET_KEY", "accord-insecure-development-key-change-me")
+# The demo and tests run without a configured key; a real deployment sets one (`accord serve`
+# refuses to start with this one unless debug is on).
+DEVELOPMENT_SECRET_KEY = "accord-insecure-development-key-change-me"
+SECRET_KEY = os.environ.get("ACCORD_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = os.environ.get("ACCORD_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [
     origin for origin in os.environ.get("ACCORD_CSRF_TRUSTED_ORIGINS", "").split(",") if origin
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",  # serves Swagger UI's files itself, so the API docs need no CDN
     "django_q",
+    "axes",  # login throttling and lockout (after auth: its admin lists AccessAttempts)
     "accord.core",
     "accord.accounts",
     "accord.contacts",
@@ -72,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,9 +137,45 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Refuses a password too close to the username, name or e-mail address.
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("ACCORD_PASSWORD_MIN_LENGTH", "10"))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id for new and changed passwords; the others still verify (and on the next log-in
+# upgrade) passwords hashed before.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# --- Login throttling and lockout (django-axes) -------------------------------------------
+#
+# Every failed log-in (/login/ and /admin/login/) is recorded. Either counter reaching the
+# limit locks: failures for one USERNAME from any address (a brute force on one account from
+# many IPs), or failures from one IP ADDRESS for any usernames (password spraying). A locked
+# client sees the log-in page with the reason (HTTP 429) until the cool-off ends or an
+# administrator unlocks it (admin: Axes > Access attempts, or `accord security unlock`).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("ACCORD_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ACCORD_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success does not clear failures: it would let a sprayer holding one valid account wipe
+# its address's count. Failures expire after the cool-off instead.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "accord.web.lockout.login_locked_out"
+# The same client address as the capture limits: X-Forwarded-For only from trusted proxies.
+AXES_CLIENT_IP_CALLABLE = "accord.web.lockout.login_client_ip"
+AXES_VERBOSE = False
 
 # --- Internationalisation ---------------------------------------------------------------
 
