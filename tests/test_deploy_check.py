@@ -59,3 +59,33 @@ def test_check_deploy_without_it_warns_about_each_missing_setting(tmp_path):
     for warning in ("security.W004", "security.W008", "security.W009", "security.W012"):
         assert warning in output, output
     assert "security.W016" in output
+
+
+@pytest.mark.slow
+def test_production_environment_turns_on_https_settings(tmp_path):
+    """Each documented variable lands in the Django setting it promises."""
+    probe = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
+        "s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, "
+        "s.SECURE_PROXY_SSL_HEADER, s.CSRF_TRUSTED_ORIGINS, s.CAPTURE_TRUSTED_PROXY_COUNT)"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {probe}"],
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "ACCORD_VAR_DIR": str(tmp_path),
+            **PRODUCTION_ENV,
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True", "True", "True", "31536000", "True", "True",
+        "('HTTP_X_FORWARDED_PROTO',", "'https')", "['https://crm.example.com']", "1",
+    ]  # fmt: skip
