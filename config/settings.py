@@ -11,6 +11,8 @@ One module for every deployment; the environment says what differs:
 - HTTPS in production (see "Production security" below): ``ACCORD_SECURE_COOKIES``,
   ``ACCORD_SSL_REDIRECT``, ``ACCORD_HSTS_SECONDS``, ``ACCORD_HSTS_INCLUDE_SUBDOMAINS``,
   ``ACCORD_HSTS_PRELOAD``, ``ACCORD_TRUSTED_PROXY_COUNT``, ``ACCORD_CSRF_TRUSTED_ORIGINS``.
+- Log-in lockout and passwords: ``ACCORD_LOGIN_FAILURE_LIMIT`` (10),
+  ``ACCORD_LOGIN_LOCKOUT_MINUTES`` (15), ``ACCORD_PASSWORD_MIN_LENGTH`` (10).
 """
 
 from __future__ import annotations
