@@ -88,3 +88,24 @@ def test_the_browser_harness_catches_an_inline_script_and_style(browser, live_se
     context.close()
     directives = {v["directive"] for v in context.accord_problems.violations}
     assert {"script-src-elem", "style-src-attr"} <= directives
+
+
+def test_delete_confirmation_works_without_inline_handlers(page):
+    """The routing rule's Delete asks first (data-confirm in accord.js, no onsubmit=)."""
+    from accord.handoff.models import RoutingRule
+
+    team_with_reps(name="Confirm team", reps=1)
+    UserFactory(username="boss", role=Role.MANAGER)
+    log_in(page, "boss")
+    _visit(page, "/handoff/routing/")
+    delete = page.locator("#routing-rules button", has_text="Delete").first
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    delete.click()
+    page.wait_for_load_state("networkidle")
+    assert RoutingRule.objects.count() == 1  # dismissed: nothing was sent
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        delete.click()
+    assert RoutingRule.objects.count() == 0
