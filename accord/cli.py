@@ -51,6 +51,7 @@ def cli() -> None:
 
 def _register() -> None:
     from accord.accounts.commands import apikey, createuser
+    from accord.accounts.security_commands import security
     from accord.analytics.commands import analytics, report
     from accord.core.commands import migrate, serve, worker
     from accord.demo.commands import demo
@@ -75,6 +76,7 @@ def _register() -> None:
         export_command,
         privacy,
         check,
+        security,
     ):
         cli.add_command(command)
 

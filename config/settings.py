@@ -8,15 +8,22 @@ One module for every deployment; the environment says what differs:
 - ``ACCORD_SECRET_KEY`` -- required when debug is off outside tests and the demo.
 - ``ACCORD_ALLOWED_HOSTS``, ``ACCORD_VAR_DIR``, ``ACCORD_JOB_RETRY_SECONDS``,
   ``ACCORD_WEBHOOKS_ALLOW_LOOPBACK``, ``ACCORD_WEBHOOKS_TIMEOUT_SECONDS``.
+- HTTPS in production (see "Production security" below): ``ACCORD_SECURE_COOKIES``,
+  ``ACCORD_SSL_REDIRECT``, ``ACCORD_HSTS_SECONDS``, ``ACCORD_HSTS_INCLUDE_SUBDOMAINS``,
+  ``ACCORD_HSTS_PRELOAD``, ``ACCORD_TRUSTED_PROXY_COUNT``, ``ACCORD_CSRF_TRUSTED_ORIGINS``.
+- Log-in lockout and passwords: ``ACCORD_LOGIN_FAILURE_LIMIT`` (10),
+  ``ACCORD_LOGIN_LOCKOUT_MINUTES`` (15), ``ACCORD_PASSWORD_MIN_LENGTH`` (10).
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import plotly
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -29,12 +36,65 @@ def _env_flag(name: str, default: bool = False) -> bool:
 
 
 DEBUG = _env_flag("ACCORD_DEBUG")
-# The demo and tests run without a configured key; a real deployment sets one.
-SECRET_KEY = os.environ.get("ACCORD_SECRET_KEY", "accord-insecure-development-key-change-me")
+# The demo and tests run without a configured key; a real deployment sets one (`accord serve`
+# refuses to start with this one unless debug is on).
+DEVELOPMENT_SECRET_KEY = "accord-insecure-development-key-change-me"
+SECRET_KEY = os.environ.get("ACCORD_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = os.environ.get("ACCORD_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [
     origin for origin in os.environ.get("ACCORD_CSRF_TRUSTED_ORIGINS", "").split(",") if origin
 ]
+
+# --- Production security (HTTPS, cookies, headers) -----------------------------------------
+#
+# Off by default so that the demo and a plain-HTTP trial work; a deployment behind HTTPS sets
+# them (README, "Security and privacy"). `manage.py check --deploy` gives 0 warnings with:
+#   ACCORD_SECRET_KEY=<50+ random characters> ACCORD_ALLOWED_HOSTS=crm.example.com
+#   ACCORD_SECURE_COOKIES=1 ACCORD_SSL_REDIRECT=1 ACCORD_HSTS_SECONDS=31536000
+#   ACCORD_HSTS_INCLUDE_SUBDOMAINS=1 ACCORD_HSTS_PRELOAD=1
+# (tests/test_deploy_check.py runs exactly that.)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_flag("ACCORD_SECURE_COOKIES")
+SECURE_SSL_REDIRECT = _env_flag("ACCORD_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = int(os.environ.get("ACCORD_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("ACCORD_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _env_flag("ACCORD_HSTS_PRELOAD")
+# Behind a TLS-terminating reverse proxy (ACCORD_TRUSTED_PROXY_COUNT > 0, the number of
+# proxies in front of Accord) the request's scheme comes from X-Forwarded-Proto, which the
+# proxy must set (and overwrite when a client sends it). Never trusted without a proxy: any
+# client could claim https.
+TRUSTED_PROXY_COUNT = int(os.environ.get("ACCORD_TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): every page's scripts are files served by Accord
+# itself (no inline <script>, no on...= handlers, no javascript: URLs, no eval: htmx runs with
+# allowEval off, and charts are JSON data blocks drawn by web/accord.js), so script-src is
+# 'self' only. Styles: stylesheet files from 'self'; style="..." attributes in markup are
+# refused ('none': the templates use classes); only <style> ELEMENTS may be inline, because
+# plotly.js inserts its rules in one at runtime (as does Swagger UI). A style element cannot
+# run code; htmx's own is switched off (base.html's htmx-config). img-src allows data: for
+# the icons Swagger UI and Plotly inline. The browser tests fail on any violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-elem": [SELF, UNSAFE_INLINE],
+        "style-src-attr": [NONE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,8 +106,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "ninja",  # serves Swagger UI's files itself, so the API docs need no CDN
     "django_q",
+    "axes",  # login throttling and lockout (after auth: its admin lists AccessAttempts)
     "accord.core",
     "accord.accounts",
     "accord.contacts",
@@ -64,6 +126,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -73,6 +136,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -132,9 +197,45 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Refuses a password too close to the username, name or e-mail address.
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("ACCORD_PASSWORD_MIN_LENGTH", "10"))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id for new and changed passwords; the others still verify (and on the next log-in
+# upgrade) passwords hashed before.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# --- Login throttling and lockout (django-axes) -------------------------------------------
+#
+# Every failed log-in (/login/ and /admin/login/) is recorded. Either counter reaching the
+# limit locks: failures for one USERNAME from any address (a brute force on one account from
+# many IPs), or failures from one IP ADDRESS for any usernames (password spraying). A locked
+# client sees the log-in page with the reason (HTTP 429) until the cool-off ends or an
+# administrator unlocks it (admin: Axes > Access attempts, or `accord security unlock`).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("ACCORD_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ACCORD_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success does not clear failures: it would let a sprayer holding one valid account wipe
+# its address's count. Failures expire after the cool-off instead.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "accord.web.lockout.login_locked_out"
+# The same client address as the capture limits: X-Forwarded-For only from trusted proxies.
+AXES_CLIENT_IP_CALLABLE = "accord.web.lockout.login_client_ip"
+AXES_VERBOSE = False
 
 # --- Internationalisation ---------------------------------------------------------------
 
@@ -225,7 +326,7 @@ CAPTURE_RATE_LIMIT_PATH = VAR_DIR / "capture-ratelimit.sqlite3"
 CAPTURE_RATE_LIMIT = os.environ.get("ACCORD_CAPTURE_RATE_LIMIT", "60/60")
 CAPTURE_EVENT_RATE_LIMIT = os.environ.get("ACCORD_CAPTURE_EVENT_RATE_LIMIT", "600/60")
 # Never trust X-Forwarded-For unless told how many proxies stand in front of Accord.
-CAPTURE_TRUSTED_PROXY_COUNT = int(os.environ.get("ACCORD_TRUSTED_PROXY_COUNT", "0"))
+CAPTURE_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # --- Outbound webhooks ----------------------------------------------------------------------
 #

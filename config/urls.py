@@ -1,10 +1,14 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Pages without a <link rel="icon"> (the admin) make browsers ask for /favicon.ico.
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("api/v1/", api.urls),
     path("capture/", include("accord.tracking.capture.urls")),
     path("handoff/", include("accord.handoff.urls")),

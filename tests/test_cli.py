@@ -27,6 +27,7 @@ COMMANDS = [
     "export",
     "apikey",
     "site",
+    "security",
 ]
 
 
@@ -90,6 +91,7 @@ def test_serve_answers_pages_and_static_files_with_debug_off(tmp_path: Path):
         "DATABASE_URL": _database_url(),
         "ACCORD_VAR_DIR": str(tmp_path),
         "ACCORD_DEBUG": "0",
+        "ACCORD_SECRET_KEY": "a-test-secret-key-" + "x" * 40,
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "accord.cli", "serve", "--port", str(port), "--workers", "1"],
@@ -122,6 +124,21 @@ def test_serve_answers_pages_and_static_files_with_debug_off(tmp_path: Path):
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=20)
+
+
+def test_serve_refuses_the_development_secret_key_unless_debug(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if k not in ("ACCORD_SECRET_KEY", "ACCORD_DEBUG")}
+    env["ACCORD_VAR_DIR"] = str(tmp_path)
+    refused = subprocess.run(
+        [sys.executable, "-m", "accord.cli", "serve", "--port", str(_free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 1
+    assert "ACCORD_SECRET_KEY" in refused.stderr
+    assert "development secret key" in refused.stderr
 
 
 @pytest.mark.django_db

@@ -69,9 +69,20 @@ def web_server_argv(
 def serve(
     host: str, port: int, workers: int | None, threads: int, access_log: bool, debug: bool
 ) -> None:
-    """Serve the web app and API with Granian; static files are served by WhiteNoise."""
+    """Serve the web app and API with Granian; static files are served by WhiteNoise.
+
+    Refuses to start with the development secret key unless debug is on: sessions, CSRF
+    tokens and password-reset links signed with a published key can be forged.
+    """
+    from django.conf import settings
     from django.core.management import call_command
 
+    if not (debug or settings.DEBUG) and settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY:
+        raise click.ClickException(
+            "Refusing to serve with the development secret key. Set ACCORD_SECRET_KEY to a "
+            "long random value (e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            "), or pass --debug (never in production)."
+        )
     call_command("collectstatic", interactive=False, verbosity=0)
     if debug:
         os.environ["ACCORD_DEBUG"] = "1"

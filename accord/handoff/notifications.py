@@ -36,6 +36,7 @@ lease), send with no transaction open, mark them done. So:
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -210,12 +211,23 @@ def _email_wake_up() -> None:
     _EMAIL_WAKE_UPS.ensure()
 
 
+# Control characters (C0, DEL, C1) and the Unicode line/paragraph separators: a header is one
+# line, and Django refuses a subject holding CR or LF (BadHeaderError) -- so a lead named
+# "Eve\r\nBcc: ..." on a public form would have stopped every e-mail naming it.
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_text(text: str) -> str:
+    """``text`` made safe for a single-line e-mail header: control runs become one space."""
+    return " ".join(_HEADER_UNSAFE.sub(" ", str(text)).split())
+
+
 def _email_message(notification: Notification, address: str) -> EmailMessage:
     body = notification.body
     if notification.url:
         body = f"{body}\n\n{notification.url}".strip()
     return EmailMessage(
-        subject=f"[Accord] {notification.title}",
+        subject=header_text(f"[Accord] {notification.title}"),
         body=body,
         from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
         to=[address],

@@ -28,7 +28,7 @@ from accord.handoff import actions, queues
 from accord.handoff.agreement_terms import rejection_reasons
 from accord.handoff.feedback import feedback_by, lead_rate
 from accord.handoff.models import Notification
-from accord.handoff.notifications import notifications_mark_read
+from accord.handoff.notifications import notifications_mark_read, unread_count
 from accord.handoff.routing import lead_reassign
 from accord.pipeline.models import ActivityKind, ActivityOutcome
 from accord.tracking.models import Campaign
@@ -243,5 +243,9 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
         user_id=request.user.pk, notification_id=int(raw) if raw and raw.isdigit() else None
     )
     if request.htmx:
-        return render(request, "handoff/includes/bell.html", {"user": request.user})
+        # The bell's template counts with {% blocktranslate count %}: it needs ``unread``.
+        unread = unread_count(user_id=request.user.pk)
+        return render(
+            request, "handoff/includes/bell.html", {"user": request.user, "unread": unread}
+        )
     return redirect("handoff:notifications")

@@ -2,18 +2,21 @@
 
 ``InSchema`` is the base of every request schema. It refuses what the databases would choke
 on later (and so answer 500 instead of a clear 422): unknown fields, NUL characters (which
-PostgreSQL cannot store in text or JSON), non-finite numbers, dates outside 1900-2200, and
-time zone offsets no place uses.
+PostgreSQL cannot store in text or JSON) and unpaired UTF-16 surrogates (``"\\ud800"`` in
+JSON: not encodable as UTF-8) in any string, object key or nested value, non-finite numbers,
+dates outside 1900-2200, and time zone offsets no place uses. The error's ``field`` is the
+top-level field (``properties``), its message the exact place (``properties.plan``).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, ValidationInfo, field_validator
 
 from accord.integrations.api_errors import ErrorDetail
 from accord.integrations.api_paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -29,10 +32,18 @@ Count = Annotated[int, Field(ge=0, le=MAX_BIGINT)]
 Properties = Annotated[dict[str, Any], Field(description="Custom properties (a JSON object).")]
 
 
+# NUL, and the surrogate range (valid UTF-8 never decodes to it).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _check_value(value: Any, where: str) -> None:
     if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError(f"{where}: NUL characters are not accepted.")
+        found = _UNSTORABLE.search(value)
+        if found is not None:
+            where = ascii(where)[1:-1] if _UNSTORABLE.search(where) else where
+            if found.group() == "\x00":
+                raise ValueError(f"{where}: NUL characters are not accepted.")
+            raise ValueError(f"{where}: unpaired UTF-16 surrogates are not accepted.")
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{where}: numbers must be finite.")
@@ -46,7 +57,7 @@ def _check_value(value: Any, where: str) -> None:
             raise ValueError(f"{where}: time zone offsets must be between -12:00 and +14:00.")
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check_value(key, where)
+            _check_value(key, f"{where}.{key}")
             _check_value(item, f"{where}.{key}")
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
@@ -56,13 +67,13 @@ def _check_value(value: Any, where: str) -> None:
 class InSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    @model_validator(mode="after")
-    def _storable(self) -> InSchema:
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            if not isinstance(value, Schema):  # nested schemas check themselves
-                _check_value(value, name)
-        return self
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any, info: ValidationInfo) -> Any:
+        # Per field, so that the error's location names it; nested schemas check themselves.
+        if not isinstance(value, Schema):
+            _check_value(value, info.field_name or "")
+        return value
 
 
 class ListParams(InSchema):

@@ -59,8 +59,9 @@ mode = "positive"
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, config=CONFIG)
 
 # Around every test: no rate limit in practice (the fuzzer sends thousands of requests a
-# minute), and the throttle's counters in memory: the default file cache writes a file per
-# request, about 40% of the server-side time of a request, and tests nothing of ours.
+# minute; the counters themselves are atomic upserts, tests/api/test_rate_limit_concurrency),
+# and Django's cache in memory: the default file cache writes a file per write, and tests
+# nothing of ours.
 API_TEST_SETTINGS = {
     "ACCORD_API_RATE": "1000000/10s",
     "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},

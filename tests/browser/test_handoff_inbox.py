@@ -12,6 +12,7 @@ from accord.handoff import defaults
 from accord.handoff.models import AgreementVersion, HandoffAgreement
 from accord.handoff.routing import lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
+from tests.browser.conftest import assert_no_page_problems, browser_context
 from tests.browser.test_dashboard import log_in, screenshot
 
 
@@ -51,7 +52,7 @@ def test_rep_accepts_from_the_inbox_and_marketing_sees_it_accepted(browser, live
     screenshot(page, "handoff-inbox-accepted")
     assert Lead.objects.get(pk=lead.pk).stage == "sal"
 
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    context = browser_context(browser, live_server.url)
     marketing_page = context.new_page()
     log_in(marketing_page, "marketer")
     marketing_page.goto("/handoff/marketing/")
@@ -60,3 +61,4 @@ def test_rep_accepts_from_the_inbox_and_marketing_sees_it_accepted(browser, live
     assert status.locator(".mql-status-label").inner_text() == "Accepted"
     screenshot(marketing_page, "handoff-marketing-accepted")
     context.close()
+    assert_no_page_problems(context)

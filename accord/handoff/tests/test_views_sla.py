@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 
 from accord.accounts.tests.factories import TEST_PASSWORD
@@ -18,7 +19,9 @@ pytestmark = [
 
 
 def _login(client, user):
-    assert client.login(username=user.username, password=TEST_PASSWORD)
+    # django-axes checks every authentication against its lockouts, which needs the request.
+    request = RequestFactory().post("/login/")
+    assert client.login(request=request, username=user.username, password=TEST_PASSWORD)
     return client
 
 

@@ -150,3 +150,53 @@ def test_unknown_or_missing_events_are_refused(settings):
             webhook_endpoint_create(url="http://127.0.0.1:8000/hook", events=events)
         assert refused.value.field == "events"
     assert WebhookEndpoint.objects.count() == 0
+
+
+# Every IPv6 form that maps or translates to an IPv4 address is decided by that IPv4 address.
+EMBEDDED_IPV4_FORMS = [
+    # (URL host, refused?)
+    ("[::127.0.0.1]", True),  # IPv4-compatible (deprecated, RFC 4291)
+    ("[::10.0.0.1]", True),
+    ("[::ffff:127.0.0.1]", True),  # IPv4-mapped
+    ("[::ffff:169.254.169.254]", True),
+    ("[::ffff:0:127.0.0.1]", True),  # SIIT (RFC 2765)
+    ("[::ffff:0:192.168.1.1]", True),
+    ("[64:ff9b::127.0.0.1]", True),  # NAT64 well-known prefix (RFC 6052)
+    ("[64:ff9b::10.1.2.3]", True),
+    ("[64:ff9b:1::a9fe:a9fe]", True),  # local-use NAT64 (RFC 8215), never global
+    ("[64:ff9b:1:7f00:1::]", True),
+    ("[2002:7f00:1::1]", True),  # 6to4 of 127.0.0.1
+    ("[2002:c0a8:101::1]", True),  # 6to4 of 192.168.1.1
+    ("[2002:a9fe:a9fe::]", True),  # 6to4 of the metadata address
+    ("[2001:0:4136:e378:8000:63bf:3fff:fdd2]", True),  # Teredo, client 192.0.2.45 (TEST-NET)
+    ("[2001:0:4136:e378:8000:63bf:80ff:fffe]", True),  # Teredo, client 127.0.0.1 (obfuscated)
+    ("[2001::1]", True),  # Teredo with server 0.0.0.0
+    ("[::ffff:8.8.8.8]", False),  # public IPv4 behind each form: allowed
+    ("[::ffff:0:8.8.8.8]", False),
+    ("[64:ff9b::8.8.8.8]", False),
+    ("[2002:808:808::1]", False),
+    ("[2606:4700:4700::1111]", False),  # ordinary public IPv6
+]
+
+
+@pytest.mark.parametrize(("host", "refused"), EMBEDDED_IPV4_FORMS)
+def test_ipv6_forms_embedding_private_ipv4_are_refused(host, refused):
+    url = f"http://{host}/hook"
+    if refused:
+        with pytest.raises(UnsafeUrl, match="points to"):
+            target_resolve(url, allow_loopback=False)
+        # The loopback allowance admits 127.0.0.1 and ::1 themselves, not translated forms.
+        with pytest.raises(UnsafeUrl):
+            target_resolve(url, allow_loopback=True)
+    else:
+        assert target_resolve(url, allow_loopback=False).addresses
+
+
+def test_resolved_ipv6_forms_are_decided_by_their_ipv4():
+    """A host name resolving to a NAT64 form of the metadata address is refused too."""
+
+    def resolver(host, port):
+        return ["64:ff9b::a9fe:a9fe"]
+
+    with pytest.raises(UnsafeUrl, match="link-local"):
+        target_resolve("https://nat64.example/hook", allow_loopback=False, resolver=resolver)

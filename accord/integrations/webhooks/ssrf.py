@@ -7,7 +7,9 @@ every address is checked, at save time and again at send time; the sender then c
 the checked address (``webhooks.delivery``), so a DNS answer that changes between the check
 and the connection (DNS rebinding) cannot redirect the request.
 
-Loopback can be allowed for local testing (``WEBHOOKS_ALLOW_LOOPBACK``); 0.0.0.0, private,
+IPv6 forms that carry an IPv4 address (mapped, compatible, SIIT, NAT64, 6to4, Teredo) are
+decided by that IPv4 address. Loopback can be allowed for local testing
+(``WEBHOOKS_ALLOW_LOOPBACK``, 127.0.0.1 and ::1 only); 0.0.0.0, private,
 link-local and metadata addresses never are.
 """
 
@@ -62,21 +64,42 @@ class Target:
         return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
 
 
-def _unwrap(address: IPAddress) -> IPAddress:
-    """The IPv4 address hidden in an IPv4-mapped (::ffff:a.b.c.d) or NAT64 IPv6 address."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return address.ipv4_mapped
-        if address in ipaddress.ip_network("64:ff9b::/96"):
-            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return address
+# IPv6 forms that carry an IPv4 address inside; what they reach is decided by that IPv4
+# address. Python's ``ipaddress`` knows IPv4-mapped, 6to4 and Teredo (``ipv4_mapped``,
+# ``sixtofour``, ``teredo``); the other forms are written out here (RFC 4291 2.5.5.1,
+# RFC 2765 SIIT, RFC 6052 NAT64), since their ``is_global`` says nothing about the IPv4 part:
+# ``::127.0.0.1`` and ``::ffff:0:127.0.0.1`` count as global IPv6 addresses.
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_SIIT = ipaddress.ip_network("::ffff:0:0:0/96")
+_NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
+# RFC 8215 local-use NAT64: the operator chooses where the IPv4 address sits (any RFC 6052
+# prefix length), so it cannot be read back; the prefix is never globally routed, so refuse it.
+_NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")
 
 
-def address_refusal(address: IPAddress, *, allow_loopback: bool) -> str | None:
-    """Why Accord must not connect to ``address``, or None when it may."""
-    address = _unwrap(address)
-    if allow_loopback and address.is_loopback:
-        return None
+def embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address maps or translates to (empty when none).
+
+    Teredo names two: the relay server and the client (stored inverted; Python undoes it).
+    ``::`` and ``::1`` are IPv6 addresses of their own, not IPv4-compatible ones.
+    """
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        return list(address.teredo)  # (server, client)
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address in _SIIT or address in _NAT64_WELL_KNOWN:
+        return [low32]
+    if address in _IPV4_COMPATIBLE and int(address) > 1:
+        return [low32]
+    return []
+
+
+def _plain_refusal(address: IPAddress) -> str | None:
     for network, reason in BLOCKED_NETWORKS:
         if address.version == network.version and address in network:
             return reason
@@ -85,6 +108,27 @@ def address_refusal(address: IPAddress, *, allow_loopback: bool) -> str | None:
     if not address.is_global:
         return "a reserved or non-public address"
     return None
+
+
+def address_refusal(address: IPAddress, *, allow_loopback: bool) -> str | None:
+    """Why Accord must not connect to ``address``, or None when it may.
+
+    An IPv6 address that embeds IPv4 addresses is refused when any of them is refused; the
+    loopback allowance does not extend to such forms (a NAT64 or 6to4 form of 127.0.0.1 goes
+    through a translator, not to this machine's loopback receiver).
+    """
+    if isinstance(address, ipaddress.IPv6Address) and address in _NAT64_LOCAL_USE:
+        return "a local-use NAT64 address"
+    inner_addresses = embedded_ipv4(address)
+    for inner in inner_addresses:
+        reason = _plain_refusal(inner)
+        if reason is not None:
+            return f"{reason} (embedded in the IPv6 address)"
+    if inner_addresses:
+        return None  # decided by the public IPv4 address(es) it reaches
+    if allow_loopback and address.is_loopback:
+        return None
+    return _plain_refusal(address)
 
 
 def url_split(url: str) -> tuple[str, str, int, str]:

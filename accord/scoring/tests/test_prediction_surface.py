@@ -143,7 +143,7 @@ def test_lead_page_shows_probability_reasons_and_model(sales_user):
     assert html.index("plan: pro") < html.index("Touches: Webinar: 3") < html.index("Employees")
     assert html.count('class="reason reason-up"') == 2
     assert html.count('class="reason reason-down"') == 1
-    assert 'style="width: 100%"' in html and "\u22120.31" in html
+    assert '<rect width="100" height="1"/>' in html and "\u22120.31" in html
     assert "No prediction yet" not in html
 
 

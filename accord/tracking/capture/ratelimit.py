@@ -63,21 +63,30 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+def window_hit(*, key: str, seconds: int) -> tuple[int, float]:
+    """Count one hit for ``key`` in the current fixed window of ``seconds``, atomically.
+
+    Returns the window's count including this hit, and when the window ends (epoch seconds).
+    Every request increments in one statement (SQLite upsert ``RETURNING`` or the cache's
+    ``incr``), never read-then-write: concurrent requests see distinct counts, so exactly
+    the limit passes. Also the REST API's throttle (``config.api``).
+    """
+    window = int(time.time() // seconds)
+    window_end = float((window + 1) * seconds)
+    key = f"{key}:{window}"
+    if getattr(settings, "CAPTURE_RATE_LIMIT_STORE", "local") == "cache":
+        return _cache_count(key, timeout=seconds + 1), window_end
+    return _local_counters(str(settings.CAPTURE_RATE_LIMIT_PATH)).hit(key, window_end), window_end
+
+
 def rate_limit_hit(*, scope: str, site_key: str, ip: str, spec: str) -> None:
     """Count one request; raise ``RateLimited`` (with ``retry_after`` seconds) over the limit."""
     limit = limit_parse(spec)
     if limit is None:
         return
-    now = time.time()
-    window = int(now // limit.seconds)
-    window_end = (window + 1) * limit.seconds
-    key = f"capture-rl:{scope}:{site_key}:{ip}:{window}"
-    if getattr(settings, "CAPTURE_RATE_LIMIT_STORE", "local") == "cache":
-        count = _cache_count(key, timeout=limit.seconds + 1)
-    else:
-        count = _local_counters(str(settings.CAPTURE_RATE_LIMIT_PATH)).hit(key, window_end)
+    count, window_end = window_hit(key=f"capture-rl:{scope}:{site_key}:{ip}", seconds=limit.seconds)
     if count > limit.requests:
-        retry_after = max(1, int(window_end - now + 0.999))
+        retry_after = max(1, int(window_end - time.time() + 0.999))
         raise RateLimited(
             f"Too many requests from this address; try again in {retry_after} seconds.",
             retry_after=retry_after,

@@ -23,8 +23,13 @@ def wants_html(request: HttpRequest, *, is_form: bool) -> bool:
 
 def error_response(request: HttpRequest, error: DomainError, *, html: bool) -> HttpResponse:
     if html:
+        # "Go back" links to the form's page (no javascript: URL, which the CSP forbids).
+        referer = request.META.get("HTTP_REFERER", "")
+        back_url = referer if referer.startswith(("https://", "http://")) else ""
         body = render_to_string(
-            "tracking/capture_error.html", {"message": error.message}, request=request
+            "tracking/capture_error.html",
+            {"message": error.message, "back_url": back_url},
+            request=request,
         )
         response: HttpResponse = HttpResponse(body, status=error.status)
     else:

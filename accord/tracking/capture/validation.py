@@ -3,6 +3,11 @@
 Every refusal is an ``InvalidInput`` naming the field. JSON bodies are strict (an unknown
 key is an error, so typos surface); form bodies ignore unknown fields, because plain HTML
 forms carry buttons and other inputs of the host page.
+
+Text no database can store is refused first, in every field, key and nested value
+(``text_storable_check``): NUL (PostgreSQL text cannot hold it) and lone UTF-16 surrogates
+(``"\\ud800"`` in JSON: not encodable as UTF-8, so neither database nor response can carry
+it). Each used to end in a 500 when the row was written.
 """
 
 from __future__ import annotations
@@ -76,6 +81,43 @@ class PageEvent:
     utm: dict[str, str] = field(default_factory=dict)
 
 
+# NUL, and the surrogate range U+D800..U+DFFF (valid UTF-8 never decodes to these).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_MAX_DEPTH = 20
+
+
+def _field_label(text: str) -> str:
+    """A field name safe to echo back (escaped when it holds unstorable characters)."""
+    text = text[:64]
+    return ascii(text)[1:-1] if _UNSTORABLE.search(text) else text
+
+
+def _unstorable_refuse(where: str, text: str) -> None:
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return
+    what = "a NUL character" if found.group() == "\x00" else "an unpaired UTF-16 surrogate"
+    raise InvalidInput(f"{where} contains {what}, which cannot be stored.", field=where)
+
+
+def text_storable_check(value: Any, *, field: str, depth: int = 0) -> None:
+    """Refuse NUL and lone surrogates anywhere in ``value`` (keys of objects included),
+    naming the field: ``properties.plan``, ``tags.2``..."""
+    if depth > _MAX_DEPTH:
+        raise InvalidInput(f"{field} is nested too deeply.", field=field)
+    if isinstance(value, str):
+        _unstorable_refuse(field, value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            key_text = str(key)
+            where = f"{field}.{_field_label(key_text)}" if field else _field_label(key_text)
+            _unstorable_refuse(where, key_text)
+            text_storable_check(item, field=where, depth=depth + 1)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            text_storable_check(item, field=f"{field}.{index}", depth=depth + 1)
+
+
 def honeypot_filled(data: dict[str, Any]) -> bool:
     value = data.get(HONEYPOT_FIELD)
     return bool(value.strip()) if isinstance(value, str) else bool(value)
@@ -112,7 +154,7 @@ def lead_submission_parse(
         consent_transfer=_flag(data, "consent_transfer", is_form=is_form),
         consent_language=_text(data, "consent_language", 8).lower(),
         properties=_properties(data.get("properties")),
-        utm=_utm(data, landing_page),
+        utm=_utm(data, landing_page, url_field="landing_page"),
         referrer=_url(data, "referrer"),
         landing_page=landing_page,
         visitor_id=_visitor_id(data, required=False),
@@ -138,7 +180,7 @@ def page_event_parse(data: dict[str, Any]) -> PageEvent:
         referrer=_url(data, "referrer"),
         title=_text(data, "title", 300),
         name=_text(data, "name", 100),
-        utm=_utm(data, url),
+        utm=_utm(data, url, url_field="url"),
     )
 
 
@@ -164,7 +206,10 @@ def _url(data: dict[str, Any], name: str) -> str:
     value = _text(data, name, 2000)
     if not value:
         return ""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1"
+        raise InvalidInput(f"{name} is not a valid URL.", field=name) from None
     # Only web addresses: a stored "javascript:" URL would be an XSS waiting for a link.
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise InvalidInput(f"{name} must be an http(s) URL.", field=name)
@@ -225,12 +270,16 @@ def _properties(value: Any) -> dict[str, Scalar]:
     return clean
 
 
-def _utm(data: dict[str, Any], page_url: str) -> dict[str, str]:
-    """UTM fields as sent, or else read from the page URL's query string."""
+def _utm(data: dict[str, Any], page_url: str, *, url_field: str) -> dict[str, str]:
+    """UTM fields as sent, or else read from the page URL's query string (``url_field``)."""
     from_url = parse_qs(urlsplit(page_url).query) if page_url else {}
     utm = {}
     for name in UTM_FIELDS:
-        value = _text(data, name, 200) or (from_url.get(name) or [""])[-1].strip()[:200]
+        value = _text(data, name, 200)
+        if not value:
+            value = (from_url.get(name) or [""])[-1].strip()[:200]
+            # %00 in the page's query string decodes to NUL: name the URL that carried it.
+            _unstorable_refuse(f"{url_field} ({name})", value)
         if value:
             utm[name] = value
     return utm

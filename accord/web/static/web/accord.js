@@ -11,6 +11,15 @@
     }
   });
 
+  // A form with data-confirm asks first (no onsubmit= handlers: the CSP forbids them).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
   // Draw every Plotly figure in newly loaded content (the first page load and htmx swaps).
   function renderCharts(root) {
     if (typeof Plotly === "undefined") return;
