@@ -8,7 +8,11 @@ from config.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Pages without a <link rel="icon"> (the admin) make browsers ask for /favicon.ico.
-    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("web/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("api/v1/", api.urls),
     path("capture/", include("accord.tracking.capture.urls")),
     path("handoff/", include("accord.handoff.urls")),

@@ -276,6 +276,10 @@ PAGES: dict[str, frozenset[str]] = {
     "predictive": MARKETING_SIDE,
     "scoring": frozenset({Role.ADMIN}),
     "webhooks": frozenset({Role.ADMIN}),
+    # Data-subject requests, consent decisions, the audit log and incidents: personal data of
+    # everyone, so administrators only (the public unsubscribe/confirm links carry a signed
+    # token instead).
+    "privacy": frozenset({Role.ADMIN}),
     "lead_page": EVERYONE,
 }
 

@@ -139,7 +139,7 @@ PAGES: dict[str, Page] = {
     "handoff:marketing": Page(MARKETING_SIDE),
     "handoff:notifications": Page(EVERYONE_SIGNED_IN),
     # htmx variant: the perimeter helper fixes its 500 (issue 12 §2); then set htmx=True.
-    "handoff:notifications_read": Page(EVERYONE_SIGNED_IN, method="POST"),
+    "handoff:notifications_read": Page(EVERYONE_SIGNED_IN, method="POST", htmx=True),
     "handoff:lead_accept": Page(LEAD_ACTION, method="POST", htmx=True),
     "handoff:lead_reject": Page(LEAD_ACTION, method="POST", htmx=True),
     "handoff:lead_attempt": Page(LEAD_ACTION, method="POST", htmx=True),
@@ -172,6 +172,18 @@ PAGES: dict[str, Page] = {
     "scoring:profile_list": Page(ADMIN_ONLY),
     "scoring:profile_create": Page(ADMIN_ONLY),
     "scoring:profile_edit": Page(ADMIN_ONLY),
+    # Privacy: the signed unsubscribe/confirmation links are public (a bad token is a 4xx page
+    # about the link, not a refusal); everything else is administrators' only.
+    "privacy:unsubscribe": Page(PUBLIC),
+    "privacy:confirm": Page(PUBLIC),
+    "privacy:requests": Page(ADMIN_ONLY),
+    "privacy:request_export": Page(ADMIN_ONLY, method="POST"),
+    "privacy:request_erase": Page(ADMIN_ONLY, method="POST"),
+    "privacy:consent_change": Page(ADMIN_ONLY, method="POST"),
+    "privacy:audit": Page(ADMIN_ONLY),
+    "privacy:incidents": Page(ADMIN_ONLY),
+    # Redirects to the static icon (browsers ask for it on every page, the admin's included).
+    "favicon": Page(PUBLIC),
     "webhooks:endpoint_list": Page(ADMIN_ONLY),
     "webhooks:endpoint_create": Page(ADMIN_ONLY),
     "webhooks:endpoint_detail": Page(ADMIN_ONLY),
@@ -195,6 +207,12 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/contacts/batch": Op("contacts", EVERYONE_SIGNED_IN),
     "GET /api/v1/contacts/{contact_id}": Op("contacts", EVERYONE_SIGNED_IN),
     "PATCH /api/v1/contacts/{contact_id}": Op("contacts", EVERYONE_SIGNED_IN),
+    # The consent ledger: read with contacts; record a decision with contacts:write (a key
+    # acting for nobody may record a grant; a withdrawal needs a person, tested in privacy).
+    "GET /api/v1/contacts/{contact_id}/consents": Op("contacts", EVERYONE_SIGNED_IN),
+    "POST /api/v1/contacts/{contact_id}/consents": Op(
+        "contacts", EVERYONE_SIGNED_IN, body={"purpose": "email_marketing", "granted": True}
+    ),
     "GET /api/v1/accounts": Op("accounts", EVERYONE_SIGNED_IN),
     "POST /api/v1/accounts": Op("accounts", EVERYONE_SIGNED_IN),
     "GET /api/v1/accounts/{account_id}": Op("accounts", EVERYONE_SIGNED_IN),

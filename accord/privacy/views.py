@@ -14,8 +14,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.accounts import policy
 from accord.core.errors import DomainError
-from accord.integrations.webhooks.views import admin_required
 from accord.privacy.consent import confirmation_accept, consent_change, unsubscribe_by_token
 from accord.privacy.dsar import person_export
 from accord.privacy.erasure import person_erase
@@ -24,6 +24,8 @@ from accord.privacy.incidents import incident_timers
 from accord.privacy.models import AuditEntry, Incident
 
 AUDIT_PER_PAGE = 50
+
+privacy_required = policy.page_required("privacy")
 
 
 def _public(
@@ -85,7 +87,7 @@ def _requests_render(request: HttpRequest, status: int = 200, **forms) -> HttpRe
     return render(request, "privacy/requests.html", context, status=status)
 
 
-@admin_required
+@privacy_required
 def requests_page(request: HttpRequest) -> HttpResponse:
     return _requests_render(request)
 
@@ -94,7 +96,7 @@ def _form_error(form: PersonRequestForm, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
-@admin_required
+@privacy_required
 @require_POST
 def request_export(request: HttpRequest) -> HttpResponse:
     form = PersonRequestForm(request.POST)
@@ -114,7 +116,7 @@ def request_export(request: HttpRequest) -> HttpResponse:
     return _requests_render(request, status=400, export_form=form)
 
 
-@admin_required
+@privacy_required
 @require_POST
 def request_erase(request: HttpRequest) -> HttpResponse:
     form = ErasureForm(request.POST)
@@ -133,7 +135,7 @@ def request_erase(request: HttpRequest) -> HttpResponse:
     return _requests_render(request, erased=result)
 
 
-@admin_required
+@privacy_required
 @require_POST
 def consent_change_view(request: HttpRequest) -> HttpResponse:
     """An administrator records a person's decision (a withdrawal by letter or phone, a
@@ -156,7 +158,7 @@ def consent_change_view(request: HttpRequest) -> HttpResponse:
     return _requests_render(request, status=400, consent_form=form)
 
 
-@admin_required
+@privacy_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     entries = AuditEntry.objects.select_related("actor")
     action = request.GET.get("action", "").strip()
@@ -182,7 +184,7 @@ def audit_details_text(details: dict) -> str:
     return "; ".join(f"{key}: {plain(value)}" for key, value in (details or {}).items())
 
 
-@admin_required
+@privacy_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     timers = [incident_timers(incident) for incident in Incident.objects.all()[:200]]
     return render(request, "privacy/incidents.html", {"timers": timers})

@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from accord.accounts import policy
 from accord.core.errors import DomainError
-from accord.integrations.webhooks.views import admin_required
 from accord.scoring import defaults, selectors, services
 from accord.scoring.forms import (
     ProfileForm,
@@ -20,8 +20,10 @@ from accord.scoring.forms import (
 )
 from accord.scoring.models import ScoringProfile
 
+scoring_required = policy.page_required("scoring")
 
-@admin_required
+
+@scoring_required
 def profile_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {"profile": p, "rules": p.rules.count(), "mql": selectors.mql_current(p.pk)}
@@ -30,7 +32,7 @@ def profile_list(request: HttpRequest) -> HttpResponse:
     return render(request, "scoring/profile_list.html", {"rows": rows})
 
 
-@admin_required
+@scoring_required
 def profile_edit(request: HttpRequest, profile_id: int | None = None) -> HttpResponse:
     profile = get_object_or_404(ScoringProfile, pk=profile_id) if profile_id else None
     if request.method == "POST":
