@@ -325,6 +325,8 @@ CAPTURE_RATE_LIMIT_STORE = "cache" if _redis else "local"
 CAPTURE_RATE_LIMIT_PATH = VAR_DIR / "capture-ratelimit.sqlite3"
 CAPTURE_RATE_LIMIT = os.environ.get("ACCORD_CAPTURE_RATE_LIMIT", "60/60")
 CAPTURE_EVENT_RATE_LIMIT = os.environ.get("ACCORD_CAPTURE_EVENT_RATE_LIMIT", "600/60")
+# REST API requests per key (or signed-in user): "<count>/<seconds>s" (config/api.py).
+ACCORD_API_RATE = os.environ.get("ACCORD_API_RATE", "150/10s")
 # Never trust X-Forwarded-For unless told how many proxies stand in front of Accord.
 CAPTURE_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
