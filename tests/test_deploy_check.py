@@ -32,6 +32,9 @@ PRODUCTION_ENV = {
 def _check_deploy(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
     base.pop("DJANGO_SETTINGS_MODULE", None)
+    # The test run sets this for its live-server browser tests (`make test`); a production
+    # environment never does, and `check --deploy` rightly refuses it.
+    base.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--settings=config.settings"],
         env={**base, "ACCORD_VAR_DIR": str(tmp_path), **env},
