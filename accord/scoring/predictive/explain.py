@@ -59,6 +59,13 @@ def log_odds_and_effects(
     raw(x) is exactly ``raw_model.decision_function(X)`` (same float operations, in the same
     order), so the caller can calibrate it into the probability instead of predicting again.
     """
+    members = getattr(raw_model, "members_", None)
+    if members is not None:
+        # A blend's log-odds are its members' mean, so a swap's effect is their effects' mean.
+        from accord.scoring.predictive.estimators import log_odds_mean
+
+        each = [log_odds_and_effects(member, X, names, refs) for member in members]
+        return log_odds_mean([e[0] for e in each]), log_odds_mean([e[1] for e in each])
     parts = _booster_parts(raw_model)
     if parts is not None:
         return _booster_effects(*parts, X, names, refs)
