@@ -152,9 +152,7 @@ def test_train_with_one_creation_date_cross_validates_instead_of_naming_missing_
     # `scoring backtest`, which has those options, still names them when a cutoff fails.
     backtest = CliRunner().invoke(scoring, ["backtest", "--model", "logistic_l2"])
     assert backtest.exit_code != 0
-    assert "--cutoff" in str(backtest.exception) and "scoring backtest" in str(
-        backtest.exception
-    )
+    assert "--cutoff" in str(backtest.exception) and "scoring backtest" in str(backtest.exception)
 
 
 @pytest.mark.django_db

@@ -44,7 +44,7 @@ SPEC = FeatureSpec((("plan", CATEGORICAL), ("visits", NUMERIC), ("revenue", NUME
 
 
 def test_a_category_with_one_lead_per_value_is_an_identifier():
-    X, y = _history()
+    X, _ = _history()
     X["crm_id"] = pd.Series([f"00Q{i:06d}" for i in range(N)], dtype=object)
     spec = FeatureSpec((*SPEC.columns, ("crm_id", CATEGORICAL)))
     found = identifiers(X, spec)
@@ -53,7 +53,7 @@ def test_a_category_with_one_lead_per_value_is_an_identifier():
 
 
 def test_a_whole_number_rising_with_creation_order_is_a_monotone_id():
-    X, y = _history()
+    X, _ = _history()
     rng = np.random.default_rng(1)
     # A record number: rises with creation order, with gaps and a few out-of-order imports.
     record = np.cumsum(rng.integers(1, 5, N)).astype(float)

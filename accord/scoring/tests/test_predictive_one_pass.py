@@ -52,7 +52,7 @@ def test_probability_from_the_reasons_pass_equals_predict_proba(candidate, n, ca
     assert effects.shape == (500, 2) and np.abs(effects).max() > 0
     won = won_from_log_odds(model, log_odds)
     assert np.array_equal(won, model.predict_proba(scored)[:, 1])
-    if candidate in (BOOSTING_SHALLOW, BOOSTING_DEEP):  # the boosting's encoder, run on distinct values
+    if candidate in (BOOSTING_SHALLOW, BOOSTING_DEEP):  # the boosting encoder, on distinct values
         columns = raw.named_steps["columns"]
         assert np.array_equal(
             columns_encoded(columns, scored), columns.transform(scored), equal_nan=True
