@@ -14,6 +14,10 @@ excluded from the model unless an admin keeps it (``--keep-feature NAME`` or the
 * ``late_fills``: a column much more often filled on closed (or won) leads than on open ones
   — filled after the snapshot, as the lead moved on.
 
+Detection runs on every closed lead used for training, so in a backtest it has seen the
+held-out leads' outcomes too: it only ever removes columns (it fits nothing the model uses),
+and a column it removes is removed for every fold alike.
+
 Properties carry no history (no "set at" time per value), so "filled after the snapshot" is
 judged by these fill rates, not by timestamps. Touch aggregates are computed as of the
 snapshot by construction and are not checked for late filling.
