@@ -161,3 +161,10 @@ def test_an_unknown_model_is_refused_naming_the_choices():
     result = CliRunner().invoke(scoring, ["train", "--model", "forest"])
     assert result.exit_code == 2 and "--model" in result.output and "blend" in result.output
     assert not ScoringModel.objects.exists()
+
+
+def test_the_cli_model_choices_are_the_estimators_candidates():
+    from accord.scoring.predictive import commands
+    from accord.scoring.predictive.estimators import CANDIDATES
+
+    assert set(commands._CANDIDATES) == set(CANDIDATES)
