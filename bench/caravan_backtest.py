@@ -11,7 +11,8 @@ No -> lost) with its date 30 days later, and the 85 columns as custom properties
 with ``accord import leads FILE --unknown-to-properties``, then runs
 ``accord scoring backtest --folds 5 --format json`` and prints AUC, PR-AUC and the share of
 eventual wins captured in the top 10% / 20% for the model, both baselines and the rule score,
-which candidate each fold's model selection chose (inner CV on the training folds only), and
+which candidate each fold's model selection chose and why (repeated inner CV on the training
+folds only), and
 whether the model at least matches the better baseline on AUC and on top-20% capture.
 """
 
@@ -100,7 +101,8 @@ def main() -> None:
             f"{name} AUC {m['auc']:.3f} top20% {m['capture_top20']:.1%}"
             for name, m in chosen["candidates"].items()
         )
-        print(f"fold {fold}: chose {chosen['chosen']} ({chosen['calibration']}); inner CV: {inner}")
+        print(f"fold {fold}: chose {chosen.get('described') or chosen['chosen']} — "
+              f"{chosen.get('reason', '')}; inner CV: {inner}")  # fmt: skip
     by = {s["name"]: s for s in report["scorers"]}
     for metric, label in (("auc", "AUC"), ("capture_top20", "top-20% capture")):
         best = max(by["logistic"][metric], by["naive_bayes"][metric])

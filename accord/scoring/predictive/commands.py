@@ -16,6 +16,8 @@ from django.utils import timezone
 from accord.core.errors import InvalidInput
 
 _FORMATS = click.Choice(["table", "json"])
+# Kept in step with estimators.CANDIDATES (not imported: `accord --help` stays light).
+_CANDIDATES = ("blend", "logistic_l2", "boosting_shallow", "boosting_deep")
 SCORER_LABELS = {
     "model": "predictive model",
     "logistic": "logistic regression",
@@ -53,6 +55,21 @@ def _feature_options(func):
         click.option(
             "--exclude", multiple=True, help="A feature never to use (e.g. lead.prop.budget)."
         ),
+        click.option(
+            "--keep-feature",
+            "keep",
+            multiple=True,
+            help="A feature flagged as an identifier or leak, used anyway (also: setting "
+            "SCORING_KEEP_FEATURES).",
+        ),
+        click.option(
+            "--model",
+            "candidate",
+            type=click.Choice(["auto", *_CANDIDATES]),
+            default="auto",
+            show_default=True,
+            help="Force a model instead of choosing by cross-validation.",
+        ),
         click.option("--since", default=None, help="Only leads created on or after this date."),
         click.option("--until", default=None, help="Only leads created before this date."),
         click.option(
@@ -68,12 +85,52 @@ def _feature_options(func):
     return func
 
 
-def _config(snapshot_days: float, safe_fields, exclude):
+def _config(snapshot_days: float, safe_fields, exclude, keep=()):
     from accord.scoring.predictive.features import FeatureConfig
 
     return FeatureConfig(
-        snapshot_days=snapshot_days, safe_fields=tuple(safe_fields), exclude=tuple(exclude)
+        snapshot_days=snapshot_days,
+        safe_fields=tuple(safe_fields),
+        exclude=tuple(exclude),
+        keep=tuple(keep),
     )
+
+
+def _forced(candidate: str) -> str | None:
+    return None if candidate == "auto" else candidate
+
+
+def model_summary(selection: dict, n_won: int, n_lost: int) -> list[str]:
+    """What was saved, why, and how good it is expected to be — with its uncertainty."""
+    from accord.scoring.predictive.estimators import FEW_POSITIVES
+
+    lines = [
+        f"Saved model: {selection.get('described') or selection['chosen']}.",
+        f"Why: {selection.get('reason', 'chosen by inner cross-validation')}.",
+    ]
+    estimate = selection.get("estimate") or {}
+    if estimate:
+        lines.append(
+            f"Cross-validated AUC of the saved model: {estimate['auc']:.3f} "
+            f"(95% interval {estimate['auc_low']:.3f} to {estimate['auc_high']:.3f}; "
+            f"{estimate['folds']} folds x {estimate['repeats']} repeats on "
+            f"{estimate['leads']:,} leads, {estimate['won']:,} won)."
+        )
+    if min(n_won, n_lost) < FEW_POSITIVES:
+        smaller = "won" if n_won <= n_lost else "lost"
+        lines.append(
+            f"Warning: only {min(n_won, n_lost):,} {smaller} leads: every quality figure here "
+            "is uncertain (see the interval), and the AUC on new leads may well be lower."
+        )
+    return lines
+
+
+def suspects_lines(suspects: list[dict]) -> list[str]:
+    out = []
+    for s in suspects:
+        verb = "Left out" if s["excluded"] else "Kept (--keep-feature)"
+        out.append(f"{verb}: {s['feature']} ({s['reason']}): {s['detail']}.")
+    return out
 
 
 def _number(value: float | None, digits: int = 3) -> str:
@@ -106,12 +163,27 @@ def report_table(report: dict) -> str:
 @click.option("--queue", is_flag=True, help="Queue the training for `accord worker` instead.")
 @click.option("--format", "fmt", type=_FORMATS, default="table", show_default=True)
 def train(
-    profile, snapshot_days, safe_fields, exclude, since, until, max_rows, activate, queue, fmt
+    profile,
+    snapshot_days,
+    safe_fields,
+    exclude,
+    keep,
+    candidate,
+    since,
+    until,
+    max_rows,
+    activate,
+    queue,
+    fmt,
 ):
-    """Train a new model version on closed leads (won vs lost/disqualified), with a backtest."""
+    """Train a new model version on closed leads (won vs lost/disqualified), with a backtest.
+
+    The backtest holds out the newest 20% of the closed leads (k-fold cross-validation when
+    their dates do not allow it); `accord scoring backtest` offers --cutoff and --folds.
+    """
     from accord.scoring.predictive import jobs, registry
 
-    config = _config(snapshot_days, safe_fields, exclude)
+    config = _config(snapshot_days, safe_fields, exclude, keep)
     since_at, until_at = _date(since, "since"), _date(until, "until")
     if queue:
         task = jobs.scoring_train_enqueue(
@@ -120,6 +192,7 @@ def train(
             since=since_at.isoformat() if since_at else None,
             until=until_at.isoformat() if until_at else None,
             activate=activate,
+            model=_forced(candidate),
         )
         click.echo(f"Training queued (task {task}); `accord worker` will run it.")
         return
@@ -131,17 +204,39 @@ def train(
         until=until_at,
         activate=activate,
         max_rows=max_rows,
+        candidate=_forced(candidate),
     )
     report = model.metrics["backtest"]
+    selection = model.metrics["selection"]
     if fmt == "json":
-        click.echo(json.dumps({"version": model.version, "id": model.pk, "backtest": report}))
+        click.echo(
+            json.dumps(
+                {
+                    "version": model.version,
+                    "id": model.pk,
+                    "algorithm": model.algorithm,
+                    "selection": selection,
+                    "suspects": model.metrics.get("suspects", []),
+                    "backtest": report,
+                }
+            )
+        )
         return
     click.echo(
         f"Trained model v{model.version} of profile {model.profile.name!r} on "
         f"{model.n_training:,} leads ({model.n_won:,} won) in "
         f"{time.perf_counter() - started:.1f} s{'; active' if model.is_active else ''}."
     )
-    click.echo(f"Chosen model: {model.algorithm} (by inner cross-validation).")
+    for line in model_summary(selection, model.n_won, model.n_training - model.n_won):
+        click.echo(line)
+    for line in suspects_lines(model.metrics.get("suspects", [])):
+        click.echo(line)
+    backtested = {s.get("described") or s["chosen"] for s in report.get("selection", [])}
+    click.echo("")
+    click.echo(
+        "Backtest — a model refitted on the training leads of the split only (there it was: "
+        f"{', '.join(sorted(backtested))}), scored on leads it never saw:"
+    )
     click.echo(report_table(report))
 
 
@@ -151,16 +246,33 @@ def train(
 @click.option("--folds", default=None, type=int, help="K-fold cross-validation instead.")
 @click.option("--format", "fmt", type=_FORMATS, default="table", show_default=True)
 def backtest(
-    profile, snapshot_days, safe_fields, exclude, since, until, max_rows, cutoff, folds, fmt
+    profile,
+    snapshot_days,
+    safe_fields,
+    exclude,
+    keep,
+    candidate,
+    since,
+    until,
+    max_rows,
+    cutoff,
+    folds,
+    fmt,
 ):
     """Compare the model, both baselines and the rule score on the same held-out leads."""
     from accord.scoring import selectors
     from accord.scoring.predictive import registry
-    from accord.scoring.predictive.train import backtest_run, training_frame, training_set
+    from accord.scoring.predictive.estimators import CANDIDATES
+    from accord.scoring.predictive.train import (
+        backtest_run,
+        features_kept,
+        training_frame,
+        training_set,
+    )
 
     if cutoff and folds:
         raise click.UsageError("Give --cutoff or --folds, not both.")
-    config = _config(snapshot_days, safe_fields, exclude)
+    config = _config(snapshot_days, safe_fields, exclude, keep)
     # The rule score column uses the named profile's rules (default: the active profile's).
     rules_profile = None
     if profile:
@@ -172,9 +284,16 @@ def backtest(
             until=_date(until, "until"),
             profile=rules_profile,
             max_rows=max_rows,
-        )
+        ),
+        keep=features_kept(config),
     )
-    report = backtest_run(data, cutoff=_date(cutoff, "cutoff"), folds=folds).as_dict()
+    forced = _forced(candidate)
+    report = backtest_run(
+        data,
+        cutoff=_date(cutoff, "cutoff"),
+        folds=folds,
+        candidates=(forced,) if forced else CANDIDATES,
+    ).as_dict()
     if fmt == "json":
         click.echo(json.dumps(report))
     else:

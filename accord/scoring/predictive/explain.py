@@ -59,6 +59,13 @@ def log_odds_and_effects(
     raw(x) is exactly ``raw_model.decision_function(X)`` (same float operations, in the same
     order), so the caller can calibrate it into the probability instead of predicting again.
     """
+    members = getattr(raw_model, "members_", None)
+    if members is not None:
+        # A blend's log-odds are its members' mean, so a swap's effect is their effects' mean.
+        from accord.scoring.predictive.estimators import log_odds_mean
+
+        each = [log_odds_and_effects(member, X, names, refs) for member in members]
+        return log_odds_mean([e[0] for e in each]), log_odds_mean([e[1] for e in each])
     parts = _booster_parts(raw_model)
     if parts is not None:
         return _booster_effects(*parts, X, names, refs)
@@ -318,6 +325,16 @@ def _display(value) -> object:
     return value
 
 
+def _reason_order(effects: np.ndarray) -> np.ndarray:
+    """Per lead, features from the largest effect to the smallest; equal effects by position.
+
+    Effects are compared at 1e-9: two features with the same effect in exact arithmetic (a
+    blend's effects are a mean, summed in another order by the fast path) must not swap
+    places on the last bit of a float.
+    """
+    return np.argsort(-np.round(effects, 9), axis=1, kind="stable")
+
+
 def reasons_compute(
     raw_model, X: pd.DataFrame, names: list[str], refs: dict, per_side: int = REASONS_PER_SIDE
 ) -> list[list[dict]]:
@@ -331,7 +348,7 @@ def reasons_compute(
     effects = effects_swapped(raw_model, X, names, refs)
     values = {name: X[name].to_numpy() for name in names}
     out: list[list[dict]] = []
-    order = np.argsort(-effects, axis=1, kind="stable")
+    order = _reason_order(effects)
     for i in range(len(X)):
         row = effects[i]
         ups = [j for j in order[i] if row[j] > _MIN_EFFECT][:per_side]
@@ -384,7 +401,7 @@ def reasons_from_effects(
         return ["[]"] * len(X)
     # Stable descending order, as reasons_compute: ups are the leading positives, downs the
     # trailing negatives read from the end.
-    order = np.argsort(-effects, axis=1, kind="stable")
+    order = _reason_order(effects)
     rows = np.arange(len(X))[:, None]
     ups = order[:, :per_side]
     downs = order[:, ::-1][:, :per_side]

@@ -56,12 +56,15 @@ class FeatureConfig:
     safe_fields: tuple[str, ...] = ()
     #: Features never used (e.g. a custom property sales fills in: "lead.prop.budget").
     exclude: tuple[str, ...] = ()
+    #: Features flagged as identifiers or leaks (``leaks``) that an admin keeps anyway.
+    keep: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {
             "snapshot_days": self.snapshot_days,
             "safe_fields": list(self.safe_fields),
             "exclude": list(self.exclude),
+            "keep": list(self.keep),
         }
 
     @classmethod
@@ -70,6 +73,7 @@ class FeatureConfig:
             snapshot_days=float(data.get("snapshot_days", 7.0)),
             safe_fields=tuple(data.get("safe_fields", ())),
             exclude=tuple(data.get("exclude", ())),
+            keep=tuple(data.get("keep", ())),
         )
 
 
@@ -107,6 +111,8 @@ class LeadFrame:
     rule_note: str = ""
     #: How the leads were sampled for training (``train.TrainingSample``); None: all of them.
     sample: object = None
+    #: Raw features of a sample of open leads (``leaks.late_fills`` compares fill rates).
+    open_features: pd.DataFrame | None = None
 
 
 # --- labels -----------------------------------------------------------------------------

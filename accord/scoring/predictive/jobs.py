@@ -31,18 +31,20 @@ def scoring_train_job(
     until: str | None = None,
     activate: bool = False,
     trained_by_id: int | None = None,
+    model: str | None = None,
 ) -> int:
-    model = scoring_model_train(
+    trained = scoring_model_train(
         profile=profile_resolve(profile),
         config=FeatureConfig.from_dict(config or {}),
         trained_by=User.objects.filter(pk=trained_by_id).first() if trained_by_id else None,
         since=datetime.fromisoformat(since) if since else None,
         until=datetime.fromisoformat(until) if until else None,
         activate=activate,
+        candidate=model,
     )
     if activate:
-        predictions_refresh(model=model)
-    return model.pk
+        predictions_refresh(model=trained)
+    return trained.pk
 
 
 @idempotent

@@ -34,6 +34,7 @@ from accord.scoring.predictive.parallel import chunks_predicted
 from accord.scoring.predictive.train import (
     backtest_run,
     bundle_fit,
+    features_kept,
     training_frame,
     training_set,
 )
@@ -88,11 +89,15 @@ def scoring_model_train(
     activate: bool = False,
     now: datetime | None = None,
     max_rows: int | None = None,
+    candidate: str | None = None,
 ) -> ScoringModel:
     """Backtest (time split), fit on every closed lead, save a new version.
 
-    The model is chosen among candidates by inner cross-validation on the training leads; the
-    version records which one (``algorithm``) and why (``metrics["selection"]``).
+    The model is chosen among candidates by inner cross-validation on the training leads
+    (``candidate`` forces one); the version records which one (``algorithm``), why and its
+    cross-validated AUC with a 95% interval (``metrics["selection"]``). Identifiers and leaks
+    found before training are left out and listed (``metrics["suspects"]``) unless kept
+    (``config.keep`` or setting SCORING_KEEP_FEATURES).
 
     Above ``max_rows`` closed leads (default: setting ``SCORING_TRAIN_MAX_ROWS``) a stratified
     sample is used (``train.sample_closed``; recorded in ``metrics["sample"]``).
@@ -100,6 +105,13 @@ def scoring_model_train(
     Too few outcomes or one class raise ``InvalidInput`` before anything is fitted or saved.
     """
     now = now or timezone.now()
+    from accord.scoring.predictive.estimators import CANDIDATES
+
+    if candidate is not None and candidate not in CANDIDATES:
+        raise InvalidInput(
+            f"Unknown model {candidate!r}; choose one of {', '.join(CANDIDATES)}.", field="model"
+        )
+    candidates = (candidate,) if candidate else CANDIDATES
     rules_profile = selectors.profile_load(profile.pk)
     data = training_set(
         training_frame(
@@ -109,10 +121,11 @@ def scoring_model_train(
             now=now,
             profile=rules_profile,
             max_rows=max_rows,
-        )
+        ),
+        keep=features_kept(config),
     )
-    report = backtest_run(data)
-    bundle = bundle_fit(data, config)
+    report = backtest_run(data, candidates=candidates, fallback_folds=True)
+    bundle = bundle_fit(data, config, candidates)
     artefact, signature = bundle_dump(bundle)
     created = data.frame.created
     with transaction.atomic():
@@ -135,6 +148,8 @@ def scoring_model_train(
                 "explain_features": bundle["explain_features"],
                 # Which candidate the final fit chose, and every candidate's inner-CV figures.
                 "selection": bundle["selection"],
+                # Identifiers and leaks found before training, excluded unless kept.
+                "suspects": [s.as_dict() for s in data.suspects],
                 # Set when there were more closed leads than SCORING_TRAIN_MAX_ROWS.
                 "sample": data.sample.as_dict() if data.sample else None,
             },

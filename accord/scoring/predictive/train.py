@@ -19,7 +19,7 @@ records it (``metrics["sample"]``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -32,8 +32,8 @@ from accord.core.errors import InvalidInput
 from accord.scoring import rules, selectors
 from accord.scoring.predictive import backtest as bt
 from accord.scoring.predictive.estimators import (
+    CANDIDATE_LABELS,
     CANDIDATES,
-    INNER_FOLDS,
     LOGISTIC,
     MODEL,
     NAIVE_BAYES,
@@ -54,6 +54,7 @@ from accord.scoring.predictive.features import (
     spec_apply,
     spec_infer,
 )
+from accord.scoring.predictive.leaks import Suspect, creation_order, suspects_find
 
 MIN_OUTCOMES = 50
 BUNDLE_FORMAT = 1
@@ -71,10 +72,17 @@ _RULE_CHUNK = 5000
 #: (setting ``SCORING_TRAIN_MAX_ROWS``): the model's quality levels off long before a
 #: million leads while the cost of every fit keeps growing with the rows.
 TRAIN_MAX_ROWS = 100_000
+#: Open leads read to compare fill rates with the closed ones (``leaks.late_fills``).
+OPEN_SAMPLE = 2000
 
 
 def train_max_rows() -> int:
     return int(getattr(settings, "SCORING_TRAIN_MAX_ROWS", TRAIN_MAX_ROWS))
+
+
+def features_kept(config: FeatureConfig) -> tuple[str, ...]:
+    """Suspect features used anyway: the run's ``keep`` and setting SCORING_KEEP_FEATURES."""
+    return tuple(dict.fromkeys([*config.keep, *getattr(settings, "SCORING_KEEP_FEATURES", ())]))
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,8 @@ class TrainingSet:
     X: pd.DataFrame
     y: np.ndarray
     sample: TrainingSample | None = None
+    #: Identifiers and leaks found before training (``leaks``); excluded ones are not in spec.
+    suspects: list[Suspect] = field(default_factory=list)
 
     @property
     def odds_factor(self) -> float:
@@ -196,7 +206,19 @@ def training_frame(
         frame.lead_ids, frame.created, profile, snapshot_days=config.snapshot_days, now=now
     )
     frame.rule_note = RULE_SCORE_NOTE if profile is not None else NO_PROFILE_NOTE
+    frame.open_features = _open_sample(config, now)
     return frame
+
+
+def _open_sample(config: FeatureConfig, now: datetime) -> pd.DataFrame | None:
+    """Raw features of up to ``OPEN_SAMPLE`` open leads (a seeded random sample)."""
+    open_leads = Lead.objects.filter(is_open=True)
+    ids = np.fromiter(open_leads.order_by("id").values_list("id", flat=True), dtype=np.int64)
+    if not len(ids):
+        return None
+    if len(ids) > OPEN_SAMPLE:
+        ids = np.sort(np.random.default_rng(0).choice(ids, OPEN_SAMPLE, replace=False))
+    return lead_frame(open_leads, config=config, now=now, only=ids).features
 
 
 def rule_scores_as_of(
@@ -262,14 +284,38 @@ def training_check(y: np.ndarray) -> None:
         )
 
 
-def training_set(frame: LeadFrame) -> TrainingSet:
+def training_set(frame: LeadFrame, *, keep: tuple[str, ...] = ()) -> TrainingSet:
+    """Typed features and outcomes of the closed leads, identifiers and leaks left out.
+
+    ``keep``: suspect features (``leaks.suspects_find``) to use anyway.
+    """
     closed = frame.outcome >= 0
     y = frame.outcome[closed].astype(int)
     training_check(y)
     raw = frame.features.loc[closed].reset_index(drop=True)
     spec = spec_infer(raw)
+    open_X = None
+    if frame.open_features is not None:
+        open_X = spec_apply(frame.open_features, spec)
+    suspects = suspects_find(
+        X=spec_apply(raw, spec),
+        spec=spec,
+        y=y,
+        order=creation_order(frame.created[closed], frame.lead_ids[closed]),
+        open_X=open_X,
+        keep=keep,
+    )
+    excluded = {s.feature for s in suspects if s.excluded}
+    spec = FeatureSpec(
+        tuple(c for c in spec.columns if c[0] not in excluded),
+        {k: v for k, v in spec.invalid_values.items() if k not in excluded},
+    )
     if not spec.columns:
-        raise InvalidInput("The leads have no features to learn from.", field="features")
+        flagged = f" ({len(excluded)} flagged as identifiers or leaks; see --keep-feature)"
+        raise InvalidInput(
+            f"The leads have no features to learn from{flagged if excluded else ''}.",
+            field="features",
+        )
     kept = LeadFrame(
         frame.lead_ids[closed],
         frame.created[closed],
@@ -279,23 +325,30 @@ def training_set(frame: LeadFrame) -> TrainingSet:
         frame.rule_note,
         frame.sample,
     )
-    return TrainingSet(kept, spec, spec_apply(raw, spec), y, frame.sample)
+    return TrainingSet(kept, spec, spec_apply(raw, spec), y, frame.sample, suspects)
 
 
 def selection_of(model) -> dict:
-    """Which candidate a fitted model chose and why (its inner-CV figures)."""
+    """Which candidate a fitted model chose and why (its inner-CV figures, in words too)."""
     return {
         "chosen": model.chosen_,
+        "members": list(model.members_) if model.chosen_ == "blend" else [],
+        "described": model.describe(),
+        "reason": model.reason_,
         "calibration": model.calibration_,
         "candidates": model.selection_,
+        "estimate": model.estimate_,
     }
 
 
 def _predict_all(
-    data: TrainingSet, train: np.ndarray, test: np.ndarray
+    data: TrainingSet,
+    train: np.ndarray,
+    test: np.ndarray,
+    candidates: tuple[str, ...] = CANDIDATES,
 ) -> tuple[dict[str, np.ndarray], dict]:
     """Fit every scorer on ``train`` only (model selection included); score ``test``."""
-    scorers = scorers_build(data.spec, len(train))
+    scorers = scorers_build(data.spec, len(train), candidates)
     X_train, y_train, X_test = data.X.iloc[train], data.y[train], data.X.iloc[test]
     out = {}
     with threads_for(len(train)):
@@ -306,14 +359,33 @@ def _predict_all(
     return out, selection_of(scorers[MODEL])
 
 
-def _selection_note(selection: list[dict]) -> str:
-    chosen = [s["chosen"] for s in selection]
+def _selection_note(selection: list[dict], candidates: tuple[str, ...]) -> str:
+    chosen = [s.get("described") or s["chosen"] for s in selection]
     counts = ", ".join(f"{name} in {chosen.count(name)}" for name in dict.fromkeys(chosen))
+    if len(candidates) == 1:
+        return (
+            f"Model: {CANDIDATE_LABELS[candidates[0]]}, forced (--model); "
+            f"fitted on each training set: {counts} of {len(selection)}."
+        )
     return (
-        f"Model: chosen on each training set by {INNER_FOLDS}-fold inner cross-validation "
-        f"(best mean AUC) among {', '.join(CANDIDATES)}, never looking at the held-out "
+        "Model: chosen on each training set by repeated stratified inner cross-validation "
+        f"among {', '.join(candidates)} (the blend of the two best single candidates unless "
+        "one beats it by more than one standard error), never looking at the held-out "
         f"leads; chosen: {counts} of {len(selection)}."
     )
+
+
+def _suspects_note(suspects: list[Suspect]) -> str | None:
+    excluded = [s.feature for s in suspects if s.excluded]
+    kept = [s.feature for s in suspects if not s.excluded]
+    if not suspects:
+        return None
+    parts = []
+    if excluded:
+        parts.append(f"left out as identifiers or leaks: {', '.join(excluded)}")
+    if kept:
+        parts.append(f"flagged but kept (--keep-feature): {', '.join(kept)}")
+    return "Features " + "; ".join(parts) + "."
 
 
 def _thinned(y_test: np.ndarray, sample: TrainingSample) -> np.ndarray:
@@ -344,13 +416,37 @@ def _sample_note(sample: TrainingSample) -> str:
     )
 
 
+def _time_split_usable(data: TrainingSet, cutoff: datetime | None) -> bool:
+    naive = None
+    if cutoff is not None:
+        naive = timezone.make_naive(cutoff, UTC) if timezone.is_aware(cutoff) else cutoff
+    train, test, _ = bt.time_split(data.frame.created, naive)
+    return all(len(p) and len(np.unique(data.y[p])) == 2 for p in (train, test))
+
+
 def backtest_run(
-    data: TrainingSet, *, cutoff: datetime | None = None, folds: int | None = None
+    data: TrainingSet,
+    *,
+    cutoff: datetime | None = None,
+    folds: int | None = None,
+    candidates: tuple[str, ...] = CANDIDATES,
+    fallback_folds: bool = False,
 ) -> bt.BacktestReport:
-    """Model, baselines and rule score on the same held-out leads (time split by default)."""
+    """Model, baselines and rule score on the same held-out leads (time split by default).
+
+    ``fallback_folds``: when no time split has both classes on both sides (e.g. every lead
+    imported with one creation date), cross-validate instead of refusing — what training
+    does, since ``accord scoring train`` has no split options to offer.
+    """
     y = data.y
     notes = [data.frame.rule_note or STORED_SCORE_NOTE]
     selection: list[dict] = []
+    if not folds and fallback_folds and not _time_split_usable(data, cutoff):
+        folds = int(min(5, (y == 1).sum(), (y == 0).sum()))
+        notes.append(
+            "No time split has won and lost leads on both sides (do the leads share one "
+            f"creation date?): {folds}-fold cross-validation instead."
+        )
     if folds:
         if folds < 2 or folds > int(min((y == 1).sum(), (y == 0).sum())):
             raise InvalidInput(
@@ -360,7 +456,7 @@ def backtest_run(
             )
         pooled = {name: np.zeros(len(y)) for name in (MODEL, LOGISTIC, NAIVE_BAYES, RULE)}
         for train, test in bt.kfold_splits(y, folds):
-            fold_predictions, chosen = _predict_all(data, train, test)
+            fold_predictions, chosen = _predict_all(data, train, test, candidates)
             selection.append(chosen)
             for name, scores in fold_predictions.items():
                 pooled[name][test] = scores
@@ -389,7 +485,7 @@ def backtest_run(
                     f"both won and lost leads; {remedy}.",
                     field="cutoff",
                 )
-        predictions, chosen = _predict_all(data, train, test_idx)
+        predictions, chosen = _predict_all(data, train, test_idx, candidates)
         selection.append(chosen)
         split, n_train = "time", len(train)
         description = (
@@ -414,14 +510,20 @@ def backtest_run(
         n_test=len(test_idx),
         n_test_won=int(y_test.sum()),
         scorers=scorers,
-        notes=[*notes, _selection_note(selection)],
+        notes=[
+            *notes,
+            _selection_note(selection, tuple(candidates)),
+            *filter(None, [_suspects_note(data.suspects)]),
+        ],
         selection=selection,
     )
 
 
-def bundle_fit(data: TrainingSet, config: FeatureConfig) -> dict:
+def bundle_fit(
+    data: TrainingSet, config: FeatureConfig, candidates: tuple[str, ...] = CANDIDATES
+) -> dict:
     """Fit the model on every closed lead; return what scoring an open lead needs."""
-    model = scorers_build(data.spec, len(data.y))[MODEL]
+    model = scorers_build(data.spec, len(data.y), candidates)[MODEL]
     with threads_for(len(data.y)):
         model.fit(data.X, data.y)
         # The sample's odds of winning back to the real ones (see TrainingSample).

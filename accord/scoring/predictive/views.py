@@ -20,6 +20,18 @@ SCORER_LABELS = {
     "naive_bayes": _("Naive Bayes (Odoo)"),
     "rule": _("Rule score"),
 }
+SUSPECT_REASONS = {
+    "identifier": _("Identifier (about one lead per value)"),
+    "monotone_id": _("Record number (rises with creation order)"),
+    "predicts_outcome": _("Predicts the outcome alone (leak)"),
+    "filled_late": _("Filled after the snapshot"),
+}
+CANDIDATE_NAMES = {
+    "blend": _("Blend of the two best"),
+    "logistic_l2": _("Logistic regression (splines, one-hot)"),
+    "boosting_shallow": _("Gradient boosting, 4 leaves"),
+    "boosting_deep": _("Gradient boosting, 15 leaves"),
+}
 AXIS = {
     "perfect": _("Perfectly calibrated"),
     "predicted": _("Predicted probability"),
@@ -50,6 +62,48 @@ def _rows(report: dict) -> list[dict]:
     ]
 
 
+def _candidates(selection: dict) -> list[dict]:
+    chosen = selection.get("chosen")
+    return [
+        {
+            "label": CANDIDATE_NAMES.get(name, name),
+            "is_chosen": name == chosen,
+            "auc": _number(figures.get("auc")),
+            "auc_se": _number(figures.get("auc_se")),
+            "top20": f"{figures.get('capture_top20', 0):.0%}",
+        }
+        for name, figures in (selection.get("candidates") or {}).items()
+    ]
+
+
+def _suspects(suspects: list[dict]) -> list[dict]:
+    return [
+        {
+            "feature": s.get("feature", ""),
+            "reason": SUSPECT_REASONS.get(s.get("reason"), s.get("reason", "")),
+            "detail": s.get("detail", ""),
+            "excluded": bool(s.get("excluded", True)),
+        }
+        for s in suspects
+    ]
+
+
+def _estimate(selection: dict) -> dict | None:
+    estimate = selection.get("estimate") or {}
+    if not estimate:
+        return None
+    return {
+        "auc": _number(estimate.get("auc")),
+        "low": _number(estimate.get("auc_low")),
+        "high": _number(estimate.get("auc_high")),
+        "folds": estimate.get("folds"),
+        "repeats": estimate.get("repeats"),
+        "leads": estimate.get("leads"),
+        "won": estimate.get("won"),
+        "few": bool(estimate.get("few_positives")),
+    }
+
+
 @login_required
 def backtest_page(request: HttpRequest) -> HttpResponse:
     policy.page_require(request.user, "predictive")
@@ -65,7 +119,12 @@ def backtest_page(request: HttpRequest) -> HttpResponse:
     if chosen is not None:
         report = chosen.metrics.get("backtest", {})
         scorers = report.get("scorers", [])
+        selection = chosen.metrics.get("selection") or {}
         context |= {
+            "selection": selection,
+            "candidates": _candidates(selection),
+            "estimate": _estimate(selection),
+            "suspects": _suspects(chosen.metrics.get("suspects") or []),
             "report": report,
             "rows": _rows(report),
             "calibration_figure": json.loads(calibration_figure_json(scorers, SCORER_LABELS, AXIS)),

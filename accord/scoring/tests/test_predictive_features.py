@@ -58,7 +58,13 @@ def test_a_touch_after_the_snapshot_changes_no_feature_and_no_model():
     # with a snapshot after it, the feature appears and the model becomes near perfect.
     late = training_frame(config=FeatureConfig(snapshot_days=30))
     assert late.features["touch.type.demo_request"].sum() > 20
-    leaked = {s.name: s.auc for s in backtest_run(training_set(late)).scorers}
+    # Leak detection (issue 17) now flags it before training and leaves it out...
+    flagged = training_set(late)
+    assert "touch.type.demo_request" not in flagged.spec.names
+    assert any(s.feature == "touch.type.demo_request" for s in flagged.suspects)
+    # ...so the model only sees it when an admin keeps it.
+    kept = training_set(late, keep=("touch.type.demo_request",))
+    leaked = {s.name: s.auc for s in backtest_run(kept).scorers}
     assert leaked["model"] > 0.97 > auc["model"]
 
 

@@ -9,6 +9,7 @@ import pytest
 from sklearn.calibration import CalibratedClassifierCV
 
 from accord.scoring.predictive.estimators import (
+    BLEND,
     BOOSTING_DEEP,
     BOOSTING_SHALLOW,
     LOGISTIC_CANDIDATE,
@@ -36,7 +37,7 @@ def _history(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     return X, won
 
 
-@pytest.mark.parametrize("candidate", [BOOSTING_SHALLOW, BOOSTING_DEEP, LOGISTIC_CANDIDATE])
+@pytest.mark.parametrize("candidate", [BOOSTING_SHALLOW, BOOSTING_DEEP, LOGISTIC_CANDIDATE, BLEND])
 @pytest.mark.parametrize(("n", "calibration"), [(400, "sigmoid"), (2600, "isotonic")])
 def test_probability_from_the_reasons_pass_equals_predict_proba(candidate, n, calibration):
     X, y = _history(n, seed=n)
@@ -51,7 +52,7 @@ def test_probability_from_the_reasons_pass_equals_predict_proba(candidate, n, ca
     assert effects.shape == (500, 2) and np.abs(effects).max() > 0
     won = won_from_log_odds(model, log_odds)
     assert np.array_equal(won, model.predict_proba(scored)[:, 1])
-    if candidate != LOGISTIC_CANDIDATE:  # the boosting's encoder, run on distinct values
+    if candidate in (BOOSTING_SHALLOW, BOOSTING_DEEP):  # the boosting encoder, on distinct values
         columns = raw.named_steps["columns"]
         assert np.array_equal(
             columns_encoded(columns, scored), columns.transform(scored), equal_nan=True
