@@ -192,6 +192,26 @@ def _properties_frame(prefix: str, dicts: list[dict], index: pd.Index) -> pd.Dat
     return frame.rename(columns=lambda key: f"{prefix}{key}")
 
 
+def _contact_copies_drop(lead_props: pd.DataFrame, contact_props: pd.DataFrame) -> pd.DataFrame:
+    """``contact_props`` without the columns that merely repeat a lead property.
+
+    Imports before issue 17 stored every unknown column twice (lead and contact properties),
+    so the model saw each one twice and listed each reason twice. A contact property whose
+    values equal the lead property of the same name wherever both are set is that copy; the
+    lead's is kept (one home per property).
+    """
+    copies = []
+    for column in contact_props.columns:
+        twin = "lead.prop." + column.removeprefix("contact.prop.")
+        if twin not in lead_props.columns:
+            continue
+        ours, theirs = contact_props[column], lead_props[twin]
+        both = ours.notna() & theirs.notna()
+        if (ours[both].astype(str) == theirs[both].astype(str)).all():
+            copies.append(column)
+    return contact_props.drop(columns=copies)
+
+
 def lead_frame(
     leads, *, config: FeatureConfig, now: datetime | None = None, only: np.ndarray | None = None
 ) -> LeadFrame:
@@ -231,10 +251,12 @@ def lead_frame(
         index=columns,
     )
     read = ObjectReader().read
+    lead_props = _properties_frame("lead.prop.", [read(r[9]) for r in rows], columns)
+    contact_props = _properties_frame("contact.prop.", [read(r[13]) for r in rows], columns)
     parts = [
         base,
-        _properties_frame("lead.prop.", [read(r[9]) for r in rows], columns),
-        _properties_frame("contact.prop.", [read(r[13]) for r in rows], columns),
+        lead_props,
+        _contact_copies_drop(lead_props, contact_props),
         _properties_frame("account.prop.", [read(r[17]) for r in rows], columns),
         touch_aggregates(ids, created, config=config, now=now),
     ]

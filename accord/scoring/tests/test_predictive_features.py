@@ -136,3 +136,20 @@ def test_training_with_a_text_value_in_a_numeric_property_does_not_fail():
     assert data.spec.invalid_values == {"lead.prop.seats": 1}
     report = backtest_run(data)
     assert report.n_test > 0 and report.scorers[0].auc > 0.5
+
+
+def test_a_property_stored_on_both_lead_and_contact_is_one_feature():
+    """Older imports stored every unknown column twice; the model must see it once."""
+    history_create(n=20)
+    leads = list(Lead.objects.select_related("contact").order_by("pk"))
+    for i, lead in enumerate(leads):
+        lead.properties = {**lead.properties, "budget": 1000 + i}
+        lead.save(update_fields=["properties"])
+        contact = lead.contact
+        # The same value on the contact (the old double storage), and a property of its own.
+        contact.properties = {**contact.properties, "budget": 1000 + i, "newsletter": i % 2}
+        contact.save(update_fields=["properties"])
+    columns = set(lead_frame(Lead.objects.all(), config=CONFIG).features.columns)
+    assert "lead.prop.budget" in columns
+    assert "contact.prop.budget" not in columns
+    assert "contact.prop.newsletter" in columns
