@@ -342,9 +342,9 @@ def test_touch_channel_column_by_name_or_slug_and_unknown_ones(write_csv):
     assert Channel.objects.get(slug="webinars").name == "Webinars"
 
 
-def test_training_on_leads_that_share_one_date_names_options_train_really_has(write_csv):
-    """The hole: `scoring train` failed naming --cutoff/--folds, options it does not have."""
-    from accord.core.errors import InvalidInput
+def test_training_on_imported_leads_that_share_one_date_cross_validates(write_csv):
+    """The hole: `scoring train` on an import without creation dates failed, naming
+    --cutoff/--folds, options it does not have. It now trains, cross-validated."""
     from accord.scoring.models import ScoringProfile
     from accord.scoring.predictive.features import FeatureConfig
     from accord.scoring.predictive.registry import scoring_model_train
@@ -354,13 +354,11 @@ def test_training_on_leads_that_share_one_date_names_options_train_really_has(wr
     rows = [f"p{i}@x.io,{'won' if i % 2 else 'lost'},{i % 7},T{i % 3}" for i in range(80)]
     path = write_csv("email,outcome,employees,tier\n" + "\n".join(rows) + "\n")
     assert import_run(entity="leads", path=path, unknown_to_properties=True).ok
-    with pytest.raises(InvalidInput) as caught:
-        scoring_model_train(
-            profile=ScoringProfile.objects.get(is_active=True), config=FeatureConfig()
-        )
-    message = caught.value.message
-    assert "--cutoff" not in message and "--folds N" in message
-    assert "--since/--until" in message and "created_at" in message
+    model = scoring_model_train(
+        profile=ScoringProfile.objects.get(is_active=True), config=FeatureConfig()
+    )
+    assert model.pk is not None
+    assert "cross-validation" in str(model.metrics)
 
 
 def test_the_readme_migration_walkthrough_gives_a_funnel_that_agrees_with_the_deals():

@@ -471,18 +471,12 @@ def backtest_run(
         train, test_idx, cut = bt.time_split(data.frame.created, naive_cutoff)
         for part, label in ((train, "before"), (test_idx, "from")):
             if len(part) == 0 or len(np.unique(y[part])) < 2:
-                # Name only options the caller has: `scoring backtest` takes --cutoff and
-                # --folds; `scoring train` (no cutoff given) takes neither.
-                remedy = (
-                    "choose another --cutoff or use --folds"
-                    if cutoff is not None
-                    else "widen --since/--until, or import each lead's created_at (leads "
-                    "sharing one creation date cannot be split by time); `accord scoring "
-                    "backtest --folds N` evaluates without a time split"
-                )
+                # Only `scoring backtest` gets here (training falls back to k-fold), so the
+                # options named are its own.
                 raise InvalidInput(
                     f"The leads created {label} the cutoff {str(cut)[:10]} do not include "
-                    f"both won and lost leads; {remedy}.",
+                    "both won and lost leads; choose another --cutoff or use --folds "
+                    "(options of `accord scoring backtest`).",
                     field="cutoff",
                 )
         predictions, chosen = _predict_all(data, train, test_idx, candidates)

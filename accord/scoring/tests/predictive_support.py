@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pandas as pd
 
 from accord.contacts.models import Contact, Lead
 from accord.core.lifecycle import Stage
+from accord.scoring.predictive.features import CATEGORICAL, NUMERIC, FeatureSpec
 from accord.tracking.models import Touchpoint, TouchType
 
 
@@ -60,3 +62,22 @@ def history_create(
     ]
     Touchpoint.objects.bulk_create(touches)
     return leads
+
+
+#: The columns of ``frame_synthetic``: two numbers and a category.
+SYNTHETIC_SPEC = FeatureSpec((("visits", NUMERIC), ("employees", NUMERIC), ("plan", CATEGORICAL)))
+
+
+def frame_synthetic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """A feature frame (no database) whose outcome depends on visits and plan, with some
+    employee counts missing: for the estimator tests."""
+    rng = np.random.default_rng(seed)
+    plan = rng.choice(["pro", "basic", "trial"], n)
+    visits = rng.poisson(3, n).astype(float)
+    employees = np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(4, 1, n))
+    logit = 0.4 * visits - 1.5 + np.select([plan == "pro", plan == "trial"], [1.0, -1.0], 0.0)
+    won = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    X = pd.DataFrame(
+        {"visits": visits, "employees": employees, "plan": pd.Series(plan, dtype=object)}
+    )
+    return X, won

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 from django.urls import reverse
@@ -22,30 +21,15 @@ from accord.scoring.predictive.estimators import (
     raw_model,
     selection_choose,
 )
-from accord.scoring.predictive.features import CATEGORICAL, NUMERIC, FeatureSpec
-from accord.scoring.tests.predictive_support import history_create
-
-SPEC = FeatureSpec((("visits", NUMERIC), ("employees", NUMERIC), ("plan", CATEGORICAL)))
-
-
-def _history(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    plan = rng.choice(["pro", "basic", "trial"], n)
-    visits = rng.poisson(3, n).astype(float)
-    employees = np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(4, 1, n))
-    logit = 0.4 * visits - 1.5 + np.select([plan == "pro", plan == "trial"], [1.0, -1.0], 0.0)
-    won = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
-    X = pd.DataFrame(
-        {"visits": visits, "employees": employees, "plan": pd.Series(plan, dtype=object)}
-    )
-    return X, won
+from accord.scoring.tests.predictive_support import SYNTHETIC_SPEC as SPEC
+from accord.scoring.tests.predictive_support import frame_synthetic, history_create
 
 
 def test_isotonic_calibration_no_longer_collapses_the_ranking_into_ties():
-    X, y = _history(2600, seed=5)
+    X, y = frame_synthetic(2600, seed=5)
     model = InnerCVSelected(SPEC, candidates=(BOOSTING_SHALLOW,)).fit(X, y)
     assert model.calibration_ == "isotonic"
-    scored, _ = _history(1850, seed=6)
+    scored, _ = frame_synthetic(1850, seed=6)
     raw = raw_model(model).decision_function(scored)
     probabilities = model.predict_proba(scored)[:, 1]
     # As many distinct probabilities as distinct raw scores, in the same order.

@@ -4,7 +4,6 @@ probability, bit for bit, whatever candidate and calibration were chosen."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.calibration import CalibratedClassifierCV
 
@@ -19,32 +18,18 @@ from accord.scoring.predictive.estimators import (
     won_from_log_odds,
 )
 from accord.scoring.predictive.explain import columns_encoded, log_odds_and_effects, references
-from accord.scoring.predictive.features import CATEGORICAL, NUMERIC, FeatureSpec
-
-SPEC = FeatureSpec((("visits", NUMERIC), ("employees", NUMERIC), ("plan", CATEGORICAL)))
-
-
-def _history(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    plan = rng.choice(["pro", "basic", "trial"], n)
-    visits = rng.poisson(3, n).astype(float)
-    employees = np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(4, 1, n))
-    logit = 0.4 * visits - 1.5 + np.select([plan == "pro", plan == "trial"], [1.0, -1.0], 0.0)
-    won = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
-    X = pd.DataFrame(
-        {"visits": visits, "employees": employees, "plan": pd.Series(plan, dtype=object)}
-    )
-    return X, won
+from accord.scoring.tests.predictive_support import SYNTHETIC_SPEC as SPEC
+from accord.scoring.tests.predictive_support import frame_synthetic
 
 
 @pytest.mark.parametrize("candidate", [BOOSTING_SHALLOW, BOOSTING_DEEP, LOGISTIC_CANDIDATE, BLEND])
 @pytest.mark.parametrize(("n", "calibration"), [(400, "sigmoid"), (2600, "isotonic")])
 def test_probability_from_the_reasons_pass_equals_predict_proba(candidate, n, calibration):
-    X, y = _history(n, seed=n)
+    X, y = frame_synthetic(n, seed=n)
     model = InnerCVSelected(SPEC, candidates=(candidate,)).fit(X, y)
     assert model.calibration_ == calibration
     model.odds_factor_ = 0.3  # as after training on a sample: the correction applies too
-    scored, _ = _history(500, seed=7)
+    scored, _ = frame_synthetic(500, seed=7)
     scored.loc[::9, "plan"] = "enterprise"  # a category the model never saw
     raw = raw_model(model)
     log_odds, effects = log_odds_and_effects(raw, scored, ["visits", "plan"], references(X, SPEC))
@@ -63,7 +48,7 @@ def test_probability_from_the_reasons_pass_equals_predict_proba(candidate, n, ca
 
 
 def test_other_model_shapes_fall_back_to_predict_proba():
-    X, y = _history(400, seed=1)
+    X, y = frame_synthetic(400, seed=1)
     ensemble = CalibratedClassifierCV(candidate_build(BOOSTING_SHALLOW, SPEC, 400), cv=3)
     ensemble.fit(X, y)  # one calibrated classifier per fold: no single log-odds to calibrate
     assert won_from_log_odds(ensemble, np.zeros(len(X))) is None
