@@ -74,7 +74,14 @@ def funnel_sankey_json(groups: Sequence[FunnelGroup], stage_labels: dict[str, st
     figure = go.Figure(
         go.Sankey(
             node={"label": nodes, "pad": 14, "thickness": 16, "color": "#3b82f6"},
-            link={"source": source, "target": target, "value": value},
+            # An explicit colour: without it the flows were drawn white on the white card,
+            # leaving only the node bars visible.
+            link={
+                "source": source,
+                "target": target,
+                "value": value,
+                "color": "rgba(59, 130, 246, 0.25)",
+            },
         )
     )
     return _layout(figure)

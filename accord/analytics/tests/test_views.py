@@ -51,6 +51,12 @@ def test_funnel_page_has_the_sankey_and_counts(synced, client, sales_user):
     assert "paid-search" in html and "email" in html
 
 
+def test_funnel_sankey_flows_have_a_colour_not_white_on_white(synced, client, sales_user):
+    client.force_login(sales_user)
+    html = client.get(f"/reports/funnel/?{MARCH}").content.decode().replace(" ", "")
+    assert '"color":"rgba(59,130,246,0.25)"' in html
+
+
 def test_attribution_page_compares_models(synced, client, marketing_user):
     client.force_login(marketing_user)
     response = client.get(f"/reports/attribution/?{MARCH}&conversion=won")
