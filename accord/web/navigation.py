@@ -51,6 +51,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     ),
     NavItem("scoring:profile_list", _("Scoring"), roles=frozenset({Role.ADMIN})),
     NavItem("webhooks:endpoint_list", _("Webhooks"), roles=frozenset({Role.ADMIN})),
+    NavItem("privacy:requests", _("Privacy"), roles=frozenset({Role.ADMIN})),
     NavItem("admin:index", _("Administration"), roles=frozenset({Role.ADMIN}), staff_only=True),
 )
 
