@@ -1,0 +1,63 @@
+# ruff: noqa: F811  (the two_teams fixture is imported from test_holes and taken by name)
+"""The attacker's probe of issue 12, re-run with more cases: peers of one team, notifications
+of another person, idempotency keys across principals, odd ids, and the error paths of the
+lead page's htmx partials. One test per case, named after the hole it closes."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accord.accounts.models import Role
+from accord.accounts.tests.factories import UserFactory
+from accord.handoff.models import Notification
+from tests.authz.test_holes import HTMX, _api, _session, two_teams  # noqa: F401
+
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.mark.parametrize("raw", ["\u00b2", "9" * 40, "-1", "abc"])
+def test_probe_notification_read_with_an_odd_id_answers_without_500_and_marks_nothing(
+    two_teams, raw
+):
+    anna = two_teams["anna"]
+    note = Notification.objects.create(user=anna, kind="lead_assigned", title="x")
+    out = _session(anna).post(
+        reverse("handoff:notifications_read"), {"notification_id": raw}, **HTMX
+    )
+    assert out.status_code == 200
+    note.refresh_from_db()
+    assert note.read_at is None
+
+
+def test_probe_notification_of_another_person_cannot_be_marked_read_by_id(two_teams):
+    note = Notification.objects.create(user=two_teams["ben"], kind="lead_assigned", title="x")
+    _session(two_teams["anna"]).post(
+        reverse("handoff:notifications_read"), {"notification_id": str(note.pk)}
+    )
+    note.refresh_from_db()
+    assert note.read_at is None
+
+
+def test_probe_idempotency_key_is_not_replayed_to_another_principal(two_teams):
+    body = {"name": "Same body", "amount": "10"}
+    first = _api(two_teams["anna"]).post("/deals", body, idempotency_key="k-1")
+    assert first.status_code == 201
+    other = _api(two_teams["ben"]).post("/deals", body, idempotency_key="k-1")
+    assert other.status_code == 201
+    assert other.get("Idempotent-Replayed") is None
+    assert other.json()["id"] != first.json()["id"]
+
+
+@pytest.mark.parametrize("view", ["lead_panel_qualify", "lead_panel_deal", "lead_panel_rate"])
+def test_probe_lead_panel_invalid_input_from_a_teammate_answers_404_without_the_lead(
+    two_teams, view
+):
+    mate = UserFactory(username="north-3", role=Role.SALES, team=two_teams["north"])
+    out = _session(mate).post(
+        reverse(f"handoff:{view}", args=[two_teams["annas"].pk]),
+        {"rating": "bad", "amount": "x"},
+        **HTMX,
+    )
+    assert out.status_code == 404
+    assert b"Secretsson" not in out.content
