@@ -11,6 +11,7 @@ from django.urls import reverse
 from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
 from accord.handoff.models import Notification
+from accord.pipeline.models import Deal
 from tests.authz.test_holes import HTMX, _api, _session, two_teams  # noqa: F401
 
 pytestmark = [pytest.mark.django_db]
@@ -61,3 +62,11 @@ def test_probe_lead_panel_invalid_input_from_a_teammate_answers_404_without_the_
     )
     assert out.status_code == 404
     assert b"Secretsson" not in out.content
+
+
+@pytest.mark.parametrize("key", ["a\x00b", "a\x01b", "tab\there"])
+def test_probe_idempotency_key_with_a_control_character_is_a_400_naming_the_header(two_teams, key):
+    out = _api(two_teams["anna"]).post("/deals", {"name": "x", "amount": "1"}, idempotency_key=key)
+    assert out.status_code == 400
+    assert out.json()["error"]["field"] == "Idempotency-Key"
+    assert not Deal.objects.exists()
