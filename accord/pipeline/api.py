@@ -9,7 +9,7 @@ from ninja import Path, Query, Router, Status
 
 from accord.accounts import policy
 from accord.contacts.selectors import leads_visible
-from accord.core.errors import InvalidInput, NotFound
+from accord.core.errors import InvalidInput, NotFound, PermissionDenied
 from accord.integrations.api_auth import Principal, access_require
 from accord.integrations.api_batch import batch_apply
 from accord.integrations.api_errors import COMMON_ERRORS, POST_ERRORS
@@ -168,5 +168,14 @@ def activity_get(request: HttpRequest, activity_id: int = IdPath):
 @activities_router.patch("/{activity_id}", response={200: ActivityOut, **COMMON_ERRORS})
 def activity_patch(request: HttpRequest, payload: ActivityPatch, activity_id: int = IdPath):
     principal = access_require(request, "activities", "write")
-    _activity_get(principal, activity_id)
+    activity = _activity_get(principal, activity_id)
+    # A rep sees the activities on every lead they see (unassigned ones too) but changes only
+    # those nobody else logged: a teammate's call notes on the shared queue are not theirs to
+    # rewrite (an integration's, logged by no person, are).
+    scope = policy.rep_scope(principal, "activities")
+    if scope is not None and activity.user_id not in (None, scope.pk):
+        raise PermissionDenied(
+            "You can change only the activities you logged; this one is a colleague's.",
+            field="activity_id",
+        )
     return activity_update(activity_id=activity_id, changes=payload.dict(exclude_unset=True))

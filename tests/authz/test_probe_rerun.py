@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
+from accord.contacts.models import Lead
 from accord.handoff.models import Notification
-from accord.pipeline.models import Deal
+from accord.pipeline.models import Activity, Deal
 from tests.authz.test_holes import HTMX, _api, _session, two_teams  # noqa: F401
 
 pytestmark = [pytest.mark.django_db]
@@ -70,3 +71,17 @@ def test_probe_idempotency_key_with_a_control_character_is_a_400_naming_the_head
     assert out.status_code == 400
     assert out.json()["error"]["field"] == "Idempotency-Key"
     assert not Deal.objects.exists()
+
+
+def test_probe_rep_cannot_rewrite_a_teammates_activity_on_an_unassigned_lead(two_teams):
+    anna, lead = two_teams["anna"], two_teams["annas"]
+    mate = UserFactory(username="north-4", role=Role.SALES, team=two_teams["north"])
+    Lead.objects.filter(pk=lead.pk).update(owner=None)
+    logged = _api(anna).post("/activities", {"kind": "call", "lead_id": lead.pk, "notes": "mine"})
+    assert logged.status_code == 201
+    activity_id = logged.json()["id"]
+    refused = _api(mate).patch(f"/activities/{activity_id}", {"notes": "overwritten"})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["field"] == "activity_id"
+    assert Activity.objects.get(pk=activity_id).notes == "mine"
+    assert _api(anna).patch(f"/activities/{activity_id}", {"notes": "edited"}).status_code == 200
