@@ -107,9 +107,13 @@ def deal_batch(request: HttpRequest, payload: DealBatchIn):
 
     def write(record: DealIn) -> tuple[str, int]:
         if restricted is not None and record.external_id:
-            known = Deal.objects.filter(external_id=record.external_id).first()
-            if known is not None:
-                _deal_get(principal, known.pk)
+            # Another rep's deal with this external_id is refused without naming its id.
+            known = Deal.objects.filter(external_id=record.external_id)
+            if known.exists() and not _deals_seen(principal).filter(external_id=record.external_id):
+                raise NotFound(
+                    "A deal with this external_id exists and is not yours to change.",
+                    field="external_id",
+                )
         fields = record.dict()
         _deal_links_check(principal, fields)
         deal, created = deal_upsert(**fields)

@@ -85,3 +85,19 @@ def test_probe_rep_cannot_rewrite_a_teammates_activity_on_an_unassigned_lead(two
     assert refused.json()["error"]["field"] == "activity_id"
     assert Activity.objects.get(pk=activity_id).notes == "mine"
     assert _api(anna).patch(f"/activities/{activity_id}", {"notes": "edited"}).status_code == 200
+
+
+def test_probe_rep_cannot_upsert_onto_another_reps_deal_by_external_id_nor_learn_its_id(
+    two_teams,
+):
+    ben = two_teams["ben"]
+    bens_deal = Deal.objects.create(name="Ben's", amount=10, owner=ben, external_id="X-1")
+    out = _api(two_teams["anna"]).post(
+        "/deals/batch", {"records": [{"name": "stolen", "amount": "1", "external_id": "X-1"}]}
+    )
+    assert out.status_code == 200
+    result = out.json()["results"][0]
+    assert result["status"] == "error" and result["error"]["field"] == "external_id"
+    assert str(bens_deal.pk) not in result["error"]["message"]
+    bens_deal.refresh_from_db()
+    assert (bens_deal.name, bens_deal.owner_id) == ("Ben's", ben.pk)
