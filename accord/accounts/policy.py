@@ -411,6 +411,10 @@ def lead_transition_require(principal: Principal, lead: _LeadLike, to_stage: str
         and lead.owner_id not in (None, user.pk)
     ):
         raise NotFound(_("Lead does not exist."), field="lead_id")
+    # A sales manager moves sales' part of the waterfall for the teams they manage only, as
+    # with the hand-off actions (another team's SQL is not theirs to disqualify).
+    if side == Department.SALES and user.role == Role.MANAGER and not is_admin(user):
+        lead_act_require(user, lead)
 
 
 # --- One writer per field -----------------------------------------------------------------

@@ -101,3 +101,14 @@ def test_probe_rep_cannot_upsert_onto_another_reps_deal_by_external_id_nor_learn
     assert str(bens_deal.pk) not in result["error"]["message"]
     bens_deal.refresh_from_db()
     assert (bens_deal.name, bens_deal.owner_id) == ("Ben's", ben.pk)
+
+
+def test_probe_sales_manager_cannot_move_another_teams_sql_lead_by_transition(two_teams):
+    bens, annas = two_teams["bens"], two_teams["annas"]
+    Lead.objects.filter(pk__in=[bens.pk, annas.pk]).update(stage="sql")
+    head = _api(two_teams["north_head"])
+    move = {"to_stage": "disqualified", "reason": "x"}
+    refused = head.post(f"/leads/{bens.pk}/transitions", move)
+    assert refused.status_code == 403 and refused.json()["error"]["field"] == "lead_id"
+    assert Lead.objects.get(pk=bens.pk).stage == "sql"
+    assert head.post(f"/leads/{annas.pk}/transitions", move).status_code == 201
