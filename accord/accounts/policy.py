@@ -453,6 +453,27 @@ def owner_assign_check(
         )
 
 
+def deal_owner_check(
+    principal: Principal, *, current_owner_id: int | None, owner_id: int | None
+) -> None:
+    """A sales manager moves a deal only between people of the teams they manage (as with
+    leads); admins, department-wide heads and keys acting for nobody anywhere."""
+    user = principal.actor
+    if user is None or user.role != Role.MANAGER or is_admin(user):
+        return
+    teams = managed_team_ids(user)
+    if teams is None:
+        return
+    for person, field in ((current_owner_id, "deal_id"), (owner_id, "owner_id")):
+        if person is None or person == user.pk:
+            continue
+        team_id = User.objects.filter(pk=person).values_list("team_id", flat=True).first()
+        if team_id not in teams:
+            raise PermissionDenied(
+                "You move deals only between people of the teams you manage.", field=field
+            )
+
+
 def links_check(principal: Principal, *, lead: _Owned | bool | None, lead_id: int | None) -> None:
     """A caller may attach a record only to a lead they can see (another rep's lead is
     reported as not existing)."""

@@ -132,9 +132,13 @@ def deal_get(request: HttpRequest, deal_id: int = IdPath):
 def deal_patch(request: HttpRequest, payload: DealPatch, deal_id: int = IdPath):
     """Change a deal; moving it to won or lost closes it (lost needs a lost_reason)."""
     principal = access_require(request, "deals", "write")
-    _deal_get(principal, deal_id)
+    deal = _deal_get(principal, deal_id)
     changes = payload.dict(exclude_unset=True)
     _deal_links_check(principal, changes)
+    if "owner_id" in changes:
+        policy.deal_owner_check(
+            principal, current_owner_id=deal.owner_id, owner_id=changes["owner_id"]
+        )
     return deal_update(deal_id=deal_id, changes=changes)
 
 

@@ -112,3 +112,18 @@ def test_probe_sales_manager_cannot_move_another_teams_sql_lead_by_transition(tw
     assert refused.status_code == 403 and refused.json()["error"]["field"] == "lead_id"
     assert Lead.objects.get(pk=bens.pk).stage == "sql"
     assert head.post(f"/leads/{annas.pk}/transitions", move).status_code == 201
+
+
+def test_probe_sales_manager_cannot_move_another_teams_deal_by_patching_its_owner(two_teams):
+    anna, ben = two_teams["anna"], two_teams["ben"]
+    bens_deal = Deal.objects.create(name="Ben's", amount=10, owner=ben)
+    annas_deal = Deal.objects.create(name="Anna's", amount=10, owner=anna)
+    head = _api(two_teams["north_head"])
+    taken = head.patch(f"/deals/{bens_deal.pk}", {"owner_id": anna.pk})
+    assert taken.status_code == 403 and taken.json()["error"]["field"] == "deal_id"
+    given = head.patch(f"/deals/{annas_deal.pk}", {"owner_id": ben.pk})
+    assert given.status_code == 403 and given.json()["error"]["field"] == "owner_id"
+    assert Deal.objects.get(pk=bens_deal.pk).owner_id == ben.pk
+    assert Deal.objects.get(pk=annas_deal.pk).owner_id == anna.pk
+    mate = UserFactory(username="north-5", role=Role.SALES, team=two_teams["north"])
+    assert head.patch(f"/deals/{annas_deal.pk}", {"owner_id": mate.pk}).status_code == 200
