@@ -127,3 +127,14 @@ def test_probe_sales_manager_cannot_move_another_teams_deal_by_patching_its_owne
     assert Deal.objects.get(pk=annas_deal.pk).owner_id == anna.pk
     mate = UserFactory(username="north-5", role=Role.SALES, team=two_teams["north"])
     assert head.patch(f"/deals/{annas_deal.pk}", {"owner_id": mate.pk}).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["requests", "audit", "incidents"])
+def test_probe_privacy_pages_carry_the_content_security_policy(name):
+    admin = UserFactory(username="root-probe", role=Role.ADMIN)
+    out = _session(admin).get(reverse(f"privacy:{name}"))
+    assert out.status_code == 200
+    assert "script-src" in out.get("Content-Security-Policy", "")
+    assert (
+        "unsafe-inline" not in out["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    )
