@@ -138,3 +138,24 @@ def test_probe_privacy_pages_carry_the_content_security_policy(name):
     assert (
         "unsafe-inline" not in out["Content-Security-Policy"].split("script-src")[1].split(";")[0]
     )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"purpose": "processing", "granted": true, "version": "a\\u0000b"}',
+        '{"purpose": "processing", "granted": true, "version": "\\ud800"}',
+        '{"purpose": "processing", "granted": "maybe"}',
+        '{"purpose": "processing", "granted": true, "language": "' + "x" * 5000 + '"}',
+        '{"purpose": ["processing"], "granted": true}',
+    ],
+)
+def test_probe_consent_api_bad_input_is_a_422_naming_the_field_and_writes_nothing(two_teams, raw):
+    from accord.privacy.models import ConsentEvent
+
+    contact = two_teams["annas"].contact
+    before = ConsentEvent.objects.count()
+    out = _api(two_teams["anna"]).post(f"/contacts/{contact.pk}/consents", raw=raw)
+    assert out.status_code in (400, 422), out.content
+    assert out.json()["error"]["field"]
+    assert ConsentEvent.objects.count() == before
