@@ -96,6 +96,7 @@ def deal_create_endpoint(request: HttpRequest, payload: DealIn):
     principal = access_require(request, "deals", "write")
     fields = payload.dict()
     _deal_links_check(principal, fields)
+    policy.deal_owner_check(principal, current_owner_id=None, owner_id=fields["owner_id"])
     return Status(201, deal_create(**fields))
 
 
@@ -116,6 +117,12 @@ def deal_batch(request: HttpRequest, payload: DealBatchIn):
                 )
         fields = record.dict()
         _deal_links_check(principal, fields)
+        current = Deal.objects.filter(external_id=record.external_id).first()
+        policy.deal_owner_check(
+            principal,
+            current_owner_id=current.owner_id if record.external_id and current else None,
+            owner_id=fields["owner_id"],
+        )
         deal, created = deal_upsert(**fields)
         return ("created" if created else "updated"), deal.pk
 

@@ -159,3 +159,15 @@ def test_probe_consent_api_bad_input_is_a_422_naming_the_field_and_writes_nothin
     assert out.status_code in (400, 422), out.content
     assert out.json()["error"]["field"]
     assert ConsentEvent.objects.count() == before
+
+
+def test_probe_sales_manager_cannot_create_or_upsert_a_deal_for_another_teams_rep(two_teams):
+    ben = two_teams["ben"]
+    bens_deal = Deal.objects.create(name="Ben's", amount=10, owner=ben, external_id="B-1")
+    head = _api(two_teams["north_head"])
+    created = head.post("/deals", {"name": "x", "amount": "1", "owner_id": ben.pk})
+    assert created.status_code == 403 and created.json()["error"]["field"] == "owner_id"
+    upsert = {"name": "taken", "amount": "1", "external_id": "B-1", "owner_id": None}
+    result = head.post("/deals/batch", {"records": [upsert]}).json()["results"][0]
+    assert result["status"] == "error" and result["error"]["field"] == "deal_id"
+    assert list(Deal.objects.values_list("pk", "owner_id")) == [(bens_deal.pk, ben.pk)]
