@@ -411,6 +411,10 @@ def lead_transition_require(principal: Principal, lead: _LeadLike, to_stage: str
         and lead.owner_id not in (None, user.pk)
     ):
         raise NotFound(_("Lead does not exist."), field="lead_id")
+    # A sales manager moves sales' part of the waterfall for the teams they manage only, as
+    # with the hand-off actions (another team's SQL is not theirs to disqualify).
+    if side == Department.SALES and user.role == Role.MANAGER and not is_admin(user):
+        lead_act_require(user, lead)
 
 
 # --- One writer per field -----------------------------------------------------------------
@@ -447,6 +451,27 @@ def owner_assign_check(
             _("You can own only your own deals and leads; leave owner_id empty or use yours."),
             field=field,
         )
+
+
+def deal_owner_check(
+    principal: Principal, *, current_owner_id: int | None, owner_id: int | None
+) -> None:
+    """A sales manager moves a deal only between people of the teams they manage (as with
+    leads); admins, department-wide heads and keys acting for nobody anywhere."""
+    user = principal.actor
+    if user is None or user.role != Role.MANAGER or is_admin(user):
+        return
+    teams = managed_team_ids(user)
+    if teams is None:
+        return
+    for person, field in ((current_owner_id, "deal_id"), (owner_id, "owner_id")):
+        if person is None or person == user.pk:
+            continue
+        team_id = User.objects.filter(pk=person).values_list("team_id", flat=True).first()
+        if team_id not in teams:
+            raise PermissionDenied(
+                "You move deals only between people of the teams you manage.", field=field
+            )
 
 
 def links_check(principal: Principal, *, lead: _Owned | bool | None, lead_id: int | None) -> None:

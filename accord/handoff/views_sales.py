@@ -238,10 +238,13 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    raw = request.POST.get("notification_id")
-    notifications_mark_read(
-        user_id=request.user.pk, notification_id=int(raw) if raw and raw.isdigit() else None
-    )
+    raw = request.POST.get("notification_id") or ""
+    # ``str.isdigit`` accepts "²" and other digits ``int`` refuses, and a 40-digit id overflows
+    # the database's integer: only plain ASCII ids that fit are looked up (else: none is).
+    notification_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+    if raw and notification_id is None:
+        notification_id = 0  # names no notification: nothing is marked read
+    notifications_mark_read(user_id=request.user.pk, notification_id=notification_id)
     if request.htmx:
         # The bell's template counts with {% blocktranslate count %}: it needs ``unread``.
         unread = unread_count(user_id=request.user.pk)

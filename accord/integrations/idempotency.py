@@ -132,11 +132,12 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if request.method != "POST" or key is None:
             return run(request, *args, **kwargs)
         key = key.strip()
-        if not key or len(key) > MAX_KEY_LENGTH:
+        # A control character (NUL above all: PostgreSQL refuses it in text) is no key.
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             return _json_error(
                 400,
                 "invalid_idempotency_key",
-                f"An Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+                f"An Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.",
                 HEADER,
             )
         principal = principal_resolve(request)

@@ -9,7 +9,7 @@ from ninja import Path, Query, Router, Status
 
 from accord.accounts import policy
 from accord.contacts.selectors import leads_visible
-from accord.core.errors import InvalidInput, NotFound
+from accord.core.errors import InvalidInput, NotFound, PermissionDenied
 from accord.integrations.api_auth import Principal, access_require
 from accord.integrations.api_batch import batch_apply
 from accord.integrations.api_errors import COMMON_ERRORS, POST_ERRORS
@@ -96,6 +96,7 @@ def deal_create_endpoint(request: HttpRequest, payload: DealIn):
     principal = access_require(request, "deals", "write")
     fields = payload.dict()
     _deal_links_check(principal, fields)
+    policy.deal_owner_check(principal, current_owner_id=None, owner_id=fields["owner_id"])
     return Status(201, deal_create(**fields))
 
 
@@ -107,11 +108,21 @@ def deal_batch(request: HttpRequest, payload: DealBatchIn):
 
     def write(record: DealIn) -> tuple[str, int]:
         if restricted is not None and record.external_id:
-            known = Deal.objects.filter(external_id=record.external_id).first()
-            if known is not None:
-                _deal_get(principal, known.pk)
+            # Another rep's deal with this external_id is refused without naming its id.
+            known = Deal.objects.filter(external_id=record.external_id)
+            if known.exists() and not _deals_seen(principal).filter(external_id=record.external_id):
+                raise NotFound(
+                    "A deal with this external_id exists and is not yours to change.",
+                    field="external_id",
+                )
         fields = record.dict()
         _deal_links_check(principal, fields)
+        current = Deal.objects.filter(external_id=record.external_id).first()
+        policy.deal_owner_check(
+            principal,
+            current_owner_id=current.owner_id if record.external_id and current else None,
+            owner_id=fields["owner_id"],
+        )
         deal, created = deal_upsert(**fields)
         return ("created" if created else "updated"), deal.pk
 
@@ -128,9 +139,13 @@ def deal_get(request: HttpRequest, deal_id: int = IdPath):
 def deal_patch(request: HttpRequest, payload: DealPatch, deal_id: int = IdPath):
     """Change a deal; moving it to won or lost closes it (lost needs a lost_reason)."""
     principal = access_require(request, "deals", "write")
-    _deal_get(principal, deal_id)
+    deal = _deal_get(principal, deal_id)
     changes = payload.dict(exclude_unset=True)
     _deal_links_check(principal, changes)
+    if "owner_id" in changes:
+        policy.deal_owner_check(
+            principal, current_owner_id=deal.owner_id, owner_id=changes["owner_id"]
+        )
     return deal_update(deal_id=deal_id, changes=changes)
 
 
@@ -168,5 +183,14 @@ def activity_get(request: HttpRequest, activity_id: int = IdPath):
 @activities_router.patch("/{activity_id}", response={200: ActivityOut, **COMMON_ERRORS})
 def activity_patch(request: HttpRequest, payload: ActivityPatch, activity_id: int = IdPath):
     principal = access_require(request, "activities", "write")
-    _activity_get(principal, activity_id)
+    activity = _activity_get(principal, activity_id)
+    # A rep sees the activities on every lead they see (unassigned ones too) but changes only
+    # those nobody else logged: a teammate's call notes on the shared queue are not theirs to
+    # rewrite (an integration's, logged by no person, are).
+    scope = policy.rep_scope(principal, "activities")
+    if scope is not None and activity.user_id not in (None, scope.pk):
+        raise PermissionDenied(
+            "You can change only the activities you logged; this one is a colleague's.",
+            field="activity_id",
+        )
     return activity_update(activity_id=activity_id, changes=payload.dict(exclude_unset=True))
