@@ -282,6 +282,12 @@ def agreement_approve(*, user: User, version_id: int) -> AgreementVersion:
             raise InvalidInput(_("Only a version awaiting approval can be approved."))
         if getattr(version, f"{side}_approved_by_id") is not None:
             raise InvalidInput(_("Your side has already approved this version."))
+        # Dual approval means two people: a manager moved to the other department since
+        # signing one side must not sign the other too.
+        if user.pk in (version.marketing_approved_by_id, version.sales_approved_by_id):
+            raise PermissionDenied(
+                _("The other side's approval must come from another person."), field="user"
+            )
         setattr(version, f"{side}_approved_by", user)
         setattr(version, f"{side}_approved_at", now)
         if version.marketing_approved_by_id and version.sales_approved_by_id:
