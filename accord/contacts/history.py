@@ -46,7 +46,7 @@ def history_path(current: str, target: str) -> list[str]:
     end = Stage.OPPORTUNITY if target == Stage.LOST else target
     if current == Stage.RECYCLED:
         start = _MAIN_PATH.index(Stage.MQL)
-        path = [Stage.MQL]
+        path: list[str] = [Stage.MQL]
     elif current in _MAIN_PATH:
         start = _MAIN_PATH.index(current)
         path = []

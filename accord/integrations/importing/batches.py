@@ -42,7 +42,7 @@ def batches_validated(source: CsvSource, validator: RowValidator) -> Iterator[Ba
                 continue  # the header; a blank line is not a record
             batch.rows += 1
             record, errors = validator.validate(row, values)
-            if errors:
+            if record is None:
                 batch.errors.extend(errors)
             else:
                 batch.records.append(record)

@@ -103,7 +103,7 @@ def ids_reserve(model: type[models.Model], count: int, *, using: str = "default"
         return []
     connection = connections[using]
     table = model._meta.db_table
-    pk = model._meta.pk.column
+    pk = str(model._meta.pk.column)  # a primary key always has a column
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -163,13 +163,14 @@ def tuples_insert(
         values += extra
         return values
 
-    columns = [f.column for f in fields] + [f.column for f in extra_fields]
+    # Concrete fields always have a column (only virtual ones have None).
+    columns = [str(f.column) for f in fields] + [str(f.column) for f in extra_fields]
     if connection.vendor == "postgresql":
         return _copy(meta.db_table, columns, map(prepared, rows), connection)
     return _sqlite_insert(meta.db_table, columns, map(prepared, rows), connection)
 
 
-def _copy(table: str, columns: list[str], rows: Iterable[tuple], connection) -> int:
+def _copy(table: str, columns: list[str], rows: Iterable[Sequence], connection) -> int:
     quote = connection.ops.quote_name
     sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
     count = 0
@@ -231,7 +232,7 @@ def rows_insert(objs: Sequence[models.Model], *, using: str = "default") -> None
     model = type(objs[0])
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    related = [f for f in fields if f.is_relation]
+    related = [f for f in fields if isinstance(f, models.ForeignKey)]  # concrete relations
     now = timezone.now()
     auto_now = [f.attname for f in fields if getattr(f, "auto_now", False)]
     for obj, pk in zip(objs, ids_reserve(model, len(objs), using=using), strict=True):

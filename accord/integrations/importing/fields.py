@@ -161,7 +161,7 @@ _EMAIL_COMMON = re.compile(
 )
 
 
-def email_convert(value: str, *, field: str) -> str:
+def email_convert(value: str, *, field: str) -> str | None:
     lowered = value.lower()
     if len(lowered) <= 320 and _EMAIL_COMMON.match(lowered):
         return lowered

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import connections
 
@@ -114,6 +115,7 @@ def transitions_insert(lead_ids: Sequence[int], *, using: str = "default") -> in
     postgres = connection.vendor == "postgresql"
     values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(steps))
     params: list = [value for row in steps for value in row]
+    where_params: list[Any]
     if postgres:
         # Another session may take sequence values between ours: name the ids exactly.
         where, where_params = "l.id = ANY(%s)", [list(lead_ids)]

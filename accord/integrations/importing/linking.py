@@ -49,7 +49,7 @@ class LeadLinker:
             for ext, lead_id, contact_id in Lead.objects.filter(external_id__in=batch).values_list(
                 "external_id", "id", "contact_id"
             ):
-                self.lead_by_ext[ext] = (lead_id, contact_id)
+                self.lead_by_ext[str(ext)] = (lead_id, contact_id)  # matched: not NULL
         for column, key, values in (
             ("external_id", "ext", ids),
             ("email", "email", _values(records, "contact_email")),

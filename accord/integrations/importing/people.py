@@ -78,7 +78,7 @@ def accounts_plan(records: list[dict[str, Any]], plan: AccountsPlan | None = Non
     names.difference_update(plan.by_name)
     for batch in chunks(domains):
         for account in Account.objects.filter(domain__in=batch):
-            plan.by_domain[account.domain] = account
+            plan.by_domain[str(account.domain)] = account  # matched: not NULL
     for batch in chunks(names):
         for account in Account.objects.annotate(lname=Lower("name")).filter(lname__in=batch):
             plan.by_name.setdefault(account.name.lower(), account)
@@ -230,7 +230,8 @@ def _existing(
         row = known.get(pk)
         if row is None:
             # ``created_at`` is only written for new rows; a stored one keeps its own.
-            row = known[pk] = PersonRow(pk, *values_, json_value(properties), ext, None)
+            # The selected columns are PERSON_FIELDS' in order; mypy cannot count a star.
+            row = known[pk] = PersonRow(pk, *values_, json_value(properties), ext, None)  # type: ignore[call-arg]
         found[getattr(row, field_name)] = row
     return found
 

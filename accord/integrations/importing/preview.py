@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from accord.integrations.importing.validate import ColumnMapping, Record
 
@@ -34,7 +35,7 @@ def mapping_lines(mapping: ColumnMapping) -> list[str]:
     ]
 
 
-def defaults_notes(defaulted: dict[str, int]) -> list[str]:
+def defaults_notes(defaulted: dict[tuple[str, Any], int]) -> list[str]:
     return [
         f"{count} row(s) had no {name}; it was set to {value!r} (the default)."
         for (name, value), count in sorted(defaulted.items())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +49,7 @@ class CsvSource:
 
     def records(
         self, *, on_bytes: Callable[[int], None] | None = None
-    ) -> Iterator[tuple[int, list[str]]]:
+    ) -> Generator[tuple[int, list[str]], None, None]:
         """Yield ``(row_number, values)``; ``on_bytes`` is told the bytes read so far."""
         if self.columns is not None:
             yield 0, list(self.columns)

@@ -239,7 +239,8 @@ def import_run(
     report.notes += defaults_notes(
         {(name, dict(schema.defaults)[name]): n for name, n in validator.defaulted.items()}
     )
-    report.notes += dates_notes(entity, collapser.records, set(column_mapping.targets) - {None})
+    mapped = {target for target in column_mapping.targets if target is not None}
+    report.notes += dates_notes(entity, collapser.records, mapped)
 
     report.timings["read_validate"] = time.perf_counter() - started
     if pipeline is not None:
@@ -252,9 +253,9 @@ def import_run(
                 report.valid_rows = report.rows - report.rejected_rows
                 return _imported(report, source, rejects_path)
 
-    columns = {target: column for column, target in reversed(report.mapping.items())}
+    column_of_target = {target: column for column, target in reversed(report.mapping.items())}
     started = time.perf_counter()
-    plan = PLANNERS[entity](collapser.records, now=now, columns=columns)
+    plan = PLANNERS[entity](collapser.records, now=now, columns=column_of_target)
     if plan.errors:
         report.errors.extend(plan.errors)
         if skip_invalid:
