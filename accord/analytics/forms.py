@@ -81,7 +81,7 @@ class ReportFilterForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}  # Form.clean returns cleaned_data, never None
         if self.errors:
             return cleaned
         end = cleaned.get("end") or self.today

@@ -223,10 +223,13 @@ FLATTENERS: dict[type, Callable[[Any], list[dict[str, Any]]]] = {
 
 def report_rows(result: Any) -> list[dict[str, Any]]:
     """The result as table rows (what ``--format table|csv`` prints)."""
-    flatten = FLATTENERS.get(type(result)) or getattr(result, "as_rows", None)
-    if flatten is None:
+    flatten = FLATTENERS.get(type(result))
+    if flatten is not None:
+        return flatten(result)
+    as_rows = getattr(result, "as_rows", None)
+    if as_rows is None:
         raise TypeError(f"No rows for {type(result).__name__}")
-    return flatten(result) if type(result) in FLATTENERS else flatten()
+    return as_rows()
 
 
 def _plain(value: Any) -> Any:

@@ -42,12 +42,12 @@ def _insert_plan(model: type[models.Model], alias: str) -> tuple[str, list[Any],
         quote = connection.ops.quote_name
         sql = "INSERT INTO {} ({}) VALUES ({})".format(
             quote(meta.db_table),
-            ", ".join(quote(f.column) for f, _, _ in fields),
+            ", ".join(quote(str(f.column)) for f, _, _ in fields),  # concrete: has a column
             ", ".join(["%s"] * len(fields)),
         )
         returning = bool(connection.features.can_return_columns_from_insert)
         if returning:
-            sql += f" RETURNING {quote(meta.db_table)}.{quote(meta.pk.column)}"
+            sql += f" RETURNING {quote(meta.db_table)}.{quote(str(meta.pk.column))}"
         plan = _insert_plans[key] = (sql, fields, returning)
     return plan
 
@@ -86,7 +86,8 @@ def row_insert(instance: M, *, using: str = "default") -> M:
         if returning:
             pk = cursor.fetchone()[0]
         else:  # pragma: no cover - SQLite older than 3.35
-            pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+            pk_column = str(model._meta.pk.column)
+            pk = connection.ops.last_insert_id(cursor, model._meta.db_table, pk_column)
     instance.pk = pk
     instance._state.adding = False
     instance._state.db = using
@@ -107,7 +108,7 @@ class PreparedQuery(Generic[M]):
     def __init__(self, build: Callable[..., models.QuerySet[M]], *, examples: tuple) -> None:
         self._build = build
         self._examples = examples
-        self._plans: dict[str, tuple] = {}
+        self._plans: dict[tuple[str, bool], tuple] = {}  # (vendor, first only) -> plan
 
     def _plan(self, alias: str, first: bool) -> tuple:
         connection = connections[alias]

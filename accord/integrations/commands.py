@@ -211,8 +211,8 @@ def import_command(
     )
     if report.errors:
         shown = report.errors[:CONSOLE_ERRORS]
-        for error in shown:
-            click.secho(str(error), fg="red", err=True)
+        for row_error in shown:
+            click.secho(str(row_error), fg="red", err=True)
         target = errors_report or file.with_name(f"{file.stem}.errors.txt")
         target.write_text("".join(f"{e}\n" for e in report.errors), encoding="utf-8")
         more = len(report.errors) - len(shown)

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accord.accounts import policy
+from accord.accounts.http import PageRequest
 from accord.core.errors import InvalidInput
 from accord.integrations.forms import MappingForm, UploadForm, upload_max_bytes
 from accord.integrations.importing.reading import CsvSource
@@ -30,7 +31,7 @@ PREVIEW_ROWS = 10
 PREVIEW_ERRORS = 200
 
 
-def _import_allowed(request: HttpRequest) -> None:
+def _import_allowed(request: PageRequest) -> None:
     policy.page_require(request.user, "import")
 
 
@@ -40,7 +41,7 @@ def _imports_dir() -> Path:
     return folder
 
 
-def _pending(request: HttpRequest, token: str) -> tuple[dict, Path]:
+def _pending(request: PageRequest, token: str) -> tuple[dict, Path]:
     state = request.session.get(SESSION_KEY, {}).get(token)
     path = _imports_dir() / f"{token}.csv"
     if state is None or not path.is_file():
@@ -48,7 +49,7 @@ def _pending(request: HttpRequest, token: str) -> tuple[dict, Path]:
     return state, path
 
 
-def _pending_save(request: HttpRequest, token: str, state: dict) -> None:
+def _pending_save(request: PageRequest, token: str, state: dict) -> None:
     pending = request.session.get(SESSION_KEY, {})
     pending[token] = state
     request.session[SESSION_KEY] = pending
@@ -56,7 +57,7 @@ def _pending_save(request: HttpRequest, token: str, state: dict) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: PageRequest) -> HttpResponse:
     _import_allowed(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -81,7 +82,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mapping(request: HttpRequest, token: str) -> HttpResponse:
+def mapping(request: PageRequest, token: str) -> HttpResponse:
     _import_allowed(request)
     state, path = _pending(request, token)
     fmt = file_format_detect(path)
@@ -125,7 +126,7 @@ def _run(state: dict, path: Path, *, dry_run: bool):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preview(request: HttpRequest, token: str) -> HttpResponse:
+def preview(request: PageRequest, token: str) -> HttpResponse:
     _import_allowed(request)
     state, path = _pending(request, token)
     if "mapping" not in state:
@@ -148,8 +149,8 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
             {"report": report, "state": state, "token": token},
         )
     errors_by_row: dict[int, list] = {}
-    for error in report.errors:
-        errors_by_row.setdefault(error.row, []).append(error)
+    for row_error in report.errors:
+        errors_by_row.setdefault(row_error.row, []).append(row_error)
     source = CsvSource(path=path, format=file_format_detect(path))
     header: list[str] = []
     rows = []
@@ -177,7 +178,7 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def rejects(request: HttpRequest, token: str) -> FileResponse:
+def rejects(request: PageRequest, token: str) -> FileResponse:
     _import_allowed(request)
     _, path = _pending(request, token)
     rejected = path.with_name(f"{path.stem}.rejected.csv")

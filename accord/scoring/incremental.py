@@ -100,8 +100,10 @@ def facts_one(lead_id: int, profile: rules.Profile) -> tuple[selectors.LeadFacts
     return lead, bool(row["mql_done"])
 
 
-def _quote(name: str) -> str:
-    return connection.ops.quote_name(name)
+def _quote(name: str | None) -> str:
+    # django-stubs types a field's column as optional (virtual fields have none); these are
+    # all concrete columns.
+    return connection.ops.quote_name(str(name))
 
 
 _score_fields = list(LeadScore._meta.concrete_fields)

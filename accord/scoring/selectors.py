@@ -288,8 +288,15 @@ def property_known(path: str) -> bool:
     if split is None:
         return False
     entity, key = split
-    model = {"lead": Lead, "contact": Contact, "account": Account}[entity]
+    model = _MODEL_OF_ENTITY[entity]
     return model.objects.filter(properties__has_key=key).exists()
+
+
+_MODEL_OF_ENTITY: dict[str, type[Lead] | type[Contact] | type[Account]] = {
+    "lead": Lead,
+    "contact": Contact,
+    "account": Account,
+}
 
 
 def fields_in_use() -> list[str]:

@@ -243,7 +243,7 @@ ORDER BY month, offset_months
             )
             for month, row in sorted(matrix.items())
         )
-        notes = ()
+        notes: tuple[str, ...] = ()
         if self.query.filters.has_lead_dimensions:
             notes = ("Impressions, clicks and visits cannot be split by team, rep or segment.",)
         return FunnelResult(

@@ -259,7 +259,7 @@ GROUP BY g
         grouped, total, other = self._rows(con, self.query.group_by)
         total = total or _empty(no_spend)
         rows = (total,) if self.query.group_by == GROUP_NONE else tuple(grouped)
-        notes = ()
+        notes: tuple[str, ...] = ()
         if no_spend:
             notes = ("Spend cannot be split by team, rep or segment; cost metrics are empty.",)
         return KpisResult(

@@ -20,6 +20,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import urllib3
 from django.conf import settings
@@ -212,7 +213,7 @@ def attempt_record(*, delivery_id: int, attempt: int, result: SendResult) -> Non
         if delivery is None:
             logger.info("Outcome of webhook delivery %s attempt %s is stale.", delivery_id, attempt)
             return
-        fields = {
+        fields: dict[str, Any] = {
             "last_status_code": result.status_code,
             "last_error": result.error[:500],
             "response_snippet": result.response_snippet[:SNIPPET_BYTES],

@@ -130,7 +130,8 @@ def time_split(
         ordered = np.sort(created)
         cutoff_value = ordered[min(len(ordered) - 1, int(len(ordered) * (1 - test_share)))]
     else:
-        cutoff_value = np.datetime64(cutoff, "us")
+        # numpy's stubs accept a datetime or a datetime64, each alone, not their union.
+        cutoff_value = np.datetime64(cutoff, "us")  # type: ignore[call-overload]
     test = created >= cutoff_value
     return np.flatnonzero(~test), np.flatnonzero(test), cutoff_value
 

@@ -266,7 +266,7 @@ def predictions_refresh(
         raise InvalidInput("No active predictive model; train and activate one.", field="model")
     bundle = bundle_load(model)
     table = LeadPrediction._meta.db_table
-    columns = [f.column for f in LeadPrediction._meta.concrete_fields]
+    columns = [str(f.column) for f in LeadPrediction._meta.concrete_fields]  # all concrete
     scored_at = (
         now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
     )

@@ -6,11 +6,12 @@ import json
 import math
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts import policy
+from accord.accounts.http import PageRequest
 from accord.scoring.models import ScoringModel
 from accord.scoring.predictive.charts import calibration_figure_json, lift_figure_json
 
@@ -80,7 +81,7 @@ def _suspects(suspects: list[dict]) -> list[dict]:
     return [
         {
             "feature": s.get("feature", ""),
-            "reason": SUSPECT_REASONS.get(s.get("reason"), s.get("reason", "")),
+            "reason": SUSPECT_REASONS.get(str(s.get("reason", "")), s.get("reason", "")),
             "detail": s.get("detail", ""),
             "excluded": bool(s.get("excluded", True)),
         }
@@ -105,7 +106,7 @@ def _estimate(selection: dict) -> dict | None:
 
 
 @login_required
-def backtest_page(request: HttpRequest) -> HttpResponse:
+def backtest_page(request: PageRequest) -> HttpResponse:
     policy.page_require(request.user, "predictive")
     models = list(ScoringModel.objects.select_related("profile").order_by("-created_at")[:50])
     chosen = None

@@ -100,7 +100,7 @@ def _form_fields(form: QueryDict) -> dict[str, Any]:
     properties: dict[str, str] = {}
     for name, value in form.items():
         if name.startswith("properties[") and name.endswith("]"):
-            properties[name[len("properties[") : -1]] = value
+            properties[name[len("properties[") : -1]] = str(value)  # items(): last value
         else:
             data[name] = value
     if properties:
