@@ -59,6 +59,9 @@ def _register() -> None:
     from accord.privacy.commands import privacy
     from accord.scoring.commands import scoring
     from accord.tracking.commands import channels, site
+    from accord.web.commands import wiring
+
+    check.add_command(wiring)
 
     for command in (
         demo,

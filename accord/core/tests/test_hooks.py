@@ -53,3 +53,18 @@ def test_a_failing_handler_reaches_the_emitter_and_stops_later_ones(pinged_handl
     with pytest.raises(RuntimeError, match="consequence failed"):
         hooks.emit(_Pinged(3))
     assert later == []
+
+
+def test_accord_check_wiring_prints_the_registered_table(pinged_handlers):
+    from click.testing import CliRunner
+
+    from accord.cli import cli
+
+    hooks.on(_Pinged, _print_me)
+    result = CliRunner().invoke(cli, ["check", "wiring"])
+    assert result.exit_code == 0, result.output
+    assert f"_Pinged\n  1. {__name__}._print_me" in result.output
+
+
+def _print_me(event: _Pinged) -> None:
+    """A handler with a stable name for the CLI test."""
