@@ -15,6 +15,7 @@ rows; it emits events and ``accord.wiring`` subscribes the handlers here:
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.db.models import Q
 
@@ -56,15 +57,20 @@ def _names(body: str, contact_ids: list[int], lead_ids: list[int], secrets: list
     payload = data.get("data", data) if isinstance(data, dict) else {}
     if not isinstance(payload, dict):
         return False
-    lead = payload.get("lead") if isinstance(payload.get("lead"), dict) else {}
-    contact = lead.get("contact") if isinstance(lead.get("contact"), dict) else {}
-    deal = payload.get("deal") if isinstance(payload.get("deal"), dict) else {}
+    lead = _object(payload, "lead")
+    contact = _object(lead, "contact")
+    deal = _object(payload, "deal")
     return (
         lead.get("id") in lead_ids
         or contact.get("id") in contact_ids
         or payload.get("lead_id") in lead_ids
         or deal.get("lead_id") in lead_ids
     )
+
+
+def _object(parent: dict[str, Any], name: str) -> dict[str, Any]:
+    value = parent.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 def deliveries_export(event: PersonDataRequested) -> None:
