@@ -9,10 +9,36 @@ the table.
 
 from __future__ import annotations
 
+from accord.analytics import copy_updates
 from accord.core import events, hooks
+from accord.integrations.webhooks import personal_data as webhook_personal_data
+from accord.privacy import audit as privacy_audit
+from accord.privacy import capture as privacy_capture
 
 
 def wire() -> None:
     """Register every handler (idempotent: ``hooks.on`` ignores a handler it already has)."""
     # Subscriptions are added here as the upward calls move out of the lower apps.
     _ = (events, hooks)
+
+    # --- privacy ---
+    # A user is created or their access changes, an API key is issued or revoked (accounts):
+    # the audit log records who did it, in the same transaction.
+    hooks.on(events.UserAccessChanged, privacy_audit.user_access_audit)
+    hooks.on(events.ApiKeyIssued, privacy_audit.api_key_issued_audit)
+    hooks.on(events.ApiKeyRevoked, privacy_audit.api_key_revoked_audit)
+    # A capture form ticked a consent box (tracking): the consent ledger records the grants,
+    # committed with the lead.
+    hooks.on(events.ConsentSubmitted, privacy_capture.consent_submitted_record)
+    # Touches were moved to another channel (tracking): the analytics copy re-reads them.
+    hooks.on(events.ChannelsRegrouped, copy_updates.copy_touches_reread)
+    # A person is anonymised (privacy: erasure, retention): the webhook delivery logs naming
+    # them are masked, and after commit the analytics copy clears their leads' properties.
+    hooks.on(events.ContactAnonymised, webhook_personal_data.deliveries_anonymise)
+    hooks.on(events.ContactAnonymised, copy_updates.copy_contact_erase)
+    # A person's data is exported (privacy): the webhook deliveries naming them go in too.
+    hooks.on(events.PersonDataRequested, webhook_personal_data.deliveries_export)
+    # A retention period ran out for data privacy does not hold (webhook delivery logs):
+    # its holder deletes it; anonymous touches deleted also leave the analytics copy.
+    hooks.on(events.RetentionDue, webhook_personal_data.deliveries_expire)
+    hooks.on(events.AnonymousTouchesDeleted, copy_updates.copy_anonymous_touches_delete)

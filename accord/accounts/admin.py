@@ -7,7 +7,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Team, User
-from accord.privacy.audit import audit_record
+from accord.core.events import UserAccessChanged
+from accord.core.hooks import emit
 
 
 @admin.register(User)
@@ -30,12 +31,11 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
         super().save_model(request, obj, form, change)
         changed = sorted({"role", "is_staff", "is_superuser", "is_active"} & set(form.changed_data))
-        if changed:  # the audit log (accord.privacy): who changed whose access, to what
-            audit_record(
-                action="user.role_changed" if change else "user.created",
-                actor=request.user,
-                target=f"user:{obj.pk}",
-                details={name: getattr(obj, name) for name in changed},
+        if changed:  # the audit log (accord.privacy, via accord.wiring): who changed whose access
+            emit(
+                UserAccessChanged(
+                    user=obj, created=not change, fields=tuple(changed), actor=request.user
+                )
             )
 
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from accord.accounts.models import ApiKey, User
 from accord.core.errors import InvalidInput, NotFound
-from accord.privacy.audit import audit_record
+from accord.core.events import ApiKeyIssued, ApiKeyRevoked
+from accord.core.hooks import emit
 
 logger = logging.getLogger(__name__)
 
@@ -94,12 +95,7 @@ def api_key_create(
         created_by=created_by,
     )
     logger.info("API key %s (%s) created", key.pk, key.prefix)
-    audit_record(
-        action="api_key.created",
-        actor=created_by,
-        target=f"api_key:{key.pk}",
-        details={"scopes": key.scopes},
-    )
+    emit(ApiKeyIssued(key=key, actor=created_by))  # the audit log (accord.wiring)
     return key, raw_key
 
 
@@ -112,7 +108,7 @@ def api_key_revoke(*, key_id: int, actor: User | str | None = None) -> ApiKey:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
             logger.info("API key %s (%s) revoked", key.pk, key.prefix)
-            audit_record(action="api_key.revoked", actor=actor, target=f"api_key:{key.pk}")
+            emit(ApiKeyRevoked(key=key, actor=actor))  # the audit log (accord.wiring)
     return key
 
 

@@ -8,7 +8,8 @@ from django.db import transaction
 
 from accord.accounts.models import Department, Role, Team, User
 from accord.core.errors import InvalidInput
-from accord.privacy.audit import audit_record
+from accord.core.events import UserAccessChanged
+from accord.core.hooks import emit
 
 
 def user_create(
@@ -59,5 +60,6 @@ def user_create(
         )
         user.set_password(password)
         user.save()
-        audit_record(action="user.created", target=f"user:{user.pk}", details={"role": role})
+        # The audit log (accord.privacy, via accord.wiring) records the new user and role.
+        emit(UserAccessChanged(user=user, created=True, fields=("role",)))
     return user

@@ -74,3 +74,116 @@ class DealWon:
     """A deal closed as won; ``deal`` is the saved row."""
 
     deal: Deal
+
+
+# --- privacy ---
+# Events whose consequences belong to ``privacy`` (the audit log, the consent ledger) or to the
+# apps above it (``integrations``' delivery logs, ``analytics``' copy). Two of them ask the
+# handlers for an answer — how many rows they changed, which rows they hold about a person —
+# through a ``dict`` the emitter passes in and reads afterwards: the one thing a handler may
+# write on an event, documented on the field.
+
+if TYPE_CHECKING:  # type-only, as above
+    from accord.accounts.models import ApiKey, User
+    from accord.tracking.capture.sites import SiteSnapshot
+    from accord.tracking.capture.validation import LeadSubmission
+
+
+@dataclass(frozen=True, slots=True)
+class UserAccessChanged:
+    """A user was created, or their access fields (role, staff, superuser, active) changed.
+
+    ``fields`` names the access fields to report, read from ``user`` as saved; ``actor`` is
+    whoever did it (a user, a label such as ``"cli"``, or None)."""
+
+    user: User
+    created: bool
+    fields: tuple[str, ...]
+    actor: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyIssued:
+    """An API key was created (``key`` saved; its secret is not here, it is never stored)."""
+
+    key: ApiKey
+    actor: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRevoked:
+    """An active API key was revoked (a repeat revocation emits nothing)."""
+
+    key: ApiKey
+    actor: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentSubmitted:
+    """A capture submission that ticked at least one consent box was written for
+    ``contact_id``, inside the submission's transaction (the grants commit with the lead).
+    ``known``: the contact existed before this submission."""
+
+    contact_id: int
+    site: SiteSnapshot
+    submission: LeadSubmission
+    at: datetime
+    known: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelsRegrouped:
+    """Stored touches moved to another channel (``accord channels regroup``); emitted after
+    the move committed. ``touch_ids``: the touches changed in place."""
+
+    touch_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactAnonymised:
+    """A contact and the rows ``privacy`` reaches were anonymised (erasure on request, or
+    retention), inside the erasure's transaction; the contact row is the tombstone now.
+
+    ``identifiers`` are the person's e-mail and phone as they were; ``secrets`` adds their
+    names (what to mask wherever it is written). A handler that changes rows of its own adds
+    the count to ``changed`` under its table's name: the erasure report and its audit row
+    list them."""
+
+    contact_id: int
+    lead_ids: tuple[int, ...]
+    identifiers: tuple[str, ...]
+    secrets: tuple[str, ...]
+    changed: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDataRequested:
+    """A data-subject export is being assembled for these contacts (one person). A handler
+    that holds rows about the person adds them to ``tables`` (table name → model instances,
+    in order); ``privacy`` writes every table into the export."""
+
+    contact_ids: tuple[int, ...]
+    lead_ids: tuple[int, ...]
+    identifiers: tuple[str, ...]
+    tables: dict[str, list[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionDue:
+    """The retention period of ``data_type`` (``privacy.models.RetentionDataType``), a type
+    that ``privacy`` does not hold itself, ran out at ``cutoff``. The handler that holds it
+    deletes what is older (or, with ``dry_run``, only counts) and adds the count to
+    ``counts`` under the type's name."""
+
+    data_type: str
+    cutoff: datetime
+    dry_run: bool
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class AnonymousTouchesDeleted:
+    """Retention deleted the anonymous touches (never linked to a person) from before
+    ``before``; emitted after the deletion committed."""
+
+    before: datetime

@@ -1,37 +1,24 @@
-r"""Export any list as CSV or XLSX, safe to open in a spreadsheet.
+"""Export any list as CSV or XLSX, safe to open in a spreadsheet.
 
-Formula injection (OWASP ASVS 5.0, 1.2.10; espocrm#2052): control characters are stripped
-from text FIRST (XML cannot hold them, and a cell ``\x01=1+1`` stripped after escaping would
-start with ``=`` again); then text starting with ``=``, ``+``, ``-``, ``@``, tab or CR (or
-the full-width forms U+FF1D, U+FF0B, U+FF0D, U+FF20) is prefixed with ``'`` so spreadsheets
-show it as text instead of running it. The same is done after every ``;`` and ``,`` inside
-the text: a spreadsheet that splits CSV on ``;`` (Russian, German, French Excel) or ``,``
-turns ``a;=1+1`` into a cell ``=1+1`` otherwise.
-
-Numbers, dates and booleans are written as values, not escaped. CSV follows RFC 4180 (CRLF
-line ends, fields with delimiters, quotes or newlines quoted, quotes doubled) and starts with
-a UTF-8 BOM so spreadsheets read non-Latin text correctly.
+Every cell goes through ``core.csvsafe.cell_escape`` (formula injection: control characters
+stripped, formula prefixes quoted; its docstring says why each). Numbers, dates and booleans
+are written as values, not escaped. CSV follows RFC 4180 (CRLF line ends, fields with
+delimiters, quotes or newlines quoted, quotes doubled) and starts with a UTF-8 BOM so
+spreadsheets read non-Latin text correctly.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
 
-# OWASP's CSV-injection prefixes, with the full-width forms some spreadsheets normalise.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-# C0 controls other than tab, LF and CR, and DEL: invalid in XML, meaningless in a cell.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# A formula prefix at the start of the text or of a ;/, separated part (spaces allowed before
-# it): the quote goes right before the prefix.
-_FORMULA_START = re.compile("(^|[;,])( *)(?=[" + re.escape("".join(FORMULA_PREFIXES)) + "])")
+from accord.core.csvsafe import cell_escape
+
 FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -40,16 +27,6 @@ CONTENT_TYPES = {
 
 #: ``(key, header)``: ``key`` reads the value from a mapping row (or an attribute).
 Column = tuple[str, str]
-
-
-def cell_escape(value: Any) -> Any:
-    """A value as it may go into a cell: text that a spreadsheet would evaluate is defused."""
-    if value is None:
-        return ""
-    if isinstance(value, bool | int | float | Decimal | date):
-        return value
-    text = _CONTROL_CHARACTERS.sub("", str(value))
-    return _FORMULA_START.sub(r"\1\2'", text)
 
 
 def _value(row: Any, key: str) -> Any:

@@ -1,7 +1,8 @@
 """The consent a capture submission carries, written to the ledger.
 
-Called by ``tracking.capture.services`` inside the submission's transaction, and only when
-the submission ticked at least one consent: a submission without consent costs nothing here.
+``tracking`` (below ``privacy``) emits ``ConsentSubmitted`` inside the submission's
+transaction, and only when the submission ticked at least one consent box; ``accord.wiring``
+subscribes ``consent_submitted_record``. A submission without consent costs nothing here.
 A submission with consent costs one INSERT (all its grants in one ``bulk_create``); texts
 come from a per-process cache. A form only GRANTS; an unticked box withdraws nothing.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from accord.core.events import ConsentSubmitted
 from accord.privacy.consent import confirmation_request, consent_text_get, text_hash_for
 from accord.privacy.models import ConsentChannel, ConsentEvent, LawfulBasis, Purpose
 from accord.privacy.suppression import suppressed_find
@@ -31,6 +33,17 @@ def submission_purposes(submission: Any) -> list[str]:
         )
         if ticked
     ]
+
+
+def consent_submitted_record(event: ConsentSubmitted) -> None:
+    """The hook handler: the grants of a submission that carries consent."""
+    submission_consents_record(
+        contact_id=event.contact_id,
+        site=event.site,
+        submission=event.submission,
+        at=event.at,
+        known=event.known,
+    )
 
 
 def submission_consents_record(

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from accord.integrations.exporting import cell_escape
+from accord.core.csvsafe import cell_escape
 from accord.privacy.audit import audit_record
 from accord.privacy.selectors import contacts_find, identity_parse, person_data
 from accord.privacy.suppression import person_digests

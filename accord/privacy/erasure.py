@@ -6,16 +6,19 @@ revenue are unchanged: the contact becomes a tombstone (a placeholder address
 custom properties, touch URLs and referrers lose their query strings and fragments (where
 forms and trackers put e-mails and names; also for the visitor's anonymous touches before
 they were known; the visitor id, a random token, stays), activity notes, deal names, the
-field values behind scores and predictions, rating comments, notifications about their
-leads and the webhook delivery payloads naming them are blanked or masked. The consent
+field values behind scores and predictions, rating comments and notifications about their
+leads are blanked or masked. The consent
 ledger keeps its rows (the proof that consent existed and was withdrawn: a withdrawal per
 granted purpose is appended) but loses the IP and page.
 The e-mail and phone go on the suppression list; the audit log gets a row naming the person
 by hash only.
 
-The analytics copy holds no e-mail, phone or name; its only personal field, the leads'
-properties, is cleared there at once, and the incremental sync re-reads the anonymised rows
-(``updated_at`` is bumped), so nothing comes back.
+The apps above ``privacy`` hold the person too; they react to ``ContactAnonymised`` (emitted
+inside the erasure's transaction, subscribed in ``accord.wiring``): ``integrations`` masks the
+webhook delivery payloads naming them, and ``analytics`` clears, once the erasure commits,
+the only personal field its copy holds (the leads' properties; no e-mail, phone or name).
+The incremental sync then re-reads the anonymised rows (``updated_at`` is bumped), so nothing
+comes back.
 
 Nothing is queued that holds the person: exports are made on request, never queued, and
 queued jobs carry ids only.
@@ -26,8 +29,6 @@ suppression entry is already there, and nothing is written.
 
 from __future__ import annotations
 
-import json
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +37,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accord.contacts.models import Contact, Lead
+from accord.core.events import ContactAnonymised
+from accord.core.hooks import emit
 from accord.handoff.models import Notification, QualityRating
-from accord.integrations.models import WebhookDelivery
 from accord.pipeline.models import Activity, Deal
 from accord.privacy.audit import audit_record
 from accord.privacy.models import (
@@ -47,19 +49,11 @@ from accord.privacy.models import (
     LawfulBasis,
     SuppressionReason,
 )
-from accord.privacy.rules import ERASED, url_scrub, values_mask
-from accord.privacy.selectors import (
-    consent_state,
-    contacts_find,
-    deliveries_naming,
-    identity_parse,
-    lead_paths,
-)
+from accord.privacy.rules import ERASED, url_scrub
+from accord.privacy.selectors import consent_state, contacts_find, identity_parse, lead_paths
 from accord.privacy.suppression import person_digests, suppression_add
 from accord.scoring.models import LeadPrediction, LeadScore
 from accord.tracking.models import Touchpoint
-
-logger = logging.getLogger(__name__)
 
 TOMBSTONE_DOMAIN = "erased.invalid"
 
@@ -112,7 +106,19 @@ def contact_anonymise(*, contact: Contact) -> dict[str, int]:
     """Anonymise one contact and everything of theirs (rows kept); return counts changed.
     Also used by retention for people kept past their period."""
     with transaction.atomic():
-        changed = _contact_rows_erase(contact)
+        lead_ids = list(Lead.objects.filter(contact=contact).values_list("pk", flat=True))
+        changed = _contact_rows_erase(contact, lead_ids)
+        # The person's rows in the apps above privacy (webhook delivery logs, the analytics
+        # copy): their handlers (accord.wiring) add their counts to ``changed``.
+        emit(
+            ContactAnonymised(
+                contact_id=contact.pk,
+                lead_ids=tuple(lead_ids),
+                identifiers=tuple(v for v in (contact.email, contact.phone) if v),
+                secrets=tuple(_secrets(contact)),
+                changed=changed,
+            )
+        )
         Contact.objects.filter(pk=contact.pk).update(
             # A contact needs an e-mail or a phone (a check constraint): a tombstone address
             # under the reserved .invalid domain, unique, that no real person can have.
@@ -125,16 +131,12 @@ def contact_anonymise(*, contact: Contact) -> dict[str, int]:
             properties={"erased_at": timezone.now().isoformat()},
             updated_at=timezone.now(),
         )
-        # After commit: the copy must never be cleaner than the database is.
-        transaction.on_commit(lambda: _analytics_copy_erase([contact.pk]))
     return changed
 
 
-def _contact_rows_erase(contact: Contact) -> dict[str, int]:
-    now = timezone.now()
-    leads = Lead.objects.filter(contact=contact)
-    lead_ids = list(leads.values_list("pk", flat=True))
-    secrets = [
+def _secrets(contact: Contact) -> list[str]:
+    """What names the person wherever it is written: e-mail, phone, full and single names."""
+    return [
         v
         for v in (
             contact.email,
@@ -145,9 +147,12 @@ def _contact_rows_erase(contact: Contact) -> dict[str, int]:
         )
         if v
     ]
-    identifiers = [v for v in (contact.email, contact.phone) if v]
+
+
+def _contact_rows_erase(contact: Contact, lead_ids: list[int]) -> dict[str, int]:
+    now = timezone.now()
     changed: dict[str, int] = {}
-    changed["leads"] = leads.update(properties={}, updated_at=now)
+    changed["leads"] = Lead.objects.filter(contact=contact).update(properties={}, updated_at=now)
     touches = Touchpoint.objects.filter(Q(contact=contact) | Q(lead_id__in=lead_ids))
     visitors = set(touches.exclude(visitor_id="").values_list("visitor_id", flat=True))
     touches = touches | Touchpoint.objects.filter(visitor_id__in=visitors, contact__isnull=True)
@@ -180,14 +185,6 @@ def _contact_rows_erase(contact: Contact) -> dict[str, int]:
     changed["notifications"] = (
         Notification.objects.filter(url__in=paths).update(title=ERASED, body="") if paths else 0
     )
-    masked = 0
-    for delivery in deliveries_naming(
-        contact_ids=[contact.pk], lead_ids=lead_ids, secrets=identifiers
-    ):
-        masked += WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            body=_body_mask(delivery.body, secrets), response_snippet=""
-        )
-    changed["webhook_deliveries"] = masked
     # The ledger: proof of what was consented stays; where it came from goes.
     changed["consents"] = ConsentEvent.objects.filter(contact=contact).update(
         source_ip=None, source_page=""
@@ -232,31 +229,3 @@ def _score_basis_erase(lead_ids: list[int]) -> int:
         if cleaned != reasons:
             changed += LeadPrediction.objects.filter(lead_id=lead_id).update(reasons=cleaned)
     return changed
-
-
-def _body_mask(body: str, secrets: list[str]) -> str:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        text = body
-        for secret in secrets:
-            text = text.replace(secret, ERASED)
-        return text
-    return json.dumps(values_mask(data, secrets))
-
-
-def _analytics_copy_erase(contact_ids: list[int]) -> None:
-    """Clear the leads' properties in the DuckDB copy now (the sync would, at its next run)."""
-    from accord.analytics import engine
-
-    if not engine.duckdb_path().exists():
-        return
-    try:
-        with engine.writer() as con:
-            placeholders = ", ".join("?" for _ in contact_ids)
-            con.execute(
-                f"UPDATE leads SET properties = '{{}}' WHERE contact_id IN ({placeholders})",
-                contact_ids,
-            )
-    except Exception:  # the copy is rebuilt by the sync; erasure in the database stands
-        logger.exception("Erasure: the analytics copy could not be updated now")

@@ -6,21 +6,21 @@ ever). ``retention_run`` is what the daily worker job and ``accord privacy reten
 with ``dry_run`` it only counts. What happens to each type:
 
 * anonymous visitor touches (never linked to a person) older than the period: deleted, in
-  the database and in the analytics copy's raw touches (the copy's daily traffic counts,
-  which are aggregates, stay);
+  the database and (``analytics`` subscribes to ``AnonymousTouchesDeleted``) in the analytics
+  copy's raw touches (the copy's daily traffic counts, which are aggregates, stay);
 * unconverted leads: a person with no open lead and no deal, unchanged for the period, is
   anonymised as an erasure would (rows kept, counts kept; not put on the suppression list:
   they did not ask for anything);
-* webhook delivery logs that are finished (delivered or abandoned): deleted;
+* webhook delivery logs that are finished (delivered or abandoned): deleted, by
+  ``integrations`` (above ``privacy``), which subscribes to ``RetentionDue``;
 * uploaded import files waiting under ``VAR_DIR/imports``: deleted;
 * in-app notifications whose e-mail is not pending: deleted.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -29,13 +29,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accord.contacts.models import Contact, Lead
+from accord.core.events import AnonymousTouchesDeleted, RetentionDue
+from accord.core.hooks import emit
 from accord.handoff.models import Notification
-from accord.integrations.models import WebhookDelivery
 from accord.pipeline.models import Deal
+from accord.privacy.erasure import contact_anonymise
 from accord.privacy.models import RetentionDataType, RetentionPolicy
 from accord.tracking.models import Touchpoint
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,6 @@ def _unconverted_contacts(cutoff: datetime) -> object:
     )
 
 
-def _finished_deliveries(cutoff: datetime) -> object:
-    done = (WebhookDelivery.Status.SUCCEEDED, WebhookDelivery.Status.ABANDONED)
-    return WebhookDelivery.objects.filter(created_at__lt=cutoff, status__in=done)
-
-
 def _old_notifications(cutoff: datetime) -> object:
     return Notification.objects.filter(created_at__lt=cutoff, email_pending=False)
 
@@ -113,8 +108,8 @@ def _apply(data_type: str, cutoff: datetime | None, *, dry_run: bool) -> tuple[s
             return action, rows.count()
         with transaction.atomic():
             count = rows.delete()[0]
-        if count:
-            _analytics_anonymous_delete(cutoff)
+        if count:  # the analytics copy's raw touches follow (accord.wiring)
+            emit(AnonymousTouchesDeleted(before=cutoff))
         return action, count
     if data_type == RetentionDataType.UNCONVERTED_LEADS:
         action = "anonymise"
@@ -123,8 +118,6 @@ def _apply(data_type: str, cutoff: datetime | None, *, dry_run: bool) -> tuple[s
         contacts = _unconverted_contacts(cutoff)
         if dry_run:
             return action, contacts.count()
-        from accord.privacy.erasure import contact_anonymise
-
         count = 0
         for contact in contacts.iterator():
             contact_anonymise(contact=contact)
@@ -137,28 +130,14 @@ def _apply(data_type: str, cutoff: datetime | None, *, dry_run: bool) -> tuple[s
             for path in files:
                 path.unlink(missing_ok=True)
         return action, len(files)
-    query = {
-        RetentionDataType.WEBHOOK_DELIVERIES: _finished_deliveries,
-        RetentionDataType.NOTIFICATIONS: _old_notifications,
-    }[data_type]
     if cutoff is None:
         return "delete", 0
-    rows = query(cutoff)
-    if dry_run:
-        return "delete", rows.count()
-    return "delete", rows.delete()[0]
-
-
-def _analytics_anonymous_delete(cutoff: datetime) -> None:
-    from accord.analytics import engine
-
-    if not engine.duckdb_path().exists():
-        return
-    try:
-        with engine.writer() as con:
-            con.execute(
-                'DELETE FROM touchpoints WHERE contact_id IS NULL AND "at" < ?',
-                [cutoff.astimezone(UTC).replace(tzinfo=None)],  # the copy keeps naive UTC
-            )
-    except Exception:
-        logger.exception("Retention: the analytics copy's old anonymous touches stay until rebuilt")
+    if data_type == RetentionDataType.NOTIFICATIONS:
+        rows = _old_notifications(cutoff)
+        if dry_run:
+            return "delete", rows.count()
+        return "delete", rows.delete()[0]
+    # A type held by an app above privacy (webhook delivery logs): its handler deletes it.
+    due = RetentionDue(data_type=data_type, cutoff=cutoff, dry_run=dry_run, counts={})
+    emit(due)
+    return "delete", sum(due.counts.values())

@@ -1,8 +1,11 @@
-"""Reads of personal data: finding a person, their consents, everything held about them."""
+"""Reads of personal data: finding a person, their consents, everything held about them.
+
+``person_data`` reads the rows of ``privacy`` and the apps below it; the apps above (the
+webhook delivery logs of ``integrations``) add theirs through ``PersonDataRequested``.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,8 +15,9 @@ from django.forms.models import model_to_dict
 from accord.contacts.models import Contact, Lead, StageTransition
 from accord.contacts.rules import email_normalise, phone_normalise
 from accord.core.errors import InvalidInput
+from accord.core.events import PersonDataRequested
+from accord.core.hooks import emit
 from accord.handoff.models import Assignment, Notification, QualityRating, SlaClock, SlaEvent
-from accord.integrations.models import WebhookDelivery
 from accord.pipeline.models import Activity, Deal
 from accord.privacy.models import ConsentConfirmation, ConsentEvent, Purpose
 from accord.scoring.models import LeadPrediction, LeadScore
@@ -74,49 +78,6 @@ def lead_paths(lead_ids: Iterable[int]) -> list[str]:
     return [lead_url(lead_id) for lead_id in lead_ids if lead_url(lead_id)]
 
 
-def deliveries_naming(
-    *, contact_ids: list[int], lead_ids: list[int], secrets: list[str]
-) -> list[WebhookDelivery]:
-    """Webhook deliveries whose payload names the person: their e-mail or phone, or their
-    contact/lead id in a ``contact``/``lead`` object (checked on the parsed JSON)."""
-    condition = Q(pk__in=[])
-    for value in secrets:
-        condition |= Q(body__icontains=value)
-    for lead_id in lead_ids:
-        condition |= Q(body__contains=f'"lead_id": {lead_id}') | Q(
-            body__contains=f'"id": {lead_id}'
-        )
-    for contact_id in contact_ids:
-        condition |= Q(body__contains=f'"id": {contact_id}')
-    found = []
-    for delivery in WebhookDelivery.objects.filter(condition).order_by("pk"):
-        if _names(delivery.body, contact_ids, lead_ids, secrets):
-            found.append(delivery)
-    return found
-
-
-def _names(body: str, contact_ids: list[int], lead_ids: list[int], secrets: list[str]) -> bool:
-    lowered = body.lower()
-    if any(s and s.lower() in lowered for s in secrets):
-        return True
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return False
-    payload = data.get("data", data) if isinstance(data, dict) else {}
-    if not isinstance(payload, dict):
-        return False
-    lead = payload.get("lead") if isinstance(payload.get("lead"), dict) else {}
-    contact = lead.get("contact") if isinstance(lead.get("contact"), dict) else {}
-    deal = payload.get("deal") if isinstance(payload.get("deal"), dict) else {}
-    return (
-        lead.get("id") in lead_ids
-        or contact.get("id") in contact_ids
-        or payload.get("lead_id") in lead_ids
-        or deal.get("lead_id") in lead_ids
-    )
-
-
 def person_data(contacts: list[Contact]) -> dict[str, list[dict[str, Any]]]:
     """Everything held about these contacts (one person), table by table."""
     contact_ids = [c.pk for c in contacts]
@@ -129,10 +90,10 @@ def person_data(contacts: list[Contact]) -> dict[str, list[dict[str, Any]]]:
     )
     deals = Deal.objects.filter(lead_id__in=lead_ids).order_by("pk")
     clocks = SlaClock.objects.filter(lead_id__in=lead_ids).order_by("pk")
-    secrets = [v for c in contacts for v in (c.email, c.phone) if v]
+    identifiers = [v for c in contacts for v in (c.email, c.phone) if v]
     paths = lead_paths(lead_ids)
     notifications = Notification.objects.filter(url__in=paths).order_by("pk") if paths else []
-    return {
+    data = {
         "contacts": _rows(contacts),
         "leads": _rows(leads),
         "stage_transitions": _rows(
@@ -163,7 +124,14 @@ def person_data(contacts: list[Contact]) -> dict[str, list[dict[str, Any]]]:
         "sla_clocks": _rows(clocks),
         "sla_events": _rows(SlaEvent.objects.filter(clock__in=clocks).order_by("pk")),
         "notifications": _rows(notifications),
-        "webhook_deliveries": _rows(
-            deliveries_naming(contact_ids=contact_ids, lead_ids=lead_ids, secrets=secrets)
-        ),
     }
+    # The rows the apps above privacy hold (webhook delivery logs): their handlers add them.
+    request = PersonDataRequested(
+        contact_ids=tuple(contact_ids),
+        lead_ids=tuple(lead_ids),
+        identifiers=tuple(identifiers),
+        tables={},
+    )
+    emit(request)
+    data.update((table, _rows(rows)) for table, rows in request.tables.items())
+    return data

@@ -10,8 +10,9 @@ whose answer changed.
 A lead's source channel follows when it was derived from touches: when it equals the old
 channel of the lead's first touch and that touch moves, the lead moves with it.
 
-The analytics copy is told which touches changed (``analytics_touches_reread``): the
-incremental sync only copies new touch ids, so it would not see a touch changed in place.
+The analytics copy is told which touches changed (``ChannelsRegrouped``; ``analytics``
+subscribes in ``accord.wiring``): the incremental sync only copies new touch ids, so it would
+not see a touch changed in place.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.contacts.models import Lead
+from accord.core.events import ChannelsRegrouped
+from accord.core.hooks import emit
 from accord.tracking.channel_grouping import channel_resolver_load
 from accord.tracking.models import Channel, Touchpoint
 
@@ -110,9 +113,7 @@ def touches_regroup(*, dry_run: bool = False, progress: Progress | None = None) 
             ["source_channel_id", "updated_at"],
             batch_size=1000,
         )
-    from accord.analytics.sync import analytics_touches_reread
-
-    analytics_touches_reread(touch_ids=changes)
+    emit(ChannelsRegrouped(touch_ids=tuple(changes)))  # after commit: the copy re-reads them
     return report
 
 

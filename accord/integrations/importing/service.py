@@ -35,6 +35,7 @@ from accord.integrations.importing.preview import dates_notes, defaults_notes, m
 from accord.integrations.importing.reading import CsvSource, FileUnreadable
 from accord.integrations.importing.schemas import SCHEMAS
 from accord.integrations.importing.sniff import file_format_detect
+from accord.integrations.importing.suppressed import suppressed_rows_refuse
 from accord.integrations.importing.validate import (
     RecordCollapser,
     References,
@@ -44,7 +45,6 @@ from accord.integrations.importing.validate import (
     mapping_resolve,
 )
 from accord.integrations.importing.writers import PLANNERS
-from accord.privacy.importing import suppressed_rows_refuse
 from accord.tracking.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ def import_run(
     batches = batches_validated(source, validator)
     try:
         for batch in batches:
-            # Erased or unsubscribed people are refused, row by row (accord.privacy).
+            # Erased or unsubscribed people are refused, row by row (suppressed.py).
             suppressed_rows_refuse(batch, entity=entity, columns=validator.column_of)
             report.rows += batch.rows
             on_bytes(batch.bytes_read)

@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from accord.contacts.tests.factories import ContactFactory, LeadFactory
+from accord.core.csvsafe import cell_escape
 from accord.integrations.commands import export_command, import_command
-from accord.integrations.exporting import cell_escape, export_rows
+from accord.integrations.exporting import export_rows
 
 COLUMNS = [("name", "Name"), ("note", "Note"), ("amount", "Amount"), ("day", "Day")]
 DANGEROUS = ['=HYPERLINK("http://evil")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "\0=x"]

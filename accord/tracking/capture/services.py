@@ -2,9 +2,9 @@
 
 ``lead_submission_accept`` writes everything a submission means in one transaction: the
 contact (deduplicated), the open journey or a new lead, the form touchpoint, the stitching of
-the visitor's earlier anonymous touches, the consent ledger's grants
-(``accord.privacy.capture``) and the follow-up (an outbox row, ``followups.py``). Either all
-of it is committed or none of it.
+the visitor's earlier anonymous touches, the consent ledger's grants (``accord.privacy``
+subscribes to ``ConsentSubmitted``, emitted inside the transaction) and the follow-up (an
+outbox row, ``followups.py``). Either all of it is committed or none of it.
 
 A person not seen before (most submissions) is written as plain rows by ``rows.py``: an
 ``INSERT ... ON CONFLICT DO NOTHING`` of the contact decides "new or known" with no lookup
@@ -22,9 +22,10 @@ from django.db import transaction
 
 from accord.contacts.models import Contact, Lead
 from accord.contacts.services import contact_upsert, lead_open_or_create
+from accord.core.events import ConsentSubmitted
+from accord.core.hooks import emit
 from accord.core.prepared import PreparedQuery
 from accord.core.timeutils import aware_required
-from accord.privacy.capture import submission_consents_record, submission_purposes
 from accord.tracking.capture.channels import site_channel_resolver
 from accord.tracking.capture.followups import followup_add
 from accord.tracking.capture.rows import NewPerson, new_person_write, rows_usable
@@ -183,9 +184,11 @@ def _new_person_accept(
     )
     if ids is None:
         return None
-    if submission_purposes(submission):  # the consent ledger: one INSERT, only with consent
-        submission_consents_record(
-            contact_id=ids.contact_id, site=site, submission=submission, at=at, known=False
+    if submission.consent_given:  # the consent ledger: one INSERT, only with consent
+        emit(
+            ConsentSubmitted(
+                contact_id=ids.contact_id, site=site, submission=submission, at=at, known=False
+            )
         )
     return SubmissionAccepted(
         contact_id=ids.contact_id,
@@ -237,9 +240,11 @@ def _known_person_accept(
     )
     if lead_created and first_touch is None and touch.campaign_id:
         Lead.objects.filter(pk=lead.pk).update(source_campaign_id=touch.campaign_id)
-    if submission_purposes(submission):  # grants only: a form never withdraws (privacy)
-        submission_consents_record(
-            contact_id=contact.pk, site=site, submission=submission, at=at, known=True
+    if submission.consent_given:  # grants only: a form never withdraws (privacy)
+        emit(
+            ConsentSubmitted(
+                contact_id=contact.pk, site=site, submission=submission, at=at, known=True
+            )
         )
     return SubmissionAccepted(
         contact_id=contact.pk,

@@ -69,6 +69,12 @@ class LeadSubmission:
     visitor_id: str = ""
     redirect: str = ""
 
+    @property
+    def consent_given(self) -> bool:
+        """At least one consent box was ticked. What each box grants, and the ledger that
+        records it, are ``accord.privacy``'s (it subscribes to ``ConsentSubmitted``)."""
+        return bool(self.consent or self.consent_marketing or self.consent_transfer)
+
 
 @dataclass(frozen=True)
 class PageEvent:

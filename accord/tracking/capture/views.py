@@ -19,7 +19,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accord.core.errors import DomainError, InvalidInput
-from accord.privacy.capture import submission_purposes
 from accord.tracking.capture.cors import cors_allow, preflight_response
 from accord.tracking.capture.errors import OriginNotAllowed
 from accord.tracking.capture.parsing import payload_read
@@ -76,7 +75,7 @@ def lead_capture(request: HttpRequest) -> HttpResponse:
             raise InvalidInput(
                 "redirect must lead to one of the site's allowed origins.", field="redirect"
             )
-        if submission_purposes(submission):  # the consent ledger keeps where it came from
+        if submission.consent_given:  # the consent ledger keeps where it came from
             submission = replace(submission, source_ip=client_ip(request))
         lead_submission_accept(site=site, submission=submission)
     except DomainError as error:

@@ -1,6 +1,8 @@
 """The import's suppression check: rows of erased or unsubscribed people are refused.
 
-Called by the importer once per batch of validated records (contacts and leads). A refused
+Called by the importer once per batch of validated records (contacts and leads). The list and
+its messages are ``accord.privacy``'s (below ``integrations``); turning a refusal into a row
+error is the importer's, so this module lives here and imports privacy, not the reverse. A refused
 row becomes a row error naming the reason and the date ("suppressed: the person asked to be
 erased on 2026-03-01"), so the import report and the rejects file say why; the rest of the
 file imports as usual (with ``--skip-invalid``) or the import stops, as for any invalid row.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from accord.integrations.importing.validate import RowError
 from accord.privacy.models import SuppressionEntry
 from accord.privacy.suppression import suppressed_find, suppression_message
 
@@ -18,8 +21,6 @@ ENTITIES = ("contacts", "leads")
 
 def suppressed_rows_refuse(batch: Any, *, entity: str, columns: dict[str, str]) -> int:
     """Move the batch's records of suppressed people to its errors; return how many."""
-    from accord.integrations.importing.validate import RowError
-
     if entity not in ENTITIES or not batch.records or not SuppressionEntry.objects.exists():
         return 0
     found = suppressed_find(
