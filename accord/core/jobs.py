@@ -328,6 +328,7 @@ def _claimants_watch() -> float:
     The main process does this, not a job: a job would itself wait in the queue behind the
     jobs of a dead process. A database error is logged and the next look tries again.
     """
+    # claims queues its wake-ups through this module's enqueue: imported here, not at the top.
     from accord.core.claims import HEARTBEAT_SECONDS, claimants_recover
 
     try:

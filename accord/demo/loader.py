@@ -26,6 +26,7 @@ from accord.demo.bulk import indexes_drop, indexes_ensure, rows_write, sequences
 from accord.demo.models import DemoLoad
 from accord.demo.simulator import SIZES, DemoRefs, DemoSpec, simulate
 from accord.demo.tables import TABLE_ORDER, Batch
+from accord.handoff.models import RoutingRule
 from accord.pipeline.models import Deal
 from accord.tracking.models import Channel, Touchpoint
 
@@ -291,8 +292,6 @@ def demo_staff_ensure() -> dict[str, User]:
 
 def _routing_rules_ensure(teams: dict[str, Team]) -> None:
     """Route live MQLs like the simulated history: large accounts to enterprise, the rest SMB."""
-    from accord.handoff.models import RoutingRule
-
     rules = (
         (10, "Enterprise accounts (1,000+ people)", ENTERPRISE_TEAM,
          [{"field": "account.employees", "operator": "range", "value": {"min": 1000}}]),

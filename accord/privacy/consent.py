@@ -39,6 +39,7 @@ from accord.privacy.models import (
     SuppressionReason,
 )
 from accord.privacy.rules import text_sha256
+from accord.privacy.selectors import contacts_find, identity_parse
 from accord.privacy.suppression import suppression_add
 
 TEXT_CACHE_SECONDS = 30.0
@@ -155,7 +156,6 @@ def consent_change(
     lawful_basis: str = LawfulBasis.CONSENT,
 ) -> ConsentEvent:
     """An authorised user records a person's decision (admin page, channel ``admin``)."""
-    from accord.privacy.selectors import contacts_find, identity_parse
 
     email, phone = identity_parse(email=email, phone=phone)
     contacts = contacts_find(email=email, phone=phone)

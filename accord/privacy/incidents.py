@@ -7,6 +7,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from accord.accounts.models import Role, User
+from accord.handoff.notifications import notify_many
 from accord.privacy.models import Incident
 from accord.privacy.rules import FOLLOW_UP_WITHIN, REPORT_WITHIN, incident_timer_state
 
@@ -48,9 +50,6 @@ def incident_timers(incident: Incident, *, now: datetime | None = None) -> Incid
 def incident_reminders_send(*, now: datetime | None = None) -> int:
     """Notify every admin once per incident and timer that is close or overdue; return how
     many notifications were new (the notification key makes repeats harmless)."""
-    from accord.accounts.models import Role, User
-    from accord.handoff.notifications import notify_many
-
     now = now or timezone.now()
     admins = list(
         User.objects.filter(is_active=True).filter(role=Role.ADMIN).values_list("pk", flat=True)

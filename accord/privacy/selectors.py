@@ -18,6 +18,7 @@ from accord.core.errors import InvalidInput
 from accord.core.events import PersonDataRequested
 from accord.core.hooks import emit
 from accord.handoff.models import Assignment, Notification, QualityRating, SlaClock, SlaEvent
+from accord.handoff.routing import lead_url
 from accord.pipeline.models import Activity, Deal
 from accord.privacy.models import ConsentConfirmation, ConsentEvent, Purpose
 from accord.scoring.models import LeadPrediction, LeadScore
@@ -73,8 +74,6 @@ def _rows(queryset: Any) -> list[dict[str, Any]]:
 
 
 def lead_paths(lead_ids: Iterable[int]) -> list[str]:
-    from accord.handoff.routing import lead_url
-
     return [lead_url(lead_id) for lead_id in lead_ids if lead_url(lead_id)]
 
 

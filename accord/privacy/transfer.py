@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
+from accord.contacts.models import Contact
 from accord.privacy.models import ConsentEvent, Purpose
 from accord.privacy.rules import MASKED, person_mask
 from accord.privacy.selectors import transfer_consented
@@ -37,8 +38,6 @@ def _consented_emails() -> set[str]:
         "contact_id", flat=True
     )
     ids = transfer_consented(rows)
-    from accord.contacts.models import Contact
-
     return set(
         Contact.objects.filter(pk__in=ids).exclude(email=None).values_list("email", flat=True)
     )

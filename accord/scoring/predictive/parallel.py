@@ -29,6 +29,7 @@ def _start(database_name: str, model_id: int, now: datetime) -> None:
 
     # Under the test runner the parent uses the test database; so must its children.
     connections["default"].settings_dict["NAME"] = database_name
+    # A spawned child: models can only be imported once django.setup() above has run.
     from accord.scoring.models import ScoringModel
     from accord.scoring.predictive.registry import bundle_load
 
@@ -40,6 +41,7 @@ def _start(database_name: str, model_id: int, now: datetime) -> None:
 
 
 def _chunk(bounds: tuple[int, int]) -> Predicted:
+    # Runs in the spawned child, set up by _init (this module is imported before Django is).
     from accord.contacts.models import Lead
     from accord.scoring.predictive.registry import predictions_chunk
 

@@ -105,6 +105,7 @@ def scoring_model_train(
     Too few outcomes or one class raise ``InvalidInput`` before anything is fitted or saved.
     """
     now = now or timezone.now()
+    # estimators loads scikit-learn (~0.5 s per process): only when a model is trained or used.
     from accord.scoring.predictive.estimators import CANDIDATES
 
     if candidate is not None and candidate not in CANDIDATES:
@@ -223,6 +224,7 @@ def _touch_counts_filled(features, spec):
 
 def predictions_chunk(bundle: dict, leads, *, now: datetime) -> tuple[np.ndarray, np.ndarray, list]:
     """Lead ids, probabilities and reasons (JSON text) of ``leads`` (a queryset)."""
+    # scikit-learn again (see scoring_model_train): loaded only when predictions are made.
     from accord.scoring.predictive.estimators import raw_model, threads_for, won_from_log_odds
 
     config = FeatureConfig.from_dict(bundle["config"])
