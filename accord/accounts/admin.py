@@ -17,7 +17,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "department", "team", "is_active", "is_staff", "is_out_of_office")
     list_select_related = ("team",)
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (
             _("Accord"),
             {"fields": ("role", "department", "team", "monthly_capacity", "is_out_of_office")},

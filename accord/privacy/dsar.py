@@ -80,16 +80,19 @@ def person_export(
         for table, rows in data.items():
             if rows:
                 archive.writestr(f"csv/{table}.csv", _csv(rows))
-    rows = sum(len(r) for r in data.values())
+    row_count = sum(len(r) for r in data.values())
     digests = person_digests(email=email, phone=phone)
     audit_record(
         action="dsar.export",
         actor=actor,
         target=",".join(f"contact:{c.pk}" for c in contacts),
         subject_hash=digests[0][1],
-        details={"contacts": len(contacts), "rows": rows},
+        details={"contacts": len(contacts), "rows": row_count},
     )
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     return PersonExport(
-        filename=f"person-{stamp}.zip", content=buffer.getvalue(), contacts=len(contacts), rows=rows
+        filename=f"person-{stamp}.zip",
+        content=buffer.getvalue(),
+        contacts=len(contacts),
+        rows=row_count,
     )

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from accord.contacts.models import Contact, Lead
@@ -59,11 +59,11 @@ def _cutoff(now: datetime, days: int | None) -> datetime | None:
     return None if days is None else now - timedelta(days=days)
 
 
-def _anonymous_touches(cutoff: datetime) -> object:
+def _anonymous_touches(cutoff: datetime) -> QuerySet[Touchpoint]:
     return Touchpoint.objects.filter(contact__isnull=True, at__lt=cutoff)
 
 
-def _unconverted_contacts(cutoff: datetime) -> object:
+def _unconverted_contacts(cutoff: datetime) -> QuerySet[Contact]:
     leads = Lead.objects.filter(contact=OuterRef("pk"))
     return (
         Contact.objects.filter(updated_at__lt=cutoff)
@@ -73,7 +73,7 @@ def _unconverted_contacts(cutoff: datetime) -> object:
     )
 
 
-def _old_notifications(cutoff: datetime) -> object:
+def _old_notifications(cutoff: datetime) -> QuerySet[Notification]:
     return Notification.objects.filter(created_at__lt=cutoff, email_pending=False)
 
 
@@ -133,10 +133,10 @@ def _apply(data_type: str, cutoff: datetime | None, *, dry_run: bool) -> tuple[s
     if cutoff is None:
         return "delete", 0
     if data_type == RetentionDataType.NOTIFICATIONS:
-        rows = _old_notifications(cutoff)
+        notifications = _old_notifications(cutoff)
         if dry_run:
-            return "delete", rows.count()
-        return "delete", rows.delete()[0]
+            return "delete", notifications.count()
+        return "delete", notifications.delete()[0]
     # A type held by an app above privacy (webhook delivery logs): its handler deletes it.
     due = RetentionDue(data_type=data_type, cutoff=cutoff, dry_run=dry_run, counts={})
     emit(due)

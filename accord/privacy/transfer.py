@@ -28,7 +28,10 @@ def transfer_consent_required() -> bool:
 def contact_payload_for_transfer(data: dict[str, Any]) -> dict[str, Any]:
     """A webhook's contact object, masked unless the contact consents to transfer (one
     query, only when the setting is on)."""
-    if not transfer_consent_required() or data.get("id") in transfer_consented([data.get("id")]):
+    if not transfer_consent_required():
+        return data
+    contact_id = data.get("id")
+    if contact_id is not None and contact_id in transfer_consented([contact_id]):
         return data
     return person_mask(data)
 
@@ -38,9 +41,8 @@ def _consented_emails() -> set[str]:
         "contact_id", flat=True
     )
     ids = transfer_consented(rows)
-    return set(
-        Contact.objects.filter(pk__in=ids).exclude(email=None).values_list("email", flat=True)
-    )
+    emails = Contact.objects.filter(pk__in=ids).exclude(email=None).values_list("email", flat=True)
+    return {email for email in emails if email}
 
 
 EXPORT_PERSON_KEYS = ("email", "phone", "first_name", "last_name", "contact_email")
