@@ -11,15 +11,36 @@ from __future__ import annotations
 
 from accord.analytics import copy_updates
 from accord.core import events, hooks
+from accord.handoff import hooks as handoff
+from accord.integrations.webhooks import handlers as webhooks
 from accord.integrations.webhooks import personal_data as webhook_personal_data
 from accord.privacy import audit as privacy_audit
 from accord.privacy import capture as privacy_capture
+from accord.scoring import lifecycle as scoring
 
 
 def wire() -> None:
     """Register every handler (idempotent: ``hooks.on`` ignores a handler it already has)."""
-    # Subscriptions are added here as the upward calls move out of the lower apps.
-    _ = (events, hooks)
+    # --- lifecycle ---
+    # A lead is created (contacts; capture sends the id only): webhooks announce lead.created.
+    hooks.on(events.LeadCreated, webhooks.lead_created_publish)
+    # A lead moves to another stage (contacts.lead_transition): webhooks announce
+    # lead.stage_changed; then, on a move to MQL, the hand-off starts in the same transaction
+    # (lead.mql, routing, SLA clocks, notifications: handoff/hooks.py).
+    hooks.on(events.StageEntered, webhooks.stage_entered_publish)
+    hooks.on(events.StageEntered, handoff.mql_entered_route)
+    # A lead's, contact's or account's fields change (contacts): scoring queues a rescore.
+    hooks.on(events.LeadChanged, scoring.lead_changed_rescore)
+    # A touch is recorded on a lead (tracking): scoring queues a rescore for that touch.
+    hooks.on(events.TouchRecorded, scoring.touch_recorded_rescore)
+    # The worker takes up a captured form's follow-up (tracking): scoring scores the lead now,
+    # which may move it to MQL (and so route it, above).
+    hooks.on(events.SubmissionSettled, scoring.submission_settled_score)
+    # A deal is won (pipeline): webhooks announce deal.won.
+    hooks.on(events.DealWon, webhooks.deal_won_publish)
+    # An app publishes an event outsiders may subscribe to (the hand-off's lead.mql,
+    # lead.assigned, sla.breached …): webhooks deliver it.
+    hooks.on(events.Published, webhooks.published_deliver)
 
     # --- privacy ---
     # A user is created or their access changes, an API key is issued or revoked (accounts):

@@ -1,7 +1,7 @@
 """The one NinjaAPI of Accord, mounted at /api/v1/. Apps contribute routers.
 
 Around every operation: a body-size limit (413), ``Idempotency-Key`` handling on POST
-(``accord.integrations.idempotency``), authentication by API key or session, a per-client
+(``accord.api.idempotency``), authentication by API key or session, a per-client
 rate limit (429 with ``Retry-After``), and one JSON error shape
 ``{"error": {"code", "message", "field"}}`` for every failure.
 """
@@ -22,10 +22,10 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.throttling import AuthRateThrottle
 
+from accord.api.auth import ApiKeyAuth, UserSessionAuth
+from accord.api.errors import error_body
+from accord.api.idempotency import RETENTION, idempotent
 from accord.core.errors import DomainError
-from accord.integrations.api_auth import ApiKeyAuth, UserSessionAuth
-from accord.integrations.api_errors import error_body
-from accord.integrations.idempotency import RETENTION, idempotent
 from accord.tracking.capture.ratelimit import window_hit
 
 # Larger bodies are refused before they are read: 100 records of a batch fit well within.
@@ -103,7 +103,23 @@ def _admin_docs_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapper
 
 
-api = NinjaAPI(
+#: Where an endpoint module lived when its operations were first published. Operation ids are
+#: part of the API contract (generated clients name their methods after them) and ninja derives
+#: them from the module path, which refactors move: a moved module is listed here, so moving
+#: code never renames an operation.
+OPERATION_HOMES = {
+    "accord.handoff.lead_api": "accord.contacts.api",
+}
+
+
+class AccordApi(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        module = operation.view_func.__module__
+        home = OPERATION_HOMES.get(module, module)
+        return f"{home.replace('.', '_')}_{operation.view_func.__name__}"
+
+
+api = AccordApi(
     title="Accord API",
     version="1",
     description=DESCRIPTION,
@@ -209,8 +225,8 @@ def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
 def _register_routers() -> None:
     from accord.analytics.api import router as reports_router
     from accord.contacts.api import accounts_router, contacts_router
-    from accord.contacts.api import router as leads_router
     from accord.handoff.api import agreements_router, calendars_router, lead_actions_router
+    from accord.handoff.lead_api import router as leads_router
     from accord.pipeline.api import activities_router, deals_router
     from accord.privacy.api import router as consents_router
     from accord.scoring.api import router as scoring_router

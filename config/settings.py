@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "axes",  # login throttling and lockout (after auth: its admin lists AccessAttempts)
     "accord.core",
     "accord.accounts",
+    "accord.api",
     "accord.contacts",
     "accord.tracking",
     "accord.pipeline",

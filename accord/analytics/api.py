@@ -27,8 +27,8 @@ from accord.analytics.schemas import (
     ReportFiltersIn,
     SlaIn,
 )
-from accord.integrations.api_auth import access_require
-from accord.integrations.api_errors import COMMON_ERRORS, ErrorOut
+from accord.api.auth import access_require
+from accord.api.errors import COMMON_ERRORS, ErrorOut
 
 router = Router(tags=["reports"])
 RESOURCE = "reports"

@@ -18,11 +18,11 @@ from accord.accounts.models import User
 from accord.contacts.models import Account, Contact, Lead, StageTransition
 from accord.contacts.rules import email_normalise, phone_normalise
 from accord.core.errors import InvalidInput, NotFound
-from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, Stage, transition_check
+from accord.core.events import LeadChanged, LeadCreated, StageEntered
+from accord.core.hooks import emit
+from accord.core.lifecycle import CLOSED_STAGES, INITIAL_STAGE, transition_check
 from accord.core.prepared import PreparedQuery, row_insert
 from accord.core.timeutils import aware_required
-from accord.handoff.hooks import lead_mql_reached
-from accord.integrations.webhooks.payloads import lead_created_emit, lead_stage_changed_emit
 
 
 def contact_create(
@@ -92,7 +92,7 @@ def _lead_insert(
     row_insert(
         StageTransition(lead=lead, from_stage="", to_stage=INITIAL_STAGE, at=at, actor=actor)
     )
-    lead_created_emit(lead=lead)
+    emit(LeadCreated(lead_id=lead.pk, lead=lead))  # webhooks (accord.wiring)
     return lead
 
 
@@ -146,9 +146,9 @@ def lead_transition(
             is_open=target not in CLOSED_STAGES,
             updated_at=timezone.now(),
         )
-        lead_stage_changed_emit(transition=transition)
-        if target == Stage.MQL:  # the hand-off starts: lead.mql event + routing, here
-            lead_mql_reached(lead_id=lead.pk, transition_id=transition.pk, at=moved_at)
+        # The webhook, then — on a move to MQL — the hand-off's event and routing, in this
+        # transaction (accord.wiring).
+        emit(StageEntered(transition=transition))
     return transition
 
 
@@ -513,22 +513,11 @@ def lead_create_for(
     external_id: str | None = None,
 ) -> Lead:
     """``lead_create`` for an API client: checks the ids it was given first."""
-    from accord.tracking.models import Campaign, Channel
-
     contact = Contact.objects.filter(pk=contact_id).first()
     if contact is None:
         raise InvalidInput(f"Contact {contact_id} does not exist.", field="contact_id")
-    if source_channel_id is not None and not Channel.objects.filter(pk=source_channel_id).exists():
-        raise InvalidInput(
-            f"Channel {source_channel_id} does not exist.", field="source_channel_id"
-        )
-    if (
-        source_campaign_id is not None
-        and not Campaign.objects.filter(pk=source_campaign_id).exists()
-    ):
-        raise InvalidInput(
-            f"Campaign {source_campaign_id} does not exist.", field="source_campaign_id"
-        )
+    _target_exists(Lead, "source_channel", source_channel_id, label="Channel")
+    _target_exists(Lead, "source_campaign", source_campaign_id, label="Campaign")
     owner = _user_get(owner_id, field="owner_id")
     _external_id_free(Lead, external_id, exclude_pk=None)
     lead = lead_create(
@@ -568,8 +557,17 @@ def lead_update(*, lead_id: int, changes: dict[str, Any]) -> Lead:
 
 
 def _rescore_enqueue(lead_ids: list[int]) -> None:
-    """Fit rules read lead, contact and account fields: rescore after any change (outbox)."""
-    from accord.scoring.jobs import lead_rescore_enqueue  # scoring imports this module
+    """Fit rules read lead, contact and account fields: scoring rescores after any change
+    (accord.wiring)."""
+    if lead_ids:
+        emit(LeadChanged(lead_ids=tuple(lead_ids)))
 
-    for lead_id in lead_ids:
-        lead_rescore_enqueue(lead_id=lead_id)
+
+def _target_exists(model: Any, relation: str, pk: int | None, *, label: str) -> None:
+    """Refuse an id that names no row of the model a foreign key points at. The model is
+    read from the key, so contacts need not import the app that defines it (tracking)."""
+    if pk is None:
+        return
+    target = model._meta.get_field(relation).related_model
+    if not target._default_manager.filter(pk=pk).exists():
+        raise InvalidInput(f"{label} {pk} does not exist.", field=f"{relation}_id")

@@ -8,20 +8,29 @@ the capture hot path never has to read it again; the types are imported for chec
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # type-only: core must not import the apps at run time
     from accord.contacts.models import Lead, StageTransition
     from accord.pipeline.models import Deal
 
 
+# --- lifecycle ---
+
+
 @dataclass(frozen=True, slots=True)
 class LeadCreated:
-    """A lead (one journey of a contact) entered the funnel; its ``lead`` row is saved."""
+    """A lead (one journey of a contact) entered the funnel.
 
-    lead: Lead
+    ``lead`` is the saved row when the emitter holds it; the capture fast path writes rows with
+    raw statements and sends only the id, so a handler that needs the row reads it (and only
+    when it has something to do: most leads go to no webhook)."""
+
+    lead_id: int
+    lead: Lead | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,25 +57,23 @@ class LeadChanged:
     """Fields that fit rules read (lead, contact or account fields) changed on these leads."""
 
     lead_ids: tuple[int, ...]
-    cause: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class TouchRecorded:
-    """A touchpoint was recorded against a lead (behaviour rules may now score it differently)."""
+    """A touchpoint was recorded against a lead (behaviour rules may score it differently)."""
 
     lead_id: int
     touch_id: int
 
 
 @dataclass(frozen=True, slots=True)
-class OwnerChanged:
-    """A lead's owner changed (routing, reassignment or an import)."""
+class SubmissionSettled:
+    """The worker took up a captured form's follow-up: its lead and touch still exist, and the
+    lead is due the scoring every new touch gets (in this transaction, not queued again)."""
 
     lead_id: int
-    from_owner_id: int | None
-    to_owner_id: int | None
-    actor_id: int | None = None
+    touch_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +81,19 @@ class DealWon:
     """A deal closed as won; ``deal`` is the saved row."""
 
     deal: Deal
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """Something happened that people outside Accord may subscribe to (``lead.mql``,
+    ``sla.breached``, …): the name, its JSON-ready payload, the key naming this occurrence
+    (a repeat with the same key is the same occurrence) and when it happened. The app that
+    knows the event emits it; delivery (webhooks) subscribes."""
+
+    name: str
+    payload: Mapping[str, Any]
+    key: str
+    at: datetime | None = None
 
 
 # --- privacy ---

@@ -19,6 +19,10 @@ from ninja import Path, Query, Router, Status
 
 from accord.accounts import policy
 from accord.accounts.models import User
+from accord.api.auth import Principal, access_require
+from accord.api.errors import COMMON_ERRORS, POST_ERRORS
+from accord.api.paging import page_of
+from accord.api.schemas import MAX_ID
 from accord.contacts.models import Lead
 from accord.contacts.schemas import TransitionOut
 from accord.contacts.selectors import leads_visible
@@ -43,10 +47,6 @@ from accord.handoff.schemas import (
     ReassignIn,
     RejectIn,
 )
-from accord.integrations.api_auth import Principal, access_require
-from accord.integrations.api_errors import COMMON_ERRORS, POST_ERRORS
-from accord.integrations.api_paging import page_of
-from accord.integrations.api_schemas import MAX_ID
 from accord.pipeline.schemas import ActivityOut
 
 agreements_router = Router(tags=["agreements"])

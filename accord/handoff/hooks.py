@@ -1,16 +1,17 @@
 """The hand-off's entry point from the lifecycle: a lead just became an MQL.
 
-``accord.contacts.services.lead_transition`` calls ``lead_mql_reached`` inside its
-transaction. The lead is routed right there, so the stage change, the ``lead.mql`` event, the
-assignment (or the waiting-queue entry and its warning), the SLA clocks and the
-notifications commit together or not at all: no MQL waits in a job queue for a worker to
-notice it (at 50 MQLs a second a queue of one routing job per MQL fell tens of seconds
-behind), and none is left unrouted by a crash between the move and the routing.
+``accord.contacts.services.lead_transition`` emits ``StageEntered`` inside its transaction;
+``accord.wiring`` subscribes ``mql_entered_route`` to it, which calls ``lead_mql_reached``. The
+lead is routed right there, so the stage change, the ``lead.mql`` event, the assignment (or the
+waiting-queue entry and its warning), the SLA clocks and the notifications commit together or
+not at all: no MQL waits in a job queue for a worker to notice it (at 50 MQLs a second a queue
+of one routing job per MQL fell tens of seconds behind), and none is left unrouted by a crash
+between the move and the routing.
 
 Routing runs in a savepoint. If it fails (a deadlock between two batch transactions on
 PostgreSQL, a broken agreement), the savepoint is rolled back, the error logged, and the
-routing job is queued in the caller's transaction instead (the previous design): the MQL
-move still commits, and the worker routes the lead, retrying as jobs do.
+routing job is queued in the caller's transaction instead (the previous design): the MQL move
+still commits, and the worker routes the lead, retrying as jobs do.
 """
 
 from __future__ import annotations
@@ -20,17 +21,24 @@ from datetime import datetime
 
 from django.db import transaction
 
+from accord.core.events import StageEntered
 from accord.core.jobs import enqueue
+from accord.core.lifecycle import Stage
+from accord.handoff.notifications import event_emit
+from accord.handoff.routing import lead_route
 
 logger = logging.getLogger(__name__)
 
 ROUTE_JOB = "accord.handoff.routing_jobs.lead_route_job"
 
 
-def lead_mql_reached(*, lead_id: int, transition_id: int, at: datetime) -> None:
-    from accord.handoff.notifications import event_emit
-    from accord.handoff.routing import lead_route
+def mql_entered_route(event: StageEntered) -> None:
+    """A lead moved: if to MQL, the hand-off starts here (``lead.mql`` event + routing)."""
+    if event.to_stage == Stage.MQL:
+        lead_mql_reached(lead_id=event.lead_id, transition_id=event.transition.pk, at=event.at)
 
+
+def lead_mql_reached(*, lead_id: int, transition_id: int, at: datetime) -> None:
     event_emit(
         event="lead.mql",
         payload={"lead_id": lead_id, "transition_id": transition_id, "at": at},

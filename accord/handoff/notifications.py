@@ -50,15 +50,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Role, User
 from accord.core.claims import DEAD_AFTER, claimant_running
+from accord.core.events import Published
+from accord.core.hooks import emit
 from accord.core.jobs import idempotent
 from accord.core.outbox import WakeUps
 from accord.core.prepared import RowShape
 from accord.handoff.models import Notification
-from accord.integrations.webhooks.events import event_register, webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
-#: The hand-off's webhook events (registered at import; the app's ``ready`` imports us).
+#: The hand-off's public events: webhooks offer them to subscribe to (``webhooks.events``).
 HANDOFF_EVENTS: dict[str, Any] = {
     "lead.mql": _("A lead became marketing-qualified (MQL)"),
     "lead.assigned": _("A lead was assigned to a rep (or queued)"),
@@ -68,8 +69,6 @@ HANDOFF_EVENTS: dict[str, Any] = {
     "sla.warning": _("An SLA deadline is close"),
     "sla.breached": _("An SLA deadline passed"),
 }
-for _name, _description in HANDOFF_EVENTS.items():
-    event_register(_name, _description)
 
 TITLE_MAX = Notification._meta.get_field("title").max_length or 200
 KEY_MAX = Notification._meta.get_field("key").max_length or 200
@@ -98,9 +97,10 @@ EMAIL_RUN_MAX = 1000
 
 def event_emit(
     *, event: str, payload: Mapping[str, Any], key: str, at: datetime | None = None
-) -> int:
-    """Emit a hand-off webhook event (outbox); ``key`` names the occurrence."""
-    return webhook_event_emit(event=event, payload=payload, key=f"{event}:{key}", at=at)
+) -> None:
+    """Publish a hand-off event (webhooks deliver it: accord.wiring); ``key`` names the
+    occurrence."""
+    emit(Published(name=event, payload=payload, key=key, at=at))
 
 
 def _notification_insert(

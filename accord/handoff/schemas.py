@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from accord.api.schemas import Id, InSchema, ListParams
 from accord.handoff.actions import COMMENT_MAX, REJECT_OUTCOMES
 from accord.handoff.models import VersionStatus
-from accord.integrations.api_schemas import Id, InSchema, ListParams
 from accord.pipeline.schemas import OutcomeName
 
 VERSION_ORDERINGS = ("-id", "id")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from accord.api.idempotency import idempotency_purge
 from accord.core.jobs import receipts_prune
-from accord.integrations.idempotency import idempotency_purge
 
 RECEIPTS_KEPT_FOR = timedelta(days=30)
 

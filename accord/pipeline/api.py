@@ -8,13 +8,13 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
 from accord.accounts import policy
+from accord.api.auth import Principal, access_require
+from accord.api.batch import batch_apply
+from accord.api.errors import COMMON_ERRORS, POST_ERRORS
+from accord.api.paging import page_of
+from accord.api.schemas import MAX_ID, BatchOut
 from accord.contacts.selectors import leads_visible
 from accord.core.errors import InvalidInput, NotFound, PermissionDenied
-from accord.integrations.api_auth import Principal, access_require
-from accord.integrations.api_batch import batch_apply
-from accord.integrations.api_errors import COMMON_ERRORS, POST_ERRORS
-from accord.integrations.api_paging import page_of
-from accord.integrations.api_schemas import MAX_ID, BatchOut
 from accord.pipeline import selectors
 from accord.pipeline.models import Activity, Deal
 from accord.pipeline.schemas import (

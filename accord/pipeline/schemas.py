@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
-from accord.integrations.api_schemas import MAX_BATCH, MAX_INT, Id, InSchema, ListParams
+from accord.api.schemas import MAX_BATCH, MAX_INT, Id, InSchema, ListParams
 from accord.pipeline.models import ActivityKind, ActivityOutcome, Deal, DealStage, LostReason
 
 DEAL_ORDERINGS = ("-created_at", "created_at", "-updated_at", "updated_at", "-id", "id")

@@ -15,9 +15,10 @@ from django.utils import timezone
 from accord.accounts.models import User
 from accord.contacts.models import Account, Lead
 from accord.core.errors import InvalidInput, NotFound
+from accord.core.events import DealWon
+from accord.core.hooks import emit
 from accord.core.money import amount_clean, currency_clean
 from accord.core.timeutils import aware_required
-from accord.integrations.webhooks.payloads import deal_won_emit
 from accord.pipeline.models import (
     Activity,
     ActivityKind,
@@ -105,7 +106,7 @@ def deal_create(*, name: str, amount: Any, external_id: str | None = None, **fie
     _external_id_check(deal, external_id)
     deal.save()
     if deal.stage == DealStage.WON:
-        deal_won_emit(deal=deal)
+        emit(DealWon(deal=deal))  # webhooks (accord.wiring)
     return deal
 
 
@@ -121,7 +122,7 @@ def deal_update(*, deal_id: int, changes: dict[str, Any]) -> Deal:
     _external_id_check(deal, external_id)
     deal.save()
     if deal.stage == DealStage.WON and not was_won:
-        deal_won_emit(deal=deal)
+        emit(DealWon(deal=deal))  # webhooks (accord.wiring)
     return deal
 
 

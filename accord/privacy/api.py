@@ -7,11 +7,11 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Path, Router, Status
 
+from accord.api.auth import access_require
+from accord.api.errors import COMMON_ERRORS, POST_ERRORS
+from accord.api.schemas import MAX_ID
 from accord.contacts.models import Contact
 from accord.core.errors import NotFound
-from accord.integrations.api_auth import access_require
-from accord.integrations.api_errors import COMMON_ERRORS, POST_ERRORS
-from accord.integrations.api_schemas import MAX_ID
 from accord.privacy.consent import consent_record, unsubscribe_url
 from accord.privacy.models import ConsentChannel, ConsentEvent
 from accord.privacy.schemas import ConsentEventOut, ConsentIn, ConsentsOut

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from accord.integrations.api_schemas import InSchema
+from accord.api.schemas import InSchema
 from accord.privacy.models import LawfulBasis, Purpose
 
 

@@ -9,11 +9,11 @@ from django.http import HttpRequest
 from ninja import Path, Router, Status
 
 from accord.accounts.api_keys import scope_allows
+from accord.api.auth import access_require, principal_of
+from accord.api.errors import COMMON_ERRORS, POST_ERRORS
+from accord.api.schemas import MAX_ID
 from accord.contacts.selectors import leads_visible
 from accord.core.errors import NotFound, PermissionDenied
-from accord.integrations.api_auth import access_require, principal_of
-from accord.integrations.api_errors import COMMON_ERRORS, POST_ERRORS
-from accord.integrations.api_schemas import MAX_ID
 from accord.scoring import selectors, services
 from accord.scoring.models import LeadScore, ScoringProfile
 from accord.scoring.schemas import LeadScoreOut, PreviewIn, PreviewOut, ProfileIn, ProfileOut

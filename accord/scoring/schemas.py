@@ -7,7 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from accord.integrations.api_schemas import InSchema
+from accord.api.schemas import InSchema
 
 POINTS = 100_000  # far beyond any sensible rule, well inside an integer column
 DAYS = 36_500

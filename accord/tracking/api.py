@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
+from accord.api.auth import access_require
+from accord.api.batch import batch_apply
+from accord.api.errors import COMMON_ERRORS, POST_ERRORS
+from accord.api.paging import page_of
+from accord.api.schemas import MAX_ID, BatchOut
 from accord.core.errors import NotFound
-from accord.integrations.api_auth import access_require
-from accord.integrations.api_batch import batch_apply
-from accord.integrations.api_errors import COMMON_ERRORS, POST_ERRORS
-from accord.integrations.api_paging import page_of
-from accord.integrations.api_schemas import MAX_ID, BatchOut
 from accord.tracking import selectors
 from accord.tracking.models import Campaign, SpendEntry, Touchpoint
 from accord.tracking.schemas import (

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
-from accord.integrations.api_schemas import MAX_BATCH, Count, Id, InSchema, ListParams
+from accord.api.schemas import MAX_BATCH, Count, Id, InSchema, ListParams
 from accord.tracking.models import Campaign, SpendEntry, TouchType
 
 CAMPAIGN_ORDERINGS = ("-created_at", "created_at", "-updated_at", "updated_at", "-id", "id")

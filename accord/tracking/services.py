@@ -9,9 +9,10 @@ from django.db import transaction
 
 from accord.contacts.models import Contact, Lead
 from accord.core.errors import InvalidInput, NotFound
+from accord.core.events import TouchRecorded
+from accord.core.hooks import emit
 from accord.core.prepared import row_insert
 from accord.core.timeutils import aware_required
-from accord.scoring.jobs import lead_rescore_enqueue
 from accord.tracking.models import Campaign, Channel, SpendEntry, Touchpoint, TouchType
 
 _UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
@@ -78,9 +79,9 @@ def touchpoint_record(
             **values,
         )
     )
-    if rescore:
-        # A new touch can change the lead's score: rescore it in the worker (outbox).
-        lead_rescore_enqueue(lead_id=touch.lead_id, cause=f"touch:{touch.pk}")
+    if rescore and touch.lead_id is not None:
+        # A new touch can change the lead's score: scoring queues a rescore (accord.wiring).
+        emit(TouchRecorded(lead_id=touch.lead_id, touch_id=touch.pk))
     return touch
 
 

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from accord.accounts.api_keys import api_key_create
+from accord.api.idempotency import ABANDONED_AFTER, RETENTION, request_fingerprint
+from accord.api.models import IdempotencyRecord
 from accord.contacts.models import Contact
-from accord.integrations.idempotency import ABANDONED_AFTER, RETENTION, request_fingerprint
-from accord.integrations.models import IdempotencyRecord
 from accord.integrations.tests.api_helpers import ApiClient, key_client
 
 pytestmark = pytest.mark.django_db

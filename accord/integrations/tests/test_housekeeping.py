@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 from django_q.models import Schedule
 
+from accord.api.models import IdempotencyRecord
 from accord.core.models import JobReceipt
 from accord.integrations.housekeeping import housekeeping_run
-from accord.integrations.models import IdempotencyRecord
 
 
 @pytest.mark.django_db

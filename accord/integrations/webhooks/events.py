@@ -22,20 +22,17 @@ from django.utils.translation import gettext_lazy as _
 from accord.core.errors import InvalidInput
 from accord.core.prepared import PreparedQuery
 from accord.core.timeutils import aware_required
+from accord.handoff.notifications import HANDOFF_EVENTS
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 
-# Event name → what it means (shown when choosing subscriptions). Other apps add theirs with
-# ``event_register`` at import time (in their AppConfig.ready).
+# Event name → what it means (shown when choosing subscriptions): the lifecycle's own, then
+# the ones the hand-off publishes (``core.events.Published``).
 EVENTS: dict[str, str | Promise] = {
     "lead.created": _("A lead was created"),
     "lead.stage_changed": _("A lead moved to another lifecycle stage"),
     "deal.won": _("A deal was won"),
+    **HANDOFF_EVENTS,
 }
-
-
-def event_register(name: str, description: str | Promise) -> None:
-    """Make ``name`` an event endpoints can subscribe to (``<entity>.<past tense>``)."""
-    EVENTS[name] = description
 
 
 def event_choices() -> list[tuple[str, str | Promise]]:
@@ -60,6 +57,11 @@ def body_render(*, event: str, payload: Mapping[str, Any], at: datetime) -> str:
 _active_endpoints = PreparedQuery(
     lambda: WebhookEndpoint.objects.filter(is_active=True).only("pk", "events"), examples=()
 )
+
+
+def webhooks_listening(event: str) -> bool:
+    """Whether any active endpoint subscribed to ``event`` (one compiled query)."""
+    return any(event in endpoint.events for endpoint in _active_endpoints.all())
 
 
 def webhook_event_emit(

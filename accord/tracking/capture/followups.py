@@ -35,10 +35,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accord.core.claims import claim_free, claimant_running, claimants_recover
+from accord.core.events import SubmissionSettled
+from accord.core.hooks import emit
 from accord.core.jobs import idempotent
 from accord.core.outbox import WakeUps
 from accord.core.prepared import RowShape, statement_cursor
-from accord.scoring.services import lead_score
 from accord.tracking.models import SubmissionFollowup, Touchpoint
 
 logger = logging.getLogger(__name__)
@@ -91,8 +92,9 @@ def followup_apply(*, lead_id: int, touchpoint_id: int) -> bool:
     if not Touchpoint.objects.filter(pk=touchpoint_id, lead_id=lead_id).exists():
         logger.info("Submission follow-up skipped: lead %s / touch %s gone", lead_id, touchpoint_id)
         return False
-    # What scoring's own ``lead_rescore`` job does for every other new touch.
-    lead_score(lead_id=lead_id)
+    # Scoring scores the lead now, as its lead_rescore job does for every other new touch
+    # (accord.wiring).
+    emit(SubmissionSettled(lead_id=lead_id, touch_id=touchpoint_id))
     return True
 
 

@@ -32,10 +32,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accord.contacts.models import Contact, Lead, StageTransition
+from accord.core.events import LeadCreated
+from accord.core.hooks import emit
 from accord.core.lifecycle import INITIAL_STAGE
 from accord.core.prepared import RowShape, statement_cursor
-from accord.integrations.models import WebhookEndpoint
-from accord.integrations.webhooks.payloads import lead_created_emit
 from accord.tracking.models import Touchpoint, TouchType
 
 UTM_COLUMNS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
@@ -120,10 +120,9 @@ def new_person_write(person: NewPerson) -> NewPersonIds | None:
             return None  # a known email or phone: nothing written
         contact_id = row[0]
         journey = _journey_one_statement if connection.vendor == "postgresql" else _journey_each
-        lead_id, touch_id, webhooks_active = journey(cursor, person, contact_id, now)
-    if webhooks_active:
-        # Rare on the hot path: let the webhook service build the event from the lead.
-        lead_created_emit(lead=Lead.objects.select_related("contact").get(pk=lead_id))
+        lead_id, touch_id = journey(cursor, person, contact_id, now)
+    # The id only: a subscriber that needs the row reads it (webhooks, when one listens).
+    emit(LeadCreated(lead_id=lead_id))
     return NewPersonIds(contact_id, lead_id, touch_id)
 
 
@@ -149,7 +148,7 @@ def _touch_values(person: NewPerson, contact_id: int, lead_id: int | None) -> tu
 
 def _journey_each(
     cursor: Any, person: NewPerson, contact_id: int, now: datetime
-) -> tuple[int, int, bool]:
+) -> tuple[int, int]:
     cursor.execute(
         _LEAD.insert_sql(connection),
         _LEAD.params(_lead_values(person, contact_id, now), connection),
@@ -159,21 +158,19 @@ def _journey_each(
         _TRANSITION.insert_sql(connection, returning=False),
         _TRANSITION.params(_transition_values(person, lead_id), connection),
     )
-    # The webhook check rides on the touch's INSERT ... RETURNING: one statement less.
     cursor.execute(
-        f"{_TOUCH.insert_sql(connection)}, ({_webhooks_active_sql(connection)})",
-        [*_TOUCH.params(_touch_values(person, contact_id, lead_id), connection), True],
+        _TOUCH.insert_sql(connection),
+        _TOUCH.params(_touch_values(person, contact_id, lead_id), connection),
     )
-    touch_id, webhooks_active = cursor.fetchone()
-    return lead_id, touch_id, bool(webhooks_active)
+    return lead_id, cursor.fetchone()[0]
 
 
 def _journey_one_statement(
     cursor: Any, person: NewPerson, contact_id: int, now: datetime
-) -> tuple[int, int, bool]:
-    """PostgreSQL: the lead, its transition, the touch and the webhook check in one round
-    trip; the transition and the touch take the new lead's id from the ``new_lead`` CTE
-    (``None`` stands for it among the values)."""
+) -> tuple[int, int]:
+    """PostgreSQL: the lead, its transition and the touch in one round trip; the transition
+    and the touch take the new lead's id from the ``new_lead`` CTE (``None`` stands for it
+    among the values)."""
     cursor.execute(
         _one_statement_sql(connection),
         [
@@ -184,11 +181,10 @@ def _journey_one_statement(
             *_TOUCH.params(
                 _touch_values(person, contact_id, None), connection, linked=_TOUCH_LINKED
             ),
-            True,
         ],
     )
-    lead_id, touch_id, webhooks_active = cursor.fetchone()
-    return lead_id, touch_id, bool(webhooks_active)
+    lead_id, touch_id = cursor.fetchone()
+    return lead_id, touch_id
 
 
 _TRANSITION_LINKED = {"lead_id": "new_lead.id"}
@@ -210,15 +206,6 @@ def _one_statement_sql(conn: Any) -> str:
             f"WITH new_lead AS ({_LEAD.insert_sql(conn)}), "
             f"new_transition AS ({insert_select(_TRANSITION, _TRANSITION_LINKED)}), "
             f"new_touch AS ({insert_select(_TOUCH, _TOUCH_LINKED)} RETURNING id) "
-            f"SELECT new_lead.id, new_touch.id, ({_webhooks_active_sql(conn)}) "
-            "FROM new_lead, new_touch"
+            "SELECT new_lead.id, new_touch.id FROM new_lead, new_touch"
         )
     return sql
-
-
-def _webhooks_active_sql(conn: Any) -> str:
-    """Whether any webhook endpoint is active: only then can ``lead.created`` go anywhere.
-    Its one parameter is ``True``."""
-    quote = conn.ops.quote_name
-    table = quote(WebhookEndpoint._meta.db_table)
-    return f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {quote('is_active')} = %s)"

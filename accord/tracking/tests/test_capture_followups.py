@@ -14,6 +14,7 @@ from accord.contacts.models import Lead
 from accord.core.claims import DEAD_AFTER, claimants_recover
 from accord.core.models import Claimant, JobReceipt
 from accord.integrations.tests.webhook_support import queued_jobs_run
+from accord.scoring import lifecycle as scoring_lifecycle
 from accord.scoring.models import LeadScore
 from accord.tracking.capture import followups
 from accord.tracking.capture.jobs import submission_followup
@@ -50,7 +51,8 @@ def submit(site, n: int, **fields):
 
 
 class LeadScoreSpy:
-    """``lead_score`` as the follow-up calls it, counting calls; raises for ``failing``."""
+    """``lead_score`` as the follow-up's subscriber calls it (``SubmissionSettled`` →
+    ``scoring.lifecycle``), counting calls; raises for ``failing``."""
 
     def __init__(self, failing: set[int] = frozenset()):
         self.calls: list[int] = []
@@ -69,7 +71,7 @@ class LeadScoreSpy:
 def spy(monkeypatch):
     def make(failing=()):
         spy = LeadScoreSpy(set(failing))
-        monkeypatch.setattr(followups, "lead_score", spy)
+        monkeypatch.setattr(scoring_lifecycle, "lead_score", spy)
         return spy
 
     return make

@@ -1,7 +1,9 @@
 """The lead page: who the person is, where the journey stands and why it scores as it does.
 
 Sales reps open their own and unassigned leads (other reps' leads answer 404, as in the API);
-every other role opens any lead.
+every other role opens any lead. It lives in the hand-off because it joins what the apps below
+know of a lead: its contact (contacts), touches (tracking), score (scoring) and the hand-off's
+own timeline and agreement.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from accord.accounts import policy
 from accord.contacts.selectors import leads_visible
 from accord.core.lifecycle import stage_label
 from accord.handoff.queues import agreement_version_for_lead, lead_timeline
+from accord.scoring.models import LeadScore
 
 LATEST_TOUCHES = 25
 
@@ -28,8 +31,6 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
     )
     if lead is None:
         raise Http404
-    from accord.scoring.models import LeadScore  # scoring builds on contacts, not the reverse
-
     score = LeadScore.objects.filter(lead_id=lead.pk).first()
     contributions = sorted(
         score.breakdown if score else [], key=lambda c: (-abs(c["points"]), c["rule"])

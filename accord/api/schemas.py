@@ -18,8 +18,8 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict, ValidationInfo, field_validator
 
-from accord.integrations.api_errors import ErrorDetail
-from accord.integrations.api_paging import DEFAULT_LIMIT, MAX_LIMIT
+from accord.api.errors import ErrorDetail
+from accord.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 MAX_ID = 2**53  # JavaScript-safe and far below BIGINT: ids above it cannot exist
 MAX_INT = 2**31 - 1  # PostgreSQL integer

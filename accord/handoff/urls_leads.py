@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accord.contacts import views
+from accord.handoff import lead_page as views
 
 app_name = "leads"
 

@@ -29,9 +29,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from accord.integrations.api_auth import principal_resolve
-from accord.integrations.api_errors import error_body
-from accord.integrations.models import IdempotencyRecord
+from accord.api.auth import principal_resolve
+from accord.api.errors import error_body
+from accord.api.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
