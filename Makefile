@@ -58,6 +58,7 @@ DEPLOY_ENV := ACCORD_SECRET_KEY=k7Qw2-vX9pL3mN8rT5yB1cF6hJ4sD0gA-zE7uI2oP9qW3eR5
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(DEPLOY_ENV) $(BIN)/python -m django check --deploy --fail-level WARNING --settings=config.settings
 
 ## Re-pin requirements.lock after changing pyproject.toml

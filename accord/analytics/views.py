@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.analytics import pages, pins
+from accord.analytics import pins
 from accord.analytics.engine import AnalyticsBusy, AnalyticsNotReady
 from accord.analytics.forms import AttributionForm, PinForm, ReportFilterForm
 from accord.analytics.models import PinnedReport
 from accord.core.errors import DomainError, InvalidInput
 from accord.integrations.exporting import export_response
+from accord.ui import report_pages as pages
 
 
 def _form(name: str, data) -> ReportFilterForm:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
 from accord.analytics.selectors import funnel_summary
-from accord.web.dashboard import dashboard_view_model
+from accord.ui.dashboard import dashboard_view_model
 from accord.web.forms import PeriodForm
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accord.accounts import policy
 from accord.accounts.http import PageRequest
 from accord.scoring.models import ScoringModel
-from accord.scoring.predictive.charts import calibration_figure_json, lift_figure_json
+from accord.ui.predictive_charts import calibration_figure_json, lift_figure_json
 
 SCORER_LABELS = {
     "model": _("Predictive model"),

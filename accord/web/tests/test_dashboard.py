@@ -162,7 +162,7 @@ def test_dashboard_in_russian(client, manager_user, seeded_2025):
 def test_thousands_are_grouped_per_locale(client, sales_user):
     from django.utils import translation
 
-    from accord.web.formatting import count_format
+    from accord.ui.formatting import count_format
 
     with translation.override("en"):
         assert count_format(1234567) == "1,234,567"

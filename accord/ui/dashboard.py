@@ -18,8 +18,8 @@ from django.utils.translation import ngettext
 
 from accord.analytics.selectors import FunnelSummary
 from accord.core.lifecycle import stage_label
-from accord.web.charts import funnel_figure_json
-from accord.web.formatting import amount_format, count_format, percent_format
+from accord.ui.charts import funnel_figure_json
+from accord.ui.formatting import amount_format, count_format, percent_format
 
 
 @dataclass(frozen=True)

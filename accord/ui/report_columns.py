@@ -30,7 +30,7 @@ from accord.analytics.runners.quality import (
 from accord.analytics.runners.reps import RepsResult
 from accord.analytics.runners.velocity import VelocityResult
 from accord.core.lifecycle import stage_label
-from accord.web.formatting import amount_format, count_format, percent_format
+from accord.ui.formatting import amount_format, count_format, percent_format
 
 TEXT, STAGE, COUNT, DECIMAL, PERCENT, MONEY, RATIO, QUADRANT = (
     "text",

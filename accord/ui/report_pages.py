@@ -15,15 +15,14 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accord.analytics import columns as report_columns
-from accord.analytics import report_charts
 from accord.analytics.filters import ReportFilters
 from accord.analytics.forms import MODEL_LABELS
 from accord.analytics.reports import report_rows, report_run
 from accord.analytics.runners.attribution import AttributionResult
 from accord.analytics.runners.kpis import KpisResult
 from accord.core.money import DEFAULT_CURRENCY
-from accord.web.charts import funnel_figure_json
+from accord.ui import report_charts, report_columns
+from accord.ui.charts import funnel_figure_json
 
 TITLES: dict[str, Promise] = {
     "funnel": _("Funnel"),
@@ -84,7 +83,7 @@ class Figure:
 class ReportPage:
     name: str
     title: str | Promise
-    #: Translated headers of the table (``accord.analytics.columns``).
+    #: Translated headers of the table (``accord.ui.report_columns``).
     columns: tuple[report_columns.Header, ...]
     #: The cells as people read them: formatted numbers, money with its currency.
     rows: tuple[tuple[report_columns.Cell, ...], ...]

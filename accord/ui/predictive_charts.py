@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from accord.web.charts import FUNNEL_COLOURS
+from accord.ui.charts import FUNNEL_COLOURS
 
 COLOURS = {"model": "#1d4ed8", "logistic": "#f59e0b", "naive_bayes": "#10b981", "rule": "#94a3b8"}
 _LAYOUT = {
