@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views import defaults
 from django.views.generic import RedirectView
 
+from accord.api.errors import error_body
 from config.api import api
 
 urlpatterns = [
@@ -26,3 +29,15 @@ urlpatterns = [
     path("settings/webhooks/", include("accord.integrations.webhooks.urls")),
     path("", include("accord.web.urls")),
 ]
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A 400 Django raises before any view runs (e.g. a Host header that is not a domain):
+    API clients get the API's JSON error, people the usual page."""
+    if request.path.startswith("/api/"):
+        body = error_body("bad_request", "The request could not be understood (bad header?).")
+        return JsonResponse(body, status=400)
+    return defaults.bad_request(request, exception)
+
+
+handler400 = bad_request
