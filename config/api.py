@@ -108,7 +108,7 @@ def _admin_docs_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 #: them from the module path, which refactors move: a moved module is listed here, so moving
 #: code never renames an operation.
 OPERATION_HOMES = {
-    "accord.handoff.lead_api": "accord.contacts.api",
+    "accord.handoff.lead.api": "accord.contacts.api",
 }
 
 
@@ -226,7 +226,7 @@ def _register_routers() -> None:
     from accord.analytics.api import router as reports_router
     from accord.contacts.api import accounts_router, contacts_router
     from accord.handoff.api import agreements_router, calendars_router, lead_actions_router
-    from accord.handoff.lead_api import router as leads_router
+    from accord.handoff.lead.api import router as leads_router
     from accord.pipeline.api import activities_router, deals_router
     from accord.privacy.api import router as consents_router
     from accord.scoring.api import router as scoring_router

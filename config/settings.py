@@ -156,6 +156,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accord.web.context_processors.navigation",
+                "accord.web.context_processors.notification_bell",
             ],
         },
     }

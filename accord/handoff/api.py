@@ -27,8 +27,11 @@ from accord.contacts.models import Lead
 from accord.contacts.schemas import TransitionOut
 from accord.contacts.selectors import leads_visible
 from accord.core.errors import NotFound, PermissionDenied
-from accord.handoff import actions, routing, rules, services
+from accord.handoff import rules
+from accord.handoff.agreement import services
+from accord.handoff.inbox import actions
 from accord.handoff.models import AgreementVersion, BusinessCalendar
+from accord.handoff.routing import assignment as routing
 from accord.handoff.schemas import (
     VERSION_ORDERINGS,
     AgreementDraftIn,

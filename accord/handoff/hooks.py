@@ -25,7 +25,7 @@ from accord.core.events import StageEntered
 from accord.core.jobs import enqueue
 from accord.core.lifecycle import Stage
 from accord.handoff.notifications import event_emit
-from accord.handoff.routing import lead_route
+from accord.handoff.routing.assignment import lead_route
 
 logger = logging.getLogger(__name__)
 

@@ -20,6 +20,9 @@ from django.utils.translation import gettext as _
 
 from accord.core.jobs import enqueue, idempotent
 from accord.handoff.models import SlaClock, SlaEvent, SlaEventKind
+from accord.handoff.notifications import event_emit, managers_of, notify, notify_many
+from accord.handoff.routing import assignment as routing
+from accord.handoff.routing.assignment import lead_url
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +96,6 @@ def _payload(clock: SlaClock) -> dict:
 @idempotent
 def sla_clock_warn(*, clock_id: int) -> bool:
     """Tell the rep a deadline is close; nothing if the clock stopped or passed meanwhile."""
-    from accord.handoff.notifications import event_emit, notify
-    from accord.handoff.routing import lead_url
-
     now = timezone.now()
     clock = _clock_locked(clock_id)
     if clock is None or clock.stopped_at or clock.warned_at or clock.breached_at:
@@ -124,8 +124,6 @@ def sla_clock_warn(*, clock_id: int) -> bool:
 
 def _reassign(clock: SlaClock, *, at: datetime) -> dict:
     """Give the lead to the next rep per routing, if routing can; say what happened."""
-    from accord.handoff import routing
-
     next_rep = getattr(routing, "lead_reassign_on_breach", None)
     if next_rep is None:
         SlaEvent.objects.create(
@@ -145,9 +143,6 @@ def _reassign(clock: SlaClock, *, at: datetime) -> dict:
 def sla_clock_breach(*, clock_id: int) -> bool:
     """Record a breach and escalate it: managers notified, webhook event, reassignment if the
     agreement says so. Nothing if the clock stopped in time."""
-    from accord.handoff.notifications import event_emit, managers_of, notify_many
-    from accord.handoff.routing import lead_url
-
     now = timezone.now()
     clock = _clock_locked(clock_id)
     if clock is None or clock.breached_at or clock.due_at > now:

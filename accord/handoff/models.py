@@ -225,7 +225,7 @@ class SlaEvent(models.Model):
 class RoutingRule(models.Model):
     """Which team gets a lead: rules are tried by ``position``; the first whose conditions all
     hold wins. ``conditions`` is a list of ``{field, operator, value}`` (shape and fields:
-    ``accord.handoff.routing_rules``); an empty list matches every lead."""
+    ``accord.handoff.routing.rules``); an empty list matches every lead."""
 
     name = models.CharField(_("name"), max_length=120)
     position = models.PositiveIntegerField(_("position"), default=100)

@@ -5,11 +5,11 @@ queue."""
 from __future__ import annotations
 
 from accord.core.jobs import idempotent
+from accord.handoff.routing.assignment import lead_route, leads_waiting
 
 
 @idempotent
 def lead_route_job(*, lead_id: int) -> str:
-    from accord.handoff.routing import lead_route
 
     return lead_route(lead_id=lead_id).outcome
 
@@ -20,7 +20,6 @@ def routing_queue_sweep() -> int:
     A sweep over current state, safe to run twice: ``lead_route`` routes only leads that are
     still unowned MQLs, under the team lock.
     """
-    from accord.handoff.routing import lead_route, leads_waiting
 
     routed = 0
     for lead_id in leads_waiting():

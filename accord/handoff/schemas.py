@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from accord.api.schemas import Id, InSchema, ListParams
-from accord.handoff.actions import COMMENT_MAX, REJECT_OUTCOMES
+from accord.handoff.inbox.actions import COMMENT_MAX, REJECT_OUTCOMES
 from accord.handoff.models import VersionStatus
 from accord.pipeline.schemas import OutcomeName
 

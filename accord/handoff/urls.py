@@ -3,8 +3,10 @@ feedback add their paths below under their own prefixes."""
 
 from django.urls import path
 
-from accord.handoff import views_agreement, views_calendars, views_routing
-from accord.handoff.urls_sales import urlpatterns as sales_urlpatterns
+from accord.handoff.agreement import views as views_agreement
+from accord.handoff.inbox.urls import urlpatterns as sales_urlpatterns
+from accord.handoff.routing import views as views_routing
+from accord.handoff.sla import calendar_views as views_calendars
 
 app_name = "handoff"
 

@@ -18,7 +18,7 @@ from accord.core.errors import InvalidInput
 from accord.core.events import PersonDataRequested
 from accord.core.hooks import emit
 from accord.handoff.models import Assignment, Notification, QualityRating, SlaClock, SlaEvent
-from accord.handoff.routing import lead_url
+from accord.handoff.routing.assignment import lead_url
 from accord.pipeline.models import Activity, Deal
 from accord.privacy.models import ConsentConfirmation, ConsentEvent, Purpose
 from accord.scoring.models import LeadPrediction, LeadScore

@@ -166,7 +166,7 @@ def bearer(db, keep_test_connection) -> dict[str, str]:
 @pytest.fixture
 def existing(bearer) -> dict[str, int]:
     """One record of each kind, created through the API; path parameter name -> id."""
-    from accord.handoff.services import defaults_ensure
+    from accord.handoff.agreement.services import defaults_ensure
     from accord.tracking.models import Channel
 
     # Through the same WSGI app as Schemathesis (Django's test Client would reconnect the

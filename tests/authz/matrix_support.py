@@ -194,9 +194,9 @@ class World:
 def world_build() -> World:
     from accord.analytics.models import PinnedReport
     from accord.contacts.tests.factories import AccountFactory, ContactFactory
+    from accord.handoff.agreement.services import defaults_ensure
     from accord.handoff.models import BusinessCalendar, RoutingRule
-    from accord.handoff.routing import lead_route
-    from accord.handoff.services import defaults_ensure
+    from accord.handoff.routing.assignment import lead_route
     from accord.handoff.tests.routing_support import mql_lead
     from accord.integrations.models import WebhookDelivery, WebhookEndpoint
     from accord.pipeline.models import Activity, Deal
@@ -249,7 +249,7 @@ def world_build() -> World:
     delivery = WebhookDelivery.objects.create(
         endpoint=endpoint, event="lead.assigned", event_key="k", webhook_id="msg_matrix", body="{}"
     )
-    from accord.handoff.services import agreement_draft_create
+    from accord.handoff.agreement.services import agreement_draft_create
     from accord.scoring.models import LeadScore
 
     version = agreement_draft_create(user=users["mgr_sales"], note="matrix draft")

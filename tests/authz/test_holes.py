@@ -12,7 +12,7 @@ from accord.accounts.models import Department, Role
 from accord.accounts.tests.factories import UserFactory
 from accord.contacts.models import Lead, StageTransition
 from accord.handoff.models import Assignment, QualityRating, SlaClock
-from accord.handoff.routing import lead_route
+from accord.handoff.routing.assignment import lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
 from accord.handoff.tests.sla_support import handoff_defaults
 from accord.integrations.tests.api_helpers import ApiClient, key_client

@@ -7,7 +7,7 @@ import pytest
 
 from accord.accounts.models import Department
 from accord.core.errors import PermissionDenied
-from accord.handoff import services
+from accord.handoff.agreement import services
 from accord.handoff.models import VersionStatus
 from accord.handoff.tests.sla_support import handoff_defaults, marketing_head
 

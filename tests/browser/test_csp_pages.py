@@ -12,7 +12,7 @@ import pytest
 
 from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
-from accord.handoff.routing import lead_route
+from accord.handoff.routing.assignment import lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
 from tests.browser.test_dashboard import log_in, seed_funnel
 from tests.browser.test_handoff_inbox import agreement_seed

@@ -10,7 +10,7 @@ from accord.accounts.tests.factories import UserFactory
 from accord.contacts.models import Lead
 from accord.handoff import defaults
 from accord.handoff.models import AgreementVersion, HandoffAgreement
-from accord.handoff.routing import lead_route
+from accord.handoff.routing.assignment import lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
 from tests.browser.conftest import assert_no_page_problems, browser_context
 from tests.browser.test_dashboard import log_in, screenshot

@@ -34,7 +34,7 @@ def rep_and_lead(*, score: int = 10, team_name: str = "Inside sales"):
 @pytest.fixture
 def handoff_defaults(db):
     """The seeded calendar and agreement (a transactional test elsewhere may have flushed them)."""
-    from accord.handoff.services import defaults_ensure
+    from accord.handoff.agreement.services import defaults_ensure
 
     return defaults_ensure()
 

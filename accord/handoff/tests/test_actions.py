@@ -17,10 +17,10 @@ from accord.core.errors import (
     NotFound,
     PermissionDenied,
 )
-from accord.handoff import actions
-from accord.handoff.feedback import lead_rate
+from accord.handoff.inbox import actions
+from accord.handoff.inbox.feedback import lead_rate
 from accord.handoff.models import Assignment, QualityRating, SlaClock, SlaEvent
-from accord.handoff.routing import lead_reassign, lead_route
+from accord.handoff.routing.assignment import lead_reassign, lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from accord.pipeline.models import Activity, Deal

@@ -9,7 +9,8 @@ import pytest
 from accord.accounts.models import Department, Role
 from accord.accounts.tests.factories import TeamFactory
 from accord.core.errors import InvalidInput, PermissionDenied
-from accord.handoff import defaults, services
+from accord.handoff import defaults
+from accord.handoff.agreement import services
 from accord.handoff.models import AgreementVersion, BusinessCalendar, VersionStatus
 from accord.handoff.tests.sla_support import handoff_defaults, marketing_head, sales_head
 

@@ -8,12 +8,13 @@ import pytest
 from django.urls import reverse
 
 from accord.core.errors import PermissionDenied
-from accord.handoff import actions, services
-from accord.handoff.agreement_terms import alert_terms
-from accord.handoff.feedback import campaign_rejections_check
+from accord.handoff.agreement import services
+from accord.handoff.agreement.forms import form_name
+from accord.handoff.agreement.terms import alert_terms
+from accord.handoff.inbox import actions
+from accord.handoff.inbox.feedback import campaign_rejections_check
 from accord.handoff.models import AgreementVersion, Notification, VersionStatus
-from accord.handoff.routing import lead_route
-from accord.handoff.sla_forms import form_name
+from accord.handoff.routing.assignment import lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
 from accord.handoff.tests.sla_support import handoff_defaults, marketing_head, sales_head
 from accord.tracking.models import Campaign

@@ -9,13 +9,14 @@ import pytest
 
 from accord.accounts.tests.factories import UserFactory
 from accord.core.errors import InvalidInput
-from accord.handoff import clocks, services
+from accord.handoff.agreement import services
 from accord.handoff.models import (
     AgreementVersion,
     SlaClock,
     SlaEvent,
     VersionStatus,
 )
+from accord.handoff.sla import clocks
 from accord.handoff.tests.sla_support import handoff_defaults, rep_and_lead
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures(handoff_defaults.__name__)]

@@ -7,8 +7,8 @@ from django.core import mail
 
 from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
-from accord.handoff import actions
-from accord.handoff.feedback import campaign_rejections_check, feedback_by, lead_rate
+from accord.handoff.inbox import actions
+from accord.handoff.inbox.feedback import campaign_rejections_check, feedback_by, lead_rate
 from accord.handoff.models import AgreementVersion, Notification
 from accord.handoff.notifications import (
     emails_send_pending,
@@ -16,7 +16,7 @@ from accord.handoff.notifications import (
     notify,
     unread_count,
 )
-from accord.handoff.routing import lead_route
+from accord.handoff.routing.assignment import lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
 from accord.integrations.tests.webhook_support import queued_jobs_run
 from accord.tracking.models import Campaign, Channel

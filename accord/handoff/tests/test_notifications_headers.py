@@ -7,7 +7,7 @@ from django.core import mail
 
 from accord.handoff.models import Notification
 from accord.handoff.notifications import header_text
-from accord.handoff.routing import lead_route
+from accord.handoff.routing.assignment import lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
 from accord.integrations.tests.webhook_support import queued_jobs_run
 

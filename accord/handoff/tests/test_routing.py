@@ -20,7 +20,7 @@ from accord.handoff.models import (
     RoutingWarningKind,
     SlaClock,
 )
-from accord.handoff.routing import lead_reassign, lead_route
+from accord.handoff.routing.assignment import lead_reassign, lead_route
 from accord.handoff.routing_jobs import routing_queue_sweep
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint

@@ -17,7 +17,7 @@ from django.db import connection
 
 from accord.contacts.models import Lead
 from accord.handoff.models import Assignment, RoutingCursor
-from accord.handoff.routing import lead_route
+from accord.handoff.routing.assignment import lead_route
 from accord.handoff.tests.routing_support import mql_leads_bulk, team_with_reps
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from accord.handoff.routing_rules import (
+from accord.handoff.routing.rules import (
     NoRepReason,
     RepLoad,
     Rule,

@@ -15,9 +15,10 @@ from accord.accounts.tests.factories import TeamFactory, UserFactory
 from accord.contacts.tests.factories import LeadFactory
 from accord.core.models import JobReceipt
 from accord.core.tests.test_worker import start_worker, wait_until  # noqa: F401 (fixture)
-from accord.handoff import clocks, services
+from accord.handoff.agreement import services
 from accord.handoff.jobs import sla_clock_breach, sla_clocks_sweep
 from accord.handoff.models import Notification, SlaClock, SlaEvent
+from accord.handoff.sla import clocks
 from accord.handoff.tests.sla_support import handoff_defaults, handoff_jobs_run
 
 ALL_DAY = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}

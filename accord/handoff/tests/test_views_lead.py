@@ -12,10 +12,10 @@ from django.urls import reverse
 from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
 from accord.contacts.models import Lead, StageTransition
-from accord.handoff import actions
-from accord.handoff.feedback import feedback_by
+from accord.handoff.inbox import actions
+from accord.handoff.inbox.feedback import feedback_by
 from accord.handoff.models import QualityRating
-from accord.handoff.routing import lead_route
+from accord.handoff.routing.assignment import lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
 from accord.pipeline.models import Deal
 from accord.tracking.models import Campaign

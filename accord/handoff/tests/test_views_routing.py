@@ -9,9 +9,9 @@ from django.urls import reverse
 from accord.accounts.models import Role, Team
 from accord.accounts.tests.factories import UserFactory
 from accord.core.errors import InvalidInput, PermissionDenied
-from accord.handoff import routing_admin
 from accord.handoff.models import RoutingRule
-from accord.handoff.routing import rules_active
+from accord.handoff.routing import rule_editing as routing_admin
+from accord.handoff.routing.assignment import rules_active
 from accord.web.navigation import nav_items_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("accord.handoff.tests.urls_mounted")]

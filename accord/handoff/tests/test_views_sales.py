@@ -4,14 +4,13 @@ views, notifications; who may open and post what."""
 from __future__ import annotations
 
 import pytest
-from django.template import Context, Template
 from django.urls import reverse
 
 from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
 from accord.contacts.models import Lead
-from accord.handoff.queues import agreement_version_for_lead, lead_timeline
-from accord.handoff.routing import lead_route
+from accord.handoff.inbox.selectors import agreement_version_for_lead, lead_timeline
+from accord.handoff.routing.assignment import lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
 
 pytestmark = pytest.mark.django_db
@@ -127,12 +126,13 @@ def test_marketing_view_shows_where_each_mql_is(client, routed, marketing_user):
 
 def test_bell_counts_unread_and_timeline_tells_the_story(client, routed):
     lead, rep = routed
-    html = Template("{% load handoff_bell %}{% notification_bell %}").render(Context({"user": rep}))
+    client.force_login(rep)
+    html = client.get(reverse("handoff:inbox")).content.decode()
     assert 'data-unread="1"' in html
     kinds = {entry.kind for entry in lead_timeline(lead.pk)}
     assert {"stage", "assignment", "sla"} <= kinds
     assert agreement_version_for_lead(lead.pk).number == 1
-    client.force_login(rep)
     client.post(reverse("handoff:notifications_read"))
-    html = Template("{% load handoff_bell %}{% notification_bell %}").render(Context({"user": rep}))
+    html = client.get(reverse("handoff:inbox")).content.decode()
+    assert 'id="notification-bell"' in html
     assert "data-unread" not in html

@@ -7,8 +7,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accord.accounts.tests.factories import TEST_PASSWORD
+from accord.handoff.agreement.forms import form_name
 from accord.handoff.models import AgreementVersion, BusinessCalendar, VersionStatus
-from accord.handoff.sla_forms import form_name
 from accord.handoff.tests.sla_support import handoff_defaults, marketing_head, sales_head
 
 pytestmark = [

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 
 from accord.accounts import policy
 from accord.core.errors import DomainError
-from accord.handoff import agreement_selectors, services
-from accord.handoff.agreement_terms import alert_terms
+from accord.handoff.agreement import selectors as agreement_selectors
+from accord.handoff.agreement import services
+from accord.handoff.agreement.forms import AgreementForm, form_name
+from accord.handoff.agreement.terms import alert_terms
 from accord.handoff.models import AgreementVersion, VersionStatus
-from accord.handoff.sla_forms import AgreementForm, form_name
 
 managers_only = policy.page_required("agreement")
 

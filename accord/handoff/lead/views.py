@@ -27,9 +27,9 @@ from accord.contacts.models import Lead, StageTransition
 from accord.contacts.selectors import leads_visible
 from accord.core.errors import DomainError, PermissionDenied
 from accord.core.lifecycle import Stage
-from accord.handoff import actions
-from accord.handoff.feedback import lead_rate
-from accord.handoff.lead_forms import DealForm, QualifyForm, RatingForm
+from accord.handoff.inbox import actions
+from accord.handoff.inbox.feedback import lead_rate
+from accord.handoff.lead.forms import DealForm, QualifyForm, RatingForm
 from accord.handoff.models import QualityRating
 
 PANEL_TEMPLATE = "handoff/includes/lead_actions_panel.html"

@@ -3,8 +3,8 @@ lead actions. Included by ``accord.handoff.urls`` (namespace ``handoff``)."""
 
 from django.urls import path
 
-from accord.handoff import views_lead
-from accord.handoff import views_sales as views
+from accord.handoff.inbox import views
+from accord.handoff.lead import views as views_lead
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),

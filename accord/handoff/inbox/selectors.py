@@ -14,16 +14,18 @@ from django.utils.translation import gettext_lazy as _
 from accord.accounts.models import Role, User
 from accord.contacts.models import Lead, StageTransition
 from accord.core.lifecycle import Stage, stage_label
-from accord.handoff.agreement_terms import rejection_reasons, version_active
+from accord.handoff.agreement.terms import rejection_reasons, version_active
 from accord.handoff.models import (
     AgreementVersion,
     Assignment,
+    QualityRating,
     RoutingWarning,
     SlaClock,
     SlaEvent,
 )
-from accord.handoff.routing import QUOTA_WINDOW, REP_ROLES
-from accord.handoff.routing_rules import DAYS_PER_MONTH
+from accord.handoff.routing.assignment import QUOTA_WINDOW, REP_ROLES
+from accord.handoff.routing.rules import DAYS_PER_MONTH
+from accord.pipeline.models import Activity
 from accord.tracking.models import Touchpoint
 
 INBOX_STAGES = (Stage.MQL, Stage.SAL, Stage.SQL)
@@ -277,8 +279,6 @@ def _joined(*parts: object) -> str:
 def lead_timeline(lead_id: int, *, touches: int = 50) -> list[TimelineEntry]:
     """Everything that happened to a lead, newest first: touchpoints, stage changes,
     assignments, SLA events, activities and quality ratings."""
-    from accord.handoff.models import QualityRating
-    from accord.pipeline.models import Activity
 
     entries: list[TimelineEntry] = []
     recent = Touchpoint.objects.filter(lead_id=lead_id).select_related("channel", "campaign")

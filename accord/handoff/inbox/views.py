@@ -24,12 +24,13 @@ from accord.accounts import policy
 from accord.accounts.models import User
 from accord.contacts.models import Lead
 from accord.core.errors import DomainError, PermissionDenied
-from accord.handoff import actions, queues
-from accord.handoff.agreement_terms import rejection_reasons
-from accord.handoff.feedback import feedback_by, lead_rate
+from accord.handoff.agreement.terms import rejection_reasons
+from accord.handoff.inbox import actions
+from accord.handoff.inbox import selectors as queues
+from accord.handoff.inbox.feedback import feedback_by, lead_rate
 from accord.handoff.models import Notification
 from accord.handoff.notifications import notifications_mark_read, unread_count
-from accord.handoff.routing import lead_reassign
+from accord.handoff.routing.assignment import lead_reassign
 from accord.pipeline.models import ActivityKind, ActivityOutcome
 from accord.tracking.models import Campaign
 

@@ -1,6 +1,6 @@
 """Forms of the lead page's sales actions: qualify (BANT), open a deal, rate the lead.
 
-They only parse what people type; ``accord.handoff.actions`` and ``feedback`` decide what is
+They only parse what people type; ``accord.handoff.inbox.actions`` and ``feedback`` decide what is
 allowed and name the field at fault, and the view puts that error on the form.
 """
 

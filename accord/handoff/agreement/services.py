@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accord.accounts import policy
 from accord.accounts.models import Department, Role, Team, User
 from accord.core.errors import InvalidInput, NotFound, PermissionDenied
-from accord.handoff import rules
+from accord.handoff import defaults, rules
 from accord.handoff.models import (
     AgreementVersion,
     BusinessCalendar,
@@ -307,7 +307,6 @@ def defaults_ensure() -> AgreementVersion:
     The data migration seeds both on install; this puts them back where they are missing (a
     database emptied by tests, a reset demo) and changes nothing where they exist.
     """
-    from accord.handoff import defaults
 
     with transaction.atomic():
         if not BusinessCalendar.objects.filter(is_default=True).exists():

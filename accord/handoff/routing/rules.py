@@ -1,5 +1,6 @@
 """Routing decisions as pure functions: which rule matches a lead, and which rep of a team
-takes it next. No ORM: ``accord.handoff.routing`` reads the rows, calls these, and writes.
+takes it next. No ORM: ``accord.handoff.routing.assignment`` reads the rows, calls these,
+and writes.
 
 Rep choice is a weighted fair queue in the spirit of Odoo CRM's assignment: a rep's weight is
 their monthly capacity, their daily quota is ``capacity / 30`` minus the leads they received

@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accord.core.errors import DomainError
-from accord.handoff import agreement_selectors, services
+from accord.handoff.agreement import selectors as agreement_selectors
+from accord.handoff.agreement import services
+from accord.handoff.agreement.forms import CalendarForm
+from accord.handoff.agreement.views import managers_only
 from accord.handoff.models import BusinessCalendar
-from accord.handoff.sla_forms import CalendarForm
-from accord.handoff.views_agreement import managers_only
 
 
 @managers_only

@@ -20,7 +20,7 @@ from accord.accounts import policy
 from accord.accounts.models import Team, User
 from accord.core.errors import InvalidInput, NotFound, PermissionDenied
 from accord.handoff.models import RoutingRule
-from accord.handoff.routing_rules import ROUTING_FIELDS
+from accord.handoff.routing.rules import ROUTING_FIELDS
 from accord.scoring.rules import OPERATORS, field_property_split, fit_value_problem
 
 logger = logging.getLogger(__name__)

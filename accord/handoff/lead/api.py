@@ -24,7 +24,7 @@ from accord.contacts.models import Lead
 from accord.contacts.schemas import TransitionIn, TransitionOut
 from accord.contacts.services import contact_save, lead_create_for, lead_transition, lead_update
 from accord.core.errors import InvalidInput, NotFound
-from accord.handoff.lead_schemas import (
+from accord.handoff.lead.schemas import (
     LEAD_ORDERINGS,
     LeadBatchIn,
     LeadFilters,

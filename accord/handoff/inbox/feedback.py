@@ -2,7 +2,7 @@
 campaign, and the alert to a campaign's owner when too many of its recent MQLs are rejected.
 
 Rejections are read from the stage log (a rejection is a transition whose ``details`` carry
-``rejection_reason``, written by ``accord.handoff.actions.lead_reject``), so the numbers are
+``rejection_reason``, written by ``accord.handoff.inbox.actions.lead_reject``), so the numbers are
 the same ones every other report sees.
 """
 
@@ -22,9 +22,10 @@ from accord.accounts.models import User
 from accord.contacts.models import Lead, StageTransition
 from accord.core.errors import InvalidInput
 from accord.core.lifecycle import Stage
-from accord.handoff.agreement_terms import alert_terms
+from accord.handoff.agreement.terms import alert_terms
 from accord.handoff.models import QualityRating
 from accord.handoff.notifications import notify
+from accord.tracking.models import Campaign
 
 
 def lead_rate(*, lead_id: int, by: User, rating: int, comment: str = "") -> QualityRating:
@@ -130,7 +131,6 @@ class CampaignAlert:
 def campaign_rejections_check(*, campaign_id: int) -> CampaignAlert | None:
     """After a rejection: if the campaign's last N MQLs (N and the threshold from the
     agreement) are rejected more often than allowed, tell the campaign's owner, once a day."""
-    from accord.tracking.models import Campaign
 
     terms = alert_terms()
     campaign = Campaign.objects.filter(pk=campaign_id).first()

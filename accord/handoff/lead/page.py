@@ -15,8 +15,10 @@ from django.shortcuts import render
 from accord.accounts import policy
 from accord.contacts.selectors import leads_visible
 from accord.core.lifecycle import stage_label
-from accord.handoff.queues import agreement_version_for_lead, lead_timeline
+from accord.handoff.inbox.selectors import agreement_version_for_lead, lead_timeline
+from accord.handoff.lead.views import lead_panel
 from accord.scoring.models import LeadScore
+from accord.scoring.selectors import lead_prediction_shown
 
 LATEST_TOUCHES = 25
 
@@ -56,5 +58,7 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
         "touches": touches,
         "timeline": lead_timeline(lead.pk),
         "agreement_version": agreement_version_for_lead(lead.pk),
+        "prediction": lead_prediction_shown(lead),
+        "panel": lead_panel(user=request.user, lead=lead),
     }
     return render(request, "contacts/lead_detail.html", context)

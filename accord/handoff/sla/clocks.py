@@ -1,7 +1,7 @@
 """SLA clocks: started by an assignment, stopped by the actions that satisfy them.
 
-Routing and sales actions call these functions inside their own transaction (through
-``accord.handoff.sla_bridge``), so a clock exists exactly when its assignment does. Warnings
+Routing and sales actions call these functions inside their own transaction, so a clock
+exists exactly when its assignment does. Warnings
 and breaches are the worker's business (``accord.handoff.jobs``).
 """
 
@@ -44,7 +44,7 @@ _ALWAYS = rules.Calendar(
 
 
 # Compiled once per process: every assignment starts clocks, inside the transaction that
-# made the lead an MQL (see ``accord.handoff.routing_statements``).
+# made the lead an MQL (see ``accord.handoff.routing.statements``).
 _version_active = PreparedQuery(
     lambda: AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).order_by(
         "-activated_at", "-pk"

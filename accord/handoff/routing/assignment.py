@@ -33,8 +33,6 @@ from accord.contacts.models import Lead, StageTransition
 from accord.core.errors import InvalidInput, NotFound, PermissionDenied
 from accord.core.lifecycle import Stage
 from accord.core.prepared import row_insert
-from accord.handoff import routing_rules as rules
-from accord.handoff import routing_statements as statements
 from accord.handoff.models import (
     Assignment,
     AssignmentKind,
@@ -43,6 +41,8 @@ from accord.handoff.models import (
     RoutingWarningKind,
 )
 from accord.handoff.notifications import event_emit, managers_of, notify, notify_many
+from accord.handoff.routing import rules, statements
+from accord.handoff.sla import clocks
 
 REP_ROLES = statements.REP_ROLES
 QUOTA_WINDOW = timedelta(hours=24)
@@ -228,10 +228,10 @@ def lead_url(lead_id: int) -> str:
 
 
 def _sla_start(*, lead: Lead, owner_id: int, team_id: int | None, at: datetime) -> None:
-    from accord.handoff.sla_bridge import clocks_start_routed
-
-    clocks_start_routed(
-        lead_id=lead.pk, score=lead.score, team_id=team_id, owner_id=owner_id, at=at
+    # The team's calendar applies (else the default); routing holds the lead and knows its
+    # score, so the clocks start without re-reading lead and owner.
+    clocks.sla_clocks_start_known(
+        lead_id=lead.pk, score=lead.score, calendar_team_id=team_id, owner_id=owner_id, at=at
     )
 
 
@@ -443,8 +443,6 @@ def lead_reassign(*, lead_id: int, to_user_id: int, by: User, reason: str) -> As
             raise InvalidInput(_("This lead's journey is closed."), field="lead_id")
         if lead.owner_id == to_user.pk:
             raise InvalidInput(_("The lead already belongs to this person."), field="to_user_id")
-        from accord.handoff.sla_bridge import clocks_reassign
-
         previous_owner_id = lead.owner_id
         team_id = to_user.team_id or lead.team_id
         assignment = Assignment.objects.create(
@@ -453,7 +451,8 @@ def lead_reassign(*, lead_id: int, to_user_id: int, by: User, reason: str) -> As
         )  # fmt: skip
         Lead.objects.filter(pk=lead.pk).update(owner=to_user, team_id=team_id, updated_at=at)
         RoutingWarning.objects.filter(lead=lead, resolved_at__isnull=True).update(resolved_at=at)
-        clocks_reassign(lead_id=lead.pk, owner_id=to_user.pk, at=at, by=by)
+        # The previous owner's clocks stop (reassigned); the new owner gets full time.
+        clocks.sla_clocks_start(lead_id=lead.pk, owner_id=to_user.pk, at=at)
         notify(
             user_id=to_user.pk,
             kind="lead.assigned",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accord.handoff import lead_page as views
+from accord.handoff.lead import page as views
 
 app_name = "leads"
 

@@ -2,7 +2,7 @@
 
 A condition's value is typed as on the scoring pages: a list for "is one of" (``a, b, c``),
 ``10..200`` for a range (either end may be left out), a number or text otherwise. The forms
-only parse; ``accord.handoff.routing_admin`` checks and names what is wrong.
+only parse; ``accord.handoff.routing.rule_editing`` checks and names what is wrong.
 """
 
 from __future__ import annotations

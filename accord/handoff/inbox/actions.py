@@ -26,10 +26,11 @@ from accord.contacts.models import Lead, StageTransition
 from accord.contacts.services import lead_transition
 from accord.core.errors import InvalidInput, NotFound
 from accord.core.lifecycle import Stage
-from accord.handoff.agreement_terms import rejection_reason_get
+from accord.handoff.agreement.terms import rejection_reason_get
+from accord.handoff.inbox.feedback import campaign_rejections_check
 from accord.handoff.models import ClockKind
 from accord.handoff.notifications import event_emit
-from accord.handoff.sla_bridge import clocks_stop
+from accord.handoff.sla.clocks import sla_clocks_stop
 from accord.pipeline.models import Activity, Deal
 from accord.pipeline.services import activity_create, deal_create
 
@@ -72,7 +73,7 @@ def lead_accept(*, lead_id: int, by: User) -> StageTransition:
     with transaction.atomic():
         lead = _lead_locked(lead_id, by)
         transition = lead_transition(lead_id=lead.pk, to_stage=Stage.SAL, actor=by)
-        clocks_stop(lead_id=lead.pk, at=transition.at, reason="accepted")
+        sla_clocks_stop(lead_id=lead.pk, at=transition.at, reason="accepted")
         event_emit(
             event="lead.accepted",
             payload=_event_payload(lead, transition, by),
@@ -119,7 +120,7 @@ def lead_reject(
                 "agreement_version_id": reason.version_id,
             },
         )
-        clocks_stop(lead_id=lead.pk, at=transition.at, reason="rejected")
+        sla_clocks_stop(lead_id=lead.pk, at=transition.at, reason="rejected")
         payload = {
             **_event_payload(lead, transition, by),
             "reason": reason.code,
@@ -131,8 +132,6 @@ def lead_reject(
                 event="lead.recycled", payload=payload, key=str(transition.pk), at=transition.at
             )
         if lead.source_campaign_id:
-            from accord.handoff.feedback import campaign_rejections_check
-
             campaign_rejections_check(campaign_id=lead.source_campaign_id)
     return transition
 
@@ -148,7 +147,7 @@ def lead_attempt_log(
         activity = activity_create(
             kind=kind, user=by, lead_id=lead.pk, outcome=outcome, notes=notes.strip()
         )
-        clocks_stop(lead_id=lead.pk, at=activity.at, reason="attempt_logged")
+        sla_clocks_stop(lead_id=lead.pk, at=activity.at, reason="attempt_logged")
     return activity
 
 
@@ -181,7 +180,7 @@ def lead_qualify(*, lead_id: int, by: User, bant: Bant) -> StageTransition:
         properties = dict(lead.properties or {})
         properties["bant"] = answers
         Lead.objects.filter(pk=lead.pk).update(properties=properties)
-        clocks_stop(lead_id=lead.pk, kinds=ALL_CLOCKS, at=transition.at, reason="qualified")
+        sla_clocks_stop(lead_id=lead.pk, kinds=ALL_CLOCKS, at=transition.at, reason="qualified")
     return transition
 
 

@@ -15,17 +15,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import DomainError
-from accord.handoff import routing_admin
+from accord.handoff.agreement.views import managers_only
 from accord.handoff.models import RoutingRule
-from accord.handoff.routing_forms import (
+from accord.handoff.routing import rule_editing as routing_admin
+from accord.handoff.routing.forms import (
     ConditionFormSet,
     RoutingRuleForm,
     condition_text,
     conditions_from,
     conditions_initial,
 )
-from accord.handoff.routing_rules import ROUTING_FIELDS
-from accord.handoff.views_agreement import managers_only
+from accord.handoff.routing.rules import ROUTING_FIELDS
 
 
 @dataclass(frozen=True)
