@@ -6,6 +6,9 @@ clock update, its ``SlaEvent`` rows, the notifications and the webhook event com
 with the job's receipt. A worker killed mid-escalation commits none of it, and the job runs
 again; a second delivery finds the receipt and does nothing. So each breach is escalated
 exactly once. (E-mails are their own keyed jobs, queued in the same transaction.)
+
+The module's path is a job address (queued rows and the schedule written by migration
+``handoff.0002`` name ``accord.handoff.jobs.*``), which is why it is not in ``handoff.sla``.
 """
 
 from __future__ import annotations

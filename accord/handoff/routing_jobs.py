@@ -1,6 +1,10 @@
 """Routing jobs run by ``accord worker``: route an MQL whose routing inside its own
 transaction failed (``accord.handoff.hooks`` queues this job then), and retry the waiting
-queue."""
+queue.
+
+The module's path is a job address — queued rows and the schedule written by migration
+``handoff.0003`` name ``accord.handoff.routing_jobs.*`` — so it stays at the app's top level
+while the routing code lives in ``accord.handoff.routing``."""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from accord.handoff.routing.assignment import lead_route, leads_waiting
 
 @idempotent
 def lead_route_job(*, lead_id: int) -> str:
-
     return lead_route(lead_id=lead_id).outcome
 
 

@@ -63,9 +63,9 @@ class TouchpointAdmin(admin.ModelAdmin):
         return False
 
 
-# Channel rules have their own admin module (owned by the channel-grouping work); importing
-# it here lets admin autodiscovery register it.
-from accord.tracking import admin_channel_rules  # noqa: E402, F401
+# Channel rules have their own admin module in the channels package; importing it here lets
+# admin autodiscovery (which imports only ``accord.tracking.admin``) register it.
+from accord.tracking.channels import admin as channels_admin  # noqa: E402, F401
 
 
 @admin.register(CaptureSite)

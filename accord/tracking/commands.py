@@ -91,7 +91,7 @@ def channels_regroup(dry_run: bool, no_progress: bool) -> None:
 
     from tqdm import tqdm
 
-    from accord.tracking.channel_regroup import touches_regroup
+    from accord.tracking.channels.regroup import touches_regroup
 
     bar = None
 

@@ -201,7 +201,7 @@ class CaptureSite(TimestampedModel):
 
 
 class ChannelRuleField(models.TextChoices):
-    # Values mirror accord.tracking.channel_rules.RULE_FIELDS (a test keeps them equal).
+    # Values mirror accord.tracking.channels.rules.RULE_FIELDS (a test keeps them equal).
     SOURCE = "source", _("Source")
     MEDIUM = "medium", _("Medium")
     CAMPAIGN = "campaign", _("Campaign")
@@ -210,7 +210,7 @@ class ChannelRuleField(models.TextChoices):
 
 
 class ChannelRuleOperator(models.TextChoices):
-    # Values mirror accord.tracking.channel_rules.RULE_OPERATORS.
+    # Values mirror accord.tracking.channels.rules.RULE_OPERATORS.
     EXACT = "exact", _("is exactly")
     CONTAINS = "contains", _("contains")
     STARTS_WITH = "starts_with", _("starts with")
@@ -221,7 +221,7 @@ class ChannelRuleOperator(models.TextChoices):
 class ChannelRule(TimestampedModel):
     """An admin's channel rule, evaluated by position before GA4's default rules.
 
-    Written only through ``accord.tracking.channel_grouping`` services, which validate it
+    Written only through ``accord.tracking.channels.grouping`` services, which validate it
     (known field and operator, non-empty value, compilable regex).
     """
 

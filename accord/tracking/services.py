@@ -7,12 +7,15 @@ from typing import Any
 
 from django.db import transaction
 
+from accord.accounts.models import User
 from accord.contacts.models import Contact, Lead
 from accord.core.errors import InvalidInput, NotFound
 from accord.core.events import TouchRecorded
 from accord.core.hooks import emit
+from accord.core.money import amount_clean, currency_clean
 from accord.core.prepared import row_insert
 from accord.core.timeutils import aware_required
+from accord.tracking.channels.grouping import channel_resolve
 from accord.tracking.models import Campaign, Channel, SpendEntry, Touchpoint, TouchType
 
 _UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
@@ -49,8 +52,6 @@ def touchpoint_record(
     values = {name: (utm.get(name) or "").strip()[:200] for name in _UTM_FIELDS}
     moment = aware_required(at, field="at")
     if channel is None:
-        from accord.tracking.channel_grouping import channel_resolve
-
         channel = channel_resolve(
             source=values["utm_source"],
             medium=values["utm_medium"],
@@ -100,9 +101,6 @@ def _channel_get(channel_id: int | None, *, required: bool = False) -> Channel |
 
 
 def _campaign_fields_clean(fields: dict[str, Any], *, exclude_pk: int | None) -> dict[str, Any]:
-    from accord.accounts.models import User
-    from accord.core.money import amount_clean, currency_clean
-
     clean: dict[str, Any] = {}
     if "name" in fields:
         name = (fields["name"] or "").strip()
@@ -171,8 +169,6 @@ def _campaign_dates_check(campaign: Campaign) -> None:
 
 
 def _spend_counts_clean(fields: dict[str, Any]) -> dict[str, Any]:
-    from accord.core.money import amount_clean, currency_clean
-
     clean: dict[str, Any] = {}
     if "cost" in fields:
         clean["cost"] = amount_clean(fields["cost"], field="cost")

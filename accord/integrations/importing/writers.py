@@ -169,7 +169,7 @@ def _people_write(people: PeoplePlan, *, now: datetime) -> None:
 def _channel_resolver():
     """The shared channel classifier, when the tracking app provides one."""
     try:
-        from accord.tracking.channel_grouping import channel_resolver_load
+        from accord.tracking.channels.grouping import channel_resolver_load
     except ImportError:  # pragma: no cover - the module ships with the tracking app
         return None
     return channel_resolver_load()

@@ -12,7 +12,7 @@ import time
 from urllib.parse import urlsplit
 
 from accord.tracking.capture.sites import SiteSnapshot
-from accord.tracking.channel_grouping import ChannelResolver, channel_resolver_load
+from accord.tracking.channels.grouping import ChannelResolver, channel_resolver_load
 
 RESOLVER_CACHE_SECONDS = 30.0
 _resolvers: dict[str, tuple[float, ChannelResolver]] = {}

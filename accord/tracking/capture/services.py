@@ -22,6 +22,7 @@ from django.db import transaction
 
 from accord.contacts.models import Contact, Lead
 from accord.contacts.services import contact_upsert, lead_open_or_create
+from accord.core.errors import InvalidInput
 from accord.core.events import ConsentSubmitted
 from accord.core.hooks import emit
 from accord.core.prepared import PreparedQuery
@@ -29,7 +30,7 @@ from accord.core.timeutils import aware_required
 from accord.tracking.capture.channels import site_channel_resolver
 from accord.tracking.capture.followups import followup_add
 from accord.tracking.capture.rows import NewPerson, new_person_write, rows_usable
-from accord.tracking.capture.sites import SiteSnapshot
+from accord.tracking.capture.sites import SiteSnapshot, origin_normalise
 from accord.tracking.capture.validation import LeadSubmission, PageEvent
 from accord.tracking.capture.writeturn import sqlite_write_turn
 from accord.tracking.models import Campaign, CaptureSite, Channel, Touchpoint, TouchType
@@ -55,9 +56,6 @@ def capture_site_create(
     double_opt_in: bool = False,
     requires_cookie_consent: bool = False,
 ) -> CaptureSite:
-    from accord.core.errors import InvalidInput
-    from accord.tracking.capture.sites import origin_normalise
-
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput("A site needs a name of at most 200 characters.", field="name")

@@ -34,6 +34,7 @@ _all_origins: list[tuple[float, frozenset[str]]] = []
 
 def site_cache_clear() -> None:
     """Forget every cached site (tests, and after editing sites in this process)."""
+    # Deferred: capture.channels imports this module (its resolvers are keyed by a site).
     from accord.tracking.capture.channels import resolver_cache_clear
 
     _sites.clear()

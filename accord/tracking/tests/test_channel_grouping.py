@@ -9,17 +9,17 @@ from django.urls import reverse
 
 # Registers the ChannelRule admin before the URLconf is first loaded (tracking/admin.py
 # imports it too; importing twice is harmless).
-import accord.tracking.admin_channel_rules  # noqa: F401
+import accord.tracking.channels.admin  # noqa: F401
 from accord.core.errors import InvalidInput, NotFound
-from accord.tracking.channel_grouping import (
+from accord.tracking.channels import GA4_DEFAULT_CHANNELS
+from accord.tracking.channels.grouping import (
     channel_resolve,
     channel_resolver_load,
     channel_rule_create,
     channel_rule_delete,
     channel_rule_update,
 )
-from accord.tracking.channel_rules import RULE_FIELDS, RULE_OPERATORS
-from accord.tracking.channels import GA4_DEFAULT_CHANNELS
+from accord.tracking.channels.rules import RULE_FIELDS, RULE_OPERATORS
 from accord.tracking.models import Channel, ChannelRule, ChannelRuleField, ChannelRuleOperator
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from accord.contacts.models import Lead
 from accord.integrations.importing.service import import_run
 from accord.integrations.tests.import_support import write_csv_fixture  # noqa: F401
-from accord.tracking.channel_grouping import channel_rule_create
-from accord.tracking.channel_regroup import touches_regroup
+from accord.tracking.channels.grouping import channel_rule_create
+from accord.tracking.channels.regroup import touches_regroup
 from accord.tracking.commands import channels
 from accord.tracking.models import Channel, Touchpoint
 

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.core.errors import InvalidInput
-from accord.tracking.channel_rules import (
+from accord.tracking.channels import GA4_DEFAULT_CHANNELS
+from accord.tracking.channels.rules import (
     RULE_FIELDS,
     RULE_OPERATORS,
     CustomRule,
@@ -19,8 +20,7 @@ from accord.tracking.channel_rules import (
     host_normalise,
     touch_effective,
 )
-from accord.tracking.channels import GA4_DEFAULT_CHANNELS
-from accord.tracking.sites import registrable_name, site_lists_load
+from accord.tracking.channels.sites import registrable_name, site_lists_load
 
 SITES = site_lists_load()
 SLUGS = {spec.slug for spec in GA4_DEFAULT_CHANNELS}

@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from accord.core.errors import InvalidInput
-from accord.tracking.channel_rules import host_normalise, text_normalise
+from accord.tracking.channels.rules import host_normalise, text_normalise
 
 DEFAULT_SITES_FILE = Path(__file__).with_name("channel_sites.json")
 CATEGORIES: tuple[str, ...] = ("search", "social", "video", "shopping")

@@ -20,10 +20,10 @@ from django.db import transaction
 from django.db.models import Max
 
 from accord.core.errors import InvalidInput, NotFound
-from accord.tracking.channel_rules import CustomRule, TouchSource, channel_for
 from accord.tracking.channels import GA4_DEFAULT_CHANNELS
+from accord.tracking.channels.rules import CustomRule, TouchSource, channel_for
+from accord.tracking.channels.sites import SiteLists, site_lists_configured
 from accord.tracking.models import Channel, ChannelRule
-from accord.tracking.sites import SiteLists, site_lists_configured
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from accord.contacts.models import Lead
 from accord.core.events import ChannelsRegrouped
 from accord.core.hooks import emit
-from accord.tracking.channel_grouping import channel_resolver_load
+from accord.tracking.channels.grouping import channel_resolver_load
 from accord.tracking.models import Channel, Touchpoint
 
 CHUNK = 5_000

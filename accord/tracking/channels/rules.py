@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from accord.core.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from accord.tracking.sites import SiteLists
+    from accord.tracking.channels.sites import SiteLists
 
 DIRECT_SOURCE = "(direct)"
 NONE_MEDIUM = "(none)"

@@ -1,4 +1,9 @@
-"""The default channel set: GA4's default channel groups, in GA4's evaluation order."""
+"""Channels: how a touch is grouped into one (``grouping`` services over pure ``rules``, the
+site lists in ``sites``, ``regroup`` after the rules change, the admin of the rules).
+
+The package's top level is the default channel set — GA4's default channel groups, in GA4's
+evaluation order — because migration ``tracking.0002`` imports it from here and a migration
+must mean the same thing forever."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accord.core.errors import InvalidInput
-from accord.tracking.channel_grouping import (
+from accord.tracking.channels.grouping import (
     channel_rule_create,
     channel_rule_delete,
     channel_rule_update,
