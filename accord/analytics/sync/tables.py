@@ -1,0 +1,229 @@
+"""The copy's tables: which operational table each mirrors, its columns and its kind.
+
+Append-only tables are copied by id watermark, mutable ones by ``updated_at``, reference
+tables re-read whole (see ``accord.analytics.sync`` for how each is kept current)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+APPEND = "append"
+MUTABLE = "mutable"
+REFERENCE = "reference"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    #: DuckDB type of the column in the copy.
+    type: str
+    #: Source column (defaults to ``name``).
+    source: str = ""
+    #: How the value travels: "id" and "int" as integers, "ts" and "date" as text, "float",
+    #: "bool", "text", "json" (text on both databases).
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    source: str
+    kind: str
+    columns: tuple[Column, ...]
+    #: For append-only tables: the lead column whose leads are re-read on new rows.
+    lead_column: str = ""
+    #: Columns computed in DuckDB on insert: (name, type, SQL over the copied columns).
+    derived: tuple[tuple[str, str, str], ...] = ()
+    #: For reference tables: a SELECT list of integer aggregates, valid on the operational
+    #: table and on the copy; when both give the same values the table is not re-read.
+    fingerprint: str = ""
+
+
+def _c(name: str, kind: str, source: str = "") -> Column:
+    types = {
+        "id": "BIGINT",
+        "int": "BIGINT",
+        "ts": "TIMESTAMP",
+        "date": "DATE",
+        "float": "DOUBLE",
+        "bool": "BOOLEAN",
+        "text": "VARCHAR",
+        "json": "VARCHAR",
+    }
+    return Column(name=name, type=types[kind], source=source or name, kind=kind)
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "touchpoints",
+        "tracking_touchpoint",
+        APPEND,
+        (
+            _c("id", "id"),
+            _c("at", "ts"),
+            _c("type", "text"),
+            _c("visitor_id", "text"),
+            _c("contact_id", "id"),
+            _c("lead_id", "id"),
+            _c("channel_id", "id"),
+            _c("campaign_id", "id"),
+        ),
+        lead_column="lead_id",
+        # One integer per visitor (or known contact without a visitor id): counting
+        # distinct visitors over millions of touches is far cheaper on integers.
+        derived=(
+            (
+                "visitor_key",
+                "UBIGINT",
+                "hash(CASE WHEN visitor_id <> '' THEN visitor_id "
+                "ELSE 'contact:' || CAST(contact_id AS VARCHAR) END)",
+            ),
+        ),
+    ),
+    Table(
+        "stage_transitions",
+        "contacts_stagetransition",
+        APPEND,
+        (
+            _c("id", "id"),
+            _c("lead_id", "id"),
+            _c("from_stage", "text"),
+            _c("to_stage", "text"),
+            _c("at", "ts"),
+            _c("actor_id", "id"),
+            _c("reason", "text"),
+        ),
+        lead_column="lead_id",
+    ),
+    Table(
+        "activities",
+        "pipeline_activity",
+        APPEND,
+        (
+            _c("id", "id"),
+            _c("lead_id", "id"),
+            _c("deal_id", "id"),
+            _c("user_id", "id"),
+            _c("kind", "text"),
+            _c("outcome", "text"),
+            _c("at", "ts"),
+        ),
+        lead_column="lead_id",
+    ),
+    Table(
+        "leads",
+        "contacts_lead",
+        MUTABLE,
+        (
+            _c("id", "id"),
+            _c("contact_id", "id"),
+            _c("stage", "text"),
+            _c("is_open", "bool"),
+            _c("score", "int"),
+            _c("grade", "text"),
+            _c("owner_id", "id"),
+            _c("team_id", "id"),
+            _c("source_channel_id", "id"),
+            _c("source_campaign_id", "id"),
+            _c("properties", "json"),
+            _c("created_at", "ts"),
+            _c("updated_at", "ts"),
+        ),
+    ),
+    Table(
+        "contacts",
+        "contacts_contact",
+        MUTABLE,
+        (_c("id", "id"), _c("account_id", "id"), _c("created_at", "ts"), _c("updated_at", "ts")),
+    ),
+    Table(
+        "accounts",
+        "contacts_account",
+        MUTABLE,
+        (
+            _c("id", "id"),
+            _c("employees", "int"),
+            _c("industry", "text"),
+            _c("country", "text"),
+            _c("updated_at", "ts"),
+        ),
+    ),
+    Table(
+        "deals",
+        "pipeline_deal",
+        MUTABLE,
+        (
+            _c("id", "id"),
+            _c("lead_id", "id"),
+            _c("account_id", "id"),
+            _c("stage", "text"),
+            _c("amount", "float"),
+            _c("currency", "text"),
+            _c("owner_id", "id"),
+            _c("lost_reason", "text"),
+            _c("created_at", "ts"),
+            _c("closed_at", "ts"),
+            _c("updated_at", "ts"),
+        ),
+    ),
+    Table(
+        "campaigns",
+        "tracking_campaign",
+        MUTABLE,
+        (
+            _c("id", "id"),
+            _c("name", "text"),
+            _c("utm_campaign", "text"),
+            _c("channel_id", "id"),
+            _c("updated_at", "ts"),
+        ),
+    ),
+    Table(
+        "channels",
+        "tracking_channel",
+        REFERENCE,
+        (_c("id", "id"), _c("slug", "text"), _c("name", "text"), _c("is_paid", "bool")),
+    ),
+    Table(
+        "users",
+        "accounts_user",
+        REFERENCE,
+        (_c("id", "id"), _c("username", "text"), _c("team_id", "id"), _c("role", "text")),
+    ),
+    Table("teams", "accounts_team", REFERENCE, (_c("id", "id"), _c("name", "text"))),
+    Table(
+        "spend",
+        "tracking_spendentry",
+        REFERENCE,
+        (
+            _c("id", "id"),
+            _c("date", "date"),
+            _c("channel_id", "id"),
+            _c("campaign_id", "id"),
+            _c("cost", "float"),
+            _c("currency", "text"),
+            _c("impressions", "int"),
+            _c("reach", "int"),
+            _c("clicks", "int"),
+            _c("visits", "int"),
+        ),
+    ),
+    Table(
+        "quality_ratings",
+        "handoff_qualityrating",
+        REFERENCE,
+        (
+            _c("id", "id"),
+            _c("lead_id", "id"),
+            _c("rating", "int"),
+            _c("by_id", "id"),
+            _c("created_at", "ts"),
+        ),
+        # A re-rating changes ``rating`` in place; sum(id * rating) notices it.
+        fingerprint="count(*), coalesce(max(id), 0), coalesce(sum(id * rating), 0)",
+    ),
+)
+TABLE_BY_NAME = {t.name: t for t in TABLES}
