@@ -24,8 +24,6 @@ PENDING: set[str] = {
     "accord/analytics/runners/attribution.py:_run",
     "accord/analytics/runners/attribution.py:build_sql",
     "accord/analytics/runners/kpis.py:build_sql",
-    "accord/analytics/sync.py",
-    "accord/analytics/sync.py:analytics_sync",
     "accord/contacts/services.py",
     "accord/demo/catalog.py",
     "accord/demo/funnel.py",
