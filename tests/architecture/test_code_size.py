@@ -26,8 +26,6 @@ PENDING: set[str] = {
     "accord/analytics/runners/kpis.py:build_sql",
     "accord/contacts/services.py",
     "accord/demo/catalog.py",
-    "accord/demo/funnel.py",
-    "accord/demo/funnel.py:funnel_build",
     "accord/demo/journeys.py:touchpoints_build",
     "accord/demo/marketing.py:marketing_build",
     "accord/integrations/commands.py:import_command",
