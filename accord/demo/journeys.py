@@ -12,6 +12,7 @@ journeys that led nowhere.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -170,16 +171,25 @@ def _visitor_ids(rng: np.random.Generator, first_seen: np.ndarray) -> np.ndarray
     )
 
 
-def touchpoints_build(people: ChunkPeople, journeys: Journeys, ids: IdAllocator) -> Rows:
+@dataclass
+class TouchSet:
+    """Touches of one kind as numpy columns: which lead (or anonymous visitor) and template."""
+
+    lead: np.ndarray  # index into the chunk's leads, -1 for anonymous visitors
+    at: np.ndarray
+    template: np.ndarray
+    visitor: np.ndarray  # visitor id per touch
+
+
+def _before_conversion(
+    people: ChunkPeople, journeys: Journeys, templates: Templates, source_channel: np.ndarray
+) -> tuple[TouchSet, np.ndarray]:
+    """Anonymous touches over the weeks before each lead converted, across channels (a third
+    from the lead's own source channel). Also returns each lead's visitor id."""
     rng, spec = people.rng, people.spec
-    templates = Templates(people)
     n = len(journeys.lead_ids)
-    channel_slugs = [channel.slug for channel in catalog.CHANNELS]
-    source_channel = np.array([channel_slugs.index(s.channel) for s in catalog.SOURCES])
     awareness = np.array([channel.awareness for channel in catalog.CHANNELS])
     awareness /= awareness.sum()
-
-    # Before conversion: anonymous touches over the previous weeks, across channels.
     pre_count = 1 + rng.poisson(PRE_TOUCHES_MEAN - 1, size=n)
     pre_lead = np.repeat(np.arange(n), pre_count)
     pre_channel = rng.choice(len(catalog.CHANNELS), size=len(pre_lead), p=awareness)
@@ -193,14 +203,16 @@ def touchpoints_build(people: ChunkPeople, journeys: Journeys, ids: IdAllocator)
     first_seen = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(first_seen, pre_lead, pre_at)
     visitor = _visitor_ids(rng, first_seen)
+    return TouchSet(pre_lead, pre_at, pre_template, visitor[pre_lead]), visitor
 
-    # The converting touch, a minute after the last page view.
-    conv_template = (
-        templates.conversion_base + journeys.source * len(catalog.OFFERS) + journeys.offer
-    )
-    conv_at = journeys.created
 
-    # After conversion: follow-ups until a little after the journey's last stage change.
+def _after_conversion(
+    people: ChunkPeople, journeys: Journeys, templates: Templates, visitor: np.ndarray
+) -> TouchSet:
+    """Follow-ups until a little after the journey's last stage change (more for deeper
+    journeys)."""
+    rng, spec = people.rng, people.spec
+    n = len(journeys.lead_ids)
     post_count = rng.poisson(POST_TOUCHES_BASE + POST_TOUCHES_PER_STAGE * journeys.depth)
     post_lead = np.repeat(np.arange(n), post_count)
     post_template = templates.follow_up_base + rng.choice(
@@ -212,8 +224,14 @@ def touchpoints_build(people: ChunkPeople, journeys: Journeys, ids: IdAllocator)
         np.int64
     )
     post_at = np.minimum(post_at, spec.end - 1)
+    return TouchSet(post_lead, post_at, post_template, visitor[post_lead])
 
-    # Visitors who never convert: a visit or a few, mostly from high-traffic channels.
+
+def _anonymous_visits(
+    people: ChunkPeople, leads: int, templates: Templates, channel_slugs: list[str]
+) -> TouchSet:
+    """Visitors who never convert: a visit or a few, mostly from high-traffic channels."""
+    rng, spec = people.rng, people.spec
     visits_weight = np.zeros(len(catalog.CHANNELS))
     for source in catalog.SOURCES:
         channel = CHANNELS_BY_SLUG[source.channel]
@@ -221,7 +239,7 @@ def touchpoints_build(people: ChunkPeople, journeys: Journeys, ids: IdAllocator)
             source.lead_share / channel.visit_to_lead
         )
     visits_weight /= visits_weight.sum()
-    visitors = round(ANONYMOUS_VISITORS_PER_LEAD * n)
+    visitors = round(ANONYMOUS_VISITORS_PER_LEAD * leads)
     window_start, window_end = people.window
     anon_first = rng.integers(window_start, min(window_end, spec.end), size=visitors)
     anon_count = 1 + rng.poisson(ANONYMOUS_EXTRA_TOUCHES_MEAN, size=visitors)
@@ -236,13 +254,35 @@ def touchpoints_build(people: ChunkPeople, journeys: Journeys, ids: IdAllocator)
     anon_channel = rng.choice(len(catalog.CHANNELS), size=len(anon_visitor), p=visits_weight)
     anon_template = templates.landing(rng, anon_channel)
     anon_ids = _visitor_ids(rng, anon_first)
+    return TouchSet(np.full(len(anon_visitor), -1), anon_at, anon_template, anon_ids[anon_visitor])
 
-    template = np.concatenate([pre_template, conv_template, post_template, anon_template])
-    at = np.concatenate([pre_at, conv_at, post_at, anon_at])
-    lead_index = np.concatenate([pre_lead, np.arange(n), post_lead, np.full(len(anon_visitor), -1)])
-    visitor_ids = np.concatenate(
-        [visitor[pre_lead], visitor, visitor[post_lead], anon_ids[anon_visitor]]
+
+def touchpoints_build(people: ChunkPeople, journeys: Journeys, ids: IdAllocator) -> Rows:
+    templates = Templates(people)
+    n = len(journeys.lead_ids)
+    channel_slugs = [channel.slug for channel in catalog.CHANNELS]
+    source_channel = np.array([channel_slugs.index(s.channel) for s in catalog.SOURCES])
+    before, visitor = _before_conversion(people, journeys, templates, source_channel)
+    # The converting touch, a minute after the last page view.
+    conversion = TouchSet(
+        np.arange(n),
+        journeys.created,
+        templates.conversion_base + journeys.source * len(catalog.OFFERS) + journeys.offer,
+        visitor,
     )
+    after = _after_conversion(people, journeys, templates, visitor)
+    anonymous = _anonymous_visits(people, n, templates, channel_slugs)
+    return _touch_rows(journeys, templates, ids, (before, conversion, after, anonymous))
+
+
+def _touch_rows(
+    journeys: Journeys, templates: Templates, ids: IdAllocator, sets: tuple[TouchSet, ...]
+) -> Rows:
+    """All the chunk's touches in time order, as touchpoint rows."""
+    template = np.concatenate([s.template for s in sets])
+    at = np.concatenate([s.at for s in sets])
+    lead_index = np.concatenate([s.lead for s in sets])
+    visitor_ids = np.concatenate([s.visitor for s in sets])
     order = np.argsort(at, kind="stable")
     template, at, lead_index, visitor_ids = (
         template[order],
