@@ -174,68 +174,8 @@ class AttributionRunner:
             "until": until,
             "lookback": q.lookback_days * SECONDS_PER_DAY,
         }
-        # A journey that did not convert ends with its own last touch (in period mode, the
-        # last one before the period ends): its path to nothing. Not "now": a report on
-        # the same data must not change with the day it runs (with a lookback shorter than
-        # the time since their last touch, old journeys silently dropped out). Journeys
-        # with no touch at all keep their creation as end; they have no path either way.
-        last_cap = "" if f.mode == COHORT else 'AND t."at" < $until'
-
-        if f.mode == COHORT:
-            lead_where.append("l.created_at >= $since AND l.created_at < $until")
-        if q.conversion == WON:
-            converted_at = "w.won_at"
-            close_at = "w.won_at"
-        else:
-            # The lead facts of the copy (``sync.LEAD_FACTS``): first entry into the stage.
-            converted_at = f"l.{q.conversion}_at"
-            close_at = "NULL"
-        # The opportunity touch exists only for conversions at or after the opportunity.
-        opportunity_at = (
-            "NULL" if q.conversion in ("mql", "sql") else "least(o.opened_at, l.opportunity_at)"
-        )
-        in_scope = (
-            "TRUE"
-            if f.mode == COHORT
-            else "(conversion_at >= $since AND conversion_at < $until) OR "
-            "(conversion_at IS NULL AND created_at >= $since AND created_at < $until)"
-        )
+        journeys = self._journeys_sql(lead_where)
         key = "t.channel_id" if q.group_by == GROUP_CHANNEL else "t.campaign_id"
-        journeys = f"""
-won AS (
-    SELECT lead_id, min(closed_at) AS won_at, sum(amount) AS revenue
-    FROM deals WHERE stage = 'won' AND closed_at IS NOT NULL AND lead_id IS NOT NULL
-    GROUP BY lead_id
-),
-opened AS (
-    SELECT lead_id, min(created_at) AS opened_at FROM deals WHERE lead_id IS NOT NULL
-    GROUP BY lead_id
-),
-candidates AS (
-    SELECT l.id AS lead_id, l.contact_id, l.created_at,
-        {converted_at} AS conversion_at,
-        coalesce(w.revenue, 0.0) AS value,
-        {opportunity_at} AS opportunity_at,
-        {close_at} AS close_at
-    FROM leads l
-    LEFT JOIN won w ON w.lead_id = l.id
-    LEFT JOIN opened o ON o.lead_id = l.id
-    WHERE {where(lead_where)}
-),
-scoped AS (SELECT * FROM candidates WHERE {in_scope}),
-last_touch AS (
-    SELECT t.contact_id, max(t."at") AS last_at FROM touchpoints t
-    WHERE t.contact_id IN (SELECT contact_id FROM scoped WHERE conversion_at IS NULL)
-        {last_cap}
-    GROUP BY t.contact_id
-),
-journeys AS (
-    SELECT s.*, s.conversion_at IS NOT NULL AS converted,
-        CASE WHEN s.conversion_at IS NULL THEN 0.0 ELSE s.value END AS credited_value,
-        CASE WHEN s.conversion_at IS NOT NULL THEN s.conversion_at
-            ELSE coalesce(lt.last_at, s.created_at) END AS end_at
-    FROM scoped s LEFT JOIN last_touch lt ON lt.contact_id = s.contact_id
-)"""
         # Touches in journey and time order; which touch holds a named position (the last
         # one at or before the lead's creation, the opportunity, the close) is found in
         # numpy from the journey's times (``_last_at_or_before``): three window passes
@@ -276,6 +216,74 @@ FROM journeys ORDER BY lead_id
             touches=touches, counts=counts, params=params, touch_paths=touch_paths
         )
 
+    def _journeys_sql(self, lead_where: list[str]) -> str:
+        """The ``won``, ``opened`` … ``journeys`` CTEs: one row per lead in scope with its
+        conversion (or not), credited value, named positions and the end of its path."""
+        q = self.query
+        f = q.filters
+        # A journey that did not convert ends with its own last touch (in period mode, the
+        # last one before the period ends): its path to nothing. Not "now": a report on
+        # the same data must not change with the day it runs (with a lookback shorter than
+        # the time since their last touch, old journeys silently dropped out). Journeys
+        # with no touch at all keep their creation as end; they have no path either way.
+        last_cap = "" if f.mode == COHORT else 'AND t."at" < $until'
+
+        if f.mode == COHORT:
+            lead_where.append("l.created_at >= $since AND l.created_at < $until")
+        if q.conversion == WON:
+            converted_at = "w.won_at"
+            close_at = "w.won_at"
+        else:
+            # The lead facts of the copy (``sync.LEAD_FACTS``): first entry into the stage.
+            converted_at = f"l.{q.conversion}_at"
+            close_at = "NULL"
+        # The opportunity touch exists only for conversions at or after the opportunity.
+        opportunity_at = (
+            "NULL" if q.conversion in ("mql", "sql") else "least(o.opened_at, l.opportunity_at)"
+        )
+        in_scope = (
+            "TRUE"
+            if f.mode == COHORT
+            else "(conversion_at >= $since AND conversion_at < $until) OR "
+            "(conversion_at IS NULL AND created_at >= $since AND created_at < $until)"
+        )
+        journeys = f"""
+won AS (
+    SELECT lead_id, min(closed_at) AS won_at, sum(amount) AS revenue
+    FROM deals WHERE stage = 'won' AND closed_at IS NOT NULL AND lead_id IS NOT NULL
+    GROUP BY lead_id
+),
+opened AS (
+    SELECT lead_id, min(created_at) AS opened_at FROM deals WHERE lead_id IS NOT NULL
+    GROUP BY lead_id
+),
+candidates AS (
+    SELECT l.id AS lead_id, l.contact_id, l.created_at,
+        {converted_at} AS conversion_at,
+        coalesce(w.revenue, 0.0) AS value,
+        {opportunity_at} AS opportunity_at,
+        {close_at} AS close_at
+    FROM leads l
+    LEFT JOIN won w ON w.lead_id = l.id
+    LEFT JOIN opened o ON o.lead_id = l.id
+    WHERE {where(lead_where)}
+),
+scoped AS (SELECT * FROM candidates WHERE {in_scope}),
+last_touch AS (
+    SELECT t.contact_id, max(t."at") AS last_at FROM touchpoints t
+    WHERE t.contact_id IN (SELECT contact_id FROM scoped WHERE conversion_at IS NULL)
+        {last_cap}
+    GROUP BY t.contact_id
+),
+journeys AS (
+    SELECT s.*, s.conversion_at IS NOT NULL AS converted,
+        CASE WHEN s.conversion_at IS NULL THEN 0.0 ELSE s.value END AS credited_value,
+        CASE WHEN s.conversion_at IS NOT NULL THEN s.conversion_at
+            ELSE coalesce(lt.last_at, s.created_at) END AS end_at
+    FROM scoped s LEFT JOIN last_touch lt ON lt.contact_id = s.contact_id
+)"""
+        return journeys
+
     def run(self) -> AttributionResult:
         return run_read(self.query.filters, self._run)
 
@@ -285,32 +293,7 @@ FROM journeys ORDER BY lead_id
         journeys = _fetch(con, sql.counts, sql.params)
         lead_ids = journeys["lead_id"].astype(np.int64)
         converted = journeys["converted"].astype(bool)
-        if _has_table(con, TOUCH_PATHS):
-            numbered = pd.DataFrame(
-                {
-                    "contact_id": np.ma.filled(journeys["contact_id"], -1).astype(np.int64),
-                    "end_ts": journeys["end_ts"].astype(np.float64),
-                    "journey": np.arange(lead_ids.size, dtype=np.int32),
-                }
-            )
-            con.register(PATH_JOURNEYS, numbered)
-            try:
-                touches = _fetch(con, sql.touch_paths, sql.params)
-            finally:
-                con.unregister(PATH_JOURNEYS)
-            # ``copy=False``: ts and key come as float64 and int64 (a copy of 3M rows costs
-            # ~0.05 s each); journey comes as INTEGER, narrower to fetch.
-            journey, ts, key = _in_journey_order(
-                touches["journey"].astype(np.int64),
-                touches["ts"].astype(np.float64, copy=False),
-                touches["key"].astype(np.int64, copy=False),
-            )
-        else:  # a copy from before the touch paths, not synced since
-            touches = _fetch(con, sql.touches, sql.params)
-            # Dense ids: journeys by lead id (both sorted).
-            journey = np.searchsorted(lead_ids, touches["lead_id"].astype(np.int64))
-            ts = touches["ts"].astype(np.float64)
-            key = touches["key"].astype(np.int64)
+        journey, ts, key = self._touches(con, sql, journeys, lead_ids)
         keys, channel = _dense_keys(key)
         columns = aggregate.journeys_from_columns(
             journey=journey,
@@ -326,27 +309,7 @@ FROM journeys ORDER BY lead_id
         )
         total_conversions, total_revenue = aggregate.attributable_totals(columns)
         notes: list[str] = []
-        credits: dict[str, aggregate.Credits] = {}
-        rule_models = tuple(m for m in q.models if m not in (MARKOV, SHAPLEY))
-        if rule_models:
-            credits.update(
-                aggregate.rule_based_credits(
-                    columns, models=rule_models, half_life_days=q.half_life_days
-                )
-            )
-        if MARKOV in q.models:
-            credits[MARKOV] = aggregate.markov_attribution(columns, order=q.markov_order)[0]
-        if SHAPLEY in q.models:
-            if keys.size > MAX_CHANNEL_ID + 1:
-                if q.model == SHAPLEY:
-                    raise InvalidInput(
-                        "Shapley attribution supports at most 64 channels or campaigns; "
-                        "filter to fewer.",
-                        field="model",
-                    )
-                notes.append("Shapley is left out: it supports at most 64 groups.")
-            else:
-                credits[SHAPLEY] = aggregate.shapley_attribution(columns)
+        credits = self._credits(columns, keys, notes)
         labels = group_labels(con, q.group_by)
         names = ["(none)" if k == NO_KEY else str(labels.get(int(k), k)) for k in keys.tolist()]
         models = tuple(
@@ -385,6 +348,68 @@ FROM journeys ORDER BY lead_id
             data_as_of=as_of,
             notes=tuple(notes),
         )
+
+    def _touches(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        sql: AttributionSql,
+        journeys: dict,
+        lead_ids: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each journey's touches in time order: (journey index, epoch seconds, group key)."""
+        if not _has_table(con, TOUCH_PATHS):  # a copy from before the touch paths, not synced since
+            touches = _fetch(con, sql.touches, sql.params)
+            # Dense ids: journeys by lead id (both sorted).
+            journey = np.searchsorted(lead_ids, touches["lead_id"].astype(np.int64))
+            return journey, touches["ts"].astype(np.float64), touches["key"].astype(np.int64)
+        numbered = pd.DataFrame(
+            {
+                "contact_id": np.ma.filled(journeys["contact_id"], -1).astype(np.int64),
+                "end_ts": journeys["end_ts"].astype(np.float64),
+                "journey": np.arange(lead_ids.size, dtype=np.int32),
+            }
+        )
+        con.register(PATH_JOURNEYS, numbered)
+        try:
+            touches = _fetch(con, sql.touch_paths, sql.params)
+        finally:
+            con.unregister(PATH_JOURNEYS)
+        # ``copy=False``: ts and key come as float64 and int64 (a copy of 3M rows costs
+        # ~0.05 s each); journey comes as INTEGER, narrower to fetch.
+        return _in_journey_order(
+            touches["journey"].astype(np.int64),
+            touches["ts"].astype(np.float64, copy=False),
+            touches["key"].astype(np.int64, copy=False),
+        )
+
+    def _credits(
+        self, columns: Any, keys: np.ndarray, notes: list[str]
+    ) -> dict[str, aggregate.Credits]:
+        """Credits per model asked for: the rule-based ones together, Markov, and Shapley when
+        there are few enough groups (else a note, or an error if Shapley alone was asked)."""
+        q = self.query
+        credits: dict[str, aggregate.Credits] = {}
+        rule_models = tuple(m for m in q.models if m not in (MARKOV, SHAPLEY))
+        if rule_models:
+            credits.update(
+                aggregate.rule_based_credits(
+                    columns, models=rule_models, half_life_days=q.half_life_days
+                )
+            )
+        if MARKOV in q.models:
+            credits[MARKOV] = aggregate.markov_attribution(columns, order=q.markov_order)[0]
+        if SHAPLEY in q.models:
+            if keys.size > MAX_CHANNEL_ID + 1:
+                if q.model == SHAPLEY:
+                    raise InvalidInput(
+                        "Shapley attribution supports at most 64 channels or campaigns; "
+                        "filter to fewer.",
+                        field="model",
+                    )
+                notes.append("Shapley is left out: it supports at most 64 groups.")
+            else:
+                credits[SHAPLEY] = aggregate.shapley_attribution(columns)
+        return credits
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> dict:

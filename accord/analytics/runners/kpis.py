@@ -108,98 +108,19 @@ class KpisRunner:
         params: dict[str, Any] = {"since": since, "until": until, "currency": self.query.currency}
         lead_where, lead_params = lead_conditions(f, "l")
         params.update(lead_params)
-        cohort = f.mode == COHORT
-        in_period = "{col} >= $since AND {col} < $until"
-        created = [*lead_where, in_period.format(col="l.created_at")]
-
-        def key(channel: str, campaign: str, when: str) -> str:
-            if group_by == GROUP_CHANNEL:
-                return channel
-            if group_by == GROUP_CAMPAIGN:
-                return campaign
-            if group_by == GROUP_MONTH:
-                return f"strftime({when}, '%Y-%m')"
-            return "0"
-
-        lead_key = key("l.source_channel_id", "l.source_campaign_id", "l.created_at")
-        if cohort:
-            # The lead facts of the copy (``sync.LEAD_FACTS``): one narrow row per lead.
-            leads = f"""
-SELECT {lead_key} AS g, count(*), count(l.mql_at), count(l.sql_at), count(l.opportunity_at)
-FROM leads l WHERE {where(created)} GROUP BY g
-"""
-        else:
-            # Stages entered in the period (a second entry counts: only the log knows);
-            # the lead row is joined only for a grouping or a lead filter.
-            stage_key = key("l.source_channel_id", "l.source_campaign_id", 't."at"')
-            join = (
-                ""
-                if group_by in (GROUP_NONE, GROUP_MONTH) and not lead_where
-                else "JOIN leads l ON l.id = t.lead_id"
-            )
-            moved = [*lead_where, in_period.format(col='t."at"')]
-            leads = f"""
-SELECT {lead_key} AS g, 'lead' AS stage, count(*) FROM leads l WHERE {where(created)} GROUP BY g
-UNION ALL
-SELECT {stage_key} AS g, t.to_stage, count(DISTINCT t.lead_id)
-FROM stage_transitions t {join}
-WHERE t.to_stage IN ('mql', 'sql', 'opportunity') AND {where(moved)}
-GROUP BY g, t.to_stage
-"""
-        # Deals follow their lead: cohort, the leads created in the period (won whenever);
-        # period, won (closed) or opened in the period, of any lead in scope, and without a
-        # lead when no lead filter applies.
-        scope = where(created if cohort else lead_where)
-        deal_join = "JOIN" if cohort or lead_where else "LEFT JOIN"
-        won_key = key(
-            "l.source_channel_id",
-            "l.source_campaign_id",
-            "l.created_at" if cohort else "d.closed_at",
-        )
-        open_key = key(
-            "l.source_channel_id",
-            "l.source_campaign_id",
-            "l.created_at" if cohort else "d.created_at",
-        )
-        won_when = "TRUE" if cohort else in_period.format(col="d.closed_at")
-        open_when = "TRUE" if cohort else in_period.format(col="d.created_at")
-        scoped_deals = f"""scoped AS (
-    SELECT d.* EXCLUDE (created_at), d.created_at AS deal_created_at,
-        l.source_channel_id, l.source_campaign_id, l.created_at
-    FROM deals d {deal_join} (SELECT * FROM leads l WHERE {scope}) l ON l.id = d.lead_id
-)"""
-        won_key = won_key.replace("d.closed_at", "closed_at").replace("l.", "")
-        open_key = open_key.replace("d.created_at", "deal_created_at").replace("l.", "")
-        won_when = won_when.replace("d.closed_at", "closed_at")
-        open_when = open_when.replace("d.created_at", "deal_created_at")
-        # One statement over the deals in scope: won and open per group, and the deals in
-        # other currencies (left out and counted) as a last row without a group.
-        deals = f"""
-WITH {scoped_deals}
-SELECT 'won' AS kind, {won_key} AS g, count(*), sum(amount) FROM scoped
-WHERE stage = 'won' AND currency = $currency AND {won_when} GROUP BY g
-UNION ALL
-SELECT 'open', {open_key} AS g, 0, sum(amount) FROM scoped
-WHERE stage NOT IN ('won', 'lost') AND currency = $currency AND {open_when} GROUP BY g
-UNION ALL
-SELECT 'other', NULL, count(*), 0.0 FROM scoped WHERE currency <> $currency
-"""
+        spend_where, spend_params = spend_conditions(f, "sp")
+        params.update(spend_params)
         other = """
 SELECT count(*) FROM spend sp WHERE sp.currency <> $currency
     AND sp.date >= CAST($since AS DATE) AND sp.date < CAST($until AS DATE)
 """
-        spend_where, spend_params = spend_conditions(f, "sp")
-        params.update(spend_params)
-        spend_key = key("sp.channel_id", "sp.campaign_id", "sp.date")
-        # Groups with spend only in other currencies still show (with no spend figure).
-        spend = f"""
-SELECT {spend_key} AS g, sum(sp.cost) FILTER (WHERE sp.currency = $currency)
-FROM spend sp
-WHERE sp.date >= CAST($since AS DATE) AND sp.date < CAST($until AS DATE)
-    AND {where(spend_where)}
-GROUP BY g
-"""
-        return KpisSql(leads=leads, deals=deals, spend=spend, other_currency=other, params=params)
+        return KpisSql(
+            leads=_leads_sql(group_by, lead_where, cohort=f.mode == COHORT),
+            deals=_deals_sql(group_by, lead_where, cohort=f.mode == COHORT),
+            spend=_spend_sql(group_by, spend_where),
+            other_currency=other,
+            params=params,
+        )
 
     def run(self) -> KpisResult:
         return run_read(self.query.filters, self._run)
@@ -324,3 +245,105 @@ def _empty(no_spend: bool) -> KpiRow:
         romi=None,
         roas=None,
     )
+
+
+_IN_PERIOD = "{col} >= $since AND {col} < $until"
+
+
+def _group_key(group_by: str, channel: str, campaign: str, when: str) -> str:
+    """The SQL expression a row groups by: its channel, campaign or month (or one group)."""
+    if group_by == GROUP_CHANNEL:
+        return channel
+    if group_by == GROUP_CAMPAIGN:
+        return campaign
+    if group_by == GROUP_MONTH:
+        return f"strftime({when}, '%Y-%m')"
+    return "0"
+
+
+def _leads_sql(group_by: str, lead_where: list[str], *, cohort: bool) -> str:
+    """Leads, MQLs, SQLs and opportunities per group."""
+    created = [*lead_where, _IN_PERIOD.format(col="l.created_at")]
+    lead_key = _group_key(group_by, "l.source_channel_id", "l.source_campaign_id", "l.created_at")
+    if cohort:
+        # The lead facts of the copy (``sync.LEAD_FACTS``): one narrow row per lead.
+        return f"""
+SELECT {lead_key} AS g, count(*), count(l.mql_at), count(l.sql_at), count(l.opportunity_at)
+FROM leads l WHERE {where(created)} GROUP BY g
+"""
+    # Stages entered in the period (a second entry counts: only the log knows); the lead
+    # row is joined only for a grouping or a lead filter.
+    stage_key = _group_key(group_by, "l.source_channel_id", "l.source_campaign_id", 't."at"')
+    join = (
+        ""
+        if group_by in (GROUP_NONE, GROUP_MONTH) and not lead_where
+        else "JOIN leads l ON l.id = t.lead_id"
+    )
+    moved = [*lead_where, _IN_PERIOD.format(col='t."at"')]
+    return f"""
+SELECT {lead_key} AS g, 'lead' AS stage, count(*) FROM leads l WHERE {where(created)} GROUP BY g
+UNION ALL
+SELECT {stage_key} AS g, t.to_stage, count(DISTINCT t.lead_id)
+FROM stage_transitions t {join}
+WHERE t.to_stage IN ('mql', 'sql', 'opportunity') AND {where(moved)}
+GROUP BY g, t.to_stage
+"""
+
+
+def _deals_sql(group_by: str, lead_where: list[str], *, cohort: bool) -> str:
+    """Won deals and revenue, open pipeline per group, and the deals in other currencies.
+
+    Deals follow their lead: cohort, the leads created in the period (won whenever); period,
+    won (closed) or opened in the period, of any lead in scope, and without a lead when no
+    lead filter applies."""
+    created = [*lead_where, _IN_PERIOD.format(col="l.created_at")]
+    scope = where(created if cohort else lead_where)
+    deal_join = "JOIN" if cohort or lead_where else "LEFT JOIN"
+    won_key = _group_key(
+        group_by,
+        "l.source_channel_id",
+        "l.source_campaign_id",
+        "l.created_at" if cohort else "d.closed_at",
+    )
+    open_key = _group_key(
+        group_by,
+        "l.source_channel_id",
+        "l.source_campaign_id",
+        "l.created_at" if cohort else "d.created_at",
+    )
+    won_when = "TRUE" if cohort else _IN_PERIOD.format(col="d.closed_at")
+    open_when = "TRUE" if cohort else _IN_PERIOD.format(col="d.created_at")
+    scoped_deals = f"""scoped AS (
+    SELECT d.* EXCLUDE (created_at), d.created_at AS deal_created_at,
+        l.source_channel_id, l.source_campaign_id, l.created_at
+    FROM deals d {deal_join} (SELECT * FROM leads l WHERE {scope}) l ON l.id = d.lead_id
+)"""
+    won_key = won_key.replace("d.closed_at", "closed_at").replace("l.", "")
+    open_key = open_key.replace("d.created_at", "deal_created_at").replace("l.", "")
+    won_when = won_when.replace("d.closed_at", "closed_at")
+    open_when = open_when.replace("d.created_at", "deal_created_at")
+    # One statement over the deals in scope: won and open per group, and the deals in other
+    # currencies (left out and counted) as a last row without a group.
+    return f"""
+WITH {scoped_deals}
+SELECT 'won' AS kind, {won_key} AS g, count(*), sum(amount) FROM scoped
+WHERE stage = 'won' AND currency = $currency AND {won_when} GROUP BY g
+UNION ALL
+SELECT 'open', {open_key} AS g, 0, sum(amount) FROM scoped
+WHERE stage NOT IN ('won', 'lost') AND currency = $currency AND {open_when} GROUP BY g
+UNION ALL
+SELECT 'other', NULL, count(*), 0.0 FROM scoped WHERE currency <> $currency
+"""
+
+
+def _spend_sql(group_by: str, spend_where: list[str]) -> str:
+    """Spend per group in the report's currency; groups with spend only in other currencies
+    still show (with no spend figure)."""
+    spend_key = _group_key(group_by, "sp.channel_id", "sp.campaign_id", "sp.date")
+    return f"""
+SELECT {spend_key} AS g, sum(sp.cost) FILTER (WHERE sp.currency = $currency)
+FROM spend sp
+WHERE sp.date >= CAST($since AS DATE) AND sp.date < CAST($until AS DATE)
+    AND {where(spend_where)}
+GROUP BY g
+"""
