@@ -49,51 +49,54 @@ def _echo_table(rows: list[dict]) -> None:
         click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
 
 
-def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.Command:
-    def run(**options) -> None:
-        from accord.analytics.reports import report_dict, report_rows, report_run
+def _report_print(name: str, options: dict) -> None:
+    """Run the report the options describe and print it as a table, CSV or JSON."""
+    from accord.analytics.reports import report_dict, report_rows, report_run
 
-        end = options["end"] or date.today()
-        start = options["start"] or end - timedelta(days=89)
-        filters = ReportFilters(
-            start=start,
-            end=end,
-            mode=options["mode"],
-            channel=options["channel"],
-            campaign=options["campaign"],
-            team=options["team"],
-            rep=options["rep"],
-            segment=options["segment"],
-        )
-        result = report_run(
-            name,
-            filters,
-            group_by=options.get("group_by"),
-            model=options.get("model"),
-            sla_hours=options.get("sla_hours"),
-            conversion=options.get("conversion"),
-            lookback_days=options.get("lookback_days"),
-            half_life_days=options.get("half_life_days"),
-            markov_order=options.get("markov_order"),
-        )
-        fmt = options["fmt"]
-        if fmt == "json":
-            click.echo(json.dumps(report_dict(result), indent=2, default=str))
-            return
-        rows = report_rows(result)
-        if fmt == "csv":
-            if rows:
-                writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
-            return
-        as_of = result.data_as_of.strftime("%Y-%m-%d %H:%M UTC") if result.data_as_of else "never"
-        click.echo(f"{name}: {start} .. {end} ({options['mode']}); data as of {as_of}")
-        _echo_table(rows)
-        for note in getattr(result, "notes", ()):
-            click.echo(f"note: {note}")
+    end = options["end"] or date.today()
+    start = options["start"] or end - timedelta(days=89)
+    filters = ReportFilters(
+        start=start,
+        end=end,
+        mode=options["mode"],
+        channel=options["channel"],
+        campaign=options["campaign"],
+        team=options["team"],
+        rep=options["rep"],
+        segment=options["segment"],
+    )
+    result = report_run(
+        name,
+        filters,
+        group_by=options.get("group_by"),
+        model=options.get("model"),
+        sla_hours=options.get("sla_hours"),
+        conversion=options.get("conversion"),
+        lookback_days=options.get("lookback_days"),
+        half_life_days=options.get("half_life_days"),
+        markov_order=options.get("markov_order"),
+    )
+    fmt = options["fmt"]
+    if fmt == "json":
+        click.echo(json.dumps(report_dict(result), indent=2, default=str))
+        return
+    rows = report_rows(result)
+    if fmt == "csv":
+        if rows:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        return
+    as_of = result.data_as_of.strftime("%Y-%m-%d %H:%M UTC") if result.data_as_of else "never"
+    click.echo(f"{name}: {start} .. {end} ({options['mode']}); data as of {as_of}")
+    _echo_table(rows)
+    for note in getattr(result, "notes", ()):
+        click.echo(f"note: {note}")
 
-    params: list[click.Parameter] = [
+
+def _common_options() -> list[click.Parameter]:
+    """The period, mode, filters and output format every report takes."""
+    return [
         click.Option(
             ["--start"],
             type=click.DateTime(["%Y-%m-%d"]),
@@ -122,6 +125,42 @@ def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.C
             ["--format", "fmt"], type=click.Choice(FORMATS), default="table", show_default=True
         ),
     ]
+
+
+def _attribution_options() -> list[click.Parameter]:
+    from accord.analytics.attribution.aggregate import ALL_MODELS
+    from accord.analytics.runners.attribution import CONVERSIONS
+
+    return [
+        click.Option(["--model"], type=click.Choice(ALL_MODELS), help="One model (default: all)."),
+        click.Option(
+            ["--conversion"],
+            type=click.Choice(CONVERSIONS),
+            help="What is attributed (default: won revenue).",
+        ),
+        click.Option(
+            ["--lookback-days"],
+            type=click.FloatRange(min=0, min_open=True),
+            help="Touches this many days before the conversion count (default 90).",
+        ),
+        click.Option(
+            ["--half-life-days"],
+            type=click.FloatRange(min=0, min_open=True),
+            help="Time-decay half-life (default 7).",
+        ),
+        click.Option(
+            ["--markov-order"],
+            type=click.IntRange(1, 4),
+            help="Markov chain order (default 1).",
+        ),
+    ]
+
+
+def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.Command:
+    def run(**options) -> None:
+        _report_print(name, options)
+
+    params = _common_options()
     if group_choices:
         params.append(
             click.Option(["--by", "group_by"], type=click.Choice(group_choices), help="Split by.")
@@ -135,34 +174,7 @@ def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.C
             )
         )
     if name == "attribution":
-        from accord.analytics.attribution.aggregate import ALL_MODELS
-        from accord.analytics.runners.attribution import CONVERSIONS
-
-        params += [
-            click.Option(
-                ["--model"], type=click.Choice(ALL_MODELS), help="One model (default: all)."
-            ),
-            click.Option(
-                ["--conversion"],
-                type=click.Choice(CONVERSIONS),
-                help="What is attributed (default: won revenue).",
-            ),
-            click.Option(
-                ["--lookback-days"],
-                type=click.FloatRange(min=0, min_open=True),
-                help="Touches this many days before the conversion count (default 90).",
-            ),
-            click.Option(
-                ["--half-life-days"],
-                type=click.FloatRange(min=0, min_open=True),
-                help="Time-decay half-life (default 7).",
-            ),
-            click.Option(
-                ["--markov-order"],
-                type=click.IntRange(1, 4),
-                help="Markov chain order (default 1).",
-            ),
-        ]
+        params += _attribution_options()
     return click.Command(
         name, callback=run, params=params, help=f"The {name} report over the analytics copy."
     )

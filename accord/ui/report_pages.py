@@ -133,79 +133,77 @@ def _attribution_records(result: AttributionResult) -> list[dict[str, Any]]:
     return records
 
 
+def _attribution_figures(result: Any) -> list[Figure]:
+    return [
+        Figure(
+            "revenue",
+            _("Credited revenue by model"),
+            report_charts.attribution_bars_json(result, MODEL_LABELS, revenue=True),
+        ),
+        Figure(
+            "conversions",
+            _("Credited conversions by model"),
+            report_charts.attribution_bars_json(result, MODEL_LABELS, revenue=False),
+        ),
+    ]
+
+
+def _funnel_figures(result: Any) -> list[Figure]:
+    total = result.total
+    return [
+        Figure(
+            "funnel",
+            _("Funnel"),
+            funnel_figure_json(
+                [str(STAGE_LABELS.get(s.stage, s.stage)) for s in total.steps],
+                [s.count for s in total.steps],
+                [f"{s.count:,}" for s in total.steps],
+            ),
+        ),
+        Figure(
+            "sankey",
+            _("From channel through the stages to the outcome"),
+            report_charts.funnel_sankey_json(result.groups, STAGE_LABELS),
+        ),
+    ]
+
+
+def _figures(name: str, result: Any, filters: ReportFilters) -> list[Figure]:
+    """The charts of report ``name`` (the KPI report adds a monthly series of its own)."""
+    if name == "attribution":
+        return _attribution_figures(result)
+    if name == "funnel":
+        return _funnel_figures(result)
+    if name == "kpis":
+        monthly = report_run("kpis", filters, group_by="month")
+        return [
+            Figure(
+                "series", _("Spend and revenue by month"), report_charts.kpi_series_json(monthly)
+            )
+        ]
+    if name == "quality":
+        return [
+            Figure(
+                "quadrant",
+                _("Volume and quality: MQLs against acceptance rate"),
+                report_charts.quality_quadrant_json(result),
+            ),
+            Figure("quality", _("Acceptance by group"), report_charts.quality_json(result)),
+        ]
+    if name == "velocity":
+        return [Figure("velocity", _("Median time in stage"), report_charts.velocity_json(result))]
+    if name == "reps":
+        return [Figure("reps", _("First contact by rep"), report_charts.reps_json(result))]
+    return []
+
+
 def report_page(
     name: str, filters: ReportFilters, *, group_by: str | None, options: dict[str, Any]
 ) -> ReportPage:
     """Run report ``name`` and lay it out; raises the runner's errors (InvalidInput, not ready)."""
-    figures: list[Figure] = []
-    if name == "attribution":
-        result = report_run(name, filters, group_by=group_by, **options)
-        records = _attribution_records(result)
-        figures.append(
-            Figure(
-                "revenue",
-                _("Credited revenue by model"),
-                report_charts.attribution_bars_json(result, MODEL_LABELS, revenue=True),
-            )
-        )
-        figures.append(
-            Figure(
-                "conversions",
-                _("Credited conversions by model"),
-                report_charts.attribution_bars_json(result, MODEL_LABELS, revenue=False),
-            )
-        )
-    else:
-        result = report_run(name, filters, group_by=group_by, **options)
-        records = report_rows(result)
-        if name == "funnel":
-            total = result.total
-            figures.append(
-                Figure(
-                    "funnel",
-                    _("Funnel"),
-                    funnel_figure_json(
-                        [str(STAGE_LABELS.get(s.stage, s.stage)) for s in total.steps],
-                        [s.count for s in total.steps],
-                        [f"{s.count:,}" for s in total.steps],
-                    ),
-                )
-            )
-            figures.append(
-                Figure(
-                    "sankey",
-                    _("From channel through the stages to the outcome"),
-                    report_charts.funnel_sankey_json(result.groups, STAGE_LABELS),
-                )
-            )
-        elif name == "kpis":
-            monthly = report_run("kpis", filters, group_by="month")
-            figures.append(
-                Figure(
-                    "series",
-                    _("Spend and revenue by month"),
-                    report_charts.kpi_series_json(monthly),
-                )
-            )
-        elif name == "quality":
-            figures.append(
-                Figure(
-                    "quadrant",
-                    _("Volume and quality: MQLs against acceptance rate"),
-                    report_charts.quality_quadrant_json(result),
-                )
-            )
-            figures.append(
-                Figure("quality", _("Acceptance by group"), report_charts.quality_json(result))
-            )
-        elif name == "velocity":
-            figures.append(
-                Figure("velocity", _("Median time in stage"), report_charts.velocity_json(result))
-            )
-        elif name == "reps":
-            figures.append(
-                Figure("reps", _("First contact by rep"), report_charts.reps_json(result))
-            )
+    result = report_run(name, filters, group_by=group_by, **options)
+    records = _attribution_records(result) if name == "attribution" else report_rows(result)
+    figures = _figures(name, result, filters)
     columns, rows = _table(result, records)
     return ReportPage(
         name=name,
