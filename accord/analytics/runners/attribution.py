@@ -36,6 +36,14 @@ from accord.analytics.attribution.positions import DEFAULT_HALF_LIFE_DAYS, SECON
 from accord.analytics.attribution.shapley import MAX_CHANNEL_ID
 from accord.analytics.filters import COHORT, ReportFilters, lead_conditions, where
 from accord.analytics.runners.base import GROUP_CAMPAIGN, GROUP_CHANNEL, group_labels, run_read
+from accord.analytics.runners.journey_arrays import (
+    dense_keys,
+    epoch_times,
+    fetch_numpy,
+    in_journey_order,
+    last_at_or_before,
+    table_exists,
+)
 from accord.analytics.sync import TOUCH_PATHS
 from accord.core.errors import InvalidInput
 
@@ -178,7 +186,7 @@ class AttributionRunner:
         key = "t.channel_id" if q.group_by == GROUP_CHANNEL else "t.campaign_id"
         # Touches in journey and time order; which touch holds a named position (the last
         # one at or before the lead's creation, the opportunity, the close) is found in
-        # numpy from the journey's times (``_last_at_or_before``): three window passes
+        # numpy from the journey's times (``last_at_or_before``): three window passes
         # over millions of touches cost more than the join that selects them.
         touches = f"""
 WITH {journeys}
@@ -290,18 +298,18 @@ journeys AS (
     def _run(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> AttributionResult:
         q = self.query
         sql = self.build_sql()
-        journeys = _fetch(con, sql.counts, sql.params)
+        journeys = fetch_numpy(con, sql.counts, sql.params)
         lead_ids = journeys["lead_id"].astype(np.int64)
         converted = journeys["converted"].astype(bool)
         journey, ts, key = self._touches(con, sql, journeys, lead_ids)
-        keys, channel = _dense_keys(key)
+        keys, channel = dense_keys(key)
         columns = aggregate.journeys_from_columns(
             journey=journey,
             channel=channel.reshape(-1),
             time=ts,
-            is_lead=_last_at_or_before(journey, ts, _times(journeys["created_ts"])),
-            is_opportunity=_last_at_or_before(journey, ts, _times(journeys["opportunity_ts"])),
-            is_close=_last_at_or_before(journey, ts, _times(journeys["close_ts"])),
+            is_lead=last_at_or_before(journey, ts, epoch_times(journeys["created_ts"])),
+            is_opportunity=last_at_or_before(journey, ts, epoch_times(journeys["opportunity_ts"])),
+            is_close=last_at_or_before(journey, ts, epoch_times(journeys["close_ts"])),
             converted=converted,
             value=journeys["value"].astype(np.float64),
             conversion_time=journeys["end_ts"].astype(np.float64),
@@ -357,8 +365,9 @@ journeys AS (
         lead_ids: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each journey's touches in time order: (journey index, epoch seconds, group key)."""
-        if not _has_table(con, TOUCH_PATHS):  # a copy from before the touch paths, not synced since
-            touches = _fetch(con, sql.touches, sql.params)
+        # A copy from before the touch paths, not synced since: from the touchpoints.
+        if not table_exists(con, TOUCH_PATHS):
+            touches = fetch_numpy(con, sql.touches, sql.params)
             # Dense ids: journeys by lead id (both sorted).
             journey = np.searchsorted(lead_ids, touches["lead_id"].astype(np.int64))
             return journey, touches["ts"].astype(np.float64), touches["key"].astype(np.int64)
@@ -371,12 +380,12 @@ journeys AS (
         )
         con.register(PATH_JOURNEYS, numbered)
         try:
-            touches = _fetch(con, sql.touch_paths, sql.params)
+            touches = fetch_numpy(con, sql.touch_paths, sql.params)
         finally:
             con.unregister(PATH_JOURNEYS)
         # ``copy=False``: ts and key come as float64 and int64 (a copy of 3M rows costs
         # ~0.05 s each); journey comes as INTEGER, narrower to fetch.
-        return _in_journey_order(
+        return in_journey_order(
             touches["journey"].astype(np.int64),
             touches["ts"].astype(np.float64, copy=False),
             touches["key"].astype(np.int64, copy=False),
@@ -410,65 +419,6 @@ journeys AS (
             else:
                 credits[SHAPLEY] = aggregate.shapley_attribution(columns)
         return credits
-
-
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> dict:
-    used = {k: v for k, v in params.items() if f"${k}" in sql}
-    return con.execute(sql, used).fetchnumpy()
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
-    )
-    return bool(found.fetchall()[0][0])
-
-
-def _in_journey_order(
-    journey: np.ndarray, ts: np.ndarray, key: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The touches sorted by journey, then time (ties keep their order in the path).
-
-    DuckDB returns them so (the paths are ordered and the query keeps the journey order);
-    checking costs one pass, sorting only happens if a plan ever does not keep the order.
-    """
-    if journey.size < 2:
-        return journey, ts, key
-    same = journey[1:] == journey[:-1]
-    if np.all((journey[1:] > journey[:-1]) | (same & (ts[1:] >= ts[:-1]))):
-        return journey, ts, key
-    order = np.lexsort((ts, journey))
-    return journey[order], ts[order], key[order]
-
-
-def _dense_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(keys, return_inverse=True)`` without sorting millions of touches: channel
-    and campaign ids span a small range, so a count per id finds the distinct ones."""
-    if not keys.size:
-        return keys, keys
-    low, high = int(keys.min()), int(keys.max())
-    if high - low > 4 * keys.size + 1_000_000:
-        return np.unique(keys, return_inverse=True)
-    present = np.bincount(keys - low, minlength=high - low + 1) > 0
-    dense = np.cumsum(present) - 1
-    return np.flatnonzero(present) + low, dense[keys - low]
-
-
-def _times(column: np.ndarray) -> np.ndarray:
-    """Epoch seconds per journey; NULL (no such moment) becomes NaN, before which no touch is."""
-    return np.ma.filled(np.ma.asarray(column, dtype=np.float64), np.nan)
-
-
-def _last_at_or_before(journey: np.ndarray, ts: np.ndarray, bound: np.ndarray) -> np.ndarray:
-    """Per touch: is it its journey's last touch at or before the journey's ``bound``?
-
-    Touches are sorted by journey and time, so those at or before the bound are a prefix of
-    the journey's touches; the flagged one ends that prefix.
-    """
-    before = ts <= bound[journey]  # NaN bound: False throughout
-    next_before = np.zeros_like(before)
-    next_before[:-1] = before[1:] & (journey[1:] == journey[:-1])
-    return before & ~next_before
 
 
 def _model_credits(
