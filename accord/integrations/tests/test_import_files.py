@@ -11,8 +11,8 @@ from accord.contacts.models import Contact, Lead, StageTransition
 from accord.contacts.tests.factories import ContactFactory, LeadFactory
 from accord.core.errors import InvalidInput
 from accord.core.lifecycle import ALLOWED_TRANSITIONS, Stage
+from accord.integrations.importing.lead_history import STAGE_PATHS
 from accord.integrations.importing.service import import_run
-from accord.integrations.importing.writers import STAGE_PATHS
 from accord.integrations.tests.import_support import write_csv_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db

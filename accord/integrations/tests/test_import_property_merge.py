@@ -13,7 +13,7 @@ from django.utils import timezone
 from accord.contacts.models import Contact, Lead
 from accord.contacts.services import contact_upsert, lead_create
 from accord.integrations.importing.people import people_plan, people_save
-from accord.integrations.importing.writers import _leads_update
+from accord.integrations.importing.writers.leads import _leads_update
 
 
 def test_import_keeps_a_contact_property_added_after_it_planned(db):

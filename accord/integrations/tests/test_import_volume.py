@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from accord.contacts.models import Account, Contact, Lead, StageTransition
+from accord.integrations.importing.lead_history import IMPORT_DETAILS, STAGE_PATHS
 from accord.integrations.importing.service import import_run
-from accord.integrations.importing.writers import IMPORT_DETAILS, STAGE_PATHS
 from accord.integrations.tests.import_support import write_csv_fixture  # noqa: F401
 from accord.tracking.models import Campaign, Channel
 
