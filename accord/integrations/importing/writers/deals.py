@@ -104,6 +104,71 @@ def _lost_reason(value: str | None) -> str:
     return LOST_REASON_KEYS.get(choice_key(value), value[:30])
 
 
+def _contact_names(records: list[Record], linker: LeadLinker) -> dict[int, str]:
+    """Names of the linked contacts, read only when a deal has neither name nor company."""
+    contact_names: dict[int, str] = {}
+    if any(not r.get("name") and not r.get("company") for r in records):
+        for batch in chunks({c for t in linker.contact_by.values() for c in t.values()}):
+            for pk, first, last, email in Contact.objects.filter(pk__in=batch).values_list(
+                "pk", "first_name", "last_name", "email"
+            ):
+                contact_names[pk] = f"{first} {last}".strip() or email or ""
+    return contact_names
+
+
+def _deal_refresh(deal: Deal, values: dict[str, Any], account: Any) -> bool:
+    """The file's values (those it has) replace the stored deal's; True if any changed."""
+    dirty = False
+    for field_name, value in values.items():
+        if value is not None and getattr(deal, field_name) != value:
+            setattr(deal, field_name, value)
+            dirty = True
+    if account is not None and deal.account_id != account.pk:
+        deal.account = account
+        dirty = True
+    return dirty
+
+
+def _warnings(warnings: dict[str, int]) -> list[str]:
+    """What the dry run should tell about the deals: open, unlinked, without amount or name."""
+    notes = []
+    if warnings["open"]:
+        notes.append(
+            f"Warning: {warnings['open']} deal(s) will be open (no won/lost stage, won_at or "
+            "lost_at); map the stage column (or won_at/lost_at) if they are closed."
+        )
+    if warnings["unlinked"]:
+        notes.append(
+            f"Warning: {warnings['unlinked']} deal(s) will be linked to no lead (no "
+            "lead_external_id, contact_external_id, contact_email or contact_phone column)."
+        )
+    if warnings["no_amount"]:
+        notes.append(f"Warning: {warnings['no_amount']} deal(s) have no amount (stored as 0).")
+    if warnings["named"]:
+        notes.append(
+            f"{warnings['named']} deal(s) without a name are named after their account, "
+            "else their contact, else their id."
+        )
+    return notes
+
+
+def _deal_values(
+    record: Record, *, name: str, stage: str, closed: datetime | None, lead_id: int | None
+) -> dict[str, Any]:
+    """The deal's fields as the file gives them (None: the file does not say)."""
+    return {
+        "name": name,
+        "amount": record.get("amount"),
+        "currency": record.get("currency") or DEFAULT_CURRENCY,
+        "stage": stage,
+        "expected_close": record.get("expected_close"),
+        "closed_at": closed,
+        "lost_reason": _lost_reason(record.get("lost_reason")) or None,
+        "owner_id": record.get("owner_id"),
+        "lead_id": lead_id,
+    }
+
+
 def deals_plan(
     records: list[Record], *, now: datetime, columns: dict[str, str], **_: Any
 ) -> WritePlan:
@@ -113,13 +178,7 @@ def deals_plan(
     for batch in chunks({r["external_id"] for r in records if r.get("external_id")}):
         by_ext.update({d.external_id: d for d in Deal.objects.filter(external_id__in=batch)})
     linker = LeadLinker(records)
-    contact_names: dict[int, str] = {}
-    if any(not r.get("name") and not r.get("company") for r in records):
-        for batch in chunks({c for t in linker.contact_by.values() for c in t.values()}):
-            for pk, first, last, email in Contact.objects.filter(pk__in=batch).values_list(
-                "pk", "first_name", "last_name", "email"
-            ):
-                contact_names[pk] = f"{first} {last}".strip() or email or ""
+    contact_names = _contact_names(records, linker)
     linked: list[tuple[Record, int | None, int | None]] = []
     for record in records:
         lead_id, contact_id, problem = linker.link(
@@ -150,17 +209,7 @@ def deals_plan(
         account_key = account.pk if account is not None else None
         deal = by_ext.get(ext) if ext else by_name.get((name.lower(), lead_id, account_key))
         created, closed = _deal_dates(record, stage, deal.created_at if deal else None, now)
-        values: dict[str, Any] = {
-            "name": name,
-            "amount": record.get("amount"),
-            "currency": record.get("currency") or DEFAULT_CURRENCY,
-            "stage": stage,
-            "expected_close": record.get("expected_close"),
-            "closed_at": closed,
-            "lost_reason": _lost_reason(record.get("lost_reason")) or None,
-            "owner_id": record.get("owner_id"),
-            "lead_id": lead_id,
-        }
+        values = _deal_values(record, name=name, stage=stage, closed=closed, lead_id=lead_id)
         if deal is None:
             values["amount"] = values["amount"] if values["amount"] is not None else 0
             values["lost_reason"] = values["lost_reason"] or ""
@@ -168,38 +217,14 @@ def deals_plan(
             new.append(deal)
             plan.created += 1
             continue
-        dirty = False
-        for field_name, value in values.items():
-            if value is not None and getattr(deal, field_name) != value:
-                setattr(deal, field_name, value)
-                dirty = True
-        if account is not None and deal.account_id != account.pk:
-            deal.account = account
-            dirty = True
-        if dirty:
+        if _deal_refresh(deal, values, account):
             changed.append(deal)
             plan.updated += 1
         else:
             plan.unchanged += 1
     plan.notes += accounts_note(accounts)
     plan.notes.append(linker.note("Deals"))
-    if warnings["open"]:
-        plan.notes.append(
-            f"Warning: {warnings['open']} deal(s) will be open (no won/lost stage, won_at or "
-            "lost_at); map the stage column (or won_at/lost_at) if they are closed."
-        )
-    if warnings["unlinked"]:
-        plan.notes.append(
-            f"Warning: {warnings['unlinked']} deal(s) will be linked to no lead (no "
-            "lead_external_id, contact_external_id, contact_email or contact_phone column)."
-        )
-    if warnings["no_amount"]:
-        plan.notes.append(f"Warning: {warnings['no_amount']} deal(s) have no amount (stored as 0).")
-    if warnings["named"]:
-        plan.notes.append(
-            f"{warnings['named']} deal(s) without a name are named after their account, "
-            "else their contact, else their id."
-        )
+    plan.notes += _warnings(warnings)
     history_plan = lead_history_plan(
         [
             (deal.lead_id, deal.stage, deal.created_at, deal.closed_at)

@@ -159,37 +159,11 @@ def leads_plan(
         accounts=accounts,
         properties_key="contact_properties",
     )
-    by_ext: dict[str, LeadRow] = {
-        lead.external_id: lead
-        for lead, _ in _stored_leads(
-            "external_id", {r["external_id"] for r in records if r.get("external_id")}
-        )
-    }
-    # Records whose external id found its lead never consult their contact's: on a re-import
-    # of a file with lead ids, that skips reading every lead a second time.
-    contact_ids = {
-        contact.pk
-        for record, contact in zip(records, contacts, strict=True)
-        if contact.pk and record.get("external_id") not in by_ext
-    }
-    # A known contact's lead: its newest open journey, else its newest closed one (so that
-    # importing a file of customers again creates nothing; a new journey for a returning
-    # person is started in the app, not by re-importing).
-    lead_of_contact: dict[int, LeadRow] = {}
-    open_found: set[int] = set()
-    for lead, is_open in _stored_leads("contact_id", contact_ids):
-        lead = by_ext.get(lead.external_id, lead)  # one object per stored lead
-        if is_open or lead.contact not in open_found:
-            lead_of_contact[lead.contact] = lead
-        if is_open:
-            open_found.add(lead.contact)
+    by_ext, lead_of_contact = _stored_matches(records, contacts)
     names = {r.get("source_campaign") or r.get("utm_campaign") or "" for r in records} - {""}
-    if campaigns is None:
-        campaigns = CampaignBook(names)
-    else:
-        campaigns.lookup(names)
+    campaigns = CampaignBook.shared(campaigns, names)
     matched_leads: set[int] = set()
-    resolver = None
+    channels = _UtmChannels()
     new_leads: list[LeadRow] = []
     changed: dict[int, LeadRow] = {}
     changed_fields: set[str] = set()
@@ -199,13 +173,7 @@ def leads_plan(
         get = record.get
         channel_id = get("source_channel_id")
         if channel_id is None and (get("utm_source") or get("utm_medium")):
-            resolver = resolver or channel_resolver()
-            if resolver is not None:
-                channel_id = resolver.resolve(
-                    source=get("utm_source"),
-                    medium=get("utm_medium"),
-                    campaign=get("utm_campaign"),
-                ).pk
+            channel_id = channels.resolve(record)
         campaign_name = get("source_campaign") or get("utm_campaign")
         campaign = campaigns.get(campaign_name, channel_id) if campaign_name else None
         ext = get("external_id")
@@ -215,27 +183,7 @@ def leads_plan(
             or new_for_contact.get(id(contact))
         )
         if lead is None:
-            lead = LeadRow(
-                None,
-                contact,
-                _outcome_stage(get("outcome"), get("stage"))
-                or get("stage")
-                or _stage_from_dates(record)
-                or INITIAL_STAGE,
-                get("created_at") or now,
-                get("owner_id"),
-                channel_id,
-                campaign,
-                record["properties"],
-                ext,
-                get("score") or 0,
-            )
-            if get("outcome"):
-                lead.outcome_at = max(get("outcome_at") or lead.created_at, lead.created_at)
-            given = {s: get(f"{s}_at") for s, _ in STAGE_DATE_FIELDS if get(f"{s}_at")}
-            if given:
-                lead.step_dates = step_dates(lead.stage, lead.created_at, given, lead.outcome_at)
-                lead.outcome_at = lead.step_dates[-1]  # becomes the lead's stage_changed_at
+            lead = _lead_new(record, contact, channel_id, campaign, now=now)
             new_leads.append(lead)
             new_for_contact[id(contact)] = lead
             if ext:
@@ -275,6 +223,91 @@ def leads_plan(
     plan.write = write
     plan.apply = lambda: write(deferred=True)
     return plan
+
+
+def _stored_matches(
+    records: list[Record], contacts: list[Contact]
+) -> tuple[dict[str, LeadRow], dict[int, LeadRow]]:
+    """The stored leads the file names: by external id, and each known contact's lead."""
+    by_ext: dict[str, LeadRow] = {
+        lead.external_id: lead
+        for lead, _ in _stored_leads(
+            "external_id", {r["external_id"] for r in records if r.get("external_id")}
+        )
+    }
+    # Records whose external id found its lead never consult their contact's: on a re-import
+    # of a file with lead ids, that skips reading every lead a second time.
+    contact_ids = {
+        contact.pk
+        for record, contact in zip(records, contacts, strict=True)
+        if contact.pk and record.get("external_id") not in by_ext
+    }
+    # A known contact's lead: its newest open journey, else its newest closed one (so that
+    # importing a file of customers again creates nothing; a new journey for a returning
+    # person is started in the app, not by re-importing).
+    lead_of_contact: dict[int, LeadRow] = {}
+    open_found: set[int] = set()
+    for lead, is_open in _stored_leads("contact_id", contact_ids):
+        lead = by_ext.get(lead.external_id, lead)  # one object per stored lead
+        if is_open or lead.contact not in open_found:
+            lead_of_contact[lead.contact] = lead
+        if is_open:
+            open_found.add(lead.contact)
+    return by_ext, lead_of_contact
+
+
+class _UtmChannels:
+    """The channel of a record's UTM parameters, by the channel rules (loaded on first use)."""
+
+    def __init__(self) -> None:
+        self._resolver: Any = None
+        self._loaded = False
+
+    def resolve(self, record: Record) -> int | None:
+        if not self._loaded:
+            self._resolver, self._loaded = channel_resolver(), True
+        if self._resolver is None:
+            return None
+        return self._resolver.resolve(
+            source=record.get("utm_source"),
+            medium=record.get("utm_medium"),
+            campaign=record.get("utm_campaign"),
+        ).pk
+
+
+def _lead_new(
+    record: Record,
+    contact: Contact,
+    channel_id: int | None,
+    campaign: Any,
+    *,
+    now: datetime,
+) -> LeadRow:
+    """A lead the file creates, placed in the waterfall by its stage, outcome and dates."""
+    get = record.get
+    ext = get("external_id")
+    lead = LeadRow(
+        None,
+        contact,
+        _outcome_stage(get("outcome"), get("stage"))
+        or get("stage")
+        or _stage_from_dates(record)
+        or INITIAL_STAGE,
+        get("created_at") or now,
+        get("owner_id"),
+        channel_id,
+        campaign,
+        record["properties"],
+        ext,
+        get("score") or 0,
+    )
+    if get("outcome"):
+        lead.outcome_at = max(get("outcome_at") or lead.created_at, lead.created_at)
+    given = {s: get(f"{s}_at") for s, _ in STAGE_DATE_FIELDS if get(f"{s}_at")}
+    if given:
+        lead.step_dates = step_dates(lead.stage, lead.created_at, given, lead.outcome_at)
+        lead.outcome_at = lead.step_dates[-1]  # becomes the lead's stage_changed_at
+    return lead
 
 
 def _leads_insert(

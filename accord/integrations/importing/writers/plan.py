@@ -52,6 +52,14 @@ def column(mapping: dict[str, str], name: str) -> str:
 class CampaignBook:
     """Campaigns by UTM value or name (case-insensitive); unknown ones are planned as new."""
 
+    @classmethod
+    def shared(cls, book: CampaignBook | None, names: set[str]) -> CampaignBook:
+        """``book`` (an earlier chunk's) with ``names`` looked up too, or a new book."""
+        if book is None:
+            return cls(names)
+        book.lookup(names)
+        return book
+
     def __init__(self, names: set[str]) -> None:
         self.by_key: dict[str, Campaign] = {}
         self.new: list[Campaign] = []

@@ -26,19 +26,25 @@ from accord.tracking.models import Campaign, Channel, Touchpoint
 _UTM = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 
 
+def _stored_touch_keys(records: list[Record]) -> set[tuple]:
+    """(at, type, contact, visitor, url) of the stored touches in the file's time span: a
+    re-imported touch is recognised and left alone."""
+    if not records:
+        return set()
+    start = min(r["at"] for r in records)
+    end = max(r["at"] for r in records)
+    rows = Touchpoint.objects.filter(at__gte=start, at__lte=end).values_list(
+        "at", "type", "contact_id", "visitor_id", "url"
+    )
+    return {(at, kind, cid, vid or "", url or "") for at, kind, cid, vid, url in rows}
+
+
 def touchpoints_plan(
     records: list[Record], *, now: datetime, columns: dict[str, str], **_: Any
 ) -> WritePlan:
     plan = WritePlan()
     linker = LeadLinker(records)
-    existing: set[tuple] = set()
-    if records:
-        start = min(r["at"] for r in records)
-        end = max(r["at"] for r in records)
-        rows = Touchpoint.objects.filter(at__gte=start, at__lte=end).values_list(
-            "at", "type", "contact_id", "visitor_id", "url"
-        )
-        existing = {(at, kind, cid, vid or "", url or "") for at, kind, cid, vid, url in rows}
+    existing = _stored_touch_keys(records)
     campaigns = {c.utm_campaign.lower(): c.pk for c in Campaign.objects.all()}
     resolver = channel_resolver()
     new_channels: dict[str, Channel] = {}
