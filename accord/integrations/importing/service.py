@@ -16,11 +16,12 @@ import csv
 import logging
 import time
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -33,7 +34,7 @@ from accord.integrations.importing.pipeline import LeadsPipeline, pipeline_possi
 from accord.integrations.importing.presets import PRESETS
 from accord.integrations.importing.preview import dates_notes, defaults_notes, mapping_lines
 from accord.integrations.importing.reading import CsvSource, FileUnreadable
-from accord.integrations.importing.schemas import SCHEMAS
+from accord.integrations.importing.schemas import SCHEMAS, EntitySchema
 from accord.integrations.importing.sniff import file_format_detect
 from accord.integrations.importing.suppressed import suppressed_rows_refuse
 from accord.integrations.importing.validate import (
@@ -44,7 +45,7 @@ from accord.integrations.importing.validate import (
     mapping_check,
     mapping_resolve,
 )
-from accord.integrations.importing.writers import PLANNERS
+from accord.integrations.importing.writers import PLANNERS, WritePlan
 from accord.tracking.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -135,15 +136,7 @@ def import_run(
     create_channels: bool = False,
 ) -> ImportReport:
     """``columns``: the names of a file without a header row (its first line is a record)."""
-    schema = SCHEMAS.get(entity)
-    if schema is None:
-        raise InvalidInput(
-            f"Unknown entity {entity!r}; expected one of: {', '.join(SCHEMAS)}.", field="entity"
-        )
-    if preset is not None and preset not in PRESETS:
-        raise InvalidInput(
-            f"Unknown preset {preset!r}; expected one of: {', '.join(PRESETS)}.", field="preset"
-        )
+    schema = _schema_for(entity, preset)
     path = Path(path)
     if not path.is_file():
         raise InvalidInput(f"No file at {path}.", field="path")
@@ -158,16 +151,7 @@ def import_run(
         skip_invalid=skip_invalid,
         timezone=timezone_name,
     )
-    if columns is not None:
-        columns = [c.strip() for c in columns]
-        if not any(columns) or len(set(columns)) != len(columns):
-            raise InvalidInput(
-                "--columns needs distinct names, one per column, separated by commas.",
-                field="columns",
-            )
-    source = CsvSource(
-        path=path, format=fmt, columns=tuple(columns) if columns is not None else None
-    )
+    source = CsvSource(path=path, format=fmt, columns=_header_names(columns))
     total_bytes = path.stat().st_size
     bytes_read = [0]
 
@@ -210,30 +194,17 @@ def import_run(
         else None
     )
     records.close()  # the header is known; the rows are read again, in batches
-    batches = batches_validated(source, validator)
-    try:
-        for batch in batches:
-            # Erased or unsubscribed people are refused, row by row (suppressed.py).
-            suppressed_rows_refuse(batch, entity=entity, columns=validator.column_of)
-            report.rows += batch.rows
-            on_bytes(batch.bytes_read)
-            if batch.errors:
-                report.errors.extend(batch.errors)
-                if pipeline is not None and not skip_invalid and not pipeline.broken:
-                    pipeline.abandon()  # nothing will be written
-            for record in batch.records:
-                collapser.add(record)
-                if pipeline is not None:
-                    pipeline.feed(bytes_read[0])
-            if batch.unreadable:
-                raise FileUnreadable(batch.unreadable[1], row=batch.unreadable[0])
-    except FileUnreadable as error:
-        report.errors.append(RowError(error.row, "*", error.message))
-        skip_invalid = False  # an unreadable file is never imported in part
-    except BaseException:
-        if pipeline is not None:
-            pipeline.abandon()
-        raise
+    skip_invalid = _rows_read(
+        batches_validated(source, validator),
+        report=report,
+        entity=entity,
+        validator=validator,
+        collapser=collapser,
+        pipeline=pipeline,
+        skip_invalid=skip_invalid,
+        on_bytes=on_bytes,
+        bytes_read=bytes_read,
+    )
     report.naive_times = ctx.naive_times
     report.duplicates_merged = collapser.merged
     report.notes += defaults_notes(
@@ -253,6 +224,93 @@ def import_run(
                 report.valid_rows = report.rows - report.rejected_rows
                 return _imported(report, source, rejects_path)
 
+    plan = _plan(report, entity=entity, collapser=collapser, now=now, skip_invalid=skip_invalid)
+    if report.naive_times:
+        report.notes.append(
+            f"{report.naive_times} time(s) had no UTC offset and were read as {timezone_name}."
+        )
+    if dry_run or (report.errors and not skip_invalid):
+        return report
+    _write(plan, report, path=path, entity=entity, rows=len(collapser.records), progress=progress)
+    return _imported(report, source, rejects_path)
+
+
+def _schema_for(entity: str, preset: str | None) -> EntitySchema:
+    schema = SCHEMAS.get(entity)
+    if schema is None:
+        raise InvalidInput(
+            f"Unknown entity {entity!r}; expected one of: {', '.join(SCHEMAS)}.", field="entity"
+        )
+    if preset is not None and preset not in PRESETS:
+        raise InvalidInput(
+            f"Unknown preset {preset!r}; expected one of: {', '.join(PRESETS)}.", field="preset"
+        )
+    return schema
+
+
+def _header_names(columns: list[str] | None) -> tuple[str, ...] | None:
+    """The column names given for a file without a header row (None: the file has one)."""
+    if columns is None:
+        return None
+    names = [c.strip() for c in columns]
+    if not any(names) or len(set(names)) != len(names):
+        raise InvalidInput(
+            "--columns needs distinct names, one per column, separated by commas.",
+            field="columns",
+        )
+    return tuple(names)
+
+
+def _rows_read(
+    batches: Iterable[Any],
+    *,
+    report: ImportReport,
+    entity: str,
+    validator: RowValidator,
+    collapser: RecordCollapser,
+    pipeline: LeadsPipeline | None,
+    skip_invalid: bool,
+    on_bytes: Callable[[int], None],
+    bytes_read: list[int],
+) -> bool:
+    """Read and validate every row into ``collapser`` (feeding the pipeline as it goes);
+    errors go to the report. Returns ``skip_invalid``, false once the file is unreadable:
+    an unreadable file is never imported in part."""
+    try:
+        for batch in batches:
+            # Erased or unsubscribed people are refused, row by row (suppressed.py).
+            suppressed_rows_refuse(batch, entity=entity, columns=validator.column_of)
+            report.rows += batch.rows
+            on_bytes(batch.bytes_read)
+            if batch.errors:
+                report.errors.extend(batch.errors)
+                if pipeline is not None and not skip_invalid and not pipeline.broken:
+                    pipeline.abandon()  # nothing will be written
+            for record in batch.records:
+                collapser.add(record)
+                if pipeline is not None:
+                    pipeline.feed(bytes_read[0])
+            if batch.unreadable:
+                raise FileUnreadable(batch.unreadable[1], row=batch.unreadable[0])
+    except FileUnreadable as error:
+        report.errors.append(RowError(error.row, "*", error.message))
+        return False
+    except BaseException:
+        if pipeline is not None:
+            pipeline.abandon()
+        raise
+    return skip_invalid
+
+
+def _plan(
+    report: ImportReport,
+    *,
+    entity: str,
+    collapser: RecordCollapser,
+    now: datetime,
+    skip_invalid: bool,
+) -> WritePlan:
+    """Plan the writes; with ``skip_invalid``, plan again without the rows planning refused."""
     column_of_target = {target: column for column, target in reversed(report.mapping.items())}
     started = time.perf_counter()
     plan = PLANNERS[entity](collapser.records, now=now, columns=column_of_target)
@@ -260,20 +318,27 @@ def import_run(
         report.errors.extend(plan.errors)
         if skip_invalid:
             collapser.discard_rows({e.row for e in plan.errors})
-            plan = PLANNERS[entity](collapser.records, now=now, columns=columns)
+            plan = PLANNERS[entity](collapser.records, now=now, columns=column_of_target)
     report.timings["plan"] = time.perf_counter() - started
     report.errors.sort()
     report.valid_rows = report.rows - report.rejected_rows
     report.created, report.updated, report.unchanged = plan.created, plan.updated, plan.unchanged
     report.notes.extend(plan.notes)
-    if report.naive_times:
-        report.notes.append(
-            f"{report.naive_times} time(s) had no UTC offset and were read as {timezone_name}."
-        )
-    if dry_run or (report.errors and not skip_invalid):
-        return report
+    return plan
+
+
+def _write(
+    plan: WritePlan,
+    report: ImportReport,
+    *,
+    path: Path,
+    entity: str,
+    rows: int,
+    progress: Progress | None,
+) -> None:
+    """Apply the plan in one transaction (all rows or none)."""
     if progress:
-        progress("write", 0, len(collapser.records))
+        progress("write", 0, rows)
     started = time.perf_counter()
     try:
         with _bulk_write_settings(), transaction.atomic():
@@ -282,8 +347,7 @@ def import_run(
         _refused(error, path, entity)
     report.timings["write"] = time.perf_counter() - started
     if progress:
-        progress("write", len(collapser.records), len(collapser.records))
-    return _imported(report, source, rejects_path)
+        progress("write", rows, rows)
 
 
 def _pipeline_finish(
