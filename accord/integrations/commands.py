@@ -11,6 +11,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -131,36 +132,13 @@ def import_command(
     a deal without a stage column. After deals are imported each lead is placed in the
     funnel with the deals' dates, and the consistency check is printed.
     """
-    from tqdm import tqdm
-
     from accord.integrations.importing.service import import_run
 
     mapping = _mapping_parse(maps)
-    names = None
-    if no_header or column_names:
-        if not (no_header and column_names):
-            raise click.UsageError("--no-header and --columns go together.")
-        names = column_names.split(",")
+    names = _column_names(no_header, column_names)
     if delimiter == "tab":
         delimiter = "\t"
-    bars: dict[str, tqdm] = {}
-
-    def progress(phase: str, done: int, total: int) -> None:
-        if no_progress:
-            return
-        bar = bars.get(phase)
-        if bar is None:
-            unit = "B" if phase == "read" else " rows"
-            bar = bars[phase] = tqdm(
-                total=total,
-                desc="Reading" if phase == "read" else "Writing",
-                unit=unit,
-                unit_scale=phase == "read",
-                file=sys.stderr,
-                leave=False,
-            )
-        bar.update(done - bar.n)
-
+    progress = _ProgressBars(quiet=no_progress)
     started = time.perf_counter()
     try:
         report = import_run(
@@ -183,8 +161,60 @@ def import_command(
     except InvalidInput as error:
         # A mistake in the command line (unknown column or field in --map, time zone...).
         raise click.UsageError(error.message) from None
-    for bar in bars.values():
-        bar.close()
+    progress.close()
+    _report_echo(report, file=file, entity=entity, dry_run=dry_run, started=started)
+    _errors_echo(report, file=file, errors_report=errors_report)
+    if report.imported and report.rejects_path:
+        click.echo(f"Imported the valid rows; rejected rows written to {report.rejects_path}.")
+    elif report.errors and not report.imported:
+        click.secho("Nothing was imported.", fg="red", err=True)
+        sys.exit(1)
+    elif dry_run:
+        click.echo("Dry run: nothing was written.")
+    if report.imported and entity in ("leads", "deals"):
+        _consistency_echo()
+
+
+def _column_names(no_header: bool, column_names: str | None) -> list[str] | None:
+    if not (no_header or column_names):
+        return None
+    if not (no_header and column_names):
+        raise click.UsageError("--no-header and --columns go together.")
+    return column_names.split(",")
+
+
+class _ProgressBars:
+    """One tqdm bar per import phase (reading bytes, writing rows), on stderr."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(phase)
+        if bar is None:
+            unit = "B" if phase == "read" else " rows"
+            bar = self.bars[phase] = tqdm(
+                total=total,
+                desc="Reading" if phase == "read" else "Writing",
+                unit=unit,
+                unit_scale=phase == "read",
+                file=sys.stderr,
+                leave=False,
+            )
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _report_echo(report: Any, *, file: Path, entity: str, dry_run: bool, started: float) -> None:
+    """The file's format, the dry run's column table, notes, counts, time and memory."""
     delimiter_name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(
         report.delimiter, report.delimiter
     )
@@ -209,29 +239,24 @@ def import_command(
         f"Took {seconds:.1f} s ({report.rows / max(seconds, 1e-6):,.0f} rows/s); "
         f"peak memory {peak_mb:,.0f} MB."
     )
-    if report.errors:
-        shown = report.errors[:CONSOLE_ERRORS]
-        for row_error in shown:
-            click.secho(str(row_error), fg="red", err=True)
-        target = errors_report or file.with_name(f"{file.stem}.errors.txt")
-        target.write_text("".join(f"{e}\n" for e in report.errors), encoding="utf-8")
-        more = len(report.errors) - len(shown)
-        if more:
-            click.secho(f"… and {more} more error(s).", fg="red", err=True)
-        click.echo(
-            f"{len(report.errors)} error(s) in {report.rejected_rows} row(s); "
-            f"all listed in {target}.",
-            err=True,
-        )
-    if report.imported and report.rejects_path:
-        click.echo(f"Imported the valid rows; rejected rows written to {report.rejects_path}.")
-    elif report.errors and not report.imported:
-        click.secho("Nothing was imported.", fg="red", err=True)
-        sys.exit(1)
-    elif dry_run:
-        click.echo("Dry run: nothing was written.")
-    if report.imported and entity in ("leads", "deals"):
-        _consistency_echo()
+
+
+def _errors_echo(report: Any, *, file: Path, errors_report: Path | None) -> None:
+    """The first errors on the console, all of them in a file next to the CSV."""
+    if not report.errors:
+        return
+    shown = report.errors[:CONSOLE_ERRORS]
+    for row_error in shown:
+        click.secho(str(row_error), fg="red", err=True)
+    target = errors_report or file.with_name(f"{file.stem}.errors.txt")
+    target.write_text("".join(f"{e}\n" for e in report.errors), encoding="utf-8")
+    more = len(report.errors) - len(shown)
+    if more:
+        click.secho(f"… and {more} more error(s).", fg="red", err=True)
+    click.echo(
+        f"{len(report.errors)} error(s) in {report.rejected_rows} row(s); all listed in {target}.",
+        err=True,
+    )
 
 
 def _consistency_echo() -> None:

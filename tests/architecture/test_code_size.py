@@ -21,13 +21,6 @@ REASON = "Length:"
 PENDING: set[str] = {
     "accord/accounts/policy.py",
     "accord/contacts/services.py",
-    "accord/integrations/commands.py:import_command",
-    "accord/integrations/importing/people.py:people_plan",
-    "accord/integrations/importing/service.py:import_run",
-    "accord/integrations/importing/writers.py",
-    "accord/integrations/importing/writers.py:deals_plan",
-    "accord/integrations/importing/writers.py:leads_plan",
-    "accord/integrations/importing/writers.py:touchpoints_plan",
     "accord/scoring/batch.py",
     "accord/scoring/predictive/estimators.py",
     "accord/scoring/predictive/registry.py:scoring_model_train",

@@ -286,26 +286,12 @@ def people_plan(
         company, domain = get("company"), get("company_domain")
         account = resolve(company, domain) if company or domain else None
         if contact is None:
-            contact = PersonRow(
-                None,
-                email,
-                phone,
-                get("first_name") or "",
-                get("last_name") or "",
-                get("job_title") or "",
-                account,
-                get(properties_key) or _NO_PROPERTIES,
-                ext,
-                get("created_at") or now,
-            )
+            contact = _person_new(record, account, ext, properties_key=properties_key, now=now)
             new.append(contact)
             # Claim its email/phone so no other record's contact takes them.
-            if email:
-                by_email[email] = contact
-            if phone:
-                by_phone[phone] = contact
-            if ext:
-                by_ext[ext] = contact
+            for book, value in ((by_email, email), (by_phone, phone), (by_ext, ext)):
+                if value:
+                    book[value] = contact
             contacts.append(contact)
             changed_flags.append(True)
             continue
@@ -324,6 +310,24 @@ def people_plan(
         changed_flags.append(bool(changes))
     plan.new_accounts = plan.accounts.new[accounts_before:]
     return plan, contacts, changed_flags
+
+
+def _person_new(
+    record: dict[str, Any], account: Any, ext: str | None, *, properties_key: str, now: datetime
+) -> PersonRow:
+    get = record.get
+    return PersonRow(
+        None,
+        get("email"),
+        get("phone"),
+        get("first_name") or "",
+        get("last_name") or "",
+        get("job_title") or "",
+        account,
+        get(properties_key) or _NO_PROPERTIES,
+        ext,
+        get("created_at") or now,
+    )
 
 
 def _free_for(owner: PersonRow | None, contact: PersonRow) -> bool:

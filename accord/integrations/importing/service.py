@@ -38,6 +38,7 @@ from accord.integrations.importing.schemas import SCHEMAS, EntitySchema
 from accord.integrations.importing.sniff import file_format_detect
 from accord.integrations.importing.suppressed import suppressed_rows_refuse
 from accord.integrations.importing.validate import (
+    ColumnMapping,
     RecordCollapser,
     References,
     RowError,
@@ -135,7 +136,11 @@ def import_run(
     columns: list[str] | None = None,
     create_channels: bool = False,
 ) -> ImportReport:
-    """``columns``: the names of a file without a header row (its first line is a record)."""
+    """``columns``: the names of a file without a header row (its first line is a record).
+
+    Length: the steps are named functions below; what remains is the keyword signature the
+    CLI, the import page and the tests share, and the order the steps run in.
+    """
     schema = _schema_for(entity, preset)
     path = Path(path)
     if not path.is_file():
@@ -161,27 +166,11 @@ def import_run(
             progress("read", done, total_bytes)
 
     records = source.records(on_bytes=on_bytes)
-    try:
-        _, header = next(records, (1, []))
-    except FileUnreadable as error:
-        report.errors.append(RowError(error.row, "*", error.message))
-        return report
-    if not any(cell.strip() for cell in header):
-        report.errors.append(RowError(1, "*", "The file is empty: no header row."))
-        return report
-    column_mapping = mapping_resolve(
-        header,
-        schema,
-        explicit=mapping,
-        preset=preset,
-        unknown_to_properties=unknown_to_properties,
+    column_mapping = _mapping_read(
+        records, report, schema, mapping, preset=preset, unknown_to_properties=unknown_to_properties
     )
-    report.mapping = column_mapping.as_dict()
-    report.mapping_lines = mapping_lines(column_mapping)
-    report.errors = mapping_check(column_mapping, schema)
-    if report.errors:
+    if column_mapping is None:
         return report
-
     started = time.perf_counter()
     validator = RowValidator(
         schema, column_mapping, references_load(create_channels=create_channels), ctx
@@ -207,12 +196,7 @@ def import_run(
     )
     report.naive_times = ctx.naive_times
     report.duplicates_merged = collapser.merged
-    report.notes += defaults_notes(
-        {(name, dict(schema.defaults)[name]): n for name, n in validator.defaulted.items()}
-    )
-    mapped = {target for target in column_mapping.targets if target is not None}
-    report.notes += dates_notes(entity, collapser.records, mapped)
-
+    report.notes += _reading_notes(entity, schema, column_mapping, validator, collapser)
     report.timings["read_validate"] = time.perf_counter() - started
     if pipeline is not None:
         if report.errors and not skip_invalid:
@@ -233,6 +217,52 @@ def import_run(
         return report
     _write(plan, report, path=path, entity=entity, rows=len(collapser.records), progress=progress)
     return _imported(report, source, rejects_path)
+
+
+def _mapping_read(
+    records: Iterator[Any],
+    report: ImportReport,
+    schema: EntitySchema,
+    mapping: dict[str, str] | None,
+    *,
+    preset: str | None,
+    unknown_to_properties: bool,
+) -> ColumnMapping | None:
+    """The header row mapped to the entity's fields, or None (the report says why)."""
+    try:
+        _, header = next(records, (1, []))
+    except FileUnreadable as error:
+        report.errors.append(RowError(error.row, "*", error.message))
+        return None
+    if not any(cell.strip() for cell in header):
+        report.errors.append(RowError(1, "*", "The file is empty: no header row."))
+        return None
+    column_mapping = mapping_resolve(
+        header,
+        schema,
+        explicit=mapping,
+        preset=preset,
+        unknown_to_properties=unknown_to_properties,
+    )
+    report.mapping = column_mapping.as_dict()
+    report.mapping_lines = mapping_lines(column_mapping)
+    report.errors = mapping_check(column_mapping, schema)
+    return None if report.errors else column_mapping
+
+
+def _reading_notes(
+    entity: str,
+    schema: EntitySchema,
+    column_mapping: ColumnMapping,
+    validator: RowValidator,
+    collapser: RecordCollapser,
+) -> list[str]:
+    """What the reading found worth saying: defaulted values, and how dates were read."""
+    notes = defaults_notes(
+        {(name, dict(schema.defaults)[name]): n for name, n in validator.defaulted.items()}
+    )
+    mapped = {target for target in column_mapping.targets if target is not None}
+    return [*notes, *dates_notes(entity, collapser.records, mapped)]
 
 
 def _schema_for(entity: str, preset: str | None) -> EntitySchema:

@@ -24,6 +24,7 @@ from accord.core.prepared import PreparedQuery
 from accord.core.timeutils import aware_required
 from accord.handoff.notifications import HANDOFF_EVENTS
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
+from accord.integrations.webhooks.jobs import delivery_dispatch
 
 # Event name → what it means (shown when choosing subscriptions): the lifecycle's own, then
 # the ones the hand-off publishes (``core.events.Published``).
@@ -82,8 +83,6 @@ def webhook_event_emit(
     endpoints = [endpoint for endpoint in _active_endpoints.all() if event in endpoint.events]
     if not endpoints:
         return 0
-    from accord.integrations.webhooks.jobs import delivery_dispatch
-
     body = body_render(event=event, payload=payload, at=at)
     # ``at`` is when the event happened (it may be back-dated by an import); the retry clock
     # starts when the delivery is recorded.

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from accord.integrations.webhooks.events import webhook_event_emit
+from accord.privacy.transfer import contact_payload_for_transfer
 
 
 def _contact_data(contact: Any) -> dict[str, Any]:
-    from accord.privacy.transfer import contact_payload_for_transfer
-
     # 152-FZ: masked for people without consent to transfer, when the setting asks for it.
     return contact_payload_for_transfer(
         {

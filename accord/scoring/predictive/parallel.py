@@ -31,6 +31,8 @@ def _start(database_name: str, model_id: int, now: datetime) -> None:
     connections["default"].settings_dict["NAME"] = database_name
     # A spawned child: models can only be imported once django.setup() above has run.
     from accord.scoring.models import ScoringModel
+
+    # (the registry imports models too, so it waits for django.setup() as well)
     from accord.scoring.predictive.registry import bundle_load
 
     _STATE.update(bundle=bundle_load(ScoringModel.objects.get(pk=model_id)), now=now)
@@ -43,6 +45,8 @@ def _start(database_name: str, model_id: int, now: datetime) -> None:
 def _chunk(bounds: tuple[int, int]) -> Predicted:
     # Runs in the spawned child, set up by _init (this module is imported before Django is).
     from accord.contacts.models import Lead
+
+    # (the registry imports models too, so it waits for django.setup() as well)
     from accord.scoring.predictive.registry import predictions_chunk
 
     lo, hi = bounds

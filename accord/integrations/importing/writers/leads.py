@@ -35,17 +35,14 @@ from accord.integrations.importing.schemas import (
 )
 from accord.integrations.importing.validate import Record
 from accord.integrations.importing.writers.plan import CampaignBook, WritePlan, accounts_note
+from accord.tracking.channels.grouping import ChannelResolver, channel_resolver_load
 from accord.tracking.models import Campaign
 
 # --- leads -----------------------------------------------------------------------------------
 
 
-def channel_resolver():
-    """The shared channel classifier, when the tracking app provides one."""
-    try:
-        from accord.tracking.channels.grouping import channel_resolver_load
-    except ImportError:  # pragma: no cover - the module ships with the tracking app
-        return None
+def channel_resolver() -> ChannelResolver:
+    """The channel rules (admins' and GA4's), loaded once per planned chunk."""
     return channel_resolver_load()
 
 
@@ -260,14 +257,11 @@ class _UtmChannels:
     """The channel of a record's UTM parameters, by the channel rules (loaded on first use)."""
 
     def __init__(self) -> None:
-        self._resolver: Any = None
-        self._loaded = False
+        self._resolver: ChannelResolver | None = None
 
     def resolve(self, record: Record) -> int | None:
-        if not self._loaded:
-            self._resolver, self._loaded = channel_resolver(), True
         if self._resolver is None:
-            return None
+            self._resolver = channel_resolver()
         return self._resolver.resolve(
             source=record.get("utm_source"),
             medium=record.get("utm_medium"),
