@@ -20,13 +20,31 @@ not match that lead and the breakdown carries a warning; the run goes on.
 
 from __future__ import annotations
 
-import fnmatch
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from typing import Any
+
+from accord.scoring.rule_types import (
+    Contribution,
+    EngagementRule,
+    FastTrackHit,
+    FastTrackRule,
+    FitRule,
+    GradeThresholds,
+    MqlDecision,
+    MqlDefinition,
+    Profile,
+    ScoreBreakdown,
+    Touch,
+    url_path,
+)
+
+# The data types the rules work on are part of this module's vocabulary (``rules.Touch``).
+from accord.scoring.rule_types import TouchMatch as TouchMatch
+from accord.scoring.rule_types import round_half_up as round_half_up
+from accord.scoring.rule_types import url_matches as url_matches
 
 OPERATORS: tuple[str, ...] = ("equals", "in", "range", "contains", "is_set")
 KINDS: tuple[str, ...] = ("fit", "engagement", "fast_track")
@@ -63,172 +81,6 @@ def field_property_split(path: str) -> tuple[str, str] | None:
         if path.startswith(prefix) and len(path) > len(prefix):
             return prefix.split(".", 1)[0], path[len(prefix) :]
     return None
-
-
-# --- Plain data -----------------------------------------------------------------------------
-
-
-class Touch(NamedTuple):
-    """One touchpoint as scoring sees it (``channel`` is the channel's slug)."""
-
-    id: int
-    at: datetime
-    type: str
-    channel: str
-    campaign: str
-    url: str
-
-
-@dataclass(frozen=True)
-class TouchMatch:
-    """Which touches a rule counts; an empty criterion matches anything."""
-
-    touch_type: str = ""
-    channel: str = ""
-    campaign: str = ""
-    url_pattern: str = ""
-
-    def matches(self, touch: Touch) -> bool:
-        if self.touch_type and touch.type != self.touch_type:
-            return False
-        if self.channel and touch.channel != self.channel:
-            return False
-        if self.campaign and (touch.campaign or "").casefold() != self.campaign.casefold():
-            return False
-        return not self.url_pattern or url_matches(self.url_pattern, touch.url)
-
-    def describe(self) -> str:
-        parts = [
-            f"{name}={value}"
-            for name, value in (
-                ("type", self.touch_type),
-                ("channel", self.channel),
-                ("campaign", self.campaign),
-                ("url", self.url_pattern),
-            )
-            if value
-        ]
-        return ", ".join(parts) or "any touch"
-
-
-@dataclass(frozen=True)
-class FitRule:
-    id: int
-    name: str
-    field: str
-    operator: str
-    value: Any
-    points: int
-
-
-@dataclass(frozen=True)
-class EngagementRule:
-    id: int
-    name: str
-    match: TouchMatch
-    points: int
-    cap: int | None = None
-    #: None: the profile's half-life.
-    half_life_days: float | None = None
-
-
-@dataclass(frozen=True)
-class FastTrackRule:
-    id: int
-    name: str
-    match: TouchMatch
-    min_count: int = 1
-    #: None: any time in the journey.
-    within_days: float | None = None
-
-
-@dataclass(frozen=True)
-class GradeThresholds:
-    """Minimum fit points for grades A, B and C (below C: D)."""
-
-    a: int
-    b: int
-    c: int
-
-
-@dataclass(frozen=True)
-class MqlDefinition:
-    min_score: int
-    min_grade: str = ""  # "" means any grade
-    required_fields: tuple[str, ...] = ()
-    fast_track: bool = True
-    version: int = 1
-
-
-@dataclass(frozen=True)
-class Profile:
-    fit: tuple[FitRule, ...]
-    engagement: tuple[EngagementRule, ...]
-    fast_track: tuple[FastTrackRule, ...]
-    thresholds: GradeThresholds
-    mql: MqlDefinition
-    #: None: no decay.
-    half_life_days: float | None = 30.0
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """One reason for a score: a rule, its points, and the property or touch behind them."""
-
-    rule_id: int
-    rule_name: str
-    kind: str
-    hundredths: int
-    source: str  # "property" or "touchpoint"
-    ref: str  # the property's path, or the touchpoint's id
-    detail: str = ""
-
-    @property
-    def points(self) -> float:
-        return self.hundredths / 100
-
-
-@dataclass(frozen=True)
-class FastTrackHit:
-    rule_id: int
-    rule_name: str
-    touch_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class ScoreBreakdown:
-    contributions: tuple[Contribution, ...]
-    grade: str
-    fast_track: tuple[FastTrackHit, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def total_hundredths(self) -> int:
-        return sum(c.hundredths for c in self.contributions)
-
-    @property
-    def score(self) -> int:
-        return round_half_up(self.total_hundredths)
-
-    @property
-    def fit_hundredths(self) -> int:
-        return sum(c.hundredths for c in self.contributions if c.kind == "fit")
-
-    @property
-    def engagement_hundredths(self) -> int:
-        return sum(c.hundredths for c in self.contributions if c.kind == "engagement")
-
-
-@dataclass(frozen=True)
-class MqlDecision:
-    criterion: str  # "fast_track" or "score_and_grade"
-    rule_id: int | None = None
-    rule_name: str = ""
-
-
-def round_half_up(hundredths: int) -> int:
-    """Whole points from hundredths, halves rounded up (floor division keeps negatives right)."""
-    return (hundredths + 50) // 100
 
 
 # --- Fit -----------------------------------------------------------------------------------
@@ -362,26 +214,6 @@ def grade_at_least(grade: str, minimum: str) -> bool:
 
 
 # --- Engagement ----------------------------------------------------------------------------
-
-
-def url_path(url: str) -> str:
-    if not url:
-        return ""
-    if "://" not in url and not url.startswith("/"):
-        return "/" + url
-    return urlsplit(url).path or "/"
-
-
-def url_matches(pattern: str, url: str) -> bool:
-    """``/pricing`` matches that page and the pages under it; ``*`` is a wildcard (glob)."""
-    path = url_path(url).casefold()
-    if not path:
-        return False
-    pattern = pattern.strip().casefold()
-    if "*" in pattern or "?" in pattern:
-        return fnmatch.fnmatchcase(path, pattern)
-    base = pattern.rstrip("/")
-    return path in (pattern, base) or path.startswith(base + "/")
 
 
 def decay_factor(age_days: float, half_life_days: float | None) -> float:
@@ -544,141 +376,3 @@ def mql_check(
     ):
         return MqlDecision(criterion="score_and_grade")
     return None
-
-
-# --- Validation (the parts that need no database) ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    message: str
-
-
-def max_fit_points(rules: Iterable[FitRule]) -> int:
-    return sum(max(0, rule.points) for rule in rules)
-
-
-def max_score(profile: Profile) -> float:
-    """The most points any lead could reach (infinite when an engagement rule has no cap)."""
-    engagement = 0.0
-    for rule in profile.engagement:
-        if rule.cap is None:
-            return math.inf
-        engagement += rule.cap
-    return max_fit_points(profile.fit) + engagement
-
-
-def fit_value_problem(operator: str, value: Any) -> str | None:
-    """Why a fit rule's value does not suit its operator, or None."""
-    if operator not in OPERATORS:
-        return f"Unknown operator {operator!r}; expected one of: {', '.join(OPERATORS)}."
-    if operator == "is_set":
-        return None
-    if operator == "in":
-        if not isinstance(value, list | tuple) or not value:
-            return "The 'in' operator needs a non-empty list of values."
-        return None
-    if operator == "range":
-        if not isinstance(value, dict) or not ({"min", "max"} & set(value)):
-            return "The 'range' operator needs a minimum, a maximum or both."
-        try:
-            low = None if value.get("min") is None else number_coerce(value["min"])
-            high = None if value.get("max") is None else number_coerce(value["max"])
-        except ValueProblem as problem:
-            return f"The range bounds must be numbers: {problem}."
-        if low is None and high is None:
-            return "The 'range' operator needs a minimum, a maximum or both."
-        if low is not None and high is not None and low > high:
-            return "The range's minimum is above its maximum."
-        return None
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return f"The {operator!r} operator needs a value."
-    return None
-
-
-def profile_problems(profile: Profile) -> list[Problem]:
-    """Everything wrong with a profile that can be told without the database.
-
-    Problems name the field as ``rules.<rule id>.<attribute>``; a profile being edited gives
-    its rules their position in the submitted list as ids.
-    """
-    problems: list[Problem] = []
-    if profile.half_life_days is not None and not profile.half_life_days > 0:
-        problems.append(Problem("half_life_days", "The half-life must be more than zero days."))
-    t = profile.thresholds
-    if not t.a > t.b > t.c:
-        problems.append(
-            Problem(
-                "grade_a_min",
-                "Grade thresholds must decrease: A's minimum above B's, B's above C's.",
-            )
-        )
-    for rule in profile.fit:
-        i = rule.id
-        if rule.field not in MODEL_FIELDS and field_property_split(rule.field) is None:
-            problems.append(Problem(f"rules.{i}.field", f"Unknown field {rule.field!r}."))
-        message = fit_value_problem(rule.operator, rule.value)
-        if message:
-            problems.append(Problem(f"rules.{i}.value", message))
-    for rule in profile.engagement:
-        i = rule.id
-        if rule.points <= 0:
-            problems.append(Problem(f"rules.{i}.points", "Points must be more than zero."))
-        if rule.cap is not None and rule.cap <= 0:
-            problems.append(Problem(f"rules.{i}.cap", "A cap must be more than zero."))
-        if rule.half_life_days is not None and not rule.half_life_days > 0:
-            problems.append(
-                Problem(f"rules.{i}.half_life_days", "The half-life must be more than zero.")
-            )
-    for rule in profile.fast_track:
-        i = rule.id
-        if rule.min_count < 1:
-            problems.append(Problem(f"rules.{i}.min_count", "The count must be at least 1."))
-        if rule.within_days is not None and not rule.within_days > 0:
-            problems.append(
-                Problem(f"rules.{i}.within_days", "The window must be more than zero days.")
-            )
-        if rule.match == TouchMatch():
-            problems.append(
-                Problem(
-                    f"rules.{i}.touch_type",
-                    "A fast-track action must name a touch type, channel, campaign or URL.",
-                )
-            )
-    problems.extend(mql_problems(profile))
-    return problems
-
-
-def mql_problems(profile: Profile) -> list[Problem]:
-    """Ways the MQL definition cannot be satisfied by any lead."""
-    definition = profile.mql
-    problems: list[Problem] = []
-    if definition.min_grade and definition.min_grade not in GRADES:
-        problems.append(Problem("mql.min_grade", f"Unknown grade {definition.min_grade!r}."))
-        return problems
-    best = max_score(profile)
-    if definition.min_score > best:
-        problems.append(
-            Problem(
-                "mql.min_score",
-                f"No lead can reach {definition.min_score} points: this profile gives at most "
-                f"{best:g}.",
-            )
-        )
-    if definition.min_grade and definition.min_grade != "D":
-        needed = {"A": profile.thresholds.a, "B": profile.thresholds.b, "C": profile.thresholds.c}
-        fit_best = max_fit_points(profile.fit)
-        if needed[definition.min_grade] > fit_best:
-            problems.append(
-                Problem(
-                    "mql.min_grade",
-                    f"No lead can reach grade {definition.min_grade}: it needs "
-                    f"{needed[definition.min_grade]} fit points and the fit rules give at most "
-                    f"{fit_best}.",
-                )
-            )
-    for name in definition.required_fields:
-        if name not in MODEL_FIELDS and field_property_split(name) is None:
-            problems.append(Problem("mql.required_fields", f"Unknown field {name!r}."))
-    return problems

@@ -25,7 +25,7 @@ from accord.contacts.models import Lead, StageTransition
 from accord.contacts.services import lead_transition
 from accord.core.errors import InvalidInput, NotFound
 from accord.core.lifecycle import Stage
-from accord.scoring import incremental, rules, selectors
+from accord.scoring import incremental, profile_checks, rules, selectors
 from accord.scoring.models import LeadScore, MqlDefinition, RuleKind, ScoringProfile, ScoringRule
 from accord.tracking.models import Channel, TouchType
 
@@ -124,15 +124,15 @@ def _mql_row(raw: dict[str, Any]) -> MqlDefinition:
     )
 
 
-def profile_problems(spec: ProfileInput) -> list[rules.Problem]:
+def profile_problems(spec: ProfileInput) -> list[profile_checks.Problem]:
     """Every problem with a submitted profile, the database-dependent ones included."""
     if not spec.name.strip():
-        return [rules.Problem("name", "A profile needs a name.")]
+        return [profile_checks.Problem("name", "A profile needs a name.")]
     try:
         plain, rows = _spec_plain(spec)
     except InvalidInput as error:
-        return [rules.Problem(error.field or "rules", error.message)]
-    problems = rules.profile_problems(plain)
+        return [profile_checks.Problem(error.field or "rules", error.message)]
+    problems = profile_checks.profile_problems(plain)
     flagged = {p.field for p in problems}
     slugs = set(Channel.objects.values_list("slug", flat=True))
     for row in rows:
@@ -140,7 +140,7 @@ def profile_problems(spec: ProfileInput) -> list[rules.Problem]:
         if row.kind == RuleKind.FIT:
             if f"rules.{i}.field" not in flagged and not selectors.property_known(row.field):
                 problems.append(
-                    rules.Problem(
+                    profile_checks.Problem(
                         f"rules.{i}.field",
                         f"No lead, contact or account has the property {row.field!r}; check "
                         "the name (custom properties are lead.properties.NAME, "
@@ -150,7 +150,7 @@ def profile_problems(spec: ProfileInput) -> list[rules.Problem]:
             continue
         if row.touch_type and row.touch_type not in TouchType.values:
             problems.append(
-                rules.Problem(
+                profile_checks.Problem(
                     f"rules.{i}.touch_type",
                     f"Unknown touch type {row.touch_type!r}; expected one of: "
                     f"{', '.join(TouchType.values)}.",
@@ -158,12 +158,14 @@ def profile_problems(spec: ProfileInput) -> list[rules.Problem]:
             )
         if row.channel and row.channel not in slugs:
             problems.append(
-                rules.Problem(f"rules.{i}.channel", f"Unknown channel {row.channel!r}.")
+                profile_checks.Problem(f"rules.{i}.channel", f"Unknown channel {row.channel!r}.")
             )
     for name in plain.mql.required_fields:
         if "mql.required_fields" not in flagged and not selectors.property_known(name):
             problems.append(
-                rules.Problem("mql.required_fields", f"No record has the property {name!r}.")
+                profile_checks.Problem(
+                    "mql.required_fields", f"No record has the property {name!r}."
+                )
             )
     return problems
 

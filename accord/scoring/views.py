@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accord.accounts import policy
 from accord.core.errors import DomainError
-from accord.scoring import defaults, selectors, services
+from accord.scoring import defaults, profile_checks, selectors, services
 from accord.scoring.forms import (
     ProfileForm,
     RuleFormSet,
@@ -57,7 +57,7 @@ def profile_edit(request: HttpRequest, profile_id: int | None = None) -> HttpRes
                     return redirect("scoring:profile_edit", profile_id=saved.pk)
                 preview = services.profile_change_preview(spec=spec, profile_id=profile_id)
             except DomainError as error:
-                problems = [rules.Problem(error.field or "", error.message)]
+                problems = [profile_checks.Problem(error.field or "", error.message)]
     context = {
         "profile": profile,
         "form": form,

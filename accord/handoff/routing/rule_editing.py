@@ -21,7 +21,8 @@ from accord.accounts.models import Team, User
 from accord.core.errors import InvalidInput, NotFound, PermissionDenied
 from accord.handoff.models import RoutingRule
 from accord.handoff.routing.rules import ROUTING_FIELDS
-from accord.scoring.rules import OPERATORS, field_property_split, fit_value_problem
+from accord.scoring.profile_checks import fit_value_problem
+from accord.scoring.rules import OPERATORS, field_property_split
 
 logger = logging.getLogger(__name__)
 

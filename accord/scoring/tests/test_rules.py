@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accord.scoring import rules
+from accord.scoring import profile_checks, rules
 from accord.scoring.rules import (
     EngagementRule,
     FastTrackRule,
@@ -251,8 +251,8 @@ def test_mql_check_reports_the_criterion_that_fired():
 
 
 def test_profile_problems_name_the_field():
-    assert rules.profile_problems(profile()) == []
-    fields = lambda p: [problem.field for problem in rules.profile_problems(p)]  # noqa: E731
+    assert profile_checks.profile_problems(profile()) == []
+    fields = lambda p: [problem.field for problem in profile_checks.profile_problems(p)]  # noqa: E731
     assert fields(profile(half_life_days=0)) == ["half_life_days"]
     assert fields(profile(mql=MqlDefinition(min_score=10_000))) == ["mql.min_score"]
     no_cap = (EngagementRule(10, "Any", TouchMatch(), points=1),)
