@@ -24,11 +24,8 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
-import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from operator import itemgetter
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -36,15 +33,18 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from accord.scoring import rules, selectors, services
+from accord.scoring.batch_read import (
+    PARALLEL_FROM,
+    Touches,
+    epoch_us_of,
+    facts_read,
+    touches_read,
+)
 from accord.scoring.batch_sql import (
-    facts_query,
     lead_ids_query,
-    touch_filter,
     touch_id_bounds,
-    touches_query,
 )
 from accord.scoring.batch_write import ScoredRow, rows_prepare, rows_store
-from accord.scoring.json_objects import ObjectReader
 
 _US_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1)
@@ -54,7 +54,6 @@ _KEPT = 200_000
 # equal facts. Other types (lists, floats with their -0.0) are evaluated every time.
 _HASHABLE = frozenset({str, int, bool, type(None)})
 #: Below this many touchpoints one process reads them; above, the scan is split.
-PARALLEL_FROM = 1_000_000
 
 
 class _Summary(NamedTuple):
@@ -63,26 +62,6 @@ class _Summary(NamedTuple):
     fast_track: tuple[rules.FastTrackHit, ...]
     score: int
     grade: str
-
-
-@dataclass
-class Touches:
-    """Matching touches as columns, sorted by (lead, at, id); ``sig`` indexes signatures."""
-
-    lead: np.ndarray
-    at: np.ndarray  # microseconds since the epoch, UTC
-    id: np.ndarray
-    sig: np.ndarray
-
-    def slice(self, lo: int, hi: int) -> Touches:
-        start, end = np.searchsorted(self.lead, [lo, hi + 1])
-        return Touches(*(a[start:end] for a in (self.lead, self.at, self.id, self.sig)))
-
-
-def _epoch_us(moment: datetime) -> int:
-    """Exact microseconds since the epoch (``timedelta`` arithmetic, no float rounding)."""
-    delta = moment.astimezone(UTC).replace(tzinfo=None) - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _dumps(value: Any) -> str:
@@ -113,7 +92,7 @@ class BatchScorer:
     def __init__(self, profile: rules.Profile, *, now: datetime, classifier=None) -> None:
         self.profile = profile
         self.classifier = classifier or rules.TouchClassifier(profile)
-        self.now_us = _epoch_us(now)
+        self.now_us = epoch_us_of(now)
         self._engagement = []
         for rule in profile.engagement:
             half_life = rule.half_life_days
@@ -386,207 +365,6 @@ class BatchScorer:
                 )
             )
         return out
-
-
-# --- reading ------------------------------------------------------------------------------
-
-
-def facts_read(
-    fields: tuple[str, ...], lo: int, hi: int, open_only: bool
-) -> list[tuple[int, str, str, int, dict[str, Any]]]:
-    """(lead id, stage, grade, score, facts) per lead with lo <= id <= hi, in id order; the
-    facts hold exactly the fields asked for (what the fit rules and MQL check read)."""
-    sql, params, model_names, entities = facts_query(fields, lo, hi, open_only)
-    wanted = [(name, split) for name in fields if (split := rules.field_property_split(name))]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    first_property = 4 + len(model_names)
-    read = ObjectReader().read
-    result = []
-    for row in rows:
-        facts = dict(zip(model_names, row[4:first_property], strict=True))
-        if wanted:
-            props = {e: read(row[first_property + i]) for i, e in enumerate(entities)}
-            for name, (entity, key) in wanted:
-                facts[name] = props[entity].get(key)
-        result.append((row[0], row[1], row[2], row[3], facts))
-    return result
-
-
-def _int_column(rows: list[tuple], index: int) -> np.ndarray:
-    return np.fromiter(map(itemgetter(index), rows), dtype=np.int64, count=len(rows))
-
-
-def epoch_us(values: list) -> np.ndarray:
-    """Microseconds since the epoch of stored instants: integers (PostgreSQL computes them)
-    or SQLite's UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]", which numpy parses exactly.
-
-    Text numpy does not read (an offset, another layout) goes through Python's parser.
-    """
-    if not values or values[0].__class__ is not str:
-        return np.array(values, dtype=np.int64)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # numpy only warns about a UTC offset in the text
-            return np.array(values, dtype="datetime64[us]").astype(np.int64)
-    except (ValueError, UserWarning):
-        return np.array(
-            [_epoch_us(_aware(datetime.fromisoformat(text))) for text in values], dtype=np.int64
-        )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _scan(args: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, list, np.ndarray]:
-    """Touches with lo <= id <= hi passing the filter: lead, at, id, signature keys, codes."""
-    where, params, lo, hi = args
-    sql, full_params = touches_query(where, params, lo, hi)
-    keys: dict[tuple, int] = {}
-    number = keys.setdefault
-    signature = itemgetter(3, 4, 5, 6)
-    lead, at, ids, codes = [], [], [], []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, full_params)
-        while rows := cursor.fetchmany(100_000):
-            # Column by column: numpy takes the numbers, one C call per row numbers the
-            # signature (channel as its id here; the parent maps ids to slugs once).
-            lead.append(_int_column(rows, 0))
-            ids.append(_int_column(rows, 1))
-            at.append(epoch_us([row[2] for row in rows]))
-            codes.append(
-                np.fromiter(
-                    (number(key, len(keys)) for key in map(signature, rows)),
-                    dtype=np.int64,
-                    count=len(rows),
-                )
-            )
-    empty = np.zeros(0, dtype=np.int64)
-    return (
-        np.concatenate(lead) if lead else empty,
-        np.concatenate(at) if at else empty,
-        np.concatenate(ids) if ids else empty,
-        list(keys),
-        np.concatenate(codes) if codes else empty,
-    )
-
-
-def _scan_in_child(args: tuple):
-    connections.close_all()  # a forked child must not share the parent's connection
-    try:
-        return _scan(args)
-    finally:
-        connections.close_all()
-
-
-def touches_read(
-    scorer: BatchScorer, *, workers: int | None = None, processes: bool = True
-) -> Touches:
-    """Every touch some rule of the scorer's profile matches, sorted by (lead, at, id).
-
-    The table is split into ``workers`` id ranges, each scanned by its own process (forked:
-    it reads the committed data) or, with ``processes=False``, one after the other here.
-    """
-    where = touch_filter(scorer.profile)
-    empty = np.zeros(0, dtype=np.int64)
-    low, high = touch_id_bounds()
-    if where is None or low is None:
-        return Touches(empty, empty, empty, empty)
-    processes = processes and not connection.in_atomic_block
-    if workers is None:
-        workers = 2 if high - low >= PARALLEL_FROM and (multiprocessing.cpu_count() > 1) else 1
-    step = (high - low) // workers + 1
-    parts = [(where[0], where[1], low + i * step, low + (i + 1) * step - 1) for i in range(workers)]
-    if workers == 1 or not processes:
-        results = [_scan(part) for part in parts]
-    else:
-        connections.close_all()
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_scan_in_child, parts)
-    leads, ats, ids, sigs = [], [], [], []
-    for lead, at, touch_ids, keys, codes in results:
-        if not keys:
-            continue
-        slug = selectors.channel_slug
-        remap = np.array(
-            [scorer.signature(kind, slug(ch), camp, url) for kind, ch, camp, url in keys],
-            dtype=np.int64,
-        )
-        code = remap[codes]
-        matching = np.array([scorer.matches_any(c) for c in remap.tolist()])[codes]
-        leads.append(lead[matching])
-        ats.append(at[matching])
-        ids.append(touch_ids[matching])
-        sigs.append(code[matching])
-    if not leads:
-        return Touches(empty, empty, empty, empty)
-    lead, at, touch_ids, sig = (np.concatenate(a) for a in (leads, ats, ids, sigs))
-    order = np.lexsort((touch_ids, at, lead))
-    return Touches(lead[order], at[order], touch_ids[order], sig[order])
-
-
-# --- rule scores as of a moment per lead (for the predictive model's training) ----------
-
-
-def scores_as_of(
-    profile: rules.Profile,
-    lead_ids: np.ndarray,
-    snapshot_us: np.ndarray,
-    *,
-    touches: Touches | None = None,
-    chunk_size: int = 50_000,
-) -> np.ndarray:
-    """Each lead's rule score as the rules give it at its own snapshot (epoch µs): touches
-    dated after it unseen, decay seen from it; facts as stored. ``lead_ids`` in any order.
-
-    The bulk equal of scoring each lead with ``rules.breakdown_compute(now=snapshot)`` over
-    its touches dated at or before the snapshot.
-    """
-    scores = np.zeros(len(lead_ids))
-    if not len(lead_ids):
-        return scores
-    scorer = BatchScorer(profile, now=timezone.now())
-    touches = touches if touches is not None else touches_read(scorer)
-    order = np.argsort(lead_ids, kind="stable")
-    ids, snaps = np.asarray(lead_ids, dtype=np.int64)[order], np.asarray(snapshot_us)[order]
-    for start in range(0, len(ids), chunk_size):
-        chunk, chunk_snaps = ids[start : start + chunk_size], snaps[start : start + chunk_size]
-        lo, hi = int(chunk[0]), int(chunk[-1])
-        mine = touches.slice(lo, hi)
-        position = np.searchsorted(chunk, mine.lead)
-        inside = (position < len(chunk)) & (
-            chunk[np.minimum(position, len(chunk) - 1)] == mine.lead
-        )
-        cut = chunk_snaps[np.minimum(position, len(chunk) - 1)]
-        seen = inside & (mine.at <= cut)
-        mine = Touches(mine.lead[seen], mine.at[seen], mine.id[seen], mine.sig[seen])
-        engagement = dict(
-            zip(
-                np.unique(mine.lead).tolist(),
-                scorer.engagement_totals(mine, cut[seen]).tolist(),
-                strict=True,
-            )
-        )
-        facts = {row[0]: row[4] for row in facts_read(scorer.fields, lo, hi, False)}
-        values = [facts.get(lead_id, {}) for lead_id in chunk.tolist()]
-        columns = [
-            scorer.fit_column(index, [f.get(rule.field) for f in values])
-            for index, (rule, _) in enumerate(scorer._fit)
-        ]
-        fits = (
-            [
-                sum(h for h, piece, warning in results if warning is None and piece is not None)
-                for results in zip(*columns, strict=True)
-            ]
-            if columns
-            else [0] * len(chunk)
-        )
-        for k, lead_id in enumerate(chunk.tolist()):
-            total = fits[k] + engagement.get(lead_id, 0)
-            scores[order[start + k]] = rules.round_half_up(total)
-    return scores
 
 
 # --- the whole run ------------------------------------------------------------------------

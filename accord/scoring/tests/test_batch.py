@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accord.contacts.models import Lead, StageTransition
 from accord.contacts.tests.factories import AccountFactory, ContactFactory, LeadFactory
-from accord.scoring import batch, batch_sql, rules, selectors, services
+from accord.scoring import batch, batch_as_of, batch_read, batch_sql, rules, selectors, services
 from accord.scoring.commands import scoring
 from accord.scoring.models import LeadScore
 from accord.scoring.tests.support import lead_with, spec, touch_add
@@ -281,11 +281,11 @@ def test_chunk_json_is_the_text_json_dumps_gives(seed):
     selectors.active_profile_forget()
     active = selectors.active_profile()
     scorer = batch.BatchScorer(active.profile, now=NOW)
-    touches = batch.touches_read(scorer, workers=3, processes=False)
-    one = batch.touches_read(batch.BatchScorer(active.profile, now=NOW), workers=1)
+    touches = batch_read.touches_read(scorer, workers=3, processes=False)
+    one = batch_read.touches_read(batch.BatchScorer(active.profile, now=NOW), workers=1)
     assert (touches.id == one.id).all() and (touches.sig >= 0).all()
     low, high = Lead.objects.order_by("pk")[0].pk, Lead.objects.order_by("-pk")[0].pk
-    rows = scorer.chunk_score(batch.facts_read(scorer.fields, low, high, False), touches)
+    rows = scorer.chunk_score(batch_read.facts_read(scorer.fields, low, high, False), touches)
     expected = _expected(active, NOW)
     for row in rows:
         want = expected[row.lead_id]
@@ -390,7 +390,7 @@ def test_scores_as_of_equal_the_rules_seen_from_each_snapshot(seed):
     latest = np.datetime64(NOW.replace(tzinfo=None), "us")
     offset = np.timedelta64(int(snapshot_days * 86_400 * 1e6), "us")
     snapshots = np.minimum(created + offset, latest).astype(np.int64)
-    got = batch.scores_as_of(profile, ids, snapshots)
+    got = batch_as_of.scores_as_of(profile, ids, snapshots)
     assert got.tolist() == expected.tolist()
     assert len(set(got.tolist())) > 2  # scores differ between leads: something was compared
 
@@ -409,14 +409,14 @@ def test_workers_inside_a_transaction_read_in_ranges_without_forking():
 
 @pytest.mark.django_db(False)
 def test_epoch_us_reads_stored_text_and_numbers_exactly():
-    from accord.scoring.batch import _epoch_us, epoch_us
+    from accord.scoring.batch_read import epoch_us, epoch_us_of
 
     moments = [
         datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC),
         datetime(2026, 3, 1, 12, 0, 0, 1, tzinfo=UTC),
         datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
     ]
-    expected = [_epoch_us(m) for m in moments]
+    expected = [epoch_us_of(m) for m in moments]
     # SQLite's stored text: fractions only when there are microseconds.
     stored = ["2026-03-01 12:00:00", "2026-03-01 12:00:00.000001", "1999-12-31 23:59:59.999999"]
     assert epoch_us(stored).tolist() == expected
