@@ -14,8 +14,9 @@ from accord.api.errors import COMMON_ERRORS, POST_ERRORS
 from accord.api.schemas import MAX_ID
 from accord.contacts.selectors import leads_visible
 from accord.core.errors import NotFound, PermissionDenied
-from accord.scoring import selectors, services
+from accord.scoring import profiles, selectors
 from accord.scoring.models import LeadScore, ScoringProfile
+from accord.scoring.profile_preview import profile_change_preview
 from accord.scoring.schemas import LeadScoreOut, PreviewIn, PreviewOut, ProfileIn, ProfileOut
 
 router = Router(tags=["scoring"])
@@ -61,9 +62,9 @@ def _profile_get(profile_id: int) -> ScoringProfile:
     return profile
 
 
-def _spec(payload: ProfileIn) -> services.ProfileInput:
+def _spec(payload: ProfileIn) -> profiles.ProfileInput:
     data = payload.dict()
-    return services.ProfileInput(
+    return profiles.ProfileInput(
         name=data["name"],
         description=data["description"],
         is_active=data["is_active"],
@@ -86,7 +87,7 @@ def profile_list(request: HttpRequest):
 def profile_create(request: HttpRequest, payload: ProfileIn):
     """Create a profile with its rules and MQL definition (validated as a whole)."""
     _admin_require(request)
-    profile = services.profile_save(spec=_spec(payload), actor=principal_of(request).actor)
+    profile = profiles.profile_save(spec=_spec(payload), actor=principal_of(request).actor)
     return Status(201, _profile_out(profile))
 
 
@@ -96,7 +97,7 @@ def profile_preview(request: HttpRequest, payload: PreviewIn):
     _admin_require(request)
     if payload.profile_id is not None:
         _profile_get(payload.profile_id)
-    return services.profile_change_preview(spec=_spec(payload), profile_id=payload.profile_id)
+    return profile_change_preview(spec=_spec(payload), profile_id=payload.profile_id)
 
 
 @router.get("/profiles/{profile_id}", response={200: ProfileOut, **COMMON_ERRORS})
@@ -111,7 +112,7 @@ def profile_replace(request: HttpRequest, payload: ProfileIn, profile_id: int = 
     version)."""
     _admin_require(request)
     _profile_get(profile_id)
-    profile = services.profile_save(
+    profile = profiles.profile_save(
         spec=_spec(payload), profile_id=profile_id, actor=principal_of(request).actor
     )
     return _profile_out(profile)
@@ -120,13 +121,13 @@ def profile_replace(request: HttpRequest, payload: ProfileIn, profile_id: int = 
 @router.post("/profiles/{profile_id}/activate", response={200: ProfileOut, **POST_ERRORS})
 def profile_activate(request: HttpRequest, profile_id: int = IdPath):
     _admin_require(request)
-    return _profile_out(services.profile_activate(profile_id=profile_id))
+    return _profile_out(profiles.profile_activate(profile_id=profile_id))
 
 
 @router.delete("/profiles/{profile_id}", response={204: None, **COMMON_ERRORS})
 def profile_delete(request: HttpRequest, profile_id: int = IdPath):
     _admin_require(request)
-    services.profile_delete(profile_id=profile_id)
+    profiles.profile_delete(profile_id=profile_id)
     return Status(204, None)
 
 

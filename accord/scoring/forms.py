@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.contacts.models import Grade
 from accord.scoring.models import Operator, RuleKind
-from accord.scoring.services import MQL_ATTRIBUTES, ProfileInput
+from accord.scoring.profiles import MQL_ATTRIBUTES, ProfileInput
 from accord.tracking.models import TouchType
 
 

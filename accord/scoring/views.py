@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accord.accounts import policy
 from accord.core.errors import DomainError
-from accord.scoring import defaults, profile_checks, selectors, services
+from accord.scoring import defaults, profile_checks, profiles, selectors
 from accord.scoring.forms import (
     ProfileForm,
     RuleFormSet,
@@ -19,6 +19,7 @@ from accord.scoring.forms import (
     spec_from_forms,
 )
 from accord.scoring.models import ScoringProfile
+from accord.scoring.profile_preview import profile_change_preview
 
 scoring_required = policy.page_required("scoring")
 
@@ -39,23 +40,23 @@ def profile_edit(request: HttpRequest, profile_id: int | None = None) -> HttpRes
         form = ProfileForm(request.POST)
         rule_forms = RuleFormSet(request.POST, prefix="rules")
     else:
-        spec = services.profile_input_of(profile) if profile else _blank_spec()
+        spec = profiles.profile_input_of(profile) if profile else _blank_spec()
         initial, rules = initial_from_spec(spec)
         form = ProfileForm(initial=initial)
         rule_forms = RuleFormSet(initial=rules, prefix="rules")
     problems, preview = [], None
     if request.method == "POST" and form.is_valid() and rule_forms.is_valid():
         spec = spec_from_forms(form, rule_forms)
-        problems = services.profile_problems(spec)
+        problems = profiles.profile_problems(spec)
         if not problems:
             try:
                 if request.POST.get("action") == "save":
-                    saved = services.profile_save(
+                    saved = profiles.profile_save(
                         spec=spec, profile_id=profile_id, actor=request.user
                     )
                     messages.success(request, _("The scoring profile was saved."))
                     return redirect("scoring:profile_edit", profile_id=saved.pk)
-                preview = services.profile_change_preview(spec=spec, profile_id=profile_id)
+                preview = profile_change_preview(spec=spec, profile_id=profile_id)
             except DomainError as error:
                 problems = [profile_checks.Problem(error.field or "", error.message)]
     context = {
@@ -69,8 +70,8 @@ def profile_edit(request: HttpRequest, profile_id: int | None = None) -> HttpRes
     return render(request, "scoring/profile_form.html", context)
 
 
-def _blank_spec() -> services.ProfileInput:
-    return services.ProfileInput(
+def _blank_spec() -> profiles.ProfileInput:
+    return profiles.ProfileInput(
         name="",
         half_life_days=defaults.HALF_LIFE_DAYS,
         rules=(),

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accord.contacts.models import Lead
 from accord.contacts.tests.factories import AccountFactory, ContactFactory, LeadFactory
-from accord.scoring import services
+from accord.scoring import profiles
 from accord.tracking.models import Touchpoint
 
 RULES = (
@@ -33,7 +33,7 @@ RULES = (
 )
 
 
-def spec(**overrides) -> services.ProfileInput:
+def spec(**overrides) -> profiles.ProfileInput:
     values = dict(
         name="Test profile",
         grade_a_min=50,
@@ -45,7 +45,7 @@ def spec(**overrides) -> services.ProfileInput:
         is_active=True,
     )
     values.update(overrides)
-    return services.ProfileInput(**values)
+    return profiles.ProfileInput(**values)
 
 
 def lead_with(*, title: str = "CMO", employees: int | None = 200, **lead_fields) -> Lead:

@@ -11,7 +11,7 @@ from django.test import Client
 
 from accord.contacts.models import StageTransition
 from accord.integrations.tests.api_helpers import key_client
-from accord.scoring import services
+from accord.scoring import profiles, services
 from accord.scoring.commands import scoring
 from accord.scoring.models import LeadScore, ScoringProfile
 from accord.scoring.tests.support import RULES, lead_with, spec, touch_add
@@ -60,7 +60,7 @@ def test_api_profile_writes_need_an_admin_or_a_full_key(sales_user, admin_user):
 
 
 def test_api_preview_and_replace(admin_user):
-    profile = services.profile_save(spec=spec())
+    profile = profiles.profile_save(spec=spec())
     lead = lead_with(title="CMO", employees=200)
     touch_add(lead)
     api = key_client("*")
@@ -83,7 +83,7 @@ def test_api_preview_and_replace(admin_user):
 
 
 def test_api_lead_score_is_visible_where_the_lead_is(sales_user, make_user):
-    services.profile_save(spec=spec())
+    profiles.profile_save(spec=spec())
     mine = lead_with(owner=sales_user)
     other = lead_with(owner=make_user(role="sales", username="other-rep"))
     for lead in (mine, other):
@@ -101,7 +101,7 @@ def test_api_lead_score_is_visible_where_the_lead_is(sales_user, make_user):
 def test_lead_page_shows_why_and_respects_roles(
     sales_user, marketing_user, manager_user, make_user
 ):
-    services.profile_save(spec=spec())
+    profiles.profile_save(spec=spec())
     mine = lead_with(owner=sales_user, title="CMO", employees=200)
     touch_add(mine)
     services.lead_score(lead_id=mine.pk)
@@ -153,7 +153,7 @@ def _form_data(profile_id=None, **overrides):
 
 
 def test_admin_pages_preview_before_saving(admin_user, sales_user):
-    profile = services.profile_save(spec=spec())
+    profile = profiles.profile_save(spec=spec())
     lead_with(title="VP Sales", employees=5)
     client = logged_in(admin_user)
     assert "Test profile" in client.get("/scoring/").content.decode()
@@ -170,7 +170,7 @@ def test_admin_pages_preview_before_saving(admin_user, sales_user):
 
 
 def test_admin_page_shows_every_problem_and_saves_nothing(admin_user):
-    profile = services.profile_save(spec=spec())
+    profile = profiles.profile_save(spec=spec())
     response = logged_in(admin_user).post(
         f"/scoring/{profile.pk}/",
         _form_data(action="save", half_life_days="0", **{"rules-0-field": "contact.shoe"}),
@@ -183,7 +183,7 @@ def test_admin_page_shows_every_problem_and_saves_nothing(admin_user):
 
 
 def test_rescore_command_scores_every_lead_with_a_progress_summary():
-    services.profile_save(spec=spec())
+    profiles.profile_save(spec=spec())
     leads = [lead_with() for _ in range(5)]
     touch_add(leads[0], type="demo_request", url="")
     result = CliRunner().invoke(scoring, ["rescore", "--chunk-size", "2"])

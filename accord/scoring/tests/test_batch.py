@@ -17,7 +17,16 @@ from django.utils import timezone
 
 from accord.contacts.models import Lead, StageTransition
 from accord.contacts.tests.factories import AccountFactory, ContactFactory, LeadFactory
-from accord.scoring import batch, batch_as_of, batch_read, batch_sql, rules, selectors, services
+from accord.scoring import (
+    batch,
+    batch_as_of,
+    batch_read,
+    batch_sql,
+    profiles,
+    rules,
+    selectors,
+    services,
+)
 from accord.scoring.commands import scoring
 from accord.scoring.models import LeadScore
 from accord.scoring.tests.support import lead_with, spec, touch_add
@@ -104,7 +113,7 @@ def _random_company(rng: random.Random, leads: int, touches: int) -> list[Lead]:
     return made
 
 
-def _random_profile(rng: random.Random) -> services.ProfileInput:
+def _random_profile(rng: random.Random) -> profiles.ProfileInput:
     slugs = list(Channel.objects.values_list("slug", flat=True))
     fit = [
         {
@@ -198,7 +207,7 @@ def _random_profile(rng: random.Random) -> services.ProfileInput:
         if rng.random() < 0.6:
             rule["within_days"] = rng.choice([0.01, 1.0, 7.0, 60.0])
         fast.append(rule)
-    return services.ProfileInput(
+    return profiles.ProfileInput(
         name=f"Random {rng.random()}",
         grade_a_min=40,
         grade_b_min=20,
@@ -261,7 +270,7 @@ def _stored() -> dict[int, tuple]:
 def test_batch_rows_equal_the_rules_for_random_profiles_and_touches(seed):
     rng = random.Random(seed)
     _random_company(rng, leads=25, touches=400)
-    services.profile_save(spec=_random_profile(rng))
+    profiles.profile_save(spec=_random_profile(rng))
     selectors.active_profile_forget()
     active = selectors.active_profile()
     result = batch.leads_rescore_all(active=active, now=NOW, qualify=False, chunk_size=7)
@@ -277,7 +286,7 @@ def test_batch_rows_equal_the_rules_for_random_profiles_and_touches(seed):
 def test_chunk_json_is_the_text_json_dumps_gives(seed):
     rng = random.Random(seed)
     _random_company(rng, leads=10, touches=200)
-    services.profile_save(spec=_random_profile(rng))
+    profiles.profile_save(spec=_random_profile(rng))
     selectors.active_profile_forget()
     active = selectors.active_profile()
     scorer = batch.BatchScorer(active.profile, now=NOW)
@@ -336,7 +345,7 @@ def test_batch_equals_the_rules_on_a_demo_company_with_the_default_profile():
 
 
 def test_batch_moves_qualifying_leads_to_mql_once():
-    services.profile_save(spec=spec())
+    profiles.profile_save(spec=spec())
     leads = [lead_with() for _ in range(4)]
     touch_add(leads[0], type="demo_request", url="")
     for days in (1, 2, 3):
@@ -352,7 +361,7 @@ def test_batch_moves_qualifying_leads_to_mql_once():
 
 
 def test_rescore_command_open_only_scores_open_leads_and_keeps_the_others():
-    services.profile_save(spec=spec())
+    profiles.profile_save(spec=spec())
     open_lead = lead_with()
     closed = lead_with(stage="lost", is_open=False)
     touch_add(closed, type="page_view")
@@ -379,7 +388,7 @@ def test_scores_as_of_equal_the_rules_seen_from_each_snapshot(seed):
         Lead.objects.filter(pk=lead.pk).update(
             created_at=base + timedelta(days=rng.uniform(0, 320), microseconds=rng.randrange(10**6))
         )
-    services.profile_save(spec=_random_profile(rng))
+    profiles.profile_save(spec=_random_profile(rng))
     selectors.active_profile_forget()
     profile = selectors.active_profile().profile
     rows = list(Lead.objects.order_by("?").values_list("pk", "created_at"))
@@ -398,7 +407,7 @@ def test_scores_as_of_equal_the_rules_seen_from_each_snapshot(seed):
 def test_workers_inside_a_transaction_read_in_ranges_without_forking():
     rng = random.Random(31)
     _random_company(rng, leads=12, touches=300)
-    services.profile_save(spec=_random_profile(rng))
+    profiles.profile_save(spec=_random_profile(rng))
     selectors.active_profile_forget()
     active = selectors.active_profile()
     # The test runs in a transaction: forked workers could not see its rows, so none fork.

@@ -7,7 +7,7 @@ import pytest
 from accord.contacts.models import Lead
 from accord.contacts.services import lead_transition
 from accord.contacts.tests.factories import AccountFactory, ContactFactory, LeadFactory
-from accord.scoring import incremental, rules, selectors, services
+from accord.scoring import incremental, profiles, rules, selectors, services
 from accord.scoring.models import LeadScore
 from accord.scoring.tests.support import spec, touch_add
 from accord.tracking.models import Channel
@@ -68,7 +68,7 @@ def test_facts_one_and_the_locked_state_see_a_past_mql_move():
 
 
 def test_score_upsert_inserts_then_replaces_one_row():
-    services.profile_save(spec=spec())
+    profiles.profile_save(spec=spec())
     lead = _lead()
     first = services.lead_score(lead_id=lead.pk, qualify=False)
     touch_add(lead)

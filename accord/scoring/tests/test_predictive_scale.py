@@ -201,10 +201,10 @@ def test_encoded_values_write_what_json_writes_of_each_displayed_value(column):
 
 @pytest.mark.django_db(transaction=True)
 def test_refresh_by_two_processes_stores_what_one_process_stores():
-    from accord.scoring import services
+    from accord.scoring import profiles
     from accord.scoring.tests.support import spec
 
-    services.profile_save(spec=spec())
+    profiles.profile_save(spec=spec())
     profile = ScoringProfile.objects.get(is_active=True)
     history_create(n=300, open_leads=45, seed=6)
     scoring_model_train(profile=profile, config=FeatureConfig(), now=NOW, activate=True)

@@ -11,8 +11,9 @@ from django_q.models import OrmQ
 from accord.contacts.models import Lead, StageTransition
 from accord.contacts.services import lead_transition, lead_update
 from accord.core.errors import InvalidInput
-from accord.scoring import jobs, selectors, services
+from accord.scoring import jobs, profiles, selectors, services
 from accord.scoring.models import LeadScore, MqlDefinition, ScoringProfile, ScoringRule
+from accord.scoring.profile_preview import profile_change_preview
 from accord.scoring.tests.support import lead_with, spec, touch_add
 from accord.tracking.services import touchpoint_record
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def profile(db):
-    return services.profile_save(spec=spec())
+    return profiles.profile_save(spec=spec())
 
 
 def test_selector_fact_columns_cover_every_model_field():
@@ -34,7 +35,7 @@ def test_the_default_profile_is_seeded_active_and_valid(db):
     assert default.rules.count() == 16
     assert MqlDefinition.objects.get(profile=default).min_score == 70
     # Its rules name demo properties that only exist once data does: structure is valid.
-    problems = services.profile_problems(services.profile_input_of(default))
+    problems = profiles.profile_problems(profiles.profile_input_of(default))
     assert len(problems) == 2
     assert all("lead.properties." in p.message and p.field.endswith(".field") for p in problems)
 
@@ -97,7 +98,7 @@ def test_bad_profiles_are_refused_naming_the_field_and_nothing_is_saved(changes,
         MqlDefinition.objects.count(),
     )
     with pytest.raises(InvalidInput, match=message) as error:
-        services.profile_save(spec=spec(**changes))
+        profiles.profile_save(spec=spec(**changes))
     assert error.value.field == field
     after = (
         ScoringProfile.objects.count(),
@@ -120,14 +121,14 @@ def test_a_property_that_some_lead_carries_is_accepted(profile):
             "points": 5,
         },
     )
-    saved = services.profile_save(spec=spec(rules=rules), profile_id=profile.pk)
+    saved = profiles.profile_save(spec=spec(rules=rules), profile_id=profile.pk)
     assert saved.version == 2 and saved.rules.count() == 5
 
 
 def test_mql_definition_changes_make_new_versions(profile):
-    services.profile_save(spec=spec(), profile_id=profile.pk)
+    profiles.profile_save(spec=spec(), profile_id=profile.pk)
     assert MqlDefinition.objects.filter(profile=profile).count() == 1
-    services.profile_save(spec=spec(mql={"min_score": 40, "min_grade": "C"}), profile_id=profile.pk)
+    profiles.profile_save(spec=spec(mql={"min_score": 40, "min_grade": "C"}), profile_id=profile.pk)
     versions = list(
         MqlDefinition.objects.filter(profile=profile).values_list("version", "min_score")
     )
@@ -136,8 +137,8 @@ def test_mql_definition_changes_make_new_versions(profile):
 
 def test_only_one_profile_is_active(profile):
     assert not ScoringProfile.objects.get(name="Default").is_active
-    other = services.profile_save(spec=spec(name="Other", is_active=False))
-    services.profile_activate(profile_id=other.pk)
+    other = profiles.profile_save(spec=spec(name="Other", is_active=False))
+    profiles.profile_activate(profile_id=other.pk)
     assert list(ScoringProfile.objects.filter(is_active=True)) == [other]
 
 
@@ -192,7 +193,7 @@ def test_a_lead_past_mql_is_not_moved(profile):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_rescoring_jobs_move_a_lead_to_mql_once():
-    services.profile_save(spec=spec())
+    profiles.profile_save(spec=spec())
     lead = lead_with()
     touch_add(lead, type="demo_request", url="")
     errors = []
@@ -295,7 +296,7 @@ def test_preview_counts_grade_and_mql_changes_without_saving(profile):
     b = lead_with(title="CMO", employees=5)  # 30 fit: B
     lead_with(title="Engineer", employees=5)  # 0 fit: D
     stricter = spec(grade_a_min=60, grade_b_min=40, mql={"min_score": 70, "min_grade": "B"})
-    preview = services.profile_change_preview(spec=stricter, profile_id=profile.pk)
+    preview = profile_change_preview(spec=stricter, profile_id=profile.pk)
     # a: A -> B and no longer MQL; b: B -> C; the third stays D.
     assert (
         preview.leads_compared,
