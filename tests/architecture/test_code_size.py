@@ -21,10 +21,6 @@ REASON = "Length:"
 PENDING: set[str] = {
     "accord/accounts/policy.py",
     "accord/contacts/services.py",
-    "accord/scoring/predictive/estimators.py",
-    "accord/scoring/predictive/registry.py:scoring_model_train",
-    "accord/scoring/predictive/train.py",
-    "accord/scoring/predictive/train.py:backtest_run",
 }
 
 

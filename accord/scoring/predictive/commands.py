@@ -262,9 +262,9 @@ def backtest(
     """Compare the model, both baselines and the rule score on the same held-out leads."""
     from accord.scoring import selectors
     from accord.scoring.predictive import registry
+    from accord.scoring.predictive.backtesting import backtest_run
     from accord.scoring.predictive.estimators import CANDIDATES
     from accord.scoring.predictive.train import (
-        backtest_run,
         features_kept,
         training_frame,
         training_set,

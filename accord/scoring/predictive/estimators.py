@@ -16,6 +16,10 @@ single candidate's mean AUC beats it by more than one standard error of the best
 one-standard-error rule, in the order blend, logistic, shallow, deep). ``--model`` forces one.
 
 All take the typed frame of ``features.spec_apply`` and give P(won) from ``predict_proba``.
+
+Length: the estimator classes here (``InnerCVSelected``, ``LogOddsBlend``,
+``TieBrokenIsotonic``) are pickled into every saved model by their module path; moving one
+out would make the models already trained unloadable, so they stay with what builds them.
 """
 
 from __future__ import annotations

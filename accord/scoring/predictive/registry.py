@@ -16,6 +16,7 @@ import io
 import logging
 import multiprocessing
 from datetime import UTC, datetime
+from typing import Any
 
 import joblib
 import numpy as np
@@ -28,11 +29,11 @@ from accord.core.errors import InvalidInput, NotFound
 from accord.scoring import selectors
 from accord.scoring.batch_write import table_upsert
 from accord.scoring.models import LeadPrediction, ScoringModel, ScoringProfile
+from accord.scoring.predictive.backtesting import backtest_run
 from accord.scoring.predictive.explain import log_odds_and_effects, reasons_from_effects
 from accord.scoring.predictive.features import FeatureConfig, lead_frame, spec_apply
 from accord.scoring.predictive.parallel import chunks_predicted
 from accord.scoring.predictive.train import (
-    backtest_run,
     bundle_fit,
     features_kept,
     training_frame,
@@ -143,17 +144,7 @@ def scoring_model_train(
             n_won=int(data.y.sum()),
             config=config.as_dict(),
             features=[{"name": n, "kind": k} for n, k in data.spec.columns],
-            metrics={
-                "backtest": report.as_dict(),
-                "invalid_values": data.spec.invalid_values,
-                "explain_features": bundle["explain_features"],
-                # Which candidate the final fit chose, and every candidate's inner-CV figures.
-                "selection": bundle["selection"],
-                # Identifiers and leaks found before training, excluded unless kept.
-                "suspects": [s.as_dict() for s in data.suspects],
-                # Set when there were more closed leads than SCORING_TRAIN_MAX_ROWS.
-                "sample": data.sample.as_dict() if data.sample else None,
-            },
+            metrics=_metrics(report, data, bundle),
             artefact=artefact,
             artefact_signature=signature,
         )
@@ -161,6 +152,21 @@ def scoring_model_train(
             scoring_model_activate(model=model, actor=trained_by, now=now)
     logger.info("Trained predictive model %s v%s on %s leads.", profile, model.version, len(data.y))
     return model
+
+
+def _metrics(report: Any, data: Any, bundle: dict) -> dict[str, Any]:
+    """What a saved model records about how it was made and how well it did."""
+    return {
+        "backtest": report.as_dict(),
+        "invalid_values": data.spec.invalid_values,
+        "explain_features": bundle["explain_features"],
+        # Which candidate the final fit chose, and every candidate's inner-CV figures.
+        "selection": bundle["selection"],
+        # Identifiers and leaks found before training, excluded unless kept.
+        "suspects": [s.as_dict() for s in data.suspects],
+        # Set when there were more closed leads than SCORING_TRAIN_MAX_ROWS.
+        "sample": data.sample.as_dict() if data.sample else None,
+    }
 
 
 def _aware(value: np.datetime64) -> datetime:

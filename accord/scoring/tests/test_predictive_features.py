@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from accord.contacts.models import Lead
+from accord.scoring.predictive.backtesting import backtest_run
 from accord.scoring.predictive.features import (
     CATEGORICAL,
     NUMERIC,
@@ -17,7 +18,7 @@ from accord.scoring.predictive.features import (
     spec_apply,
     spec_infer,
 )
-from accord.scoring.predictive.train import backtest_run, training_frame, training_set
+from accord.scoring.predictive.train import training_frame, training_set
 from accord.scoring.tests.predictive_support import history_create
 from accord.tracking.models import Touchpoint, TouchType
 

@@ -9,6 +9,7 @@ import pytest
 
 from accord.contacts.models import Lead
 from accord.scoring.models import ScoringProfile
+from accord.scoring.predictive.backtesting import backtest_run
 from accord.scoring.predictive.estimators import (
     BLEND,
     BOOSTING_SHALLOW,
@@ -23,7 +24,6 @@ from accord.scoring.predictive.features import FeatureConfig
 from accord.scoring.predictive.registry import scoring_model_train
 from accord.scoring.predictive.train import (
     RULE_SCORE_NOTE,
-    backtest_run,
     training_frame,
     training_set,
 )
