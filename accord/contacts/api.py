@@ -3,6 +3,8 @@ fetch, one service call, a response. Who may do what: ``accord.accounts.policy``
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
@@ -12,6 +14,7 @@ from accord.api.errors import COMMON_ERRORS, POST_ERRORS
 from accord.api.paging import page_of
 from accord.api.schemas import MAX_ID, BatchOut
 from accord.contacts import selectors
+from accord.contacts.inputs import AccountChanges, ContactChanges
 from accord.contacts.models import Account, Contact
 from accord.contacts.schemas import (
     TIME_ORDERINGS,
@@ -27,7 +30,7 @@ from accord.contacts.schemas import (
     ContactPage,
     ContactPatch,
 )
-from accord.contacts.services import (
+from accord.contacts.updates import (
     account_create,
     account_update,
     contact_save,
@@ -74,7 +77,9 @@ def account_get(request: HttpRequest, account_id: int = IdPath):
 def account_patch(request: HttpRequest, payload: AccountPatch, account_id: int = IdPath):
     access_require(request, "accounts", "write")
     _account_get(account_id)
-    return account_update(account_id=account_id, changes=payload.dict(exclude_unset=True))
+    return account_update(
+        account_id=account_id, changes=cast(AccountChanges, payload.dict(exclude_unset=True))
+    )
 
 
 # --- Contacts ---------------------------------------------------------------------------
@@ -131,4 +136,6 @@ def contact_get(request: HttpRequest, contact_id: int = IdPath):
 def contact_patch(request: HttpRequest, payload: ContactPatch, contact_id: int = IdPath):
     access_require(request, "contacts", "write")
     _contact_get(contact_id)
-    return contact_update(contact_id=contact_id, changes=payload.dict(exclude_unset=True))
+    return contact_update(
+        contact_id=contact_id, changes=cast(ContactChanges, payload.dict(exclude_unset=True))
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ninja import Field, Schema
 
@@ -11,10 +11,17 @@ from accord.api.schemas import MAX_BATCH, MAX_INT, Id, InSchema, ListParams
 from accord.contacts.models import Grade
 from accord.core.lifecycle import Stage
 
-StageName = Literal[tuple(Stage.values)]  # type: ignore[valid-type]
-GradeName = Literal[tuple(["", *Grade.values])]  # type: ignore[valid-type]
 TIME_ORDERINGS = ("-created_at", "created_at", "-updated_at", "updated_at", "-id", "id")
-Ordering = Literal[TIME_ORDERINGS]  # type: ignore[valid-type]
+# Literal types built from the models' choices: pydantic (and so the OpenAPI document) sees
+# each value; mypy cannot evaluate a Literal built at run time, so it sees plain str.
+if TYPE_CHECKING:
+    StageName = str
+    GradeName = str
+    Ordering = str
+else:
+    StageName = Literal[tuple(Stage.values)]
+    GradeName = Literal[tuple(["", *Grade.values])]
+    Ordering = Literal[TIME_ORDERINGS]
 
 
 def ExternalId() -> Any:
@@ -22,7 +29,7 @@ def ExternalId() -> Any:
 
 
 class TransitionIn(InSchema):
-    to_stage: str = Field(..., max_length=40)
+    to_stage: StageName
     reason: str = Field("", max_length=500)
     at: datetime | None = None
 

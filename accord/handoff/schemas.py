@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ninja import Field, Schema
 
@@ -13,8 +13,14 @@ from accord.handoff.models import VersionStatus
 from accord.pipeline.schemas import OutcomeName
 
 VERSION_ORDERINGS = ("-id", "id")
-StatusName = Literal[tuple(VersionStatus.values)]  # type: ignore[valid-type]
-OutcomeStage = Literal[tuple(str(stage) for stage in REJECT_OUTCOMES)]  # type: ignore[valid-type]
+# Literal types built from the models' choices: pydantic (and so the OpenAPI document) sees
+# each value; mypy cannot evaluate a Literal built at run time, so it sees plain str.
+if TYPE_CHECKING:
+    StatusName = str
+    OutcomeStage = str
+else:
+    StatusName = Literal[tuple(VersionStatus.values)]
+    OutcomeStage = Literal[tuple(str(stage) for stage in REJECT_OUTCOMES)]
 AttemptKind = Literal["call", "email", "meeting"]
 
 # --- Agreement ------------------------------------------------------------------------------

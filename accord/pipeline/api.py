@@ -4,6 +4,9 @@ activities only to leads they can see, owned by themselves (``accord.accounts.po
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, cast
+
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
@@ -16,6 +19,7 @@ from accord.api.schemas import MAX_ID, BatchOut
 from accord.contacts.selectors import leads_visible
 from accord.core.errors import InvalidInput, NotFound, PermissionDenied
 from accord.pipeline import selectors
+from accord.pipeline.inputs import ActivityChanges, DealChanges
 from accord.pipeline.models import Activity, Deal
 from accord.pipeline.schemas import (
     ACTIVITY_ORDERINGS,
@@ -65,7 +69,7 @@ def _activity_get(principal: Principal, activity_id: int) -> Activity:
     return activity
 
 
-def _deal_links_check(principal: Principal, fields: dict) -> None:
+def _deal_links_check(principal: Principal, fields: Mapping[str, Any]) -> None:
     """A deal may point only at a lead the caller sees, owned by someone they may name."""
     if "owner_id" in fields:
         policy.owner_assign_check(principal, fields["owner_id"])
@@ -140,7 +144,7 @@ def deal_patch(request: HttpRequest, payload: DealPatch, deal_id: int = IdPath):
     """Change a deal; moving it to won or lost closes it (lost needs a lost_reason)."""
     principal = access_require(request, "deals", "write")
     deal = _deal_get(principal, deal_id)
-    changes = payload.dict(exclude_unset=True)
+    changes = cast(DealChanges, payload.dict(exclude_unset=True))
     _deal_links_check(principal, changes)
     if "owner_id" in changes:
         policy.deal_owner_check(
@@ -193,4 +197,6 @@ def activity_patch(request: HttpRequest, payload: ActivityPatch, activity_id: in
             "You can change only the activities you logged; this one is a colleague's.",
             field="activity_id",
         )
-    return activity_update(activity_id=activity_id, changes=payload.dict(exclude_unset=True))
+    return activity_update(
+        activity_id=activity_id, changes=cast(ActivityChanges, payload.dict(exclude_unset=True))
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -16,10 +16,18 @@ ACTIVITY_ORDERINGS = ("-at", "at", "-id", "id")
 # Sent as a number or a decimal string, at most 14 digits before the point and 2 after;
 # answered as a string.
 Money = Annotated[Decimal, Field(max_digits=16, decimal_places=2)]
-DealStageName = Literal[tuple(DealStage.values)]  # type: ignore[valid-type]
-LostReasonName = Literal[tuple(["", *LostReason.values])]  # type: ignore[valid-type]
-KindName = Literal[tuple(ActivityKind.values)]  # type: ignore[valid-type]
-OutcomeName = Literal[tuple(ActivityOutcome.values)]  # type: ignore[valid-type]
+# Literal types built from the models' choices: pydantic (and so the OpenAPI document) sees
+# each value; mypy cannot evaluate a Literal built at run time, so it sees plain str.
+if TYPE_CHECKING:
+    DealStageName = str
+    LostReasonName = str
+    KindName = str
+    OutcomeName = str
+else:
+    DealStageName = Literal[tuple(DealStage.values)]
+    LostReasonName = Literal[tuple(["", *LostReason.values])]
+    KindName = Literal[tuple(ActivityKind.values)]
+    OutcomeName = Literal[tuple(ActivityOutcome.values)]
 
 
 class DealOut(Schema):

@@ -7,7 +7,7 @@ A deal's stage may move freely between the open stages; closing it (won or lost)
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +19,13 @@ from accord.core.events import DealWon
 from accord.core.hooks import emit
 from accord.core.money import amount_clean, currency_clean
 from accord.core.timeutils import aware_required
+from accord.pipeline.inputs import (
+    ActivityChanges,
+    ActivityExtras,
+    DealChanges,
+    DealExtras,
+    DealFields,
+)
 from accord.pipeline.models import (
     Activity,
     ActivityKind,
@@ -40,7 +47,7 @@ def _row(model: Any, pk: int | None, *, field: str, label: str) -> Any:
     return row
 
 
-def _deal_apply(deal: Deal, fields: dict[str, Any]) -> None:
+def _deal_apply(deal: Deal, fields: DealChanges) -> None:
     """Validate ``fields`` and set them on ``deal`` (not saved)."""
     if "name" in fields:
         name = (fields["name"] or "").strip()
@@ -100,9 +107,15 @@ def _external_id_check(deal: Deal, external_id: str | None) -> None:
 
 
 @transaction.atomic
-def deal_create(*, name: str, amount: Any, external_id: str | None = None, **fields: Any) -> Deal:
+def deal_create(
+    *,
+    name: str | None,
+    amount: Any,
+    external_id: str | None = None,
+    **fields: Unpack[DealExtras],
+) -> Deal:
     deal = Deal(amount=0)
-    _deal_apply(deal, {"name": name, "amount": amount, **fields})
+    _deal_apply(deal, DealChanges(name=name, amount=amount, **fields))
     _external_id_check(deal, external_id)
     deal.save()
     if deal.stage == DealStage.WON:
@@ -111,12 +124,11 @@ def deal_create(*, name: str, amount: Any, external_id: str | None = None, **fie
 
 
 @transaction.atomic
-def deal_update(*, deal_id: int, changes: dict[str, Any]) -> Deal:
+def deal_update(*, deal_id: int, changes: DealChanges) -> Deal:
     deal = Deal.objects.select_for_update().filter(pk=deal_id).first()
     if deal is None:
         raise NotFound(f"Deal {deal_id} does not exist.", field="deal_id")
-    changes = dict(changes)
-    external_id = changes.pop("external_id", deal.external_id)
+    external_id = changes.get("external_id", deal.external_id)
     was_won = deal.stage == DealStage.WON
     _deal_apply(deal, changes)
     _external_id_check(deal, external_id)
@@ -127,16 +139,18 @@ def deal_update(*, deal_id: int, changes: dict[str, Any]) -> Deal:
 
 
 @transaction.atomic
-def deal_upsert(*, external_id: str | None = None, **fields: Any) -> tuple[Deal, bool]:
+def deal_upsert(
+    *, external_id: str | None = None, **fields: Unpack[DealFields]
+) -> tuple[Deal, bool]:
     """Create a deal, or update the one with this ``external_id``; ``(deal, created)``."""
     if external_id is not None:
         known = Deal.objects.filter(external_id=external_id).first()
         if known is not None:
-            return deal_update(deal_id=known.pk, changes=fields), False
+            return deal_update(deal_id=known.pk, changes=DealChanges(**fields)), False
     return deal_create(external_id=external_id, **fields), True
 
 
-def _activity_apply(activity: Activity, fields: dict[str, Any]) -> None:
+def _activity_apply(activity: Activity, fields: ActivityChanges) -> None:
     if "kind" in fields:
         if fields["kind"] not in ActivityKind.values:
             raise InvalidInput(f"Unknown activity kind {fields['kind']!r}.", field="kind")
@@ -162,7 +176,7 @@ def activity_create(
     lead_id: int | None = None,
     deal_id: int | None = None,
     at: datetime | None = None,
-    **fields: Any,
+    **fields: Unpack[ActivityExtras],
 ) -> Activity:
     """Log a call, email, meeting or note on a lead or a deal."""
     lead = _row(Lead, lead_id, field="lead_id", label="Lead")
@@ -170,13 +184,13 @@ def activity_create(
     if lead is None and deal is None:
         raise InvalidInput("An activity belongs to a lead or a deal.", field="lead_id")
     activity = Activity(lead=lead, deal=deal, user=user, at=timezone.now())
-    _activity_apply(activity, {"kind": kind, "at": at, **fields})
+    _activity_apply(activity, ActivityChanges(kind=kind, at=at, **fields))
     activity.save()
     return activity
 
 
 @transaction.atomic
-def activity_update(*, activity_id: int, changes: dict[str, Any]) -> Activity:
+def activity_update(*, activity_id: int, changes: ActivityChanges) -> Activity:
     activity = Activity.objects.select_for_update().filter(pk=activity_id).first()
     if activity is None:
         raise NotFound(f"Activity {activity_id} does not exist.", field="activity_id")

@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ninja import Field, Schema
 
 from accord.api.schemas import InSchema
+from accord.scoring.rules import GRADES, KINDS, OPERATORS
+from accord.tracking.models import TouchType
+
+# Literal types built from the models' choices: pydantic (and so the OpenAPI document) sees
+# each value; mypy cannot evaluate a Literal built at run time, so it sees plain str.
+if TYPE_CHECKING:
+    RuleKind = str
+    OperatorName = str
+    TouchTypeName = str
+    MinGrade = str
+else:
+    RuleKind = Literal[KINDS]
+    OperatorName = Literal[tuple(["", *OPERATORS])]
+    TouchTypeName = Literal[tuple(["", *TouchType.values])]
+    MinGrade = Literal[tuple(["", *GRADES])]
 
 POINTS = 100_000  # far beyond any sensible rule, well inside an integer column
 DAYS = 36_500
 
 
 class RuleIn(InSchema):
-    kind: str = Field(..., max_length=20, description="fit, engagement or fast_track")
+    kind: RuleKind
     name: str = Field(..., max_length=120)
     field: str = Field("", max_length=200, description="Fit: e.g. contact.job_title")
-    operator: str = Field("", max_length=20, description="Fit: equals, in, range, contains, is_set")
+    operator: OperatorName = Field("", description="Fit rules only")
     value: Any = Field(None, description="Fit: a value, a list (in), or {min, max} (range)")
-    touch_type: str = Field("", max_length=30)
+    touch_type: TouchTypeName = ""
     channel: str = Field("", max_length=60, description="A channel's slug")
     campaign: str = Field("", max_length=200, description="A UTM campaign")
     url_pattern: str = Field("", max_length=500, description="/pricing, or a glob like /blog/*")
@@ -32,7 +47,7 @@ class RuleIn(InSchema):
 
 class MqlIn(InSchema):
     min_score: int = Field(..., ge=-POINTS, le=POINTS)
-    min_grade: str = Field("", max_length=1)
+    min_grade: MinGrade = ""
     required_fields: list[str] = Field(default_factory=list, max_length=50)
     fast_track: bool = True
 

@@ -3,6 +3,8 @@ service call, a response. Touchpoints are append-only: they have no update."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
@@ -13,6 +15,7 @@ from accord.api.paging import page_of
 from accord.api.schemas import MAX_ID, BatchOut
 from accord.core.errors import NotFound
 from accord.tracking import selectors
+from accord.tracking.inputs import CampaignChanges, SpendChanges
 from accord.tracking.models import Campaign, SpendEntry, Touchpoint
 from accord.tracking.schemas import (
     CAMPAIGN_ORDERINGS,
@@ -83,7 +86,9 @@ def campaign_get(request: HttpRequest, campaign_id: int = IdPath):
 def campaign_patch(request: HttpRequest, payload: CampaignPatch, campaign_id: int = IdPath):
     access_require(request, "campaigns", "write")
     _get(Campaign, campaign_id, "Campaign")
-    return campaign_update(campaign_id=campaign_id, changes=payload.dict(exclude_unset=True))
+    return campaign_update(
+        campaign_id=campaign_id, changes=cast(CampaignChanges, payload.dict(exclude_unset=True))
+    )
 
 
 # --- Spend ------------------------------------------------------------------------------
@@ -132,7 +137,9 @@ def spend_get(request: HttpRequest, spend_id: int = IdPath):
 def spend_patch(request: HttpRequest, payload: SpendPatch, spend_id: int = IdPath):
     access_require(request, "spend", "write")
     _get(SpendEntry, spend_id, "Spend entry")
-    return spend_update(entry_id=spend_id, changes=payload.dict(exclude_unset=True))
+    return spend_update(
+        entry_id=spend_id, changes=cast(SpendChanges, payload.dict(exclude_unset=True))
+    )
 
 
 # --- Touchpoints ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from django.db import transaction
 
@@ -16,6 +16,7 @@ from accord.core.money import amount_clean, currency_clean
 from accord.core.prepared import row_insert
 from accord.core.timeutils import aware_required
 from accord.tracking.channels.grouping import channel_resolve
+from accord.tracking.inputs import CampaignChanges, SpendChanges
 from accord.tracking.models import Campaign, Channel, SpendEntry, Touchpoint, TouchType
 
 _UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
@@ -100,7 +101,7 @@ def _channel_get(channel_id: int | None, *, required: bool = False) -> Channel |
     return channel
 
 
-def _campaign_fields_clean(fields: dict[str, Any], *, exclude_pk: int | None) -> dict[str, Any]:
+def _campaign_fields_clean(fields: CampaignChanges, *, exclude_pk: int | None) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     if "name" in fields:
         name = (fields["name"] or "").strip()
@@ -139,7 +140,7 @@ def _campaign_fields_clean(fields: dict[str, Any], *, exclude_pk: int | None) ->
 
 
 @transaction.atomic
-def campaign_create(**fields: Any) -> Campaign:
+def campaign_create(**fields: Unpack[CampaignChanges]) -> Campaign:
     """Create a campaign from ``name``, ``utm_campaign`` and optional channel, owner, budget,
     currency and dates."""
     fields.setdefault("name", "")
@@ -152,7 +153,7 @@ def campaign_create(**fields: Any) -> Campaign:
 
 
 @transaction.atomic
-def campaign_update(*, campaign_id: int, changes: dict[str, Any]) -> Campaign:
+def campaign_update(*, campaign_id: int, changes: CampaignChanges) -> Campaign:
     campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
     if campaign is None:
         raise NotFound(f"Campaign {campaign_id} does not exist.", field="campaign_id")
@@ -168,7 +169,7 @@ def _campaign_dates_check(campaign: Campaign) -> None:
         raise InvalidInput("The campaign ends before it starts.", field="ends_on")
 
 
-def _spend_counts_clean(fields: dict[str, Any]) -> dict[str, Any]:
+def _spend_counts_clean(fields: SpendChanges) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     if "cost" in fields:
         clean["cost"] = amount_clean(fields["cost"], field="cost")
@@ -185,7 +186,7 @@ def _spend_counts_clean(fields: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def spend_record(
-    *, date: Any, channel_id: int, campaign_id: int | None = None, **counts: Any
+    *, date: Any, channel_id: int, campaign_id: int | None = None, **counts: Unpack[SpendChanges]
 ) -> tuple[SpendEntry, bool]:
     """Set one day's spend of a channel (or campaign): creates the row or replaces its
     figures, since a day's spend is reported again as ad platforms settle it."""
@@ -212,7 +213,7 @@ def spend_record(
 
 
 @transaction.atomic
-def spend_update(*, entry_id: int, changes: dict[str, Any]) -> SpendEntry:
+def spend_update(*, entry_id: int, changes: SpendChanges) -> SpendEntry:
     entry = SpendEntry.objects.select_for_update().filter(pk=entry_id).first()
     if entry is None:
         raise NotFound(f"Spend entry {entry_id} does not exist.", field="spend_id")

@@ -8,7 +8,7 @@ writes are contacts' services.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
@@ -20,9 +20,11 @@ from accord.api.errors import COMMON_ERRORS, POST_ERRORS
 from accord.api.paging import page_of
 from accord.api.schemas import MAX_ID, BatchOut
 from accord.contacts import selectors
+from accord.contacts.inputs import LeadChanges
 from accord.contacts.models import Lead
 from accord.contacts.schemas import TransitionIn, TransitionOut
-from accord.contacts.services import contact_save, lead_create_for, lead_transition, lead_update
+from accord.contacts.services import lead_transition
+from accord.contacts.updates import contact_save, lead_create_for, lead_update
 from accord.core.errors import InvalidInput, NotFound
 from accord.handoff.lead.schemas import (
     LEAD_ORDERINGS,
@@ -116,7 +118,7 @@ def lead_patch(request: HttpRequest, payload: LeadPatch, lead_id: int = IdPath):
     ``POST /leads/{id}/reassign``, grade and score only through scoring, the stage only through
     transitions and the hand-off actions: a PATCH naming them answers 422 naming the field."""
     principal = access_require(request, "leads", "write")
-    changes = payload.dict(exclude_unset=True)
+    changes = cast(LeadChanges, payload.dict(exclude_unset=True))
     _lead_get(principal, lead_id)
     policy.lead_changes_check(changes)
     lead_update(lead_id=lead_id, changes=changes)

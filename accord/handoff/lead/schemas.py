@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import ObjectDoesNotExist
 from ninja import Field, Schema
@@ -18,7 +18,12 @@ from accord.contacts.schemas import TIME_ORDERINGS, ContactIn, ExternalId, Grade
 from accord.scoring.predictive.presentation import reasons_read
 
 LEAD_ORDERINGS = (*TIME_ORDERINGS, "-win_probability", "win_probability")
-LeadOrdering = Literal[LEAD_ORDERINGS]  # type: ignore[valid-type]
+# Literal types built from the models' choices: pydantic (and so the OpenAPI document) sees
+# each value; mypy cannot evaluate a Literal built at run time, so it sees plain str.
+if TYPE_CHECKING:
+    LeadOrdering = str
+else:
+    LeadOrdering = Literal[LEAD_ORDERINGS]
 
 
 class PredictionReasonOut(Schema):

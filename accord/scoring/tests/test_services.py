@@ -9,7 +9,8 @@ from django.db import connection
 from django_q.models import OrmQ
 
 from accord.contacts.models import Lead, StageTransition
-from accord.contacts.services import lead_transition, lead_update
+from accord.contacts.services import lead_transition
+from accord.contacts.updates import lead_update
 from accord.core.errors import InvalidInput
 from accord.scoring import jobs, profiles, selectors, services
 from accord.scoring.models import LeadScore, MqlDefinition, ScoringProfile, ScoringRule

@@ -1,0 +1,31 @@
+"""What the campaign and spend services take, typed.
+
+Every key is optional (``total=False``): in a change, a missing key is a field the client did
+not send and ``None`` a field sent as null — the distinction a PATCH must keep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TypedDict
+
+
+class CampaignChanges(TypedDict, total=False):
+    name: str | None
+    utm_campaign: str | None
+    channel_id: int | None
+    owner_id: int | None
+    budget: Decimal | None
+    currency: str | None
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+
+
+class SpendChanges(TypedDict, total=False):
+    cost: Decimal | None
+    currency: str | None
+    impressions: int | None
+    reach: int | None
+    clicks: int | None
+    visits: int | None
