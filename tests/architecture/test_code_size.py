@@ -16,13 +16,6 @@ MODULE_LINES = 500
 FUNCTION_LINES = 80
 REASON = "Length:"
 
-#: Long modules and functions not yet split or explained; the set may only shrink: an entry
-#: that is no longer long fails the test too.
-PENDING: set[str] = {
-    "accord/accounts/policy.py",
-}
-
-
 def _code_modules() -> list[Path]:
     return sorted(
         path
@@ -56,10 +49,7 @@ def _long_code() -> list[str]:
 
 
 def test_no_long_module_or_function_without_a_reason() -> None:
-    found = _long_code()
-    keys = {entry.split(" (")[0] for entry in found}
-    assert not PENDING - keys, f"No longer long, remove from PENDING: {PENDING - keys}"
-    unexplained = [entry for entry in found if entry.split(" (")[0] not in PENDING]
+    unexplained = _long_code()
     assert not unexplained, (
         f"Modules over {MODULE_LINES} lines or functions over {FUNCTION_LINES} lines with no "
         f"'{REASON}' line saying why (split them along their sections, or say why):\n"

@@ -1,0 +1,75 @@
+"""Which role opens which page, and the decorator pages use to ask."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from accord.accounts.models import Role, User
+from accord.core.errors import PermissionDenied
+
+# --- Pages --------------------------------------------------------------------------------
+
+SALES_SIDE = frozenset({Role.SALES, Role.MANAGER, Role.ADMIN})
+MARKETING_SIDE = frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN})
+MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
+EVERYONE = frozenset(Role.values)
+#: Which roles open each page (superusers open all). Object-level checks come on top.
+PAGES: dict[str, frozenset[str]] = {
+    "inbox": EVERYONE,  # a non-rep sees an empty inbox
+    "team_queue": MANAGERS,
+    "marketing_view": MARKETING_SIDE,
+    "agreement": MANAGERS,
+    "calendars": MANAGERS,
+    "routing": MANAGERS,
+    "reports": EVERYONE,  # aggregates only: no row names another rep's lead
+    "pins": MANAGERS,  # the meeting board's pinned reports
+    "import": MARKETING_SIDE,
+    "predictive": MARKETING_SIDE,
+    "scoring": frozenset({Role.ADMIN}),
+    "webhooks": frozenset({Role.ADMIN}),
+    # Data-subject requests, consent decisions, the audit log and incidents: personal data of
+    # everyone, so administrators only (the public unsubscribe/confirm links carry a signed
+    # token instead).
+    "privacy": frozenset({Role.ADMIN}),
+    "lead_page": EVERYONE,
+}
+
+
+def page_allowed(user: User | None, page: str) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.is_superuser or user.role in PAGES[page])
+
+
+def page_require(user: User | None, page: str) -> None:
+    if not page_allowed(user, page):
+        raise PermissionDenied(_("Your role may not open this page."))
+
+
+def roles_table() -> Iterable[tuple[str, str]]:
+    """(page, roles) pairs, for the README table and the matrix test."""
+    return ((page, ", ".join(sorted(roles))) for page, roles in PAGES.items())
+
+
+_View = Callable[..., HttpResponse]
+
+
+def page_required(page: str) -> Callable[[_View], _View]:
+    """View decorator: sign in (redirect to the login page), then the page rule (403)."""
+
+    def decorate(view: _View) -> _View:
+        @login_required
+        @functools.wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            page_require(request.user, page)  # type: ignore[arg-type]
+            return view(request, *args, **kwargs)
+
+        return checked
+
+    return decorate
