@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import cast
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
 
 from accord.api.auth import access_require
 from accord.api.batch import batch_apply
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
+from accord.api.lookups import IdPath, row_or_404
 from accord.api.paging import page_of
-from accord.api.schemas import MAX_ID, BatchOut
+from accord.api.schemas import BatchOut
 from accord.contacts import selectors
 from accord.contacts.inputs import AccountChanges, ContactChanges
 from accord.contacts.models import Account, Contact
@@ -36,22 +37,15 @@ from accord.contacts.updates import (
     contact_save,
     contact_update,
 )
-from accord.core.errors import NotFound
 
 contacts_router = Router(tags=["contacts"])
 accounts_router = Router(tags=["accounts"])
-
-IdPath = Path(..., ge=1, le=MAX_ID)
-
 
 # --- Accounts ---------------------------------------------------------------------------
 
 
 def _account_get(account_id: int) -> Account:
-    account = Account.objects.filter(pk=account_id).first()
-    if account is None:
-        raise NotFound(f"Account {account_id} does not exist.", field="account_id")
-    return account
+    return row_or_404(Account, account_id, label="Account", field="account_id")
 
 
 @accounts_router.get("", response={200: AccountPage, **COMMON_ERRORS})
@@ -86,10 +80,7 @@ def account_patch(request: HttpRequest, payload: AccountPatch, account_id: int =
 
 
 def _contact_get(contact_id: int) -> Contact:
-    contact = Contact.objects.filter(pk=contact_id).first()
-    if contact is None:
-        raise NotFound(f"Contact {contact_id} does not exist.", field="contact_id")
-    return contact
+    return row_or_404(Contact, contact_id, label="Contact", field="contact_id")
 
 
 @contacts_router.get("", response={200: ContactPage, **COMMON_ERRORS})

@@ -15,18 +15,18 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
 
 from accord.accounts import policy
 from accord.accounts.models import User
 from accord.api.auth import Principal, access_require
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
+from accord.api.lookups import IdPath, row_or_404
 from accord.api.paging import page_of
-from accord.api.schemas import MAX_ID
 from accord.contacts.models import Lead
 from accord.contacts.schemas import TransitionOut
 from accord.contacts.selectors import leads_visible
-from accord.core.errors import NotFound, PermissionDenied
+from accord.core.errors import PermissionDenied
 from accord.handoff import rules
 from accord.handoff.agreement import services
 from accord.handoff.inbox import actions
@@ -56,8 +56,6 @@ agreements_router = Router(tags=["agreements"])
 calendars_router = Router(tags=["calendars"])
 lead_actions_router = Router(tags=["leads"])
 
-IdPath = Path(..., ge=1, le=MAX_ID)
-
 
 def _actor(principal: Principal) -> User:
     return policy.person_require(principal)
@@ -76,10 +74,8 @@ def _version_detail(version: AgreementVersion) -> dict[str, Any]:
 
 
 def _version_get(version_id: int) -> AgreementVersion:
-    version = AgreementVersion.objects.select_related("based_on").filter(pk=version_id).first()
-    if version is None:
-        raise NotFound(f"Agreement version {version_id} does not exist.", field="version_id")
-    return version
+    versions = AgreementVersion.objects.select_related("based_on")
+    return row_or_404(versions, version_id, label="Agreement version", field="version_id")
 
 
 @agreements_router.get("", response={200: AgreementVersionPage, **COMMON_ERRORS})
@@ -161,10 +157,7 @@ def version_approve(request: HttpRequest, version_id: int = IdPath):
 
 
 def _calendar_get(calendar_id: int) -> BusinessCalendar:
-    calendar = BusinessCalendar.objects.filter(pk=calendar_id).first()
-    if calendar is None:
-        raise NotFound(f"Calendar {calendar_id} does not exist.", field="calendar_id")
-    return calendar
+    return row_or_404(BusinessCalendar, calendar_id, label="Calendar", field="calendar_id")
 
 
 @calendars_router.get("", response={200: CalendarPage, **COMMON_ERRORS})
@@ -220,10 +213,7 @@ def _lead_for_action(request: HttpRequest, lead_id: int) -> tuple[Lead, User]:
     nobody: 403). Whether that person may act on it, the action asks the policy."""
     principal = access_require(request, "leads", "write")
     visible = leads_visible(user=policy.rep_scope(principal))
-    lead = visible.filter(pk=lead_id).first()
-    if lead is None:
-        raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
-    return lead, _actor(principal)
+    return row_or_404(visible, lead_id, label="Lead", field="lead_id"), _actor(principal)
 
 
 @lead_actions_router.post(

@@ -8,16 +8,17 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
 
 from accord.accounts import policy
 from accord.api.auth import Principal, access_require
 from accord.api.batch import batch_apply
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
+from accord.api.lookups import IdPath, row_named, row_or_404
 from accord.api.paging import page_of
-from accord.api.schemas import MAX_ID, BatchOut
+from accord.api.schemas import BatchOut
 from accord.contacts.selectors import leads_visible
-from accord.core.errors import InvalidInput, NotFound, PermissionDenied
+from accord.core.errors import NotFound, PermissionDenied
 from accord.pipeline import selectors
 from accord.pipeline.inputs import ActivityChanges, DealChanges
 from accord.pipeline.models import Activity, Deal
@@ -47,14 +48,10 @@ from accord.pipeline.services import (
 deals_router = Router(tags=["deals"])
 activities_router = Router(tags=["activities"])
 
-IdPath = Path(..., ge=1, le=MAX_ID)
-
 
 def _deal_get(principal: Principal, deal_id: int) -> Deal:
-    deal = selectors.deals_visible(user=principal.restricted_to("deals")).filter(pk=deal_id).first()
-    if deal is None:
-        raise NotFound(f"Deal {deal_id} does not exist.", field="deal_id")
-    return deal
+    visible = selectors.deals_visible(user=principal.restricted_to("deals"))
+    return row_or_404(visible, deal_id, label="Deal", field="deal_id")
 
 
 def _deals_seen(principal: Principal):
@@ -63,10 +60,7 @@ def _deals_seen(principal: Principal):
 
 def _activity_get(principal: Principal, activity_id: int) -> Activity:
     visible = selectors.activities_visible(user=principal.restricted_to("activities"))
-    activity = visible.filter(pk=activity_id).first()
-    if activity is None:
-        raise NotFound(f"Activity {activity_id} does not exist.", field="activity_id")
-    return activity
+    return row_or_404(visible, activity_id, label="Activity", field="activity_id")
 
 
 def _deal_links_check(principal: Principal, fields: Mapping[str, Any]) -> None:
@@ -173,8 +167,8 @@ def activity_create_endpoint(request: HttpRequest, payload: ActivityIn):
     if payload.lead_id is not None:
         lead = leads_visible(user=policy.rep_scope(principal)).filter(pk=payload.lead_id).first()
         policy.links_check(principal, lead=lead, lead_id=payload.lead_id)
-    if payload.deal_id is not None and not _deals_seen(principal).filter(pk=payload.deal_id):
-        raise InvalidInput(f"Deal {payload.deal_id} does not exist.", field="deal_id")
+    if payload.deal_id is not None:
+        row_named(_deals_seen(principal), payload.deal_id, label="Deal", field="deal_id")
     return Status(201, activity_create(user=principal.actor, **payload.dict()))
 
 

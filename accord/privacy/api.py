@@ -5,13 +5,12 @@ nobody may grant on record but not withdraw)."""
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Path, Router, Status
+from ninja import Router, Status
 
 from accord.api.auth import access_require
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
-from accord.api.schemas import MAX_ID
+from accord.api.lookups import IdPath, row_or_404
 from accord.contacts.models import Contact
-from accord.core.errors import NotFound
 from accord.privacy.consent import consent_record, unsubscribe_url
 from accord.privacy.models import ConsentChannel, ConsentEvent
 from accord.privacy.schemas import ConsentEventOut, ConsentIn, ConsentsOut
@@ -19,14 +18,9 @@ from accord.privacy.selectors import consent_state
 
 router = Router(tags=["consents"])
 
-IdPath = Path(..., ge=1, le=MAX_ID)
-
 
 def _contact_get(contact_id: int) -> Contact:
-    contact = Contact.objects.filter(pk=contact_id).first()
-    if contact is None:
-        raise NotFound(f"Contact {contact_id} does not exist.", field="contact_id")
-    return contact
+    return row_or_404(Contact, contact_id, label="Contact", field="contact_id")
 
 
 @router.get("/{contact_id}/consents", response={200: ConsentsOut, **COMMON_ERRORS})

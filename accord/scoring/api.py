@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Path, Router, Status
+from ninja import Router, Status
 
 from accord.accounts.api_keys import scope_allows
 from accord.api.auth import access_require, principal_of
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
-from accord.api.schemas import MAX_ID
+from accord.api.lookups import IdPath, row_or_404
 from accord.contacts.selectors import leads_visible
 from accord.core.errors import NotFound, PermissionDenied
 from accord.scoring import profiles, selectors
@@ -20,7 +20,6 @@ from accord.scoring.profile_preview import profile_change_preview
 from accord.scoring.schemas import LeadScoreOut, PreviewIn, PreviewOut, ProfileIn, ProfileOut
 
 router = Router(tags=["scoring"])
-IdPath = Path(..., ge=1, le=MAX_ID)
 
 
 def _admin_require(request: HttpRequest) -> None:
@@ -56,10 +55,7 @@ def _profile_out(profile: ScoringProfile) -> dict[str, Any]:
 
 
 def _profile_get(profile_id: int) -> ScoringProfile:
-    profile = ScoringProfile.objects.filter(pk=profile_id).first()
-    if profile is None:
-        raise NotFound(f"Scoring profile {profile_id} does not exist.", field="profile_id")
-    return profile
+    return row_or_404(ScoringProfile, profile_id, label="Scoring profile", field="profile_id")
 
 
 def _spec(payload: ProfileIn) -> profiles.ProfileInput:
@@ -135,8 +131,7 @@ def profile_delete(request: HttpRequest, profile_id: int = IdPath):
 def lead_score_get(request: HttpRequest, lead_id: int = IdPath):
     """The lead's score, grade and every contribution behind them."""
     principal = access_require(request, "leads", "read")
-    if not leads_visible(user=principal.restricted_to("leads")).filter(pk=lead_id).exists():
-        raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
+    row_or_404(leads_visible(user=principal.restricted_to("leads")), lead_id, label="Lead")
     row = LeadScore.objects.filter(lead_id=lead_id).first()
     if row is None:
         raise NotFound(f"Lead {lead_id} has not been scored yet.", field="lead_id")

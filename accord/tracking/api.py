@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import cast
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
 
 from accord.api.auth import access_require
 from accord.api.batch import batch_apply
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
+from accord.api.lookups import IdPath, row_or_404
 from accord.api.paging import page_of
-from accord.api.schemas import MAX_ID, BatchOut
-from accord.core.errors import NotFound
+from accord.api.schemas import BatchOut
 from accord.tracking import selectors
 from accord.tracking.inputs import CampaignChanges, SpendChanges
 from accord.tracking.models import Campaign, SpendEntry, Touchpoint
@@ -50,16 +50,6 @@ campaigns_router = Router(tags=["campaigns"])
 spend_router = Router(tags=["spend"])
 touchpoints_router = Router(tags=["touchpoints"])
 
-IdPath = Path(..., ge=1, le=MAX_ID)
-
-
-def _get(model, pk: int, label: str):  # type: ignore[no-untyped-def]
-    row = model.objects.filter(pk=pk).first()
-    if row is None:
-        raise NotFound(f"{label} {pk} does not exist.", field="id")
-    return row
-
-
 # --- Campaigns --------------------------------------------------------------------------
 
 
@@ -79,13 +69,13 @@ def campaign_create_endpoint(request: HttpRequest, payload: CampaignIn):
 @campaigns_router.get("/{campaign_id}", response={200: CampaignOut, **COMMON_ERRORS})
 def campaign_get(request: HttpRequest, campaign_id: int = IdPath):
     access_require(request, "campaigns", "read")
-    return _get(Campaign, campaign_id, "Campaign")
+    return row_or_404(Campaign, campaign_id, label="Campaign")
 
 
 @campaigns_router.patch("/{campaign_id}", response={200: CampaignOut, **COMMON_ERRORS})
 def campaign_patch(request: HttpRequest, payload: CampaignPatch, campaign_id: int = IdPath):
     access_require(request, "campaigns", "write")
-    _get(Campaign, campaign_id, "Campaign")
+    row_or_404(Campaign, campaign_id, label="Campaign")
     return campaign_update(
         campaign_id=campaign_id, changes=cast(CampaignChanges, payload.dict(exclude_unset=True))
     )
@@ -130,13 +120,13 @@ def spend_batch(request: HttpRequest, payload: SpendBatchIn):
 @spend_router.get("/{spend_id}", response={200: SpendOut, **COMMON_ERRORS})
 def spend_get(request: HttpRequest, spend_id: int = IdPath):
     access_require(request, "spend", "read")
-    return _get(SpendEntry, spend_id, "Spend entry")
+    return row_or_404(SpendEntry, spend_id, label="Spend entry")
 
 
 @spend_router.patch("/{spend_id}", response={200: SpendOut, **COMMON_ERRORS})
 def spend_patch(request: HttpRequest, payload: SpendPatch, spend_id: int = IdPath):
     access_require(request, "spend", "write")
-    _get(SpendEntry, spend_id, "Spend entry")
+    row_or_404(SpendEntry, spend_id, label="Spend entry")
     return spend_update(
         entry_id=spend_id, changes=cast(SpendChanges, payload.dict(exclude_unset=True))
     )
@@ -179,4 +169,4 @@ def touchpoint_batch(request: HttpRequest, payload: TouchpointBatchIn):
 @touchpoints_router.get("/{touchpoint_id}", response={200: TouchpointOut, **COMMON_ERRORS})
 def touchpoint_get(request: HttpRequest, touchpoint_id: int = IdPath):
     access_require(request, "touchpoints", "read")
-    return _get(Touchpoint, touchpoint_id, "Touchpoint")
+    return row_or_404(Touchpoint, touchpoint_id, label="Touchpoint")

@@ -11,21 +11,22 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
 
 from accord.accounts import policy
 from accord.api.auth import Principal, access_require
 from accord.api.batch import batch_apply
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
+from accord.api.lookups import IdPath, row_or_404
 from accord.api.paging import page_of
-from accord.api.schemas import MAX_ID, BatchOut
+from accord.api.schemas import BatchOut
 from accord.contacts import selectors
 from accord.contacts.inputs import LeadChanges
 from accord.contacts.models import Lead
 from accord.contacts.schemas import TransitionIn, TransitionOut
 from accord.contacts.services import lead_transition
 from accord.contacts.updates import contact_save, lead_create_for, lead_update
-from accord.core.errors import InvalidInput, NotFound
+from accord.core.errors import InvalidInput
 from accord.handoff.lead.schemas import (
     LEAD_ORDERINGS,
     LeadBatchIn,
@@ -39,18 +40,12 @@ from accord.scoring.selectors import leads_with_prediction
 
 router = Router(tags=["leads"])
 
-IdPath = Path(..., ge=1, le=MAX_ID)
-
-
 # --- Leads ------------------------------------------------------------------------------
 
 
 def _lead_get(principal: Principal, lead_id: int) -> Lead:
     visible = selectors.leads_visible(user=principal.restricted_to("leads"))
-    lead = leads_with_prediction(visible).filter(pk=lead_id).first()
-    if lead is None:
-        raise NotFound(f"Lead {lead_id} does not exist.", field="lead_id")
-    return lead
+    return row_or_404(leads_with_prediction(visible), lead_id, label="Lead", field="lead_id")
 
 
 def _lead_from(principal: Principal, record: LeadIn) -> Lead:
