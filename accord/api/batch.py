@@ -44,3 +44,16 @@ def batch_apply(
         else:
             results.append({"index": index, "status": status, "id": pk})
     return results
+
+
+def batch_results(
+    records: Sequence[Any], write: Callable[[Any], tuple[str, int]]
+) -> dict[str, list[dict[str, Any]]]:
+    """The response of a ``/batch`` endpoint: ``batch_apply``'s results under ``results``."""
+    return {"results": batch_apply(records, write)}
+
+
+def upserted(saved: tuple[Any, bool]) -> tuple[str, int]:
+    """A create-or-update's ``(row, created)`` as a batch result's ``(status, id)``."""
+    row, created = saved
+    return ("created" if created else "updated"), row.pk

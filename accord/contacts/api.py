@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from accord.api.auth import access_require
-from accord.api.batch import batch_apply
+from accord.api.batch import batch_results, upserted
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
 from accord.api.lookups import IdPath, row_or_404
 from accord.api.paging import page_of
@@ -111,10 +111,9 @@ def contact_batch(request: HttpRequest, payload: ContactBatchIn):
     access_require(request, "contacts", "write")
 
     def write(record: ContactIn) -> tuple[str, int]:
-        contact, created = contact_save(**record.dict())
-        return ("created" if created else "updated"), contact.pk
+        return upserted(contact_save(**record.dict()))
 
-    return {"results": batch_apply(payload.records, write)}
+    return batch_results(payload.records, write)
 
 
 @contacts_router.get("/{contact_id}", response={200: ContactOut, **COMMON_ERRORS})

@@ -12,7 +12,7 @@ from ninja import Query, Router, Status
 
 from accord.accounts import policy
 from accord.api.auth import Principal, access_require
-from accord.api.batch import batch_apply
+from accord.api.batch import batch_results, upserted
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
 from accord.api.lookups import IdPath, row_named, row_or_404
 from accord.api.paging import page_of
@@ -121,10 +121,9 @@ def deal_batch(request: HttpRequest, payload: DealBatchIn):
             current_owner_id=current.owner_id if record.external_id and current else None,
             owner_id=fields["owner_id"],
         )
-        deal, created = deal_upsert(**fields)
-        return ("created" if created else "updated"), deal.pk
+        return upserted(deal_upsert(**fields))
 
-    return {"results": batch_apply(payload.records, write)}
+    return batch_results(payload.records, write)
 
 
 @deals_router.get("/{deal_id}", response={200: DealOut, **COMMON_ERRORS})

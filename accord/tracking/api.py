@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from accord.api.auth import access_require
-from accord.api.batch import batch_apply
+from accord.api.batch import batch_results, upserted
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
 from accord.api.lookups import IdPath, row_or_404
 from accord.api.paging import page_of
@@ -111,10 +111,9 @@ def spend_batch(request: HttpRequest, payload: SpendBatchIn):
     access_require(request, "spend", "write")
 
     def write(record: SpendIn) -> tuple[str, int]:
-        entry, created = spend_record(**record.dict())
-        return ("created" if created else "updated"), entry.pk
+        return upserted(spend_record(**record.dict()))
 
-    return {"results": batch_apply(payload.records, write)}
+    return batch_results(payload.records, write)
 
 
 @spend_router.get("/{spend_id}", response={200: SpendOut, **COMMON_ERRORS})
@@ -163,7 +162,7 @@ def touchpoint_batch(request: HttpRequest, payload: TouchpointBatchIn):
     def write(record: TouchpointIn) -> tuple[str, int]:
         return "created", touchpoint_create(**record.dict()).pk
 
-    return {"results": batch_apply(payload.records, write)}
+    return batch_results(payload.records, write)
 
 
 @touchpoints_router.get("/{touchpoint_id}", response={200: TouchpointOut, **COMMON_ERRORS})

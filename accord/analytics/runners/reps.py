@@ -21,8 +21,8 @@ from accord.analytics.runners.velocity import (
     FirstContact,
     first_contact_from,
     first_contact_sql,
-    scope_conditions,
     sla_hours_default,
+    sla_scope,
 )
 from accord.core.errors import InvalidInput
 
@@ -85,9 +85,7 @@ class RepsRunner:
 
     def build_sql(self, as_of: datetime | None = None) -> RepsSql:
         f = self.query.filters
-        conditions, params = scope_conditions(f)
-        params["sla_seconds"] = self.sla_hours * 3600
-        params["as_of"] = as_of or datetime(1970, 1, 1)
+        conditions, params = sla_scope(f, self.sla_hours, as_of)
         scope = f"SELECT l.id, l.owner_id FROM leads l WHERE {where(conditions)}"
         if f.mode == COHORT:
             # Reaching a stage at any time: the lead facts of the copy (``sync.LEAD_FACTS``).

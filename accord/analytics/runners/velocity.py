@@ -80,6 +80,17 @@ class VelocityResult:
     data_as_of: datetime | None
 
 
+def sla_scope(
+    filters: ReportFilters, sla_hours: float, as_of: datetime | None
+) -> tuple[list[str], dict[str, Any]]:
+    """``scope_conditions`` plus the first-contact SLA (seconds) and the moment a lead still
+    waiting is measured to (the copy's as-of)."""
+    conditions, params = scope_conditions(filters)
+    params["sla_seconds"] = sla_hours * 3600
+    params["as_of"] = as_of or datetime(1970, 1, 1)
+    return conditions, params
+
+
 def scope_conditions(filters: ReportFilters) -> tuple[list[str], dict[str, Any]]:
     """Conditions on ``leads l`` for the leads a report looks at, and their parameters."""
     since, until = filters.bounds()
@@ -154,9 +165,7 @@ class VelocityRunner:
 
     def build_sql(self, as_of: datetime | None = None) -> VelocitySql:
         f = self.query.filters
-        conditions, params = scope_conditions(f)
-        params["sla_seconds"] = self.sla_hours * 3600
-        params["as_of"] = as_of or datetime(1970, 1, 1)
+        conditions, params = sla_scope(f, self.sla_hours, as_of)
         cohort = f.mode == COHORT
         stay_period = "" if cohort else 'AND "at" >= $since AND "at" < $until'
         stages_in = ", ".join(f"'{s}'" for s in TIMED_STAGES)

@@ -15,7 +15,7 @@ from ninja import Query, Router, Status
 
 from accord.accounts import policy
 from accord.api.auth import Principal, access_require
-from accord.api.batch import batch_apply
+from accord.api.batch import batch_results
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
 from accord.api.lookups import IdPath, row_or_404
 from accord.api.paging import page_of
@@ -98,7 +98,7 @@ def lead_batch(request: HttpRequest, payload: LeadBatchIn):
     def write(record: LeadIn) -> tuple[str, int]:
         return "created", _lead_from(principal, record).pk
 
-    return {"results": batch_apply(payload.records, write)}
+    return batch_results(payload.records, write)
 
 
 @router.get("/{lead_id}", response={200: LeadOut, **COMMON_ERRORS})
