@@ -59,6 +59,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy accord
 	$(DEPLOY_ENV) $(BIN)/python -m django check --deploy --fail-level WARNING --settings=config.settings
 
 ## Re-pin requirements.lock after changing pyproject.toml

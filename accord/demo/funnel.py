@@ -366,7 +366,7 @@ class _ChunkWalk:
                 score,
                 grade,
                 owner,
-                self.team_of_rep.get(rep) if owner else None,
+                self.team_of_rep.get(owner) if owner else None,
                 people.refs.channel_ids[catalog.SOURCES[source].channel],
                 campaign_id if campaign_id > 0 else None,
                 properties,

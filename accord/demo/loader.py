@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
@@ -292,7 +293,7 @@ def demo_staff_ensure() -> dict[str, User]:
 
 def _routing_rules_ensure(teams: dict[str, Team]) -> None:
     """Route live MQLs like the simulated history: large accounts to enterprise, the rest SMB."""
-    rules = (
+    rules: tuple[tuple[int, str, str, list[dict[str, Any]]], ...] = (
         (10, "Enterprise accounts (1,000+ people)", ENTERPRISE_TEAM,
          [{"field": "account.employees", "operator": "range", "value": {"min": 1000}}]),
         (100, "Everyone else", SMB_TEAM, []),

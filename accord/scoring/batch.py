@@ -182,7 +182,7 @@ class BatchScorer:
         if not len(picked):
             return picked, picked
         lead = touches.lead[picked]
-        now = now_us if np.ndim(now_us) == 0 else now_us[picked]
+        now = now_us[picked] if isinstance(now_us, np.ndarray) and now_us.ndim else now_us
         age = (now - touches.at[picked]) / 1_000_000 / rules.SECONDS_PER_DAY
         decayed = _decayed(points100, age, half_life)
         if cap is not None:
@@ -441,7 +441,7 @@ def leads_rescore_all(
     processes = processes and not connection.in_atomic_block
     if workers is None:
         low, high = touch_id_bounds()
-        big = low is not None and high - low >= PARALLEL_FROM
+        big = low is not None and high is not None and high - low >= PARALLEL_FROM
         workers = 2 if big and multiprocessing.cpu_count() > 1 else 1
     touches = touches_read(scorer, workers=workers, processes=processes)
     ranges = list(lead_ranges(chunk_size=chunk_size, open_only=open_only))

@@ -151,7 +151,7 @@ def touches_read(
     where = touch_filter(scorer.profile)
     empty = np.zeros(0, dtype=np.int64)
     low, high = touch_id_bounds()
-    if where is None or low is None:
+    if where is None or low is None or high is None:
         return Touches(empty, empty, empty, empty)
     processes = processes and not connection.in_atomic_block
     if workers is None:

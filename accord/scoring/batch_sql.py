@@ -104,8 +104,8 @@ def touch_filter(profile: rules.Profile) -> tuple[str, list] | None:
         slugs.setdefault(slug, []).append(pk)
     clauses: dict[tuple[str, tuple], None] = {}
     weird: dict[str, None] = {}
-    for rule in (*profile.engagement, *profile.fast_track):
-        match = rule.match
+    matches = [r.match for r in profile.engagement] + [r.match for r in profile.fast_track]
+    for match in matches:
         terms: list[str] = []
         values: list = []
         if match.touch_type:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 
@@ -18,7 +18,7 @@ from accord.contacts.models import Lead
 from accord.scoring.models import LeadScore
 
 _FIELDS = LeadScore._meta.concrete_fields
-_COLUMNS = [f.column for f in _FIELDS]
+_COLUMNS = [f.column for f in _FIELDS if f.column is not None]  # every concrete field has one
 _ATTNAMES = [f.attname for f in _FIELDS]
 _TEMP = "scoring_batch_rows"
 
@@ -46,7 +46,7 @@ def _db_rows(
     computed_at = (
         now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
     )
-    values = {
+    values: dict[str, Any] = {
         "profile_id": profile_id,
         "profile_version": profile_version,
         "computed_at": computed_at,

@@ -109,7 +109,7 @@ class RuleForm(forms.Form):
 RuleFormSet = forms.formset_factory(RuleForm, extra=2, can_delete=True)
 
 
-def spec_from_forms(profile_form: ProfileForm, rule_forms: RuleFormSet) -> ProfileInput:
+def spec_from_forms(profile_form: ProfileForm, rule_forms: forms.BaseFormSet) -> ProfileInput:
     data = profile_form.cleaned_data
     rules = []
     for form in rule_forms.forms:

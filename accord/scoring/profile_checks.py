@@ -34,10 +34,10 @@ def max_fit_points(rules: Iterable[FitRule]) -> int:
 def max_score(profile: Profile) -> float:
     """The most points any lead could reach (infinite when an engagement rule has no cap)."""
     engagement = 0.0
-    for rule in profile.engagement:
-        if rule.cap is None:
+    for engagement_rule in profile.engagement:
+        if engagement_rule.cap is None:
             return math.inf
-        engagement += rule.cap
+        engagement += engagement_rule.cap
     return max_fit_points(profile.fit) + engagement
 
 
@@ -86,32 +86,32 @@ def profile_problems(profile: Profile) -> list[Problem]:
                 "Grade thresholds must decrease: A's minimum above B's, B's above C's.",
             )
         )
-    for rule in profile.fit:
-        i = rule.id
-        if rule.field not in MODEL_FIELDS and field_property_split(rule.field) is None:
-            problems.append(Problem(f"rules.{i}.field", f"Unknown field {rule.field!r}."))
-        message = fit_value_problem(rule.operator, rule.value)
+    for fit_rule in profile.fit:
+        i = fit_rule.id
+        if fit_rule.field not in MODEL_FIELDS and field_property_split(fit_rule.field) is None:
+            problems.append(Problem(f"rules.{i}.field", f"Unknown field {fit_rule.field!r}."))
+        message = fit_value_problem(fit_rule.operator, fit_rule.value)
         if message:
             problems.append(Problem(f"rules.{i}.value", message))
-    for rule in profile.engagement:
-        i = rule.id
-        if rule.points <= 0:
+    for engagement_rule in profile.engagement:
+        i = engagement_rule.id
+        if engagement_rule.points <= 0:
             problems.append(Problem(f"rules.{i}.points", "Points must be more than zero."))
-        if rule.cap is not None and rule.cap <= 0:
+        if engagement_rule.cap is not None and engagement_rule.cap <= 0:
             problems.append(Problem(f"rules.{i}.cap", "A cap must be more than zero."))
-        if rule.half_life_days is not None and not rule.half_life_days > 0:
+        if engagement_rule.half_life_days is not None and not engagement_rule.half_life_days > 0:
             problems.append(
                 Problem(f"rules.{i}.half_life_days", "The half-life must be more than zero.")
             )
-    for rule in profile.fast_track:
-        i = rule.id
-        if rule.min_count < 1:
+    for fast_rule in profile.fast_track:
+        i = fast_rule.id
+        if fast_rule.min_count < 1:
             problems.append(Problem(f"rules.{i}.min_count", "The count must be at least 1."))
-        if rule.within_days is not None and not rule.within_days > 0:
+        if fast_rule.within_days is not None and not fast_rule.within_days > 0:
             problems.append(
                 Problem(f"rules.{i}.within_days", "The window must be more than zero days.")
             )
-        if rule.match == TouchMatch():
+        if fast_rule.match == TouchMatch():
             problems.append(
                 Problem(
                     f"rules.{i}.touch_type",

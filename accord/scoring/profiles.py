@@ -175,9 +175,10 @@ def profile_save(
         if profile_id is None:
             profile = ScoringProfile()
         else:
-            profile = ScoringProfile.objects.select_for_update().filter(pk=profile_id).first()
-            if profile is None:
+            found = ScoringProfile.objects.select_for_update().filter(pk=profile_id).first()
+            if found is None:
                 raise NotFound(f"Scoring profile {profile_id} does not exist.", field="profile_id")
+            profile = found
             profile.version += 1
         name = spec.name.strip()[:120]
         taken = ScoringProfile.objects.filter(name=name).exclude(pk=profile.pk)

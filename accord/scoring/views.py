@@ -5,11 +5,12 @@ change grade or MQL status; the second saves."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accord.accounts import policy
+from accord.accounts.http import PageRequest
 from accord.core.errors import DomainError
 from accord.scoring import defaults, profile_checks, profiles, selectors
 from accord.scoring.forms import (
@@ -25,7 +26,7 @@ scoring_required = policy.page_required("scoring")
 
 
 @scoring_required
-def profile_list(request: HttpRequest) -> HttpResponse:
+def profile_list(request: PageRequest) -> HttpResponse:
     rows = [
         {"profile": p, "rules": p.rules.count(), "mql": selectors.mql_current(p.pk)}
         for p in ScoringProfile.objects.order_by("name")
@@ -34,7 +35,7 @@ def profile_list(request: HttpRequest) -> HttpResponse:
 
 
 @scoring_required
-def profile_edit(request: HttpRequest, profile_id: int | None = None) -> HttpResponse:
+def profile_edit(request: PageRequest, profile_id: int | None = None) -> HttpResponse:
     profile = get_object_or_404(ScoringProfile, pk=profile_id) if profile_id else None
     if request.method == "POST":
         form = ProfileForm(request.POST)
@@ -76,5 +77,7 @@ def _blank_spec() -> profiles.ProfileInput:
         half_life_days=defaults.HALF_LIFE_DAYS,
         rules=(),
         mql=dict(defaults.MQL),
-        **defaults.GRADES,
+        grade_a_min=defaults.GRADES["grade_a_min"],
+        grade_b_min=defaults.GRADES["grade_b_min"],
+        grade_c_min=defaults.GRADES["grade_c_min"],
     )

@@ -29,3 +29,13 @@ class SpendChanges(TypedDict, total=False):
     reach: int | None
     clicks: int | None
     visits: int | None
+
+
+class Utm(TypedDict, total=False):
+    """A touch's UTM parameters (each up to 200 characters; absent: not given)."""
+
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+    utm_content: str
+    utm_term: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Unpack
+from typing import Any, Unpack, cast
 
 from django.db import transaction
 
@@ -16,7 +16,7 @@ from accord.core.money import amount_clean, currency_clean
 from accord.core.prepared import row_insert
 from accord.core.timeutils import aware_required
 from accord.tracking.channels.grouping import channel_resolve
-from accord.tracking.inputs import CampaignChanges, SpendChanges
+from accord.tracking.inputs import CampaignChanges, SpendChanges, Utm
 from accord.tracking.models import Campaign, Channel, SpendEntry, Touchpoint, TouchType
 
 _UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
@@ -33,7 +33,7 @@ def touchpoint_record(
     url: str = "",
     referrer: str = "",
     rescore: bool = True,
-    **utm: str,
+    **utm: Unpack[Utm],
 ) -> Touchpoint:
     """Append one touch. Its channel is resolved from UTM and referrer unless given.
 
@@ -50,7 +50,8 @@ def touchpoint_record(
     unknown = set(utm) - set(_UTM_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown field {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])
-    values = {name: (utm.get(name) or "").strip()[:200] for name in _UTM_FIELDS}
+    given = cast(dict[str, str], utm)  # every UTM value is text
+    values = {name: (given.get(name) or "").strip()[:200] for name in _UTM_FIELDS}
     moment = aware_required(at, field="at")
     if channel is None:
         channel = channel_resolve(
@@ -191,6 +192,7 @@ def spend_record(
     """Set one day's spend of a channel (or campaign): creates the row or replaces its
     figures, since a day's spend is reported again as ad platforms settle it."""
     channel = _channel_get(channel_id, required=True)
+    assert channel is not None  # required: a missing channel was refused above
     campaign = None
     if campaign_id is not None:
         campaign = Campaign.objects.filter(pk=campaign_id).first()

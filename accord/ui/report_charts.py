@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 
 import plotly.graph_objects as go
@@ -44,7 +44,7 @@ def _layout(figure: go.Figure, **extra) -> str:
     return figure.to_json()
 
 
-def funnel_sankey_json(groups: Sequence[FunnelGroup], stage_labels: dict[str, str]) -> str:
+def funnel_sankey_json(groups: Sequence[FunnelGroup], stage_labels: Mapping[str, object]) -> str:
     """Channel → lead → ... → customer, with the leads lost after each stage as the outcome."""
     stages = [s.stage for s in groups[0].steps] if groups else []
     channels = [g.label for g in groups]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
+from accord.accounts.http import PageRequest
 from accord.analytics.selectors import funnel_summary
 from accord.ui.dashboard import dashboard_view_model
 from accord.web.forms import PeriodForm
@@ -15,7 +16,7 @@ from accord.web.forms import PeriodForm
 
 @login_required
 @vary_on_headers("HX-Request")
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: PageRequest) -> HttpResponse:
     form = PeriodForm(request.GET, today=timezone.localdate())
     start, end = form.period()
     summary = funnel_summary(start=start, end=end)

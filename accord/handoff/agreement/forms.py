@@ -65,7 +65,7 @@ class AgreementForm(forms.Form):
                 field = forms.CharField(label=label, required=False, max_length=120)
             field.initial = content.get(section, {}).get(key)
             field.disabled = rules.paths_forbidden([rules.Change(path, 0, 1)], side=side) != []
-            field.side = rules.side_of(path)
+            _side_set(field, rules.side_of(path))
             self.fields[form_name(path)] = field
         marketing = rules.paths_forbidden([rules.Change("marketing.x", 0, 1)], side=side) != []
         self.fields["mqls_per_month"] = forms.CharField(
@@ -78,7 +78,7 @@ class AgreementForm(forms.Form):
                 for team, count in content.get("marketing", {}).get("mqls_per_month", {}).items()
             ),
         )
-        self.fields["mqls_per_month"].side = rules.MARKETING
+        _side_set(self.fields["mqls_per_month"], rules.MARKETING)
         self.fields["rejection_reasons"] = forms.CharField(
             label=_("Rejection reasons (one “code | label” a line)"),
             widget=forms.Textarea(attrs={"rows": 7}),
@@ -87,13 +87,13 @@ class AgreementForm(forms.Form):
                 for r in content.get("rejection_reasons", [])
             ),
         )
-        self.fields["rejection_reasons"].side = rules.SHARED
+        _side_set(self.fields["rejection_reasons"], rules.SHARED)
         self.fields["note"] = forms.CharField(
             label=_("What changed and why"),
             widget=forms.Textarea(attrs={"rows": 2}),
             required=False,
         )
-        self.fields["note"].side = rules.SHARED
+        _side_set(self.fields["note"], rules.SHARED)
 
     def content_build(self) -> dict[str, Any]:
         """The new content: the old one with this form's values put in."""
@@ -184,3 +184,9 @@ WEEKDAY_LABELS = (
     _("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"),
     _("Sunday"),
 )  # fmt: skip
+
+
+def _side_set(field: forms.Field, side: str) -> None:
+    """Which side of the agreement owns ``field``: the editor's template groups the fields by
+    it (``field.field.side``). Django form fields have no such attribute, hence setattr."""
+    setattr(field, "side", side)  # noqa: B010

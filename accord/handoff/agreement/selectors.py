@@ -28,7 +28,7 @@ def version_rows(agreement: HandoffAgreement) -> list[VersionRow]:
     by_id = {v.pk: v for v in versions}
     rows = []
     for version in versions:
-        base = by_id.get(version.based_on_id)
+        base = by_id.get(version.based_on_id) if version.based_on_id else None
         rows.append(
             VersionRow(version, rules.version_diff(base.content if base else {}, version.content))
         )

@@ -4,12 +4,13 @@ and the history with what each version changed. Managers and administrators only
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.accounts import policy
+from accord.accounts.http import PageRequest
 from accord.core.errors import DomainError
 from accord.handoff.agreement import selectors as agreement_selectors
 from accord.handoff.agreement import services
@@ -21,7 +22,7 @@ managers_only = policy.page_required("agreement")
 
 
 @managers_only
-def agreement_overview(request: HttpRequest) -> HttpResponse:
+def agreement_overview(request: PageRequest) -> HttpResponse:
     agreement = agreement_selectors.agreement_main()
     rows = agreement_selectors.version_rows(agreement) if agreement else []
     active = next((r for r in rows if r.version.status == VersionStatus.ACTIVE), None)
@@ -42,7 +43,7 @@ def agreement_overview(request: HttpRequest) -> HttpResponse:
 
 @managers_only
 @require_POST
-def version_action(request: HttpRequest, version_id: int, action: str) -> HttpResponse:
+def version_action(request: PageRequest, version_id: int, action: str) -> HttpResponse:
     calls = {
         "submit": services.agreement_submit,
         "approve": services.agreement_approve,
@@ -58,7 +59,7 @@ def version_action(request: HttpRequest, version_id: int, action: str) -> HttpRe
 
 @managers_only
 @require_POST
-def draft_create(request: HttpRequest) -> HttpResponse:
+def draft_create(request: PageRequest) -> HttpResponse:
     try:
         version = services.agreement_draft_create(user=request.user)
     except DomainError as error:
@@ -68,7 +69,7 @@ def draft_create(request: HttpRequest) -> HttpResponse:
 
 
 @managers_only
-def draft_edit(request: HttpRequest, version_id: int) -> HttpResponse:
+def draft_edit(request: PageRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(AgreementVersion, pk=version_id, status=VersionStatus.DRAFT)
     side = services.side_of_user(request.user)
     form = AgreementForm(request.POST or None, content=version.content, side=side)

@@ -28,13 +28,14 @@ from accord.handoff.notifications import notify
 from accord.tracking.models import Campaign
 
 
-def lead_rate(*, lead_id: int, by: User, rating: int, comment: str = "") -> QualityRating:
+def lead_rate(*, lead_id: int, by: User, rating: int | str, comment: str = "") -> QualityRating:
     """Rate a handed-off lead's quality 1 to 5 (one rating per person; rating again replaces)."""
     with transaction.atomic():
         lead = Lead.objects.select_for_update(of=("self",)).filter(pk=lead_id).first()
         # Who may rate comes before what they sent: a refused caller learns nothing about
         # the lead from a validation error.
         policy.object_require(by, lead, label=f"Lead {lead_id}", field="lead_id")
+        assert lead is not None  # object_require refused a missing lead
         policy.lead_act_require(by, lead)
         try:
             value = int(rating)

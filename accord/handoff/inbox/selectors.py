@@ -230,19 +230,17 @@ def marketing_overview(*, campaign_id: int | None = None, limit: int = 500) -> M
     leads = Lead.objects.filter(pk__in=mql_ids)
     if campaign_id is not None:
         leads = leads.filter(source_campaign_id=campaign_id)
-    leads = leads.select_related("contact", "owner", "source_channel", "source_campaign").order_by(
-        "-stage_changed_at", "-pk"
-    )[:limit]
-    leads = list(leads)
+    latest = leads.select_related("contact", "owner", "source_channel", "source_campaign")
+    mqls = list(latest.order_by("-stage_changed_at", "-pk")[:limit])
     reasons = {reason.code: reason.label for reason in rejection_reasons()}
     rejections: dict[int, dict[str, Any]] = {}
     for transition in StageTransition.objects.filter(
-        lead_id__in=[lead.pk for lead in leads], details__has_key="rejection_reason"
+        lead_id__in=[lead.pk for lead in mqls], details__has_key="rejection_reason"
     ).order_by("at", "pk"):
         rejections[transition.lead_id] = transition.details
     rows = []
     counts = dict.fromkeys(STATUS_LABELS, 0)
-    for lead in leads:
+    for lead in mqls:
         rejection = (
             rejections.get(lead.pk) if lead.stage in (Stage.RECYCLED, Stage.DISQUALIFIED) else None
         )

@@ -14,13 +14,14 @@ from decimal import InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.accounts import policy
+from accord.accounts.http import PageRequest
 from accord.accounts.models import User
 from accord.contacts.models import Lead
 from accord.core.errors import DomainError, PermissionDenied
@@ -44,12 +45,12 @@ def _inbox_context() -> dict:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: PageRequest) -> HttpResponse:
     rows = queues.inbox_leads(user=request.user)
     return render(request, "handoff/inbox.html", {"rows": rows, **_inbox_context()})
 
 
-def _back(request: HttpRequest) -> HttpResponse:
+def _back(request: PageRequest) -> HttpResponse:
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return redirect(target)
@@ -57,7 +58,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 
 def _action_response(
-    request: HttpRequest, lead_id: int, run: Callable[[], object], done: str
+    request: PageRequest, lead_id: int, run: Callable[[], object], done: str
 ) -> HttpResponse:
     """Ask the policy, run the action, answer htmx with the lead's row (a form post with a
     redirect). A refusal raises (404/403) and is never drawn as a row."""
@@ -93,7 +94,7 @@ def _lead_actionable(user: User, lead_id: int) -> Lead:
 
 @login_required
 @require_POST
-def lead_accept(request: HttpRequest, lead_id: int) -> HttpResponse:
+def lead_accept(request: PageRequest, lead_id: int) -> HttpResponse:
     return _action_response(
         request,
         lead_id,
@@ -104,7 +105,7 @@ def lead_accept(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def lead_reject(request: HttpRequest, lead_id: int) -> HttpResponse:
+def lead_reject(request: PageRequest, lead_id: int) -> HttpResponse:
     return _action_response(
         request,
         lead_id,
@@ -120,7 +121,7 @@ def lead_reject(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def lead_attempt(request: HttpRequest, lead_id: int) -> HttpResponse:
+def lead_attempt(request: PageRequest, lead_id: int) -> HttpResponse:
     return _action_response(
         request,
         lead_id,
@@ -137,7 +138,7 @@ def lead_attempt(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def lead_qualify(request: HttpRequest, lead_id: int) -> HttpResponse:
+def lead_qualify(request: PageRequest, lead_id: int) -> HttpResponse:
     bant = actions.Bant(**{name: request.POST.get(name, "") for name in actions.BANT_FIELDS})
     return _action_response(
         request,
@@ -149,7 +150,7 @@ def lead_qualify(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def lead_deal(request: HttpRequest, lead_id: int) -> HttpResponse:
+def lead_deal(request: PageRequest, lead_id: int) -> HttpResponse:
     def run() -> object:
         try:
             return actions.lead_deal_open(
@@ -166,7 +167,7 @@ def lead_deal(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def lead_rating(request: HttpRequest, lead_id: int) -> HttpResponse:
+def lead_rating(request: PageRequest, lead_id: int) -> HttpResponse:
     return _action_response(
         request,
         lead_id,
@@ -182,7 +183,7 @@ def lead_rating(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def lead_reassign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def lead_reassign_view(request: PageRequest, lead_id: int) -> HttpResponse:
     policy.page_require(request.user, "team_queue")
     lead = Lead.objects.filter(pk=lead_id).only("pk", "owner_id", "team_id").first()
     if lead is None:
@@ -208,12 +209,12 @@ def lead_reassign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 
 @policy.page_required("team_queue")
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: PageRequest) -> HttpResponse:
     return render(request, "handoff/team.html", queues.manager_overview(manager=request.user))
 
 
 @policy.page_required("marketing_view")
-def marketing(request: HttpRequest) -> HttpResponse:
+def marketing(request: PageRequest) -> HttpResponse:
     try:
         campaign_id = int(request.GET.get("campaign") or 0) or None
     except ValueError:
@@ -231,14 +232,14 @@ def marketing(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: PageRequest) -> HttpResponse:
     rows = Notification.objects.filter(user=request.user).order_by("-created_at", "-pk")[:100]
     return render(request, "handoff/notifications.html", {"notifications": rows})
 
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: PageRequest) -> HttpResponse:
     raw = request.POST.get("notification_id") or ""
     # ``str.isdigit`` accepts "²" and other digits ``int`` refuses, and a 40-digit id overflows
     # the database's integer: only plain ASCII ids that fit are looked up (else: none is).

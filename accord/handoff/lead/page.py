@@ -9,10 +9,11 @@ own timeline and agreement.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from accord.accounts import policy
+from accord.accounts.http import PageRequest
 from accord.contacts.selectors import leads_visible
 from accord.core.lifecycle import stage_label
 from accord.handoff.inbox.selectors import agreement_version_for_lead, lead_timeline
@@ -24,7 +25,7 @@ LATEST_TOUCHES = 25
 
 
 @login_required
-def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
+def lead_detail(request: PageRequest, lead_id: int) -> HttpResponse:
     lead = (
         leads_visible(user=policy.rep_scope(request.user))
         .select_related("contact__account", "owner", "source_channel", "source_campaign")

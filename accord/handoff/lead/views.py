@@ -16,12 +16,13 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.accounts import policy
+from accord.accounts.http import PageRequest
 from accord.accounts.models import User
 from accord.contacts.models import Lead, StageTransition
 from accord.contacts.selectors import leads_visible
@@ -40,9 +41,9 @@ class LeadPanel:
     """What the panel shows: only the forms this user may use at the lead's stage."""
 
     lead: Lead
-    qualify: QualifyForm | None = None
-    deal: DealForm | None = None
-    rating: RatingForm | None = None
+    qualify: forms.Form | None = None
+    deal: forms.Form | None = None
+    rating: forms.Form | None = None
     ratings_count: int = 0
     ratings_avg: float | None = None
     done: str = ""
@@ -91,7 +92,7 @@ def _lead_visible(user: User, lead_id: int) -> Lead:
 
 
 def _panel_action(
-    request: HttpRequest,
+    request: PageRequest,
     lead_id: int,
     *,
     name: str,
@@ -118,7 +119,7 @@ def _panel_action(
         else:
             for errors in form.errors.values():
                 for message in errors:
-                    messages.error(request, message)
+                    messages.error(request, str(message))
         return redirect("leads:lead_detail", lead_id=lead_id)
     lead = _lead_visible(request.user, lead_id)  # again: the action changed it
     panel = lead_panel(
@@ -132,7 +133,7 @@ def _panel_action(
 
 @login_required
 @require_POST
-def lead_qualify(request: HttpRequest, lead_id: int) -> HttpResponse:
+def lead_qualify(request: PageRequest, lead_id: int) -> HttpResponse:
     return _panel_action(
         request,
         lead_id,
@@ -149,7 +150,7 @@ def lead_qualify(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def lead_deal(request: HttpRequest, lead_id: int) -> HttpResponse:
+def lead_deal(request: PageRequest, lead_id: int) -> HttpResponse:
     return _panel_action(
         request,
         lead_id,
@@ -169,7 +170,7 @@ def lead_deal(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def lead_rate_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def lead_rate_view(request: PageRequest, lead_id: int) -> HttpResponse:
     return _panel_action(
         request,
         lead_id,

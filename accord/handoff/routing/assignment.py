@@ -162,8 +162,10 @@ def _related_load(lead: Lead) -> None:
     """Load what routing reads beyond the lead (contact, account and its owner, channel,
     campaign) into the lead's relation caches: one prepared statement each."""
     contact = statements.contact_by_pk.first(lead.contact_id)
+    assert contact is not None  # a lead's contact is a protected foreign key
     if contact.account_id is not None:
         account = statements.account_by_pk.first(contact.account_id)
+        assert account is not None  # read in the lead's transaction: it exists
         if account.owner_id is not None:
             account.owner = statements.user_by_pk.first(account.owner_id)
         contact.account = account
@@ -192,6 +194,8 @@ def _account_owner(lead: Lead) -> tuple[User | None, str]:
     if account is None or account.owner_id is None:
         return None, ""
     owner = account.owner
+    if owner is None:  # owner_id is set, so only a deleted owner gets here
+        return None, ""
     if not owner.is_active:
         return None, _("account owner %(user)s is inactive") % {"user": owner}
     if owner.is_out_of_office:

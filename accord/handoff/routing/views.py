@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accord.accounts.http import PageRequest
 from accord.core.errors import DomainError
 from accord.handoff.agreement.views import managers_only
 from accord.handoff.models import RoutingRule
@@ -50,13 +51,13 @@ def _rows() -> list[RuleRow]:
 
 
 @managers_only
-def routing_list(request: HttpRequest) -> HttpResponse:
+def routing_list(request: PageRequest) -> HttpResponse:
     return render(request, "handoff/routing_list.html", {"rows": _rows()})
 
 
 @managers_only
 @require_POST
-def routing_move(request: HttpRequest, rule_id: int, direction: str) -> HttpResponse:
+def routing_move(request: PageRequest, rule_id: int, direction: str) -> HttpResponse:
     error = ""
     try:
         routing_admin.routing_rule_move(user=request.user, rule_id=rule_id, direction=direction)
@@ -72,7 +73,7 @@ def routing_move(request: HttpRequest, rule_id: int, direction: str) -> HttpResp
 
 @managers_only
 @require_POST
-def routing_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+def routing_delete(request: PageRequest, rule_id: int) -> HttpResponse:
     try:
         routing_admin.routing_rule_delete(user=request.user, rule_id=rule_id)
         messages.success(request, _("The routing rule was deleted."))
@@ -98,7 +99,7 @@ def _error_place(error: DomainError, form: RoutingRuleForm, formset, rows: list[
 
 
 @managers_only
-def routing_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
+def routing_edit(request: PageRequest, rule_id: int | None = None) -> HttpResponse:
     rule = get_object_or_404(RoutingRule, pk=rule_id) if rule_id else None
     form = RoutingRuleForm(
         request.POST or None,

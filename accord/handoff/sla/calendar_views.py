@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from accord.accounts.http import PageRequest
 from accord.core.errors import DomainError
 from accord.handoff.agreement import selectors as agreement_selectors
 from accord.handoff.agreement import services
@@ -16,14 +17,14 @@ from accord.handoff.models import BusinessCalendar
 
 
 @managers_only
-def calendar_list(request: HttpRequest) -> HttpResponse:
+def calendar_list(request: PageRequest) -> HttpResponse:
     return render(
         request, "handoff/calendar_list.html", {"calendars": agreement_selectors.calendars()}
     )
 
 
 @managers_only
-def calendar_edit(request: HttpRequest, calendar_id: int | None = None) -> HttpResponse:
+def calendar_edit(request: PageRequest, calendar_id: int | None = None) -> HttpResponse:
     calendar = get_object_or_404(BusinessCalendar, pk=calendar_id) if calendar_id else None
     initial = CalendarForm.initial_of(calendar) if calendar else {"time_zone": "UTC"}
     form = CalendarForm(request.POST or None, initial=initial)

@@ -208,7 +208,7 @@ def _rows_insert(shape: RowShape, rows: list[tuple]) -> list[int]:
     sql = (
         f"INSERT INTO {shape.table(connection)} ({shape.columns(connection)}) "
         f"VALUES {', '.join([values] * len(rows))} "
-        f"RETURNING {connection.ops.quote_name(shape.model._meta.pk.column)}"
+        f"RETURNING {connection.ops.quote_name(shape.model._meta.pk.attname)}"
     )
     params = [p for row in rows for p in shape.params(row, connection)]
     with connection.cursor() as cursor:

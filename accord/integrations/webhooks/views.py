@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.accounts import policy
+from accord.accounts.http import PageRequest
 from accord.core.errors import DomainError
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from accord.integrations.webhooks import services
@@ -32,13 +33,13 @@ def _form_error(form: WebhookEndpointForm, error: DomainError) -> None:
 
 
 @admin_required
-def endpoint_list(request: HttpRequest) -> HttpResponse:
+def endpoint_list(request: PageRequest) -> HttpResponse:
     endpoints = WebhookEndpoint.objects.order_by("pk")
     return render(request, "integrations/webhooks/endpoint_list.html", {"endpoints": endpoints})
 
 
 @admin_required
-def endpoint_create(request: HttpRequest) -> HttpResponse:
+def endpoint_create(request: PageRequest) -> HttpResponse:
     form = WebhookEndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,7 +61,7 @@ def endpoint_create(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def endpoint_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def endpoint_edit(request: PageRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id)
     initial = {"url": endpoint.url, "description": endpoint.description, "events": endpoint.events}
     form = WebhookEndpointForm(request.POST or None, initial=initial)
@@ -83,7 +84,7 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 
 @admin_required
-def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def endpoint_detail(request: PageRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id)
     page = Paginator(endpoint.deliveries.order_by("-created_at", "-pk"), DELIVERIES_PER_PAGE)
     deliveries = page.get_page(request.GET.get("page"))
@@ -104,7 +105,7 @@ def _delivery_row(delivery: WebhookDelivery) -> dict:
 
 @admin_required
 @require_POST
-def endpoint_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def endpoint_toggle(request: PageRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id)
     if endpoint.is_active:
         services.webhook_endpoint_disable(
@@ -119,7 +120,7 @@ def endpoint_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @admin_required
 @require_POST
-def endpoint_rotate_secret(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def endpoint_rotate_secret(request: PageRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id)
     secret = services.webhook_endpoint_secret_rotate(endpoint_id=endpoint.pk)
     return render(
@@ -131,7 +132,7 @@ def endpoint_rotate_secret(request: HttpRequest, endpoint_id: int) -> HttpRespon
 
 @admin_required
 @require_POST
-def delivery_redeliver(request: HttpRequest, delivery_id: int) -> HttpResponse:
+def delivery_redeliver(request: PageRequest, delivery_id: int) -> HttpResponse:
     delivery = get_object_or_404(WebhookDelivery, pk=delivery_id)
     try:
         delivery = services.webhook_delivery_redeliver(delivery_id=delivery.pk)

@@ -24,6 +24,8 @@ out would make the models already trained unloadable, so they stay with what bui
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy.special import expit
@@ -243,8 +245,10 @@ def log_odds_mean(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def candidate_build(
-    name: str, spec: FeatureSpec, n_samples: int, members: tuple[str, ...] = DEFAULT_BLEND
+    name: str, spec: FeatureSpec | None, n_samples: int, members: tuple[str, ...] = DEFAULT_BLEND
 ):
+    if spec is None:  # scikit-learn builds estimators without arguments (clone); fit needs one
+        raise ValueError("A candidate needs the feature spec it encodes.")
     if name == LOGISTIC_CANDIDATE:
         return _logistic_splines(spec, n_samples)
     if name == BLEND:
@@ -459,8 +463,8 @@ _SHORT = {
 
 def _figures(y: np.ndarray, oof: np.ndarray, splits: list, folds: int) -> dict:
     """Mean and standard error of the per-fold AUCs, and the pooled top-20% capture."""
-    aucs = [roc_auc(y[test], oof[k // folds, test]) for k, (_, test) in enumerate(splits)]
-    aucs = np.array([a for a in aucs if a == a])
+    per_fold = [roc_auc(y[test], oof[k // folds, test]) for k, (_, test) in enumerate(splits)]
+    aucs = np.array([a for a in per_fold if a == a])  # NaN: a fold with one class
     se = float(aucs.std(ddof=1) / np.sqrt(len(aucs))) if len(aucs) > 1 else 0.0
     return {
         "auc": round(float(aucs.mean()), 4) if len(aucs) else float("nan"),
@@ -491,7 +495,7 @@ def naive_bayes_min_count(n_samples: int) -> int:
 
 def scorers_build(
     spec: FeatureSpec, n_samples: int, candidates: tuple[str, ...] = CANDIDATES
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The model (among ``candidates``; one forces it) and both baselines, unfitted."""
     return {
         MODEL: InnerCVSelected(spec, candidates=tuple(candidates)),

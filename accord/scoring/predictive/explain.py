@@ -20,6 +20,7 @@ and ``reasons_json`` picks and encodes every lead's reasons with array operation
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,7 +90,7 @@ def _swapped(
     return base, effects
 
 
-def _booster_parts(raw_model):
+def _booster_parts(raw_model: Any) -> tuple[Any, Any, dict[str, int]] | None:
     """(column transformer, booster, encoded position of each input column) of the boosting
     pipeline of ``estimators``; None for any other model (the generic path serves it)."""
     steps = getattr(raw_model, "named_steps", {})

@@ -23,6 +23,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -110,7 +111,7 @@ class LeadFrame:
     #: How ``rule_score`` was obtained (a backtest note); "" for the stored ``lead.score``.
     rule_note: str = ""
     #: How the leads were sampled for training (``train.TrainingSample``); None: all of them.
-    sample: object = None
+    sample: Any = None
     #: Raw features of a sample of open leads (``leaks.late_fills`` compares fill rates).
     open_features: pd.DataFrame | None = None
 

@@ -36,6 +36,7 @@ from accord.core.events import LeadCreated
 from accord.core.hooks import emit
 from accord.core.lifecycle import INITIAL_STAGE
 from accord.core.prepared import RowShape, statement_cursor
+from accord.tracking.inputs import Utm
 from accord.tracking.models import Touchpoint, TouchType
 
 UTM_COLUMNS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
@@ -82,7 +83,7 @@ class NewPerson:
     visitor_id: str
     channel_id: int | None
     campaign_id: int | None
-    utm: dict[str, str]
+    utm: Utm
     url: str
     referrer: str
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from accord.contacts.rules import email_normalise, phone_normalise
 from accord.core.errors import InvalidInput
+from accord.tracking.inputs import Utm
 
 # Formspree's convention: a field humans never see (hidden by CSS) that bots fill in.
 HONEYPOT_FIELD = "_gotcha"
@@ -63,7 +64,7 @@ class LeadSubmission:
     consent_language: str = ""  # the language the consent text was shown in
     source_ip: str = ""  # set by the view when the submission carries consent
     properties: dict[str, Scalar] = field(default_factory=dict)
-    utm: dict[str, str] = field(default_factory=dict)
+    utm: Utm = field(default_factory=lambda: Utm())
     referrer: str = ""
     landing_page: str = ""
     visitor_id: str = ""
@@ -84,7 +85,7 @@ class PageEvent:
     referrer: str = ""
     title: str = ""
     name: str = ""
-    utm: dict[str, str] = field(default_factory=dict)
+    utm: Utm = field(default_factory=lambda: Utm())
 
 
 # NUL, and the surrogate range U+D800..U+DFFF (valid UTF-8 never decodes to these).
@@ -276,10 +277,10 @@ def _properties(value: Any) -> dict[str, Scalar]:
     return clean
 
 
-def _utm(data: dict[str, Any], page_url: str, *, url_field: str) -> dict[str, str]:
+def _utm(data: dict[str, Any], page_url: str, *, url_field: str) -> Utm:
     """UTM fields as sent, or else read from the page URL's query string (``url_field``)."""
     from_url = parse_qs(urlsplit(page_url).query) if page_url else {}
-    utm = {}
+    utm: dict[str, str] = {}
     for name in UTM_FIELDS:
         value = _text(data, name, 200)
         if not value:
@@ -288,4 +289,4 @@ def _utm(data: dict[str, Any], page_url: str, *, url_field: str) -> dict[str, st
             _unstorable_refuse(f"{url_field} ({name})", value)
         if value:
             utm[name] = value
-    return utm
+    return cast(Utm, utm)  # only the five UTM_FIELDS keys

@@ -176,7 +176,9 @@ def deals_plan(
     accounts = accounts_plan(records)
     by_ext: dict[str, Deal] = {}
     for batch in chunks({r["external_id"] for r in records if r.get("external_id")}):
-        by_ext.update({d.external_id: d for d in Deal.objects.filter(external_id__in=batch)})
+        by_ext.update(
+            {d.external_id: d for d in Deal.objects.filter(external_id__in=batch) if d.external_id}
+        )
     linker = LeadLinker(records)
     contact_names = _contact_names(records, linker)
     linked: list[tuple[Record, int | None, int | None]] = []
@@ -207,18 +209,18 @@ def deals_plan(
         warnings["no_amount"] += record.get("amount") is None
         ext = record.get("external_id")
         account_key = account.pk if account is not None else None
-        deal = by_ext.get(ext) if ext else by_name.get((name.lower(), lead_id, account_key))
-        created, closed = _deal_dates(record, stage, deal.created_at if deal else None, now)
+        found = by_ext.get(ext) if ext else by_name.get((name.lower(), lead_id, account_key))
+        created, closed = _deal_dates(record, stage, found.created_at if found else None, now)
         values = _deal_values(record, name=name, stage=stage, closed=closed, lead_id=lead_id)
-        if deal is None:
+        if found is None:
             values["amount"] = values["amount"] if values["amount"] is not None else 0
             values["lost_reason"] = values["lost_reason"] or ""
             deal = Deal(**values, account=account, external_id=ext, created_at=created)
             new.append(deal)
             plan.created += 1
             continue
-        if _deal_refresh(deal, values, account):
-            changed.append(deal)
+        if _deal_refresh(found, values, account):
+            changed.append(found)
             plan.updated += 1
         else:
             plan.unchanged += 1

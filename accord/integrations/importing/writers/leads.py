@@ -24,6 +24,7 @@ from accord.integrations.importing.people import (
     BATCH,
     AccountsPlan,
     PeoplePlan,
+    PersonRow,
     json_value,
     people_plan,
     people_save,
@@ -71,7 +72,7 @@ class LeadRow:
         pk: int | None,
         contact: Any,
         stage: str,
-        created_at: datetime,
+        created_at: datetime | None,
         owner_id: int | None,
         channel_id: int | None,
         campaign: Campaign | int | None,
@@ -114,11 +115,32 @@ def _stored_leads(column: str, values: Iterable[Any]) -> Iterator[tuple[LeadRow,
         "score",
         "is_open",
     )
-    for pk, contact_id, stage, *head, properties, ext, score, is_open in rows_matching(
-        Lead, columns, column, values, order_by="created_at"
-    ):
+    for row in rows_matching(Lead, columns, column, values, order_by="created_at"):
+        (
+            pk,
+            contact_id,
+            stage,
+            owner_id,
+            channel_id,
+            campaign_id,
+            properties,
+            ext,
+            score,
+            is_open,
+        ) = row
         # ``created_at`` is not read (only new leads write it; SQLite would parse each one).
-        lead = LeadRow(pk, contact_id, stage, None, *head, json_value(properties), ext, score)
+        lead = LeadRow(
+            pk,
+            contact_id,
+            stage,
+            None,
+            owner_id,
+            channel_id,
+            campaign_id,
+            json_value(properties),
+            ext,
+            score,
+        )
         yield lead, bool(is_open)
 
 
@@ -198,8 +220,7 @@ def leads_plan(
         else:
             plan.unchanged += 1
     plan.notes += campaigns.note()
-    plan.matched_contacts = {contact.pk for contact in contacts}
-    plan.matched_contacts.discard(None)
+    plan.matched_contacts = {contact.pk for contact in contacts if contact.pk is not None}
     plan.matched_leads = matched_leads
     plan.incoming = {
         Contact: len(people.new),
@@ -223,7 +244,7 @@ def leads_plan(
 
 
 def _stored_matches(
-    records: list[Record], contacts: list[Contact]
+    records: list[Record], contacts: list[PersonRow]
 ) -> tuple[dict[str, LeadRow], dict[int, LeadRow]]:
     """The stored leads the file names: by external id, and each known contact's lead."""
     by_ext: dict[str, LeadRow] = {
@@ -231,13 +252,14 @@ def _stored_matches(
         for lead, _ in _stored_leads(
             "external_id", {r["external_id"] for r in records if r.get("external_id")}
         )
+        if lead.external_id  # found by it, so it has one
     }
     # Records whose external id found its lead never consult their contact's: on a re-import
     # of a file with lead ids, that skips reading every lead a second time.
-    contact_ids = {
+    contact_ids: set[int] = {
         contact.pk
         for record, contact in zip(records, contacts, strict=True)
-        if contact.pk and record.get("external_id") not in by_ext
+        if contact.pk is not None and record.get("external_id") not in by_ext
     }
     # A known contact's lead: its newest open journey, else its newest closed one (so that
     # importing a file of customers again creates nothing; a new journey for a returning
@@ -245,7 +267,7 @@ def _stored_matches(
     lead_of_contact: dict[int, LeadRow] = {}
     open_found: set[int] = set()
     for lead, is_open in _stored_leads("contact_id", contact_ids):
-        lead = by_ext.get(lead.external_id, lead)  # one object per stored lead
+        lead = by_ext.get(lead.external_id, lead) if lead.external_id else lead  # one object
         if is_open or lead.contact not in open_found:
             lead_of_contact[lead.contact] = lead
         if is_open:
@@ -271,7 +293,7 @@ class _UtmChannels:
 
 def _lead_new(
     record: Record,
-    contact: Contact,
+    contact: PersonRow,
     channel_id: int | None,
     campaign: Any,
     *,
@@ -280,6 +302,7 @@ def _lead_new(
     """A lead the file creates, placed in the waterfall by its stage, outcome and dates."""
     get = record.get
     ext = get("external_id")
+    created: datetime = get("created_at") or now
     lead = LeadRow(
         None,
         contact,
@@ -287,7 +310,7 @@ def _lead_new(
         or get("stage")
         or _stage_from_dates(record)
         or INITIAL_STAGE,
-        get("created_at") or now,
+        created,
         get("owner_id"),
         channel_id,
         campaign,
@@ -296,10 +319,10 @@ def _lead_new(
         get("score") or 0,
     )
     if get("outcome"):
-        lead.outcome_at = max(get("outcome_at") or lead.created_at, lead.created_at)
-    given = {s: get(f"{s}_at") for s, _ in STAGE_DATE_FIELDS if get(f"{s}_at")}
+        lead.outcome_at = max(get("outcome_at") or created, created)
+    given: dict[str, datetime] = {s: when for s, _ in STAGE_DATE_FIELDS if (when := get(f"{s}_at"))}
     if given:
-        lead.step_dates = step_dates(lead.stage, lead.created_at, given, lead.outcome_at)
+        lead.step_dates = step_dates(lead.stage, created, given, lead.outcome_at)
         lead.outcome_at = lead.step_dates[-1]  # becomes the lead's stage_changed_at
     return lead
 
@@ -338,8 +361,9 @@ def _leads_insert(
             for lead in new_leads
         ),
     )
-    transitions_insert([lead.pk for lead in new_leads])
-    dated = {lead.pk: lead.step_dates for lead in new_leads if lead.step_dates}
+    saved = [(lead.pk, lead) for lead in new_leads if lead.pk is not None]  # all, once inserted
+    transitions_insert([pk for pk, _ in saved])
+    dated = {pk: lead.step_dates for pk, lead in saved if lead.step_dates}
     if dated:
         transitions_redate(dated)
 

@@ -71,12 +71,12 @@ class CampaignBook:
         share one book)."""
         lowered = {n.lower() for n in names} - self.by_key.keys()
         for batch in chunks(lowered):
-            for campaign in Campaign.objects.annotate(
-                lutm=Lower("utm_campaign"), lname=Lower("name")
-            ).filter(lutm__in=batch):
+            by_utm = Campaign.objects.annotate(lutm=Lower("utm_campaign")).filter(lutm__in=batch)
+            for campaign in by_utm:
                 self.by_key[campaign.utm_campaign.lower()] = campaign
-            for campaign in Campaign.objects.annotate(lname=Lower("name")).filter(lname__in=batch):
-                self.by_key.setdefault(campaign.name.lower(), campaign)
+            by_name = Campaign.objects.annotate(lname=Lower("name")).filter(lname__in=batch)
+            for named in by_name:
+                self.by_key.setdefault(named.name.lower(), named)
 
     def get(self, name: str | None, channel_id: int | None) -> Campaign | None:
         if not name:

@@ -54,8 +54,8 @@ def touchpoints_plan(
         at = record["at"]
         lead_id, contact_id, problem = linker.link(record, at=at, need_lead=False)
         if problem:
-            key = next(k for k in LINK_KEYS if record.get(k))
-            plan.errors.append(RowError(record["_row"], column(columns, key), problem))
+            link_key = next(k for k in LINK_KEYS if record.get(k))
+            plan.errors.append(RowError(record["_row"], column(columns, link_key), problem))
             continue
         key = (
             at,
