@@ -16,6 +16,7 @@ MODULE_LINES = 500
 FUNCTION_LINES = 80
 REASON = "Length:"
 
+
 def _code_modules() -> list[Path]:
     return sorted(
         path
