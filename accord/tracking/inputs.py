@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TypedDict
+from typing import Required, TypedDict
 
 
 class CampaignChanges(TypedDict, total=False):
@@ -39,3 +39,13 @@ class Utm(TypedDict, total=False):
     utm_campaign: str
     utm_content: str
     utm_term: str
+
+
+class TouchFields(Utm, total=False):
+    """A touch as an API client sends it (``touchpoint_create``), besides the ids it names."""
+
+    type: Required[str]
+    at: dt.datetime | None
+    visitor_id: str
+    url: str
+    referrer: str

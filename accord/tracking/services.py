@@ -16,7 +16,7 @@ from accord.core.money import amount_clean, currency_clean
 from accord.core.prepared import row_insert
 from accord.core.timeutils import aware_required
 from accord.tracking.channels.grouping import channel_resolve
-from accord.tracking.inputs import CampaignChanges, SpendChanges, Utm
+from accord.tracking.inputs import CampaignChanges, SpendChanges, TouchFields, Utm
 from accord.tracking.models import Campaign, Channel, SpendEntry, Touchpoint, TouchType
 
 _UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
@@ -230,7 +230,7 @@ def touchpoint_create(
     contact_id: int | None = None,
     lead_id: int | None = None,
     channel_id: int | None = None,
-    **fields: Any,
+    **fields: Unpack[TouchFields],
 ) -> Touchpoint:
     """``touchpoint_record`` for an API client: checks the ids it was given first."""
     contact = lead = None
