@@ -69,8 +69,13 @@ def _deal_links_check(principal: Principal, fields: Mapping[str, Any]) -> None:
         policy.owner_assign_check(principal, fields["owner_id"])
     lead_id = fields.get("lead_id")
     if lead_id is not None:
-        lead = leads_visible(user=policy.rep_scope(principal)).filter(pk=lead_id).first()
-        policy.links_check(principal, lead=lead, lead_id=lead_id)
+        _lead_link_check(principal, lead_id)
+
+
+def _lead_link_check(principal: Principal, lead_id: int) -> None:
+    """A deal or activity may name only a lead the caller sees (else 400 on lead_id)."""
+    lead = leads_visible(user=policy.rep_scope(principal)).filter(pk=lead_id).first()
+    policy.links_check(principal, lead=lead, lead_id=lead_id)
 
 
 @deals_router.get("", response={200: DealPage, **COMMON_ERRORS})
@@ -164,8 +169,7 @@ def activity_list(request: HttpRequest, filters: Query[ActivityFilters]):
 def activity_create_endpoint(request: HttpRequest, payload: ActivityIn):
     principal = access_require(request, "activities", "write")
     if payload.lead_id is not None:
-        lead = leads_visible(user=policy.rep_scope(principal)).filter(pk=payload.lead_id).first()
-        policy.links_check(principal, lead=lead, lead_id=payload.lead_id)
+        _lead_link_check(principal, payload.lead_id)
     if payload.deal_id is not None:
         row_named(_deals_seen(principal), payload.deal_id, label="Deal", field="deal_id")
     return Status(201, activity_create(user=principal.actor, **payload.dict()))
