@@ -13,8 +13,8 @@ from accord.api.auth import access_require, principal_of
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
 from accord.api.lookups import IdPath, row_or_404
 from accord.contacts.selectors import leads_visible
-from accord.core.errors import NotFound, PermissionDenied
-from accord.scoring import profiles, selectors
+from accord.core.errors import InvalidInput, NotFound, PermissionDenied
+from accord.scoring import profiles, qualification, selectors
 from accord.scoring.models import LeadScore, ScoringProfile
 from accord.scoring.profile_preview import profile_change_preview
 from accord.scoring.schemas import LeadScoreOut, PreviewIn, PreviewOut, ProfileIn, ProfileOut
@@ -37,7 +37,7 @@ def _admin_require(request: HttpRequest) -> None:
 
 
 def _profile_out(profile: ScoringProfile) -> dict[str, Any]:
-    mql = selectors.mql_current(profile.pk)
+    mql = selectors.mql_in_force()
     return {
         "id": profile.pk,
         "name": profile.name,
@@ -60,6 +60,7 @@ def _profile_get(profile_id: int) -> ScoringProfile:
 
 def _spec(payload: ProfileIn) -> profiles.ProfileInput:
     data = payload.dict()
+    _mql_unchanged_require(data["mql"])
     return profiles.ProfileInput(
         name=data["name"],
         description=data["description"],
@@ -69,7 +70,18 @@ def _spec(payload: ProfileIn) -> profiles.ProfileInput:
         grade_c_min=data["grade_c_min"],
         half_life_days=data["half_life_days"],
         rules=tuple(data["rules"]),
-        mql=data["mql"],
+    )
+
+
+def _mql_unchanged_require(sent: dict[str, Any] | None) -> None:
+    """A client that still sends ``mql`` (or echoes a GET back) passes when it matches the
+    definition in force; a different one would silently do nothing, so it is refused."""
+    if sent is None or qualification.Terms.of(sent).same_as(selectors.mql_in_force()):
+        return
+    raise InvalidInput(
+        "The MQL definition is a term of the hand-off agreement: change it there (both heads "
+        "approve it), or omit mql here.",
+        field="mql",
     )
 
 
@@ -81,7 +93,7 @@ def profile_list(request: HttpRequest):
 
 @router.post("/profiles", response={201: ProfileOut, **POST_ERRORS})
 def profile_create(request: HttpRequest, payload: ProfileIn):
-    """Create a profile with its rules and MQL definition (validated as a whole)."""
+    """Create a profile with its rules (validated as a whole)."""
     _admin_require(request)
     profile = profiles.profile_save(spec=_spec(payload), actor=principal_of(request).actor)
     return Status(201, _profile_out(profile))
@@ -104,8 +116,7 @@ def profile_get(request: HttpRequest, profile_id: int = IdPath):
 
 @router.put("/profiles/{profile_id}", response={200: ProfileOut, **COMMON_ERRORS})
 def profile_replace(request: HttpRequest, payload: ProfileIn, profile_id: int = IdPath):
-    """Replace a profile's settings, rules and MQL definition (a changed one gets a new
-    version)."""
+    """Replace a profile's settings and rules (the MQL definition is the agreement's)."""
     _admin_require(request)
     _profile_get(profile_id)
     profile = profiles.profile_save(

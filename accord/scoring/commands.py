@@ -77,24 +77,25 @@ def rescore(chunk_size: int, no_qualify: bool, open_only: bool, workers: int | N
 def profiles() -> None:
     """List scoring profiles: the active one is marked with *."""
     from accord.scoring.models import ScoringProfile
-    from accord.scoring.selectors import mql_current
+    from accord.scoring.selectors import mql_in_force
 
     rows = list(ScoringProfile.objects.order_by("name"))
     if not rows:
         click.echo("No scoring profiles.")
         return
     for profile in rows:
-        mql = mql_current(profile.pk)
-        definition = (
-            f"MQL v{mql.version}: score >= {mql.min_score}, grade >= {mql.min_grade or 'any'}"
-            f"{', fast-track' if mql.fast_track else ''}"
-            if mql
-            else "no MQL definition"
-        )
         click.echo(
             f"{'*' if profile.is_active else ' '} {profile.pk:>4}  {profile.name}  "
-            f"({profile.rules.count()} rules, version {profile.version}; {definition})"
+            f"({profile.rules.count()} rules, version {profile.version})"
         )
+    mql = mql_in_force()
+    click.echo(
+        f"MQL definition in force (hand-off agreement v{mql.agreement_version or '?'}): "
+        f"score >= {mql.min_score}, grade >= {mql.min_grade or 'any'}"
+        f"{', fast-track actions qualify' if mql.fast_track else ''}"
+        if mql
+        else "No MQL definition in force: approve the hand-off agreement."
+    )
 
 
 def _predictive_attach() -> None:

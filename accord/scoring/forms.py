@@ -1,4 +1,7 @@
-"""Forms of the scoring admin pages: a profile with its MQL definition, and a rules formset.
+"""Forms of the scoring admin pages: a profile (rules, weights, grades), and a rules formset.
+
+The MQL definition is not here: it is a term of the hand-off agreement (see
+``accord.scoring.qualification``).
 
 A fit rule's value is typed as text: a list for "is one of" (comma-separated), ``10..200`` for
 a range (either end may be left out), a number or text for "equals" and "contains".
@@ -11,9 +14,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accord.contacts.models import Grade
 from accord.scoring.models import Operator, RuleKind
-from accord.scoring.profiles import MQL_ATTRIBUTES, ProfileInput
+from accord.scoring.profiles import ProfileInput
 from accord.tracking.models import TouchType
 
 
@@ -71,22 +73,12 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("Empty: engagement points do not decay."),
     )
-    mql_min_score = forms.IntegerField(label=_("MQL: minimum score"))
-    mql_min_grade = forms.ChoiceField(
-        label=_("MQL: minimum grade"),
-        choices=[("", _("any")), *list(Grade.choices)],
-        required=False,
-    )
-    mql_required_fields = forms.CharField(
-        label=_("MQL: required fields"),
-        required=False,
-        help_text=_("Comma-separated, e.g. contact.phone, lead.properties.budget_range"),
-    )
-    mql_fast_track = forms.BooleanField(label=_("MQL: fast-track actions qualify"), required=False)
 
 
 class RuleForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=RuleKind.choices)
+    # The initial kind is the first choice, as the browser submits it for an untouched row: a
+    # blank extra row then counts as unchanged and is skipped instead of failing validation.
+    kind = forms.ChoiceField(label=_("Kind"), choices=RuleKind.choices, initial=RuleKind.FIT)
     name = forms.CharField(label=_("Name"), max_length=120)
     field = forms.CharField(label=_("Field"), max_length=200, required=False)
     operator = forms.ChoiceField(
@@ -121,7 +113,6 @@ def spec_from_forms(profile_form: ProfileForm, rule_forms: forms.BaseFormSet) ->
         raw.setdefault("points", 0)
         raw.setdefault("min_count", 1)
         rules.append(raw)
-    required = [p.strip() for p in (data.get("mql_required_fields") or "").split(",") if p.strip()]
     return ProfileInput(
         name=data["name"],
         description=data.get("description") or "",
@@ -131,12 +122,6 @@ def spec_from_forms(profile_form: ProfileForm, rule_forms: forms.BaseFormSet) ->
         grade_c_min=data["grade_c_min"],
         half_life_days=data.get("half_life_days"),
         rules=tuple(rules),
-        mql={
-            "min_score": data["mql_min_score"],
-            "min_grade": data.get("mql_min_grade") or "",
-            "required_fields": required,
-            "fast_track": bool(data.get("mql_fast_track")),
-        },
     )
 
 
@@ -149,9 +134,7 @@ def initial_from_spec(spec: ProfileInput) -> tuple[dict[str, Any], list[dict[str
         "grade_b_min": spec.grade_b_min,
         "grade_c_min": spec.grade_c_min,
         "half_life_days": spec.half_life_days,
-        **{f"mql_{name}": spec.mql.get(name) for name in MQL_ATTRIBUTES},
     }
-    profile["mql_required_fields"] = ", ".join(spec.mql.get("required_fields") or [])
     rules = [
         {**rule, "value": value_format(rule.get("operator", ""), rule.get("value"))}
         for rule in spec.rules

@@ -94,10 +94,21 @@ class ScoringRule(models.Model):
 
 
 class MqlDefinition(models.Model):
-    """One version of a profile's MQL definition; the highest version is in force."""
+    """One version of the MQL definition in force; the highest version (without a profile) is
+    the one scoring applies, whatever profile gives the points.
+
+    The hand-off agreement is the document both heads sign, so it is the only writer
+    (``accord.scoring.qualification.definition_publish``, called when a version becomes
+    active). Rows with a profile are from before that: each profile kept its own definition.
+    They are kept for the record and read nowhere.
+    """
 
     profile = models.ForeignKey(
-        ScoringProfile, on_delete=models.CASCADE, related_name="mql_definitions"
+        ScoringProfile,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="mql_definitions",
     )
     version = models.PositiveIntegerField()
     min_score = models.IntegerField(_("minimum score"))
@@ -106,6 +117,8 @@ class MqlDefinition(models.Model):
     )
     required_fields = models.JSONField(_("required fields"), default=list, blank=True)
     fast_track = models.BooleanField(_("fast-track actions qualify"), default=True)
+    #: The number of the agreement version that published it (None: before the agreement).
+    agreement_version = models.PositiveIntegerField(_("agreement version"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -116,11 +129,16 @@ class MqlDefinition(models.Model):
         verbose_name = _("MQL definition")
         verbose_name_plural = _("MQL definitions")
         constraints = [
-            models.UniqueConstraint(fields=["profile", "version"], name="scoring_mql_version")
+            models.UniqueConstraint(fields=["profile", "version"], name="scoring_mql_version"),
+            models.UniqueConstraint(
+                fields=["version"],
+                condition=models.Q(profile__isnull=True),
+                name="scoring_mql_in_force_version",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.profile_id} v{self.version}"
+        return f"MQL v{self.version}"
 
 
 class LeadScore(models.Model):

@@ -118,12 +118,15 @@ def profile_problems(profile: Profile) -> list[Problem]:
                     "A fast-track action must name a touch type, channel, campaign or URL.",
                 )
             )
-    problems.extend(mql_problems(profile))
     return problems
 
 
 def mql_problems(profile: Profile) -> list[Problem]:
-    """Ways the MQL definition cannot be satisfied by any lead."""
+    """Ways the MQL definition cannot be satisfied by any lead of this profile.
+
+    Not part of ``profile_problems``: the definition is the agreement's, so these are checked
+    when the agreement changes (against the active profile), not when a profile is saved.
+    """
     definition = profile.mql
     problems: list[Problem] = []
     if definition.min_grade and definition.min_grade not in GRADES:

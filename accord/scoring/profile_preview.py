@@ -15,8 +15,6 @@ from accord.scoring.services import lead_id_chunks
 
 logger = logging.getLogger(__name__)
 
-#: Stages from which scoring may move a lead to MQL (the waterfall allows lead/recycled → MQL).
-
 
 @dataclass(frozen=True)
 class PreviewResult:

@@ -1,5 +1,9 @@
-"""Writes of scoring profiles by people: save (validated, with the MQL definition versioned),
-activate, delete; and a profile read back as the editor's input."""
+"""Writes of scoring profiles by people: save (validated), activate, delete; and a profile read
+back as the editor's input.
+
+A profile holds rules, weights and grade thresholds. Which score makes an MQL is not the
+profile's to say: the hand-off agreement publishes that (``accord.scoring.qualification``), and
+every profile is checked and previewed against the definition in force."""
 
 from __future__ import annotations
 
@@ -12,12 +16,11 @@ from django.db import transaction
 from accord.accounts.models import User
 from accord.core.errors import InvalidInput, NotFound
 from accord.scoring import profile_checks, rules, selectors
-from accord.scoring.models import MqlDefinition, RuleKind, ScoringProfile, ScoringRule
+from accord.scoring.models import RuleKind, ScoringProfile, ScoringRule
 from accord.tracking.models import Channel, TouchType
 
 logger = logging.getLogger(__name__)
 
-#: Stages from which scoring may move a lead to MQL (the waterfall allows lead/recycled → MQL).
 
 RULE_ATTRIBUTES = (
     "kind",
@@ -48,7 +51,6 @@ class ProfileInput:
     grade_c_min: int
     half_life_days: float | None
     rules: tuple[dict[str, Any], ...]
-    mql: dict[str, Any]
     description: str = ""
     is_active: bool = False
 
@@ -84,27 +86,7 @@ def spec_plain(spec: ProfileInput) -> tuple[rules.Profile, list[ScoringRule]]:
         grade_c_min=spec.grade_c_min,
         half_life_days=spec.half_life_days,
     )
-    mql = _mql_row(spec.mql)
-    return selectors.profile_plain(profile, rows, mql), rows
-
-
-def _mql_row(raw: dict[str, Any]) -> MqlDefinition:
-    unknown = set(raw) - set(MQL_ATTRIBUTES)
-    if unknown:
-        name = sorted(unknown)[0]
-        raise InvalidInput(f"Unknown MQL attribute {name!r}.", field=f"mql.{name}")
-    if raw.get("min_score") is None:
-        raise InvalidInput("The MQL definition needs a minimum score.", field="mql.min_score")
-    required = raw.get("required_fields") or []
-    if not isinstance(required, list | tuple):
-        raise InvalidInput("Required fields must be a list.", field="mql.required_fields")
-    return MqlDefinition(
-        version=0,
-        min_score=int(raw["min_score"]),
-        min_grade=(raw.get("min_grade") or "").strip().upper(),
-        required_fields=[str(name).strip() for name in required if str(name).strip()],
-        fast_track=bool(raw.get("fast_track", True)),
-    )
+    return selectors.profile_plain(profile, rows, selectors.mql_in_force()), rows
 
 
 def profile_problems(spec: ProfileInput) -> list[profile_checks.Problem]:
@@ -143,13 +125,6 @@ def profile_problems(spec: ProfileInput) -> list[profile_checks.Problem]:
             problems.append(
                 profile_checks.Problem(f"rules.{i}.channel", f"Unknown channel {row.channel!r}.")
             )
-    for name in plain.mql.required_fields:
-        if "mql.required_fields" not in flagged and not selectors.property_known(name):
-            problems.append(
-                profile_checks.Problem(
-                    "mql.required_fields", f"No record has the property {name!r}."
-                )
-            )
     return problems
 
 
@@ -164,10 +139,10 @@ def problems_raise(spec: ProfileInput) -> None:
 def profile_save(
     *, spec: ProfileInput, profile_id: int | None = None, actor: User | None = None
 ) -> ScoringProfile:
-    """Create (no ``profile_id``) or replace a profile with its rules and MQL definition.
+    """Create (no ``profile_id``) or replace a profile with its rules.
 
     Validated as a whole first; any problem raises ``InvalidInput`` naming the field, and
-    nothing is written. A changed MQL definition becomes a new version.
+    nothing is written.
     """
     problems_raise(spec)
     _, rows = spec_plain(spec)
@@ -201,22 +176,9 @@ def profile_save(
             row.pk = None
             row.profile = profile
         ScoringRule.objects.bulk_create(rows)
-        _mql_version_save(profile, _mql_row(spec.mql), actor)
     selectors.active_profile_forget()
     logger.info("Scoring profile %s saved (version %s).", profile.pk, profile.version)
     return profile
-
-
-def _mql_version_save(profile: ScoringProfile, wanted: MqlDefinition, actor: User | None) -> None:
-    current = selectors.mql_current(profile.pk)
-    if current is not None and all(
-        getattr(current, name) == getattr(wanted, name) for name in MQL_ATTRIBUTES
-    ):
-        return
-    wanted.profile = profile
-    wanted.version = (current.version if current else 0) + 1
-    wanted.created_by = actor
-    wanted.save()
 
 
 def profile_activate(*, profile_id: int) -> ScoringProfile:
@@ -245,7 +207,6 @@ def profile_delete(*, profile_id: int) -> None:
 
 def profile_input_of(profile: ScoringProfile) -> ProfileInput:
     """A stored profile as the input that would save it again (editing starts from it)."""
-    mql = selectors.mql_current(profile.pk)
     rows = selectors.profile_rules(profile.pk)
     return ProfileInput(
         name=profile.name,
@@ -263,7 +224,4 @@ def profile_input_of(profile: ScoringProfile) -> ProfileInput:
             }
             for row in rows
         ),
-        mql={name: getattr(mql, name) for name in MQL_ATTRIBUTES}
-        if mql
-        else {"min_score": 0, "min_grade": "", "required_fields": [], "fast_track": True},
     )

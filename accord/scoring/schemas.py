@@ -61,7 +61,13 @@ class ProfileIn(InSchema):
     grade_c_min: int = Field(15, ge=-POINTS, le=POINTS)
     half_life_days: float | None = Field(30.0, ge=-DAYS, le=DAYS)
     rules: list[RuleIn] = Field(default_factory=list, max_length=200)
-    mql: MqlIn
+    mql: MqlIn | None = Field(
+        None,
+        description=(
+            "Deprecated: the hand-off agreement holds the MQL definition. Omit it, or send the "
+            "definition in force (as GET returns it); a different one is refused."
+        ),
+    )
 
 
 class RuleOut(Schema):
@@ -88,6 +94,9 @@ class MqlOut(Schema):
     min_grade: str
     required_fields: list[str]
     fast_track: bool
+    agreement_version: int | None = Field(
+        None, description="The hand-off agreement version that put this definition in force"
+    )
     created_at: dt.datetime
 
 

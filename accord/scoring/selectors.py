@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, FloatField, QuerySet, Value, When
+from django.db.models import Case, F, FloatField, QuerySet, Subquery, Value, When
 
 from accord.contacts.models import Account, Contact, Lead
 from accord.scoring import rules
@@ -67,6 +67,8 @@ class ActiveProfile:
     id: int
     version: int
     mql_version: int
+    #: The agreement version whose MQL definition is in force (None: none published yet).
+    agreement_version: int | None
     profile: rules.Profile
     classifier: rules.TouchClassifier
 
@@ -134,8 +136,9 @@ def mql_plain(mql: MqlDefinition | None) -> rules.MqlDefinition:
     )
 
 
-def mql_current(profile_id: int) -> MqlDefinition | None:
-    return MqlDefinition.objects.filter(profile_id=profile_id).order_by("-version").first()
+def mql_in_force() -> MqlDefinition | None:
+    """The MQL definition the agreement put in force (``accord.scoring.qualification``)."""
+    return MqlDefinition.objects.filter(profile__isnull=True).order_by("-version").first()
 
 
 def profile_rules(profile_id: int) -> list[ScoringRule]:
@@ -146,10 +149,10 @@ def profile_rules(profile_id: int) -> list[ScoringRule]:
 
 def profile_load(profile_id: int) -> rules.Profile:
     profile = ScoringProfile.objects.get(pk=profile_id)
-    return profile_plain(profile, profile_rules(profile_id), mql_current(profile_id))
+    return profile_plain(profile, profile_rules(profile_id), mql_in_force())
 
 
-_active_cache: dict[tuple[int, int], ActiveProfile] = {}
+_active_cache: dict[tuple[int, int, int | None], ActiveProfile] = {}
 # Which profile is active (and its version) is re-read at most this often per process, so a
 # saved change reaches every worker within seconds without a query per scored lead.
 ACTIVE_CHECK_SECONDS = 5.0
@@ -164,8 +167,14 @@ def active_profile() -> ActiveProfile | None:
     """The active profile, compiled once per process per version."""
     now = time.monotonic()
     if now - _active_head[0] > ACTIVE_CHECK_SECONDS:
+        # The definition's version is part of the head: the agreement publishing new terms
+        # must recompile every process's profile, as a profile change does.
+        in_force = MqlDefinition.objects.filter(profile__isnull=True).order_by("-version")
         _active_head[1] = (
-            ScoringProfile.objects.filter(is_active=True).values_list("pk", "version").first()
+            ScoringProfile.objects.filter(is_active=True)
+            .annotate(mql_version=Subquery(in_force.values("version")[:1]))
+            .values_list("pk", "version", "mql_version")
+            .first()
         )
         _active_head[0] = now
     head = _active_head[1]
@@ -174,12 +183,13 @@ def active_profile() -> ActiveProfile | None:
     found = _active_cache.get(head)
     if found is None:
         profile = ScoringProfile.objects.get(pk=head[0])
-        mql = mql_current(profile.pk)
+        mql = mql_in_force()
         plain = profile_plain(profile, profile_rules(profile.pk), mql)
         found = ActiveProfile(
             id=profile.pk,
             version=profile.version,
             mql_version=mql.version if mql else 0,
+            agreement_version=mql.agreement_version if mql else None,
             profile=plain,
             classifier=rules.TouchClassifier(plain),
         )

@@ -101,6 +101,7 @@ def _mql_fire(
                 "grade": breakdown.grade,
                 "profile_id": active.id,
                 "mql_version": active.mql_version,
+                "agreement_version": active.agreement_version,
             },
         )
     return True

@@ -1,6 +1,6 @@
-"""Scoring admin pages (administrators only): the profiles, and editing one with its rules
-and MQL definition. Saving is a two-step flow: the first submit shows how many leads would
-change grade or MQL status; the second saves."""
+"""Scoring admin pages (administrators only): the profiles, and editing one with its rules.
+Saving is a two-step flow: the first submit shows how many leads would change grade or MQL
+status (under the agreement's MQL definition, shown read-only); the second saves."""
 
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ scoring_required = policy.page_required("scoring")
 @scoring_required
 def profile_list(request: PageRequest) -> HttpResponse:
     rows = [
-        {"profile": p, "rules": p.rules.count(), "mql": selectors.mql_current(p.pk)}
-        for p in ScoringProfile.objects.order_by("name")
+        {"profile": p, "rules": p.rules.count()} for p in ScoringProfile.objects.order_by("name")
     ]
-    return render(request, "scoring/profile_list.html", {"rows": rows})
+    context = {"rows": rows, "mql": selectors.mql_in_force()}
+    return render(request, "scoring/profile_list.html", context)
 
 
 @scoring_required
@@ -67,6 +67,7 @@ def profile_edit(request: PageRequest, profile_id: int | None = None) -> HttpRes
         "problems": problems,
         "preview": preview,
         "fields_known": selectors.fields_in_use(),
+        "mql": selectors.mql_in_force(),
     }
     return render(request, "scoring/profile_form.html", context)
 
@@ -76,7 +77,6 @@ def _blank_spec() -> profiles.ProfileInput:
         name="",
         half_life_days=defaults.HALF_LIFE_DAYS,
         rules=(),
-        mql=dict(defaults.MQL),
         grade_a_min=defaults.GRADES["grade_a_min"],
         grade_b_min=defaults.GRADES["grade_b_min"],
         grade_c_min=defaults.GRADES["grade_c_min"],

@@ -67,6 +67,14 @@ class AgreementForm(forms.Form):
             field.disabled = rules.paths_forbidden([rules.Change(path, 0, 1)], side=side) != []
             _side_set(field, rules.side_of(path))
             self.fields[form_name(path)] = field
+        self.fields["mql_required_fields"] = forms.CharField(
+            label=_("MQL: required fields"),
+            required=False,
+            max_length=2000,
+            help_text=_("Comma-separated, e.g. contact.phone, lead.properties.budget_range"),
+            initial=", ".join(content.get("mql_definition", {}).get("required_fields", [])),
+        )
+        _side_set(self.fields["mql_required_fields"], rules.SHARED)
         marketing = rules.paths_forbidden([rules.Change("marketing.x", 0, 1)], side=side) != []
         self.fields["mqls_per_month"] = forms.CharField(
             label=_("MQLs per month per team (one “team: number” a line)"),
@@ -110,6 +118,11 @@ class AgreementForm(forms.Form):
                 content.setdefault(section, {}).pop(key, None)
             else:
                 content.setdefault(section, {})[key] = value
+        content["mql_definition"]["required_fields"] = [
+            name.strip()
+            for name in (data.get("mql_required_fields") or "").split(",")
+            if name.strip()
+        ]
         targets: dict[str, Any] = {}
         for line in (data.get("mqls_per_month") or "").splitlines():
             if line.strip():
@@ -186,7 +199,15 @@ WEEKDAY_LABELS = (
 )  # fmt: skip
 
 
+SIDE_LABELS = {
+    rules.MARKETING: _("marketing"),
+    rules.SALES: _("sales"),
+    rules.SHARED: _("shared"),
+}
+
+
 def _side_set(field: forms.Field, side: str) -> None:
-    """Which side of the agreement owns ``field``: the editor's template groups the fields by
-    it (``field.field.side``). Django form fields have no such attribute, hence setattr."""
+    """Which side of the agreement owns ``field``: the editor's template shows it
+    (``field.field.side_label``). Django form fields have no such attribute, hence setattr."""
     setattr(field, "side", side)  # noqa: B010
+    setattr(field, "side_label", SIDE_LABELS[side])  # noqa: B010

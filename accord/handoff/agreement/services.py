@@ -4,6 +4,10 @@ The agreement's life: a manager opens a draft (a copy of the active version), ea
 its own commitments (shared terms either side), someone submits it, and it becomes active
 when a marketing manager and a sales manager have both approved it; the version it replaces
 is superseded. Every refusal happens before anything is written.
+
+The active version's MQL definition is the one scoring applies: activation publishes it down
+to scoring (``qualification.definition_publish``) in the same transaction, and open leads are
+rescored under it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from accord.handoff.models import (
     HandoffAgreement,
     VersionStatus,
 )
+from accord.scoring import qualification
+from accord.scoring.selectors import mql_in_force
 
 logger = logging.getLogger(__name__)
 
@@ -212,6 +218,7 @@ def agreement_draft_edit(
     """
     _edit_required(user)
     normalised = rules.agreement_content_validate(content)
+    terms_check(normalised)
     with transaction.atomic():
         version = _version_locked(version_id)
         if version.status != VersionStatus.DRAFT:
@@ -239,7 +246,7 @@ def agreement_submit(*, user: User, version_id: int) -> AgreementVersion:
         version = _version_locked(version_id)
         if version.status != VersionStatus.DRAFT:
             raise InvalidInput(_("Only a draft can be submitted."), field="version")
-        rules.agreement_content_validate(version.content)
+        terms_check(rules.agreement_content_validate(version.content))
         version.status = VersionStatus.PENDING
         version.submitted_at = timezone.now()
         version.save(update_fields=["status", "submitted_at"])
@@ -296,9 +303,25 @@ def agreement_approve(*, user: User, version_id: int) -> AgreementVersion:
             ).update(status=VersionStatus.SUPERSEDED, superseded_at=now)
             version.status = VersionStatus.ACTIVE
             version.activated_at = now
+            _terms_publish(version, actor=user)
         version.save()
     logger.info("Agreement version %s approved for %s by %s.", version_id, side, user.pk)
     return version
+
+
+def terms_check(content: dict[str, Any]) -> None:
+    """Refuse an MQL definition no lead could meet under the active scoring profile."""
+    problems = qualification.terms_problems(qualification.Terms.of(content["mql_definition"]))
+    if problems:
+        raise InvalidInput(problems[0].message, field=problems[0].field)
+
+
+def _terms_publish(version: AgreementVersion, *, actor: User | None) -> None:
+    qualification.definition_publish(
+        terms=qualification.Terms.of(version.content["mql_definition"]),
+        agreement_version=version.number,
+        actor=actor,
+    )
 
 
 def defaults_ensure() -> AgreementVersion:
@@ -328,4 +351,6 @@ def defaults_ensure() -> AgreementVersion:
                 content=defaults.CONTENT, note="Default agreement.", submitted_at=now,
                 activated_at=now,
             )  # fmt: skip
+        if mql_in_force() is None:
+            _terms_publish(active, actor=None)
     return active

@@ -14,9 +14,10 @@ from accord.accounts.http import PageRequest
 from accord.core.errors import DomainError
 from accord.handoff.agreement import selectors as agreement_selectors
 from accord.handoff.agreement import services
-from accord.handoff.agreement.forms import AgreementForm, form_name
+from accord.handoff.agreement.forms import SIDE_LABELS, AgreementForm, form_name
 from accord.handoff.agreement.terms import alert_terms
 from accord.handoff.models import AgreementVersion, VersionStatus
+from accord.scoring import qualification
 
 managers_only = policy.page_required("agreement")
 
@@ -29,12 +30,19 @@ def agreement_overview(request: PageRequest) -> HttpResponse:
     open_row = next(
         (r for r in rows if r.version.status in (VersionStatus.DRAFT, VersionStatus.PENDING)), None
     )
+    side = services.side_of_user(request.user)
+    preview = None
+    if open_row is not None and request.GET.get("preview"):
+        terms = qualification.Terms.of(open_row.version.content["mql_definition"])
+        preview = qualification.terms_change_preview(terms=terms)
     context = {
         "agreement": agreement,
         "active": active,
         "open": open_row,
         "rows": rows,
-        "side": services.side_of_user(request.user),
+        "preview": preview,
+        "side": side,
+        "side_label": SIDE_LABELS.get(side or ""),
         "can_edit": services.can_edit_agreement(request.user),
         "alert": alert_terms(active.version.content) if active else None,
     }
@@ -89,7 +97,13 @@ def draft_edit(request: PageRequest, version_id: int) -> HttpResponse:
                 name = "rejection_reasons"
             elif error.field and error.field.startswith("marketing.mqls_per_month"):
                 name = "mqls_per_month"
+            elif error.field == "mql_definition.required_fields":
+                name = "mql_required_fields"
             form.add_error(name if name in form.fields else None, error.message)
-    return render(
-        request, "handoff/agreement_edit.html", {"version": version, "form": form, "side": side}
-    )
+    context = {
+        "version": version,
+        "form": form,
+        "side": side,
+        "side_label": SIDE_LABELS.get(side or ""),
+    }
+    return render(request, "handoff/agreement_edit.html", context)

@@ -312,9 +312,30 @@ def lead_timeline(lead_id: int, *, touches: int = 50) -> list[TimelineEntry]:
     return entries
 
 
-def agreement_version_for_lead(lead_id: int) -> AgreementVersion | None:
-    """The agreement version the lead's clocks run under, else the one in force now."""
+@dataclass(frozen=True)
+class LeadAgreement:
+    """Which agreement versions bear on a lead: the one in force now, the one whose MQL
+    definition qualified it (a number recorded on its MQL transition), and the one its SLA
+    clocks started under (clocks keep the deadlines they started with)."""
+
+    in_force: AgreementVersion | None
+    qualified_under: int | None
+    clocks_under: AgreementVersion | None
+
+
+def lead_agreement(lead_id: int) -> LeadAgreement:
     clock = (
         SlaClock.objects.filter(lead_id=lead_id).select_related("agreement_version").order_by("-started_at").first()
     )  # fmt: skip
-    return clock.agreement_version if clock else version_active()
+    qualified = (
+        StageTransition.objects.filter(lead_id=lead_id, to_stage=Stage.MQL)
+        .order_by("-at", "-id")
+        .values_list("details", flat=True)
+        .first()
+    )
+    number = (qualified or {}).get("agreement_version") if isinstance(qualified, dict) else None
+    return LeadAgreement(
+        in_force=version_active(),
+        qualified_under=number if isinstance(number, int) else None,
+        clocks_under=clock.agreement_version if clock else None,
+    )

@@ -16,7 +16,7 @@ from accord.accounts import policy
 from accord.accounts.http import PageRequest
 from accord.contacts.selectors import leads_visible
 from accord.core.lifecycle import stage_label
-from accord.handoff.inbox.selectors import agreement_version_for_lead, lead_timeline
+from accord.handoff.inbox.selectors import lead_agreement, lead_timeline
 from accord.handoff.lead.views import lead_panel
 from accord.scoring.models import LeadScore
 from accord.scoring.selectors import lead_prediction_shown
@@ -58,7 +58,7 @@ def lead_detail(request: PageRequest, lead_id: int) -> HttpResponse:
         "transitions": transitions,
         "touches": touches,
         "timeline": lead_timeline(lead.pk),
-        "agreement_version": agreement_version_for_lead(lead.pk),
+        "agreement": lead_agreement(lead.pk),
         "prediction": lead_prediction_shown(lead),
         "panel": lead_panel(user=request.user, lead=lead),
     }

@@ -9,7 +9,7 @@ from django.urls import reverse
 from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
 from accord.contacts.models import Lead
-from accord.handoff.inbox.selectors import agreement_version_for_lead, lead_timeline
+from accord.handoff.inbox.selectors import lead_agreement, lead_timeline
 from accord.handoff.routing.assignment import lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
 
@@ -131,7 +131,7 @@ def test_bell_counts_unread_and_timeline_tells_the_story(client, routed):
     assert 'data-unread="1"' in html
     kinds = {entry.kind for entry in lead_timeline(lead.pk)}
     assert {"stage", "assignment", "sla"} <= kinds
-    assert agreement_version_for_lead(lead.pk).number == 1
+    assert lead_agreement(lead.pk).clocks_under.number == 1
     client.post(reverse("handoff:notifications_read"))
     html = client.get(reverse("handoff:inbox")).content.decode()
     assert 'id="notification-bell"' in html

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accord.contacts.models import Lead
 from accord.contacts.tests.factories import AccountFactory, ContactFactory, LeadFactory
-from accord.scoring import profiles
+from accord.scoring import profiles, qualification
 from accord.tracking.models import Touchpoint
 
 RULES = (
@@ -33,6 +33,10 @@ RULES = (
 )
 
 
+#: The MQL definition these tests score under (published by the autouse fixture in conftest).
+TERMS = qualification.Terms(min_score=60, min_grade="B")
+
+
 def spec(**overrides) -> profiles.ProfileInput:
     values = dict(
         name="Test profile",
@@ -41,7 +45,6 @@ def spec(**overrides) -> profiles.ProfileInput:
         grade_c_min=10,
         half_life_days=30.0,
         rules=RULES,
-        mql={"min_score": 60, "min_grade": "B", "required_fields": [], "fast_track": True},
         is_active=True,
     )
     values.update(overrides)

@@ -40,13 +40,27 @@ def test_api_creates_lists_and_refuses_bad_profiles(admin_user):
     api = key_client("*")
     created = api.post("/scoring/profiles", BODY)
     assert created.status_code == 201, created.content
-    assert created.json()["mql"]["version"] == 1 and len(created.json()["rules"]) == 4
+    # The definition shown is the agreement's in force (the test fixture published 60/B).
+    mql = created.json()["mql"]
+    assert (mql["min_score"], mql["min_grade"], mql["agreement_version"]) == (60, "B", 1)
+    assert len(created.json()["rules"]) == 4
+    without = api.post("/scoring/profiles", {**BODY, "name": "No mql", "mql": None})
+    assert without.status_code == 201, without.content
     bad = api.post("/scoring/profiles", {**BODY, "name": "Bad", "half_life_days": 0})
     assert bad.status_code == 422
     assert bad.json()["error"]["field"] == "half_life_days"
     assert not ScoringProfile.objects.filter(name="Bad").exists()
     names = [p["name"] for p in key_client("leads:read").get("/scoring/profiles").json()]
-    assert names == ["API profile", "Default"]
+    assert names == ["API profile", "Default", "No mql"]
+
+
+def test_api_refuses_an_mql_definition_other_than_the_agreements(admin_user):
+    api = key_client("*")
+    response = api.post("/scoring/profiles", {**BODY, "mql": {"min_score": 75}})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "mql"
+    assert "agreement" in response.json()["error"]["message"]
+    assert not ScoringProfile.objects.filter(name="API profile").exists()
 
 
 def test_api_profile_writes_need_an_admin_or_a_full_key(sales_user, admin_user):
@@ -64,8 +78,10 @@ def test_api_preview_and_replace(admin_user):
     lead = lead_with(title="CMO", employees=200)
     touch_add(lead)
     api = key_client("*")
+    # A pricing visit worth 5, not 10: 50 fit + 5 = 55, below the agreement's 60.
+    weaker = [*RULES[:2], {**RULES[2], "points": 5}, RULES[3]]
     preview = api.post(
-        "/scoring/profiles/preview", {**BODY, "profile_id": profile.pk, "mql": {"min_score": 70}}
+        "/scoring/profiles/preview", {**BODY, "profile_id": profile.pk, "rules": weaker}
     )
     assert preview.json() == {
         "leads_compared": 1,
@@ -128,10 +144,6 @@ def _form_data(profile_id=None, **overrides):
         "grade_b_min": "30",
         "grade_c_min": "10",
         "half_life_days": "30",
-        "mql_min_score": "60",
-        "mql_min_grade": "B",
-        "mql_required_fields": "",
-        "mql_fast_track": "on",
         "rules-TOTAL_FORMS": "2",
         "rules-INITIAL_FORMS": "0",
         "rules-MIN_NUM_FORMS": "0",
@@ -194,6 +206,7 @@ def test_rescore_command_scores_every_lead_with_a_progress_summary():
     assert StageTransition.objects.filter(to_stage="mql").count() == 1
     listing = CliRunner().invoke(scoring, ["profiles"])
     assert "* " in listing.output and "Test profile" in listing.output
+    assert "MQL definition in force (hand-off agreement v1): score >= 60" in listing.output
 
 
 def test_rescore_command_without_an_active_profile_fails_clearly():
@@ -201,3 +214,15 @@ def test_rescore_command_without_an_active_profile_fails_clearly():
     result = CliRunner().invoke(scoring, ["rescore"])
     assert result.exit_code != 0
     assert "No scoring profile is active" in str(result.exception)
+
+
+def test_blank_extra_rule_rows_are_skipped_as_the_browser_sends_them(admin_user):
+    """The editor shows two empty rows; untouched, the browser still submits their selects'
+    first options and the default numbers, which must not count as rules to validate."""
+    profile = profiles.profile_save(spec=spec())
+    blank = {"kind": "fit", "operator": "", "touch_type": "", "points": "0", "min_count": "1"}
+    data = _form_data(action="preview", **{"rules-TOTAL_FORMS": "4"})
+    for index in (2, 3):
+        data.update({f"rules-{index}-{key}": value for key, value in blank.items()})
+    html = logged_in(admin_user).post(f"/scoring/{profile.pk}/", data).content.decode()
+    assert 'id="preview"' in html and "field-error" not in html

@@ -23,6 +23,7 @@ from accord.scoring import (
     batch_read,
     batch_sql,
     profiles,
+    qualification,
     rules,
     selectors,
     services,
@@ -114,6 +115,7 @@ def _random_company(rng: random.Random, leads: int, touches: int) -> list[Lead]:
 
 
 def _random_profile(rng: random.Random) -> profiles.ProfileInput:
+    """A random profile; its random MQL terms are put in force as the agreement would."""
     slugs = list(Channel.objects.values_list("slug", flat=True))
     fit = [
         {
@@ -207,19 +209,22 @@ def _random_profile(rng: random.Random) -> profiles.ProfileInput:
         if rng.random() < 0.6:
             rule["within_days"] = rng.choice([0.01, 1.0, 7.0, 60.0])
         fast.append(rule)
+    name = f"Random {rng.random()}"
+    half_life_days = rng.choice([None, 3.0, 30.0])
+    terms = qualification.Terms(
+        min_score=rng.randint(10, 60),
+        min_grade=rng.choice(["", "C"]),
+        required_fields=tuple(rng.choice([[], ["contact.job_title"]])),
+        fast_track=rng.random() < 0.7,
+    )
+    qualification.definition_publish(terms=terms, agreement_version=1)
     return profiles.ProfileInput(
-        name=f"Random {rng.random()}",
+        name=name,
         grade_a_min=40,
         grade_b_min=20,
         grade_c_min=5,
-        half_life_days=rng.choice([None, 3.0, 30.0]),
+        half_life_days=half_life_days,
         rules=tuple(fit + engagement + fast),
-        mql={
-            "min_score": rng.randint(10, 60),
-            "min_grade": rng.choice(["", "C"]),
-            "required_fields": rng.choice([[], ["contact.job_title"]]),
-            "fast_track": rng.random() < 0.7,
-        },
         is_active=True,
     )
 

@@ -254,10 +254,14 @@ def test_profile_problems_name_the_field():
     assert profile_checks.profile_problems(profile()) == []
     fields = lambda p: [problem.field for problem in profile_checks.profile_problems(p)]  # noqa: E731
     assert fields(profile(half_life_days=0)) == ["half_life_days"]
-    assert fields(profile(mql=MqlDefinition(min_score=10_000))) == ["mql.min_score"]
+    # The MQL definition is the agreement's: a profile is not refused for it...
+    assert fields(profile(mql=MqlDefinition(min_score=10_000))) == []
+    # ...the agreement is, through mql_problems against the active profile.
+    mql_fields = lambda p: [problem.field for problem in profile_checks.mql_problems(p)]  # noqa: E731
+    assert mql_fields(profile(mql=MqlDefinition(min_score=10_000))) == ["mql.min_score"]
     no_cap = (EngagementRule(10, "Any", TouchMatch(), points=1),)
-    assert fields(profile(engagement=no_cap, mql=MqlDefinition(min_score=10_000))) == []
-    assert fields(
+    assert mql_fields(profile(engagement=no_cap, mql=MqlDefinition(min_score=10_000))) == []
+    assert mql_fields(
         profile(
             mql=MqlDefinition(min_score=0, min_grade="A"),
             thresholds=GradeThresholds(a=100, b=20, c=10),

@@ -12,10 +12,10 @@ from accord.contacts.models import Lead, StageTransition
 from accord.contacts.services import lead_transition
 from accord.contacts.updates import lead_update
 from accord.core.errors import InvalidInput
-from accord.scoring import jobs, profiles, selectors, services
+from accord.scoring import jobs, profiles, qualification, selectors, services
 from accord.scoring.models import LeadScore, MqlDefinition, ScoringProfile, ScoringRule
 from accord.scoring.profile_preview import profile_change_preview
-from accord.scoring.tests.support import lead_with, spec, touch_add
+from accord.scoring.tests.support import TERMS, lead_with, spec, touch_add
 from accord.tracking.services import touchpoint_record
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,9 @@ def test_the_default_profile_is_seeded_active_and_valid(db):
     default = ScoringProfile.objects.get(name="Default")
     assert default.is_active
     assert default.rules.count() == 16
-    assert MqlDefinition.objects.get(profile=default).min_score == 70
+    # The agreement's definition was published by the migration as the first in force.
+    first = MqlDefinition.objects.get(profile__isnull=True, version=1)
+    assert (first.min_score, first.min_grade, first.agreement_version) == (70, "C", 1)
     # Its rules name demo properties that only exist once data does: structure is valid.
     problems = profiles.profile_problems(profiles.profile_input_of(default))
     assert len(problems) == 2
@@ -55,19 +57,12 @@ def test_the_default_profile_is_seeded_active_and_valid(db):
                         "points": 5,
                     },
                 ),
-                "mql": {"min_score": 0},
             },
             "rules.0.field",
             "shoe_size",
         ),
         ({"half_life_days": 0}, "half_life_days", "half-life"),
         ({"half_life_days": -3}, "half_life_days", "half-life"),
-        ({"mql": {"min_score": 500, "min_grade": ""}}, "mql.min_score", "at most 80"),
-        (
-            {"mql": {"min_score": 0, "min_grade": "A"}, "grade_a_min": 90},
-            "mql.min_grade",
-            "grade A",
-        ),
         (
             {
                 "rules": (
@@ -79,17 +74,11 @@ def test_the_default_profile_is_seeded_active_and_valid(db):
                         "cap": 5,
                     },
                 ),
-                "mql": {"min_score": 0},
             },
             "rules.0.touch_type",
             "telepathy",
         ),
         ({"rules": ({"kind": "nonsense", "name": "x"},)}, "rules.0.kind", "nonsense"),
-        (
-            {"mql": {"min_score": 10, "required_fields": ["contact.nope"]}},
-            "mql.required_fields",
-            "contact.nope",
-        ),
     ],
 )
 def test_bad_profiles_are_refused_naming_the_field_and_nothing_is_saved(changes, field, message):
@@ -126,14 +115,63 @@ def test_a_property_that_some_lead_carries_is_accepted(profile):
     assert saved.version == 2 and saved.rules.count() == 5
 
 
-def test_mql_definition_changes_make_new_versions(profile):
-    profiles.profile_save(spec=spec(), profile_id=profile.pk)
-    assert MqlDefinition.objects.filter(profile=profile).count() == 1
-    profiles.profile_save(spec=spec(mql={"min_score": 40, "min_grade": "C"}), profile_id=profile.pk)
-    versions = list(
-        MqlDefinition.objects.filter(profile=profile).values_list("version", "min_score")
-    )
-    assert versions == [(2, 40), (1, 60)]
+@pytest.mark.parametrize(
+    ("terms", "field", "message"),
+    [
+        (qualification.Terms(min_score=500), "mql_definition.min_score", "at most 80"),
+        (
+            qualification.Terms(min_score=0, required_fields=("contact.nope",)),
+            "mql_definition.required_fields",
+            "contact.nope",
+        ),
+    ],
+)
+def test_terms_no_lead_could_meet_are_named(profile, terms, field, message):
+    problems = qualification.terms_problems(terms)
+    assert [p.field for p in problems] == [field]
+    assert message in problems[0].message
+
+
+def test_a_grade_the_active_profile_cannot_give_is_named(profile):
+    profiles.profile_save(spec=spec(grade_a_min=90), profile_id=profile.pk)
+    problems = qualification.terms_problems(qualification.Terms(min_score=0, min_grade="A"))
+    assert [p.field for p in problems] == ["mql_definition.min_grade"]
+
+
+def test_published_terms_make_a_new_version_once_and_rescore_open_leads(profile):
+    open_lead = lead_with()
+    closed = lead_with()
+    Lead.objects.filter(pk=closed.pk).update(is_open=False)
+    in_force = selectors.mql_in_force()
+    same = qualification.definition_publish(terms=TERMS, agreement_version=1)
+    assert (same.changed, same.definition.pk) == (False, in_force.pk)
+    OrmQ.objects.all().delete()
+    stricter = qualification.Terms(min_score=75, min_grade="B")
+    published = qualification.definition_publish(terms=stricter, agreement_version=2)
+    assert published.changed and published.definition.version == in_force.version + 1
+    # Every process recompiles the active profile under the new terms.
+    assert selectors.mql_in_force().min_score == 75
+    assert selectors.active_profile().profile.mql.min_score == 75
+    [queued] = OrmQ.objects.all()
+    assert queued.task["func"] == "accord.scoring.jobs.leads_rescore_chunk"
+    assert queued.task["kwargs"]["lead_ids"] == [open_lead.pk]
+    again = qualification.definition_publish(terms=stricter, agreement_version=2)
+    assert not again.changed and OrmQ.objects.count() == 1
+
+
+def test_a_stricter_definition_stops_qualifying_at_the_old_threshold(profile):
+    lead = lead_with(title="CMO", employees=200)
+    touch_add(lead)  # 60 points, grade A: an MQL under 60/B
+    stricter = qualification.Terms(min_score=65, min_grade="B")
+    preview = qualification.terms_change_preview(terms=stricter)
+    assert (preview.qualify_now, preview.qualify_after, preview.lost) == (1, 0, 1)
+    qualification.definition_publish(terms=stricter, agreement_version=2)
+    services.lead_score(lead_id=lead.pk)
+    assert Lead.objects.get(pk=lead.pk).stage == "lead"
+    qualification.definition_publish(terms=TERMS, agreement_version=3)
+    services.lead_score(lead_id=lead.pk)
+    move = StageTransition.objects.get(lead=lead, to_stage="mql")
+    assert (move.details["agreement_version"], move.details["score"]) == (3, 60)
 
 
 def test_only_one_profile_is_active(profile):
@@ -296,9 +334,9 @@ def test_preview_counts_grade_and_mql_changes_without_saving(profile):
     touch_add(a)  # 60: MQL by score
     b = lead_with(title="CMO", employees=5)  # 30 fit: B
     lead_with(title="Engineer", employees=5)  # 0 fit: D
-    stricter = spec(grade_a_min=60, grade_b_min=40, mql={"min_score": 70, "min_grade": "B"})
+    stricter = spec(grade_a_min=80, grade_b_min=60)
     preview = profile_change_preview(spec=stricter, profile_id=profile.pk)
-    # a: A -> B and no longer MQL; b: B -> C; the third stays D.
+    # a: A -> C, below the agreement's grade B, so no longer MQL; b: B -> C; the third stays D.
     assert (
         preview.leads_compared,
         preview.grade_changes,
