@@ -3,11 +3,15 @@ demo) starts SLA clocks from the first assignment. Managers change them on the h
 
 The MQL definition is a copy of the default scoring profile's (``accord.scoring.defaults``):
 the agreement is the document both sides signed, so it keeps the terms as they were approved.
+The seeded rejection reasons are stored in English and shown in the reader's language while
+their label is still the seeded one (``terms.reason_label``).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.utils.translation import gettext_noop
 
 AGREEMENT_NAME = "Marketing and sales hand-off"
 CALENDAR_NAME = "Default (Mon-Fri 09:00-18:00 UTC)"
@@ -42,12 +46,15 @@ CONTENT: dict[str, Any] = {
         "quality_floor_accept_rate_pct": 60,
     },
     "rejection_reasons": [
-        {"code": "not_a_fit", "label": "Not a fit (size, industry or role)"},
-        {"code": "no_budget", "label": "No budget"},
-        {"code": "bad_contact_data", "label": "Contact data wrong or missing"},
-        {"code": "duplicate", "label": "Duplicate of an open lead"},
-        {"code": "student_or_competitor", "label": "Student, job seeker or competitor"},
-        {"code": "bad_timing", "label": "Not now (bad timing)"},
+        {"code": "not_a_fit", "label": gettext_noop("Not a fit (size, industry or role)")},
+        {"code": "no_budget", "label": gettext_noop("No budget")},
+        {"code": "bad_contact_data", "label": gettext_noop("Contact data wrong or missing")},
+        {"code": "duplicate", "label": gettext_noop("Duplicate of an open lead")},
+        {
+            "code": "student_or_competitor",
+            "label": gettext_noop("Student, job seeker or competitor"),
+        },
+        {"code": "bad_timing", "label": gettext_noop("Not now (bad timing)")},
     ],
     "escalation": {
         "warn_before_minutes": 30,

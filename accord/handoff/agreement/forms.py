@@ -13,30 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Team
 from accord.handoff import rules
-
-FIELD_LABELS = {
-    "mql_definition.scoring_profile": _("Scoring profile"),
-    "mql_definition.min_score": _("MQL: minimum score"),
-    "mql_definition.min_grade": _("MQL: minimum grade"),
-    "mql_definition.fast_track": _("MQL: fast-track actions qualify"),
-    "mql_definition.hot_min_score": _("Hot lead: score from"),
-    "sales.accept_within_business_hours": _("Accept or reject within (business hours)"),
-    "sales.first_attempt_within_minutes_hot": _("First attempt, hot leads (minutes)"),
-    "sales.first_attempt_within_hours_other": _("First attempt, other leads (hours)"),
-    "sales.attempts_before_recycle": _("Attempts before recycling"),
-    "sales.attempt_window_days": _("Over how many days"),
-    "marketing.quality_floor_accept_rate_pct": _("Quality floor: accepted MQLs (%)"),
-    "escalation.warn_before_minutes": _("Warn the rep this many business minutes before"),
-    "escalation.reassign_on_breach": _("Reassign to the next rep on a breach"),
-    "marketing.rejection_alert_window_mqls": _(
-        "Rejection alert: judge a campaign on its last N MQLs"
-    ),
-    "marketing.rejection_alert_rate_pct": _("Rejection alert: when more than this % are rejected"),
-}
-OPTIONAL_HELP = {
-    "marketing.rejection_alert_window_mqls": _("Empty: the last 20 MQLs."),
-    "marketing.rejection_alert_rate_pct": _("Empty: 100 minus the quality floor."),
-}
+from accord.handoff.agreement.labels import FIELD_LABELS, OPTIONAL_HELP, SIDE_LABELS
 
 
 def form_name(path: str) -> str:
@@ -197,13 +174,6 @@ WEEKDAY_LABELS = (
     _("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"),
     _("Sunday"),
 )  # fmt: skip
-
-
-SIDE_LABELS = {
-    rules.MARKETING: _("marketing"),
-    rules.SALES: _("sales"),
-    rules.SHARED: _("shared"),
-}
 
 
 def _side_set(field: forms.Field, side: str) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accord.handoff import rules
+from accord.handoff.agreement.labels import ChangeShown, changes_shown
+from accord.handoff.agreement.terms import RejectionReason, rejection_reasons
 from accord.handoff.models import AgreementVersion, BusinessCalendar, HandoffAgreement
 
 
 @dataclass(frozen=True)
 class VersionRow:
     version: AgreementVersion
-    changes: list[rules.Change]  # against the version it was based on
+    changes: list[ChangeShown]  # against the version it was based on
+    reasons: list[RejectionReason]
 
 
 def agreement_main() -> HandoffAgreement | None:
@@ -30,7 +33,11 @@ def version_rows(agreement: HandoffAgreement) -> list[VersionRow]:
     for version in versions:
         base = by_id.get(version.based_on_id) if version.based_on_id else None
         rows.append(
-            VersionRow(version, rules.version_diff(base.content if base else {}, version.content))
+            VersionRow(
+                version,
+                changes_shown(rules.version_diff(base.content if base else {}, version.content)),
+                rejection_reasons(version),
+            )
         )
     return rows
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accord.core.errors import InvalidInput
 from accord.core.lifecycle import Stage
+from accord.handoff import defaults
 from accord.handoff.models import AgreementVersion, VersionStatus
 
 #: Reasons that mean "never a customer": the lead is disqualified, not recycled, unless the
@@ -43,6 +44,15 @@ def version_active() -> AgreementVersion | None:
     )
 
 
+_SEEDED_LABELS = {r["code"]: r["label"] for r in defaults.CONTENT["rejection_reasons"]}
+
+
+def reason_label(code: str, label: str) -> str:
+    """A reason's label in the reader's language when it is still the seeded one; a label a
+    manager wrote is shown as written."""
+    return _(label) if _SEEDED_LABELS.get(code) == label else label
+
+
 def rejection_reasons(version: AgreementVersion | None = None) -> list[RejectionReason]:
     version = version or version_active()
     if version is None:
@@ -58,7 +68,7 @@ def rejection_reasons(version: AgreementVersion | None = None) -> list[Rejection
         reasons.append(
             RejectionReason(
                 code=code,
-                label=str(item.get("label") or code),
+                label=reason_label(code, str(item.get("label") or code)),
                 outcome=str(outcome),
                 version_id=version.pk,
             )

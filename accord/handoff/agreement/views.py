@@ -14,7 +14,8 @@ from accord.accounts.http import PageRequest
 from accord.core.errors import DomainError
 from accord.handoff.agreement import selectors as agreement_selectors
 from accord.handoff.agreement import services
-from accord.handoff.agreement.forms import SIDE_LABELS, AgreementForm, form_name
+from accord.handoff.agreement.forms import AgreementForm, form_name
+from accord.handoff.agreement.labels import SIDE_LABELS
 from accord.handoff.agreement.terms import alert_terms
 from accord.handoff.models import AgreementVersion, VersionStatus
 from accord.scoring import qualification
