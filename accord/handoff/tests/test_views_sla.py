@@ -62,7 +62,7 @@ def test_propose_edit_submit_and_approve_through_the_pages(client):
     draft.refresh_from_db()
     assert draft.status == VersionStatus.ACTIVE
     history = client.get(reverse("handoff:agreement")).content.decode()
-    assert "sales.accept_within_business_hours" in history and "<del>4</del>" in history
+    assert "Accept or reject within (business hours)" in history and "<del>4</del>" in history
 
 
 def test_calendar_with_overlapping_hours_is_refused_on_the_page(client, manager_user):
