@@ -3,7 +3,7 @@ timeline. Each returns plain rows computed here, so templates only render."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accord.accounts.models import Role, User
 from accord.contacts.models import Lead, StageTransition
 from accord.core.lifecycle import Stage, stage_label
-from accord.handoff.agreement.terms import rejection_reasons, version_active
+from accord.handoff.agreement.terms import version_active
 from accord.handoff.models import (
     AgreementVersion,
     Assignment,
@@ -182,81 +182,6 @@ def manager_overview(*, manager: User) -> dict[str, Any]:
             )
         ),
     }
-
-
-# --- Marketing ----------------------------------------------------------------------------
-
-STATUS_LABELS = {
-    "unassigned": _("Unassigned"),
-    "waiting": _("Waiting for acceptance"),
-    "accepted": _("Accepted"),
-    "rejected": _("Rejected"),
-    "deal": _("Deal"),
-    "closed": _("Closed"),
-}
-DEAL_STAGES = (Stage.OPPORTUNITY, Stage.CUSTOMER, Stage.LOST)
-
-
-@dataclass
-class MqlRow:
-    lead: Lead
-    status: str
-    status_label: str
-    reason: str = ""
-    comment: str = ""
-
-
-@dataclass
-class MarketingOverview:
-    rows: list[MqlRow]
-    counts: dict[str, int] = field(default_factory=dict)
-
-
-def mql_status(lead: Lead, rejection: dict[str, Any] | None) -> str:
-    if lead.stage in DEAL_STAGES:
-        return "deal"
-    if lead.stage in (Stage.SAL, Stage.SQL):
-        return "accepted"
-    if lead.stage == Stage.MQL:
-        return "waiting" if lead.owner_id else "unassigned"
-    if rejection is not None:
-        return "rejected"
-    return "closed"
-
-
-def marketing_overview(*, campaign_id: int | None = None, limit: int = 500) -> MarketingOverview:
-    """Where every MQL is now: unassigned, waiting, accepted, rejected (and why), deal."""
-    mql_ids = StageTransition.objects.filter(to_stage=Stage.MQL).values("lead_id")
-    leads = Lead.objects.filter(pk__in=mql_ids)
-    if campaign_id is not None:
-        leads = leads.filter(source_campaign_id=campaign_id)
-    latest = leads.select_related("contact", "owner", "source_channel", "source_campaign")
-    mqls = list(latest.order_by("-stage_changed_at", "-pk")[:limit])
-    reasons = {reason.code: reason.label for reason in rejection_reasons()}
-    rejections: dict[int, dict[str, Any]] = {}
-    for transition in StageTransition.objects.filter(
-        lead_id__in=[lead.pk for lead in mqls], details__has_key="rejection_reason"
-    ).order_by("at", "pk"):
-        rejections[transition.lead_id] = transition.details
-    rows = []
-    counts = dict.fromkeys(STATUS_LABELS, 0)
-    for lead in mqls:
-        rejection = (
-            rejections.get(lead.pk) if lead.stage in (Stage.RECYCLED, Stage.DISQUALIFIED) else None
-        )
-        status = mql_status(lead, rejection)
-        counts[status] += 1
-        code = (rejection or {}).get("rejection_reason", "")
-        rows.append(
-            MqlRow(
-                lead=lead,
-                status=status,
-                status_label=str(STATUS_LABELS[status]),
-                reason=reasons.get(code, code),
-                comment=(rejection or {}).get("comment", ""),
-            )
-        )
-    return MarketingOverview(rows=rows, counts=counts)
 
 
 # --- Lead timeline ------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from decimal import InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,11 +30,12 @@ from accord.handoff.agreement.terms import rejection_reasons
 from accord.handoff.inbox import actions
 from accord.handoff.inbox import selectors as queues
 from accord.handoff.inbox.feedback import feedback_by, lead_rate
+from accord.handoff.inbox.forms import MqlStatusForm
+from accord.handoff.inbox.mql_status import STATUS_LABELS, mql_status
 from accord.handoff.models import Notification
 from accord.handoff.notifications import notifications_mark_read, unread_count
 from accord.handoff.routing.assignment import lead_reassign
 from accord.pipeline.models import ActivityKind, ActivityOutcome
-from accord.tracking.models import Campaign
 
 
 def _inbox_context() -> dict:
@@ -215,20 +217,34 @@ def team(request: PageRequest) -> HttpResponse:
 
 @policy.page_required("marketing_view")
 def marketing(request: PageRequest) -> HttpResponse:
-    try:
-        campaign_id = int(request.GET.get("campaign") or 0) or None
-    except ValueError:
-        campaign_id = None
-    overview = queues.marketing_overview(campaign_id=campaign_id)
+    form = MqlStatusForm(request.GET or None, today=timezone.localdate())
+    filters = form.filters()
+    status = mql_status(filters, page_number=request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    any_status = query.copy()
+    any_status.pop("status", None)
     context = {
-        "overview": overview,
-        "statuses": list(queues.STATUS_LABELS.items()),
-        "campaigns": Campaign.objects.order_by("name"),
-        "campaign_id": campaign_id,
+        "form": form,
+        "filters": filters,
+        "status": status,
+        "tiles": [
+            {"key": key, "label": label, "count": status.counts[key], "query": _with(query, key)}
+            for key, label in STATUS_LABELS.items()
+        ],
+        "query": query.urlencode(),
+        "query_any_status": any_status.urlencode(),
         "by_campaign": feedback_by(group="campaign"),
         "by_channel": feedback_by(group="channel"),
     }
     return render(request, "handoff/marketing.html", context)
+
+
+def _with(query: QueryDict, status: str) -> str:
+    """The page's filters with ``status`` chosen (a tile links to its own list)."""
+    chosen = query.copy()
+    chosen["status"] = status
+    return chosen.urlencode()
 
 
 @login_required
