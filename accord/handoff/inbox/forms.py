@@ -21,7 +21,10 @@ class _RepChoice(forms.ModelChoiceField):
 
 def _date(label: Any) -> forms.DateField:
     return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=label,
+        required=False,
+        # ISO: a date input shows nothing for a value in the locale's format (05.12.2026).
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -49,7 +52,8 @@ class MqlStatusForm(forms.Form):
     )  # fmt: skip
 
     def __init__(self, data: Any, *, today: date) -> None:
-        super().__init__(data)
+        # Unbound (no filters asked for), the pickers show the default period in use.
+        super().__init__(data, initial=self._defaults_for(today))
         self.today = today
 
     def clean(self) -> dict[str, Any]:
@@ -74,4 +78,8 @@ class MqlStatusForm(forms.Form):
         )
 
     def _defaults(self) -> dict[str, Any]:
-        return {"start": self.today - timedelta(days=DEFAULT_PERIOD_DAYS), "end": self.today}
+        return self._defaults_for(self.today)
+
+    @staticmethod
+    def _defaults_for(today: date) -> dict[str, Any]:
+        return {"start": today - timedelta(days=DEFAULT_PERIOD_DAYS), "end": today}
