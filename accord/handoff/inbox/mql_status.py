@@ -9,11 +9,11 @@ rejected (sent back by sales with a reason), closed (left the funnel otherwise).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, Exists, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,8 +70,9 @@ class MqlRow:
 class MqlStatus:
     total: int
     counts: dict[str, int]
-    page: Page
-    rows: list[MqlRow]
+    #: The MQLs listed (of the chosen status, if one is), newest MQL first; the page pages it
+    #: and ``mql_rows`` describes the rows shown.
+    listed: QuerySet[Any]
 
 
 def _status_expression() -> Case:
@@ -103,7 +104,7 @@ def mqls_of(filters: MqlFilters) -> QuerySet[Lead]:
     return leads.annotate(status=_status_expression(), became_mql_at=Subquery(last_entry))
 
 
-def mql_status(filters: MqlFilters, *, page_number: Any = 1) -> MqlStatus:
+def mql_status(filters: MqlFilters) -> MqlStatus:
     # Any: the stubs do not know the annotations (status, became_mql_at) mqls_of adds.
     leads: QuerySet[Any] = mqls_of(filters)
     counts = dict.fromkeys(STATUS_LABELS, 0)
@@ -111,13 +112,12 @@ def mql_status(filters: MqlFilters, *, page_number: Any = 1) -> MqlStatus:
         counts[row["status"]] = row["n"]
     shown = leads.filter(status=filters.status) if filters.status in STATUS_LABELS else leads
     shown = shown.select_related("contact", "owner", "source_channel", "source_campaign")
-    page = Paginator(shown.order_by("-became_mql_at", "-pk"), PAGE_SIZE).get_page(page_number)
-    return MqlStatus(
-        total=sum(counts.values()), counts=counts, page=page, rows=_rows(list(page.object_list))
-    )
+    listed = shown.order_by("-became_mql_at", "-pk")
+    return MqlStatus(total=sum(counts.values()), counts=counts, listed=listed)
 
 
-def _rows(leads: list[Lead]) -> list[MqlRow]:
+def mql_rows(leads: Sequence[Lead]) -> list[MqlRow]:
+    """The rows shown for ``leads`` (from ``MqlStatus.listed``): one query for the reasons."""
     reasons = {reason.code: reason.label for reason in rejection_reasons()}
     rejections: dict[int, dict[str, Any]] = {}
     for transition in StageTransition.objects.filter(

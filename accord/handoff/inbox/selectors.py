@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, Prefetch, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -135,9 +135,12 @@ def manager_overview(*, manager: User) -> dict[str, Any]:
         warnings = warnings.filter(Q(team_id=team_id) | Q(team__isnull=True))
         clocks = clocks.filter(lead__team_id=team_id)
         reps = reps.filter(team_id=team_id)
-    breached = clocks.filter(due_at__lt=now).select_related("lead__contact", "owner")
-    warned = clocks.filter(due_at__gte=now, warn_at__lte=now).select_related(
-        "lead__contact", "owner"
+    # Breached first (oldest deadline first), then those inside their warning window.
+    attention = (
+        clocks.filter(Q(due_at__lt=now) | Q(warn_at__lte=now))
+        .select_related("lead__contact", "owner")
+        .annotate(breached=Case(When(due_at__lt=now, then=True), default=False))
+        .order_by("due_at", "pk")
     )
     received = dict(
         Assignment.objects.filter(to_user__in=reps, at__gte=now - QUOTA_WINDOW)
@@ -169,13 +172,13 @@ def manager_overview(*, manager: User) -> dict[str, Any]:
     )
     if team_id is not None:
         team_leads = team_leads.filter(Q(team_id=team_id) | Q(owner__team_id=team_id))
+    # Querysets, not lists: the page shows a page of each (``inbox_rows`` for the leads).
     return {
-        "waiting": list(waiting.select_related("contact", "team").order_by("stage_changed_at")),
-        "warnings": list(warnings.select_related("lead__contact", "team")),
-        "breached": list(breached.order_by("due_at")[:100]),
-        "warned": list(warned.order_by("due_at")[:100]),
+        "waiting": waiting.select_related("contact", "team").order_by("stage_changed_at", "pk"),
+        "warnings": warnings.select_related("lead__contact", "team").order_by("-created_at", "pk"),
+        "attention": attention,
         "reps": rep_rows,
-        "team_leads": [inbox_row(lead, now) for lead in team_leads[:200]],
+        "team_leads": team_leads,
         "assignees": list(
             User.objects.filter(is_active=True, role__in=(Role.SALES, Role.MANAGER)).order_by(
                 "username"

@@ -31,11 +31,12 @@ from accord.handoff.inbox import actions
 from accord.handoff.inbox import selectors as queues
 from accord.handoff.inbox.feedback import feedback_by, lead_rate
 from accord.handoff.inbox.forms import MqlStatusForm
-from accord.handoff.inbox.mql_status import STATUS_LABELS, mql_status
+from accord.handoff.inbox.mql_status import PAGE_SIZE, STATUS_LABELS, mql_rows, mql_status
 from accord.handoff.models import Notification
 from accord.handoff.notifications import notifications_mark_read, unread_count
 from accord.handoff.routing.assignment import lead_reassign
 from accord.pipeline.models import ActivityKind, ActivityOutcome
+from accord.ui.paging import paged
 
 
 def _inbox_context() -> dict:
@@ -212,14 +213,42 @@ def lead_reassign_view(request: PageRequest, lead_id: int) -> HttpResponse:
 
 @policy.page_required("team_queue")
 def team(request: PageRequest) -> HttpResponse:
-    return render(request, "handoff/team.html", queues.manager_overview(manager=request.user))
+    overview = queues.manager_overview(manager=request.user)
+    owner_id = _int_or_none(request.GET.get("owner"))
+    stage = request.GET.get("stage") or ""
+    leads = overview["team_leads"]
+    if owner_id is not None:
+        leads = leads.filter(owner_id=owner_id)
+    if stage in queues.INBOX_STAGES:
+        leads = leads.filter(stage=stage)
+    team_leads = paged(request, leads, param="leads_page")
+    context = {
+        **overview,
+        "waiting": paged(request, overview["waiting"], param="waiting_page"),
+        "warnings": paged(request, overview["warnings"], param="warnings_page"),
+        "attention": paged(request, overview["attention"], param="sla_page"),
+        "team_leads": team_leads,
+        "lead_rows": [queues.inbox_row(lead) for lead in team_leads.rows],
+        "owner_id": owner_id,
+        "stage": stage,
+        "stages": [(s.value, s.label) for s in queues.INBOX_STAGES],
+    }
+    return render(request, "handoff/team.html", context)
+
+
+def _int_or_none(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
 
 
 @policy.page_required("marketing_view")
 def marketing(request: PageRequest) -> HttpResponse:
     form = MqlStatusForm(request.GET or None, today=timezone.localdate())
     filters = form.filters()
-    status = mql_status(filters, page_number=request.GET.get("page"))
+    status = mql_status(filters)
+    listed = paged(request, status.listed, per_page=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     any_status = query.copy()
@@ -228,11 +257,12 @@ def marketing(request: PageRequest) -> HttpResponse:
         "form": form,
         "filters": filters,
         "status": status,
+        "listed": listed,
+        "rows": mql_rows(listed.rows),
         "tiles": [
             {"key": key, "label": label, "count": status.counts[key], "query": _with(query, key)}
             for key, label in STATUS_LABELS.items()
         ],
-        "query": query.urlencode(),
         "query_any_status": any_status.urlencode(),
         "by_campaign": feedback_by(group="campaign"),
         "by_channel": feedback_by(group="channel"),
@@ -249,8 +279,12 @@ def _with(query: QueryDict, status: str) -> str:
 
 @login_required
 def notifications(request: PageRequest) -> HttpResponse:
-    rows = Notification.objects.filter(user=request.user).order_by("-created_at", "-pk")[:100]
-    return render(request, "handoff/notifications.html", {"notifications": rows})
+    unread_only = request.GET.get("show") == "unread"
+    rows = Notification.objects.filter(user=request.user).order_by("-created_at", "-pk")
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    context = {"listed": paged(request, rows, per_page=50), "unread_only": unread_only}
+    return render(request, "handoff/notifications.html", context)
 
 
 @login_required
