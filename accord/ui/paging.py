@@ -26,7 +26,7 @@ class Paged:
 
     @property
     def rows(self) -> Sequence[Any]:
-        return self.page.object_list
+        return list(self.page.object_list)
 
     def link(self, number: int) -> str:
         return f"?{self.query}&{self.param}={number}" if self.query else f"?{self.param}={number}"
