@@ -156,6 +156,7 @@ PAGES: dict[str, Page] = {
     "handoff:lead_panel_rate": Page(LEAD_ACTION, method="POST", htmx=True),
     "set_language": Page(PUBLIC, method="POST"),
     "imports:upload": Page(MARKETING_SIDE),
+    "imports:history": Page(MARKETING_SIDE),
     # The token names an upload in progress; an unknown one is 404 for those who may import.
     "imports:mapping": Page("L H D H H H"),
     "imports:preview": Page("L H D H H H"),

@@ -132,7 +132,9 @@ def import_command(
     a deal without a stage column. After deals are imported each lead is placed in the
     funnel with the deals' dates, and the consistency check is printed.
     """
+    from accord.integrations.importing.history import import_recorded
     from accord.integrations.importing.service import import_run
+    from accord.integrations.models import ImportRecord
 
     mapping = _mapping_parse(maps)
     names = _column_names(no_header, column_names)
@@ -162,6 +164,7 @@ def import_command(
         # A mistake in the command line (unknown column or field in --map, time zone...).
         raise click.UsageError(error.message) from None
     progress.close()
+    import_recorded(report=report, file_name=file, source=ImportRecord.Source.CLI)
     _report_echo(report, file=file, entity=entity, dry_run=dry_run, started=started)
     _errors_echo(report, file=file, errors_report=errors_report)
     if report.imported and report.rejects_path:

@@ -11,14 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.integrations.importing.presets import PRESETS
 from accord.integrations.importing.schemas import PROPERTIES_PREFIX, SCHEMAS
+from accord.integrations.models import ImportEntity
 
-ENTITY_CHOICES = [
-    ("contacts", _("Contacts")),
-    ("leads", _("Leads")),
-    ("deals", _("Deals")),
-    ("touchpoints", _("Touchpoints")),
-    ("spend", _("Spend")),
-]
+ENTITY_CHOICES = ImportEntity.choices
 PRESET_CHOICES = [("", _("None")), *[(name, name.capitalize()) for name in PRESETS]]
 IGNORE = ""
 PROPERTY = "__property__"

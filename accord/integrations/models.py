@@ -99,3 +99,54 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+
+class ImportEntity(models.TextChoices):
+    """What a file imports (the import schemas' names)."""
+
+    CONTACTS = "contacts", _("Contacts")
+    LEADS = "leads", _("Leads")
+    DEALS = "deals", _("Deals")
+    TOUCHPOINTS = "touchpoints", _("Touchpoints")
+    SPEND = "spend", _("Spend")
+
+
+class ImportRecord(models.Model):
+    """One import that was run for real (not a preview): who, what file, what it did.
+
+    The history people read on the import page ("did last week's export go in?"). Written
+    after the run, in its own transaction, so a failed import still leaves its line.
+    """
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Import page")
+        CLI = "cli", _("Command line")
+
+    entity = models.CharField(_("what"), max_length=20, choices=ImportEntity.choices)
+    file_name = models.CharField(_("file"), max_length=255)
+    source = models.CharField(_("from"), max_length=8, choices=Source.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    finished_at = models.DateTimeField(_("finished"), default=timezone.now, db_index=True)
+    imported = models.BooleanField(_("imported"), default=False)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected rows"), default=0)
+    #: The first problem when nothing was imported (the file's own report has every one).
+    problem = models.TextField(_("problem"), blank=True)
+
+    class Meta:
+        ordering = ["-finished_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.entity} from {self.file_name}"

@@ -19,16 +19,21 @@ from django.views.decorators.http import require_http_methods
 from accord.accounts import policy
 from accord.accounts.http import PageRequest
 from accord.core.errors import InvalidInput
-from accord.integrations.forms import MappingForm, UploadForm, upload_max_bytes
+from accord.integrations.forms import ENTITY_CHOICES, MappingForm, UploadForm, upload_max_bytes
+from accord.integrations.importing.history import import_recorded
 from accord.integrations.importing.reading import CsvSource
 from accord.integrations.importing.schemas import SCHEMAS
 from accord.integrations.importing.service import import_run
 from accord.integrations.importing.sniff import file_format_detect
 from accord.integrations.importing.validate import mapping_suggest
+from accord.integrations.models import ImportRecord
+from accord.ui.paging import paged
 
 SESSION_KEY = "imports"
 PREVIEW_ROWS = 10
 PREVIEW_ERRORS = 200
+RECENT_IMPORTS = 5
+ENTITY_LABELS = dict(ENTITY_CHOICES)
 
 
 def _import_allowed(request: PageRequest) -> None:
@@ -75,9 +80,27 @@ def upload(request: PageRequest) -> HttpResponse:
             },
         )
         return redirect("imports:mapping", token=token)
-    return render(
-        request, "integrations/import_upload.html", {"form": form, "max_bytes": upload_max_bytes()}
-    )
+    context = {
+        "form": form,
+        "max_bytes": upload_max_bytes(),
+        "recent": ImportRecord.objects.select_related("user")[:RECENT_IMPORTS],
+    }
+    return render(request, "integrations/import_upload.html", context)
+
+
+@login_required
+def history(request: PageRequest) -> HttpResponse:
+    _import_allowed(request)
+    entity = request.GET.get("entity") or ""
+    records = ImportRecord.objects.select_related("user")
+    if entity in ENTITY_LABELS:
+        records = records.filter(entity=entity)
+    context = {
+        "listed": paged(request, records, per_page=50),
+        "entity": entity,
+        "entities": list(ENTITY_LABELS.items()),
+    }
+    return render(request, "integrations/import_history.html", context)
 
 
 @login_required
@@ -143,6 +166,12 @@ def preview(request: PageRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         state["rejects"] = bool(report.rejects_path)
         _pending_save(request, token, state)
+        import_recorded(
+            report=report,
+            file_name=state.get("name") or path.name,
+            source=ImportRecord.Source.WEB,
+            user=request.user,
+        )
         return render(
             request,
             "integrations/import_result.html",

@@ -16,6 +16,7 @@ from accord.contacts.tests.factories import ContactFactory, LeadFactory
 from accord.integrations.commands import check, import_command
 from accord.integrations.importing.consistency import consistency_check
 from accord.integrations.importing.service import import_run
+from accord.integrations.models import ImportRecord
 from accord.integrations.tests.import_support import write_csv_fixture  # noqa: F401
 from accord.pipeline.models import Deal
 from accord.tracking.models import Channel, Touchpoint
@@ -284,6 +285,15 @@ def test_headerless_file_with_columns_option_and_the_dry_run_shows_where_columns
         ("ann@acme.io", _at("2024-01-05")),
         ("bob@acme.io", _at("2024-01-06")),
     ]
+    # The dry run is not in the import history; the real run is, from the command line.
+    [record] = ImportRecord.objects.all()
+    assert (record.source, record.entity, record.created, record.imported) == (
+        "cli",
+        "leads",
+        2,
+        True,
+    )
+    assert record.file_name == path.name and record.user is None
 
 
 def test_no_header_without_columns_is_a_usage_error(write_csv):

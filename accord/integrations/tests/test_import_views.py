@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from accord.contacts.models import Contact, Lead
+from accord.integrations.models import ImportRecord
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("accord.integrations.tests.import_urls")]
 
@@ -34,6 +35,7 @@ def upload(client, content=CSV, name="leads.csv", entity="leads", preset="hubspo
 def test_sales_reps_may_not_import(client, sales_user):
     client.force_login(sales_user)
     assert client.get("/import/").status_code == 403
+    assert client.get("/import/history/").status_code == 403
     assert upload(client).status_code == 403
 
 
@@ -103,6 +105,15 @@ def test_upload_map_preview_then_import_valid_rows(client, marketing_user):
         ("cid@example.com", "Cid"),
     ]
     assert Lead.objects.get(contact__email="ann@example.com").properties == {"notes": "VIP"}
+    # Both real runs are in the history (a preview is not): the refused one says why.
+    records = list(ImportRecord.objects.order_by("pk"))
+    assert [(r.imported, r.created, r.rejected) for r in records] == [(False, 0, 1), (True, 2, 1)]
+    assert records[0].problem.startswith("row 3") and records[1].user == marketing_user
+    assert records[1].file_name == "leads.csv" and records[1].source == "web"
+    history = client.get("/import/history/?entity=leads").content.decode()
+    assert history.count('data-imported="') == 2 and "leads.csv" in history
+    assert 'data-imported="' not in client.get("/import/history/?entity=spend").content.decode()
+    assert "leads.csv" in client.get("/import/").content.decode()  # recent imports
     rejected = client.get(f"/import/{token}/rejected.csv")
     assert rejected.status_code == 200
     assert (
