@@ -191,7 +191,7 @@ def existing(bearer) -> dict[str, int]:
         "campaign_id": create("/campaigns", {"name": "Seed", "utm_campaign": "seed"}),
         "spend_id": create("/spend", {"date": "2026-01-05", "channel_id": channel, "cost": "10"}),
         "touchpoint_id": create("/touchpoints", {"type": "webinar", "contact_id": contact}),
-        "profile_id": create("/scoring/profiles", {"name": "Seed", "mql": {"min_score": 0}}),
+        "profile_id": create("/scoring/profiles", {"name": "Seed"}),
         "version_id": defaults_ensure().pk,
         "calendar_id": create(
             "/calendars",
