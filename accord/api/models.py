@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecord(models.Model):
@@ -28,6 +29,8 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         # Kept from when the API plumbing lived in ``integrations``: moving the model did not
         # move its rows (migrations api.0001 / integrations.0004 change only Django's state).
         db_table = "integrations_idempotencyrecord"

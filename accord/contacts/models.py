@@ -41,6 +41,8 @@ class Account(TimestampedModel):
     external_id = models.CharField(max_length=120, null=True, blank=True, unique=True)
 
     class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
         ordering = ["name"]
         # The analytics sync reads the rows changed since its last run (accord.analytics.sync).
         indexes = [models.Index(fields=["updated_at"])]
@@ -67,6 +69,8 @@ class Contact(TimestampedModel):
     external_id = models.CharField(max_length=120, null=True, blank=True)
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         ordering = ["-created_at"]
         # The analytics sync reads the rows changed since its last run (accord.analytics.sync).
         indexes = [models.Index(fields=["updated_at"])]
@@ -141,6 +145,8 @@ class Lead(TimestampedModel):
     external_id = models.CharField(max_length=120, null=True, blank=True)
 
     class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["owner", "stage"]),
@@ -185,6 +191,8 @@ class StageTransition(models.Model):
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("stage transition")
+        verbose_name_plural = _("stage transitions")
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["lead", "at"]),

@@ -263,6 +263,10 @@ class RoutingCursor(models.Model):
     )
     last_assigned_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("routing cursor")
+        verbose_name_plural = _("routing cursors")
+
     def __str__(self) -> str:
         return f"cursor of team {self.team_id}"
 

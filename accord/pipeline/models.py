@@ -77,6 +77,8 @@ class Deal(TimestampedModel):
     external_id = models.CharField(max_length=120, null=True, blank=True, unique=True)
 
     class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),
@@ -127,8 +129,9 @@ class Activity(models.Model):
     notes = models.TextField(_("notes"), blank=True, default="")
 
     class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
         ordering = ["-at"]
-        verbose_name_plural = "activities"
         constraints = [
             models.CheckConstraint(
                 condition=Q(lead__isnull=False) | Q(deal__isnull=False),

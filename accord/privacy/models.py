@@ -115,6 +115,10 @@ class ConsentConfirmation(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("consent confirmation")
+        verbose_name_plural = _("consent confirmations")
+
     def __str__(self) -> str:
         return f"{self.contact_id} {self.purpose} (pending)"
 

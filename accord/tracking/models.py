@@ -19,6 +19,8 @@ class Channel(models.Model):
     position = models.PositiveSmallIntegerField(default=100)
 
     class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
@@ -46,6 +48,8 @@ class Campaign(TimestampedModel):
     ends_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -110,6 +114,8 @@ class Touchpoint(models.Model):
     referrer = models.URLField(max_length=2000, blank=True, default="")
 
     class Meta:
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["lead", "at"]),
@@ -144,6 +150,8 @@ class SpendEntry(models.Model):
     visits = models.PositiveBigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("spend entry")
+        verbose_name_plural = _("spend entries")
         ordering = ["date"]
         constraints = [
             models.CheckConstraint(condition=models.Q(cost__gte=0), name="spend_cost_not_negative"),
@@ -194,6 +202,8 @@ class CaptureSite(TimestampedModel):
     requires_cookie_consent = models.BooleanField(_("tracking needs cookie consent"), default=False)
 
     class Meta:
+        verbose_name = _("capture site")
+        verbose_name_plural = _("capture sites")
         ordering = ["name"]
 
     def __str__(self) -> str:
