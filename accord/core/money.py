@@ -5,9 +5,11 @@ Babel carries the ISO 4217 list and the CLDR formatting rules, so neither is kep
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
+from babel import Locale
 from babel.numbers import format_currency, list_currencies
 
 from accord.core.errors import InvalidInput
@@ -50,7 +52,25 @@ def amount_clean(value: object, *, field: str = "amount", allow_negative: bool =
     return quantised
 
 
+def _babel_locale(locale: str) -> str:
+    return {"en": "en_US", "ru": "ru_RU"}.get(locale, locale.replace("-", "_"))
+
+
 def money_format(amount: Decimal | int | float, currency: str, locale: str = "en") -> str:
     """Format an amount for people: ``$1,234.50`` in English, ``1 234,50 $`` in Russian."""
-    babel_locale = {"en": "en_US", "ru": "ru_RU"}.get(locale, locale.replace("-", "_"))
-    return format_currency(amount, currency, locale=babel_locale, format_type="standard")
+    return format_currency(amount, currency, locale=_babel_locale(locale), format_type="standard")
+
+
+def money_whole_format(amount: Decimal | int | float, currency: str, locale: str = "en") -> str:
+    """An amount in whole units, for headline figures: ``$758,701`` / ``758 701 $``.
+
+    Rounded half up (commercial rounding); the locale's own currency pattern without its
+    fraction digits, so the symbol's place and the grouping stay the locale's.
+    """
+    babel_locale = _babel_locale(locale)
+    pattern = Locale.parse(babel_locale).currency_formats["standard"].pattern
+    whole_pattern = re.sub(r"\.0+", "", pattern)
+    rounded = Decimal(str(amount)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return format_currency(
+        rounded, currency, format=whole_pattern, locale=babel_locale, currency_digits=False
+    )

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from accord.analytics.selectors import FunnelSummary
 from accord.core.lifecycle import stage_label
 from accord.ui.charts import funnel_figure_json
-from accord.ui.formatting import amount_format, count_format, percent_format
+from accord.ui.formatting import amount_whole_format, count_format, percent_format
 
 
 @dataclass(frozen=True)
@@ -62,13 +62,13 @@ def _headlines(summary: FunnelSummary) -> tuple[Headline, ...]:
         Headline(
             "revenue",
             _("Revenue"),
-            amount_format(summary.revenue, summary.revenue_currency),
+            amount_whole_format(summary.revenue, summary.revenue_currency),
             _("from deals won in the period"),
         ),
         Headline(
             "spend",
             _("Spend"),
-            amount_format(summary.spend, summary.spend_currency),
+            amount_whole_format(summary.spend, summary.spend_currency),
             _("on all channels in the period"),
         ),
     )

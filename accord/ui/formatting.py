@@ -8,7 +8,7 @@ from babel.numbers import format_percent
 from django.utils import formats
 from django.utils.translation import get_language, to_locale
 
-from accord.core.money import money_format
+from accord.core.money import money_format, money_whole_format
 
 
 def active_locale() -> str:
@@ -30,3 +30,8 @@ def percent_format(ratio: float | None) -> str:
 
 def amount_format(amount: Decimal, currency: str) -> str:
     return money_format(amount, currency, active_locale())
+
+
+def amount_whole_format(amount: Decimal, currency: str) -> str:
+    """Whole units for KPI tiles (``$758,701``); tables of money keep the cents."""
+    return money_whole_format(amount, currency, active_locale())

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Case, Count, Prefetch, Q, When
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Role, User
@@ -225,7 +225,9 @@ def lead_timeline(lead_id: int, *, touches: int = 50) -> list[TimelineEntry]:
         title = f"SLA {event.clock.get_kind_display()}: {event.get_kind_display()}"
         detail = ""
         if event.kind == "started":
-            due = timezone.localtime(event.clock.due_at).strftime("%Y-%m-%d %H:%M")
+            due = formats.date_format(
+                timezone.localtime(event.clock.due_at), "SHORT_DATETIME_FORMAT"
+            )
             detail = str(_("due %(at)s")) % {"at": due}
         entries.append(TimelineEntry(event.at, "sla", title, detail))
     for act in Activity.objects.filter(lead_id=lead_id).select_related("user"):

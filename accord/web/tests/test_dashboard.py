@@ -45,13 +45,14 @@ def test_funnel_numbers_are_exact_on_seeded_data(client, manager_user, seeded_20
         "leads": "10",
         "mqls": "6",
         "won": "2",
-        "revenue": "$12,345.50",
-        "spend": "$1,500.25",
+        # Tiles show whole units; the exact amounts are in the reports' tables.
+        "revenue": "$12,346",
+        "spend": "$1,500",
     }
     assert response.context["dashboard"].overall_conversion == "10%"
     html = response.content.decode()
     assert '<td class="num" data-overall>10%</td>' in html
-    assert "$12,345.50" in html
+    assert "$12,346" in html and "$12,345.50" not in html
 
 
 def test_funnel_figure_is_a_plotly_funnel_with_every_stage(client, sales_user, seeded_2025):
@@ -150,8 +151,8 @@ def test_dashboard_in_russian(client, manager_user, seeded_2025):
     assert "Воронка" in html
     assert "Выйти" in html
     assert "Руководитель" in html  # the role label, translated from the model choices
-    assert headlines(response)["revenue"] == "12\xa0345,50\xa0$"
-    assert headlines(response)["spend"] == "1\xa0500,25\xa0$"
+    assert headlines(response)["revenue"] == "12\xa0346\xa0$"
+    assert headlines(response)["spend"] == "1\xa0500\xa0$"
     assert table_rows(response)["sal"] == ("4", "66,7\xa0%", "40\xa0%")
     figure = response.context["dashboard"].figure
     assert figure["data"][0]["y"][-1] == "Клиент"
