@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.core.models import TimestampedModel
 from accord.core.money import DECIMAL_PLACES, DEFAULT_CURRENCY, MAX_DIGITS
+from accord.tracking.channels.labels import channel_label
 
 
 class Channel(models.Model):
@@ -24,7 +25,7 @@ class Channel(models.Model):
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return channel_label(self.slug, self.name)
 
 
 class Campaign(TimestampedModel):
