@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -67,6 +70,7 @@ def demo(seed: int, size: str, no_serve: bool, reset: bool, anchor, host: str, p
     if loader.demo_indexes_repair():
         click.echo("Rebuilt indexes that an interrupted demo load had left out.")
     status = loader.demo_status()
+    train_model = False
     if reset and not status.is_empty:
         click.echo(f"Deleting the existing company ({status.leads:,} leads)...")
     if reset:
@@ -75,6 +79,12 @@ def demo(seed: int, size: str, no_serve: bool, reset: bool, anchor, host: str, p
 
     if status.is_empty:
         _load(seed=seed, size=size, anchor=anchor.date() if anchor else None)
+        # The predictive model learns from the company just loaded: inline without a server
+        # (the data is complete when the command returns), else in the background.
+        train_model = size != "large"
+        if train_model and no_serve:
+            _model_train_inline()
+            train_model = False
     else:
         click.echo(
             f"Found {status.leads:,} leads, {status.touchpoints:,} touchpoints and "
@@ -91,14 +101,20 @@ def demo(seed: int, size: str, no_serve: bool, reset: bool, anchor, host: str, p
         loader.demo_staff_ensure()
 
     url = f"http://{host}:{port}"
+    if no_serve:
+        _logins_print(url)
+        return
+    _serve(host=host, port=port, url=url, train=train_model)
+
+
+def _logins_print(url: str) -> None:
+    from accord.demo import loader
+
     click.echo("")
     click.echo(f"Accord demo: {url}")
     click.echo("Logins (username / password):")
     for user in loader.demo_logins():
         click.echo(f"  {user.label:<28} {user.username:<18} {user.password}")
-    if no_serve:
-        return
-    _serve(host=host, port=port)
 
 
 def _load(*, seed: int, size: str, anchor: date | None) -> None:
@@ -133,7 +149,44 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
     )
     if size != "large":  # the large company is for benchmarks, which score and sync it
         _score_breakdowns()
+        _handoff_history(seed=seed, anchor=record.anchor)
         _analytics_copy_build()
+
+
+def _handoff_history(*, seed: int, anchor: date) -> None:
+    from accord.demo.loader import demo_handoff_history
+
+    click.echo("Writing the hand-off history (assignments, SLA clocks, ratings)...")
+    counts = demo_handoff_history(seed=seed, anchor=anchor)
+    click.echo(
+        f"{counts.assignments:,} hand-offs, {counts.ratings:,} quality ratings; SLA now: "
+        f"{counts.breached_now:,} breached, {counts.warning_now:,} near their deadline."
+    )
+
+
+def model_backtest_auc(metrics: dict) -> float | None:
+    """The trained model's AUC on the leads its backtest held out."""
+    scorers = (metrics.get("backtest") or {}).get("scorers") or []
+    return next((s["auc"] for s in scorers if s.get("name") == "model"), None)
+
+
+def _model_train_argv() -> list[str]:
+    return [sys.executable, "-m", "accord.cli", "scoring", "train", "--activate"]
+
+
+def _model_train_inline() -> None:
+    from accord.scoring.predictive import registry
+    from accord.scoring.predictive.features import FeatureConfig
+
+    click.echo("Training the predictive model on the closed leads...")
+    model = registry.scoring_model_train(
+        profile=registry.profile_resolve(None), config=FeatureConfig(), activate=True
+    )
+    auc = model_backtest_auc(model.metrics)
+    click.echo(
+        f"Predictive model v{model.version} active"
+        + (f" (backtest AUC {auc:.2f})." if isinstance(auc, float) else ".")
+    )
 
 
 def _analytics_copy_build() -> None:
@@ -158,18 +211,47 @@ def _score_breakdowns() -> None:
     batch.leads_rescore_all(active=active, qualify=False)
 
 
-def _serve(*, host: str, port: int) -> None:
-    """Run the worker and the web server as children; stop both on Ctrl+C or SIGTERM."""
+def _serve(*, host: str, port: int, url: str, train: bool) -> None:
+    """Run the worker and the web server as children; stop both on Ctrl+C or SIGTERM.
+
+    The worker's log, the model training's and the demo's e-mails go to files under var/;
+    the terminal keeps the server's own log, and the logins come last, once it answers.
+    """
+    from django.conf import settings
     from django.core.management import call_command
 
     from accord.core.commands import web_server_argv
+    from accord.demo.mail import BACKEND, demo_mail_dir
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    var = Path(settings.VAR_DIR)
+    env = {**os.environ, "ACCORD_EMAIL_BACKEND": BACKEND}
+    logs = {name: open(var / f"demo-{name}.log", "a") for name in ("worker", "train")}  # noqa: SIM115
     workers = max(2, os.cpu_count() or 1)
     children = [
-        subprocess.Popen([sys.executable, "-m", "accord.cli", "worker"]),
-        subprocess.Popen(web_server_argv(host, port, workers)),
+        subprocess.Popen(
+            [sys.executable, "-m", "accord.cli", "worker"],
+            env=env,
+            stdout=logs["worker"],
+            stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(web_server_argv(host, port, workers), env=env),
     ]
+    if train:
+        # Not watched: the demo serves on whether or not the model trains.
+        subprocess.Popen(
+            _model_train_argv(), env=env, stdout=logs["train"], stderr=subprocess.STDOUT
+        )
+    _wait_until_answering(host, port, children[1])
+    click.echo(
+        f"Worker log: {var / 'demo-worker.log'}; e-mails: {demo_mail_dir()}"
+        + (
+            f"; the predictive model trains in the background ({var / 'demo-train.log'})."
+            if train
+            else "."
+        )
+    )
+    _logins_print(url)
     click.echo("Serving; press Ctrl+C to stop.")
 
     def stop(signum, frame) -> None:
@@ -204,5 +286,19 @@ def _serve(*, host: str, port: int) -> None:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+        for log in logs.values():
+            log.close()
     if exit_code:
         sys.exit(exit_code)
+
+
+def _wait_until_answering(
+    host: str, port: int, server: subprocess.Popen, timeout: float = 60
+) -> None:
+    """Until the server accepts connections (or stops, or ``timeout`` seconds pass)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+            time.sleep(0.3)  # let the server print its "listening" lines first
+            return
+        time.sleep(0.2)

@@ -22,6 +22,7 @@ import numpy as np
 
 from accord.core.lifecycle import CLOSED_STAGES
 from accord.demo import catalog
+from accord.demo.fit import MQL_MIN_SCORE, OFFER_POINTS, default_fit_points
 from accord.demo.funnel_rows import ChunkRows, deal_row
 from accord.demo.lead_walk import HOUR, HOUR_WEIGHTS_LIST, Fate, lead_walk
 from accord.demo.marketing import CHANNELS_BY_SLUG, json_text
@@ -92,13 +93,14 @@ class Accounts:
     domains: list[str]
     reps: np.ndarray  # the account owner (a rep id), or -1
     enterprise: np.ndarray
+    industries: np.ndarray
 
 
 def _accounts(people: ChunkPeople, ids: IdAllocator, leads: int) -> Accounts:
     rng, refs = people.rng, people.refs
     count = max(1, math.ceil(leads / 2.4))
     account_ids = ids.take("contacts.Account", count)
-    employees = np.clip(rng.lognormal(math.log(120), 1.4, size=count), 2, 60_000).astype(int)
+    employees = np.clip(rng.lognormal(math.log(45), 1.5, size=count), 2, 60_000).astype(int)
     countries = rng.choice(
         len(catalog.COUNTRIES), size=count, p=_normalised([c[1] for c in catalog.COUNTRIES])
     )
@@ -163,6 +165,7 @@ def _accounts(people: ChunkPeople, ids: IdAllocator, leads: int) -> Accounts:
         domains=domains,
         reps=reps,
         enterprise=enterprise,
+        industries=industries,
     )
 
 
@@ -192,6 +195,8 @@ class LeadDraws:
     won: np.ndarray
     lead_ids: np.ndarray
     contact_ids: np.ndarray
+    junk: np.ndarray  # students, consultants, tiny companies: marketing disqualifies more
+    instant: np.ndarray  # the seeded profile qualifies the lead on arrival
 
     def fate(self, i: int) -> Fate:
         return Fate(
@@ -226,17 +231,45 @@ def _leads_drawn(people: ChunkPeople, ids: IdAllocator) -> LeadDraws:
     )
     title_fit = np.array([t[1] for t in catalog.JOB_TITLES])[titles]
     emp = accounts.employees[account_of]
+    industry = accounts.industries[account_of]
     size_fit = np.where((emp >= 20) & (emp <= 5000), 1.2, 0.7)
     channel_quality = np.array([CHANNELS_BY_SLUG[s.channel].quality for s in catalog.SOURCES])
-    quality = channel_quality[source] * title_fit * size_fit * rng.lognormal(0, 0.3, size=n)
     offer = rng.choice(len(catalog.OFFERS), size=n, p=_normalised([o[3] for o in catalog.OFFERS]))
+    offer_type = np.array([o[1] for o in catalog.OFFERS])[offer]
+    intent = np.array([catalog.OFFER_INTENT[o[1]] for o in catalog.OFFERS])[offer]
+    target_industry = np.isin(
+        np.array(catalog.INDUSTRIES)[industry],
+        ["Software", "Professional services", "Financial services", "Telecommunications"],
+    )
+    # Who buys depends on who they are and what they asked for, clearly enough that a
+    # predictive model can learn it (title, size, industry, offer and channel).
+    quality = (
+        channel_quality[source]
+        * title_fit**2
+        * size_fit**2
+        * np.where(target_industry, 1.5, 0.8)
+        * intent
+        * rng.lognormal(0, 0.35, size=n)
+    )
 
+    # The seeded profile makes some leads MQLs on arrival (a demo request, a trial, or a fit
+    # and first touch worth the threshold): those are MQLs here too, and the rest of the
+    # target share is drawn from the leads that engage later.
+    fit = default_fit_points(titles=titles, employees=emp, industries=industry)
+    points = np.array([OFFER_POINTS.get(t, 0) for t in offer_type.tolist()])
+    forced = np.isin(offer_type, list(catalog.FAST_TRACK_OFFERS)) | (
+        fit + points >= MQL_MIN_SCORE - 5
+    )
     rates = catalog.STAGE_RATES
-    mql = _allocate(rng, np.ones(n, dtype=bool), quality, rates[("lead", "mql")])
+    wanted = rates[("lead", "mql")] * n
+    rest = ~forced
+    extra = max(0.0, wanted - forced.sum()) / max(int(rest.sum()), 1)
+    mql = forced | _allocate(rng, rest, quality, min(extra, 1.0))
     sal = _allocate(rng, mql, quality, rates[("mql", "sal")])
     sql = _allocate(rng, sal, quality, rates[("sal", "sql")])
     opp = _allocate(rng, sql, quality, rates[("sql", "opportunity")])
-    won = _allocate(rng, opp, quality, rates[("opportunity", "customer")])
+    won = _allocate(rng, opp, quality**2, rates[("opportunity", "customer")])
+    junk = (title_fit <= 0.5) | (emp < 10)
     return LeadDraws(
         created=created,
         source=source,
@@ -254,6 +287,8 @@ def _leads_drawn(people: ChunkPeople, ids: IdAllocator) -> LeadDraws:
         won=won,
         lead_ids=ids.take("contacts.Lead", n),
         contact_ids=ids.take("contacts.Contact", n),
+        junk=junk,
+        instant=forced,
     )
 
 
@@ -293,6 +328,8 @@ class _ChunkWalk:
             slowness=self.slowness.get(rep, 1.0) if rep else 1.0,
             enterprise=bool(draws.accounts.enterprise[a]),
             marketer_id=self.people.refs.marketer_id,
+            junk=bool(draws.junk[i]),
+            instant=bool(draws.instant[i]),
         )
         kept = [event for event in walk.events if event[1] < self.end]
         self._transitions(i, lead_id, kept)

@@ -57,6 +57,15 @@ TEXT_FIELDS = (
 )
 
 
+# Touches the seeded scoring profile gives engagement points (or a fast track) for. A lead
+# that never became an MQL has none of them besides its converting touch: otherwise it would
+# meet the MQL definition today and become an MQL at the first rescore (``accord.demo.fit``).
+ENGAGING_TYPES = frozenset(
+    {"webinar", "email_click", "content_download", "demo_request", "trial_signup"}
+)
+ENGAGING_PATHS = ("/pricing", "/demo")
+
+
 class Templates:
     """Every kind of touch as a row of a lookup table; touches are indices into it."""
 
@@ -134,6 +143,12 @@ class Templates:
         self.arrays = {name: np.array(values, dtype=object) for name, values in self.text.items()}
         self.channel_array = np.array(self.channel_id, dtype=np.int64)
         self.campaign_array = np.array(self.campaign_id, dtype=np.int64)
+        self.engaging = np.array(
+            [
+                kind in ENGAGING_TYPES or any(path in url for path in ENGAGING_PATHS)
+                for kind, url in zip(self.text["type"], self.text["url"], strict=True)
+            ]
+        )
 
     def _add(self, channel_id, campaign_id, touch_type, path, utm, referrer) -> None:
         self.channel_id.append(channel_id)
@@ -257,6 +272,15 @@ def _anonymous_visits(
     return TouchSet(np.full(len(anon_visitor), -1), anon_at, anon_template, anon_ids[anon_visitor])
 
 
+def _quiet(touches: TouchSet, journeys: Journeys, templates: Templates) -> TouchSet:
+    """Without the engaging touches of leads that never became MQLs (see ENGAGING_TYPES)."""
+    drop = (journeys.depth[touches.lead] == 0) & templates.engaging[touches.template]
+    keep = ~drop
+    return TouchSet(
+        touches.lead[keep], touches.at[keep], touches.template[keep], touches.visitor[keep]
+    )
+
+
 def touchpoints_build(people: ChunkPeople, journeys: Journeys, ids: IdAllocator) -> Rows:
     templates = Templates(people)
     n = len(journeys.lead_ids)
@@ -270,7 +294,8 @@ def touchpoints_build(people: ChunkPeople, journeys: Journeys, ids: IdAllocator)
         templates.conversion_base + journeys.source * len(catalog.OFFERS) + journeys.offer,
         visitor,
     )
-    after = _after_conversion(people, journeys, templates, visitor)
+    before = _quiet(before, journeys, templates)
+    after = _quiet(_after_conversion(people, journeys, templates, visitor), journeys, templates)
     anonymous = _anonymous_visits(people, n, templates, channel_slugs)
     return _touch_rows(journeys, templates, ids, (before, conversion, after, anonymous))
 

@@ -15,6 +15,11 @@ from dataclasses import dataclass, field
 from accord.demo import catalog
 from accord.demo.marketing import json_text
 from accord.demo.tables import DAY
+from accord.handoff.defaults import CONTENT as AGREEMENT_CONTENT
+
+REJECTION_LABELS: dict[str, str] = {
+    r["code"]: r["label"] for r in AGREEMENT_CONTENT["rejection_reasons"]
+}
 
 HOUR = 3_600
 # When in the (UTC) day people fill in forms: mostly working hours.
@@ -58,7 +63,24 @@ class Walk:
         self.activities.append((deal_id, self.rep, kind, outcome, at, duration, notes))
 
     def reject(self, rand: random.Random, stage: str, at: int) -> bool:
-        """Sales turns the lead down at ``stage``; True when it goes back to nurture."""
+        """Sales turns the lead down at ``stage``; True when it goes back to nurture.
+
+        MQLs and SALs are rejected as the inbox does it: with one of the seeded agreement's
+        reasons (its label as the transition's reason, its code in the details)."""
+        if stage in catalog.AGREEMENT_REJECTIONS:
+            code = rand.choice(catalog.AGREEMENT_REJECTIONS[stage])
+            recycle = code not in catalog.DISQUALIFYING_REJECTIONS
+            details = json_text({"rejection_reason": code, "comment": "", "rejected_from": stage})
+            self.events.append(
+                (
+                    "recycled" if recycle else "disqualified",
+                    at,
+                    self.rep,
+                    REJECTION_LABELS[code],
+                    details,
+                )
+            )
+            return recycle
         reason, recycle = rand.choice(catalog.SALES_REJECTIONS[stage])
         self.events.append(("recycled" if recycle else "disqualified", at, self.rep, reason, "{}"))
         return recycle
@@ -119,14 +141,22 @@ def lead_walk(
     slowness: float,
     enterprise: bool,
     marketer_id: int | None,
+    junk: bool = False,
+    instant: bool = False,
 ) -> Walk:
     """The lead's events from its creation at ``created`` (int seconds), as ``fate`` allows."""
     walk = Walk(rep=rep, events=[("lead", created, None, "", "{}")])
     if fate.mql:
         _handed_off(
-            rand, walk, created=created, fate=fate, slowness=slowness, enterprise=enterprise
+            rand,
+            walk,
+            created=created,
+            fate=fate,
+            slowness=slowness,
+            enterprise=enterprise,
+            instant=instant,
         )
-    elif rand.random() < 0.2:
+    elif rand.random() < (0.45 if junk else 0.06):
         reason = rand.choice(catalog.MARKETING_REJECTIONS)
         walk.events.append(
             ("disqualified", created + days(rand, 0.05, 2), marketer_id, reason, "{}")
@@ -135,11 +165,19 @@ def lead_walk(
 
 
 def _handed_off(
-    rand: random.Random, walk: Walk, *, created: int, fate: Fate, slowness: float, enterprise: bool
+    rand: random.Random,
+    walk: Walk,
+    *,
+    created: int,
+    fate: Fate,
+    slowness: float,
+    enterprise: bool,
+    instant: bool = False,
 ) -> None:
     """MQL, the rep's first response, then SAL, SQL and the deal as far as ``fate`` goes."""
     rep = walk.rep
-    fast = rand.random() < 0.4  # demo requests from good fits qualify at once
+    # Demo requests, trials and good fits qualify at once; others after some nurture.
+    fast = rand.random() < 0.4 or instant
     t = created + rand.randint(60, 900) if fast else engaged_at(rand, created)
     score = rand.randint(60, 100)
     walk.events.append(("mql", t, None, "", json_text({"rule": "score >= 60", "score": score})))
@@ -154,7 +192,12 @@ def _handed_off(
     )
     if not connected:
         walk.act("email", "sent", responded + 300, 0, "Intro email with booking link.")
-    decided = responded + int(rand.expovariate(1 / (10 * HOUR)))
+    # Most reps decide the same day; some MQLs wait a few days (the SLA breaches).
+    if rand.random() < 0.8:
+        decided = responded + int(rand.expovariate(1 / (3 * HOUR)) * slowness)
+    else:
+        decided = business_open(responded + int(rand.uniform(0.5, 4) * DAY * slowness))
+    decided = max(decided, responded + 60)
     if not fate.sal:
         recycled = walk.reject(rand, "mql", decided)
     else:
@@ -179,7 +222,17 @@ def _handed_off(
         if rand.random() < 0.6:
             walk.events.append(("sal", again, rep, "", "{}"))
         else:
-            walk.events.append(("disqualified", again, rep, "not reachable", "{}"))
+            walk.events.append(
+                (
+                    "recycled",
+                    again,
+                    rep,
+                    REJECTION_LABELS["bad_timing"],
+                    json_text(
+                        {"rejection_reason": "bad_timing", "comment": "", "rejected_from": "mql"}
+                    ),
+                )
+            )
 
 
 def _opportunity(

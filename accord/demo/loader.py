@@ -380,6 +380,15 @@ def demo_load(
     return record
 
 
+def demo_handoff_history(*, seed: int, anchor: date, now: datetime | None = None):
+    """Assignments, SLA clocks and quality ratings of the loaded company's hand-offs
+    (``accord.demo.handoff_history``), as they stand ``now``."""
+    from accord.demo.handoff_history import handoff_history_write
+
+    today = datetime(anchor.year, anchor.month, anchor.day, tzinfo=UTC)
+    return handoff_history_write(now=now or timezone.now(), seed=seed, today=today)
+
+
 def _bulk_session_tune() -> None:
     """Give this SQLite connection a large page cache for the load.
 

@@ -80,7 +80,8 @@ def test_stage_rates_within_twenty_percent_of_the_targets(small):
     for move, target in catalog.STAGE_RATES.items():
         assert abs(rates[move] - target) <= 0.2 * target, (move, rates[move], target)
     targets = {
-        ("lead", "mql"): 0.30,
+        # 22%, not 30%: a year of leads at a pace the reps' quotas can take (issue 14 part 9).
+        ("lead", "mql"): 0.22,
         ("mql", "sal"): 0.60,
         ("sal", "sql"): 0.55,
         ("sql", "opportunity"): 0.60,
