@@ -27,6 +27,7 @@ urlpatterns = [
     path("scoring/predictive/", include("accord.scoring.predictive.urls")),
     path("scoring/", include("accord.scoring.urls")),
     path("settings/webhooks/", include("accord.integrations.webhooks.urls")),
+    path("", include("accord.workspace.urls")),
     path("", include("accord.web.urls")),
 ]
 

@@ -162,6 +162,23 @@ PAGES: dict[str, Page] = {
     "imports:preview": Page("L H D H H H"),
     "imports:rejects": Page("L H D H H H"),
     "leads:lead_detail": Page("L A A/H A A A"),
+    # The workspace (lists, search, contact and account pages): every signed-in person; the
+    # rows are bounded by the object rules (a rep's lists hold their own and unassigned leads).
+    "workspace:leads": Page(EVERYONE_SIGNED_IN),
+    "workspace:contacts": Page(EVERYONE_SIGNED_IN),
+    "workspace:contact_detail": Page(EVERYONE_SIGNED_IN),
+    "workspace:accounts": Page(EVERYONE_SIGNED_IN),
+    "workspace:account_detail": Page(EVERYONE_SIGNED_IN),
+    "workspace:search": Page(EVERYONE_SIGNED_IN),
+    "workspace:view_save": Page(
+        EVERYONE_SIGNED_IN, method="POST", form={"page": "leads", "name": "matrix"}
+    ),
+    "workspace:view_delete": Page(EVERYONE_SIGNED_IN, method="POST", form={"view_id": "0"}),
+    # Export streams what the caller sees; assigning is refused (nothing written) unless the
+    # policy allows every lead named (tests/workspace has the cases).
+    "workspace:lead_bulk": Page(
+        EVERYONE_SIGNED_IN, method="POST", form={"action": "export", "lead": "{lead_id}"}
+    ),
     "reports:index": Page(EVERYONE_SIGNED_IN),
     "reports:board": Page(EVERYONE_SIGNED_IN),
     "reports:pin": Page(MANAGERS, method="POST"),

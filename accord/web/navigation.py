@@ -37,6 +37,9 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     ),
     NavItem("handoff:agreement", _("Agreement"), roles=frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("handoff:routing_list", _("Routing"), roles=frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem("workspace:leads", _("Leads")),
+    NavItem("workspace:contacts", _("Contacts")),
+    NavItem("workspace:accounts", _("Accounts")),
     NavItem("reports:index", _("Reports")),
     NavItem("reports:board", _("Meeting board")),
     NavItem(

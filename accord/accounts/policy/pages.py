@@ -38,6 +38,9 @@ PAGES: dict[str, frozenset[str]] = {
     # token instead).
     "privacy": frozenset({Role.ADMIN}),
     "lead_page": EVERYONE,
+    # Leads, contacts and accounts lists, search, contact and account pages: rows bounded by
+    # the object rules (a rep sees their own and unassigned leads, deals and activities).
+    "workspace": EVERYONE,
 }
 
 

@@ -1,0 +1,108 @@
+"""Full-text search over people and companies: names, e-mails, phones, company names.
+
+The text is split into terms; every term must match (AND), each in any searched column
+(substring, case-insensitive). A term that reads as a phone number ("+7 (916) 123") is
+reduced to its digits and matched against phones, which are stored as E.164
+("+79161234567").
+
+PostgreSQL answers with ``ILIKE '%term%'`` over GIN trigram indexes; SQLite with FTS5 tables
+that use the trigram tokenizer (migration 0002). Terms shorter than three characters cannot
+use a trigram index: they match with a plain ``LIKE`` (a scan; the other terms narrow it).
+
+Each function returns an SQL subquery (``RawSQL``) of ids, for ``filter(pk__in=...)``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+CONTACT_COLUMNS = ("first_name", "last_name", "email", "phone")
+ACCOUNT_COLUMNS = ("name", "domain")
+MAX_TERMS = 6
+MAX_QUERY = 200
+_PHONE = re.compile(r"^\+?[\d\s().\-]+$")
+_TERM = re.compile(r"[^\s\"]+")
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    phone: bool  # digits only, matched against phones
+
+
+def phone_digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def terms_of(query: str) -> list[Term]:
+    """The terms of a search: the whole text as one phone number when it reads as one, else
+    its words (quotes dropped), at most ``MAX_TERMS``."""
+    query = (query or "").strip()[:MAX_QUERY]
+    if not query:
+        return []
+    digits = phone_digits(query)
+    if _PHONE.match(query) and len(digits) >= 3:
+        return [Term(digits, phone=True)]
+    words = [w for w in _TERM.findall(query) if w.strip("'*")]
+    return [Term(w.strip("'*"), phone=False) for w in words[:MAX_TERMS]]
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _ids_sql(table: str, fts: str, columns: tuple[str, ...], term: Term) -> tuple[str, list]:
+    columns = ("phone",) if term.phone else columns
+    if connection.vendor == "postgresql":
+        where = " OR ".join(f"{c} ILIKE %s" for c in columns)
+        return f"SELECT id FROM {table} WHERE {where}", [_like(term.text)] * len(columns)
+    if connection.vendor == "sqlite" and len(term.text) >= 3:
+        phrase = '"' + term.text.replace('"', '""') + '"'
+        match = f"{{{' '.join(columns)}}} : {phrase}"
+        return f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [match]
+    where = " OR ".join(f"{c} LIKE %s ESCAPE '\\'" for c in columns)
+    return f"SELECT id FROM {table} WHERE {where}", [_like(term.text)] * len(columns)
+
+
+def contact_ids(term: Term) -> RawSQL:
+    sql, params = _ids_sql("contacts_contact", "workspace_contact_fts", CONTACT_COLUMNS, term)
+    return RawSQL(sql, params)
+
+
+def account_ids(term: Term) -> RawSQL:
+    sql, params = _ids_sql("contacts_account", "workspace_account_fts", ACCOUNT_COLUMNS, term)
+    return RawSQL(sql, params)
+
+
+def people_match(query: str, *, contact: str, account: str) -> Q | None:
+    """A filter for rows about a person: every term matches the person (``contact`` names
+    the contact id field) or their company (``account`` the account id field). None: no
+    search."""
+    terms = terms_of(query)
+    if not terms:
+        return None
+    combined = Q()
+    for term in terms:
+        either = Q(**{f"{contact}__in": contact_ids(term)})
+        if not term.phone:
+            either |= Q(**{f"{account}__in": account_ids(term)})
+        combined &= either
+    return combined
+
+
+def company_match(query: str) -> Q | None:
+    """A filter for accounts: every term matches the name or the domain."""
+    terms = [t for t in terms_of(query) if not t.phone] or [
+        Term(t.text, phone=False) for t in terms_of(query)
+    ]
+    if not terms:
+        return None
+    combined = Q()
+    for term in terms:
+        combined &= Q(pk__in=account_ids(term))
+    return combined
