@@ -8,8 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accord.analytics import pickers
 from accord.analytics.attribution.aggregate import ALL_MODELS
-from accord.analytics.filters import COHORT, PERIOD, ReportFilters
+from accord.analytics.filters import COHORT, PERIOD, ReportFilters, segment_parse
 from accord.analytics.runners.attribution import (
     CONVERSIONS,
     DEFAULT_HALF_LIFE_DAYS,
@@ -19,7 +20,18 @@ from accord.core.errors import InvalidInput
 
 #: A typo like 0202 would otherwise scan everything.
 MAX_PERIOD_DAYS = 366 * 10
-DEFAULT_PERIOD_DAYS = 89
+#: The campaign box offers its names from this list (type-ahead).
+CAMPAIGN_LIST_ID = "campaign-options"
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The last twelve months, today included (as the dashboard)."""
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_ago = today.replace(year=today.year - 1, day=28)
+    return year_ago + timedelta(days=1), today
+
 
 MODEL_LABELS = {
     "first_touch": _("First touch"),
@@ -52,8 +64,12 @@ def _date(label) -> forms.DateField:
     )
 
 
-def _text(label, max_length: int) -> forms.CharField:
-    return forms.CharField(label=label, required=False, max_length=max_length)
+def _picker(label) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, required=False, choices=[])
+
+
+def _any(label) -> list[tuple[str, str]]:
+    return [("", label)]
 
 
 class ReportFilterForm(forms.Form):
@@ -64,15 +80,47 @@ class ReportFilterForm(forms.Form):
         required=False,
         choices=[(COHORT, _("Cohort: leads created in the period")), (PERIOD, _("Period"))],
     )
-    channel = _text(_("Channel"), 60)
-    campaign = _text(_("Campaign"), 200)
-    team = _text(_("Team"), 120)
-    rep = _text(_("Rep"), 150)
-    segment = _text(_("Segment"), 200)
+    channel = _picker(_("Channel"))
+    campaign = forms.CharField(
+        label=_("Campaign"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"list": CAMPAIGN_LIST_ID, "autocomplete": "off", "placeholder": _("Any")}
+        ),
+    )
+    team = _picker(_("Team"))
+    rep = _picker(_("Rep"))
+    segment = _picker(_("Segment"))
 
     def __init__(self, data, *, today: date, group_choices: tuple[str, ...] = ()):
+        self.campaigns = pickers.campaign_choices()
+        by_value = {c.value: c.label for c in self.campaigns}
+        if data is not None and data.get("campaign") in by_value:
+            # A link names the campaign by its UTM name; the box shows its name.
+            data = data.copy()
+            data["campaign"] = by_value[data["campaign"]]
         super().__init__(data)
         self.today = today
+        self.fields["channel"].choices = _any(_("All channels")) + [
+            (c.value, c.label) for c in pickers.channel_choices()
+        ]
+        self.fields["team"].choices = _any(_("All teams")) + [
+            (c.value, c.label) for c in pickers.team_choices()
+        ]
+        self.fields["rep"].choices = _any(_("All reps")) + [
+            (c.value, c.label) for c in pickers.rep_choices()
+        ]
+        segments = [(c.value, c.label) for c in pickers.segment_choices()]
+        asked = (data or {}).get("segment") or ""
+        if asked and asked not in dict(segments):
+            # A custom-property segment (``<property>=<value>``) from a link or a pin.
+            try:
+                if segment_parse(asked)[0] == "property":
+                    segments.append((asked, asked))
+            except InvalidInput:
+                pass  # the field says it is not a valid choice
+        self.fields["segment"].choices = _any(_("All segments")) + segments
         if group_choices:
             self.fields["by"] = forms.ChoiceField(
                 label=_("Split by"),
@@ -80,12 +128,32 @@ class ReportFilterForm(forms.Form):
                 choices=[(g, GROUP_LABELS[g]) for g in group_choices],
             )
 
+    def clean_campaign(self) -> str:
+        """A campaign picked by its name (or given by its UTM name, as links do)."""
+        typed = (self.cleaned_data.get("campaign") or "").strip()
+        if not typed:
+            return ""
+        for choice in self.campaigns:
+            if typed == choice.value:
+                return choice.value
+        for choice in self.campaigns:
+            if typed.casefold() == choice.label.casefold():
+                return choice.value
+        raise forms.ValidationError(
+            _("There is no campaign named %(name)s; pick one from the list."),
+            params={"name": typed},
+        )
+
+    def campaign_names(self) -> list[str]:
+        """The names the campaign box offers as one types (its datalist)."""
+        return sorted({c.label for c in self.campaigns}, key=str.casefold)
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}  # Form.clean returns cleaned_data, never None
         if self.errors:
             return cleaned
         end = cleaned.get("end") or self.today
-        start = cleaned.get("start") or end - timedelta(days=DEFAULT_PERIOD_DAYS)
+        start = cleaned.get("start") or default_period(end)[0]
         if start > end:
             self.add_error("start", _("The start date must be on or before the end date."))
         elif (end - start).days > MAX_PERIOD_DAYS:

@@ -84,15 +84,22 @@ def _funnel_rows(r: FunnelResult) -> list[dict[str, Any]]:
                     "from_leads_pct": _pct(s.from_start),
                 }
             )
-        rows.append(
-            {
-                "group": g.label,
-                "stage": "(impressions/clicks/visits)",
-                "count": f"{g.impressions}/{g.clicks}/{g.visits}",
-                "conversion_pct": None,
-                "from_leads_pct": None,
-            }
-        )
+        # Ad traffic: one row per measure (never three numbers in one cell).
+        for stage, count in (
+            ("impressions", g.impressions),
+            ("clicks", g.clicks),
+            ("visits", g.visits),
+        ):
+            if count is not None:
+                rows.append(
+                    {
+                        "group": g.label,
+                        "stage": stage,
+                        "count": count,
+                        "conversion_pct": None,
+                        "from_leads_pct": None,
+                    }
+                )
     return rows
 
 

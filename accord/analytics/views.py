@@ -17,7 +17,12 @@ from django.views.decorators.http import require_POST
 
 from accord.analytics import pins
 from accord.analytics.engine import AnalyticsBusy, AnalyticsNotReady
-from accord.analytics.forms import AttributionForm, PinForm, ReportFilterForm
+from accord.analytics.forms import (
+    CAMPAIGN_LIST_ID,
+    AttributionForm,
+    PinForm,
+    ReportFilterForm,
+)
 from accord.analytics.models import PinnedReport
 from accord.core.errors import DomainError, InvalidInput
 from accord.integrations.exporting import export_response
@@ -81,6 +86,8 @@ def report_detail(request: HttpRequest, name: str) -> HttpResponse:
         "not_ready": not_ready,
         "query": request.GET.urlencode(),
         "can_pin": pins.pin_allowed(request.user),
+        "campaign_names": form.campaign_names(),
+        "campaign_list_id": CAMPAIGN_LIST_ID,
     }
     status = 422 if form.errors else 200
     return render(request, "analytics/report.html", context, status=status)

@@ -8,6 +8,9 @@ from itertools import pairwise
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from accord.core.lifecycle import stage_label
+from accord.ui.formatting import count_format
+
 from accord.analytics.runners.attribution import AttributionResult
 from accord.analytics.runners.funnel import FunnelGroup
 from accord.analytics.runners.kpis import KpisResult
@@ -30,61 +33,124 @@ PALETTE = (
 )
 
 
-def _layout(figure: go.Figure, **extra) -> str:
+def _layout(figure: go.Figure, *, height: int = 380, **extra) -> str:
+    xaxis = {"automargin": True, **extra.pop("xaxis", {})}
+    yaxis = {"automargin": True, **extra.pop("yaxis", {})}
     figure.update_layout(
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        height=380,
+        height=height,
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         font=FONT,
-        yaxis={"automargin": True},
-        xaxis={"automargin": True},
+        xaxis=xaxis,
+        yaxis=yaxis,
         **extra,
     )
     return figure.to_json()
 
 
+#: Stage colours: one hue darkening down the funnel (as the funnel chart).
+STAGE_COLOURS = ("#93c5fd", "#60a5fa", "#3b82f6", "#2563eb", "#1d4ed8", "#1e3a8a")
+LOST_COLOUR = "#cbd5e1"
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
 def funnel_sankey_json(groups: Sequence[FunnelGroup], stage_labels: Mapping[str, object]) -> str:
-    """Channel → lead → ... → customer, with the leads lost after each stage as the outcome."""
+    """Channel → lead → ... → customer, left to right, and who stopped after each stage.
+
+    Nodes sit in fixed columns (channels, then the stages in order), each labelled with its
+    count; a stage's drop-off goes to a grey "Stopped at <stage>" node under the next one.
+    """
     stages = [s.stage for s in groups[0].steps] if groups else []
-    channels = [g.label for g in groups]
-    lost = _("Not converted")
-    nodes = channels + [str(stage_labels.get(s, s)) for s in stages] + [lost]
-    stage_at = {s: len(channels) + i for i, s in enumerate(stages)}
-    lost_at = len(nodes) - 1
+    totals = dict.fromkeys(stages, 0)
+    for g in groups:
+        for step in g.steps:
+            totals[step.stage] += step.count
+    labels: list[str] = []
+    colours: list[str] = []
+    xs: list[float] = []
+    ys: list[float] = []
     source: list[int] = []
     target: list[int] = []
     value: list[int] = []
+    link_colours: list[str] = []
+
+    def node(label: str, colour: str, x: float, y: float) -> int:
+        labels.append(label)
+        colours.append(colour)
+        xs.append(x)
+        ys.append(y)
+        return len(labels) - 1
 
     def link(a: int, b: int, n: int) -> None:
         if n > 0:
             source.append(a)
             target.append(b)
             value.append(n)
+            link_colours.append(_rgba(colours[a] if colours[a] != LOST_COLOUR else "#94a3b8", 0.35))
 
-    totals = dict.fromkeys(stages, 0)
-    for i, g in enumerate(groups):
-        for step in g.steps:
-            totals[step.stage] += step.count
-        if g.steps:
-            link(i, stage_at[stages[0]], g.steps[0].count)
-    for here, after in pairwise(stages):
+    column = 1 / (len(stages) + 1) if stages else 1.0
+    shown = [g for g in groups if g.steps and g.steps[0].count > 0]
+    channel_at = [
+        node(
+            f"{g.label} · {count_format(g.steps[0].count)}",
+            PALETTE[i % len(PALETTE)],
+            0.001,
+            (i + 0.5) / max(len(shown), 1),
+        )
+        for i, g in enumerate(shown)
+    ]
+    stage_at = {
+        s: node(
+            f"{stage_labels.get(s, s)} · {count_format(totals[s])}",
+            STAGE_COLOURS[min(k, len(STAGE_COLOURS) - 1)],
+            min(column * (k + 1), 0.999),
+            0.3,
+        )
+        for k, s in enumerate(stages)
+    }
+    for i, g in enumerate(shown):
+        link(channel_at[i], stage_at[stages[0]], g.steps[0].count)
+    for k, (here, after) in enumerate(pairwise(stages)):
         link(stage_at[here], stage_at[after], min(totals[after], totals[here]))
-        link(stage_at[here], lost_at, max(totals[here] - totals[after], 0))
+        stopped = max(totals[here] - totals[after], 0)
+        if stopped:
+            lost = node(
+                _("Stopped at %(stage)s · %(count)s")
+                % {"stage": stage_labels.get(here, here), "count": count_format(stopped)},
+                LOST_COLOUR,
+                min(column * (k + 2), 0.999),
+                0.85,
+            )
+            link(stage_at[here], lost, stopped)
     figure = go.Figure(
         go.Sankey(
-            node={"label": nodes, "pad": 14, "thickness": 16, "color": "#3b82f6"},
-            # An explicit colour: without it the flows were drawn white on the white card,
-            # leaving only the node bars visible.
+            arrangement="snap",
+            node={
+                "label": labels,
+                "color": colours,
+                "x": xs,
+                "y": ys,
+                "pad": 18,
+                "thickness": 18,
+                "line": {"color": "#ffffff", "width": 1},
+                "hovertemplate": "%{label}<extra></extra>",
+            },
+            # Explicit colours: without them the flows were drawn white on the white card.
             link={
                 "source": source,
                 "target": target,
                 "value": value,
-                "color": "rgba(59, 130, 246, 0.25)",
+                "color": link_colours,
             },
+            textfont={"size": 12, "color": "#0f172a"},
         )
     )
-    return _layout(figure)
+    return _layout(figure, height=460)
 
 
 def attribution_bars_json(result: AttributionResult, model_labels: dict, *, revenue: bool) -> str:
@@ -105,7 +171,12 @@ def attribution_bars_json(result: AttributionResult, model_labels: dict, *, reve
                 marker={"color": PALETTE[i % len(PALETTE)]},
             )
         )
-    return _layout(figure, barmode="stack", legend={"orientation": "h"})
+    return _layout(
+        figure,
+        barmode="stack",
+        legend={"orientation": "h", "y": -0.25},
+        xaxis={"automargin": True, "tickangle": -30},
+    )
 
 
 def kpi_series_json(result: KpisResult) -> str:
@@ -132,16 +203,24 @@ def kpi_series_json(result: KpisResult) -> str:
     return _layout(figure, legend={"orientation": "h"})
 
 
-def bars_json(labels: Sequence[str], values: Sequence[float | None], *, name: str) -> str:
+def bars_json(
+    labels: Sequence[str], values: Sequence[float | None], *, name: str, colour: str = PALETTE[0]
+) -> str:
+    """Horizontal bars: long names read on the left and never collide, whatever their number."""
     figure = go.Figure(
         go.Bar(
             name=name,
-            x=list(labels),
-            y=[0 if v is None else v for v in values],
-            marker={"color": PALETTE[0]},
+            y=list(labels),
+            x=[0 if v is None else v for v in values],
+            orientation="h",
+            marker={"color": colour},
+            hovertemplate="%{y}: %{x:.1f}<extra></extra>",
         )
     )
-    return _layout(figure, yaxis_title=name)
+    height = max(240, 60 + 28 * len(labels))
+    return _layout(
+        figure, height=height, xaxis_title=name, yaxis={"automargin": True, "autorange": "reversed"}
+    )
 
 
 def quality_json(result: QualityResult) -> str:
@@ -207,9 +286,9 @@ def quality_quadrant_json(result: QualityResult) -> str:
 
 def velocity_json(result: VelocityResult) -> str:
     return bars_json(
-        [s.stage for s in result.stages],
-        [s.hours.median for s in result.stages],
-        name=_("Median hours in stage"),
+        [stage_label(s.stage) for s in result.stages],
+        [None if s.hours.median is None else s.hours.median / 24 for s in result.stages],
+        name=_("Median days in stage"),
     )
 
 
@@ -218,4 +297,14 @@ def reps_json(result: RepsResult) -> str:
         [r.username for r in result.rows],
         [r.first_contact.hours.median for r in result.rows],
         name=_("Median hours to first contact"),
+    )
+
+
+def rejection_reasons_json(result: QualityResult) -> str:
+    """Why sales rejected MQLs, the most frequent reason first."""
+    return bars_json(
+        [r.reason for r in result.reasons],
+        [r.count for r in result.reasons],
+        name=_("Rejected MQLs"),
+        colour=PALETTE[3],
     )

@@ -32,7 +32,7 @@ from accord.analytics.runners.velocity import VelocityResult
 from accord.core.lifecycle import stage_label
 from accord.ui.formatting import amount_format, count_format, percent_format
 
-TEXT, STAGE, COUNT, DECIMAL, PERCENT, MONEY, RATIO, QUADRANT = (
+TEXT, STAGE, COUNT, DECIMAL, PERCENT, MONEY, RATIO, QUADRANT, DAYS = (
     "text",
     "stage",
     "count",
@@ -41,9 +41,10 @@ TEXT, STAGE, COUNT, DECIMAL, PERCENT, MONEY, RATIO, QUADRANT = (
     "money",
     "ratio",
     "quadrant",
+    "days",
 )
 #: Kinds shown right-aligned.
-NUMERIC = frozenset({COUNT, DECIMAL, PERCENT, MONEY, RATIO})
+NUMERIC = frozenset({COUNT, DECIMAL, PERCENT, MONEY, RATIO, DAYS})
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ COLUMNS: dict[type, dict[str, ColumnSpec]] = {
     FunnelResult: {
         "group": GROUP,
         "stage": ColumnSpec(_("Stage"), STAGE),
-        "count": ColumnSpec(_("Leads"), COUNT),
+        "count": ColumnSpec(_("Count"), COUNT),
         "conversion_pct": ColumnSpec(_("From previous stage"), PERCENT),
         "from_leads_pct": ColumnSpec(_("Of all leads"), PERCENT),
     },
@@ -96,8 +97,8 @@ COLUMNS: dict[type, dict[str, ColumnSpec]] = {
     VelocityResult: {
         "measure": ColumnSpec(_("Measure")),
         "count": ColumnSpec(_("Leads"), COUNT),
-        "median": ColumnSpec(_("Median"), DECIMAL),
-        "p90": ColumnSpec(_("90th percentile"), DECIMAL),
+        "median_days": ColumnSpec(_("Median, days"), DAYS),
+        "p90_days": ColumnSpec(_("90th percentile, days"), DAYS),
     },
     QualityResult: {
         "group": GROUP,
@@ -115,7 +116,7 @@ COLUMNS: dict[type, dict[str, ColumnSpec]] = {
         "rep": ColumnSpec(_("Rep")),
         "leads": ColumnSpec(_("Leads"), COUNT),
         "activities": ColumnSpec(_("Activities"), COUNT),
-        "first_contact_median_h": ColumnSpec(_("First contact, median hours"), DECIMAL),
+        "first_contact_median_h": ColumnSpec(_("First contact, median hours"), DAYS),
         "sla_pct": ColumnSpec(_("SLA compliance"), PERCENT),
     },
     AttributionResult: {"group": GROUP},
@@ -126,7 +127,11 @@ QUADRANTS = {
     LOW_HIGH: _("Low volume, high quality"),
     LOW_LOW: _("Low volume, low quality"),
 }
-TRAFFIC_ROW = "(impressions/clicks/visits)"
+TRAFFIC = {
+    "impressions": _("Ad impressions"),
+    "clicks": _("Ad clicks"),
+    "visits": _("Site visits"),
+}
 
 
 def column_spec(result: Any, key: str) -> ColumnSpec:
@@ -161,8 +166,8 @@ def cell_format(spec: ColumnSpec, value: Any, currency: str) -> str:
     kind = spec.kind
     if isinstance(value, str):
         if kind == STAGE:
-            if value == TRAFFIC_ROW:
-                return gettext("Impressions / clicks / visits")
+            if value in TRAFFIC:
+                return str(TRAFFIC[value])
             return stage_label(value)
         if kind == QUADRANT:
             return str(QUADRANTS.get(value, value))
@@ -176,6 +181,9 @@ def cell_format(spec: ColumnSpec, value: Any, currency: str) -> str:
         return percent_format(value)
     if kind == MONEY:
         return amount_format(Decimal(str(round(value, 2))), currency)
+    if kind == DAYS:
+        # One decimal: 2.5 days, 0.4 hours; never 2.4583.
+        return formats.number_format(value, decimal_pos=1, use_l10n=True, force_grouping=True)
     if kind == DECIMAL:
         return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
     return str(value)

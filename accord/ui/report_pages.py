@@ -12,16 +12,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils import formats
 from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accord.analytics.filters import ReportFilters
 from accord.analytics.forms import MODEL_LABELS
 from accord.analytics.reports import report_rows, report_run
 from accord.analytics.runners.attribution import AttributionResult
+from accord.analytics.runners.funnel import FunnelResult
 from accord.analytics.runners.kpis import KpisResult
+from accord.analytics.runners.quality import QualityResult
+from accord.analytics.runners.reps import RepsResult
+from accord.analytics.runners.velocity import VelocityResult
+from accord.core.lifecycle import stage_label
 from accord.core.money import DEFAULT_CURRENCY
-from accord.ui import report_charts, report_columns
+from accord.ui import report_charts, report_columns, report_labels
+from accord.ui.formatting import count_format, percent_format
 from accord.ui.charts import funnel_figure_json
 
 TITLES: dict[str, Promise] = {
@@ -92,6 +100,12 @@ class ReportPage:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: Plain rows (dicts, unformatted numbers) for CSV export.
     records: tuple[dict[str, Any], ...] = ()
+    #: The period the report covers, as people read it ("1 Jan 2026 – 31 Dec 2026").
+    period: str = ""
+    #: Set when the rates rest on too few conversions to trust ("Based on 12 conversions…").
+    low_conversions: str | None = None
+    #: The number of conversions the report's rates rest on (None: no such base).
+    conversions: int | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -189,6 +203,11 @@ def _figures(name: str, result: Any, filters: ReportFilters) -> list[Figure]:
                 report_charts.quality_quadrant_json(result),
             ),
             Figure("quality", _("Acceptance by group"), report_charts.quality_json(result)),
+            Figure(
+                "reasons",
+                _("Why sales rejected MQLs"),
+                report_charts.rejection_reasons_json(result),
+            ),
         ]
     if name == "velocity":
         return [Figure("velocity", _("Median time in stage"), report_charts.velocity_json(result))]
@@ -197,14 +216,119 @@ def _figures(name: str, result: Any, filters: ReportFilters) -> list[Figure]:
     return []
 
 
+#: Below this many conversions, rates and shares are noise: the page says so.
+MIN_CONVERSIONS = 30
+
+
+def conversions_basis(result: Any) -> int | None:
+    """How many conversions the report's rates rest on."""
+    if isinstance(result, FunnelResult):
+        return result.total.steps[-1].count if result.total.steps else 0
+    if isinstance(result, KpisResult):
+        return result.total.won_deals
+    if isinstance(result, AttributionResult):
+        return result.converted
+    if isinstance(result, QualityResult):
+        return sum(r.accepted + r.rejected for r in result.rows)
+    if isinstance(result, VelocityResult):
+        return result.cycle_days.count
+    if isinstance(result, RepsResult):
+        return sum(r.conversions[-1].reached_to for r in result.rows if r.conversions)
+    return None
+
+
+def low_conversions_notice(conversions: int | None) -> str | None:
+    if conversions is None or conversions >= MIN_CONVERSIONS:
+        return None
+    return ngettext(
+        "Based on %(count)s conversion — too few to trust the rates.",
+        "Based on %(count)s conversions — too few to trust the rates.",
+        conversions,
+    ) % {"count": count_format(conversions)}
+
+
+def period_label(filters: ReportFilters) -> str:
+    start = formats.date_format(filters.start, "DATE_FORMAT")
+    end = formats.date_format(filters.end, "DATE_FORMAT")
+    return f"{start} – {end}"
+
+
+def _days(hours: float | None) -> float | None:
+    return None if hours is None else round(hours / 24, 1)
+
+
+def _velocity_records(result: VelocityResult) -> list[dict[str, Any]]:
+    """Durations in days, one measure per column (first contact goes to the notes)."""
+    rows = [
+        {
+            "measure": gettext("Time in %(stage)s") % {"stage": stage_label(s.stage)},
+            "count": s.hours.count,
+            "median_days": _days(s.hours.median),
+            "p90_days": _days(s.hours.p90),
+        }
+        for s in result.stages
+    ]
+    cycle = result.cycle_days
+    rows.append(
+        {
+            "measure": gettext("Lead to won deal"),
+            "count": cycle.count,
+            "median_days": None if cycle.median is None else round(cycle.median, 1),
+            "p90_days": None if cycle.p90 is None else round(cycle.p90, 1),
+        }
+    )
+    return rows
+
+
+def _velocity_notes(result: VelocityResult) -> list[str]:
+    fc = result.first_contact
+    if not fc.mqls:
+        return []
+    hours = "—" if fc.hours.median is None else formats.number_format(fc.hours.median, 1)
+    return [
+        gettext(
+            "First contact after MQL: median %(hours)s h; %(share)s of contacted MQLs within "
+            "the %(sla)s h SLA (%(within)s of %(contacted)s)."
+        )
+        % {
+            "hours": hours,
+            "share": percent_format(fc.sla_compliance),
+            "sla": f"{fc.sla_hours:g}",
+            "within": count_format(fc.within_sla),
+            "contacted": count_format(fc.contacted),
+        }
+    ]
+
+
+def _quality_records(result: QualityResult) -> list[dict[str, Any]]:
+    """One row per group (the rejection reasons have their own chart)."""
+    return [r for r in report_rows(result) if r.get("mqls") is not None]
+
+
+def _records(name: str, result: Any) -> list[dict[str, Any]]:
+    if name == "attribution":
+        return _attribution_records(result)
+    if name == "velocity":
+        return _velocity_records(result)
+    if name == "quality":
+        return _quality_records(result)
+    return report_rows(result)
+
+
 def report_page(
     name: str, filters: ReportFilters, *, group_by: str | None, options: dict[str, Any]
 ) -> ReportPage:
     """Run report ``name`` and lay it out; raises the runner's errors (InvalidInput, not ready)."""
-    result = report_run(name, filters, group_by=group_by, **options)
-    records = _attribution_records(result) if name == "attribution" else report_rows(result)
+    result = report_labels.result_named(
+        report_run(name, filters, group_by=group_by, **options), group_by
+    )
+    records = _records(name, result)
     figures = _figures(name, result, filters)
     columns, rows = _table(result, records)
+    notes = list(getattr(result, "notes", ()))
+    if isinstance(result, VelocityResult):
+        notes += _velocity_notes(result)
+    conversions = conversions_basis(result)
     return ReportPage(
         name=name,
         title=TITLES[name],
@@ -212,6 +336,9 @@ def report_page(
         rows=rows,
         figures=tuple(figures),
         data_as_of=result.data_as_of,
-        notes=tuple(getattr(result, "notes", ())),
+        notes=tuple(notes),
         records=tuple(records),
+        period=period_label(filters),
+        low_conversions=low_conversions_notice(conversions),
+        conversions=conversions,
     )

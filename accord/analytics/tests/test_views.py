@@ -48,13 +48,18 @@ def test_funnel_page_has_the_sankey_and_counts(synced, client, sales_user):
     client.force_login(sales_user)
     html = client.get(f"/reports/funnel/?{MARCH}").content.decode()
     assert '"type":"sankey"' in html.replace(" ", "")
-    assert "paid-search" in html and "email" in html
+    # Channels by name (Paid Search), not by slug (paid-search), in the table and the Sankey.
+    assert "Paid Search" in html and "Email" in html
+    page = client.get(f"/reports/funnel/?{MARCH}").context["page"]
+    assert "paid-search" not in {cell.text for row in page.rows for cell in row}
 
 
 def test_funnel_sankey_flows_have_a_colour_not_white_on_white(synced, client, sales_user):
     client.force_login(sales_user)
-    html = client.get(f"/reports/funnel/?{MARCH}").content.decode().replace(" ", "")
-    assert '"color":"rgba(59,130,246,0.25)"' in html
+    page = client.get(f"/reports/funnel/?{MARCH}").context["page"]
+    sankey = next(f for f in page.figures if f.key == "sankey").data["data"][0]
+    colours = sankey["link"]["color"]
+    assert colours and all(c.startswith("rgba(") and "255, 255, 255" not in c for c in colours)
 
 
 def test_attribution_page_compares_models(synced, client, marketing_user):
@@ -64,8 +69,8 @@ def test_attribution_page_compares_models(synced, client, marketing_user):
     assert page.keys[0] == "group"
     assert "markov_revenue" in page.keys and "shapley_conversions" in page.keys
     records = {r["group"]: r for r in page.records}
-    assert records["email"]["w_shaped_revenue"] == 600.0
-    assert records["paid-search"]["w_shaped_revenue"] == 400.0
+    assert records["Email"]["w_shaped_revenue"] == 600.0
+    assert records["Paid Search"]["w_shaped_revenue"] == 400.0
     one = client.get(f"/reports/attribution/?{MARCH}&model=linear").context["page"]
     assert one.keys == ("group", "linear_conversions", "linear_revenue")
     assert [h.label for h in one.columns] == ["Group", "Linear: conversions", "Linear: revenue"]
@@ -99,7 +104,7 @@ def test_csv_export_is_escaped(synced, client, sales_user):
     from accord.analytics.sync import analytics_sync
     from accord.tracking.models import Campaign
 
-    Campaign.objects.filter(utm_campaign="spring").update(utm_campaign="=HYPERLINK(1)")
+    Campaign.objects.filter(utm_campaign="spring").update(name="=HYPERLINK(1)")
     analytics_sync()
     client.force_login(sales_user)
     response = client.get(f"/reports/attribution/export.csv?{MARCH}&by=campaign&model=linear")
@@ -138,7 +143,7 @@ def test_pin_reorder_unpin(synced, client, request, role):
     assert pins[0].pinned_by == user
     board = client.get("/reports/board/").content.decode()
     assert board.index("Funnel March") < board.index("Attribution March")
-    assert "paid-search" in board
+    assert "Paid Search" in board
     client.post(f"/reports/board/{pins[1].pk}/up/")
     assert [p.title for p in PinnedReport.objects.all()] == ["Attribution March", "Funnel March"]
     client.post(f"/reports/board/{pins[1].pk}/unpin/")
@@ -157,7 +162,7 @@ def test_tables_have_human_headers_and_formatted_numbers(company, client, manage
         "ROMI",
         "Won deals",
     )
-    paid = next(row for row in kpis.rows if row[0].text == "paid-search")
+    paid = next(row for row in kpis.rows if row[0].text == "Paid Search")
     cells = dict(zip(kpis.keys, (c.text for c in paid), strict=True))
     # Cohort: A and B from paid search (300 spent), A won 1000: ROMI (1000 - 300) / 300.
     assert (cells["spend"], cells["cpl"], cells["revenue"]) == ("$300.00", "$150.00", "$1,000.00")
@@ -165,7 +170,7 @@ def test_tables_have_human_headers_and_formatted_numbers(company, client, manage
     html = client.get(f"/reports/kpis/?{MARCH}&by=channel").content.decode()
     assert '<th scope="col" data-column="cpl" class="num">Cost per lead</th>' in html
     funnel = client.get(f"/reports/funnel/?{MARCH}&by=channel").context["page"]
-    assert [h.label for h in funnel.columns][:3] == ["Group", "Stage", "Leads"]
+    assert [h.label for h in funnel.columns][:3] == ["Group", "Stage", "Count"]
     assert {row[1].text for row in funnel.rows} >= {"MQL", "Opportunity"}
 
 
@@ -180,12 +185,12 @@ def test_quality_page_has_ratings_and_the_quadrant_chart(company, client, sales_
     cells = {
         row[0].text: dict(zip(page.keys, (c.text for c in row), strict=True)) for row in page.rows
     }
-    assert (cells["paid-search"]["ratings"], cells["paid-search"]["average_rating"]) == (
+    assert (cells["Paid Search"]["ratings"], cells["Paid Search"]["average_rating"]) == (
         "1",
         "4.00",
     )
-    assert cells["email"]["average_rating"] == "—"
-    assert cells["paid-search"]["quadrant"] == "High volume, low quality"
+    assert cells["Email"]["average_rating"] == "—"
+    assert cells["Paid Search"]["quadrant"] == "High volume, low quality"
     quadrant = next(f for f in page.figures if f.key == "quadrant").data
     dots = {t["text"][0]: (t["x"][0], t["y"][0]) for t in quadrant["data"]}
-    assert dots == {"paid-search": (2, 50.0), "email": (1, 100.0)}
+    assert dots == {"Paid Search": (2, 50.0), "Email": (1, 100.0)}
