@@ -211,3 +211,27 @@ def test_axe_catches_an_unlabelled_input_and_an_invisible_button(browser, live_s
     rules = {found.split(":")[0] for found in page.evaluate(_AXE_RUN)}
     context.close()
     assert {"label", "invisible-text"} <= rules, rules
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_not_found_page_is_styled_and_accessible(browser, live_server, axe_source, language):
+    UserFactory(username="rep", role=Role.SALES)
+    context = browser_context(browser, live_server.url)
+    page = context.new_page()
+    page.set_viewport_size(DESKTOP)
+    log_in(page, "rep")
+    if language == "ru":
+        page.select_option("#language-select", "ru")
+        page.wait_for_selector("html[lang=ru]")
+    page.console_allowed.append("404")  # the browser logs the failed document load
+
+    response = page.goto("/no-such-page/")
+    assert response is not None and response.status == 404
+    heading = page.locator("h1").inner_text()
+    assert heading == {"en": "This page does not exist", "ru": "Такой страницы нет"}[language]
+    assert page.locator("a.button-primary").get_attribute("href") == "/"
+    page.evaluate(axe_source)
+    assert page.evaluate(_AXE_RUN) == []
+    screenshot(page, f"not-found-{language}")
+    context.close()
+    assert_no_page_problems(context)
