@@ -13,8 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
-AGREEMENT_NAME = "Marketing and sales hand-off"
-CALENDAR_NAME = "Default (Mon-Fri 09:00-18:00 UTC)"
+AGREEMENT_NAME = gettext_noop("Marketing and sales hand-off")
+CALENDAR_NAME = gettext_noop("Default (Mon-Fri 09:00-18:00 UTC)")
 WEEKDAY_HOURS = [["09:00", "18:00"]]
 WORKING_HOURS: dict[str, list[list[str]]] = {
     "mon": WEEKDAY_HOURS,

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accord.handoff.seeded_names import seeded_name_label
+
 
 class BusinessCalendar(models.Model):
     """When a team works: its time zone, weekly working hours and holidays.
@@ -51,7 +53,7 @@ class BusinessCalendar(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return seeded_name_label(self.name)
 
 
 class HandoffAgreement(models.Model):
@@ -66,7 +68,7 @@ class HandoffAgreement(models.Model):
         verbose_name_plural = _("hand-off agreements")
 
     def __str__(self) -> str:
-        return self.name
+        return seeded_name_label(self.name)
 
 
 class VersionStatus(models.TextChoices):

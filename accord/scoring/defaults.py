@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-NAME = "Default"
+from django.utils.translation import gettext_noop
+
+NAME = gettext_noop("Default")
 GRADES = {"grade_a_min": 60, "grade_b_min": 40, "grade_c_min": 20}
 HALF_LIFE_DAYS = 30.0
 MQL: dict[str, Any] = {
@@ -23,7 +25,7 @@ MQL: dict[str, Any] = {
 RULES: tuple[dict[str, Any], ...] = (
     {
         "kind": "fit",
-        "name": "Revenue operations role",
+        "name": gettext_noop("Revenue operations role"),
         "field": "contact.job_title",
         "operator": "in",
         "value": ["RevOps Lead", "Marketing Operations Manager", "Demand Generation Manager"],
@@ -31,7 +33,7 @@ RULES: tuple[dict[str, Any], ...] = (
     },
     {
         "kind": "fit",
-        "name": "Marketing or sales leader",
+        "name": gettext_noop("Marketing or sales leader"),
         "field": "contact.job_title",
         "operator": "in",
         "value": ["CMO", "VP Sales", "Head of Marketing", "Sales Director", "Founder"],
@@ -39,7 +41,7 @@ RULES: tuple[dict[str, Any], ...] = (
     },
     {
         "kind": "fit",
-        "name": "Student",
+        "name": gettext_noop("Student"),
         "field": "contact.job_title",
         "operator": "contains",
         "value": "student",
@@ -47,7 +49,7 @@ RULES: tuple[dict[str, Any], ...] = (
     },
     {
         "kind": "fit",
-        "name": "Mid-market company (51-1,000 people)",
+        "name": gettext_noop("Mid-market company (51-1,000 people)"),
         "field": "account.employees",
         "operator": "range",
         "value": {"min": 51, "max": 1000},
@@ -55,7 +57,7 @@ RULES: tuple[dict[str, Any], ...] = (
     },
     {
         "kind": "fit",
-        "name": "Enterprise company (over 1,000 people)",
+        "name": gettext_noop("Enterprise company (over 1,000 people)"),
         "field": "account.employees",
         "operator": "range",
         "value": {"min": 1001},
@@ -63,7 +65,7 @@ RULES: tuple[dict[str, Any], ...] = (
     },
     {
         "kind": "fit",
-        "name": "Target industry",
+        "name": gettext_noop("Target industry"),
         "field": "account.industry",
         "operator": "in",
         "value": ["Software", "Professional services", "Financial services", "Telecommunications"],
@@ -71,7 +73,7 @@ RULES: tuple[dict[str, Any], ...] = (
     },
     {
         "kind": "fit",
-        "name": "Budget of $50k or more",
+        "name": gettext_noop("Budget of $50k or more"),
         "field": "lead.properties.budget_range",
         "operator": "in",
         "value": ["$50k-200k", "over $200k"],
@@ -79,7 +81,7 @@ RULES: tuple[dict[str, Any], ...] = (
     },
     {
         "kind": "fit",
-        "name": "Use case given",
+        "name": gettext_noop("Use case given"),
         "field": "lead.properties.use_case",
         "operator": "is_set",
         "value": None,
@@ -87,38 +89,54 @@ RULES: tuple[dict[str, Any], ...] = (
     },
     {
         "kind": "engagement",
-        "name": "Visited /pricing",
+        "name": gettext_noop("Visited /pricing"),
         "url_pattern": "/pricing",
         "points": 10,
         "cap": 30,
     },
     {
         "kind": "engagement",
-        "name": "Visited /demo",
+        "name": gettext_noop("Visited /demo"),
         "url_pattern": "/demo",
         "points": 15,
         "cap": 30,
     },
-    {"kind": "engagement", "name": "Webinar", "touch_type": "webinar", "points": 10, "cap": 20},
     {
         "kind": "engagement",
-        "name": "Email click",
+        "name": gettext_noop("Webinar"),
+        "touch_type": "webinar",
+        "points": 10,
+        "cap": 20,
+    },
+    {
+        "kind": "engagement",
+        "name": gettext_noop("Email click"),
         "touch_type": "email_click",
         "points": 3,
         "cap": 15,
     },
     {
         "kind": "engagement",
-        "name": "Content download",
+        "name": gettext_noop("Content download"),
         "touch_type": "content_download",
         "points": 5,
         "cap": 15,
     },
-    {"kind": "fast_track", "name": "Demo request", "touch_type": "demo_request", "min_count": 1},
-    {"kind": "fast_track", "name": "Trial sign-up", "touch_type": "trial_signup", "min_count": 1},
     {
         "kind": "fast_track",
-        "name": "Pricing page twice in a week",
+        "name": gettext_noop("Demo request"),
+        "touch_type": "demo_request",
+        "min_count": 1,
+    },
+    {
+        "kind": "fast_track",
+        "name": gettext_noop("Trial sign-up"),
+        "touch_type": "trial_signup",
+        "min_count": 1,
+    },
+    {
+        "kind": "fast_track",
+        "name": gettext_noop("Pricing page twice in a week"),
         "url_pattern": "/pricing",
         "min_count": 2,
         "within_days": 7,

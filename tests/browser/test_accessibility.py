@@ -29,9 +29,7 @@ from tests.browser.test_handoff_inbox import agreement_seed
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE_JS = Path(
-    os.environ.get("ACCORD_AXE_JS", ROOT / ".venv/node/node_modules/axe-core/axe.min.js")
-)
+AXE_JS = Path(os.environ.get("ACCORD_AXE_JS", ROOT / ".venv/node/node_modules/axe-core/axe.min.js"))
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 
@@ -47,7 +45,8 @@ _AXE_RUN = """async () => {
   // Text the same colour as its background (the inbox's white-on-white Accept) is only
   // "incomplete" for axe (a 1:1 ratio could be deliberate hiding): here it is a failure.
   for (const v of result.incomplete.filter(v => v.id === "color-contrast")) {
-    const invisible = v.nodes.filter(n => n.any.some(c => c.data && c.data.messageKey === "equalRatio"));
+    const invisible = v.nodes.filter(
+      n => n.any.some(c => c.data && c.data.messageKey === "equalRatio"));
     if (invisible.length) {
       found.push("invisible-text: " + invisible.map(n => n.target.join(" ")).join("; "));
     }
@@ -94,10 +93,12 @@ def _seed(role: str) -> tuple[str, int, int]:
     return username, lead.pk, profile.pk
 
 
-def _check(page, axe_source: str, path: str, problems: dict[str, object]) -> None:
+def _check(page, axe_source: str, path: str, problems: dict[str, object], shot: str = "") -> None:
     response = page.goto(path)
     assert response is not None and response.status == 200, (path, response and response.status)
     page.wait_for_load_state("networkidle")  # deferred scripts ran, charts were drawn
+    if shot:  # with ACCORD_SCREENSHOT_DIR set: every page, to look at
+        screenshot(page, f"{shot}-{path.strip('/').replace('/', '-') or 'dashboard'}")
     page.evaluate(axe_source)
     violations = page.evaluate(_AXE_RUN)
     if violations:
@@ -148,7 +149,7 @@ def test_every_page_of_the_role_is_accessible_and_fits(
     paths = _pages_of(page, lead_id, profile_id, role)
     problems: dict[str, object] = {}
     for path in paths:
-        _check(page, axe_source, path, problems)
+        _check(page, axe_source, path, problems, shot=f"{role}-{language}")
     # The header holds every link of the role's menu on one screen width.
     page.goto("/")
     header = page.evaluate(
@@ -188,9 +189,7 @@ def test_the_inbox_works_on_a_phone(browser, live_server, axe_source, language):
     assert_no_page_problems(context)
 
 
-def test_axe_catches_an_unlabelled_input_and_an_invisible_button(
-    browser, live_server, axe_source
-):
+def test_axe_catches_an_unlabelled_input_and_an_invisible_button(browser, live_server, axe_source):
     """The check above is not vacuous: the two faults the issue names are reported."""
     context = browser_context(browser, live_server.url)
     page = context.new_page()
@@ -212,3 +211,27 @@ def test_axe_catches_an_unlabelled_input_and_an_invisible_button(
     rules = {found.split(":")[0] for found in page.evaluate(_AXE_RUN)}
     context.close()
     assert {"label", "invisible-text"} <= rules, rules
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_not_found_page_is_styled_and_accessible(browser, live_server, axe_source, language):
+    UserFactory(username="rep", role=Role.SALES)
+    context = browser_context(browser, live_server.url)
+    page = context.new_page()
+    page.set_viewport_size(DESKTOP)
+    log_in(page, "rep")
+    if language == "ru":
+        page.select_option("#language-select", "ru")
+        page.wait_for_selector("html[lang=ru]")
+    page.console_allowed.append("404")  # the browser logs the failed document load
+
+    response = page.goto("/no-such-page/")
+    assert response is not None and response.status == 404
+    heading = page.locator("h1").inner_text()
+    assert heading == {"en": "This page does not exist", "ru": "Такой страницы нет"}[language]
+    assert page.locator("a.button-primary").get_attribute("href") == "/"
+    page.evaluate(axe_source)
+    assert page.evaluate(_AXE_RUN) == []
+    screenshot(page, f"not-found-{language}")
+    context.close()
+    assert_no_page_problems(context)

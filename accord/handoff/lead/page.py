@@ -18,6 +18,7 @@ from accord.contacts.selectors import leads_visible
 from accord.core.lifecycle import stage_label
 from accord.handoff.inbox.selectors import lead_agreement, lead_timeline
 from accord.handoff.lead.views import lead_panel
+from accord.scoring.labels import scoring_name_label
 from accord.scoring.models import LeadScore
 from accord.scoring.selectors import lead_prediction_shown
 
@@ -36,7 +37,8 @@ def lead_detail(request: PageRequest, lead_id: int) -> HttpResponse:
         raise Http404
     score = LeadScore.objects.filter(lead_id=lead.pk).first()
     contributions = sorted(
-        score.breakdown if score else [], key=lambda c: (-abs(c["points"]), c["rule"])
+        ({**c, "rule": scoring_name_label(c["rule"])} for c in (score.breakdown if score else [])),
+        key=lambda c: (-abs(c["points"]), c["rule"]),
     )
     transitions = [
         {

@@ -3,7 +3,8 @@
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.urls import path
 
-from config.urls import handler400, urlpatterns as project_urlpatterns
+from config.urls import handler400
+from config.urls import urlpatterns as project_urlpatterns
 
 
 def _boom(request):
