@@ -189,21 +189,32 @@ def model_backtest_auc(metrics: dict) -> float | None:
 
 
 def _model_train_argv() -> list[str]:
-    return [sys.executable, "-m", "accord.cli", "scoring", "train", "--activate"]
+    """A process that runs ``model_train_and_predict`` (Django set up by ``accord.cli``)."""
+    code = "import accord.cli; from accord.demo.commands import model_train_and_predict as m; m()"
+    return [sys.executable, "-c", code]
 
 
 def _model_train_inline() -> None:
+    click.echo("Training the predictive model on the closed leads...")
+    model_train_and_predict()
+
+
+def model_train_and_predict() -> None:
+    """What an admin would do (`accord scoring train --activate`, then `accord scoring
+    predict`): train on the closed leads, activate, and score the open ones."""
     from accord.scoring.predictive import registry
     from accord.scoring.predictive.features import FeatureConfig
 
-    click.echo("Training the predictive model on the closed leads...")
+    started = time.perf_counter()
     model = registry.scoring_model_train(
         profile=registry.profile_resolve(None), config=FeatureConfig(), activate=True
     )
+    scored = registry.predictions_refresh(model=model)
     auc = model_backtest_auc(model.metrics)
     click.echo(
         f"Predictive model v{model.version} active"
-        + (f" (backtest AUC {auc:.2f})." if isinstance(auc, float) else ".")
+        + (f" (backtest AUC {auc:.2f})" if isinstance(auc, float) else "")
+        + f"; {scored:,} open leads scored in {time.perf_counter() - started:.0f} s."
     )
 
 
@@ -262,7 +273,8 @@ def _serve(*, host: str, port: int, url: str, train: bool) -> None:
         )
     _wait_until_answering(host, port, children[1])
     click.echo(
-        f"Worker log: {var / 'demo-worker.log'}; e-mails: {demo_mail_dir()}"
+        f"Serving (Ctrl+C stops). Worker log: {var / 'demo-worker.log'}; e-mails: "
+        f"{demo_mail_dir()}"
         + (
             f"; the predictive model trains in the background ({var / 'demo-train.log'})."
             if train
@@ -270,7 +282,6 @@ def _serve(*, host: str, port: int, url: str, train: bool) -> None:
         )
     )
     _logins_print(url)
-    click.echo("Serving; press Ctrl+C to stop.")
 
     def stop(signum, frame) -> None:
         raise KeyboardInterrupt
