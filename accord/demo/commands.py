@@ -47,16 +47,34 @@ SIZE_HELP = (
     default=None,
     help="Last day of the simulated year is the day before this date (default: today, UTC).",
 )
+@click.option(
+    "--no-train",
+    is_flag=True,
+    help="Do not train the predictive model on the new company (by default it is trained and "
+    "activated: in the background while serving, before exiting with --no-serve).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-def demo(seed: int, size: str, no_serve: bool, reset: bool, anchor, host: str, port: int) -> None:
+def demo(
+    seed: int,
+    size: str,
+    no_serve: bool,
+    reset: bool,
+    anchor,
+    no_train: bool,
+    host: str,
+    port: int,
+) -> None:
     """Load a simulated company and serve it at http://127.0.0.1:8000.
 
-    Runs the database migrations, then loads twelve months of a B2B company: ten channels
-    with daily spend, impressions and clicks; visitors with multi-touch journeys; leads, MQLs,
-    hand-offs to sales reps (with real response times and some SLA breaches), SAL/SQL,
-    opportunities and won or lost deals. Then it prints one login per role and serves the
-    web app (with a background worker) until you press Ctrl+C.
+    Runs the database migrations, then loads twelve months of a B2B company in a steady
+    state: ten channels with daily spend, impressions and clicks; visitors with multi-touch
+    journeys; leads, about a fifth of them MQLs through the year, handed off to sales reps who
+    accepted or rejected them in their time (SLA clocks, a few breaches, quality ratings),
+    SAL/SQL, opportunities and won or lost deals; today each rep has a few leads waiting, and
+    some SLA deadlines are near or past. It trains and activates the predictive model, then
+    serves the web app (with a background worker) and prints one login per role; e-mails go
+    to var/demo-mail/ and the worker's log to var/demo-worker.log. Ctrl+C stops it.
 
     On a database that already holds leads it loads nothing: it says what it found and
     serves that. Use --reset to replace it with a fresh company.
@@ -81,7 +99,7 @@ def demo(seed: int, size: str, no_serve: bool, reset: bool, anchor, host: str, p
         _load(seed=seed, size=size, anchor=anchor.date() if anchor else None)
         # The predictive model learns from the company just loaded: inline without a server
         # (the data is complete when the command returns), else in the background.
-        train_model = size != "large"
+        train_model = size != "large" and not no_train
         if train_model and no_serve:
             _model_train_inline()
             train_model = False
@@ -171,21 +189,32 @@ def model_backtest_auc(metrics: dict) -> float | None:
 
 
 def _model_train_argv() -> list[str]:
-    return [sys.executable, "-m", "accord.cli", "scoring", "train", "--activate"]
+    """A process that runs ``model_train_and_predict`` (Django set up by ``accord.cli``)."""
+    code = "import accord.cli; from accord.demo.commands import model_train_and_predict as m; m()"
+    return [sys.executable, "-c", code]
 
 
 def _model_train_inline() -> None:
+    click.echo("Training the predictive model on the closed leads...")
+    model_train_and_predict()
+
+
+def model_train_and_predict() -> None:
+    """What an admin would do (`accord scoring train --activate`, then `accord scoring
+    predict`): train on the closed leads, activate, and score the open ones."""
     from accord.scoring.predictive import registry
     from accord.scoring.predictive.features import FeatureConfig
 
-    click.echo("Training the predictive model on the closed leads...")
+    started = time.perf_counter()
     model = registry.scoring_model_train(
         profile=registry.profile_resolve(None), config=FeatureConfig(), activate=True
     )
+    scored = registry.predictions_refresh(model=model)
     auc = model_backtest_auc(model.metrics)
     click.echo(
         f"Predictive model v{model.version} active"
-        + (f" (backtest AUC {auc:.2f})." if isinstance(auc, float) else ".")
+        + (f" (backtest AUC {auc:.2f})" if isinstance(auc, float) else "")
+        + f"; {scored:,} open leads scored in {time.perf_counter() - started:.0f} s."
     )
 
 
@@ -244,7 +273,8 @@ def _serve(*, host: str, port: int, url: str, train: bool) -> None:
         )
     _wait_until_answering(host, port, children[1])
     click.echo(
-        f"Worker log: {var / 'demo-worker.log'}; e-mails: {demo_mail_dir()}"
+        f"Serving (Ctrl+C stops). Worker log: {var / 'demo-worker.log'}; e-mails: "
+        f"{demo_mail_dir()}"
         + (
             f"; the predictive model trains in the background ({var / 'demo-train.log'})."
             if train
@@ -252,7 +282,6 @@ def _serve(*, host: str, port: int, url: str, train: bool) -> None:
         )
     )
     _logins_print(url)
-    click.echo("Serving; press Ctrl+C to stop.")
 
     def stop(signum, frame) -> None:
         raise KeyboardInterrupt

@@ -28,6 +28,7 @@ from accord.core.lifecycle import Stage
 from accord.handoff import rules
 from accord.handoff.models import (
     Assignment,
+    BusinessCalendar,
     AssignmentKind,
     QualityRating,
     SlaClock,
@@ -126,7 +127,7 @@ def handoff_history_write(*, now: datetime, seed: int, today: datetime) -> Histo
         return counts
     rand = random.Random(seed * 7_919 + 5)
     calendars: dict[int | None, rules.Calendar] = {}
-    calendar_rows: dict[int | None, object] = {}
+    calendar_rows: dict[int | None, BusinessCalendar | None] = {}
     assignments: list[Assignment] = []
     clocks: list[SlaClock] = []
     ratings: dict[int, QualityRating] = {}

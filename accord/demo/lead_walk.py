@@ -220,7 +220,10 @@ def _handed_off(
         walk.events.append(("mql", back, None, "", json_text({"rule": "re-engaged"})))
         again = first_response(rand, back, 1.0) + HOUR
         if rand.random() < 0.6:
+            # Accepted again, but the second look ends like the first (a SAL never waits
+            # for ever in a rep's inbox).
             walk.events.append(("sal", again, rep, "", "{}"))
+            walk.reject(rand, "sal", again + days(rand, 2, 8))
         else:
             walk.events.append(
                 (

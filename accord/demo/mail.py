@@ -21,7 +21,7 @@ def demo_mail_dir() -> Path:
 
 
 class DemoMailBackend(EmailBackend):
-    def __init__(self, *args: Any, file_path: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, file_path: str | None = None, **kwargs: Any) -> None:
         path = file_path or str(demo_mail_dir())
         Path(path).mkdir(parents=True, exist_ok=True)
-        super().__init__(*args, file_path=path, **kwargs)
+        super().__init__(file_path=path, **kwargs)

@@ -112,7 +112,9 @@ def test_reset_removes_the_company_and_the_demo_users(loaded, make_user):
 def _demo(*args: str):
     from accord.cli import cli
 
-    return CliRunner().invoke(cli, ["demo", "--no-serve", "--anchor", "2026-03-01", *args])
+    return CliRunner().invoke(
+        cli, ["demo", "--no-serve", "--no-train", "--anchor", "2026-03-01", *args]
+    )
 
 
 def test_accord_demo_loads_then_finds_then_resets(db):
