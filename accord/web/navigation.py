@@ -35,8 +35,6 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("MQL status"),
         roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
     ),
-    NavItem("handoff:agreement", _("Agreement"), roles=frozenset({Role.MANAGER, Role.ADMIN})),
-    NavItem("handoff:routing_list", _("Routing"), roles=frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("reports:index", _("Reports")),
     NavItem("reports:board", _("Meeting board")),
     NavItem(
@@ -49,10 +47,10 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("Backtest"),
         roles=frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
     ),
-    NavItem("scoring:profile_list", _("Scoring"), roles=frozenset({Role.ADMIN})),
-    NavItem("webhooks:endpoint_list", _("Webhooks"), roles=frozenset({Role.ADMIN})),
-    NavItem("privacy:requests", _("Privacy"), roles=frozenset({Role.ADMIN})),
-    NavItem("admin:index", _("Administration"), roles=frozenset({Role.ADMIN}), staff_only=True),
+    # One entry for every settings page (agreement, routing, calendars, scoring, capture
+    # sites, webhooks, privacy, API access, users): the hub shows the cards a role may open,
+    # and every role has at least API access.
+    NavItem("settings:hub", _("Settings")),
 )
 
 
