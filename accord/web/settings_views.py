@@ -38,7 +38,9 @@ class OwnKeyForm(forms.Form):
 
     def __init__(self, *args, scopes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(scope, scope) for scope in scopes]
+        field = self.fields["scopes"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(scope, scope) for scope in scopes]
 
 
 @api_required  # every role has at least this card; the hub itself asks for one card
