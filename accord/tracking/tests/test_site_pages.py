@@ -93,6 +93,7 @@ def test_create_shows_the_snippet_with_the_key(client, admin_user):
     assert "&lt;script src=&quot;http://testserver/capture/t.js&quot;" in html
     assert 'action="http://testserver/capture/lead"' in page.context["snippets"].form
     assert f'name="site" value="{site.public_key}"' in page.context["snippets"].form
+    assert "Paste it before &lt;/body&gt; on every page" in html
     assert 'data-copy-target="snippet-tracker"' in html
     assert "web/copy.js" in html
     assert "accord.consent()" in html
