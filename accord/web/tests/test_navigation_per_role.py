@@ -129,3 +129,14 @@ def test_a_rep_sees_only_api_access_on_the_hub(client, sales_user):
     response = client.get("/settings/")
     assert [str(card.title) for card in response.context["cards"]] == ["API access"]
     assert reverse("capture_sites:site_list") not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url_name", ["capture_sites:site_create", "settings:api", "handoff:calendar_list"]
+)
+def test_settings_entry_is_current_on_its_pages(client, admin_user, url_name):
+    client.force_login(admin_user)
+    response = client.get(reverse(url_name))
+    current = [str(item.label) for item in response.context["nav_items"] if item.is_active]
+    assert current == ["Settings"]
+    assert 'aria-current="page">Settings<' in response.content.decode()
