@@ -22,6 +22,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.throttling import AuthRateThrottle
 
+from accord.accounts.policy import page_allowed
 from accord.api.auth import ApiKeyAuth, UserSessionAuth
 from accord.api.errors import error_body
 from accord.api.idempotency import RETENTION, idempotent
@@ -86,8 +87,9 @@ class ClientRateThrottle(AuthRateThrottle):
         return f"throttle_api_{principal.client_id}_{suffix}"
 
 
-def _admin_docs_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The OpenAPI document is public; the interactive docs are for signed-in admins."""
+def _signed_in_docs_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI document is public; the interactive docs are for people who may use the
+    API (the policy's ``api_access`` page: every signed-in role), never anonymous visitors."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -96,7 +98,7 @@ def _admin_docs_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not user.is_admin_role:  # type: ignore[union-attr]
+        if not page_allowed(user, "api_access"):  # type: ignore[arg-type]
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -127,7 +129,7 @@ api = AccordApi(
     auth=[ApiKeyAuth(), UserSessionAuth()],
     throttle=[ClientRateThrottle()],
     docs_url="/docs",
-    docs_decorator=_admin_docs_only,
+    docs_decorator=_signed_in_docs_only,
 )
 
 

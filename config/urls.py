@@ -27,6 +27,8 @@ urlpatterns = [
     path("scoring/predictive/", include("accord.scoring.predictive.urls")),
     path("scoring/", include("accord.scoring.urls")),
     path("settings/webhooks/", include("accord.integrations.webhooks.urls")),
+    path("settings/capture-sites/", include("accord.tracking.site_urls")),
+    path("settings/", include("accord.web.settings_urls")),
     path("", include("accord.workspace.urls")),
     path("", include("accord.web.urls")),
 ]

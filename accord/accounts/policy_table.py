@@ -202,6 +202,18 @@ PAGES: dict[str, Page] = {
     "privacy:incidents": Page(ADMIN_ONLY),
     # Redirects to the static icon (browsers ask for it on every page, the admin's included).
     "favicon": Page(PUBLIC),
+    "capture_sites:site_list": Page(ADMIN_ONLY),
+    "capture_sites:site_create": Page(ADMIN_ONLY),
+    "capture_sites:site_edit": Page(ADMIN_ONLY),
+    "capture_sites:site_snippet": Page(ADMIN_ONLY),
+    # The hub: every role has at least the API access card.
+    "settings:hub": Page(EVERYONE_SIGNED_IN),
+    "settings:api": Page(EVERYONE_SIGNED_IN),
+    "settings:key_create": Page(
+        EVERYONE_SIGNED_IN, method="POST", form={"name": "matrix", "scopes": "*:read"}
+    ),
+    # One's own keys only: another person's key does not exist for them (404).
+    "settings:key_revoke": Page("L H H H H A", method="POST"),
     "webhooks:endpoint_list": Page(ADMIN_ONLY),
     "webhooks:endpoint_create": Page(ADMIN_ONLY),
     "webhooks:endpoint_detail": Page(ADMIN_ONLY),
@@ -214,7 +226,8 @@ PAGES: dict[str, Page] = {
     # Signing out redirects to the login page, signed in or not.
     "logout": Page("L L L L L L", method="POST"),
     "api-v1:openapi-json": Page(PUBLIC),
-    "api-v1:openapi-view": Page("L H H H H A"),
+    # The interactive docs: everyone who may use the API (every signed-in role).
+    "api-v1:openapi-view": Page(EVERYONE_SIGNED_IN),
     # ninja's root answers nothing (the document is openapi.json).
     "api-v1:api-root": Page("H H H H H H"),
 }

@@ -43,18 +43,18 @@ def site_create(
         requires_cookie_consent=cookie_consent,
     )
     click.echo(f"Created site {created.name!r} with key {created.public_key}.")
-    click.echo("\nTracking snippet (before </body>), with BASE your Accord address:")
-    consent = " data-consent-required" if cookie_consent else ""
-    click.echo(
-        f'  <script src="BASE/capture/t.js" data-site="{created.public_key}"{consent} defer>'
-        "</script>"
+    from accord.tracking.capture.snippets import site_snippets
+
+    snippets = site_snippets(
+        base_url="BASE", public_key=created.public_key, consent_required=cookie_consent
     )
+    click.echo("\nTracking snippet (before </body>), with BASE your Accord address:")
+    click.echo(f"  {snippets.tracker}")
     if cookie_consent:
         click.echo("  Call accord.consent() when the visitor accepts cookies; nothing before.")
     click.echo("\nA lead form on the site:")
-    click.echo('  <form method="post" action="BASE/capture/lead" data-accord-form>')
-    click.echo(f'    <input type="hidden" name="site" value="{created.public_key}">')
-    click.echo('    <input name="email" type="email"> <button>Send</button></form>')
+    for line in snippets.form.splitlines():
+        click.echo(f"  {line}")
 
 
 @site.command("list")

@@ -24,7 +24,41 @@ class NavItem:
     roles: frozenset[str] = EVERYONE
     #: Django's admin site only lets staff in; a link that would bounce is not shown.
     staff_only: bool = False
+    #: Other pages under this entry (URL names, or "namespace:" for a whole app): the entry
+    #: is marked current on them too.
+    section: tuple[str, ...] = ()
 
+    def is_current(self, url_name: str | None) -> bool:
+        if not url_name:
+            return False
+        if url_name == self.url_name:
+            return True
+        return any(
+            url_name.startswith(part) if part.endswith(":") else url_name == part
+            for part in self.section
+        )
+
+
+#: The settings hub's pages (``web/settings_hub.py``) and the pages reached from them.
+SETTINGS_SECTION = (
+    "settings:",
+    "capture_sites:",
+    "webhooks:",
+    "privacy:requests",
+    "privacy:audit",
+    "privacy:incidents",
+    "scoring:profile_list",
+    "scoring:profile_create",
+    "scoring:profile_edit",
+    "handoff:agreement",
+    "handoff:draft_edit",
+    "handoff:calendar_list",
+    "handoff:calendar_create",
+    "handoff:calendar_edit",
+    "handoff:routing_list",
+    "handoff:routing_create",
+    "handoff:routing_edit",
+)
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("dashboard", _("Dashboard")),
@@ -35,8 +69,6 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("MQL status"),
         roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
     ),
-    NavItem("handoff:agreement", _("Agreement"), roles=frozenset({Role.MANAGER, Role.ADMIN})),
-    NavItem("handoff:routing_list", _("Routing"), roles=frozenset({Role.MANAGER, Role.ADMIN})),
     NavItem("workspace:leads", _("Leads")),
     NavItem("workspace:contacts", _("Contacts")),
     NavItem("workspace:accounts", _("Accounts")),
@@ -52,10 +84,10 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("Backtest"),
         roles=frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
     ),
-    NavItem("scoring:profile_list", _("Scoring"), roles=frozenset({Role.ADMIN})),
-    NavItem("webhooks:endpoint_list", _("Webhooks"), roles=frozenset({Role.ADMIN})),
-    NavItem("privacy:requests", _("Privacy"), roles=frozenset({Role.ADMIN})),
-    NavItem("admin:index", _("Administration"), roles=frozenset({Role.ADMIN}), staff_only=True),
+    # One entry for every settings page (agreement, routing, calendars, scoring, capture
+    # sites, webhooks, privacy, API access, users): the hub shows the cards a role may open,
+    # and every role has at least API access.
+    NavItem("settings:hub", _("Settings"), section=SETTINGS_SECTION),
 )
 
 
@@ -74,7 +106,7 @@ def nav_items_for(user, current_url_name: str | None) -> list[NavLink]:
         NavLink(
             url=reverse(item.url_name),
             label=item.label,
-            is_active=item.url_name == current_url_name,
+            is_active=item.is_current(current_url_name),
         )
         for item in NAV_ITEMS
         if role in item.roles and (user.is_staff or not item.staff_only)

@@ -258,6 +258,11 @@ def world_build() -> World:
     mate = UserFactory(username="m-rep3", role=Role.SALES, department="sales", team=north)
     calendar = BusinessCalendar.objects.order_by("pk").first()
     rule = RoutingRule.objects.get(name="Matrix")
+    from accord.accounts.api_keys import api_key_create
+    from accord.tracking.capture.services import capture_site_create
+
+    site = capture_site_create(name="Matrix site", allowed_origins=["https://matrix.example"])
+    admins_key, _raw = api_key_create(name="Matrix", scopes=["*:read"], created_by=users["admin"])
 
     def same(value: int | str) -> dict[str, int | str]:
         return {"own": value}
@@ -278,6 +283,8 @@ def world_build() -> World:
         "pin_id": same(pin.pk),
         "endpoint_id": same(endpoint.pk),
         "delivery_id": same(delivery.pk),
+        "site_id": same(site.pk),
+        "key_id": same(admins_key.pk),  # the administrator's own key; others' is 404
         "token": same("0" * 32),
         "name": same("funnel"),
         "action": same("submit"),

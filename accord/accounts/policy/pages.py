@@ -37,6 +37,16 @@ PAGES: dict[str, frozenset[str]] = {
     # everyone, so administrators only (the public unsubscribe/confirm links carry a signed
     # token instead).
     "privacy": frozenset({Role.ADMIN}),
+    # Websites allowed to post leads: their keys and origins decide what the public capture
+    # endpoints accept, so administrators only (as webhooks).
+    "capture_sites": frozenset({Role.ADMIN}),
+    # Everyone signed in may call the API (reads everything, writes their role's resources):
+    # the API page, the interactive docs and one's own keys (a key acts for its creator and
+    # never exceeds their rights).
+    "api_access": EVERYONE,
+    # Links to Django's admin site (users, teams): administrators, and the site itself lets
+    # only staff in.
+    "administration": frozenset({Role.ADMIN}),
     "lead_page": EVERYONE,
     # Leads, contacts and accounts lists, search, contact and account pages: rows bounded by
     # the object rules (a rep sees their own and unassigned leads, deals and activities).

@@ -19,18 +19,20 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.contacts.models import Contact, Lead
 from accord.contacts.services import contact_upsert, lead_open_or_create
-from accord.core.errors import InvalidInput
+from accord.core.errors import InvalidInput, NotFound
 from accord.core.events import ConsentSubmitted
 from accord.core.hooks import emit
 from accord.core.prepared import PreparedQuery
 from accord.core.timeutils import aware_required
 from accord.tracking.capture.channels import site_channel_resolver
 from accord.tracking.capture.followups import followup_add
+from accord.tracking.capture.origins import origins_from_lines
 from accord.tracking.capture.rows import NewPerson, new_person_write, rows_usable
-from accord.tracking.capture.sites import SiteSnapshot, origin_normalise
+from accord.tracking.capture.sites import SiteSnapshot, site_cache_clear
 from accord.tracking.capture.validation import LeadSubmission, PageEvent
 from accord.tracking.capture.writeturn import sqlite_write_turn
 from accord.tracking.models import Campaign, CaptureSite, Channel, Touchpoint, TouchType
@@ -56,32 +58,59 @@ def capture_site_create(
     double_opt_in: bool = False,
     requires_cookie_consent: bool = False,
 ) -> CaptureSite:
-    name = (name or "").strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("A site needs a name of at most 200 characters.", field="name")
-    origins = []
-    for origin in allowed_origins or []:
-        normalised = origin_normalise(origin)
-        if not normalised.startswith(("http://", "https://")) or normalised.count("/") != 2:
-            raise InvalidInput(
-                f"{origin!r} is not an origin like https://www.example.com.",
-                field="allowed_origins",
-            )
-        origins.append(normalised)
-    region = (default_phone_region or "").strip().upper()
-    if region and (len(region) != 2 or not region.isalpha()):
-        raise InvalidInput(
-            "The phone region is a two-letter country code.", field="default_phone_region"
-        )
+    values = _site_values(name, allowed_origins, default_phone_region)
     extra = {"public_key": public_key} if public_key else {}
-    return CaptureSite.objects.create(
-        name=name,
-        allowed_origins=origins,
-        default_phone_region=region,
+    site = CaptureSite.objects.create(
+        **values,
         double_opt_in=double_opt_in,
         requires_cookie_consent=requires_cookie_consent,
         **extra,
     )
+    site_cache_clear()
+    return site
+
+
+def capture_site_update(
+    *,
+    site_id: int,
+    name: str,
+    allowed_origins: list[str] | None = None,
+    default_phone_region: str = "",
+    is_active: bool = True,
+    double_opt_in: bool = False,
+    requires_cookie_consent: bool = False,
+) -> CaptureSite:
+    """Change a site's settings (its key stays: it is pasted into pages). Other web processes
+    see the change within ``SITE_CACHE_SECONDS``; this one at once."""
+    values = _site_values(name, allowed_origins, default_phone_region)
+    with transaction.atomic():
+        site = CaptureSite.objects.select_for_update().filter(pk=site_id).first()
+        if site is None:
+            raise NotFound(f"Capture site {site_id} does not exist.", field="site_id")
+        for attribute, value in values.items():
+            setattr(site, attribute, value)
+        site.is_active = is_active
+        site.double_opt_in = double_opt_in
+        site.requires_cookie_consent = requires_cookie_consent
+        site.save()
+    site_cache_clear()
+    return site
+
+
+def _site_values(
+    name: str, allowed_origins: list[str] | None, default_phone_region: str
+) -> dict[str, Any]:
+    """Checked and normalised site fields, or ``InvalidInput`` naming the field."""
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput(_("A site needs a name of at most 200 characters."), field="name")
+    origins = origins_from_lines("\n".join(allowed_origins or []))
+    region = (default_phone_region or "").strip().upper()
+    if region and (len(region) != 2 or not region.isalpha()):
+        raise InvalidInput(
+            _("The phone region is a two-letter country code."), field="default_phone_region"
+        )
+    return {"name": name, "allowed_origins": origins, "default_phone_region": region}
 
 
 def lead_submission_accept(

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_dashboard_per_role(client, request, user_fixture, role_label, sees_admin):
+    """The header keeps one Settings entry; the administration site is a card of the
+    settings hub (staff only), not a menu entry."""
     user = request.getfixturevalue(user_fixture)
     client.force_login(user)
 
@@ -28,20 +30,23 @@ def test_dashboard_per_role(client, request, user_fixture, role_label, sees_admi
     assert response.status_code == 200
     labels = [str(item.label) for item in response.context["nav_items"]]
     assert labels[0] == "Dashboard"
-    assert ("Administration" in labels) is sees_admin
+    assert "Settings" in labels
+    assert "Administration" not in labels
     html = response.content.decode()
     assert role_label in html
     assert f'data-role="{user.role}"' in html
-    assert (f'href="{reverse("admin:index")}"' in html) is sees_admin
+    hub = client.get(reverse("settings:hub")).content.decode()
+    assert (f'href="{reverse("admin:accounts_user_changelist")}"' in hub) is sees_admin
     assert 'aria-current="page">Dashboard<' in html
 
 
 def test_admin_role_without_staff_flag_gets_no_dead_admin_link(client, make_user):
     client.force_login(make_user(role=Role.ADMIN, username="not-staff", is_staff=False))
 
-    response = client.get(reverse("dashboard"))
+    response = client.get(reverse("settings:hub"))
 
-    assert "Administration" not in [str(item.label) for item in response.context["nav_items"]]
+    assert response.status_code == 200
+    assert "/admin/" not in response.content.decode()
 
 
 def test_admin_site_opens_for_the_admin(client, admin_user):
