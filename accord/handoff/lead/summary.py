@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accord.contacts.models import Lead
 from accord.handoff import defaults
@@ -16,6 +17,10 @@ from accord.handoff.inbox.selectors import INBOX_STAGES, LeadAgreement, hot_min_
 from accord.handoff.models import AgreementVersion, SlaClock
 from accord.handoff.sla.shown import SlaShown, sla_shown
 from accord.scoring.models import LeadScore
+
+
+#: The seeded agreement's name, in the reader's language (a name a head wrote is kept).
+SEEDED_AGREEMENT_NAME = gettext_lazy("Marketing and sales hand-off")
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,7 @@ def agreement_name(version: AgreementVersion | None) -> str:
     if version is None:
         return ""
     name = version.agreement.name
-    shown = _(defaults.AGREEMENT_NAME) if name == defaults.AGREEMENT_NAME else name
+    shown = str(SEEDED_AGREEMENT_NAME) if name == defaults.AGREEMENT_NAME else name
     return _("%(name)s, version %(n)s") % {"name": shown, "n": version.number}
 
 
