@@ -18,7 +18,6 @@ from accord.handoff.models import AgreementVersion, SlaClock
 from accord.handoff.sla.shown import SlaShown, sla_shown
 from accord.scoring.models import LeadScore
 
-
 #: The seeded agreement's name, in the reader's language (a name a head wrote is kept).
 SEEDED_AGREEMENT_NAME = gettext_lazy("Marketing and sales hand-off")
 

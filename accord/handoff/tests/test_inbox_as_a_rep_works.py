@@ -33,7 +33,7 @@ WEEK = {d: HOURS for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "su
 
 @pytest.fixture
 def rep_with_leads():
-    team, reps = team_with_reps(reps=1)
+    _team, reps = team_with_reps(reps=1)
     channel = Channel.objects.create(slug="paid-search-x", name="Paid search X")
     normal = mql_lead(first_name="Normal", last_name="Lead", score=80)
     high = mql_lead(first_name="High", last_name="Score", score=95, channel=channel)
@@ -55,7 +55,7 @@ def _row_ids(page: str) -> list[int]:
 
 
 def test_inbox_offers_keyboard_shortcuts_from_a_static_file(client, rep_with_leads):
-    rep, leads, _ = rep_with_leads
+    rep, _leads, _ = rep_with_leads
     client.force_login(rep)
     page = _inbox(client)
     assert 'src="/static/handoff/inbox_keys.js"' in page
@@ -88,7 +88,7 @@ def test_channel_filter_and_paging(client, rep_with_leads):
     for n in range(26):
         lead_route(lead_id=mql_lead(first_name=f"Many{n}", score=10).pk)
     first = _inbox(client)
-    assert len(_row_ids(first)) == 25 and "1–25 of 29" in first
+    assert len(_row_ids(first)) == 25 and "1\u201325 of 29" in first
     assert len(_row_ids(_inbox(client, "?page=2"))) == 4
 
 
@@ -103,7 +103,7 @@ def test_sla_text_is_business_time_and_colours_before_the_breach():
         due_at=monday.replace(hour=10, minute=10),
         warn_at=monday.replace(hour=9, minute=40),
     )
-    # Friday 16:00–17:00 and Monday 09:00–10:10: the weekend does not count.
+    # Friday 16:00 to 17:00 and Monday 09:00 to 10:10: the weekend does not count.
     on_time = sla_shown(clock, now=friday_4pm)
     assert (on_time.state, on_time.text) == ("ok", "2 h 10 min left (business hours)")
     warned = sla_shown(clock, now=monday.replace(hour=9, minute=50))
@@ -242,4 +242,4 @@ def test_score_basis_in_peoples_words(client, rep_with_leads):
         lines = score_basis(breakdown)
     assert lines[0].reason == "Размер компании: 2500"
     assert lines[0].rule == "Крупная компания (более 1000 человек)"
-    assert lines[1].reason.startswith("Нажал(а) на рекламу (Google Ads, 12")
+    assert lines[1].reason.startswith("Нажал(а) на рекламу (Google Ads, 12")  # noqa: RUF001
