@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, F, Min, Prefetch, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -84,11 +96,24 @@ def hot_min_score() -> int | None:
 
 
 def _hot_condition(hot_from: int | None) -> Q:
-    fast = Q(score_detail__qualifies="fast_track")
+    """Hot: the score reaches the agreement's ``hot_min_score`` (what gives the lead the
+    agreement's shorter first-attempt clock), or a fast-track action (a demo request, a
+    trial sign-up…) made it an MQL (the criterion recorded on its move to MQL)."""
+    fast = Q(
+        Exists(
+            StageTransition.objects.filter(
+                lead_id=OuterRef("pk"), to_stage=Stage.MQL, details__criterion="fast_track"
+            )
+        )
+    )
     return fast | Q(score__gte=hot_from) if hot_from is not None else fast
 
 
-def inbox_row(lead: Lead, now: datetime | None = None, *, hot_from: int | None = None) -> InboxRow:
+def lead_is_hot(lead_id: int) -> bool:
+    return Lead.objects.filter(pk=lead_id).filter(_hot_condition(hot_min_score())).exists()
+
+
+def inbox_row(lead: Lead, now: datetime | None = None) -> InboxRow:
     now = now or timezone.now()
     clocks = getattr(lead, "running_clocks", None)
     if clocks is None:
@@ -103,8 +128,7 @@ def inbox_row(lead: Lead, now: datetime | None = None, *, hot_from: int | None =
     first = clocks[0] if clocks else None
     is_hot = getattr(lead, "is_hot", None)
     if is_hot is None:
-        hot_from = hot_min_score() if hot_from is None else hot_from
-        is_hot = Lead.objects.filter(pk=lead.pk).filter(_hot_condition(hot_from)).exists()
+        is_hot = lead_is_hot(lead.pk)
     return InboxRow(
         lead=lead,
         touches=touches,

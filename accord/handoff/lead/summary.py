@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accord.contacts.models import Lead
 from accord.handoff import defaults
-from accord.handoff.inbox.selectors import INBOX_STAGES, LeadAgreement, hot_min_score
+from accord.handoff.inbox.selectors import INBOX_STAGES, LeadAgreement, lead_is_hot
 from accord.handoff.models import AgreementVersion, SlaClock
 from accord.handoff.sla.shown import SlaShown, sla_shown
 from accord.scoring.models import LeadScore
@@ -79,10 +79,7 @@ def lead_summary(
         if lead.is_open and lead.stage in INBOX_STAGES
         else None
     )
-    hot_from = hot_min_score()
-    is_hot = bool(score and score.qualifies == "fast_track") or (
-        hot_from is not None and lead.score >= hot_from
-    )
+    is_hot = lead_is_hot(lead.pk)
     version = agreement.in_force
     if version is not None:
         version = AgreementVersion.objects.select_related("agreement").get(pk=version.pk)

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
-from accord.contacts.models import Lead
+from accord.contacts.models import Lead, StageTransition
 from accord.handoff.inbox import actions
 from accord.handoff.inbox.selectors import lead_timeline
 from accord.handoff.lead.basis import score_basis
@@ -38,7 +38,10 @@ def rep_with_leads():
     normal = mql_lead(first_name="Normal", last_name="Lead", score=80)
     high = mql_lead(first_name="High", last_name="Score", score=95, channel=channel)
     fast = mql_lead(first_name="Fast", last_name="Track", score=60)
-    LeadScore.objects.create(lead=fast, score=60, qualifies="fast_track")
+    # A demo request made it an MQL (the criterion scoring records on the move).
+    StageTransition.objects.filter(lead=fast, to_stage="mql").update(
+        details={"criterion": "fast_track"}
+    )
     for lead in (normal, high, fast):
         lead_route(lead_id=lead.pk)
     return reps[0], {"normal": normal, "high": high, "fast": fast}, channel
