@@ -43,7 +43,7 @@ def test_rep_accepts_from_the_inbox_and_marketing_sees_it_accepted(browser, live
     page.goto("/handoff/inbox/")
     row = page.locator(f"#lead-{lead.pk}")
     assert "Katherine Johnson" in row.inner_text()
-    assert row.locator("[data-due]").count() == 1
+    assert row.locator("[data-sla-state]").count() == 1
     url_before = page.url
     row.get_by_role("button", name="Accept").click()
     page.wait_for_selector(f'#lead-{lead.pk}[data-stage="sal"]')

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Role, User
 from accord.handoff.inbox.mql_status import DEFAULT_PERIOD_DAYS, STATUS_LABELS, MqlFilters
+from accord.handoff.inbox.selectors import InboxFilters
 from accord.tracking.models import Campaign, Channel
 
 
@@ -83,3 +84,34 @@ class MqlStatusForm(forms.Form):
     @staticmethod
     def _defaults_for(today: date) -> dict[str, Any]:
         return {"start": today - timedelta(days=DEFAULT_PERIOD_DAYS), "end": today}
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox's filters: hot leads only, SLA state, channel. Invalid values are ignored
+    (the form names the field) and the inbox shows everything."""
+
+    hot = forms.BooleanField(label=_("Hot only"), required=False)
+    sla = forms.ChoiceField(
+        label=_("SLA"), required=False,
+        choices=[
+            ("", _("Any SLA state")),
+            ("breached", _("Breached")),
+            ("warning", _("Due soon (warning)")),
+            ("ok", _("On time")),
+            ("none", _("No clock running")),
+        ],
+    )  # fmt: skip
+    channel = forms.ModelChoiceField(
+        label=_("Channel"), required=False, queryset=Channel.objects.all(),
+        empty_label=_("All channels"),
+    )  # fmt: skip
+
+    def filters(self) -> InboxFilters:
+        if not self.is_valid():
+            return InboxFilters()
+        data = self.cleaned_data
+        return InboxFilters(
+            hot_only=bool(data.get("hot")),
+            sla_state=data.get("sla") or "",
+            channel_id=data["channel"].pk if data.get("channel") else None,
+        )

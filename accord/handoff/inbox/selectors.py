@@ -4,10 +4,22 @@ timeline. Each returns plain rows computed here, so templates only render."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, Count, Prefetch, Q, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +27,7 @@ from accord.accounts.models import Role, User
 from accord.contacts.models import Lead, StageTransition
 from accord.core.lifecycle import Stage, stage_label
 from accord.handoff.agreement.terms import version_active
+from accord.handoff.lead.basis import touch_words
 from accord.handoff.models import (
     AgreementVersion,
     Assignment,
@@ -25,6 +38,7 @@ from accord.handoff.models import (
 )
 from accord.handoff.routing.assignment import QUOTA_WINDOW, REP_ROLES
 from accord.handoff.routing.rules import DAYS_PER_MONTH
+from accord.handoff.sla.shown import SlaShown, sla_shown
 from accord.pipeline.models import Activity
 from accord.tracking.models import Touchpoint
 
@@ -41,12 +55,25 @@ class InboxRow:
     is_breached: bool
     can_accept: bool
     can_reject: bool
+    #: Hot: score at or above the agreement's ``hot_min_score``, or qualified by a
+    #: fast-track action (a demo request…): the agreement's shorter first-attempt clock.
+    is_hot: bool = False
+    sla: SlaShown | None = None
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    hot_only: bool = False
+    sla_state: str = ""  # "" | ok | warning | breached | none
+    channel_id: int | None = None
 
 
 def _running_clocks() -> Prefetch:
     return Prefetch(
         "sla_clocks",
-        queryset=SlaClock.objects.filter(stopped_at__isnull=True).order_by("due_at"),
+        queryset=SlaClock.objects.filter(stopped_at__isnull=True)
+        .select_related("calendar")
+        .order_by("due_at"),
         to_attr="running_clocks",
     )
 
@@ -59,15 +86,49 @@ def _last_touches() -> Prefetch:
     )
 
 
+def hot_min_score() -> int | None:
+    """The score from which the agreement in force calls a lead hot (None: no agreement)."""
+    version = version_active()
+    if version is None:
+        return None
+    value = ((version.content or {}).get("mql_definition") or {}).get("hot_min_score")
+    return int(value) if isinstance(value, int) else None
+
+
+def _hot_condition(hot_from: int | None) -> Q:
+    """Hot: the score reaches the agreement's ``hot_min_score`` (what gives the lead the
+    agreement's shorter first-attempt clock), or a fast-track action (a demo request, a
+    trial sign-up…) made it an MQL (the criterion recorded on its move to MQL)."""
+    fast = Q(
+        Exists(
+            StageTransition.objects.filter(
+                lead_id=OuterRef("pk"), to_stage=Stage.MQL, details__criterion="fast_track"
+            )
+        )
+    )
+    return fast | Q(score__gte=hot_from) if hot_from is not None else fast
+
+
+def lead_is_hot(lead_id: int) -> bool:
+    return Lead.objects.filter(pk=lead_id).filter(_hot_condition(hot_min_score())).exists()
+
+
 def inbox_row(lead: Lead, now: datetime | None = None) -> InboxRow:
     now = now or timezone.now()
     clocks = getattr(lead, "running_clocks", None)
     if clocks is None:
-        clocks = list(lead.sla_clocks.filter(stopped_at__isnull=True).order_by("due_at"))
+        clocks = list(
+            lead.sla_clocks.filter(stopped_at__isnull=True)
+            .select_related("calendar")
+            .order_by("due_at")
+        )
     touches = getattr(lead, "last_touches", None)
     if touches is None:
         touches = list(lead.touchpoints.order_by("-at", "-id")[:LAST_TOUCHES])
     first = clocks[0] if clocks else None
+    is_hot = getattr(lead, "is_hot", None)
+    if is_hot is None:
+        is_hot = lead_is_hot(lead.pk)
     return InboxRow(
         lead=lead,
         touches=touches,
@@ -76,22 +137,54 @@ def inbox_row(lead: Lead, now: datetime | None = None) -> InboxRow:
         is_breached=bool(first and first.due_at < now),
         can_accept=lead.stage == Stage.MQL,
         can_reject=lead.stage in (Stage.MQL, Stage.SAL),
+        is_hot=bool(is_hot),
+        sla=sla_shown(first, now=now) if first else None,
     )
+
+
+def inbox_queryset(*, user: User, filters: InboxFilters | None = None, now: datetime | None = None):
+    """The rep's open leads being worked, hot first, then the nearest SLA deadline, then the
+    highest score: an ordered queryset, so the inbox pages it."""
+    filters = filters or InboxFilters()
+    now = now or timezone.now()
+    running = Q(sla_clocks__stopped_at__isnull=True)
+    leads = (
+        Lead.objects.filter(owner=user, is_open=True, stage__in=INBOX_STAGES)
+        .annotate(
+            is_hot=Case(
+                When(_hot_condition(hot_min_score()), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            next_due=Min("sla_clocks__due_at", filter=running),
+            next_warn=Min("sla_clocks__warn_at", filter=running),
+        )
+        .select_related("contact__account", "source_channel", "source_campaign")
+        .prefetch_related(_running_clocks(), _last_touches())
+    )
+    if filters.hot_only:
+        leads = leads.filter(is_hot=True)
+    if filters.channel_id is not None:
+        leads = leads.filter(source_channel_id=filters.channel_id)
+    if filters.sla_state == "breached":
+        leads = leads.filter(next_due__lt=now)
+    elif filters.sla_state == "warning":
+        leads = leads.filter(next_due__gte=now, next_warn__lte=now)
+    elif filters.sla_state == "ok":
+        leads = leads.filter(next_due__gte=now).exclude(next_warn__lte=now)
+    elif filters.sla_state == "none":
+        leads = leads.filter(next_due__isnull=True)
+    return leads.order_by(F("is_hot").desc(), F("next_due").asc(nulls_last=True), "-score", "pk")
+
+
+def inbox_rows(leads: Any, now: datetime | None = None) -> list[InboxRow]:
+    now = now or timezone.now()
+    return [inbox_row(lead, now) for lead in leads]
 
 
 def inbox_leads(*, user: User) -> list[InboxRow]:
-    """The rep's open leads being worked, hottest first (score, then the nearest deadline)."""
-    leads = (
-        Lead.objects.filter(owner=user, is_open=True, stage__in=INBOX_STAGES)
-        .select_related("contact__account", "source_channel", "source_campaign")
-        .prefetch_related(_running_clocks(), _last_touches())
-        .order_by("-score", "stage_changed_at", "pk")
-    )
-    now = timezone.now()
-    rows = [inbox_row(lead, now) for lead in leads]
-    far = now + timedelta(days=3650)
-    rows.sort(key=lambda row: (-row.lead.score, row.due_at or far))
-    return rows
+    """Every row of the rep's inbox, in the inbox's order (hot first)."""
+    return inbox_rows(inbox_queryset(user=user))
 
 
 def inbox_lead(*, lead_id: int) -> InboxRow | None:
@@ -202,38 +295,65 @@ def _joined(*parts: object) -> str:
     return " · ".join(str(part) for part in parts if part)
 
 
+#: Why scoring made a lead an MQL (``details.criterion`` of the move), in people's words.
+CRITERION_WORDS = {
+    "score_and_grade": _("qualified by score and grade"),
+    "fast_track": _("qualified by a fast-track action"),
+}
+
+
+def _when(at: datetime) -> str:
+    return formats.date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")
+
+
 def lead_timeline(lead_id: int, *, touches: int = 50) -> list[TimelineEntry]:
-    """Everything that happened to a lead, newest first: touchpoints, stage changes,
-    assignments, SLA events, activities and quality ratings."""
+    """Everything that happened to a lead in one list, newest first: touches (in people's
+    words), stage changes, assignments, SLA events, activities and notes, quality ratings.
+    Each fact appears once: the clocks one assignment started are one entry."""
 
     entries: list[TimelineEntry] = []
     recent = Touchpoint.objects.filter(lead_id=lead_id).select_related("channel", "campaign")
-    for touch in recent.order_by("-at")[:touches]:
+    for touch in recent.order_by("-at", "-id")[:touches]:
         detail = _joined(touch.channel, touch.campaign or touch.utm_campaign, touch.url)
-        entries.append(TimelineEntry(touch.at, "touch", str(touch.get_type_display()), detail))
+        entries.append(TimelineEntry(touch.at, "touch", touch_words(touch.type), detail))
     for t in StageTransition.objects.filter(lead_id=lead_id).select_related("actor"):
         title = stage_label(t.to_stage)
         if t.from_stage:
             title = f"{stage_label(t.from_stage)} → {title}"
-        entries.append(TimelineEntry(t.at, "stage", title, _joined(t.actor, t.reason)))
+        criterion = (t.details or {}).get("criterion") if isinstance(t.details, dict) else None
+        why = CRITERION_WORDS.get(str(criterion), criterion) if criterion else ""
+        entries.append(TimelineEntry(t.at, "stage", title, _joined(t.actor, t.reason, why)))
     for a in Assignment.objects.filter(lead_id=lead_id).select_related("to_user", "by", "team"):
         who = str(a.to_user) if a.to_user else str(_("nobody (queue)"))
         title = str(_("Assigned to %(who)s")) % {"who": who}
         detail = _joined(a.get_kind_display(), a.team, a.by, a.reason)
         entries.append(TimelineEntry(a.at, "assignment", title, detail))
-    for event in SlaEvent.objects.filter(clock__lead_id=lead_id).select_related("clock"):
-        title = f"SLA {event.clock.get_kind_display()}: {event.get_kind_display()}"
+    # The clocks one assignment starts (or one action stops) share a moment: one entry each.
+    grouped: dict[tuple[datetime, str], list[SlaEvent]] = {}
+    events = SlaEvent.objects.filter(clock__lead_id=lead_id).select_related("clock")
+    for event in events.order_by("at", "pk"):
+        grouped.setdefault((event.at, event.kind), []).append(event)
+    for (at, kind), same in grouped.items():
+        clocks = ", ".join(str(e.clock.get_kind_display()) for e in same)
+        title = str(_("SLA %(event)s: %(clocks)s")) % {
+            "event": same[0].get_kind_display(),
+            "clocks": clocks,
+        }
         detail = ""
-        if event.kind == "started":
-            due = formats.date_format(
-                timezone.localtime(event.clock.due_at), "SHORT_DATETIME_FORMAT"
+        if kind == "started":
+            detail = _joined(
+                *(
+                    str(_("%(clock)s due %(at)s"))
+                    % {"clock": e.clock.get_kind_display(), "at": _when(e.clock.due_at)}
+                    for e in same
+                )
             )
-            detail = str(_("due %(at)s")) % {"at": due}
-        entries.append(TimelineEntry(event.at, "sla", title, detail))
+        entries.append(TimelineEntry(at, "sla", title, detail))
     for act in Activity.objects.filter(lead_id=lead_id).select_related("user"):
         outcome = act.get_outcome_display() if act.outcome else ""
         detail = _joined(outcome, act.user, act.notes)
-        entries.append(TimelineEntry(act.at, "activity", str(act.get_kind_display()), detail))
+        kind = "note" if act.kind == "note" else "activity"
+        entries.append(TimelineEntry(act.at, kind, str(act.get_kind_display()), detail))
     for rating in QualityRating.objects.filter(lead_id=lead_id).select_related("by"):
         title = str(_("Quality rated %(n)s/5")) % {"n": rating.rating}
         detail = _joined(rating.by, rating.comment)

@@ -30,7 +30,7 @@ from accord.handoff.agreement.terms import rejection_reasons
 from accord.handoff.inbox import actions
 from accord.handoff.inbox import selectors as queues
 from accord.handoff.inbox.feedback import feedback_by, lead_rate
-from accord.handoff.inbox.forms import MqlStatusForm
+from accord.handoff.inbox.forms import InboxFilterForm, MqlStatusForm
 from accord.handoff.inbox.mql_status import PAGE_SIZE, STATUS_LABELS, mql_rows, mql_status
 from accord.handoff.models import Notification
 from accord.handoff.notifications import notifications_mark_read, unread_count
@@ -49,8 +49,16 @@ def _inbox_context() -> dict:
 
 @login_required
 def inbox(request: PageRequest) -> HttpResponse:
-    rows = queues.inbox_leads(user=request.user)
-    return render(request, "handoff/inbox.html", {"rows": rows, **_inbox_context()})
+    form = InboxFilterForm(request.GET or None)
+    listed = paged(request, queues.inbox_queryset(user=request.user, filters=form.filters()))
+    context = {
+        "form": form,
+        "listed": listed,
+        "rows": queues.inbox_rows(listed.rows),
+        "filtered": any(request.GET.get(name) for name in ("hot", "sla", "channel")),
+        **_inbox_context(),
+    }
+    return render(request, "handoff/inbox.html", context)
 
 
 def _back(request: PageRequest) -> HttpResponse:

@@ -4,9 +4,16 @@ Sales reps open their own and unassigned leads (other reps' leads answer 404, as
 every other role opens any lead. It lives in the hand-off because it joins what the apps below
 know of a lead: its contact (contacts), touches (tracking), score (scoring) and the hand-off's
 own timeline and agreement.
+
+The page reads top to bottom as a rep works: a summary header (owner, stage, score and its
+scale, win probability, SLA in business time), the hand-off actions (accept, reject with the
+agreement's reasons, log an attempt), the next sales step (qualify, deal, rating), then one
+timeline of everything that happened, and the score's basis in people's words.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -14,15 +21,53 @@ from django.shortcuts import render
 
 from accord.accounts import policy
 from accord.accounts.http import PageRequest
+from accord.accounts.models import User
+from accord.contacts.models import Lead
 from accord.contacts.selectors import leads_visible
-from accord.core.lifecycle import stage_label
+from accord.core.lifecycle import Stage
+from accord.handoff.agreement.terms import RejectionReason, rejection_reasons
+from accord.handoff.inbox.actions import REJECTABLE
 from accord.handoff.inbox.selectors import lead_agreement, lead_timeline
+from accord.handoff.lead.basis import fast_track_words, score_basis
+from accord.handoff.lead.summary import lead_summary
 from accord.handoff.lead.views import lead_panel
-from accord.scoring.labels import scoring_name_label
+from accord.pipeline.models import ActivityKind, ActivityOutcome
 from accord.scoring.models import LeadScore
 from accord.scoring.selectors import lead_prediction_shown
 
-LATEST_TOUCHES = 25
+
+@dataclass
+class HandoffActions:
+    """The hand-off actions this user may take on the lead at its stage (none: not drawn)."""
+
+    can_accept: bool = False
+    can_reject: bool = False
+    can_attempt: bool = False
+    reasons: list[RejectionReason] = field(default_factory=list)
+    activity_kinds: list[tuple[str, str]] = field(default_factory=list)
+    outcomes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return self.can_accept or self.can_reject or self.can_attempt
+
+
+def handoff_actions(user: User, lead: Lead) -> HandoffActions:
+    if not policy.lead_act_allowed(user, lead):
+        return HandoffActions()
+    actions = HandoffActions(
+        can_accept=lead.stage == Stage.MQL,
+        can_reject=lead.stage in REJECTABLE,
+        can_attempt=lead.is_open and lead.stage in (Stage.MQL, Stage.SAL, Stage.SQL),
+    )
+    if actions.can_reject:
+        actions.reasons = rejection_reasons()
+    if actions.can_attempt:
+        actions.activity_kinds = [
+            (str(k), str(label)) for k, label in ActivityKind.choices if k != ActivityKind.NOTE
+        ]
+        actions.outcomes = [(str(o), str(label)) for o, label in ActivityOutcome.choices if o]
+    return actions
 
 
 @login_required
@@ -36,32 +81,25 @@ def lead_detail(request: PageRequest, lead_id: int) -> HttpResponse:
     if lead is None:
         raise Http404
     score = LeadScore.objects.filter(lead_id=lead.pk).first()
-    contributions = sorted(
-        ({**c, "rule": scoring_name_label(c["rule"])} for c in (score.breakdown if score else [])),
-        key=lambda c: (-abs(c["points"]), c["rule"]),
-    )
-    transitions = [
-        {
-            "t": t,
-            "from_label": stage_label(t.from_stage) if t.from_stage else "",
-            "to_label": stage_label(t.to_stage),
-        }
-        for t in lead.transitions.select_related("actor").order_by("at", "id")
-    ]
-    touches = lead.touchpoints.select_related("channel", "campaign").order_by("-at", "-id")[
-        :LATEST_TOUCHES
-    ]
+    agreement = lead_agreement(lead.pk)
+    prediction = lead_prediction_shown(lead)
     context = {
         "lead": lead,
         "contact": lead.contact,
         "account": lead.contact.account,
         "score": score,
-        "contributions": contributions,
-        "transitions": transitions,
-        "touches": touches,
+        "summary": lead_summary(
+            lead,
+            score=score,
+            agreement=agreement,
+            win_probability=prediction.percent_text if prediction else "",
+        ),
+        "basis": score_basis(score.breakdown if score else []),
+        "fast_track": fast_track_words(score.fast_track if score else []),
         "timeline": lead_timeline(lead.pk),
-        "agreement": lead_agreement(lead.pk),
-        "prediction": lead_prediction_shown(lead),
+        "agreement": agreement,
+        "prediction": prediction,
+        "handoff": handoff_actions(request.user, lead),
         "panel": lead_panel(user=request.user, lead=lead),
     }
     return render(request, "contacts/lead_detail.html", context)

@@ -30,7 +30,7 @@ def test_inbox_lists_my_leads_with_countdown_and_accept_in_one_click(client, rou
     lead, rep = routed
     client.force_login(rep)
     page = client.get(reverse("handoff:inbox")).content.decode()
-    assert "Grace Hopper" in page and "data-due=" in page
+    assert "Grace Hopper" in page and "data-sla-state=" in page and "(business hours)" in page
     response = client.post(reverse("handoff:lead_accept", args=[lead.pk]), **HTMX)
     assert response.status_code == 200
     body = response.content.decode()

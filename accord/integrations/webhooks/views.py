@@ -8,7 +8,6 @@ is shown exactly once.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from accord.core.errors import DomainError
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from accord.integrations.webhooks import services
 from accord.integrations.webhooks.forms import WebhookEndpointForm
+from accord.ui.paging import paged
 
 DELIVERIES_PER_PAGE = 50
 PAYLOAD_PREVIEW_CHARS = 300
@@ -86,14 +86,23 @@ def endpoint_edit(request: PageRequest, endpoint_id: int) -> HttpResponse:
 @admin_required
 def endpoint_detail(request: PageRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id)
-    page = Paginator(endpoint.deliveries.order_by("-created_at", "-pk"), DELIVERIES_PER_PAGE)
-    deliveries = page.get_page(request.GET.get("page"))
-    rows = [_delivery_row(delivery) for delivery in deliveries]
-    return render(
-        request,
-        "integrations/webhooks/endpoint_detail.html",
-        {"endpoint": endpoint, "page": deliveries, "rows": rows},
-    )
+    deliveries = endpoint.deliveries.order_by("-created_at", "-pk")
+    status = request.GET.get("status") or ""
+    statuses = WebhookDelivery.Status
+    if status in statuses.values:
+        deliveries = deliveries.filter(status=status)
+    else:
+        status = ""
+    listed = paged(request, deliveries, per_page=DELIVERIES_PER_PAGE)
+    rows = [_delivery_row(delivery) for delivery in listed.rows]
+    context = {
+        "endpoint": endpoint,
+        "listed": listed,
+        "rows": rows,
+        "status": status,
+        "statuses": statuses.choices,
+    }
+    return render(request, "integrations/webhooks/endpoint_detail.html", context)
 
 
 def _delivery_row(delivery: WebhookDelivery) -> dict:

@@ -128,7 +128,7 @@ def test_lead_page_shows_why_and_respects_roles(
     assert page.status_code == 200
     assert "Why is this lead 60/A?" in html
     assert "Leader" in html and "Pricing" in html and "/pricing" in html
-    assert "criterion: score_and_grade" in html  # the MQL move in the stage history
+    assert "qualified by score and grade" in html  # the MQL move in the timeline
     assert logged_in(sales_user).get(f"/leads/{other.pk}/").status_code == 404
     assert logged_in(sales_user).get(f"/leads/{unassigned.pk}/").status_code == 200
     for user in (marketing_user, manager_user):
