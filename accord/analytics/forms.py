@@ -96,10 +96,14 @@ class ReportFilterForm(forms.Form):
     def __init__(self, data, *, today: date, group_choices: tuple[str, ...] = ()):
         self.campaigns = pickers.campaign_choices()
         by_value = {c.value: c.label for c in self.campaigns}
-        if data is not None and data.get("campaign") in by_value:
+        data = (data or {}).copy()
+        if data.get("campaign") in by_value:
             # A link names the campaign by its UTM name; the box shows its name.
-            data = data.copy()
             data["campaign"] = by_value[data["campaign"]]
+        if not data.get("start") and not data.get("end"):
+            # The boxes show the period the report covers: the last twelve months.
+            start, end = default_period(today)
+            data["start"], data["end"] = start.isoformat(), end.isoformat()
         super().__init__(data)
         self.today = today
         self.fields["channel"].choices = _any(_("All channels")) + [

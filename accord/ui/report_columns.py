@@ -139,6 +139,13 @@ def column_spec(result: Any, key: str) -> ColumnSpec:
     spec = COLUMNS.get(type(result), {}).get(key)
     if spec is not None:
         return spec
+    if isinstance(result, FunnelResult):
+        if key in TRAFFIC:
+            return ColumnSpec(TRAFFIC[key], COUNT)
+        if key.startswith("stage_"):
+            return ColumnSpec(stage_label(key.removeprefix("stage_")), COUNT)
+        if key == "overall_pct":
+            return ColumnSpec(_("Lead to customer"), PERCENT)
     if isinstance(result, RepsResult) and key.endswith("_pct") and "_to_" in key:
         source, target = key.removesuffix("_pct").split("_to_", 1)
         return ColumnSpec(f"{stage_label(source)} → {stage_label(target)}", PERCENT)
