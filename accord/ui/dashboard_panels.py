@@ -15,7 +15,6 @@ from typing import Any
 
 import plotly.graph_objects as go
 from django.urls import reverse
-from django.utils import formats
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -65,20 +64,11 @@ class DashboardPanels:
     reports: tuple[ReportLink, ...]
 
 
-def month_label(month: str) -> str:
-    """``2026-03`` as people read it in the active language (``Mar 2026``)."""
-    try:
-        year, number = (int(part) for part in month.split("-", 1))
-        return formats.date_format(date(year, number, 1), "M Y")
-    except ValueError:
-        return month
-
-
 def trend_figure(monthly: KpisResult) -> dict[str, Any] | None:
     rows = [r for r in monthly.rows if r.key is not None]
     if not rows:
         return None
-    months = [month_label(r.label) for r in rows]
+    months = [report_labels.month_label(r.label) for r in rows]
     figure = go.Figure()
     figure.add_trace(
         go.Bar(name=_("Leads"), x=months, y=[r.leads for r in rows], marker={"color": PALETTE[0]})

@@ -16,6 +16,7 @@ from accord.analytics.runners.reps import RepsResult
 from accord.analytics.runners.velocity import VelocityResult
 from accord.core.lifecycle import stage_label
 from accord.ui.formatting import count_format
+from accord.ui.report_labels import month_label
 
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
 PALETTE = (
@@ -72,13 +73,16 @@ def funnel_sankey_json(groups: Sequence[FunnelGroup], stage_labels: Mapping[str,
     for g in groups:
         for step in g.steps:
             totals[step.stage] += step.count
+    # Stages no lead reached draw nothing: without them the columns stay evenly spread.
+    while stages and not totals[stages[-1]]:
+        stages.pop()
     labels: list[str] = []
     colours: list[str] = []
     xs: list[float] = []
     ys: list[float] = []
     source: list[int] = []
     target: list[int] = []
-    value: list[int] = []
+    value: list[float] = []
     link_colours: list[str] = []
 
     def node(label: str, colour: str, x: float, y: float) -> int:
@@ -199,7 +203,8 @@ def attribution_bars_json(result: AttributionResult, model_labels: dict, *, reve
 
 def kpi_series_json(result: KpisResult) -> str:
     """Spend and revenue per month (the result grouped by month)."""
-    months = [r.label for r in result.rows]
+    # Month names in the page's language (plotly would print "Jan 2026" in every language).
+    months = [month_label(r.label) for r in result.rows]
     figure = go.Figure()
     figure.add_trace(
         go.Bar(

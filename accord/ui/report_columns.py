@@ -7,10 +7,13 @@ the CLI and the API keep as they are, for machines). Columns whose keys are buil
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from babel import Locale
+from babel.numbers import format_currency
 from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -30,7 +33,7 @@ from accord.analytics.runners.quality import (
 from accord.analytics.runners.reps import RepsResult
 from accord.analytics.runners.velocity import VelocityResult
 from accord.core.lifecycle import stage_label
-from accord.ui.formatting import amount_format, count_format, percent_format
+from accord.ui.formatting import active_locale, count_format, percent_format
 
 TEXT, STAGE, COUNT, DECIMAL, PERCENT, MONEY, RATIO, QUADRANT, DAYS = (
     "text",
@@ -166,6 +169,17 @@ def headers(result: Any, keys: tuple[str, ...]) -> tuple[Header, ...]:
     )
 
 
+def money_whole(value: float, currency: str) -> str:
+    """Money in whole units of the currency (``$9,300``, ``9 300 $``): report tables compare
+    amounts; cents only add noise. The CSV export keeps the exact amounts."""
+    locale = Locale.parse({"en": "en_US", "ru": "ru_RU"}.get(active_locale(), active_locale()))
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    pattern = re.sub(r"\.0+", "", pattern)
+    return format_currency(
+        Decimal(round(value)), currency, format=pattern, locale=locale, currency_digits=False
+    )
+
+
 def cell_format(spec: ColumnSpec, value: Any, currency: str) -> str:
     """The value as people read it in the active language; an em dash when there is none."""
     if value is None or value == "":
@@ -187,7 +201,7 @@ def cell_format(spec: ColumnSpec, value: Any, currency: str) -> str:
     if kind == RATIO:
         return percent_format(value)
     if kind == MONEY:
-        return amount_format(Decimal(str(round(value, 2))), currency)
+        return money_whole(value, currency)
     if kind == DAYS:
         # One decimal: 2.5 days, 0.4 hours; never 2.4583.
         return formats.number_format(value, decimal_pos=1, use_l10n=True, force_grouping=True)

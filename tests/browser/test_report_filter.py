@@ -42,6 +42,12 @@ def seed_two_channels() -> None:
     analytics_sync()
 
 
+def sankey_labels(page) -> list[str]:
+    """The node labels plotly drew (SVG text has no inner text: read its text content)."""
+    labels = page.locator("[data-plotly-figure=figure-sankey] .node-label")
+    return labels.evaluate_all("nodes => nodes.map(node => node.textContent)")
+
+
 def table_groups(page) -> list[str]:
     return page.locator(
         ".data-table tbody tr th, .data-table tbody tr td:first-child"
@@ -64,7 +70,7 @@ def test_a_report_is_filtered_by_picking_a_channel(page, language, show, period)
     # The period is on the page: the last twelve months.
     assert page.locator("[data-period]").inner_text().startswith(period)
     assert table_groups(page) == ["Email", "Paid Search"]
-    sankey_before = page.locator("[data-plotly-figure=figure-sankey] .node-label").all_inner_texts()
+    sankey_before = sankey_labels(page)
     assert "Email · 2" in sankey_before and "Paid Search · 5" in sankey_before
     screenshot(page, f"report-filter-{language}-before")
 
@@ -75,7 +81,7 @@ def test_a_report_is_filtered_by_picking_a_channel(page, language, show, period)
     page.wait_for_selector("[data-plotly-figure=figure-sankey] svg.main-svg")
 
     assert table_groups(page) == ["Paid Search"]
-    sankey_after = page.locator("[data-plotly-figure=figure-sankey] .node-label").all_inner_texts()
+    sankey_after = sankey_labels(page)
     assert "Paid Search · 5" in sankey_after and "Email · 2" not in sankey_after
     assert page.locator("select[name=channel] option:checked").inner_text() == "Paid Search"
     # Seven leads, no customer: the page says the rates rest on too few conversions.
