@@ -96,21 +96,26 @@ class ReportFilterForm(forms.Form):
     def __init__(self, data, *, today: date, group_choices: tuple[str, ...] = ()):
         self.campaigns = pickers.campaign_choices()
         by_value = {c.value: c.label for c in self.campaigns}
-        if data is not None and data.get("campaign") in by_value:
+        data = (data or {}).copy()
+        if data.get("campaign") in by_value:
             # A link names the campaign by its UTM name; the box shows its name.
-            data = data.copy()
             data["campaign"] = by_value[data["campaign"]]
+        if not data.get("start") and not data.get("end"):
+            # The boxes show the period the report covers: the last twelve months.
+            start, end = default_period(today)
+            data["start"], data["end"] = start.isoformat(), end.isoformat()
         super().__init__(data)
         self.today = today
-        self.fields["channel"].choices = _any(_("All channels")) + [
-            (c.value, c.label) for c in pickers.channel_choices()
-        ]
-        self.fields["team"].choices = _any(_("All teams")) + [
-            (c.value, c.label) for c in pickers.team_choices()
-        ]
-        self.fields["rep"].choices = _any(_("All reps")) + [
-            (c.value, c.label) for c in pickers.rep_choices()
-        ]
+        self._choices(
+            "channel",
+            _any(_("All channels")) + [(c.value, c.label) for c in pickers.channel_choices()],
+        )
+        self._choices(
+            "team", _any(_("All teams")) + [(c.value, c.label) for c in pickers.team_choices()]
+        )
+        self._choices(
+            "rep", _any(_("All reps")) + [(c.value, c.label) for c in pickers.rep_choices()]
+        )
         segments = [(c.value, c.label) for c in pickers.segment_choices()]
         asked = (data or {}).get("segment") or ""
         if asked and asked not in dict(segments):
@@ -120,13 +125,18 @@ class ReportFilterForm(forms.Form):
                     segments.append((asked, asked))
             except InvalidInput:
                 pass  # the field says it is not a valid choice
-        self.fields["segment"].choices = _any(_("All segments")) + segments
+        self._choices("segment", _any(_("All segments")) + segments)
         if group_choices:
             self.fields["by"] = forms.ChoiceField(
                 label=_("Split by"),
                 required=False,
                 choices=[(g, GROUP_LABELS[g]) for g in group_choices],
             )
+
+    def _choices(self, name: str, choices: list[tuple[str, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
     def clean_campaign(self) -> str:
         """A campaign picked by its name (or given by its UTM name, as links do)."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date
 
 from accord.analytics.engine import AnalyticsNotReady
+from accord.analytics.filters import PERIOD, ReportFilters
+from accord.analytics.runners.kpis import KpisQuery, KpisResult, KpisRunner
 from accord.analytics.runners.summary import (
     FunnelStep,
     FunnelSummary,
@@ -19,7 +21,7 @@ from accord.analytics.runners.summary import (
     summary_empty,
 )
 
-__all__ = ["FunnelStep", "FunnelSummary", "funnel_summary"]
+__all__ = ["FunnelStep", "FunnelSummary", "KpisResult", "activity_by", "funnel_summary"]
 
 
 def funnel_summary(*, start: date, end: date) -> FunnelSummary:
@@ -28,3 +30,15 @@ def funnel_summary(*, start: date, end: date) -> FunnelSummary:
         return SummaryRunner(query).run()
     except AnalyticsNotReady:
         return summary_empty(start, end, ready=False)
+
+
+def activity_by(*, start: date, end: date, group_by: str) -> KpisResult | None:
+    """Leads created, MQLs reached and deals won in the period, by month or by channel.
+
+    Period mode: each month counts what happened in it. None before the first sync.
+    """
+    filters = ReportFilters(start=start, end=end, mode=PERIOD)
+    try:
+        return KpisRunner(KpisQuery(filters, group_by=group_by)).run()
+    except AnalyticsNotReady:
+        return None

@@ -8,15 +8,15 @@ from itertools import pairwise
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-from accord.core.lifecycle import stage_label
-from accord.ui.formatting import count_format
-
 from accord.analytics.runners.attribution import AttributionResult
 from accord.analytics.runners.funnel import FunnelGroup
 from accord.analytics.runners.kpis import KpisResult
 from accord.analytics.runners.quality import QualityResult
 from accord.analytics.runners.reps import RepsResult
 from accord.analytics.runners.velocity import VelocityResult
+from accord.core.lifecycle import stage_label
+from accord.ui.formatting import count_format
+from accord.ui.report_labels import month_label
 
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
 PALETTE = (
@@ -33,11 +33,12 @@ PALETTE = (
 )
 
 
-def _layout(figure: go.Figure, *, height: int = 380, **extra) -> str:
+def layout_json(figure: go.Figure, *, height: int = 380, **extra) -> str:
+    """The figure in Accord's look (transparent, system font, auto margins) as JSON."""
     xaxis = {"automargin": True, **extra.pop("xaxis", {})}
     yaxis = {"automargin": True, **extra.pop("yaxis", {})}
     figure.update_layout(
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        margin=extra.pop("margin", {"l": 10, "r": 10, "t": 30, "b": 10}),
         height=height,
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
@@ -48,6 +49,8 @@ def _layout(figure: go.Figure, *, height: int = 380, **extra) -> str:
     )
     return figure.to_json()
 
+
+_layout = layout_json
 
 #: Stage colours: one hue darkening down the funnel (as the funnel chart).
 STAGE_COLOURS = ("#93c5fd", "#60a5fa", "#3b82f6", "#2563eb", "#1d4ed8", "#1e3a8a")
@@ -70,13 +73,16 @@ def funnel_sankey_json(groups: Sequence[FunnelGroup], stage_labels: Mapping[str,
     for g in groups:
         for step in g.steps:
             totals[step.stage] += step.count
+    # Stages no lead reached draw nothing: without them the columns stay evenly spread.
+    while stages and not totals[stages[-1]]:
+        stages.pop()
     labels: list[str] = []
     colours: list[str] = []
     xs: list[float] = []
     ys: list[float] = []
     source: list[int] = []
     target: list[int] = []
-    value: list[int] = []
+    value: list[float] = []
     link_colours: list[str] = []
 
     def node(label: str, colour: str, x: float, y: float) -> int:
@@ -95,20 +101,26 @@ def funnel_sankey_json(groups: Sequence[FunnelGroup], stage_labels: Mapping[str,
 
     column = 1 / (len(stages) + 1) if stages else 1.0
     shown = [g for g in groups if g.steps and g.steps[0].count > 0]
-    channel_at = [
-        node(
-            f"{g.label} · {count_format(g.steps[0].count)}",
-            PALETTE[i % len(PALETTE)],
-            0.001,
-            (i + 0.5) / max(len(shown), 1),
+    entering = sum(g.steps[0].count for g in shown) or 1
+    channel_at = []
+    above = 0
+    for i, g in enumerate(shown):
+        # Stacked in order, each at the middle of its share of the column.
+        middle = (above + g.steps[0].count / 2) / entering
+        channel_at.append(
+            node(
+                f"{g.label} · {count_format(g.steps[0].count)}",
+                PALETTE[i % len(PALETTE)],
+                0.001,
+                0.02 + 0.9 * middle,
+            )
         )
-        for i, g in enumerate(shown)
-    ]
+        above += g.steps[0].count
     stage_at = {
         s: node(
             f"{stage_labels.get(s, s)} · {count_format(totals[s])}",
             STAGE_COLOURS[min(k, len(STAGE_COLOURS) - 1)],
-            min(column * (k + 1), 0.999),
+            column * (k + 1),
             0.3,
         )
         for k, s in enumerate(stages)
@@ -123,10 +135,19 @@ def funnel_sankey_json(groups: Sequence[FunnelGroup], stage_labels: Mapping[str,
                 _("Stopped at %(stage)s · %(count)s")
                 % {"stage": stage_labels.get(here, here), "count": count_format(stopped)},
                 LOST_COLOUR,
-                min(column * (k + 2), 0.999),
-                0.85,
+                column * (k + 2),
+                # Alternate rows, so neighbouring labels never run into each other.
+                0.7 if k % 2 else 0.88,
             )
             link(stage_at[here], lost, stopped)
+    if stages and totals[stages[-1]]:
+        # An invisible node after the last stage: plotly writes the labels of the last
+        # column on their left, where they ran into the previous stage's label.
+        end = node("", "rgba(0, 0, 0, 0)", 0.999, 0.3)
+        source.append(stage_at[stages[-1]])
+        target.append(end)
+        value.append(totals[stages[-1]] * 1e-6)
+        link_colours.append("rgba(0, 0, 0, 0)")
     figure = go.Figure(
         go.Sankey(
             arrangement="snap",
@@ -135,7 +156,7 @@ def funnel_sankey_json(groups: Sequence[FunnelGroup], stage_labels: Mapping[str,
                 "color": colours,
                 "x": xs,
                 "y": ys,
-                "pad": 18,
+                "pad": 10,
                 "thickness": 18,
                 "line": {"color": "#ffffff", "width": 1},
                 "hovertemplate": "%{label}<extra></extra>",
@@ -150,7 +171,8 @@ def funnel_sankey_json(groups: Sequence[FunnelGroup], stage_labels: Mapping[str,
             textfont={"size": 12, "color": "#0f172a"},
         )
     )
-    return _layout(figure, height=460)
+    # Room on the right for the last column's labels.
+    return _layout(figure, height=520, margin={"l": 10, "r": 150, "t": 20, "b": 20})
 
 
 def attribution_bars_json(result: AttributionResult, model_labels: dict, *, revenue: bool) -> str:
@@ -181,7 +203,8 @@ def attribution_bars_json(result: AttributionResult, model_labels: dict, *, reve
 
 def kpi_series_json(result: KpisResult) -> str:
     """Spend and revenue per month (the result grouped by month)."""
-    months = [r.label for r in result.rows]
+    # Month names in the page's language (plotly would print "Jan 2026" in every language).
+    months = [month_label(r.label) for r in result.rows]
     figure = go.Figure()
     figure.add_trace(
         go.Bar(
@@ -231,6 +254,19 @@ def quality_json(result: QualityResult) -> str:
     )
 
 
+_POSITIONS = ("top center", "bottom center", "middle right", "middle left")
+
+
+def _label_positions(points: Sequence[tuple[float, float]]) -> list[str]:
+    """Where each dot's label goes: neighbours (in x order) take turns above, below and to
+    the sides, so names of dots close together do not print over each other."""
+    order = sorted(range(len(points)), key=lambda i: points[i])
+    positions = [""] * len(points)
+    for rank, i in enumerate(order):
+        positions[i] = _POSITIONS[rank % len(_POSITIONS)]
+    return positions
+
+
 def quality_quadrant_json(result: QualityResult) -> str:
     """Volume against quality: one dot per group, split at the medians the quadrants use.
 
@@ -260,7 +296,7 @@ def quality_quadrant_json(result: QualityResult) -> str:
                 y=[(r.acceptance_rate or 0) * 100 for r in dots],
                 mode="markers+text",
                 text=[r.label for r in dots],
-                textposition="top center",
+                textposition=_label_positions([(r.mqls, r.acceptance_rate or 0) for r in dots]),
                 customdata=[
                     [r.ratings, "—" if r.average_rating is None else f"{r.average_rating:.2f}"]
                     for r in dots

@@ -7,10 +7,13 @@ the CLI and the API keep as they are, for machines). Columns whose keys are buil
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from babel import Locale
+from babel.numbers import format_currency
 from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -30,7 +33,7 @@ from accord.analytics.runners.quality import (
 from accord.analytics.runners.reps import RepsResult
 from accord.analytics.runners.velocity import VelocityResult
 from accord.core.lifecycle import stage_label
-from accord.ui.formatting import amount_format, count_format, percent_format
+from accord.ui.formatting import active_locale, count_format, percent_format
 
 TEXT, STAGE, COUNT, DECIMAL, PERCENT, MONEY, RATIO, QUADRANT, DAYS = (
     "text",
@@ -139,6 +142,13 @@ def column_spec(result: Any, key: str) -> ColumnSpec:
     spec = COLUMNS.get(type(result), {}).get(key)
     if spec is not None:
         return spec
+    if isinstance(result, FunnelResult):
+        if key in TRAFFIC:
+            return ColumnSpec(TRAFFIC[key], COUNT)
+        if key.startswith("stage_"):
+            return ColumnSpec(stage_label(key.removeprefix("stage_")), COUNT)
+        if key == "overall_pct":
+            return ColumnSpec(_("Lead to customer"), PERCENT)
     if isinstance(result, RepsResult) and key.endswith("_pct") and "_to_" in key:
         source, target = key.removesuffix("_pct").split("_to_", 1)
         return ColumnSpec(f"{stage_label(source)} → {stage_label(target)}", PERCENT)
@@ -156,6 +166,17 @@ def headers(result: Any, keys: tuple[str, ...]) -> tuple[Header, ...]:
     return tuple(
         Header(key=k, label=str(spec.label), numeric=spec.kind in NUMERIC)
         for k, spec in ((k, column_spec(result, k)) for k in keys)
+    )
+
+
+def money_whole(value: float, currency: str) -> str:
+    """Money in whole units of the currency (``$9,300``, ``9 300 $``): report tables compare
+    amounts; cents only add noise. The CSV export keeps the exact amounts."""
+    locale = Locale.parse({"en": "en_US", "ru": "ru_RU"}.get(active_locale(), active_locale()))
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    pattern = re.sub(r"\.0+", "", pattern)
+    return format_currency(
+        Decimal(round(value)), currency, format=pattern, locale=locale, currency_digits=False
     )
 
 
@@ -180,7 +201,7 @@ def cell_format(spec: ColumnSpec, value: Any, currency: str) -> str:
     if kind == RATIO:
         return percent_format(value)
     if kind == MONEY:
-        return amount_format(Decimal(str(round(value, 2))), currency)
+        return money_whole(value, currency)
     if kind == DAYS:
         # One decimal: 2.5 days, 0.4 hours; never 2.4583.
         return formats.number_format(value, decimal_pos=1, use_l10n=True, force_grouping=True)

@@ -8,8 +8,10 @@ call things, so ``result_named`` returns the same result with those labels repla
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accord.analytics import pickers
@@ -22,6 +24,15 @@ from accord.analytics.runners.reps import RepsResult
 ALL = "all"
 NONE = "(none)"
 UNASSIGNED = "(unassigned)"
+
+
+def month_label(month: str) -> str:
+    """``2026-03`` as people read it in the active language (``Mar 2026`` in English)."""
+    try:
+        year, number = (int(part) for part in month.split("-", 1))
+        return formats.date_format(date(year, number, 1), "M Y")
+    except ValueError:
+        return month
 
 
 def _names(group_by: str | None) -> dict[str, str]:
@@ -51,6 +62,8 @@ def result_named(result: Any, group_by: str | None) -> Any:
         )
         return dataclasses.replace(result, rows=rows)
     names = _names(group_by)
+    if isinstance(result, KpisResult) and group_by == "month":
+        names.update({r.label: month_label(r.label) for r in result.rows})
     if isinstance(result, FunnelResult):
         return dataclasses.replace(
             result,

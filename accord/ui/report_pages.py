@@ -7,6 +7,7 @@ so the page, the export and ``accord report`` always agree.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,8 +30,8 @@ from accord.analytics.runners.velocity import VelocityResult
 from accord.core.lifecycle import stage_label
 from accord.core.money import DEFAULT_CURRENCY
 from accord.ui import report_charts, report_columns, report_labels
-from accord.ui.formatting import count_format, percent_format
 from accord.ui.charts import funnel_figure_json
+from accord.ui.formatting import count_format, percent_format
 
 TITLES: dict[str, Promise] = {
     "funnel": _("Funnel"),
@@ -77,6 +78,8 @@ class Figure:
     title: str | Promise
     #: Plotly JSON (a string); the page embeds ``data`` with json_script, which escapes it.
     json: str
+    #: Spans the whole width (a Sankey needs room for its labels).
+    wide: bool = False
 
     @property
     def data(self) -> dict[str, Any]:
@@ -100,7 +103,7 @@ class ReportPage:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: Plain rows (dicts, unformatted numbers) for CSV export.
     records: tuple[dict[str, Any], ...] = ()
-    #: The period the report covers, as people read it ("1 Jan 2026 – 31 Dec 2026").
+    #: The period the report covers, as people read it ("1 Jan 2026 - 31 Dec 2026").
     period: str = ""
     #: Set when the rates rest on too few conversions to trust ("Based on 12 conversions…").
     low_conversions: str | None = None
@@ -178,6 +181,7 @@ def _funnel_figures(result: Any) -> list[Figure]:
             "sankey",
             _("From channel through the stages to the outcome"),
             report_charts.funnel_sankey_json(result.groups, STAGE_LABELS),
+            wide=True,
         ),
     ]
 
@@ -250,7 +254,7 @@ def low_conversions_notice(conversions: int | None) -> str | None:
 def period_label(filters: ReportFilters) -> str:
     start = formats.date_format(filters.start, "DATE_FORMAT")
     end = formats.date_format(filters.end, "DATE_FORMAT")
-    return f"{start} – {end}"
+    return f"{start} \u2013 {end}"
 
 
 def _days(hours: float | None) -> float | None:
@@ -305,7 +309,28 @@ def _quality_records(result: QualityResult) -> list[dict[str, Any]]:
     return [r for r in report_rows(result) if r.get("mqls") is not None]
 
 
+def _funnel_records(result: FunnelResult) -> list[dict[str, Any]]:
+    """One row per group: traffic, then each stage's count, then lead-to-customer."""
+    records = []
+    for g in result.groups:
+        record: dict[str, Any] = {
+            "group": g.label,
+            "impressions": g.impressions,
+            "clicks": g.clicks,
+            "visits": g.visits,
+        }
+        for step in g.steps:
+            record[f"stage_{step.stage}"] = step.count
+        record["overall_pct"] = (
+            None if g.overall_conversion is None else round(g.overall_conversion * 100, 1)
+        )
+        records.append(record)
+    return records
+
+
 def _records(name: str, result: Any) -> list[dict[str, Any]]:
+    if name == "funnel":
+        return _funnel_records(result)
     if name == "attribution":
         return _attribution_records(result)
     if name == "velocity":
@@ -324,6 +349,9 @@ def report_page(
     )
     records = _records(name, result)
     figures = _figures(name, result, filters)
+    if len(figures) == 1:
+        # A lone chart takes the whole width rather than leave half the row empty.
+        figures = [dataclasses.replace(figures[0], wide=True)]
     columns, rows = _table(result, records)
     notes = list(getattr(result, "notes", ()))
     if isinstance(result, VelocityResult):

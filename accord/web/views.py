@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
 from accord.accounts.http import PageRequest
-from accord.analytics.selectors import funnel_summary
+from accord.analytics.selectors import activity_by, funnel_summary
+from accord.handoff.sla.health import queue_health
 from accord.ui.dashboard import dashboard_view_model
+from accord.ui.dashboard_panels import dashboard_panels
 from accord.web.forms import PeriodForm
 
 
@@ -29,6 +31,13 @@ def dashboard(request: PageRequest) -> HttpResponse:
         "start": start,
         "end": end,
         "dashboard": dashboard_view_model(summary),
+        "panels": dashboard_panels(
+            monthly=activity_by(start=start, end=end, group_by="month"),
+            by_channel=activity_by(start=start, end=end, group_by="channel"),
+            health=queue_health(),
+            start=start,
+            end=end,
+        ),
     }
     # htmx swaps only the dashboard body when the period changes.
     template = "web/includes/dashboard_body.html" if request.htmx else "web/dashboard.html"

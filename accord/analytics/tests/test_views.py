@@ -165,13 +165,16 @@ def test_tables_have_human_headers_and_formatted_numbers(company, client, manage
     paid = next(row for row in kpis.rows if row[0].text == "Paid Search")
     cells = dict(zip(kpis.keys, (c.text for c in paid), strict=True))
     # Cohort: A and B from paid search (300 spent), A won 1000: ROMI (1000 - 300) / 300.
-    assert (cells["spend"], cells["cpl"], cells["revenue"]) == ("$300.00", "$150.00", "$1,000.00")
+    assert (cells["spend"], cells["cpl"], cells["revenue"]) == ("$300", "$150", "$1,000")
     assert cells["romi"] == "233.3%"
     html = client.get(f"/reports/kpis/?{MARCH}&by=channel").content.decode()
     assert '<th scope="col" data-column="cpl" class="num">Cost per lead</th>' in html
     funnel = client.get(f"/reports/funnel/?{MARCH}&by=channel").context["page"]
-    assert [h.label for h in funnel.columns][:3] == ["Group", "Stage", "Count"]
-    assert {row[1].text for row in funnel.rows} >= {"MQL", "Opportunity"}
+    # One row per channel, one measure per column: traffic, then each stage.
+    labels = [h.label for h in funnel.columns]
+    assert labels[:4] == ["Group", "Ad impressions", "Ad clicks", "Site visits"]
+    assert {"MQL", "Opportunity", "Lead to customer"} <= set(labels)
+    assert [row[0].text for row in funnel.rows] == ["Email", "Paid Search"]
 
 
 def test_quality_page_has_ratings_and_the_quadrant_chart(company, client, sales_user):
