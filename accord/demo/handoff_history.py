@@ -28,8 +28,8 @@ from accord.core.lifecycle import Stage
 from accord.handoff import rules
 from accord.handoff.models import (
     Assignment,
-    BusinessCalendar,
     AssignmentKind,
+    BusinessCalendar,
     QualityRating,
     SlaClock,
     SlaEvent,

@@ -192,23 +192,24 @@ def _handed_off(
     )
     if not connected:
         walk.act("email", "sent", responded + 300, 0, "Intro email with booking link.")
-    # Most reps decide the same day; some MQLs wait a few days (the SLA breaches).
-    if rand.random() < 0.8:
-        decided = responded + int(rand.expovariate(1 / (3 * HOUR)) * slowness)
+    # Most reps accept or reject within the agreement's four business hours (a look at the
+    # lead, often before the first call); some MQLs wait days (the SLA breaches).
+    opened = business_open(t)
+    if rand.random() < 0.78:
+        decided = opened + int(rand.lognormvariate(math.log(40 * 60), 0.8) * slowness)
     else:
-        decided = business_open(responded + int(rand.uniform(0.5, 4) * DAY * slowness))
-    decided = max(decided, responded + 60)
+        decided = business_open(opened + int(rand.uniform(0.5, 6) * DAY * slowness))
     if not fate.sal:
         recycled = walk.reject(rand, "mql", decided)
     else:
         walk.events.append(("sal", decided, rep, "", "{}"))
-        t = decided + days(rand, 2, 6)
+        t = max(decided, responded) + days(rand, 4, 10)  # discovery takes a couple of weeks
         walk.act("meeting", "held", decided + (t - decided) // 2, 1800, "Discovery meeting.")
         if not fate.sql:
             recycled = walk.reject(rand, "sal", t)
         else:
             walk.events.append(("sql", t, rep, "", "{}"))
-            t_opp = t + days(rand, 3, 7)
+            t_opp = t + days(rand, 5, 10)
             recycled = False
             if fate.opportunity:
                 _opportunity(rand, walk, opened=t_opp, won=fate.won, enterprise=enterprise)
