@@ -54,6 +54,13 @@ def test_main_pages_of_each_role_have_a_csp_and_no_violations(page, role):
         if path.startswith("/admin/"):
             continue  # visited below, with the admin's own checks
         _visit(page, path)
+    # The settings pages moved from the menu to the hub's cards: visit those too.
+    _visit(page, "/settings/")
+    cards = page.locator(".settings-card a").evaluate_all("links => links.map(a => a.pathname)")
+    assert "/settings/api/" in cards
+    for path in cards:
+        if not path.startswith("/admin/"):
+            _visit(page, path)
     _visit(page, f"/leads/{lead.pk}/")
     _visit(page, "/reports/funnel/")
     page.wait_for_selector(".js-plotly-plot svg.main-svg")
