@@ -196,8 +196,10 @@ def attribution_bars_json(result: AttributionResult, model_labels: dict, *, reve
     return _layout(
         figure,
         barmode="stack",
-        legend={"orientation": "h", "y": -0.25},
+        # The legend above the bars: below, it ran into the slanted model names.
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         xaxis={"automargin": True, "tickangle": -30},
+        height=460,
     )
 
 

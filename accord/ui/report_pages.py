@@ -156,11 +156,13 @@ def _attribution_figures(result: Any) -> list[Figure]:
             "revenue",
             _("Credited revenue by model"),
             report_charts.attribution_bars_json(result, MODEL_LABELS, revenue=True),
+            wide=True,
         ),
         Figure(
             "conversions",
             _("Credited conversions by model"),
             report_charts.attribution_bars_json(result, MODEL_LABELS, revenue=False),
+            wide=True,
         ),
     ]
 
