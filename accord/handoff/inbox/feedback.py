@@ -22,7 +22,8 @@ from accord.accounts.models import User
 from accord.contacts.models import Lead, StageTransition
 from accord.core.errors import InvalidInput
 from accord.core.lifecycle import Stage
-from accord.handoff.agreement.terms import alert_terms
+from accord.handoff import defaults
+from accord.handoff.agreement.terms import alert_terms, reason_label, rejection_reasons
 from accord.handoff.models import QualityRating
 from accord.handoff.notifications import notify
 from accord.tracking.models import Campaign
@@ -65,6 +66,8 @@ class FeedbackRow:
     reasons: dict[str, int] = field(default_factory=dict)
     ratings: int = 0
     rating_avg: float | None = None
+    #: The reasons by their labels in the reader's language (the agreement's), most first.
+    reason_labels: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def rejection_pct(self) -> float | None:
@@ -108,6 +111,12 @@ def feedback_by(
         target.reasons[code] = target.reasons.get(code, 0) + 1
     for key, ids in rejected_leads.items():
         rows[key].rejected = len(ids)
+    labels = _reason_labels()
+    for each in rows.values():
+        each.reason_labels = sorted(
+            ((labels.get(code, code), n) for code, n in each.reasons.items()),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
     for item in (
         QualityRating.objects.filter(lead_id__in=lead_ids)
         .values(column, f"{column}__name")
@@ -117,6 +126,16 @@ def feedback_by(
         target.ratings = item["n"]
         target.rating_avg = round(float(item["avg"]), 2)
     return sorted(rows.values(), key=lambda r: (-r.mqls, r.name))
+
+
+def _reason_labels() -> dict[str, str]:
+    """Reason code → label: the agreement in force, else the seeded reasons (translated)."""
+    labels = {
+        str(item["code"]): reason_label(str(item["code"]), str(item["label"]))
+        for item in defaults.CONTENT["rejection_reasons"]
+    }
+    labels.update({reason.code: reason.label for reason in rejection_reasons()})
+    return labels
 
 
 @dataclass(frozen=True)

@@ -231,7 +231,7 @@ def manager_overview(*, manager: User) -> dict[str, Any]:
     # Breached first (oldest deadline first), then those inside their warning window.
     attention = (
         clocks.filter(Q(due_at__lt=now) | Q(warn_at__lte=now))
-        .select_related("lead__contact", "owner")
+        .select_related("lead__contact", "owner", "calendar")
         .annotate(breached=Case(When(due_at__lt=now, then=True), default=False))
         .order_by("due_at", "pk")
     )

@@ -35,6 +35,7 @@ from accord.handoff.inbox.mql_status import PAGE_SIZE, STATUS_LABELS, mql_rows, 
 from accord.handoff.models import Notification
 from accord.handoff.notifications import notifications_mark_read, unread_count
 from accord.handoff.routing.assignment import lead_reassign
+from accord.handoff.sla.shown import sla_shown
 from accord.pipeline.models import ActivityKind, ActivityOutcome
 from accord.ui.paging import paged
 
@@ -230,13 +231,16 @@ def team(request: PageRequest) -> HttpResponse:
     if stage in queues.INBOX_STAGES:
         leads = leads.filter(stage=stage)
     team_leads = paged(request, leads, param="leads_page")
+    attention = paged(request, overview["attention"], param="sla_page")
+    now = timezone.now()
     context = {
         **overview,
         "waiting": paged(request, overview["waiting"], param="waiting_page"),
         "warnings": paged(request, overview["warnings"], param="warnings_page"),
-        "attention": paged(request, overview["attention"], param="sla_page"),
+        "attention": attention,
+        "attention_rows": [(clock, sla_shown(clock, now=now)) for clock in attention.rows],
         "team_leads": team_leads,
-        "lead_rows": [queues.inbox_row(lead) for lead in team_leads.rows],
+        "lead_rows": queues.inbox_rows(team_leads.rows, now),
         "owner_id": owner_id,
         "stage": stage,
         "stages": [(s.value, s.label) for s in queues.INBOX_STAGES],

@@ -246,3 +246,25 @@ def test_score_basis_in_peoples_words(client, rep_with_leads):
     assert lines[0].reason == "Размер компании: 2500"
     assert lines[0].rule == "Крупная компания (более 1000 человек)"
     assert lines[1].reason.startswith("Нажал(а) на рекламу (Google Ads, 12")  # noqa: RUF001
+
+
+def test_team_queue_shows_sla_in_business_time(client, rep_with_leads):
+    rep, leads, _ = rep_with_leads
+    now = timezone.now()
+    SlaClock.objects.filter(lead=leads["normal"]).update(
+        warn_at=now - timedelta(hours=30), due_at=now - timedelta(hours=1)
+    )
+    head = UserFactory(username="head-x", role=Role.MANAGER, department="sales", team=rep.team)
+    client.force_login(head)
+    page = client.get(reverse("handoff:team")).content.decode()
+    assert "data-due=" not in page  # no wall-clock countdown
+    assert 'class="sla-state sla-breached"' in page and "overdue (business hours)" in page
+
+
+def test_marketing_feedback_names_rejection_reasons_by_label(client, rep_with_leads):
+    rep, leads, _ = rep_with_leads
+    actions.lead_reject(lead_id=leads["normal"].pk, by=rep, reason_code="no_budget")
+    marketer = UserFactory(username="marketer-y", role=Role.MARKETING, department="marketing")
+    client.force_login(marketer)
+    page = client.get(reverse("handoff:marketing")).content.decode()
+    assert "No budget: 1" in page and "no_budget" not in page
