@@ -43,12 +43,33 @@ STAGES = (
     + ["customer"] * 1
 )
 GRADES = ["A", "B", "C", "D", ""]
+KINDS = ["Foods", "Labs", "Logistics", "Bank", "Group"]
 RARE = "Quillfeather"  # one surname given to 20 people
 
 
 def _surnames(rng: random.Random) -> list[str]:
-    syllables = ["ka", "lo", "mi", "ren", "dor", "vel", "tas", "bru", "nik", "sol", "mar", "ter",
-                 "pe", "zin", "gor", "ul", "fen", "rak", "by", "ost"]  # fmt: skip
+    syllables = [
+        "ka",
+        "lo",
+        "mi",
+        "ren",
+        "dor",
+        "vel",
+        "tas",
+        "bru",
+        "nik",
+        "sol",
+        "mar",
+        "ter",
+        "pe",
+        "zin",
+        "gor",
+        "ul",
+        "fen",
+        "rak",
+        "by",
+        "ost",
+    ]
     names = set()
     while len(names) < 2000:
         names.add("".join(rng.choice(syllables) for _ in range(3)).capitalize())
@@ -126,8 +147,24 @@ def build(size: int, seed: int) -> None:
     )
     channels = list(Channel.objects.values_list("pk", flat=True)) or [None]
     surnames = _surnames(rng)
-    firsts = ["Anna", "Boris", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hugo", "Irina",
-              "Jonas", "Kira", "Liam", "Maria", "Nikolai", "Olga", "Pavel"]  # fmt: skip
+    firsts = [
+        "Anna",
+        "Boris",
+        "Chloe",
+        "Dmitri",
+        "Elena",
+        "Farid",
+        "Grace",
+        "Hugo",
+        "Irina",
+        "Jonas",
+        "Kira",
+        "Liam",
+        "Maria",
+        "Nikolai",
+        "Olga",
+        "Pavel",
+    ]
     n_accounts = max(size // 20, 10)
     end = datetime(2026, 12, 1, tzinfo=UTC)
     fmt = "%Y-%m-%d %H:%M:%S"
@@ -145,18 +182,18 @@ def build(size: int, seed: int) -> None:
                     "properties",
                     "created_at",
                     "updated_at",
-                ),  # fmt: skip
+                ),
                 [
                     (
                         i,
-                        f"{rng.choice(surnames)} {rng.choice(['Foods', 'Labs', 'Logistics', 'Bank', 'Group'])} {i}",
+                        f"{rng.choice(surnames)} {rng.choice(KINDS)} {i}",
                         f"acct{i}.example",
                         "",
                         "",
                         "{}",
                         now,
                         now,
-                    )  # fmt: skip
+                    )
                     for i in range(1, n_accounts + 1)
                 ],
             ),
@@ -166,12 +203,8 @@ def build(size: int, seed: int) -> None:
         ids = range(start, min(start + CHUNK, size + 1))
         contacts, leads = [], []
         for i in ids:
-            if i % 100 == 0:
-                last = "Smith"
-            else:
-                last = rng.choice(surnames)
-            if i <= 20:
-                last = RARE
+            last = "Smith" if i % 100 == 0 else rng.choice(surnames)
+            last = RARE if i <= 20 else last
             first = rng.choice(firsts)
             created = (end - timedelta(seconds=rng.randrange(365 * 86400))).strftime(fmt)
             contacts.append(
@@ -186,7 +219,7 @@ def build(size: int, seed: int) -> None:
                     "{}",
                     created,
                     created,
-                )  # fmt: skip
+                )
             )
             owner = rng.choice(reps) if rng.random() < 0.7 else None
             team = None
@@ -206,7 +239,7 @@ def build(size: int, seed: int) -> None:
                     "{}",
                     created,
                     created,
-                )  # fmt: skip
+                )
             )
         with transaction.atomic():
             rows_write(
@@ -223,7 +256,7 @@ def build(size: int, seed: int) -> None:
                         "properties",
                         "created_at",
                         "updated_at",
-                    ),  # fmt: skip
+                    ),
                     contacts,
                 ),
             )
@@ -245,7 +278,7 @@ def build(size: int, seed: int) -> None:
                         "properties",
                         "created_at",
                         "updated_at",
-                    ),  # fmt: skip
+                    ),
                     leads,
                 ),
             )
@@ -269,14 +302,17 @@ def measure(repeat: int) -> None:
     urls = [
         ("list, newest first", "/leads/"),
         ("filter: stage=mql", "/leads/?stage=mql"),
-        ("filter: stage + grade + score range, by score", "/leads/?stage=mql&grade=A&score_min=50&sort=-score"),
+        (
+            "filter: stage + grade + score range, by score",
+            "/leads/?stage=mql&grade=A&score_min=50&sort=-score",
+        ),
         (f"search: rare surname ({RARE}, 20 people)", f"/leads/?q={RARE}"),
         ("search: common surname (Smith, 1%)", "/leads/?q=Smith"),
         ("search + filter: Smith, stage=mql", "/leads/?q=Smith&stage=mql"),
         ("search: phone digits '+7 (916) 000-12'", "/leads/?q=%2B7+%28916%29+000-12"),
         ("search: e-mail part 'mail42.example'", "/leads/?q=mail42.example"),
         ("global search: Smith", "/search/?q=Smith"),
-    ]  # fmt: skip
+    ]
     for who in ("bench.manager", "bench.rep0"):
         client = Client()
         client.force_login(User.objects.get(username=who))

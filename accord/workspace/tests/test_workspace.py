@@ -48,22 +48,54 @@ def world():
     mkt = UserFactory(username="mkt", role=Role.MARKETING, department="marketing")
     acme = AccountFactory(name="Acme Robotics", domain="acme.example")
     ivan = ContactFactory(
-        first_name="Ivan", last_name="Petrov", email="ivan.petrov@acme.example",
-        phone="+79161234567", account=acme,
-    )  # fmt: skip
+        first_name="Ivan",
+        last_name="Petrov",
+        email="ivan.petrov@acme.example",
+        phone="+79161234567",
+        account=acme,
+    )
     olga = ContactFactory(first_name="Olga", last_name="Smirnova", email="olga@globex.example")
     zed = ContactFactory(first_name="Zed", last_name="Quill", email="zed@initech.example")
     now = timezone.now()
-    annas = LeadFactory(contact=ivan, owner=anna, team=north, stage=Stage.MQL, score=80,
-                        grade="A", created_at=now - timedelta(days=2))  # fmt: skip
-    bens = LeadFactory(contact=olga, owner=ben, team=south, stage=Stage.SAL, score=40,
-                       grade="C", created_at=now - timedelta(days=30))  # fmt: skip
-    free = LeadFactory(contact=zed, owner=None, stage=Stage.LEAD, score=10, grade="D",
-                       created_at=now - timedelta(days=60))  # fmt: skip
+    annas = LeadFactory(
+        contact=ivan,
+        owner=anna,
+        team=north,
+        stage=Stage.MQL,
+        score=80,
+        grade="A",
+        created_at=now - timedelta(days=2),
+    )
+    bens = LeadFactory(
+        contact=olga,
+        owner=ben,
+        team=south,
+        stage=Stage.SAL,
+        score=40,
+        grade="C",
+        created_at=now - timedelta(days=30),
+    )
+    free = LeadFactory(
+        contact=zed,
+        owner=None,
+        stage=Stage.LEAD,
+        score=10,
+        grade="D",
+        created_at=now - timedelta(days=60),
+    )
     return {
-        "anna": anna, "ben": ben, "nina": nina, "head": head, "mkt": mkt, "acme": acme,
-        "ivan": ivan, "olga": olga, "annas": annas, "bens": bens, "free": free,
-    }  # fmt: skip
+        "anna": anna,
+        "ben": ben,
+        "nina": nina,
+        "head": head,
+        "mkt": mkt,
+        "acme": acme,
+        "ivan": ivan,
+        "olga": olga,
+        "annas": annas,
+        "bens": bens,
+        "free": free,
+    }
 
 
 def test_search_by_name_email_phone_digits_and_company(world):
@@ -167,8 +199,10 @@ def test_rep_sees_only_own_and_unassigned_leads(world):
     assert f"/leads/{world['bens'].pk}/" not in found
     # Marketing sees every lead.
     assert _ids(_client(world["mkt"]).get("/leads/")) == {
-        world["annas"].pk, world["bens"].pk, world["free"].pk
-    }  # fmt: skip
+        world["annas"].pk,
+        world["bens"].pk,
+        world["free"].pk,
+    }
     # The contact page shows the rep only the deals and leads the policy lets them see.
     Deal.objects.create(name="Globex deal", amount=100, owner=world["ben"], lead=world["bens"])
     page = anna.get(f"/contacts/{world['olga'].pk}/")
@@ -178,11 +212,17 @@ def test_rep_sees_only_own_and_unassigned_leads(world):
 
 def test_contact_and_account_pages(world):
     ivan = world["ivan"]
-    Deal.objects.create(name="Acme expansion", amount=5000, owner=world["anna"],
-                        lead=world["annas"], account=world["acme"])  # fmt: skip
+    Deal.objects.create(
+        name="Acme expansion",
+        amount=5000,
+        owner=world["anna"],
+        lead=world["annas"],
+        account=world["acme"],
+    )
     Touchpoint.objects.create(at=timezone.now(), type="page_view", contact=ivan)
-    ConsentEvent.objects.create(contact=ivan, purpose="email_marketing", channel="web_form",
-                                granted=True)  # fmt: skip
+    ConsentEvent.objects.create(
+        contact=ivan, purpose="email_marketing", channel="web_form", granted=True
+    )
     client = _client(world["mkt"])
     page = client.get(f"/contacts/{ivan.pk}/").content.decode()
     assert "Acme expansion" in page and f"/leads/{world['annas'].pk}/" in page
@@ -222,7 +262,7 @@ def _assign(client, leads, to_user):
             "lead": [lead.pk for lead in leads],
             "to_user": to_user.pk,
             "reason": "balance",
-        },  # fmt: skip
+        },
         follow=True,
     )
 
@@ -247,8 +287,9 @@ def test_bulk_assign_by_manager_within_team_all_or_nothing(world):
     done = _assign(head, [world["annas"], world["free"]], world["nina"])
     assert b"2 leads assigned" in done.content
     assert set(Lead.objects.filter(owner=world["nina"]).values_list("pk", flat=True)) == {
-        world["annas"].pk, world["free"].pk
-    }  # fmt: skip
+        world["annas"].pk,
+        world["free"].pk,
+    }
 
 
 def test_export_streams_only_visible_leads(world):
