@@ -26,6 +26,10 @@ class _DateInput(forms.DateInput):
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
 
 class LeadFilterForm(SearchForm):
     stage = forms.ChoiceField(label=_("Stage"), required=False)

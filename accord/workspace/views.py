@@ -58,6 +58,13 @@ ACCOUNT_COLUMNS: list[tuple[str | Promise, str]] = [
 ]
 
 
+#: The filters folded under "More filters" (the search, stage, owner and team stay in view).
+MORE_FILTERS = (
+    "channel", "campaign", "grade", "score_min", "score_max", "created_from", "created_to",
+    "activity_from", "activity_to", "win_min", "win_max",
+)  # fmt: skip
+
+
 def _is_filtered(query: QueryDict) -> bool:
     return any(value for key, value in query.items() if key not in ("page", "sort"))
 
@@ -78,6 +85,7 @@ def lead_list(request: PageRequest) -> HttpResponse:
         "rows": [pages.lead_row(lead) for lead in listed.rows] if listed else [],
         "columns": pages.columns(request.GET, sort, LEAD_COLUMNS),
         "filtered": _is_filtered(request.GET),
+        "more_filters": bool(form.errors) or any(request.GET.get(name) for name in MORE_FILTERS),
         "saved": pages.saved_views(request.user, ListPage.LEADS),
         "query": pages.list_query(request.GET),
         "page_name": ListPage.LEADS,
