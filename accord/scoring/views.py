@@ -19,6 +19,7 @@ from accord.scoring.forms import (
     initial_from_spec,
     spec_from_forms,
 )
+from accord.scoring.labels import scoring_name_label
 from accord.scoring.models import ScoringProfile
 from accord.scoring.profile_preview import profile_change_preview
 
@@ -28,7 +29,8 @@ scoring_required = policy.page_required("scoring")
 @scoring_required
 def profile_list(request: PageRequest) -> HttpResponse:
     rows = [
-        {"profile": p, "rules": p.rules.count()} for p in ScoringProfile.objects.order_by("name")
+        {"profile": p, "label": scoring_name_label(p.name), "rules": p.rules.count()}
+        for p in ScoringProfile.objects.order_by("name")
     ]
     context = {"rows": rows, "mql": selectors.mql_in_force()}
     return render(request, "scoring/profile_list.html", context)

@@ -48,7 +48,7 @@ def test_rep_accepts_from_the_inbox_and_marketing_sees_it_accepted(browser, live
     row.get_by_role("button", name="Accept").click()
     page.wait_for_selector(f'#lead-{lead.pk}[data-stage="sal"]')
     assert page.url == url_before  # the row changed in place; the rep never left the page
-    assert page.locator(f"#lead-{lead.pk} .note").inner_text() == "Accepted."
+    assert page.locator(f"#lead-{lead.pk} .alert-success").inner_text() == "Accepted."
     screenshot(page, "handoff-inbox-accepted")
     assert Lead.objects.get(pk=lead.pk).stage == "sal"
 
