@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DONE = {
     "en": ("Accepted.", "Rejected.", "Attempt logged."),
     "ru": ("Принят.", "Отклонён.", "Попытка записана."),
-}  # noqa: E501
+}
 
 
 def _open(browser, live_server, username: str, language: str, **options):
