@@ -201,11 +201,14 @@ def search_groups(user: User, query: str) -> list[SearchGroup]:
     from urllib.parse import urlencode
 
     q = urlencode({"q": query})
-    leads = selectors.lead_rows(user, {"q": query})
+    lead_ids = list(
+        selectors.lead_rows(user, {"q": query}).values_list("pk", flat=True)[: SEARCH_GROUP + 1]
+    )
+    leads = selectors.leads_load(lead_ids)
     contacts = selectors.contact_rows(query, "")
     accounts = selectors.account_rows(query, "")
     groups = []
-    sources: list[tuple[Promise, QuerySet[Any], Callable[[Any], Any], str]] = [
+    sources: list[tuple[Promise, Any, Callable[[Any], Any], str]] = [
         (_("Leads"), leads, lead_row, ListPage.LEADS),
         (_("Contacts"), contacts, contact_row, ListPage.CONTACTS),
         (_("Accounts"), accounts, account_row, ListPage.ACCOUNTS),

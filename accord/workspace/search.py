@@ -79,19 +79,31 @@ def account_ids(term: Term) -> RawSQL:
     return RawSQL(sql, params)
 
 
-def people_match(query: str, *, contact: str, account: str) -> Q | None:
-    """A filter for rows about a person: every term matches the person (``contact`` names
-    the contact id field) or their company (``account`` the account id field). None: no
-    search."""
+def people_ids(term: Term) -> RawSQL:
+    """Contacts the term matches, by their own fields or (a word) by their company's: one
+    subquery, so the caller's ``contact_id IN (...)`` is driven by the index on contact_id
+    (an OR of two IN conditions would make the database scan every lead)."""
+    sql, params = _ids_sql("contacts_contact", "workspace_contact_fts", CONTACT_COLUMNS, term)
+    if term.phone:
+        return RawSQL(sql, params)
+    company, company_params = _ids_sql(
+        "contacts_account", "workspace_account_fts", ACCOUNT_COLUMNS, term
+    )
+    return RawSQL(
+        f"{sql} UNION SELECT id FROM contacts_contact WHERE account_id IN ({company})",
+        [*params, *company_params],
+    )
+
+
+def people_match(query: str, *, contact: str) -> Q | None:
+    """A filter for rows about a person (``contact`` names the contact id field): every term
+    matches the person or their company. None: no search."""
     terms = terms_of(query)
     if not terms:
         return None
     combined = Q()
     for term in terms:
-        either = Q(**{f"{contact}__in": contact_ids(term)})
-        if not term.phone:
-            either |= Q(**{f"{account}__in": account_ids(term)})
-        combined &= either
+        combined &= Q(**{f"{contact}__in": people_ids(term)})
     return combined
 
 

@@ -55,9 +55,7 @@ def activities_for(user: User) -> QuerySet[Activity]:
 
 def lead_filter(leads: QuerySet[Lead], data: dict[str, Any]) -> QuerySet[Lead]:
     """Apply a valid ``LeadFilterForm``'s cleaned data."""
-    matched = search.people_match(
-        data.get("q") or "", contact="contact_id", account="contact__account_id"
-    )
+    matched = search.people_match(data.get("q") or "", contact="contact_id")
     if matched is not None:
         leads = leads.filter(matched)
     exact = {
@@ -97,16 +95,23 @@ def lead_filter(leads: QuerySet[Lead], data: dict[str, Any]) -> QuerySet[Lead]:
 
 
 def lead_rows(user: User, data: dict[str, Any]) -> QuerySet[Lead]:
-    """The leads list: visible, filtered, sorted by a whitelisted key."""
-    leads = lead_filter(leads_for(user), data)
-    return leads.select_related(
+    """The leads list: visible, filtered, sorted by a whitelisted key (no joins beyond what
+    the sort needs: a page of ids is found first, then ``leads_load`` reads those rows)."""
+    leads = lead_filter(leads_for(user), data).select_related(None)
+    return leads.order_by(*ordering(data.get("sort") or "", LEAD_SORTS))
+
+
+def leads_load(ids: list[int]) -> list[Lead]:
+    """The leads of one page, with what a row shows, in the order of ``ids``."""
+    found = Lead.objects.select_related(
         "contact__account", "owner", "source_channel", "prediction"
-    ).order_by(*ordering(data.get("sort") or "", LEAD_SORTS))
+    ).in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def contact_rows(query: str, sort: str) -> QuerySet[Contact]:
     contacts = Contact.objects.select_related("account")
-    matched = search.people_match(query, contact="pk", account="account_id")
+    matched = search.people_match(query, contact="pk")
     if matched is not None:
         contacts = contacts.filter(matched)
     return contacts.order_by(*ordering(sort, CONTACT_SORTS))

@@ -75,14 +75,20 @@ def lead_list(request: PageRequest) -> HttpResponse:
     valid = form.is_valid()
     sort = form.cleaned_data.get("sort", "") if valid else ""
     listed = (
-        paged(request, selectors.lead_rows(request.user, form.cleaned_data), per_page=PER_PAGE)
+        paged(
+            request,
+            selectors.lead_rows(request.user, form.cleaned_data).values_list("pk", flat=True),
+            per_page=PER_PAGE,
+        )
         if valid
         else None
     )
     context = {
         "form": form,
         "listed": listed,
-        "rows": [pages.lead_row(lead) for lead in listed.rows] if listed else [],
+        "rows": [pages.lead_row(lead) for lead in selectors.leads_load(list(listed.rows))]
+        if listed
+        else [],
         "columns": pages.columns(request.GET, sort, LEAD_COLUMNS),
         "filtered": _is_filtered(request.GET),
         "more_filters": bool(form.errors) or any(request.GET.get(name) for name in MORE_FILTERS),
