@@ -336,7 +336,7 @@ def lead_timeline(lead_id: int, *, touches: int = 50) -> list[TimelineEntry]:
     for (at, kind), same in grouped.items():
         clocks = ", ".join(str(e.clock.get_kind_display()) for e in same)
         title = str(_("SLA %(event)s: %(clocks)s")) % {
-            "event": same[0].get_kind_display(),
+            "event": str(same[0].get_kind_display()).lower(),
             "clocks": clocks,
         }
         detail = ""
