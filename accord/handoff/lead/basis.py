@@ -15,7 +15,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.scoring import defaults as scoring_defaults
+from accord.scoring.labels import scoring_name_label
 from accord.tracking.models import Touchpoint
 
 #: What a person did, by touch type ("Clicked an ad").
@@ -47,29 +47,6 @@ FIELD_LABELS = {
     "lead.properties.use_case": gettext_lazy("Use case"),
 }
 
-#: The seeded rule names, translated (makemessages reads these literals).
-SEEDED_RULE_NAMES = {
-    "Revenue operations role": gettext_lazy("Revenue operations role"),
-    "Marketing or sales leader": gettext_lazy("Marketing or sales leader"),
-    "Student": gettext_lazy("Student"),
-    "Mid-market company (51-1,000 people)": gettext_lazy("Mid-market company (51-1,000 people)"),
-    "Enterprise company (over 1,000 people)": gettext_lazy(
-        "Enterprise company (over 1,000 people)"
-    ),
-    "Target industry": gettext_lazy("Target industry"),
-    "Budget of $50k or more": gettext_lazy("Budget of $50k or more"),
-    "Use case given": gettext_lazy("Use case given"),
-    "Visited /pricing": gettext_lazy("Visited /pricing"),
-    "Visited /demo": gettext_lazy("Visited /demo"),
-    "Webinar": gettext_lazy("Webinar"),
-    "Email click": gettext_lazy("Email click"),
-    "Content download": gettext_lazy("Content download"),
-    "Demo request": gettext_lazy("Demo request"),
-    "Trial sign-up": gettext_lazy("Trial sign-up"),
-    "Pricing page twice in a week": gettext_lazy("Pricing page twice in a week"),
-}
-_SEEDED = frozenset(rule["name"] for rule in scoring_defaults.RULES)
-
 
 @dataclass(frozen=True)
 class BasisLine:
@@ -80,9 +57,8 @@ class BasisLine:
 
 
 def rule_label(name: str) -> str:
-    if name in _SEEDED and name in SEEDED_RULE_NAMES:
-        return str(SEEDED_RULE_NAMES[name])
-    return name
+    """A rule's name for people: the seeded ones translated (one rule for every page)."""
+    return scoring_name_label(name)
 
 
 def field_label(path: str) -> str:
