@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accord.accounts import policy
 from accord.analytics import pins
 from accord.analytics.engine import AnalyticsBusy, AnalyticsNotReady
 from accord.analytics.forms import (
@@ -69,7 +70,11 @@ def report_index(request: HttpRequest) -> HttpResponse:
         {"name": n, "title": t, "description": pages.DESCRIPTIONS[n]}
         for n, t in pages.TITLES.items()
     ]
-    return render(request, "analytics/index.html", {"reports": reports})
+    # The backtest sits with the reports (the header keeps one entry for both).
+    can_backtest = policy.page_allowed(request.user, "predictive")  # type: ignore[arg-type]
+    return render(
+        request, "analytics/index.html", {"reports": reports, "can_backtest": can_backtest}
+    )
 
 
 @login_required

@@ -118,11 +118,20 @@ def _pages_of(page, lead_id: int, profile_id: int, role: str) -> list[str]:
     assert len(menu) >= 3, menu
     paths = [p for p in menu if not p.startswith(SKIPPED_PREFIXES)]
     extra = [f"/leads/{lead_id}/"]
-    if "/reports/" in paths:
-        page.goto("/reports/")
-        extra += page.locator("main a[href^='/reports/']").evaluate_all(
-            "links => links.map(a => a.pathname)"
-        )
+    # One step from the menu: the reports page's reports (and the backtest), the workspace's
+    # tabs (contacts, accounts) and the settings hub's cards.
+    for start, links in (
+        ("/reports/", "main a[href^='/reports/'], main a[href^='/scoring/predictive/']"),
+        ("/leads/", ".workspace-tabs a"),
+        ("/settings/", ".settings-card a"),
+    ):
+        if start in paths:
+            page.goto(start)
+            extra += [
+                p
+                for p in page.locator(links).evaluate_all("links => links.map(a => a.pathname)")
+                if not p.startswith((*SKIPPED_PREFIXES, "/admin/"))
+            ]
     if role == Role.ADMIN:
         extra += [f"/scoring/{profile_id}/", "/scoring/new/"]
     for path in extra:

@@ -32,6 +32,9 @@ TOP_PAGES = (
     "handoff:notifications",
     "reports:index",
     "reports:board",
+    "workspace:leads",
+    "workspace:contacts",
+    "workspace:accounts",
     "imports:upload",
     "predictive:backtest",
     "handoff:agreement",
@@ -82,7 +85,12 @@ def test_navigation_offers_exactly_what_the_role_opens(client, make_user, person
     assert hub.status_code == 200
     cards = [card.url for card in hub.context["cards"]]
     assert reverse("settings:api") in cards
-    reachable = _header_links(dashboard.content.decode()) | set(cards)
+    header = _header_links(dashboard.content.decode())
+    reachable = header | set(cards)
+    # One step from the header: the reports page links the board and the backtest, the
+    # leads list its contacts and accounts tabs.
+    for url in header:
+        reachable |= set(_HREF.findall(client.get(url).content.decode()))
     for url in cards:
         card_page = client.get(url)
         assert card_page.status_code == 200, f"{person}: the hub's {url} does not open"
