@@ -69,16 +69,11 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("MQL status"),
         roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
     ),
-    # Contacts and accounts are tabs of the workspace, the meeting board and the backtest
-    # are linked from the reports page: one entry each keeps the header on one line at
-    # 1280 px in Russian too.
-    NavItem("workspace:leads", _("Leads"), section=("workspace:",)),
+    # Contacts and accounts are tabs of the workspace and the import is its button; the
+    # meeting board and the backtest are linked from the reports page: one entry each keeps
+    # the header on one line at 1280 px in Russian too.
+    NavItem("workspace:leads", _("Leads"), section=("workspace:", "imports:")),
     NavItem("reports:index", _("Reports"), section=("reports:", "predictive:")),
-    NavItem(
-        "imports:upload",
-        _("Import"),
-        roles=frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
-    ),
     # One entry for every settings page (agreement, routing, calendars, scoring, capture
     # sites, webhooks, privacy, API access, users): the hub shows the cards a role may open,
     # and every role has at least API access.

@@ -96,6 +96,7 @@ def lead_list(request: PageRequest) -> HttpResponse:
         "query": pages.list_query(request.GET),
         "page_name": ListPage.LEADS,
         "assignees": pages.assignees_for(request.user),
+        "can_import": policy.page_allowed(request.user, "import"),
     }
     return render(request, "workspace/lead_list.html", context)
 
