@@ -1,5 +1,5 @@
-"""Marketing finds a lead with the header search and opens it (issue 14 §2), in English and
-Russian."""
+"""Marketing finds a lead with the header search and follows it to its deal (issue 14 §2),
+in English and Russian."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
 from accord.contacts.tests.factories import AccountFactory, ContactFactory, LeadFactory
+from accord.pipeline.models import Deal
 from tests.browser.conftest import assert_no_page_problems, browser_context
 from tests.browser.test_dashboard import log_in, screenshot
 
@@ -25,6 +26,7 @@ def test_marketing_finds_a_lead_by_the_header_search_and_opens_it(
         phone="+79161234567", account=account,
     )  # fmt: skip
     lead = LeadFactory(contact=contact, score=64)
+    Deal.objects.create(lead=lead, account=account, name="Borealis fleet rollout", amount=48000)
     LeadFactory(contact=ContactFactory(first_name="Other", last_name="Person"))
 
     context = browser_context(browser, live_server.url)
@@ -46,6 +48,12 @@ def test_marketing_finds_a_lead_by_the_header_search_and_opens_it(
     link.click()
     page.wait_for_url(f"**/leads/{lead.pk}/")
     assert "Vera Lindqvist" in page.locator("h1").inner_text()
+    # ... and the lead page shows its deal, with the amount in the reader's format.
+    deal_row = page.locator("#lead-deals tbody tr")
+    assert deal_row.count() == 1
+    text = deal_row.inner_text().replace("\xa0", " ").replace("\u202f", " ")
+    assert "Borealis fleet rollout" in text
+    assert ("$48,000.00" if language == "en" else "48 000,00") in text
 
     # The leads list finds the company too, and links the row to the same lead page.
     page.goto("/leads/?q=borealis")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language, to_locale
 
 from accord.accounts import policy
 from accord.accounts.http import PageRequest
@@ -25,13 +26,14 @@ from accord.accounts.models import User
 from accord.contacts.models import Lead
 from accord.contacts.selectors import leads_visible
 from accord.core.lifecycle import Stage
+from accord.core.money import money_format
 from accord.handoff.agreement.terms import RejectionReason, rejection_reasons
 from accord.handoff.inbox.actions import REJECTABLE
 from accord.handoff.inbox.selectors import lead_agreement, lead_timeline
 from accord.handoff.lead.basis import fast_track_words, score_basis
 from accord.handoff.lead.summary import lead_summary
 from accord.handoff.lead.views import lead_panel
-from accord.pipeline.models import ActivityKind, ActivityOutcome
+from accord.pipeline.models import ActivityKind, ActivityOutcome, Deal
 from accord.scoring.models import LeadScore
 from accord.scoring.selectors import lead_prediction_shown
 
@@ -70,6 +72,34 @@ def handoff_actions(user: User, lead: Lead) -> HandoffActions:
     return actions
 
 
+@dataclass(frozen=True)
+class DealLine:
+    name: str
+    stage: str
+    amount: str
+    owner: str
+    closes: object  # the close date, or the expected one while open (a date or None)
+
+
+def lead_deals(user: User, lead: Lead) -> list[DealLine]:
+    """The lead's deals the reader may see (a rep: their own and unassigned ones)."""
+    deals = Deal.objects.filter(lead_id=lead.pk).select_related("owner").order_by("-created_at")
+    scope = policy.rep_scope(user, "deals")
+    if scope is not None:
+        deals = deals.filter(owner=scope) | deals.filter(owner__isnull=True)
+    locale = to_locale(get_language() or "en")
+    return [
+        DealLine(
+            name=deal.name,
+            stage=str(deal.get_stage_display()),
+            amount=money_format(deal.amount, deal.currency, locale),
+            owner=str(deal.owner) if deal.owner else "",
+            closes=deal.closed_at.date() if deal.closed_at else deal.expected_close,
+        )
+        for deal in deals
+    ]
+
+
 @login_required
 def lead_detail(request: PageRequest, lead_id: int) -> HttpResponse:
     lead = (
@@ -101,5 +131,6 @@ def lead_detail(request: PageRequest, lead_id: int) -> HttpResponse:
         "prediction": prediction,
         "handoff": handoff_actions(request.user, lead),
         "panel": lead_panel(user=request.user, lead=lead),
+        "deals": lead_deals(request.user, lead),
     }
     return render(request, "contacts/lead_detail.html", context)
