@@ -325,3 +325,14 @@ def test_empty_states_say_what_to_do(world):
     assert "No leads yet" in page and "import" in page
     filtered = _client(world["mkt"]).get("/leads/", {"q": "zzzz"}).content.decode()
     assert "No leads match" in filtered
+
+
+def test_large_ids_stay_plain_numbers_in_rows_and_checkboxes(world):
+    """USE_THOUSAND_SEPARATOR is on: an id rendered bare would read "123,456" and the bulk
+    action would receive a value no lead has."""
+    big = LeadFactory(pk=123456, contact=ContactFactory(first_name="Big", last_name="Number"))
+    body = _client(world["mkt"]).get("/leads/").content.decode()
+    assert 'data-lead="123456"' in body
+    assert 'name="lead" value="123456"' in body
+    assert "123,456" not in body and "123\xa0456" not in body
+    assert big.pk in _ids(_client(world["mkt"]).get("/leads/"))
