@@ -210,7 +210,12 @@ class LeadDraws:
 
 def _leads_drawn(people: ChunkPeople, ids: IdAllocator) -> LeadDraws:
     """Creation times (by day, source and the hour people fill in forms), accounts, titles,
-    quality, offers, then the stage outcomes allocated stage by stage."""
+    quality, offers, then the stage outcomes allocated stage by stage.
+
+    Length: one vectorised draw per column, in the order later columns depend on (fit
+    decides the offer, both decide the outcomes); split, every step would pass the same
+    dozen arrays along.
+    """
     rng = people.rng
     day_count, source_count = people.counts.shape
     cells = people.counts.ravel()

@@ -24,6 +24,7 @@ from accord.accounts.models import Department, Role, Team, User
 from accord.contacts.models import Lead
 from accord.core.errors import InvalidInput
 from accord.demo.bulk import indexes_drop, indexes_ensure, rows_write, sequences_reset
+from accord.demo.handoff_history import handoff_history_write
 from accord.demo.models import DemoLoad
 from accord.demo.simulator import SIZES, DemoRefs, DemoSpec, simulate
 from accord.demo.tables import TABLE_ORDER, Batch
@@ -383,8 +384,6 @@ def demo_load(
 def demo_handoff_history(*, seed: int, anchor: date, now: datetime | None = None):
     """Assignments, SLA clocks and quality ratings of the loaded company's hand-offs
     (``accord.demo.handoff_history``), as they stand ``now``."""
-    from accord.demo.handoff_history import handoff_history_write
-
     today = datetime(anchor.year, anchor.month, anchor.day, tzinfo=UTC)
     return handoff_history_write(now=now or timezone.now(), seed=seed, today=today)
 

@@ -55,7 +55,7 @@ def test_rep_works_the_inbox_with_buttons_and_keys(browser, live_server, languag
     page.keyboard.press("j")
     page.keyboard.press("a")
     page.wait_for_selector(f'#lead-{hot.pk}[data-stage="sal"]')
-    assert page.locator(f"#lead-{hot.pk} .note").inner_text() == DONE[language][0]
+    assert page.locator(f"#lead-{hot.pk} [role=status]").inner_text() == DONE[language][0]
 
     # Reject with a reason (buttons).
     row = page.locator(f"#lead-{warm.pk}")
@@ -70,8 +70,8 @@ def test_rep_works_the_inbox_with_buttons_and_keys(browser, live_server, languag
     row.locator("select[name=outcome]").select_option("no_answer")
     row.locator("td.num").click()
     page.keyboard.press("t")
-    page.wait_for_selector(f"#lead-{cool.pk} .note")
-    assert page.locator(f"#lead-{cool.pk} .note").inner_text() == DONE[language][2]
+    page.wait_for_selector(f"#lead-{cool.pk} [role=status]")
+    assert page.locator(f"#lead-{cool.pk} [role=status]").inner_text() == DONE[language][2]
     screenshot(page, f"inbox-rep-after-{language}")
     context.close()
     assert_no_page_problems(context)
