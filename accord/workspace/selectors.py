@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from accord.accounts import policy
@@ -20,6 +20,7 @@ from accord.accounts.models import User
 from accord.contacts.models import Account, Contact, Lead
 from accord.contacts.selectors import leads_visible
 from accord.pipeline.models import Activity, Deal
+from accord.pipeline.selectors import activities_visible, deals_visible
 from accord.workspace import search
 from accord.workspace.sorting import ACCOUNT_SORTS, CONTACT_SORTS, LEAD_SORTS, ordering
 
@@ -38,19 +39,13 @@ def leads_for(user: User) -> QuerySet[Lead]:
 
 
 def deals_for(user: User) -> QuerySet[Deal]:
-    deals = Deal.objects.all()
-    scope = policy.rep_scope(user, "deals")
-    if scope is not None:
-        deals = deals.filter(Q(owner=scope) | Q(owner__isnull=True))
-    return deals
+    """Every deal ``user`` may see (the policy's rule, as the API reads it)."""
+    return deals_visible(user=policy.rep_scope(user, "deals"))
 
 
 def activities_for(user: User) -> QuerySet[Activity]:
-    activities = Activity.objects.all()
-    scope = policy.rep_scope(user, "activities")
-    if scope is not None:
-        activities = activities.filter(Q(lead__owner=scope) | Q(lead__owner__isnull=True))
-    return activities
+    """Every activity ``user`` may see (the policy's rule, as the API reads it)."""
+    return activities_visible(user=policy.rep_scope(user, "activities"))
 
 
 def lead_filter(leads: QuerySet[Lead], data: dict[str, Any]) -> QuerySet[Lead]:

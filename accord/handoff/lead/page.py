@@ -33,7 +33,8 @@ from accord.handoff.inbox.selectors import lead_agreement, lead_timeline
 from accord.handoff.lead.basis import fast_track_words, score_basis
 from accord.handoff.lead.summary import lead_summary
 from accord.handoff.lead.views import lead_panel
-from accord.pipeline.models import ActivityKind, ActivityOutcome, Deal
+from accord.pipeline.models import ActivityKind, ActivityOutcome
+from accord.pipeline.selectors import deals_visible
 from accord.scoring.models import LeadScore
 from accord.scoring.selectors import lead_prediction_shown
 
@@ -83,10 +84,12 @@ class DealLine:
 
 def lead_deals(user: User, lead: Lead) -> list[DealLine]:
     """The lead's deals the reader may see (a rep: their own and unassigned ones)."""
-    deals = Deal.objects.filter(lead_id=lead.pk).select_related("owner").order_by("-created_at")
-    scope = policy.rep_scope(user, "deals")
-    if scope is not None:
-        deals = deals.filter(owner=scope) | deals.filter(owner__isnull=True)
+    deals = (
+        deals_visible(user=policy.rep_scope(user, "deals"))
+        .filter(lead_id=lead.pk)
+        .select_related("owner")
+        .order_by("-created_at")
+    )
     locale = to_locale(get_language() or "en")
     return [
         DealLine(
