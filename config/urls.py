@@ -22,6 +22,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("accord.integrations.urls")),
     path("leads/", include("accord.handoff.lead.urls")),
+    path("planning/", include("accord.planning.urls")),
     path("privacy/", include("accord.privacy.urls")),
     path("reports/", include("accord.analytics.urls")),
     path("scoring/predictive/", include("accord.scoring.predictive.urls")),

@@ -56,7 +56,9 @@ class PlanActual:
 def _month_actual(month: str, today: date) -> dict[str, float]:
     first, last = month_bounds(month)
     result = FunnelRunner(FunnelQuery(ReportFilters(first, min(last, today), mode=PERIOD))).run()
-    counts: dict[str, float] = {s: result.total.step(RUNNER_STAGE[s]).count for s in rules.STAGES[1:]}
+    counts: dict[str, float] = {
+        s: result.total.step(RUNNER_STAGE[s]).count for s in rules.STAGES[1:]
+    }
     counts["visit"] = float(result.total.visits or 0)
     return counts
 
@@ -111,9 +113,10 @@ def plan_vs_actual(worked: PlanWorked, *, today: date) -> PlanActual:
         revenue_to_date=revenue_to_date,
         open_pipeline=pipeline,
         projected=rules.projection(
-            revenue_to_date=revenue_to_date, open_pipeline=pipeline,
+            revenue_to_date=revenue_to_date,
+            open_pipeline=pipeline,
             win_rate=content["rates"]["opportunity_won"],
-        ),  # fmt: skip
+        ),
         target=content["revenue_target"],
         causes=causes,
     )

@@ -99,16 +99,24 @@ def _channels(raw: Any) -> dict[str, dict[str, float | None]]:
         cpl = item.get("cpl")
         channels[str(slug)] = {
             "budget": rules.not_negative(
-                item.get("budget", 0), field=f"{base}.budget", label=_("%(c)s: budget") % {"c": name}
+                item.get("budget", 0),
+                field=f"{base}.budget",
+                label=_("%(c)s: budget") % {"c": name},
             ),
             "cpl": None
             if cpl in (None, "")
-            else rules.positive(cpl, field=f"{base}.cpl", label=_("%(c)s: cost per lead") % {"c": name}),
+            else rules.positive(
+                cpl, field=f"{base}.cpl", label=_("%(c)s: cost per lead") % {"c": name}
+            ),
             "lead_mql": rules.rate(
-                item.get("lead_mql"), field=f"{base}.lead_mql", label=_("%(c)s: lead → MQL") % {"c": name}
+                item.get("lead_mql"),
+                field=f"{base}.lead_mql",
+                label=_("%(c)s: lead → MQL") % {"c": name},
             ),
             "share": rules.not_negative(
-                item.get("share", 0), field=f"{base}.share", label=_("%(c)s: share of MQLs") % {"c": name}
+                item.get("share", 0),
+                field=f"{base}.share",
+                label=_("%(c)s: share of MQLs") % {"c": name},
             ),
         }
     return channels

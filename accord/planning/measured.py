@@ -22,13 +22,23 @@ from accord.planning import rules
 
 DAYS_PER_MONTH = 30.44
 #: The runners' stage names for the plan's stages (``won`` is the customer stage).
-RUNNER_STAGE = {"lead": "lead", "mql": "mql", "sal": "sal", "sql": "sql",
-                "opportunity": "opportunity", "won": "customer"}  # fmt: skip
+RUNNER_STAGE = {
+    "lead": "lead",
+    "mql": "mql",
+    "sal": "sal",
+    "sql": "sql",
+    "opportunity": "opportunity",
+    "won": "customer",
+}
 #: Used where the window measured nothing at a step (a new company): a planner edits them.
 FALLBACK_RATES = {
-    "visit_lead": 0.03, "lead_mql": 0.3, "mql_sal": 0.7, "sal_sql": 0.5,
-    "sql_opportunity": 0.6, "opportunity_won": 0.25,
-}  # fmt: skip
+    "visit_lead": 0.03,
+    "lead_mql": 0.3,
+    "mql_sal": 0.7,
+    "sal_sql": 0.5,
+    "sql_opportunity": 0.6,
+    "opportunity_won": 0.25,
+}
 
 
 @dataclass(frozen=True)

@@ -111,3 +111,6 @@ class PlanRevision(models.Model):
         ordering = ["plan", "at", "pk"]
         verbose_name = _("plan revision")
         verbose_name_plural = _("plan revisions")
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.action}"

@@ -12,6 +12,7 @@ Numbers stay fractional here (3.75 opportunities); pages round up when they show
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from accord.core.errors import InvalidInput
 #: The funnel's stages, top to bottom, as the plan names them.
 STAGES = ("visit", "lead", "mql", "sal", "sql", "opportunity", "won")
 #: The conversion from each stage to the next, keyed ``<from>_<to>``.
-RATE_KEYS = tuple(f"{a}_{b}" for a, b in zip(STAGES, STAGES[1:], strict=False))
+RATE_KEYS = tuple(f"{a}_{b}" for a, b in itertools.pairwise(STAGES))
 #: Stages whose timing is an assumption (``won`` is the month itself).
 LAG_STAGES = STAGES[:-1]
 MAX_LAG_MONTHS = 24
@@ -66,9 +67,7 @@ def _number(value: Any, *, field: str, label: str) -> float:
 def positive(value: Any, *, field: str, label: str) -> float:
     number = _number(value, field=field, label=label)
     if number <= 0:
-        raise InvalidInput(
-            _("%(label)s must be more than zero.") % {"label": label}, field=field
-        )
+        raise InvalidInput(_("%(label)s must be more than zero.") % {"label": label}, field=field)
     return number
 
 
@@ -121,7 +120,7 @@ class ReverseFunnel:
 
 def lags_check(lags: Mapping[str, int]) -> None:
     """A stage cannot be needed later than the stage below it."""
-    for upper, lower in zip(LAG_STAGES, LAG_STAGES[1:], strict=False):
+    for upper, lower in itertools.pairwise(LAG_STAGES):
         if lags[upper] < lags[lower]:
             raise InvalidInput(
                 _("Lag before the won month: %(upper)s cannot be shorter than %(lower)s.")
@@ -167,7 +166,7 @@ def forward_funnel(
     revenue: dict[str, float] = {}
     for month, visits in visits_by_month.items():
         count = visits
-        for upper, lower in zip(STAGES, STAGES[1:], strict=False):
+        for upper, lower in itertools.pairwise(STAGES):
             count *= rates[f"{upper}_{lower}"]
         won_month = month_shift(month, lags["visit"])
         revenue[won_month] = revenue.get(won_month, 0.0) + count * deal_size
@@ -302,7 +301,9 @@ class Capacity:
         return self.capacity >= math.ceil(self.mqls_needed_peak - 1e-9)
 
 
-def capacity_check(*, mqls_by_month: Mapping[str, float], rep_capacities: Sequence[int]) -> Capacity:
+def capacity_check(
+    *, mqls_by_month: Mapping[str, float], rep_capacities: Sequence[int]
+) -> Capacity:
     """Can the reps work the MQLs the plan needs in its busiest month?"""
     peak = max(mqls_by_month.values(), default=0.0)
     return Capacity(peak, sum(rep_capacities), len(rep_capacities))
@@ -311,7 +312,9 @@ def capacity_check(*, mqls_by_month: Mapping[str, float], rep_capacities: Sequen
 # ---- assumptions against what was measured ----------------------------------------------
 
 
-def optimistic(*, assumed: float, low: float | None, high: float | None, lower_is_better: bool = False) -> bool:
+def optimistic(
+    *, assumed: float, low: float | None, high: float | None, lower_is_better: bool = False
+) -> bool:
     """An assumption outside the measured spread, on the hopeful side."""
     if lower_is_better:
         return low is not None and assumed < low
@@ -345,8 +348,6 @@ def _band_points(band: tuple[int, int | None], rule: Mapping[str, Any]) -> int |
     return int(rule.get("points") or 0)
 
 
-
-
 def icp_divergence(
     *,
     size_bands: Sequence[str],
@@ -357,7 +358,9 @@ def icp_divergence(
     """Where the plan's ideal customer and the active scoring profile's fit rules disagree."""
     found: list[Divergence] = []
     size_rules = [
-        r for r in fit_rules if r.get("field") == "account.employees" and r.get("operator") == "range"
+        r
+        for r in fit_rules
+        if r.get("field") == "account.employees" and r.get("operator") == "range"
     ]
     for band in size_bands:
         matched = [p for r in size_rules if (p := _band_points(band_bounds[band], r)) is not None]
@@ -365,15 +368,19 @@ def icp_divergence(
         if points < LOW_FIT_POINTS:
             found.append(Divergence("targeted_low", "size_band", band, points))
     industry_rules = [
-        r for r in fit_rules
+        r
+        for r in fit_rules
         if r.get("field") == "account.industry" and r.get("operator") in ("in", "equals")
-    ]  # fmt: skip
+    ]
     favoured: dict[str, tuple[str, int]] = {}
     for rule in industry_rules:
         raw = rule.get("value")
         for original in raw if isinstance(raw, list) else [raw]:
             if original is not None:
-                favoured[str(original).strip().lower()] = (str(original), int(rule.get("points") or 0))
+                favoured[str(original).strip().lower()] = (
+                    str(original),
+                    int(rule.get("points") or 0),
+                )
     targeted = {i.strip().lower() for i in industries}
     for industry in industries:
         points = favoured.get(industry.strip().lower(), ("", 0))[1]

@@ -8,6 +8,7 @@ from typing import Any
 
 from accord.accounts.models import Role, User
 from accord.analytics.filters import SIZE_BANDS
+from accord.handoff.agreement.labels import SIDE_LABELS
 from accord.handoff.rules import version_diff
 from accord.planning import rules
 from accord.planning.content import change_label
@@ -26,6 +27,7 @@ class ChangeShown:
 class HistoryRow:
     revision: PlanRevision
     changes: list[ChangeShown]
+    side: str
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,15 @@ def active_fit_rules() -> tuple[str | None, list[dict[str, Any]]]:
         return None, []
     rows = profile.rules.filter(kind=RuleKind.FIT).order_by("position", "pk")
     return profile.name, [
-        {"name": r.name, "field": r.field, "operator": r.operator, "value": r.value,
-         "points": r.points}
+        {
+            "name": r.name,
+            "field": r.field,
+            "operator": r.operator,
+            "value": r.value,
+            "points": r.points,
+        }
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 def rep_capacities() -> list[int]:
@@ -112,18 +119,29 @@ def plan_worked(plan: Plan) -> PlanWorked:
     scenarios = []
     for scenario, name, budgets in mixes:
         outcome = rules.scenario_outcome(
-            budgets=budgets, channels=channels, free_mqls=free, rates=content["rates"],
+            budgets=budgets,
+            channels=channels,
+            free_mqls=free,
+            rates=content["rates"],
             deal_size=content["deal_size"],
-        )  # fmt: skip
+        )
         scenarios.append(
-            ScenarioRow(scenario, name, budgets, outcome, outcome.revenue - content["revenue_target"])
+            ScenarioRow(
+                scenario, name, budgets, outcome, outcome.revenue - content["revenue_target"]
+            )
         )
     profile_name, fit_rules = active_fit_rules()
     icp = content.get("icp", {})
-    divergences = rules.icp_divergence(
-        size_bands=icp.get("size_bands", []), industries=icp.get("industries", []),
-        fit_rules=fit_rules, band_bounds=SIZE_BANDS,
-    ) if fit_rules else []  # fmt: skip
+    divergences = (
+        rules.icp_divergence(
+            size_bands=icp.get("size_bands", []),
+            industries=icp.get("industries", []),
+            fit_rules=fit_rules,
+            band_bounds=SIZE_BANDS,
+        )
+        if fit_rules
+        else []
+    )
     return PlanWorked(
         plan=plan,
         months=months,
@@ -152,10 +170,15 @@ def history_rows(plan: Plan) -> list[HistoryRow]:
     rows = []
     before: dict[str, Any] = {}
     for revision in revisions:
-        changes = [
-            ChangeShown(change_label(c.path), _plain(c.old), _plain(c.new))
-            for c in version_diff(before, revision.content)
-        ] if before else []  # fmt: skip
-        rows.append(HistoryRow(revision, changes))
+        changes = (
+            [
+                ChangeShown(change_label(c.path), _plain(c.old), _plain(c.new))
+                for c in version_diff(before, revision.content)
+            ]
+            if before
+            else []
+        )
+        side = str(SIDE_LABELS.get(revision.side, revision.side)) if revision.side else ""
+        rows.append(HistoryRow(revision, changes, side))
         before = revision.content
     return rows[::-1]

@@ -62,8 +62,9 @@ def _revision(plan: Plan, *, action: str, user: User | None, side: str = "") -> 
     )
 
 
-def _period_check(*, name: str, period_kind: str, start_month: str, window_start: Any,
-                  window_end: Any) -> None:  # fmt: skip
+def _period_check(
+    *, name: str, period_kind: str, start_month: str, window_start: Any, window_end: Any
+) -> None:
     if not (name or "").strip():
         raise InvalidInput(_("Give the plan a name."), field="name")
     if period_kind not in PeriodKind.values:
@@ -89,8 +90,13 @@ def plan_create(
 ) -> Plan:
     """A draft plan; without ``content``, its assumptions are those measured over the window."""
     _edit_required(user)
-    _period_check(name=name, period_kind=period_kind, start_month=start_month,
-                  window_start=window_start, window_end=window_end)  # fmt: skip
+    _period_check(
+        name=name,
+        period_kind=period_kind,
+        start_month=start_month,
+        window_start=window_start,
+        window_end=window_end,
+    )
     target = rules.positive(revenue_target, field="revenue_target", label=_("Revenue target"))
     if content is None:
         found = measured.measured_assumptions(window_start=window_start, window_end=window_end)
@@ -102,10 +108,14 @@ def plan_create(
     normalised = plan_content.content_validate(content)
     with transaction.atomic():
         plan = Plan.objects.create(
-            name=name.strip()[:120], period_kind=period_kind, start_month=start_month,
-            window_start=window_start, window_end=window_end, content=normalised,
+            name=name.strip()[:120],
+            period_kind=period_kind,
+            start_month=start_month,
+            window_start=window_start,
+            window_end=window_end,
+            content=normalised,
             created_by=user,
-        )  # fmt: skip
+        )
         _revision(plan, action=PlanAction.CREATED, user=user)
     logger.info("Plan %s created by %s.", plan.pk, user.pk)
     return plan
@@ -121,8 +131,9 @@ def _merged(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]
     return merged
 
 
-def plan_update(*, user: User, plan_id: int, changes: Mapping[str, Any],
-                name: str | None = None) -> Plan:  # fmt: skip
+def plan_update(
+    *, user: User, plan_id: int, changes: Mapping[str, Any], name: str | None = None
+) -> Plan:
     """Change a plan's assumptions (a partial content: only the keys given change).
 
     An approved plan goes back to draft and its approvals are dropped: both heads approve the
@@ -234,8 +245,15 @@ def _budgets(raw: Any, plan: Plan) -> dict[str, float]:
     return budgets
 
 
-def scenario_save(*, user: User, plan_id: int, name: str, budgets: Any, note: str = "",
-                  scenario_id: int | None = None) -> PlanScenario:  # fmt: skip
+def scenario_save(
+    *,
+    user: User,
+    plan_id: int,
+    name: str,
+    budgets: Any,
+    note: str = "",
+    scenario_id: int | None = None,
+) -> PlanScenario:
     """Create a scenario (another channel mix), or change one."""
     _edit_required(user)
     name = (name or "").strip()
@@ -247,8 +265,9 @@ def scenario_save(*, user: User, plan_id: int, name: str, budgets: Any, note: st
             clean = _budgets(budgets, plan)
             scenario = (
                 PlanScenario.objects.filter(plan=plan, pk=scenario_id).first()
-                if scenario_id else PlanScenario(plan=plan)
-            )  # fmt: skip
+                if scenario_id
+                else PlanScenario(plan=plan)
+            )
             if scenario is None:
                 raise NotFound(_("No such scenario."), field="scenario")
             scenario.name, scenario.budgets, scenario.note = name[:120], clean, note.strip()[:300]

@@ -73,7 +73,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     # meeting board and the backtest are linked from the reports page: one entry each keeps
     # the header on one line at 1280 px in Russian too.
     NavItem("workspace:leads", _("Leads"), section=("workspace:", "imports:")),
-    NavItem("reports:index", _("Reports"), section=("reports:", "predictive:")),
+    # Joint planning is linked from the reports page too (both heads and marketers read it).
+    NavItem("reports:index", _("Reports"), section=("reports:", "predictive:", "planning:")),
     # One entry for every settings page (agreement, routing, calendars, scoring, capture
     # sites, webhooks, privacy, API access, users): the hub shows the cards a role may open,
     # and every role has at least API access.

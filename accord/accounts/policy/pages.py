@@ -51,6 +51,9 @@ PAGES: dict[str, frozenset[str]] = {
     # Leads, contacts and accounts lists, search, contact and account pages: rows bounded by
     # the object rules (a rep sees their own and unassigned leads, deals and activities).
     "workspace": EVERYONE,
+    # Joint plans: everyone reads them (marketers and reps work to them); heads and
+    # administrators change them, and the two heads approve (``accord.planning.services``).
+    "planning": EVERYONE,
 }
 
 
