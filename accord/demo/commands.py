@@ -169,6 +169,14 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
         _score_breakdowns()
         _handoff_history(seed=seed, anchor=record.anchor)
         _analytics_copy_build()
+        _plans_write(anchor=record.anchor)
+
+
+def _plans_write(*, anchor: date) -> None:
+    from accord.demo.plan import demo_plans_write
+
+    click.echo("Writing the joint plans (last quarter and this one)...")
+    demo_plans_write(today=anchor)
 
 
 def _handoff_history(*, seed: int, anchor: date) -> None:
