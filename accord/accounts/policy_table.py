@@ -118,6 +118,29 @@ SALES_WRITES = "L D A D A A"
 #: (North; South's lead: 403), an administrator; never marketing.
 LEAD_ACTION = "L D A/H D A/D A"
 
+#: A plan with its assumptions given (no analytics copy needed).
+PLAN_BODY: dict[str, Any] = {
+    "name": "Matrix plan",
+    "period_kind": "quarter",
+    "start_month": "2026-01",
+    "window_start": "2025-01-01",
+    "window_end": "2025-06-30",
+    "revenue_target": 100000,
+    "content": {
+        "deal_size": 10000,
+        "rates": {
+            "visit_lead": 0.05,
+            "lead_mql": 0.5,
+            "mql_sal": 0.8,
+            "sal_sql": 0.5,
+            "sql_opportunity": 0.5,
+            "opportunity_won": 0.25,
+        },
+        "lags": {"visit": 3, "lead": 3, "mql": 2, "sal": 2, "sql": 1, "opportunity": 1},
+        "channels": {"email": {"budget": 0, "cpl": None, "lead_mql": 0.3, "share": 1}},
+    },
+}
+
 PAGES: dict[str, Page] = {
     "capture:lead": Page(PUBLIC, method="POST"),
     "capture:event": Page(PUBLIC, method="POST"),
@@ -221,6 +244,13 @@ PAGES: dict[str, Page] = {
     "webhooks:endpoint_toggle": Page(ADMIN_ONLY, method="POST"),
     "webhooks:endpoint_rotate": Page(ADMIN_ONLY, method="POST"),
     "webhooks:delivery_redeliver": Page(ADMIN_ONLY, method="POST", htmx=True),
+    # Joint plans: everyone reads; heads and administrators change them (tests/planning has
+    # the approvals: only the two heads sign, never an administrator alone).
+    "planning:list": Page(EVERYONE_SIGNED_IN),
+    "planning:detail": Page(EVERYONE_SIGNED_IN),
+    "planning:edit": Page(MANAGERS),
+    "planning:scenario_add": Page(MANAGERS, method="POST"),
+    "planning:action": Page(MANAGERS, method="POST"),
     "dashboard": Page(EVERYONE_SIGNED_IN, htmx=True),
     "login": Page(PUBLIC),
     # Signing out redirects to the login page, signed in or not.
@@ -308,6 +338,14 @@ OPERATIONS: dict[str, Op] = {
     "PATCH /api/v1/agreements/{version_id}": Op("agreements", MANAGERS, person=True),
     "POST /api/v1/agreements/{version_id}/submit": Op("agreements", MANAGERS, person=True),
     "POST /api/v1/agreements/{version_id}/approve": Op("agreements", "L D D A A D", person=True),
+    "GET /api/v1/plans": Op("plans", EVERYONE_SIGNED_IN),
+    "POST /api/v1/plans": Op("plans", MANAGERS, person=True, body=PLAN_BODY),
+    "GET /api/v1/plans/{plan_id}": Op("plans", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/plans/{plan_id}": Op(
+        "plans", MANAGERS, person=True, body={"content": {"deal_size": 12000}}
+    ),
+    "POST /api/v1/plans/{plan_id}/submit": Op("plans", MANAGERS, person=True),
+    "POST /api/v1/plans/{plan_id}/approve": Op("plans", "L D D A A D", person=True),
     "GET /api/v1/calendars": Op("calendars", EVERYONE_SIGNED_IN),
     "POST /api/v1/calendars": Op("calendars", MANAGERS, person=True),
     "GET /api/v1/calendars/{calendar_id}": Op("calendars", EVERYONE_SIGNED_IN),

@@ -29,6 +29,10 @@ RATE_KEYS = tuple(f"{a}_{b}" for a, b in itertools.pairwise(STAGES))
 #: Stages whose timing is an assumption (``won`` is the month itself).
 LAG_STAGES = STAGES[:-1]
 MAX_LAG_MONTHS = 24
+#: Bounds that keep every derived number finite: no plan is worth more than this, and a step
+#: converting less than 0.01 % is not a plan.
+MAX_NUMBER = 1e12
+MIN_RATE = 0.0001
 PERIOD_MONTHS = {"quarter": 3, "year": 12}
 
 
@@ -61,6 +65,8 @@ def _number(value: Any, *, field: str, label: str) -> float:
         ) from None
     if not math.isfinite(number):
         raise InvalidInput(_("%(label)s must be a number.") % {"label": label}, field=field)
+    if abs(number) > MAX_NUMBER:
+        raise InvalidInput(_("%(label)s is too large.") % {"label": label}, field=field)
     return number
 
 
@@ -81,7 +87,7 @@ def not_negative(value: Any, *, field: str, label: str) -> float:
 def rate(value: Any, *, field: str, label: str) -> float:
     """A conversion rate as a share (0 < r ≤ 1); 1.2 (120 %) is impossible."""
     number = _number(value, field=field, label=label)
-    if number <= 0 or number > 1:
+    if number < MIN_RATE or number > 1:
         raise InvalidInput(
             _("%(label)s must be more than 0 %% and at most 100 %%.") % {"label": label},
             field=field,

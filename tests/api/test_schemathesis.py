@@ -197,7 +197,30 @@ def existing(bearer) -> dict[str, int]:
             "/calendars",
             {"name": "Seed", "time_zone": "UTC", "working_hours": {"mon": [["09:00", "17:00"]]}},
         ),
+        "plan_id": create("/plans", PLAN_SEED),
     }
+
+
+PLAN_SEED = {
+    "name": "Seed plan",
+    "start_month": "2026-01",
+    "window_start": "2025-01-01",
+    "window_end": "2025-06-30",
+    "revenue_target": 100000,
+    "content": {
+        "deal_size": 10000,
+        "rates": {
+            "visit_lead": 0.05,
+            "lead_mql": 0.5,
+            "mql_sal": 0.8,
+            "sal_sql": 0.5,
+            "sql_opportunity": 0.5,
+            "opportunity_won": 0.25,
+        },
+        "lags": {"visit": 3, "lead": 3, "mql": 2, "sal": 2, "sql": 1, "opportunity": 1},
+        "channels": {"email": {"budget": 0, "cpl": None, "lead_mql": 0.3, "share": 1}},
+    },
+}
 
 
 @pytest.fixture
@@ -209,7 +232,7 @@ def analytics_copy(request, existing, tmp_path):  # type: ignore[no-untyped-def]
     from accord.analytics.sync import analytics_sync
 
     with override_settings(ANALYTICS_DUCKDB_PATH=str(tmp_path / "analytics.duckdb")):
-        if "/reports/" in request.node.name:
+        if "/reports/" in request.node.name or "/plans" in request.node.name:
             analytics_sync(full=True)
         yield
 

@@ -264,6 +264,10 @@ def world_build() -> World:
     site = capture_site_create(name="Matrix site", allowed_origins=["https://matrix.example"])
     admins_key, _raw = api_key_create(name="Matrix", scopes=["*:read"], created_by=users["admin"])
 
+    from accord.planning.tests.planning_support import plan_seed
+
+    plan = plan_seed(user=users["mgr_marketing"])
+
     def same(value: int | str) -> dict[str, int | str]:
         return {"own": value}
 
@@ -290,6 +294,7 @@ def world_build() -> World:
         "action": same("submit"),
         "direction": same("up"),
         "mate_id": same(mate.pk),  # a rep of the sales rep's team (North)
+        "plan_id": same(plan.pk),
     }
     return World(users=users, keys={}, objects=objects)
 
