@@ -29,9 +29,8 @@ def _plan_write(*, first: date, marketing: User, sales: User, name: str) -> Plan
     before = _previous_quarter(first)
     revenue = KpisRunner(KpisQuery(ReportFilters(before, first - timedelta(days=1), mode=PERIOD)))
     target = round(max(float(revenue.run().total.revenue), 1.0) * GROWTH, -3) or 1000.0
-    # Rates from the half-year that ended three months before the quarter: those leads have
-    # had time to close.
-    window_end = _previous_quarter(before) - timedelta(days=1)
+    # Rates from the half-year before the last quarter: those leads have had time to close.
+    window_end = before - timedelta(days=1)
     plan = services.plan_create(
         user=marketing,
         name=name,

@@ -64,8 +64,11 @@ def _month_actual(month: str, today: date) -> dict[str, float]:
 
 
 def plan_vs_actual(worked: PlanWorked, *, today: date) -> PlanActual:
+    """Month by month from the first month the plan needs anything (leads come months before
+    the period) to its last; the months up to ``today`` with their actuals."""
     plan, content = worked.plan, worked.plan.content
-    elapsed = [m for m in worked.months if month_bounds(m)[0] <= today]
+    months = sorted({m for s in worked.funnel.stages for m in s.by_month} | set(worked.months))
+    elapsed = [m for m in months if month_bounds(m)[0] <= today]
     per_month_target = content["revenue_target"] / len(worked.months)
     revenue_by_month: dict[str, float] = {}
     if elapsed:
@@ -73,9 +76,9 @@ def plan_vs_actual(worked: PlanWorked, *, today: date) -> PlanActual:
         kpis = KpisRunner(KpisQuery(ReportFilters(first, today, mode=PERIOD), group_by=GROUP_MONTH))
         revenue_by_month = {str(row.key): float(row.revenue) for row in kpis.run().rows}
     rows = []
-    for month in worked.months:
+    for month in months:
         planned = {s: worked.funnel.stage(s).by_month.get(month, 0.0) for s in rules.STAGES}
-        planned["revenue"] = per_month_target
+        planned["revenue"] = per_month_target if month in worked.months else 0.0
         actual: dict[str, float] = {}
         if month in elapsed:
             actual = _month_actual(month, today)
@@ -86,10 +89,12 @@ def plan_vs_actual(worked: PlanWorked, *, today: date) -> PlanActual:
         s: (sum(r.planned[s] for r in done), sum(r.actual[s] for r in done))
         for s in (*rules.STAGES, "revenue")
     }
-    revenue_to_date = stage_gaps["revenue"][1]
+    revenue_to_date = sum(r.actual["revenue"] for r in done if r.month in worked.months)
+    stage_gaps["revenue"] = (stage_gaps["revenue"][0], revenue_to_date)
     channel_gaps: list[ChannelGap] = []
     pipeline = 0.0
     causes = None
+    period_elapsed = [m for m in worked.months if m in elapsed]
     if elapsed:
         first, _last = month_bounds(elapsed[0])
         by_channel = FunnelRunner(
@@ -104,10 +109,13 @@ def plan_vs_actual(worked: PlanWorked, *, today: date) -> PlanActual:
         ]
         open_deals = KpisRunner(KpisQuery(ReportFilters(plan.window_start, today, mode=PERIOD)))
         pipeline = float(open_deals.run().total.pipeline)
-        causes = _causes(worked, elapsed, today, revenue_to_date)
+    if period_elapsed:
+        causes = _causes(worked, period_elapsed, today, revenue_to_date)
+    if month_bounds(worked.months[-1])[1] < today:
+        pipeline = 0.0  # the period is over: its end is what was won
     return PlanActual(
         months=rows,
-        elapsed=elapsed,
+        elapsed=period_elapsed,
         stage_gaps=stage_gaps,
         channel_gaps=channel_gaps,
         revenue_to_date=revenue_to_date,

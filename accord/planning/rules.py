@@ -33,6 +33,8 @@ MAX_LAG_MONTHS = 24
 #: converting less than 0.01 % is not a plan.
 MAX_NUMBER = 1e12
 MIN_RATE = 0.0001
+#: Rounding an assumption (to four digits) does not make it optimistic.
+TOLERANCE = 1e-3
 PERIOD_MONTHS = {"quarter": 3, "year": 12}
 
 
@@ -321,10 +323,10 @@ def capacity_check(
 def optimistic(
     *, assumed: float, low: float | None, high: float | None, lower_is_better: bool = False
 ) -> bool:
-    """An assumption outside the measured spread, on the hopeful side."""
+    """An assumption outside the measured spread, on the hopeful side (beyond rounding)."""
     if lower_is_better:
-        return low is not None and assumed < low
-    return high is not None and assumed > high
+        return low is not None and assumed < low * (1 - TOLERANCE)
+    return high is not None and assumed > high * (1 + TOLERANCE)
 
 
 # ---- the plan's ICP against the scoring fit rules ---------------------------------------
