@@ -67,7 +67,8 @@ class PlanEditForm(forms.Form):
             "target_segments": _list_text(content["target_segments"]),
             "key_channels": content["key_channels"],
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         self.channel_slugs = sorted(content["channels"])
         self.fields["key_channels"].choices = [(s, s) for s in self.channel_slugs]  # type: ignore[attr-defined]
         for key in rules.RATE_KEYS:

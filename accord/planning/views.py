@@ -27,6 +27,7 @@ from accord.planning import actuals, measured, selectors, services
 from accord.planning.forms import PlanCreateForm, PlanEditForm, ScenarioForm, form_field
 from accord.planning.models import Plan
 from accord.ui import planning_page
+from accord.ui.report_labels import month_label
 
 readers = policy.page_required("planning")
 
@@ -74,7 +75,8 @@ def plan_list(request: PageRequest) -> HttpResponse:
                 form.add_error(None, error.message)
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
-    context = {"plans": selectors.plans_visible(), "form": form, "can_edit": can_edit}
+    plans = [(plan, month_label(plan.start_month)) for plan in selectors.plans_visible()]
+    context = {"plans": plans, "form": form, "can_edit": can_edit}
     return render(request, "planning/list.html", context, status=422 if form.errors else 200)
 
 
@@ -93,6 +95,7 @@ def plan_detail(request: PageRequest, plan_id: int) -> HttpResponse:
     side = side_of_user(request.user)
     context = {
         "plan": plan,
+        "period_label": month_label(plan.start_month),
         "can_edit": services.can_edit_plan(request.user),
         "side": side,
         "side_label": SIDE_LABELS.get(side or ""),

@@ -136,7 +136,7 @@ def channel_rows(worked: PlanWorked, measured: Measured | None) -> list[dict[str
 def scenario_columns(worked: PlanWorked) -> dict[str, Any]:
     currency = worked.plan.currency
     slugs = [c.slug for c in worked.channels]
-    columns = []
+    columns: list[dict[str, Any]] = []
     for row in worked.scenarios:
         columns.append(
             {
