@@ -26,9 +26,12 @@ class PlanCreateForm(forms.Form):
     start_month = forms.CharField(label=_("First month (YYYY-MM)"), max_length=7)
     revenue_target = forms.FloatField(label=_("Revenue target"))
     window_start = forms.DateField(
-        label=_("Measure rates from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Measure rates from"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    window_end = forms.DateField(label=_("until"), widget=forms.DateInput(attrs={"type": "date"}))
+    window_end = forms.DateField(
+        label=_("until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 def _list_text(values: list[str]) -> str:
