@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "accord.integrations",
     "accord.scoring",
     "accord.handoff",
+    "accord.quality",
     "accord.workspace",
     "accord.web",
     "accord.demo",

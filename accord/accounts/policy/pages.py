@@ -51,6 +51,12 @@ PAGES: dict[str, frozenset[str]] = {
     # Leads, contacts and accounts lists, search, contact and account pages: rows bounded by
     # the object rules (a rep sees their own and unassigned leads, deals and activities).
     "workspace": EVERYONE,
+    # Lead-quality reviews: every role sees them and their results; raters rate, the heads
+    # set them up (``policy.quality``).
+    "reviews": EVERYONE,
+    # Lead-handling audits, test-lead tokens and speed-to-lead: the auditors (managers and
+    # administrators).
+    "audits": MANAGERS,
 }
 
 
