@@ -231,6 +231,7 @@ def _register_routers() -> None:
     from accord.handoff.lead.api import router as leads_router
     from accord.pipeline.api import activities_router, deals_router
     from accord.privacy.api import router as consents_router
+    from accord.quality.api import audits_router, reviews_router
     from accord.scoring.api import router as scoring_router
     from accord.tracking.api import campaigns_router, spend_router, touchpoints_router
 
@@ -248,6 +249,8 @@ def _register_routers() -> None:
     api.add_router("/reports", reports_router)
     api.add_router("/agreements", agreements_router)
     api.add_router("/calendars", calendars_router)
+    api.add_router("/reviews", reviews_router)
+    api.add_router("/audits", audits_router)
 
 
 _register_routers()

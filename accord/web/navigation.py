@@ -74,6 +74,9 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     # the header on one line at 1280 px in Russian too.
     NavItem("workspace:leads", _("Leads"), section=("workspace:", "imports:")),
     NavItem("reports:index", _("Reports"), section=("reports:", "predictive:")),
+    # Reviews for every role (raters rate, everyone reads results); audits and speed to lead
+    # are tabs of the same entry for the auditors.
+    NavItem("reviews:list", _("Quality"), section=("reviews:", "audits:")),
     # One entry for every settings page (agreement, routing, calendars, scoring, capture
     # sites, webhooks, privacy, API access, users): the hub shows the cards a role may open,
     # and every role has at least API access.

@@ -65,9 +65,7 @@ def source_from(table: Table) -> str:
     if table.test_leads_by == "id":
         return f"(SELECT * FROM {name} WHERE NOT is_test) AS {name}"
     column = connection.ops.quote_name(table.test_leads_by)
-    return (
-        f"(SELECT * FROM {name} WHERE {column} IS NULL OR {column} NOT IN ({tests})) AS {name}"
-    )
+    return f"(SELECT * FROM {name} WHERE {column} IS NULL OR {column} NOT IN ({tests})) AS {name}"
 
 
 def source_select(table: Table) -> str:
