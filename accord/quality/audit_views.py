@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accord.accounts import policy
 from accord.accounts.http import PageRequest
 from accord.accounts.test_leads import MAX_AGE, test_lead_token_mint
+from accord.analytics.engine import AnalyticsBusy, AnalyticsNotReady
 from accord.analytics.filters import ReportFilters
 from accord.analytics.runners.speed import GROUPS, STARTS, SpeedQuery, SpeedRunner
 from accord.core.errors import DomainError
@@ -137,9 +138,11 @@ def speed_to_lead(request: PageRequest) -> HttpResponse:
     start = start if start in STARTS else "created"
     today = timezone.localdate()
     filters = ReportFilters(start=today - timedelta(days=90), end=today)
-    result = SpeedRunner(SpeedQuery(filters=filters, group_by=group, start=start)).run()
-    return render(
-        request,
-        "quality/speed.html",
-        {"view": speed_view(result), "group": group, "start": start, "filters": filters},
-    )
+    context = {"group": group, "start": start, "filters": filters, "view": None, "problem": ""}
+    try:
+        result = SpeedRunner(SpeedQuery(filters=filters, group_by=group, start=start)).run()
+    except (AnalyticsNotReady, AnalyticsBusy) as error:
+        context["problem"] = str(error)
+    else:
+        context["view"] = speed_view(result)
+    return render(request, "quality/speed.html", context)

@@ -15,7 +15,7 @@ from accord.accounts.http import PageRequest
 from accord.core.errors import DomainError
 from accord.quality import selectors, services
 from accord.quality.forms import RateForm, ReviewForm
-from accord.quality.models import Review
+from accord.quality.models import Review, ReviewItem
 from accord.quality.reasons import reason_choices, reason_labels
 
 
@@ -118,6 +118,10 @@ def _with_reasons(rows: list[selectors.ChannelResult]) -> list[tuple[selectors.C
 @require_POST
 @policy.page_required("reviews")
 def review_rate(request: PageRequest, review_id: int, item_id: int) -> HttpResponse:
+    item = get_object_or_404(ReviewItem, pk=item_id, review_id=review_id)
+    policy.review_rate_require(
+        request.user, rater_ids=item.assignments.values_list("rater_id", flat=True)
+    )
     form = RateForm(request.POST, reasons=reason_choices(), prefix=f"i{item_id}")
     if not form.is_valid():
         _errors_to_messages(request, form)
@@ -141,6 +145,7 @@ def review_rate(request: PageRequest, review_id: int, item_id: int) -> HttpRespo
 @policy.page_required("reviews")
 def review_close(request: PageRequest, review_id: int) -> HttpResponse:
     get_object_or_404(Review, pk=review_id)
+    policy.review_manage_require(request.user)
     try:
         services.review_close(by=request.user, review_id=review_id)
     except DomainError as error:
