@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accord.quality import audit_views as views
+from accord.quality.views import speed_to_lead
 
 app_name = "audits"
 
@@ -11,5 +12,5 @@ urlpatterns = [
     path("new/<int:template_id>/", views.audit_record, name="record"),
     path("<int:audit_id>/", views.audit_detail, name="detail"),
     path("coaching/<int:note_id>/done/", views.coaching_done, name="coaching_done"),
-    path("speed-to-lead/", views.speed_to_lead, name="speed"),
+    path("speed-to-lead/", speed_to_lead, name="speed"),
 ]

@@ -4,26 +4,19 @@ recording an audit, and speed to lead."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.accounts import policy
 from accord.accounts.http import PageRequest
 from accord.accounts.test_leads import MAX_AGE, test_lead_token_mint
-from accord.analytics.engine import AnalyticsBusy, AnalyticsNotReady
-from accord.analytics.filters import ReportFilters
-from accord.analytics.runners.speed import GROUPS, STARTS, SpeedQuery, SpeedRunner
 from accord.core.errors import DomainError
 from accord.quality import selectors, services
 from accord.quality.forms import AuditForm, TemplateForm
 from accord.quality.models import AuditTemplate
-from accord.ui.speed import speed_view
 
 
 def _overview(request: PageRequest, *, token: str = "") -> HttpResponse:
@@ -128,21 +121,3 @@ def coaching_done(request: PageRequest, note_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Coaching marked done."))
     return redirect("audits:index")
-
-
-@policy.page_required("audits")
-def speed_to_lead(request: PageRequest) -> HttpResponse:
-    group = request.GET.get("group", "rep")
-    start = request.GET.get("start", "created")
-    group = group if group in GROUPS else "rep"
-    start = start if start in STARTS else "created"
-    today = timezone.localdate()
-    filters = ReportFilters(start=today - timedelta(days=90), end=today)
-    context = {"group": group, "start": start, "filters": filters, "view": None, "problem": ""}
-    try:
-        result = SpeedRunner(SpeedQuery(filters=filters, group_by=group, start=start)).run()
-    except (AnalyticsNotReady, AnalyticsBusy) as error:
-        context["problem"] = str(error)
-    else:
-        context["view"] = speed_view(result)
-    return render(request, "quality/speed.html", context)
