@@ -144,7 +144,7 @@ class Lead(TimestampedModel):
     # Unique through Meta.constraints: see Contact.email.
     external_id = models.CharField(max_length=120, null=True, blank=True)
     # A mystery-shopper lead: set once, at capture, only with an auditor's signed token
-    # (``accounts.test_leads``); analytics, training and quotas leave such leads out.
+    # (``accounts.shopper_tokens``); analytics, training and quotas leave such leads out.
     # ``db_default``: the capture fast path inserts leads naming only its own columns.
     is_test = models.BooleanField(_("test lead"), default=False, db_default=False)
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accord.accounts import policy
 from accord.accounts.http import PageRequest
-from accord.accounts.test_leads import MAX_AGE, test_lead_token_mint
+from accord.accounts.shopper_tokens import MAX_AGE, shopper_token_mint
 from accord.core.errors import DomainError
 from accord.quality import selectors, services
 from accord.quality.forms import AuditForm, TemplateForm
@@ -45,7 +45,7 @@ def audit_index(request: PageRequest) -> HttpResponse:
 @require_POST
 @policy.page_required("audits")
 def token_mint(request: PageRequest) -> HttpResponse:
-    return _overview(request, token=test_lead_token_mint(by=request.user))
+    return _overview(request, token=shopper_token_mint(by=request.user))
 
 
 @policy.page_required("audits")

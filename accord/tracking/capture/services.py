@@ -132,7 +132,7 @@ def lead_submission_accept(
             accepted = _new_person_accept(site, submission, at, channel, first_touch)
         if accepted is None:  # a known person (or signals to send): the ORM services
             accepted = _known_person_accept(site, submission, at, channel, first_touch)
-        if submission.test_lead_token:  # checked by the endpoint (accounts.test_leads)
+        if submission.test_lead_token:  # checked by the endpoint (accounts.shopper_tokens)
             _test_lead_mark(accepted)
         if first_touch is not None:
             stitched = Touchpoint.objects.filter(

@@ -34,7 +34,7 @@ _TRUE = frozenset({"1", "true", "on", "yes"})
 _FALSE = frozenset({"", "0", "false", "off", "no"})
 
 Scalar = str | int | float | bool | None
-#: The signed token an auditor mints on /audits/ (``accord.accounts.test_leads``).
+#: The signed token an auditor mints on /audits/ (``accord.accounts.shopper_tokens``).
 TEST_LEAD_TOKEN = "test_lead_token"
 
 _LEAD_FIELDS = frozenset(

@@ -26,13 +26,13 @@ MAX_AGE = timedelta(days=14)
 FIELD = "test_lead_token"
 
 
-def test_lead_token_mint(*, by: User) -> str:
+def shopper_token_mint(*, by: User) -> str:
     """A new token for ``by`` (an auditor), valid for ``MAX_AGE``."""
     auditor_require(by)
     return signing.dumps({"u": by.pk, "n": secrets.token_hex(6)}, salt=SALT, compress=True)
 
 
-def test_lead_token_check(token: str) -> User:
+def shopper_token_check(token: str) -> User:
     """The auditor who minted ``token``; a bad, expired or orphaned token is refused."""
     try:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
