@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import Min
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,7 @@ from accord.contacts.models import Lead, StageTransition
 from accord.core.errors import InvalidInput, NotFound
 from accord.core.lifecycle import Stage
 from accord.handoff.models import QualityRating
+from accord.handoff.notifications import notify_many
 from accord.quality import rules
 from accord.quality.models import (
     Audit,
@@ -150,6 +152,14 @@ def review_create(
         review.raters.set(raters)
         review.channels.set(channels)
         _items_add(review, picked, source=ItemSource.SAMPLE, by=by, start=0)
+        notify_many(
+            user_ids=[r.pk for r in raters],
+            kind="review.assigned",
+            title=_("Leads to rate in %(review)s") % {"review": review.name},
+            body=_("Rate each lead 1-5 with a reason by %(due)s.") % {"due": due_date.isoformat()},
+            url=reverse("reviews:detail", args=[review.pk]),
+            key=f"review-assigned:{review.pk}",
+        )
     return review
 
 

@@ -73,10 +73,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     # meeting board and the backtest are linked from the reports page: one entry each keeps
     # the header on one line at 1280 px in Russian too.
     NavItem("workspace:leads", _("Leads"), section=("workspace:", "imports:")),
-    NavItem("reports:index", _("Reports"), section=("reports:", "predictive:")),
-    # Reviews for every role (raters rate, everyone reads results); audits and speed to lead
-    # are tabs of the same entry for the auditors.
-    NavItem("reviews:list", _("Quality"), section=("reviews:", "audits:")),
+    # Lead-quality reviews, audits and speed to lead are linked from the reports page (and a
+    # review's raters are notified): no entry of their own, so the header stays on one line.
+    NavItem(
+        "reports:index",
+        _("Reports"),
+        section=("reports:", "predictive:", "reviews:", "audits:"),
+    ),
     # One entry for every settings page (agreement, routing, calendars, scoring, capture
     # sites, webhooks, privacy, API access, users): the hub shows the cards a role may open,
     # and every role has at least API access.
