@@ -93,7 +93,9 @@ def _rate(review: Review, share: float, rand: random.Random) -> int:
 
 def _reviews(head: User, raters: list[int], today: date, rand: random.Random) -> tuple[int, int]:
     made = ratings = 0
-    for back, share, name in ((2, 1.0, "finished"), (1, 0.45, "in progress")):
+    # The finished review had every lead rated by two people (so each channel's agreement is
+    # measured); the one in progress gives a quarter of its leads to a second rater.
+    for back, share, name, overlap in ((2, 1.0, "finished", 100), (1, 0.45, "in progress", 25)):
         start, end = _month_bounds(today, back)
         due = end + timedelta(days=14) if back == 2 else today + timedelta(days=7)
         try:
@@ -102,11 +104,11 @@ def _reviews(head: User, raters: list[int], today: date, rand: random.Random) ->
                 name=f"Lead quality {start:%Y-%m}",
                 period_start=start,
                 period_end=end,
-                per_channel=5,
+                per_channel=6,
                 rater_ids=raters,
                 due_date=max(due, end),
                 seed=int(f"{start:%Y%m}"),
-                overlap_pct=25,
+                overlap_pct=overlap,
                 schedule_key=f"monthly:{start:%Y-%m}",
             )
         except InvalidInput:
@@ -182,8 +184,11 @@ def _audits(head: User, reps: list[User], now: datetime, rand: random.Random) ->
             else "",
             coaching_due=timezone.localdate() + timedelta(days=7),
         )
-        # Spread the audits over the last three months, oldest first.
-        audit.at = now - timedelta(days=84 - 7 * index)
+        # Spread the audits over the last three months, oldest first; a test lead's audit
+        # the day after it came in.
+        audit.at = (
+            lead.created_at + timedelta(days=1) if lead else now - timedelta(days=84 - 7 * index)
+        )
         audit.save(update_fields=["at"])
         made += 1
     return made, len(tests)

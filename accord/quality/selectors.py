@@ -222,16 +222,17 @@ def audits() -> QuerySet[Audit]:
 
 def scores_by_month(*, by: str) -> list[ScoreRow]:
     """Average audit score per rep (``by="rep"``) or team (``"team"``) and month."""
-    column = "rep__username" if by == "rep" else "rep__team__name"
+    column = "rep" if by == "rep" else "rep__team__name"
     rows = (
         Audit.objects.annotate(month=TruncMonth("at"))
         .values(column, "month")
         .annotate(n=Count("pk"), avg=Avg("score"))
         .order_by("month", column)
     )
+    people = {u.pk: str(u) for u in User.objects.filter(audits_received__isnull=False).distinct()}
     return [
         ScoreRow(
-            name=row[column] or "—",
+            name=(people.get(row[column], "—") if by == "rep" else row[column]) or "—",
             month=row["month"].date() if hasattr(row["month"], "date") else row["month"],
             audits=row["n"],
             average=round(float(row["avg"]), 1),

@@ -3,6 +3,8 @@ chart of them (the same colours from fast to never, so the eye reads the green s
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -27,7 +29,8 @@ class SpeedView:
     bands: tuple[str, ...]
     lines: tuple[SpeedLine, ...]
     total: SpeedLine
-    figure: str
+    #: The Plotly figure as a dict (the page's json_script hands it to accord.js).
+    figure: dict
     data_as_of: object
     empty: bool
 
@@ -65,10 +68,14 @@ def _line(row: SpeedRow, label: str) -> SpeedLine:
     )
 
 
-def speed_view(result: SpeedResult) -> SpeedView:
+def speed_view(result: SpeedResult, *, names: Mapping[object, str] | None = None) -> SpeedView:
+    """``names``: how to call each group key (people's names instead of usernames)."""
     bands = band_labels()
-    none = _("(none)")
-    lines = tuple(_line(r, none if r.key is None else r.label) for r in result.rows)
+    names = names or {}
+    unassigned = _("Unassigned")
+    lines = tuple(
+        _line(r, unassigned if r.key is None else names.get(r.key, r.label)) for r in result.rows
+    )
     figure = go.Figure()
     labels = [line.label for line in lines]
     for index, band in enumerate(bands):
@@ -95,7 +102,7 @@ def speed_view(result: SpeedResult) -> SpeedView:
         bands=bands,
         lines=lines,
         total=_line(result.total, _("All leads")),
-        figure=figure.to_json(),
+        figure=json.loads(figure.to_json()),
         data_as_of=result.data_as_of,
         empty=not result.rows,
     )
