@@ -42,9 +42,10 @@ def shopper_token_check(token: str) -> User:
         ) from None
     except signing.BadSignature:
         raise InvalidInput(_("The test-lead token is not valid."), field=FIELD) from None
+    user_id = data.get("u") if isinstance(data, dict) else None
     user = (
-        User.objects.filter(pk=data.get("u"), is_active=True).first()
-        if isinstance(data, dict)
+        User.objects.filter(pk=user_id, is_active=True).first()
+        if isinstance(user_id, int)
         else None
     )
     if user is None or not auditor_allowed(user):

@@ -22,7 +22,8 @@ from accord.quality.reasons import reason_choices, reason_labels
 def _errors_to_messages(request: PageRequest, form: ReviewForm | RateForm) -> None:
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
-        messages.error(request, f"{label}: {errors[0]}" if label else errors[0])
+        first = str(errors[0])
+        messages.error(request, f"{label}: {first}" if label else first)
 
 
 @policy.page_required("reviews")
