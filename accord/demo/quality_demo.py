@@ -35,7 +35,7 @@ CHECKLIST = (
 )
 #: The finished review's raters disagree on this share of the leads rated twice by more than
 #: one point (so one channel is flagged untrusted in the demo).
-NOISY_CHANNEL_SLUG = "display"
+NOISY_CHANNEL_SLUG = "paid-social"
 
 
 @dataclass(frozen=True)

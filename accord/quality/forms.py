@@ -61,8 +61,9 @@ class ReviewForm(forms.Form):
 
 
 class RateForm(forms.Form):
+    # A blank first choice: an unrated lead must not look rated 1 (or be saved so by mistake).
     rating = forms.TypedChoiceField(
-        label=_("Rating"), coerce=int, choices=[(i, str(i)) for i in range(1, 6)]
+        label=_("Rating"), coerce=int, choices=[("", "—"), *((i, str(i)) for i in range(1, 6))]
     )
     reason = forms.ChoiceField(label=_("Reason"))
     comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
@@ -71,7 +72,7 @@ class RateForm(forms.Form):
         super().__init__(*args, **kwargs)
         reason = self.fields["reason"]
         assert isinstance(reason, forms.ChoiceField)
-        reason.choices = reasons
+        reason.choices = [("", "—"), *reasons]
 
 
 class TemplateForm(forms.Form):
