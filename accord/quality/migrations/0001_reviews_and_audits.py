@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('contacts', '0008_lead_is_test'),
+        ('contacts', '0009_lead_is_test'),
         ('handoff', '0007_model_verbose_names'),
         ('tracking', '0010_model_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_model_verbose_names'),
-        ('contacts', '0007_model_verbose_names'),
+        ('contacts', '0008_lead_search_indexes'),
         ('tracking', '0010_model_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
