@@ -133,7 +133,8 @@ class AuditForm(forms.Form):
         owner = self.fields["coaching_owner"]
         assert isinstance(rep, forms.TypedChoiceField)
         assert isinstance(owner, forms.TypedChoiceField)
-        rep.choices = people
+        # The audited: sales reps (a manager's handling is not what a mystery shopper checks).
+        rep.choices = [(u.pk, str(u)) for u in sales_people() if u.role == Role.SALES]
         owner.choices = [("", _("the rep audited")), *people]
         self.item_names: list[tuple[str, str, int]] = []
         for item in template.items.all():

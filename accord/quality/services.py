@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.accounts import policy
-from accord.accounts.models import User
+from accord.accounts.models import Role, User
 from accord.contacts.models import Lead, StageTransition
 from accord.core.errors import InvalidInput, NotFound
 from accord.core.lifecycle import Stage
@@ -345,7 +345,7 @@ def audit_record(
     if template is None:
         raise InvalidInput(_("Choose an active audit template."), field="template")
     rep = User.objects.filter(pk=rep_id, is_active=True).first()
-    if rep is None or not policy.rater_eligible(rep):
+    if rep is None or rep.role != Role.SALES:
         raise InvalidInput(_("Choose the sales rep whose handling is audited."), field="rep")
     lead = None
     if lead_id is not None:

@@ -46,7 +46,7 @@ def rater_eligible(user: User) -> bool:
         return False
     if user.role == Role.SALES:
         return True
-    return user.role in (Role.MANAGER, Role.ADMIN) and Department.SALES in sides_of(user)
+    return user.role == Role.MANAGER and Department.SALES in sides_of(user)
 
 
 def review_rate_require(user: User | None, *, rater_ids: Iterable[int]) -> None:
