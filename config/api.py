@@ -232,6 +232,7 @@ def _register_routers() -> None:
     from accord.pipeline.api import activities_router, deals_router
     from accord.planning.api import router as plans_router
     from accord.privacy.api import router as consents_router
+    from accord.quality.api import audits_router, reviews_router
     from accord.scoring.api import router as scoring_router
     from accord.tracking.api import campaigns_router, spend_router, touchpoints_router
 
@@ -250,6 +251,8 @@ def _register_routers() -> None:
     api.add_router("/agreements", agreements_router)
     api.add_router("/calendars", calendars_router)
     api.add_router("/plans", plans_router)
+    api.add_router("/reviews", reviews_router)
+    api.add_router("/audits", audits_router)
 
 
 _register_routers()

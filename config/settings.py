@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "accord.scoring",
     "accord.handoff",
     "accord.planning",
+    "accord.quality",
     "accord.workspace",
     "accord.web",
     "accord.demo",

@@ -25,6 +25,8 @@ urlpatterns = [
     path("planning/", include("accord.planning.urls")),
     path("privacy/", include("accord.privacy.urls")),
     path("reports/", include("accord.analytics.urls")),
+    path("reviews/", include("accord.quality.review_urls")),
+    path("audits/", include("accord.quality.audit_urls")),
     path("scoring/predictive/", include("accord.scoring.predictive.urls")),
     path("scoring/", include("accord.scoring.urls")),
     path("settings/webhooks/", include("accord.integrations.webhooks.urls")),

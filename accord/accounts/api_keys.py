@@ -40,6 +40,8 @@ RESOURCES = (
     "agreements",
     "calendars",
     "plans",
+    "reviews",
+    "audits",
 )
 ACTIONS = ("read", "write")
 # last_used_at is refreshed at most this often, so reads do not turn into writes.

@@ -117,6 +117,8 @@ SALES_WRITES = "L D A D A A"
 #: A hand-off action on a lead: the owner (other reps: 404), the sales manager of its team
 #: (North; South's lead: 403), an administrator; never marketing.
 LEAD_ACTION = "L D A/H D A/D A"
+#: Rating a review's lead: its raters (the matrix review's is the ``sales`` rep) and admins.
+REVIEW_RATERS = "L D A D D A"
 
 #: A plan with its assumptions given (no analytics copy needed).
 PLAN_BODY: dict[str, Any] = {
@@ -202,6 +204,23 @@ PAGES: dict[str, Page] = {
     "workspace:lead_bulk": Page(
         EVERYONE_SIGNED_IN, method="POST", form={"action": "export", "lead": "{lead_id}"}
     ),
+    # Lead-quality reviews: everyone reads; the heads set up and close; a review's raters
+    # (the matrix review's rater is the ``sales`` rep) rate — others are refused (403).
+    "reviews:list": Page(EVERYONE_SIGNED_IN),
+    "reviews:create": Page(MANAGERS),
+    "reviews:detail": Page(EVERYONE_SIGNED_IN),
+    "reviews:rate": Page(
+        REVIEW_RATERS, method="POST", form={"rating": "3", "reason": "fits_definition"}
+    ),
+    "reviews:close": Page(MANAGERS, method="POST"),
+    # Lead-handling audits, test-lead tokens and speed to lead: auditors (managers, admins).
+    "audits:index": Page(MANAGERS),
+    "audits:token": Page(MANAGERS, method="POST"),
+    "audits:template_create": Page(MANAGERS),
+    "audits:record": Page(MANAGERS),
+    "audits:detail": Page(MANAGERS),
+    "audits:coaching_done": Page(MANAGERS, method="POST"),
+    "audits:speed": Page(MANAGERS),
     "reports:index": Page(EVERYONE_SIGNED_IN),
     "reports:board": Page(EVERYONE_SIGNED_IN),
     "reports:pin": Page(MANAGERS, method="POST"),
@@ -350,4 +369,20 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/calendars": Op("calendars", MANAGERS, person=True),
     "GET /api/v1/calendars/{calendar_id}": Op("calendars", EVERYONE_SIGNED_IN),
     "PATCH /api/v1/calendars/{calendar_id}": Op("calendars", MANAGERS, person=True),
+    "GET /api/v1/reviews": Op("reviews", EVERYONE_SIGNED_IN),
+    "POST /api/v1/reviews": Op("reviews", MANAGERS, person=True),
+    "GET /api/v1/reviews/{review_id}": Op("reviews", EVERYONE_SIGNED_IN),
+    "POST /api/v1/reviews/{review_id}/ratings": Op(
+        "reviews",
+        REVIEW_RATERS,
+        person=True,
+        body={"item_id": "{item_id}", "rating": 3, "reason": "fits_definition"},
+    ),
+    "POST /api/v1/reviews/{review_id}/leads": Op(
+        "reviews", MANAGERS, person=True, body={"lead_ids": ["{lead_id}"]}
+    ),
+    # Audits score reps: auditors only (a key acting for nobody reads with its scope).
+    "GET /api/v1/audits": Op("audits", MANAGERS),
+    "POST /api/v1/audits": Op("audits", MANAGERS, person=True),
+    "GET /api/v1/audits/{audit_id}": Op("audits", MANAGERS),
 }

@@ -168,6 +168,7 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
     if size != "large":  # the large company is for benchmarks, which score and sync it
         _score_breakdowns()
         _handoff_history(seed=seed, anchor=record.anchor)
+        _quality_history(seed=seed)
         _analytics_copy_build()
         _plans_write(anchor=record.anchor)
 
@@ -187,6 +188,16 @@ def _handoff_history(*, seed: int, anchor: date) -> None:
     click.echo(
         f"{counts.assignments:,} hand-offs, {counts.ratings:,} quality ratings; SLA now: "
         f"{counts.breached_now:,} breached, {counts.warning_now:,} near their deadline."
+    )
+
+
+def _quality_history(*, seed: int) -> None:
+    from accord.demo.quality_demo import quality_demo_write
+
+    counts = quality_demo_write(seed=seed)
+    click.echo(
+        f"{counts.reviews} lead-quality reviews ({counts.ratings} ratings), {counts.audits} "
+        f"audits, {counts.test_leads} test leads."
     )
 
 

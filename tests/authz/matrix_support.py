@@ -267,6 +267,7 @@ def world_build() -> World:
     from accord.planning.tests.planning_support import plan_seed
 
     plan = plan_seed(user=users["mgr_marketing"])
+    quality = _quality_world(users, own)
 
     def same(value: int | str) -> dict[str, int | str]:
         return {"own": value}
@@ -295,8 +296,44 @@ def world_build() -> World:
         "direction": same("up"),
         "mate_id": same(mate.pk),  # a rep of the sales rep's team (North)
         "plan_id": same(plan.pk),
+        **{name: same(pk) for name, pk in quality.items()},
     }
     return World(users=users, keys={}, objects=objects)
+
+
+def _quality_world(users: dict[str, Any], lead: Any) -> dict[str, int]:
+    """A review whose rater is the ``sales`` rep (rating the own lead), an audit template, an
+    audit of that rep with a coaching note."""
+    from accord.quality.models import (
+        Audit,
+        AuditItem,
+        AuditTemplate,
+        CoachingNote,
+        Review,
+        ReviewAssignment,
+        ReviewItem,
+    )
+
+    today = date.today()
+    review = Review.objects.create(
+        name="Matrix review", period_start=today, period_end=today, per_channel=1, due_date=today
+    )
+    review.raters.set([users["sales"]])
+    item = ReviewItem.objects.create(review=review, lead=lead)
+    ReviewAssignment.objects.create(item=item, rater=users["sales"])
+    template = AuditTemplate.objects.create(name="Matrix audit")
+    AuditItem.objects.create(template=template, label="Answered", weight=1)
+    audit = Audit.objects.create(template=template, rep=users["sales"], score=100)
+    note = CoachingNote.objects.create(
+        audit=audit, owner=users["sales"], text="Call faster", due_date=today
+    )
+    return {
+        "review_id": review.pk,
+        "item_id": item.pk,
+        "template_id": template.pk,
+        "audit_id": audit.pk,
+        "note_id": note.pk,
+    }
 
 
 def variants(world: World, params: tuple[str, ...]) -> list[str]:

@@ -38,7 +38,8 @@ The rules (README "Security and privacy" has them as a table)
 This package imports only accounts and core: it reads the plain attributes of the objects it
 is given (``owner_id``, ``team_id``, ``stage``), so the apps above it can all ask it. Its
 parts: ``principals`` (who asks, what they see), ``roles`` (sides, teams, resources),
-``pages``, ``leads`` (hand-off actions, stage moves, field writers, owners, links).
+``pages``, ``leads`` (hand-off actions, stage moves, field writers, owners, links),
+``quality`` (reviews and audits).
 """
 
 from __future__ import annotations
@@ -76,6 +77,13 @@ from accord.accounts.policy.principals import (
     principal_for,
     rep_scope,
 )
+from accord.accounts.policy.quality import (
+    auditor_allowed,
+    auditor_require,
+    rater_eligible,
+    review_manage_require,
+    review_rate_require,
+)
 from accord.accounts.policy.roles import (
     MANAGER_WRITES,
     OWNED_RESOURCES,
@@ -107,6 +115,8 @@ __all__ = [
     "SIDE_WRITES",
     "Owned",
     "Principal",
+    "auditor_allowed",
+    "auditor_require",
     "deal_owner_check",
     "is_admin",
     "is_manager",
@@ -126,9 +136,12 @@ __all__ = [
     "page_required",
     "person_require",
     "principal_for",
+    "rater_eligible",
     "rep_scope",
     "resource_allowed",
     "resource_require",
+    "review_manage_require",
+    "review_rate_require",
     "roles_table",
     "sides_of",
     "transition_side",

@@ -54,6 +54,12 @@ PAGES: dict[str, frozenset[str]] = {
     # Joint plans: everyone reads them (marketers and reps work to them); heads and
     # administrators change them, and the two heads approve (``accord.planning.services``).
     "planning": EVERYONE,
+    # Lead-quality reviews: every role sees them and their results; raters rate, the heads
+    # set them up (``policy.quality``).
+    "reviews": EVERYONE,
+    # Lead-handling audits, test-lead tokens and speed-to-lead: the auditors (managers and
+    # administrators).
+    "audits": MANAGERS,
 }
 
 

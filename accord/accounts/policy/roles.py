@@ -17,7 +17,8 @@ _ALL = frozenset(RESOURCES)
 _MARKETING_WRITES = frozenset(
     {"contacts", "accounts", "leads", "touchpoints", "campaigns", "spend"}
 )
-_SALES_WRITES = frozenset({"contacts", "accounts", "leads", "deals", "activities"})
+# Reviews: a rep writes only their own ratings of the reviews they rate (policy.quality).
+_SALES_WRITES = frozenset({"contacts", "accounts", "leads", "deals", "activities", "reviews"})
 #: What each role may write through the API (everyone signed in reads every resource). A
 #: manager writes what their side writes (``SIDE_WRITES``) plus ``MANAGER_WRITES``.
 ROLE_WRITES: dict[str, frozenset[str]] = {
@@ -31,6 +32,9 @@ SIDE_WRITES: dict[str, frozenset[str]] = {
 }
 #: The hand-off's shared configuration and the joint plans, which either side's managers change.
 MANAGER_WRITES = frozenset({"agreements", "calendars", "plans"})
+#: The hand-off's shared configuration, which either side's managers change, and the checks
+#: of each other's work both heads run (reviews, audits).
+MANAGER_WRITES = frozenset({"agreements", "calendars", "reviews", "audits"})
 #: Resources whose rows a sales rep sees only when they own them (or nobody does).
 OWNED_RESOURCES = frozenset({"leads", "deals", "activities"})
 
