@@ -30,11 +30,9 @@ SIDE_WRITES: dict[str, frozenset[str]] = {
     Department.MARKETING: _MARKETING_WRITES,
     Department.SALES: _SALES_WRITES,
 }
-#: The hand-off's shared configuration and the joint plans, which either side's managers change.
-MANAGER_WRITES = frozenset({"agreements", "calendars", "plans"})
-#: The hand-off's shared configuration, which either side's managers change, and the checks
-#: of each other's work both heads run (reviews, audits).
-MANAGER_WRITES = frozenset({"agreements", "calendars", "reviews", "audits"})
+#: The hand-off's shared configuration, the joint plans, and the checks of each other's work
+#: both heads run (reviews, audits): either side's managers change them.
+MANAGER_WRITES = frozenset({"agreements", "calendars", "plans", "reviews", "audits"})
 #: Resources whose rows a sales rep sees only when they own them (or nobody does).
 OWNED_RESOURCES = frozenset({"leads", "deals", "activities"})
 
