@@ -63,28 +63,35 @@ def post_acknowledge(*, post: Post, user: User) -> Receipt:
     return receipt
 
 
-def ack_request(*, post: Post, user: User, team_ids: Sequence[int]) -> list[AckRequest]:
-    """Ask these teams to acknowledge ``post``; each active member is notified. A team with
-    no active member is refused (nobody could ever acknowledge), naming ``team_ids``."""
-    post_manage_require(user, post)
+def ack_teams_check(team_ids: Sequence[int]) -> dict[Team, list[int]]:
+    """The teams asked and their active members' ids. Refused, naming ``team_ids``: no team,
+    an unknown team, or a team with no active member (nobody could ever acknowledge)."""
     if not team_ids:
         raise InvalidInput(str(_("Choose at least one team.")), field="team_ids")
     teams = {team.pk: team for team in Team.objects.filter(pk__in=set(team_ids))}
     missing = set(team_ids) - set(teams)
     if missing:
         raise InvalidInput(f"No such team: {min(missing)}.", field="team_ids")
+    checked: dict[Team, list[int]] = {}
+    for team in sorted(teams.values(), key=lambda t: t.name):
+        members = list(User.objects.filter(team=team, is_active=True).values_list("pk", flat=True))
+        if not members:
+            raise InvalidInput(
+                str(_("Team %(team)s has no active members to acknowledge the post."))
+                % {"team": team.name},
+                field="team_ids",
+            )
+        checked[team] = members
+    return checked
+
+
+def ack_request(*, post: Post, user: User, team_ids: Sequence[int]) -> list[AckRequest]:
+    """Ask these teams to acknowledge ``post``; each active member is notified."""
+    post_manage_require(user, post)
+    teams = ack_teams_check(team_ids)
     made: list[AckRequest] = []
     with transaction.atomic():
-        for team in sorted(teams.values(), key=lambda t: t.name):
-            members = list(
-                User.objects.filter(team=team, is_active=True).values_list("pk", flat=True)
-            )
-            if not members:
-                raise InvalidInput(
-                    str(_("Team %(team)s has no active members to acknowledge the post."))
-                    % {"team": team.name},
-                    field="team_ids",
-                )
+        for team, members in teams.items():
             request, created = AckRequest.objects.get_or_create(
                 post=post, team=team, defaults={"requested_by": user}
             )

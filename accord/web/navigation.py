@@ -74,6 +74,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     # the header on one line at 1280 px in Russian too.
     NavItem("workspace:leads", _("Leads"), section=("workspace:", "imports:")),
     NavItem("reports:index", _("Reports"), section=("reports:", "predictive:")),
+    # The market-intelligence feed and its battlecards: both sides post and read.
+    NavItem("intel:feed", _("Intel"), section=("intel:",)),
     # One entry for every settings page (agreement, routing, calendars, scoring, capture
     # sites, webhooks, privacy, API access, users): the hub shows the cards a role may open,
     # and every role has at least API access.

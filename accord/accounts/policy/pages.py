@@ -51,6 +51,9 @@ PAGES: dict[str, frozenset[str]] = {
     # Leads, contacts and accounts lists, search, contact and account pages: rows bounded by
     # the object rules (a rep sees their own and unassigned leads, deals and activities).
     "workspace": EVERYONE,
+    # The market-intelligence feed, its posts and battlecards: shared knowledge of both
+    # sides; linked deals stay behind the object rules.
+    "intel": EVERYONE,
 }
 
 
