@@ -229,6 +229,7 @@ def _register_routers() -> None:
     from accord.contacts.api import accounts_router, contacts_router
     from accord.handoff.api import agreements_router, calendars_router, lead_actions_router
     from accord.handoff.lead.api import router as leads_router
+    from accord.intel.api import router as intel_router
     from accord.pipeline.api import activities_router, deals_router
     from accord.privacy.api import router as consents_router
     from accord.scoring.api import router as scoring_router
@@ -248,6 +249,7 @@ def _register_routers() -> None:
     api.add_router("/reports", reports_router)
     api.add_router("/agreements", agreements_router)
     api.add_router("/calendars", calendars_router)
+    api.add_router("/intel", intel_router)
 
 
 _register_routers()

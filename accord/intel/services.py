@@ -247,3 +247,8 @@ def post_pin(*, post: Post, user: User, pinned: bool) -> Post:
     post.pinned_at = timezone.now() if pinned else None
     post.save(update_fields=["pinned_at"])
     return post
+
+
+def links_refuse(deal_id: int) -> None:
+    """A deal the caller may not see is reported as not existing (its existence not leaked)."""
+    raise InvalidInput(f"No such id: {deal_id}.", field="deal_ids")

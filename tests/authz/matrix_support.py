@@ -264,6 +264,20 @@ def world_build() -> World:
     site = capture_site_create(name="Matrix site", allowed_origins=["https://matrix.example"])
     admins_key, _raw = api_key_create(name="Matrix", scopes=["*:read"], created_by=users["admin"])
 
+    import io
+
+    from accord.intel.attachments import upload_check
+    from accord.intel.models import TagKind
+    from accord.intel.services import post_create
+
+    post = post_create(
+        author=users["marketing"], kind="competitor_move", title="Matrix intel",
+        tags=[(TagKind.COMPETITOR, "Matrix Rival")], deal_ids=[own_deal.pk, other_deal.pk],
+        uploads=[upload_check(name="note.txt", stream=io.BytesIO(b"matrix note"))],
+    )  # fmt: skip
+    attachment = post.attachments.get()
+    rival = post.tags.get()
+
     def same(value: int | str) -> dict[str, int | str]:
         return {"own": value}
 
@@ -290,6 +304,10 @@ def world_build() -> World:
         "action": same("submit"),
         "direction": same("up"),
         "mate_id": same(mate.pk),  # a rep of the sales rep's team (North)
+        "post_id": same(post.pk),  # the marketer's post
+        "attachment_id": same(attachment.pk),
+        "tag_id": same(rival.pk),
+        "team_id": same(north.pk),
     }
     return World(users=users, keys={}, objects=objects)
 
