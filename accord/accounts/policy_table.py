@@ -337,7 +337,5 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/intel/posts/{post_id}": Op("intel", EVERYONE_SIGNED_IN),
     "GET /api/v1/intel/posts/{post_id}/comments": Op("intel", EVERYONE_SIGNED_IN),
     "POST /api/v1/intel/posts/{post_id}/comments": Op("intel", EVERYONE_SIGNED_IN, person=True),
-    "POST /api/v1/intel/posts/{post_id}/acknowledge": Op(
-        "intel", EVERYONE_SIGNED_IN, person=True
-    ),
+    "POST /api/v1/intel/posts/{post_id}/acknowledge": Op("intel", EVERYONE_SIGNED_IN, person=True),
 }

@@ -59,16 +59,19 @@ def _post_out(post: Post, principal: Principal) -> dict[str, Any]:
         "created_at": post.created_at,
         "updated_at": post.updated_at,
         "tags": [{"kind": tag.kind, "name": tag.name} for tag in post.tags.all()],
-        "deal_ids": [
-            d.pk for d in deals if scope is None or d.owner_id in (None, scope.pk)
-        ],
+        "deal_ids": [d.pk for d in deals if scope is None or d.owner_id in (None, scope.pk)],
         "account_ids": [a.pk for a in post.accounts.all()],
         "campaign_ids": [c.pk for c in post.campaigns.all()],
         "attachments": [
-            {"id": f.pk, "name": f.name, "content_type": f.content_type, "size": f.size,
-             "url": reverse("intel:attachment", args=[f.pk])}
+            {
+                "id": f.pk,
+                "name": f.name,
+                "content_type": f.content_type,
+                "size": f.size,
+                "url": reverse("intel:attachment", args=[f.pk]),
+            }
             for f in post.attachments.all()
-        ],  # fmt: skip
+        ],
         "acknowledgements": _acks(post),
         "url": services.post_url(post.pk),
     }
@@ -107,8 +110,9 @@ def post_create(request: HttpRequest, payload: PostIn):
     if payload.deal_ids:
         seen = set(
             deals_visible(user=policy.rep_scope(principal, "deals"))
-            .filter(pk__in=payload.deal_ids).values_list("pk", flat=True)
-        )  # fmt: skip
+            .filter(pk__in=payload.deal_ids)
+            .values_list("pk", flat=True)
+        )
         unseen = [pk for pk in payload.deal_ids if pk not in seen]
         if unseen:
             services.links_refuse(unseen[0])

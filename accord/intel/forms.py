@@ -89,20 +89,26 @@ class PostForm(_Form):
         help_text=_("Mention a colleague with @username: they are notified."),
     )
     competitors = forms.CharField(
-        label=_("Competitors"), required=False, max_length=400,
+        label=_("Competitors"),
+        required=False,
+        max_length=400,
         help_text=_("Separate names with commas."),
-    )  # fmt: skip
+    )
     products = forms.CharField(label=_("Products"), required=False, max_length=400)
     regions = forms.CharField(label=_("Regions"), required=False, max_length=400)
     segments = forms.CharField(label=_("Segments"), required=False, max_length=400)
     deals = forms.CharField(
-        label=_("Deal numbers"), required=False, max_length=400,
+        label=_("Deal numbers"),
+        required=False,
+        max_length=400,
         help_text=_("The numbers of deals this post is about, separated by commas."),
-    )  # fmt: skip
+    )
     accounts = forms.CharField(
-        label=_("Account numbers"), required=False, max_length=400,
+        label=_("Account numbers"),
+        required=False,
+        max_length=400,
         help_text=_("The numbers of accounts this post is about, separated by commas."),
-    )  # fmt: skip
+    )
     campaigns = forms.ModelMultipleChoiceField(
         label=_("Campaigns"),
         required=False,

@@ -23,7 +23,11 @@ def _person(user_id: int | None) -> User | None:
     return User.objects.filter(pk=user_id).first() if user_id else None
 
 
-def price_changed_post(event: ProductPriceChanged) -> Post:
+def price_changed_post(event: ProductPriceChanged) -> None:
+    _price_post(event)
+
+
+def _price_post(event: ProductPriceChanged) -> Post:
     old, new = event.old_price, event.new_price
     change = ""
     if old:
@@ -45,10 +49,14 @@ def price_changed_post(event: ProductPriceChanged) -> Post:
     )
 
 
-def promotion_started_post(event: PromotionStarted) -> Post:
+def promotion_started_post(event: PromotionStarted) -> None:
+    _promotion_post(event)
+
+
+def _promotion_post(event: PromotionStarted) -> Post:
     runs = event.starts_at.date().isoformat()
     if event.ends_at is not None:
-        runs += f" – {event.ends_at.date().isoformat()}"
+        runs += f" \N{EN DASH} {event.ends_at.date().isoformat()}"
     lines = [_("Runs %(dates)s.") % {"dates": runs}]
     if event.discount_percent is not None:
         lines.append(_("Discount: %(percent)s%%.") % {"percent": f"{event.discount_percent:g}"})

@@ -64,9 +64,7 @@ class Post(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
     deals = models.ManyToManyField("pipeline.Deal", blank=True, related_name="intel_posts")
     accounts = models.ManyToManyField("contacts.Account", blank=True, related_name="intel_posts")
-    campaigns = models.ManyToManyField(
-        "tracking.Campaign", blank=True, related_name="intel_posts"
-    )
+    campaigns = models.ManyToManyField("tracking.Campaign", blank=True, related_name="intel_posts")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -94,6 +92,9 @@ class Attachment(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Comment(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
@@ -105,6 +106,9 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
 
 
 class Receipt(models.Model):
@@ -122,8 +126,16 @@ class Receipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["post", "user"], name="intel_receipt_unique"),
         ]
-        indexes = [models.Index(fields=["user", "post"], condition=Q(seen_at__isnull=False),
-                                name="intel_receipt_seen")]  # fmt: skip
+        indexes = [
+            models.Index(
+                fields=["user", "post"],
+                condition=Q(seen_at__isnull=False),
+                name="intel_receipt_seen",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.post_id}"
 
 
 class AckRequest(models.Model):
@@ -143,3 +155,6 @@ class AckRequest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["post", "team"], name="intel_ack_request_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} · {self.team_id}"

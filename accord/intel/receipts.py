@@ -112,9 +112,10 @@ def ack_request(*, post: Post, user: User, team_ids: Sequence[int]) -> list[AckR
 
 def _pending(request: AckRequest) -> list[int]:
     acknowledged = set(
-        Receipt.objects.filter(post_id=request.post_id, acknowledged_at__isnull=False)
-        .values_list("user_id", flat=True)
-    )  # fmt: skip
+        Receipt.objects.filter(post_id=request.post_id, acknowledged_at__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
     return [
         pk
         for pk in request.members.filter(is_active=True).values_list("pk", flat=True)

@@ -51,9 +51,7 @@ def posts_filtered(
     if tag_id is not None:
         posts = posts.filter(tags__pk=tag_id)
     if competitor:
-        posts = posts.filter(
-            tags__kind=TagKind.COMPETITOR, tags__name__iexact=competitor.strip()
-        )
+        posts = posts.filter(tags__kind=TagKind.COMPETITOR, tags__name__iexact=competitor.strip())
     if author_id is not None:
         posts = posts.filter(author_id=author_id)
     if unread and user is not None:

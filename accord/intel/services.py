@@ -130,9 +130,13 @@ def _attachments_store(post: Post, uploads: Sequence[files.Upload], by: User | N
             files.file_write(stored_name=stored, data=upload.data)
             written.append(stored)
             Attachment.objects.create(
-                post=post, name=upload.name, stored_name=stored,
-                content_type=upload.content_type, size=len(upload.data), uploaded_by=by,
-            )  # fmt: skip
+                post=post,
+                name=upload.name,
+                stored_name=stored,
+                content_type=upload.content_type,
+                size=len(upload.data),
+                uploaded_by=by,
+            )
     except BaseException:
         for stored in written:
             files.file_remove(stored)
@@ -192,9 +196,14 @@ def post_create(
             campaigns = _rows_named(Campaign, campaign_ids, "campaign_ids")
             now = at or timezone.now()
             post = Post.objects.create(
-                kind=kind, title=title, body=body, author=author, created_at=now,
-                updated_at=now, source_key=source_key,
-            )  # fmt: skip
+                kind=kind,
+                title=title,
+                body=body,
+                author=author,
+                created_at=now,
+                updated_at=now,
+                source_key=source_key,
+            )
             post.tags.set(tag_rows)
             post.deals.set(deals)
             post.accounts.set(accounts)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accord.intel import views, views_competitors
+from accord.intel import views
 
 app_name = "intel"
 
@@ -14,6 +14,6 @@ urlpatterns = [
     path("<int:post_id>/ask/", views.ack_request, name="ack_request"),
     path("<int:post_id>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("files/<int:attachment_id>/", views.attachment_download, name="attachment"),
-    path("competitors/", views_competitors.competitor_list, name="competitors"),
-    path("competitors/<int:tag_id>/", views_competitors.competitor_detail, name="competitor"),
+    path("competitors/", views.competitor_list, name="competitors"),
+    path("competitors/<int:tag_id>/", views.competitor_detail, name="competitor"),
 ]

@@ -1,15 +1,16 @@
 """The feed's pages: the feed (filters, paging, expanding a post marks it seen), a new post,
-a post's page (comments, pinning, acknowledgements) and its attachments. Thin: a form, one
-service or selector, a template. Competitor pages are in ``views_competitors``."""
+a post's page (comments, pinning, acknowledgements), its attachments, and the competitors'
+battlecards. Thin: a form, one service or selector, a template."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,15 +20,21 @@ from accord.core.errors import DomainError
 from accord.intel import attachments as files
 from accord.intel import receipts, selectors, services
 from accord.intel.forms import AckRequestForm, CommentForm, FeedFilterForm, PostForm
-from accord.intel.models import Attachment, Post
+from accord.intel.models import Attachment, Post, TagKind
+from accord.intel.rules import STALE_AFTER_DAYS
 from accord.pipeline.selectors import deals_visible
 from accord.ui.paging import paged
 
 PAGE = "intel"
 PER_PAGE = 20
 #: Service fields → the form field that shows their errors.
-_FORM_FIELDS = {"team_ids": "teams", "deal_ids": "deals", "account_ids": "accounts",
-                "campaign_ids": "campaigns", "tags": "competitors"}  # fmt: skip
+_FORM_FIELDS = {
+    "team_ids": "teams",
+    "deal_ids": "deals",
+    "account_ids": "accounts",
+    "campaign_ids": "campaigns",
+    "tags": "competitors",
+}
 
 
 def _field_error(form: Any, error: DomainError) -> None:
@@ -84,8 +91,9 @@ def _post_publish(request: PageRequest, form: PostForm) -> Post:
     deal_ids = data["deals"]
     visible = set(
         deals_visible(user=policy.rep_scope(request.user, "deals"))
-        .filter(pk__in=deal_ids).values_list("pk", flat=True)
-    )  # fmt: skip
+        .filter(pk__in=deal_ids)
+        .values_list("pk", flat=True)
+    )
     unseen = [pk for pk in deal_ids if pk not in visible]
     if unseen:  # another rep's deal does not exist for this rep
         raise DomainError(_("No such deal: %(id)s.") % {"id": unseen[0]}, field="deal_ids")
@@ -130,7 +138,9 @@ def _post_context(request: PageRequest, post: Post, **extra: Any) -> dict[str, A
 
 
 def _post(post_id: int) -> Post:
-    return get_object_or_404(Post.objects.select_related("author").prefetch_related("tags"), pk=post_id)
+    return get_object_or_404(
+        Post.objects.select_related("author").prefetch_related("tags"), pk=post_id
+    )
 
 
 @policy.page_required(PAGE)
@@ -224,4 +234,41 @@ def attachment_download(request: PageRequest, attachment_id: int) -> HttpRespons
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
-    return response
+    # A streaming response: ``page_required`` passes any response through unchanged.
+    return cast(HttpResponse, response)
+
+
+# --- Competitors -----------------------------------------------------------------------------
+
+
+@policy.page_required(PAGE)
+def competitor_list(request: PageRequest) -> HttpResponse:
+    now = timezone.now()
+    cards = [selectors.battlecard(tag, now=now) for tag in selectors.competitors()]
+    return render(
+        request, "intel/competitors.html", {"cards": cards, "stale_after": STALE_AFTER_DAYS}
+    )
+
+
+@policy.page_required(PAGE)
+def competitor_detail(request: PageRequest, tag_id: int) -> HttpResponse:
+    tag = get_object_or_404(selectors.competitors(), pk=tag_id, kind=TagKind.COMPETITOR)
+    card = selectors.battlecard(tag)
+    # The counts are aggregates (like reports); the rows are the deals this person may open.
+    lost = (
+        selectors.deals_lost_to(tag)
+        .filter(pk__in=deals_visible(user=policy.rep_scope(request.user, "deals")).values("pk"))
+        .select_related("account", "owner")
+        .order_by("-closed_at", "-pk")
+    )
+    posts = selectors.posts_filtered(user=request.user, competitor=tag.name)
+    return render(
+        request,
+        "intel/competitor.html",
+        {
+            "card": card,
+            "stale": card.days_since_update is None or card.days_since_update > STALE_AFTER_DAYS,
+            "lost": paged(request, lost, param="lost", per_page=10),
+            "posts": paged(request, posts, param="page", per_page=10),
+        },
+    )

@@ -271,10 +271,13 @@ def world_build() -> World:
     from accord.intel.services import post_create
 
     post = post_create(
-        author=users["marketing"], kind="competitor_move", title="Matrix intel",
-        tags=[(TagKind.COMPETITOR, "Matrix Rival")], deal_ids=[own_deal.pk, other_deal.pk],
+        author=users["marketing"],
+        kind="competitor_move",
+        title="Matrix intel",
+        tags=[(TagKind.COMPETITOR, "Matrix Rival")],
+        deal_ids=[own_deal.pk, other_deal.pk],
         uploads=[upload_check(name="note.txt", stream=io.BytesIO(b"matrix note"))],
-    )  # fmt: skip
+    )
     attachment = post.attachments.get()
     rival = post.tags.get()
 

@@ -16,24 +16,43 @@ from accord.pipeline.models import Deal, DealStage, LostReason
 def team_with(name: str, size: int, *, department: str = "sales") -> tuple[Team, list[User]]:
     team = Team.objects.create(name=name, department=department)
     people = [
-        UserFactory(username=f"{name.lower()}-{n}", role=Role.SALES, department="sales",
-                    team=team, first_name=f"{name}{n}")
+        UserFactory(
+            username=f"{name.lower()}-{n}",
+            role=Role.SALES,
+            department="sales",
+            team=team,
+            first_name=f"{name}{n}",
+        )
         for n in range(size)
-    ]  # fmt: skip
+    ]
     return team, people
 
 
-def post_about(author: User | None, *, competitor: str = "", title: str = "Intel",
-               kind: str = PostKind.COMPETITOR_MOVE, **fields) -> Post:  # fmt: skip
+def post_about(
+    author: User | None,
+    *,
+    competitor: str = "",
+    title: str = "Intel",
+    kind: str = PostKind.COMPETITOR_MOVE,
+    **fields,
+) -> Post:
     tags = [(TagKind.COMPETITOR, competitor)] if competitor else []
     return post_create(author=author, kind=kind, title=title, tags=tags, **fields)
 
 
-def closed_deal(name: str, *, won: bool, owner: User | None = None, days_ago: int = 5,
-                lost_reason: str = LostReason.COMPETITOR) -> Deal:  # fmt: skip
+def closed_deal(
+    name: str,
+    *,
+    won: bool,
+    owner: User | None = None,
+    days_ago: int = 5,
+    lost_reason: str = LostReason.COMPETITOR,
+) -> Deal:
     return Deal.objects.create(
-        name=name, amount=100, owner=owner,
+        name=name,
+        amount=100,
+        owner=owner,
         stage=DealStage.WON if won else DealStage.LOST,
         lost_reason="" if won else lost_reason,
         closed_at=timezone.now() - timedelta(days=days_ago),
-    )  # fmt: skip
+    )

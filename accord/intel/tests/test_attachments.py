@@ -73,9 +73,12 @@ def test_the_page_refuses_an_oversized_file(client, marketing_user, settings, at
     client.force_login(marketing_user)
     response = client.post(
         reverse("intel:post_create"),
-        {"kind": "market_data", "title": "Big", "attachments": [
-            SimpleUploadedFile("big.txt", b"x" * 4096, content_type="text/plain")]},
-    )  # fmt: skip
+        {
+            "kind": "market_data",
+            "title": "Big",
+            "attachments": [SimpleUploadedFile("big.txt", b"x" * 4096, content_type="text/plain")],
+        },
+    )
     assert response.status_code == 200
     assert "big.txt" in response.content.decode()
     assert Post.objects.count() == 0
@@ -88,10 +91,15 @@ def test_a_stored_file_has_a_random_name_and_is_served_with_the_policy(
     client.force_login(marketing_user)
     response = client.post(
         reverse("intel:post_create"),
-        {"kind": "market_data", "title": "Chart", "attachments": [
-            SimpleUploadedFile("../../etc/chart.png", PNG, content_type="text/html"),
-            SimpleUploadedFile("notes.txt", "Цены растут".encode(), content_type="x/y")]},
-    )  # fmt: skip
+        {
+            "kind": "market_data",
+            "title": "Chart",
+            "attachments": [
+                SimpleUploadedFile("../../etc/chart.png", PNG, content_type="text/html"),
+                SimpleUploadedFile("notes.txt", "Цены растут".encode(), content_type="x/y"),
+            ],
+        },
+    )
     assert response.status_code == 302
     png, text = Attachment.objects.order_by("pk")
     assert (png.name, png.content_type) == ("chart.png", "image/png")
@@ -118,7 +126,12 @@ def test_a_stored_file_has_a_random_name_and_is_served_with_the_policy(
 def test_a_failed_post_removes_the_files_it_wrote(marketing_user, attachment_dir):
     upload = upload_check(name="a.txt", stream=io.BytesIO(b"hello"))
     with pytest.raises(InvalidInput):
-        post_create(author=marketing_user, kind="market_data", title="T", uploads=[upload],
-                    deal_ids=[999999])  # fmt: skip
+        post_create(
+            author=marketing_user,
+            kind="market_data",
+            title="T",
+            uploads=[upload],
+            deal_ids=[999999],
+        )
     assert _files(attachment_dir) == []
     assert Post.objects.count() == 0

@@ -19,8 +19,9 @@ def _against(tag_name: str, deal: Deal) -> None:
     if deal_competitor_field():
         Deal.objects.filter(pk=deal.pk).update(competitor=tag_name)
     else:
-        post_about(None, competitor=tag_name, title=f"Story {deal.pk}", kind="win_loss",
-                   deal_ids=[deal.pk])  # fmt: skip
+        post_about(
+            None, competitor=tag_name, title=f"Story {deal.pk}", kind="win_loss", deal_ids=[deal.pk]
+        )
 
 
 def test_battlecard_numbers(marketing_user, sales_user, make_user):

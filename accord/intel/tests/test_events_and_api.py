@@ -16,16 +16,30 @@ from accord.intel.tests.factories import closed_deal, post_about, team_with
 
 def test_a_price_change_and_a_promotion_post_themselves_once(db):
     at = timezone.now()
-    event = ProductPriceChanged(product_id=7, product_name="Accord Pro", old_price=Decimal("100"),
-                                new_price=Decimal("120"), currency="EUR", changed_at=at)  # fmt: skip
+    event = ProductPriceChanged(
+        product_id=7,
+        product_name="Accord Pro",
+        old_price=Decimal("100"),
+        new_price=Decimal("120"),
+        currency="EUR",
+        changed_at=at,
+    )
     emit(event)
     emit(event)
     post = Post.objects.get(kind=PostKind.PRICE_CHANGE)
     assert "Accord Pro" in post.title and "120.00 EUR" in post.title
     assert "+20.0%" in post.body
     assert [(t.kind, t.name) for t in post.tags.all()] == [("product", "Accord Pro")]
-    emit(PromotionStarted(promotion_id=3, name="Spring sale", code="SPRING", starts_at=at,
-                          discount_percent=Decimal("15"), product_names=("Accord Pro",)))  # fmt: skip
+    emit(
+        PromotionStarted(
+            promotion_id=3,
+            name="Spring sale",
+            code="SPRING",
+            starts_at=at,
+            discount_percent=Decimal("15"),
+            product_names=("Accord Pro",),
+        )
+    )
     promo = Post.objects.get(kind=PostKind.PROMOTION)
     assert "Spring sale" in promo.title and "15%" in promo.body and "SPRING" in promo.body
 
@@ -48,11 +62,15 @@ def test_api_posts_comments_and_acknowledgement(client, marketing_user, sales_us
     client.force_login(marketing_user)
     created = client.post(
         "/api/v1/intel/posts",
-        {"kind": "win_loss", "title": "Why we lost Mine", "tags": [
-            {"kind": "competitor", "name": "Acme"}], "deal_ids": [mine.pk, theirs.pk],
-         "ack_team_ids": [sales.pk]},
+        {
+            "kind": "win_loss",
+            "title": "Why we lost Mine",
+            "tags": [{"kind": "competitor", "name": "Acme"}],
+            "deal_ids": [mine.pk, theirs.pk],
+            "ack_team_ids": [sales.pk],
+        },
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["acknowledgements"] == [{"team": "Field", "total": 2, "seen": 0, "acknowledged": 0}]
@@ -61,8 +79,14 @@ def test_api_posts_comments_and_acknowledgement(client, marketing_user, sales_us
     client.force_login(people[0])
     got = client.get(f"/api/v1/intel/posts/{post_id}").json()
     assert got["deal_ids"] == [mine.pk]  # the other rep's deal is not shown to this rep
-    assert client.post(f"/api/v1/intel/posts/{post_id}/comments", {"body": "Noted"},
-                       content_type="application/json").status_code == 201  # fmt: skip
+    assert (
+        client.post(
+            f"/api/v1/intel/posts/{post_id}/comments",
+            {"body": "Noted"},
+            content_type="application/json",
+        ).status_code
+        == 201
+    )
     ack = client.post(f"/api/v1/intel/posts/{post_id}/acknowledge").json()
     assert ack["acknowledgements"][0]["acknowledged"] == 1
     assert ack_summary(Post.objects.get(pk=post_id))[0].acknowledged == 1
@@ -79,12 +103,18 @@ def test_api_refuses_an_empty_team_and_another_reps_deal(client, sales_user, mak
     other = make_user(username="other-rep", role="sales")
     theirs = closed_deal("Theirs", won=True, owner=other)
     client.force_login(sales_user)
-    refused = client.post("/api/v1/intel/posts", {"kind": "market_data", "title": "T",
-                          "ack_team_ids": [empty.pk]}, content_type="application/json")  # fmt: skip
+    refused = client.post(
+        "/api/v1/intel/posts",
+        {"kind": "market_data", "title": "T", "ack_team_ids": [empty.pk]},
+        content_type="application/json",
+    )
     assert refused.status_code == 422
     assert refused.json()["error"]["field"] == "team_ids"
-    hidden = client.post("/api/v1/intel/posts", {"kind": "market_data", "title": "T",
-                         "deal_ids": [theirs.pk]}, content_type="application/json")  # fmt: skip
+    hidden = client.post(
+        "/api/v1/intel/posts",
+        {"kind": "market_data", "title": "T", "deal_ids": [theirs.pk]},
+        content_type="application/json",
+    )
     assert hidden.status_code == 422
     assert hidden.json()["error"]["field"] == "deal_ids"
     assert Post.objects.count() == 0

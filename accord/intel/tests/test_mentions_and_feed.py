@@ -48,10 +48,15 @@ def test_mentions_notify_once_and_not_the_author(marketing_user, sales_user, man
 
 def test_filters(marketing_user, sales_user):
     a = post_about(marketing_user, competitor="Acme", title="Acme cuts prices")
-    b = post_create(author=sales_user, kind=PostKind.MARKET_DATA, title="Market grows",
-                    tags=[(TagKind.REGION, "North")])  # fmt: skip
-    c = post_about(sales_user, competitor="Globex", title="Globex launches",
-                   kind=PostKind.PRODUCT_NEWS)  # fmt: skip
+    b = post_create(
+        author=sales_user,
+        kind=PostKind.MARKET_DATA,
+        title="Market grows",
+        tags=[(TagKind.REGION, "North")],
+    )
+    c = post_about(
+        sales_user, competitor="Globex", title="Globex launches", kind=PostKind.PRODUCT_NEWS
+    )
     comment_create(post=b, author=marketing_user, body="Growth in logistics")
 
     def titles(**filters):
@@ -91,7 +96,9 @@ def test_comment_and_pin_pages(client, marketing_user, sales_user):
     assert client.post(url, {"body": ""}).status_code == 400
     assert client.post(url, {"body": "Seen it at a client"}).status_code == 302
     assert post.comments.get().body == "Seen it at a client"
-    assert client.post(reverse("intel:post_pin", args=[post.pk]), {"pinned": "1"}).status_code == 403
+    assert (
+        client.post(reverse("intel:post_pin", args=[post.pk]), {"pinned": "1"}).status_code == 403
+    )
     client.force_login(marketing_user)
     client.post(reverse("intel:post_pin", args=[post.pk]), {"pinned": "1"})
     post.refresh_from_db()
