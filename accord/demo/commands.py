@@ -168,6 +168,7 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
     if size != "large":  # the large company is for benchmarks, which score and sync it
         _score_breakdowns()
         _handoff_history(seed=seed, anchor=record.anchor)
+        _intel()
         _analytics_copy_build()
 
 
@@ -179,6 +180,16 @@ def _handoff_history(*, seed: int, anchor: date) -> None:
     click.echo(
         f"{counts.assignments:,} hand-offs, {counts.ratings:,} quality ratings; SLA now: "
         f"{counts.breached_now:,} breached, {counts.warning_now:,} near their deadline."
+    )
+
+
+def _intel() -> None:
+    from accord.demo.intel import demo_intel_write
+
+    counts = demo_intel_write()
+    click.echo(
+        f"{counts.posts} intel posts; {counts.acknowledged} of {counts.asked} acknowledged the "
+        "pinned price brief."
     )
 
 
