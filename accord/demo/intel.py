@@ -107,7 +107,13 @@ def _competitors(now: datetime, people: dict[str, User]) -> Post:
         tags=[(TagKind.COMPETITOR, SECOND_RIVAL), (TagKind.REGION, "Poland")],
     )  # fmt: skip
     if marketer is not None:
-        comment_create(post=story, author=marketer, body="On it: draft by Friday. @rep.anna")
+        comment = comment_create(
+            post=story, author=marketer, body="On it: draft by Friday. @rep.anna"
+        )
+        # Written as of the story's next day: the battlecard's freshness reads from it.
+        at = now - timedelta(days=3, hours=20)
+        type(comment).objects.filter(pk=comment.pk).update(created_at=at)
+        Post.objects.filter(pk=story.pk).update(updated_at=at)
     return story
 
 
