@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Team, User
@@ -122,6 +123,13 @@ class PostForm(_Form):
         queryset=Team.objects.filter(is_active=True).order_by("name"),
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = settings.INTEL_ATTACHMENT_MAX_BYTES / (1024 * 1024)
+        self.fields["attachments"].help_text = _(
+            "Images, PDF, office documents or plain text, up to %(limit)s MB each."
+        ) % {"limit": f"{limit:g}"}
 
     def clean_deals(self) -> list[int]:
         return _ids(self.cleaned_data.get("deals", ""), str(_("deal")))
