@@ -197,6 +197,7 @@ def existing(bearer) -> dict[str, int]:
             "/calendars",
             {"name": "Seed", "time_zone": "UTC", "working_hours": {"mon": [["09:00", "17:00"]]}},
         ),
+        "post_id": create("/intel/posts", {"kind": "market_data", "title": "Seed intel"}),
     }
 
 
