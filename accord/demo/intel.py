@@ -77,8 +77,10 @@ def _automatic(now: datetime, people: dict[str, User]) -> None:
 def _competitors(now: datetime, people: dict[str, User]) -> Post:
     marketer, anna = people.get("marketer"), people.get("rep.anna")
     rival = [(TagKind.COMPETITOR, RIVAL)]
-    lost_to = _closed(DealStage.LOST, 8, lost_reason=LostReason.COMPETITOR)
-    won = _closed(DealStage.WON, 5)
+    lost_to = _closed(DealStage.LOST, 8, lost_reason=LostReason.COMPETITOR, competitor="")
+    won = _closed(DealStage.WON, 5, competitor="")
+    # The deals the stories tell of name their competitor (what the battlecard counts).
+    Deal.objects.filter(pk__in=[*lost_to, *won]).update(competitor=RIVAL)
     _post(
         "rival-pricing", marketer, now - timedelta(days=9), kind=PostKind.COMPETITOR_MOVE,
         title=f"{RIVAL} bundles its mobile app for free",
