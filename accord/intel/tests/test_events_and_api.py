@@ -118,3 +118,30 @@ def test_api_refuses_an_empty_team_and_another_reps_deal(client, sales_user, mak
     assert hidden.status_code == 422
     assert hidden.json()["error"]["field"] == "deal_ids"
     assert Post.objects.count() == 0
+
+
+def test_the_pipelines_row_shaped_events_post_too(db):
+    """The product list's branch sends rows (``change``, ``promotion``): the same posts."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from accord.intel.hooks import price_changed_post, promotion_started_post
+
+    product = SimpleNamespace(name="Accord Team")
+    at = timezone.now()
+    change = SimpleNamespace(
+        pk=5, product_id=9, product=product, old_list_price=Decimal("10"),
+        new_list_price=Decimal("12"), currency="USD", changed_at=at, changed_by_id=None,
+    )  # fmt: skip
+    price_changed_post(SimpleNamespace(change=change))  # type: ignore[arg-type]
+    cost_only = SimpleNamespace(**{**vars(change), "pk": 6, "new_list_price": Decimal("10")})
+    price_changed_post(SimpleNamespace(change=cost_only))  # type: ignore[arg-type]
+    assert Post.objects.filter(kind=PostKind.PRICE_CHANGE).count() == 1
+    promotion = SimpleNamespace(
+        pk=4, name="Summer", code="SUN", starts_on=date(2026, 6, 1), ends_on=None,
+        discount_kind="percent", discount_value=Decimal("10"), product_id=9, product=product,
+        created_by_id=None, campaign_id=None, created_at=at,
+    )  # fmt: skip
+    promotion_started_post(SimpleNamespace(promotion=promotion))  # type: ignore[arg-type]
+    post = Post.objects.get(kind=PostKind.PROMOTION)
+    assert post.title.endswith("Summer") and "10%" in post.body
