@@ -229,6 +229,7 @@ def _register_routers() -> None:
     from accord.contacts.api import accounts_router, contacts_router
     from accord.handoff.api import agreements_router, calendars_router, lead_actions_router
     from accord.handoff.lead.api import router as leads_router
+    from accord.intel.api import router as intel_router
     from accord.pipeline.api import activities_router, deals_router
     from accord.planning.api import router as plans_router
     from accord.privacy.api import router as consents_router
@@ -253,6 +254,7 @@ def _register_routers() -> None:
     api.add_router("/plans", plans_router)
     api.add_router("/reviews", reviews_router)
     api.add_router("/audits", audits_router)
+    api.add_router("/intel", intel_router)
 
 
 _register_routers()

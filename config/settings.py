@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "accord.web",
     "accord.demo",
     "accord.privacy",
+    "accord.intel",
 ]
 
 MIDDLEWARE = [
@@ -378,3 +379,14 @@ PRIVACY_RETENTION_DAYS = {
     "import_files": _env_days("ACCORD_RETAIN_IMPORT_FILES_DAYS", "7"),
     "notifications": _env_days("ACCORD_RETAIN_NOTIFICATIONS_DAYS", "365"),
 }
+
+# --- Market intelligence (accord.intel) -------------------------------------------------------
+#
+# Attachments live outside every static or media URL: only the intel attachment view serves
+# them, after the policy's checks. Their type is read from the content (magic bytes).
+INTEL_ATTACHMENT_DIR = Path(os.environ.get("ACCORD_INTEL_ATTACHMENT_DIR", VAR_DIR / "intel-files"))
+INTEL_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("ACCORD_INTEL_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+# A person asked to acknowledge a post is reminded once per interval until they do.
+INTEL_ACK_REMIND_HOURS = int(os.environ.get("ACCORD_INTEL_ACK_REMIND_HOURS", "24"))

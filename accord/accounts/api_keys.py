@@ -42,6 +42,7 @@ RESOURCES = (
     "plans",
     "reviews",
     "audits",
+    "intel",
 )
 ACTIONS = ("read", "write")
 # last_used_at is refreshed at most this often, so reads do not turn into writes.

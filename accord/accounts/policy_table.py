@@ -274,6 +274,20 @@ PAGES: dict[str, Page] = {
     "login": Page(PUBLIC),
     # Signing out redirects to the login page, signed in or not.
     "logout": Page("L L L L L L", method="POST"),
+    # The market-intelligence feed: every signed-in person reads, posts, comments and
+    # acknowledges; pinning and asking teams to acknowledge are the author's (the matrix
+    # post is the marketer's) and managers'.
+    "intel:feed": Page(EVERYONE_SIGNED_IN),
+    "intel:post_create": Page(EVERYONE_SIGNED_IN),
+    "intel:post_detail": Page(EVERYONE_SIGNED_IN),
+    "intel:post_seen": Page(EVERYONE_SIGNED_IN, method="POST", htmx=True),
+    "intel:comment_create": Page(EVERYONE_SIGNED_IN, method="POST", form={"body": "matrix"}),
+    "intel:post_pin": Page("L A D A A A", method="POST", form={"pinned": "1"}),
+    "intel:ack_request": Page("L A D A A A", method="POST", form={"teams": "{team_id}"}),
+    "intel:acknowledge": Page(EVERYONE_SIGNED_IN, method="POST", htmx=True),
+    "intel:attachment": Page(EVERYONE_SIGNED_IN),
+    "intel:competitors": Page(EVERYONE_SIGNED_IN),
+    "intel:competitor": Page(EVERYONE_SIGNED_IN),
     "api-v1:openapi-json": Page(PUBLIC),
     # The interactive docs: everyone who may use the API (every signed-in role).
     "api-v1:openapi-view": Page(EVERYONE_SIGNED_IN),
@@ -385,4 +399,16 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/audits": Op("audits", MANAGERS),
     "POST /api/v1/audits": Op("audits", MANAGERS, person=True),
     "GET /api/v1/audits/{audit_id}": Op("audits", MANAGERS),
+    # Market intelligence: every role reads and posts (an integration's key may post market
+    # data without a person); comments and acknowledgements are a person's.
+    "GET /api/v1/intel/posts": Op("intel", EVERYONE_SIGNED_IN),
+    "POST /api/v1/intel/posts": Op(
+        "intel",
+        EVERYONE_SIGNED_IN,
+        body={"deal_ids": [], "account_ids": [], "campaign_ids": [], "ack_team_ids": []},
+    ),
+    "GET /api/v1/intel/posts/{post_id}": Op("intel", EVERYONE_SIGNED_IN),
+    "GET /api/v1/intel/posts/{post_id}/comments": Op("intel", EVERYONE_SIGNED_IN),
+    "POST /api/v1/intel/posts/{post_id}/comments": Op("intel", EVERYONE_SIGNED_IN, person=True),
+    "POST /api/v1/intel/posts/{post_id}/acknowledge": Op("intel", EVERYONE_SIGNED_IN, person=True),
 }

@@ -169,6 +169,7 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
         _score_breakdowns()
         _handoff_history(seed=seed, anchor=record.anchor)
         _quality_history(seed=seed)
+        _intel()
         _analytics_copy_build()
         _plans_write(anchor=record.anchor)
 
@@ -198,6 +199,16 @@ def _quality_history(*, seed: int) -> None:
     click.echo(
         f"{counts.reviews} lead-quality reviews ({counts.ratings} ratings), {counts.audits} "
         f"audits, {counts.test_leads} test leads."
+    )
+
+
+def _intel() -> None:
+    from accord.demo.intel import demo_intel_write
+
+    counts = demo_intel_write()
+    click.echo(
+        f"{counts.posts} intel posts; {counts.acknowledged} of {counts.asked} acknowledged the "
+        "pinned price brief."
     )
 
 

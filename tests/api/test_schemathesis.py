@@ -198,6 +198,7 @@ def existing(bearer) -> dict[str, int]:
             {"name": "Seed", "time_zone": "UTC", "working_hours": {"mon": [["09:00", "17:00"]]}},
         ),
         "plan_id": create("/plans", PLAN_SEED),
+        "post_id": create("/intel/posts", {"kind": "market_data", "title": "Seed intel"}),
     }
 
 

@@ -29,6 +29,8 @@ LIFECYCLE_TABLE = {
     "SubmissionSettled": ["accord.scoring.lifecycle.submission_settled_score"],
     "DealWon": ["accord.integrations.webhooks.handlers.deal_won_publish"],
     "Published": ["accord.integrations.webhooks.handlers.published_deliver"],
+    "ProductPriceChanged": ["accord.intel.hooks.price_changed_post"],
+    "PromotionStarted": ["accord.intel.hooks.promotion_started_post"],
 }
 
 #: Low to high; a domain module imports only its own layer or below (tests drive the stack).

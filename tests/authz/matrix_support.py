@@ -268,6 +268,22 @@ def world_build() -> World:
 
     plan = plan_seed(user=users["mgr_marketing"])
     quality = _quality_world(users, own)
+    import io
+
+    from accord.intel.attachments import upload_check
+    from accord.intel.models import TagKind
+    from accord.intel.services import post_create
+
+    post = post_create(
+        author=users["marketing"],
+        kind="competitor_move",
+        title="Matrix intel",
+        tags=[(TagKind.COMPETITOR, "Matrix Rival")],
+        deal_ids=[own_deal.pk, other_deal.pk],
+        uploads=[upload_check(name="note.txt", stream=io.BytesIO(b"matrix note"))],
+    )
+    attachment = post.attachments.get()
+    rival = post.tags.get()
 
     def same(value: int | str) -> dict[str, int | str]:
         return {"own": value}
@@ -297,6 +313,10 @@ def world_build() -> World:
         "mate_id": same(mate.pk),  # a rep of the sales rep's team (North)
         "plan_id": same(plan.pk),
         **{name: same(pk) for name, pk in quality.items()},
+        "post_id": same(post.pk),  # the marketer's post
+        "attachment_id": same(attachment.pk),
+        "tag_id": same(rival.pk),
+        "team_id": same(north.pk),
     }
     return World(users=users, keys={}, objects=objects)
 

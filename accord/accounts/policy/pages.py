@@ -60,6 +60,9 @@ PAGES: dict[str, frozenset[str]] = {
     # Lead-handling audits, test-lead tokens and speed-to-lead: the auditors (managers and
     # administrators).
     "audits": MANAGERS,
+    # The market-intelligence feed, its posts and battlecards: shared knowledge of both
+    # sides; linked deals stay behind the object rules.
+    "intel": EVERYONE,
 }
 
 

@@ -14,11 +14,14 @@ if TYPE_CHECKING:
 # --- Roles and sides ----------------------------------------------------------------------
 
 _ALL = frozenset(RESOURCES)
+# Both sides post market intelligence (``intel``): it is shared knowledge.
 _MARKETING_WRITES = frozenset(
-    {"contacts", "accounts", "leads", "touchpoints", "campaigns", "spend"}
+    {"contacts", "accounts", "leads", "touchpoints", "campaigns", "spend", "intel"}
 )
 # Reviews: a rep writes only their own ratings of the reviews they rate (policy.quality).
-_SALES_WRITES = frozenset({"contacts", "accounts", "leads", "deals", "activities", "reviews"})
+_SALES_WRITES = frozenset(
+    {"contacts", "accounts", "leads", "deals", "activities", "reviews", "intel"}
+)
 #: What each role may write through the API (everyone signed in reads every resource). A
 #: manager writes what their side writes (``SIDE_WRITES``) plus ``MANAGER_WRITES``.
 ROLE_WRITES: dict[str, frozenset[str]] = {

@@ -57,6 +57,8 @@ def inbox(request: PageRequest) -> HttpResponse:
         "listed": listed,
         "rows": queues.inbox_rows(listed.rows),
         "filtered": any(request.GET.get(name) for name in ("hot", "sla", "channel")),
+        # Managers reach the team queue from here (one header entry for both queues).
+        "show_team_tab": policy.page_allowed(request.user, "team_queue"),
         **_inbox_context(),
     }
     return render(request, "handoff/inbox.html", context)
