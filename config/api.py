@@ -232,6 +232,7 @@ def _register_routers() -> None:
     from accord.intel.api import router as intel_router
     from accord.pipeline.api import activities_router, deals_router
     from accord.planning.api import router as plans_router
+    from accord.pipeline.api_pipelines import router as pipelines_router
     from accord.privacy.api import router as consents_router
     from accord.quality.api import audits_router, reviews_router
     from accord.scoring.api import router as scoring_router
@@ -247,6 +248,7 @@ def _register_routers() -> None:
     api.add_router("/spend", spend_router)
     api.add_router("/deals", deals_router)
     api.add_router("/activities", activities_router)
+    api.add_router("/pipelines", pipelines_router)
     api.add_router("/scoring", scoring_router)
     api.add_router("/reports", reports_router)
     api.add_router("/agreements", agreements_router)

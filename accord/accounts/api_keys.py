@@ -43,6 +43,7 @@ RESOURCES = (
     "reviews",
     "audits",
     "intel",
+    "pipelines",
 )
 ACTIONS = ("read", "write")
 # last_used_at is refreshed at most this often, so reads do not turn into writes.

@@ -174,6 +174,11 @@ TABLES: tuple[Table, ...] = (
             _c("created_at", "ts"),
             _c("closed_at", "ts"),
             _c("updated_at", "ts"),
+            # Which pipeline, since when in its stage (a key of that pipeline; ``won`` and
+            # ``lost`` in every one), and the rep's forecast category ('' follows the stage).
+            _c("pipeline_id", "id"),
+            _c("stage_entered_at", "ts"),
+            _c("forecast_category", "text"),
         ),
         test_leads_by="lead_id",
     ),
@@ -202,6 +207,27 @@ TABLES: tuple[Table, ...] = (
         (_c("id", "id"), _c("username", "text"), _c("team_id", "id"), _c("role", "text")),
     ),
     Table("teams", "accounts_team", REFERENCE, (_c("id", "id"), _c("name", "text"))),
+    Table(
+        "pipelines",
+        "pipeline_pipeline",
+        REFERENCE,
+        (_c("id", "id"), _c("key", "text"), _c("name", "text"), _c("is_default", "bool")),
+    ),
+    Table(
+        "pipeline_stages",
+        "pipeline_pipelinestage",
+        REFERENCE,
+        (
+            _c("id", "id"),
+            _c("pipeline_id", "id"),
+            _c("key", "text"),
+            _c("name", "text"),
+            _c("position", "int", "order"),
+            _c("probability", "float"),
+            _c("forecast_category", "text"),
+            _c("outcome", "text"),
+        ),
+    ),
     Table(
         "spend",
         "tracking_spendentry",
