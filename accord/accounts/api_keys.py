@@ -39,6 +39,8 @@ RESOURCES = (
     "activities",
     "agreements",
     "calendars",
+    "products",
+    "promotions",
 )
 ACTIONS = ("read", "write")
 # last_used_at is refreshed at most this often, so reads do not turn into writes.

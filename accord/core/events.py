@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # type-only: core must not import the apps at run time
     from accord.contacts.models import Lead, StageTransition
-    from accord.pipeline.models import Deal
+    from accord.pipeline.models import Deal, ProductPriceChange, Promotion
 
 
 # --- lifecycle ---
@@ -81,6 +81,21 @@ class DealWon:
     """A deal closed as won; ``deal`` is the saved row."""
 
     deal: Deal
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPriceChanged:
+    """A product's list price or unit cost changed (``change`` is the appended history row,
+    dated by its ``effective_on``): a dated event for the intel feed."""
+
+    change: ProductPriceChange
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionStarted:
+    """A promotion was created (``promotion`` is the saved row; its period says when it runs)."""
+
+    promotion: Promotion
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,3 +141,6 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
+from accord.pipeline.models_products import *  # noqa: E402,F403  (products, line items, promotions)

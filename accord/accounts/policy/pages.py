@@ -51,6 +51,13 @@ PAGES: dict[str, frozenset[str]] = {
     # Leads, contacts and accounts lists, search, contact and account pages: rows bounded by
     # the object rules (a rep sees their own and unassigned leads, deals and activities).
     "workspace": EVERYONE,
+    # The catalogue (products, their price history) and promotions: heads and administrators
+    # (everyone reads them through the API; reps pick products on their deals).
+    "products": MANAGERS,
+    "promotions": MANAGERS,
+    # The discount approvals queue and the exceptions register (who may decide a request is
+    # the ladder's rule: policy.discounts).
+    "discount_approvals": MANAGERS,
 }
 
 

@@ -29,8 +29,9 @@ SIDE_WRITES: dict[str, frozenset[str]] = {
     Department.MARKETING: _MARKETING_WRITES,
     Department.SALES: _SALES_WRITES,
 }
-#: The hand-off's shared configuration, which either side's managers change.
-MANAGER_WRITES = frozenset({"agreements", "calendars"})
+#: The hand-off's shared configuration, which either side's managers change; and the
+#: catalogue and promotions (products, price lists, exchange rates), which heads set.
+MANAGER_WRITES = frozenset({"agreements", "calendars", "products", "promotions"})
 #: Resources whose rows a sales rep sees only when they own them (or nobody does).
 OWNED_RESOURCES = frozenset({"leads", "deals", "activities"})
 
