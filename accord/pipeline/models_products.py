@@ -185,7 +185,7 @@ class SizeBand(models.TextChoices):
 
     ANY = "", _("Any size")
     SMALL = "small", _("Small (under 50 employees)")
-    MID = "mid", _("Mid-size (50–499 employees)")
+    MID = "mid", _("Mid-size (50-499 employees)")
     LARGE = "large", _("Large (500 employees or more)")
 
 
@@ -276,8 +276,8 @@ class DealPromotion(models.Model):
 
 
 class DealLineItem(TimestampedModel):
-    """One product on a deal. ``net_amount`` = quantity × list price − discounts;
-    ``cost_amount`` = quantity × unit cost (the snapshot). Both are stored, computed by the
+    """One product on a deal. ``net_amount`` = quantity x list price - discounts;
+    ``cost_amount`` = quantity x unit cost (the snapshot). Both are stored, computed by the
     service from the pure rules, so reports sum columns instead of repeating the maths."""
 
     deal = models.ForeignKey("pipeline.Deal", on_delete=models.CASCADE, related_name="line_items")
@@ -321,7 +321,7 @@ class DealLineItem(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.deal_id}: {self.quantity} × {self.product_id}"
+        return f"{self.deal_id}: {self.quantity} x {self.product_id}"
 
 
 class ApproverLevel(models.TextChoices):

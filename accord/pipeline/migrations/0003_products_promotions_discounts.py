@@ -7,237 +7,734 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pipeline', '0002_model_verbose_names'),
-        ('tracking', '0010_model_verbose_names'),
+        ("pipeline", "0002_model_verbose_names"),
+        ("tracking", "0010_model_verbose_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DiscountBand',
+            name="DiscountBand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('max_percent', models.DecimalField(decimal_places=2, max_digits=5, unique=True, verbose_name='up to %')),
-                ('approver', models.CharField(choices=[('rep', 'The rep'), ('manager', 'Head of sales'), ('admin', 'Administrator')], max_length=10, verbose_name='approved by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "max_percent",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=5, unique=True, verbose_name="up to %"
+                    ),
+                ),
+                (
+                    "approver",
+                    models.CharField(
+                        choices=[
+                            ("rep", "The rep"),
+                            ("manager", "Head of sales"),
+                            ("admin", "Administrator"),
+                        ],
+                        max_length=10,
+                        verbose_name="approved by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'discount band',
-                'verbose_name_plural': 'discount bands',
-                'ordering': ['max_percent'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('max_percent__gt', 0), ('max_percent__lte', 100)), name='discount_band_range')],
+                "verbose_name": "discount band",
+                "verbose_name_plural": "discount bands",
+                "ordering": ["max_percent"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("max_percent__gt", 0), ("max_percent__lte", 100)),
+                        name="discount_band_range",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ExchangeRate',
+            name="ExchangeRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('currency', models.CharField(max_length=3, verbose_name='currency')),
-                ('date', models.DateField(verbose_name='date')),
-                ('rate', models.DecimalField(decimal_places=8, max_digits=18, verbose_name='rate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3, verbose_name="currency")),
+                ("date", models.DateField(verbose_name="date")),
+                ("rate", models.DecimalField(decimal_places=8, max_digits=18, verbose_name="rate")),
             ],
             options={
-                'verbose_name': 'exchange rate',
-                'verbose_name_plural': 'exchange rates',
-                'ordering': ['currency', '-date'],
-                'constraints': [models.UniqueConstraint(fields=('currency', 'date'), name='exchange_rate_unique'), models.CheckConstraint(condition=models.Q(('rate__gt', 0)), name='exchange_rate_positive')],
+                "verbose_name": "exchange rate",
+                "verbose_name_plural": "exchange rates",
+                "ordering": ["currency", "-date"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("currency", "date"), name="exchange_rate_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("rate__gt", 0)), name="exchange_rate_positive"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PriceList',
+            name="PriceList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='name')),
-                ('currency', models.CharField(default='USD', max_length=3, verbose_name='currency')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid to')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="name")),
+                (
+                    "currency",
+                    models.CharField(default="USD", max_length=3, verbose_name="currency"),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="valid from")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="valid to")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'price list',
-                'verbose_name_plural': 'price lists',
-                'ordering': ['name', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('valid_from__isnull', True), ('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='price_list_period_ordered')],
+                "verbose_name": "price list",
+                "verbose_name_plural": "price lists",
+                "ordering": ["name", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_from__isnull", True),
+                            ("valid_to__isnull", True),
+                            ("valid_to__gte", models.F("valid_from")),
+                            _connector="OR",
+                        ),
+                        name="price_list_period_ordered",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('sku', models.CharField(max_length=64, unique=True, verbose_name='SKU')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, default='', verbose_name='description')),
-                ('list_price', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='list price')),
-                ('unit_cost', models.DecimalField(decimal_places=2, default=0, max_digits=16, verbose_name='unit cost')),
-                ('currency', models.CharField(default='USD', max_length=3, verbose_name='currency')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('external_id', models.CharField(blank=True, max_length=120, null=True, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("sku", models.CharField(max_length=64, unique=True, verbose_name="SKU")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "description",
+                    models.TextField(blank=True, default="", verbose_name="description"),
+                ),
+                (
+                    "list_price",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="list price"),
+                ),
+                (
+                    "unit_cost",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=16, verbose_name="unit cost"
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(default="USD", max_length=3, verbose_name="currency"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "external_id",
+                    models.CharField(blank=True, max_length=120, null=True, unique=True),
+                ),
             ],
             options={
-                'verbose_name': 'product',
-                'verbose_name_plural': 'products',
-                'ordering': ['name', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('list_price__gte', 0)), name='product_list_price_not_negative'), models.CheckConstraint(condition=models.Q(('unit_cost__gte', 0)), name='product_unit_cost_not_negative')],
+                "verbose_name": "product",
+                "verbose_name_plural": "products",
+                "ordering": ["name", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("list_price__gte", 0)),
+                        name="product_list_price_not_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("unit_cost__gte", 0)),
+                        name="product_unit_cost_not_negative",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProductPriceChange',
+            name="ProductPriceChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('changed_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='changed at')),
-                ('effective_on', models.DateField(verbose_name='effective on')),
-                ('currency', models.CharField(max_length=3, verbose_name='currency')),
-                ('old_list_price', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='old list price')),
-                ('new_list_price', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='new list price')),
-                ('old_unit_cost', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='old unit cost')),
-                ('new_unit_cost', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='new unit cost')),
-                ('source', models.CharField(choices=[('ui', 'Accord'), ('api', 'API'), ('import', 'Import'), ('demo', 'Demo')], max_length=10)),
-                ('note', models.CharField(blank=True, default='', max_length=300, verbose_name='note')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='price_changes', to='pipeline.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "changed_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="changed at"
+                    ),
+                ),
+                ("effective_on", models.DateField(verbose_name="effective on")),
+                ("currency", models.CharField(max_length=3, verbose_name="currency")),
+                (
+                    "old_list_price",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="old list price",
+                    ),
+                ),
+                (
+                    "new_list_price",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=16, verbose_name="new list price"
+                    ),
+                ),
+                (
+                    "old_unit_cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="old unit cost",
+                    ),
+                ),
+                (
+                    "new_unit_cost",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=16, verbose_name="new unit cost"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("ui", "Accord"),
+                            ("api", "API"),
+                            ("import", "Import"),
+                            ("demo", "Demo"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(blank=True, default="", max_length=300, verbose_name="note"),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="price_changes",
+                        to="pipeline.product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'product price change',
-                'verbose_name_plural': 'product price changes',
-                'ordering': ['-changed_at', '-pk'],
+                "verbose_name": "product price change",
+                "verbose_name_plural": "product price changes",
+                "ordering": ["-changed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Promotion',
+            name="Promotion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('code', models.CharField(max_length=60, unique=True, verbose_name='code')),
-                ('starts_on', models.DateField(verbose_name='starts on')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='ends on')),
-                ('discount_kind', models.CharField(choices=[('percent', 'Percent off'), ('amount', 'Amount off')], max_length=10, verbose_name='discount kind')),
-                ('discount_value', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='discount')),
-                ('segment_size', models.CharField(blank=True, choices=[('', 'Any size'), ('small', 'Small (under 50 employees)'), ('mid', 'Mid-size (50–499 employees)'), ('large', 'Large (500 employees or more)')], default='', max_length=10, verbose_name='customer size')),
-                ('segment_industry', models.CharField(blank=True, default='', max_length=120, verbose_name='industry')),
-                ('currency', models.CharField(default='USD', max_length=3, verbose_name='currency')),
-                ('fixed_cost', models.DecimalField(decimal_places=2, default=0, max_digits=16, verbose_name='fixed cost')),
-                ('cost_per_deal', models.DecimalField(decimal_places=2, default=0, max_digits=16, verbose_name='cost per deal')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='promotions', to='tracking.campaign', verbose_name='campaign')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='promotions', to='pipeline.product', verbose_name='product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("code", models.CharField(max_length=60, unique=True, verbose_name="code")),
+                ("starts_on", models.DateField(verbose_name="starts on")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="ends on")),
+                (
+                    "discount_kind",
+                    models.CharField(
+                        choices=[("percent", "Percent off"), ("amount", "Amount off")],
+                        max_length=10,
+                        verbose_name="discount kind",
+                    ),
+                ),
+                (
+                    "discount_value",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="discount"),
+                ),
+                (
+                    "segment_size",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Any size"),
+                            ("small", "Small (under 50 employees)"),
+                            ("mid", "Mid-size (50-499 employees)"),
+                            ("large", "Large (500 employees or more)"),
+                        ],
+                        default="",
+                        max_length=10,
+                        verbose_name="customer size",
+                    ),
+                ),
+                (
+                    "segment_industry",
+                    models.CharField(
+                        blank=True, default="", max_length=120, verbose_name="industry"
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(default="USD", max_length=3, verbose_name="currency"),
+                ),
+                (
+                    "fixed_cost",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=16, verbose_name="fixed cost"
+                    ),
+                ),
+                (
+                    "cost_per_deal",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=16, verbose_name="cost per deal"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="promotions",
+                        to="tracking.campaign",
+                        verbose_name="campaign",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="promotions",
+                        to="pipeline.product",
+                        verbose_name="product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'promotion',
-                'verbose_name_plural': 'promotions',
-                'ordering': ['-starts_on', 'name'],
+                "verbose_name": "promotion",
+                "verbose_name_plural": "promotions",
+                "ordering": ["-starts_on", "name"],
             },
         ),
         migrations.CreateModel(
-            name='DealPromotion',
+            name="DealPromotion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('explicit', 'Linked by hand'), ('line_item', 'A line item used it'), ('migrated', "From the deal's promotion code")], max_length=12)),
-                ('linked_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('deal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='promotion_links', to='pipeline.deal')),
-                ('linked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('promotion', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deal_links', to='pipeline.promotion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("explicit", "Linked by hand"),
+                            ("line_item", "A line item used it"),
+                            ("migrated", "From the deal's promotion code"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("linked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "deal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="promotion_links",
+                        to="pipeline.deal",
+                    ),
+                ),
+                (
+                    "linked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "promotion",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deal_links",
+                        to="pipeline.promotion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deal promotion',
-                'verbose_name_plural': 'deal promotions',
+                "verbose_name": "deal promotion",
+                "verbose_name_plural": "deal promotions",
             },
         ),
         migrations.CreateModel(
-            name='DealLineItem',
+            name="DealLineItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('quantity', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='quantity')),
-                ('currency', models.CharField(max_length=3, verbose_name='currency')),
-                ('list_price', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='list price')),
-                ('discount_percent', models.DecimalField(decimal_places=2, default=0, max_digits=5, verbose_name='discount %')),
-                ('discount_amount', models.DecimalField(decimal_places=2, default=0, max_digits=16, verbose_name='discount amount')),
-                ('unit_cost', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='unit cost')),
-                ('gross_amount', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='gross')),
-                ('net_amount', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='net')),
-                ('cost_amount', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='cost')),
-                ('deal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='line_items', to='pipeline.deal')),
-                ('price_list', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='line_items', to='pipeline.pricelist')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='line_items', to='pipeline.product')),
-                ('promotion', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='line_items', to='pipeline.promotion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "quantity",
+                    models.DecimalField(decimal_places=2, max_digits=12, verbose_name="quantity"),
+                ),
+                ("currency", models.CharField(max_length=3, verbose_name="currency")),
+                (
+                    "list_price",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="list price"),
+                ),
+                (
+                    "discount_percent",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=5, verbose_name="discount %"
+                    ),
+                ),
+                (
+                    "discount_amount",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=16, verbose_name="discount amount"
+                    ),
+                ),
+                (
+                    "unit_cost",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="unit cost"),
+                ),
+                (
+                    "gross_amount",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="gross"),
+                ),
+                (
+                    "net_amount",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="net"),
+                ),
+                (
+                    "cost_amount",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="cost"),
+                ),
+                (
+                    "deal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="line_items",
+                        to="pipeline.deal",
+                    ),
+                ),
+                (
+                    "price_list",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="line_items",
+                        to="pipeline.pricelist",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="line_items",
+                        to="pipeline.product",
+                    ),
+                ),
+                (
+                    "promotion",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="line_items",
+                        to="pipeline.promotion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deal line item',
-                'verbose_name_plural': 'deal line items',
-                'ordering': ['deal_id', 'position', 'pk'],
+                "verbose_name": "deal line item",
+                "verbose_name_plural": "deal line items",
+                "ordering": ["deal_id", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='DiscountApproval',
+            name="DiscountApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('requested_percent', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='requested %')),
-                ('required_level', models.CharField(choices=[('rep', 'The rep'), ('manager', 'Head of sales'), ('admin', 'Administrator')], max_length=10)),
-                ('reason', models.CharField(blank=True, default='', max_length=500, verbose_name='reason')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='pending', max_length=10)),
-                ('approved_percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='approved %')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.CharField(blank=True, default='', max_length=500, verbose_name='note')),
-                ('approver', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('deal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='discount_approvals', to='pipeline.deal')),
-                ('line_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='approvals', to='pipeline.deallineitem')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "requested_percent",
+                    models.DecimalField(decimal_places=2, max_digits=5, verbose_name="requested %"),
+                ),
+                (
+                    "required_level",
+                    models.CharField(
+                        choices=[
+                            ("rep", "The rep"),
+                            ("manager", "Head of sales"),
+                            ("admin", "Administrator"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(blank=True, default="", max_length=500, verbose_name="reason"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "approved_percent",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="approved %",
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decision_note",
+                    models.CharField(blank=True, default="", max_length=500, verbose_name="note"),
+                ),
+                (
+                    "approver",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "deal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="discount_approvals",
+                        to="pipeline.deal",
+                    ),
+                ),
+                (
+                    "line_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="approvals",
+                        to="pipeline.deallineitem",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'discount approval',
-                'verbose_name_plural': 'discount approvals',
-                'ordering': ['-requested_at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('requested_percent__gte', 0), ('requested_percent__lte', 100)), name='approval_requested_range'), models.CheckConstraint(condition=models.Q(('approved_percent__isnull', True), models.Q(('approved_percent__gte', 0), ('approved_percent__lte', 100)), _connector='OR'), name='approval_approved_range')],
+                "verbose_name": "discount approval",
+                "verbose_name_plural": "discount approvals",
+                "ordering": ["-requested_at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("requested_percent__gte", 0), ("requested_percent__lte", 100)
+                        ),
+                        name="approval_requested_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("approved_percent__isnull", True),
+                            models.Q(("approved_percent__gte", 0), ("approved_percent__lte", 100)),
+                            _connector="OR",
+                        ),
+                        name="approval_approved_range",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PriceListEntry',
+            name="PriceListEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('price', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='price')),
-                ('price_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='pipeline.pricelist')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='price_entries', to='pipeline.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "price",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="price"),
+                ),
+                (
+                    "price_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="pipeline.pricelist",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="price_entries",
+                        to="pipeline.product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'price list entry',
-                'verbose_name_plural': 'price list entries',
-                'ordering': ['price_list_id', 'product_id'],
-                'constraints': [models.UniqueConstraint(fields=('price_list', 'product'), name='price_entry_unique'), models.CheckConstraint(condition=models.Q(('price__gte', 0)), name='price_entry_not_negative')],
+                "verbose_name": "price list entry",
+                "verbose_name_plural": "price list entries",
+                "ordering": ["price_list_id", "product_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("price_list", "product"), name="price_entry_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("price__gte", 0)), name="price_entry_not_negative"
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='promotion',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='promotion_period_ordered'),
+            model_name="promotion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_on__isnull", True),
+                    ("ends_on__gte", models.F("starts_on")),
+                    _connector="OR",
+                ),
+                name="promotion_period_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='promotion',
-            constraint=models.CheckConstraint(condition=models.Q(('discount_value__gte', 0), ('fixed_cost__gte', 0), ('cost_per_deal__gte', 0)), name='promotion_amounts_not_negative'),
+            model_name="promotion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("discount_value__gte", 0), ("fixed_cost__gte", 0), ("cost_per_deal__gte", 0)
+                ),
+                name="promotion_amounts_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dealpromotion',
-            constraint=models.UniqueConstraint(fields=('deal', 'promotion'), name='deal_promotion_unique'),
+            model_name="dealpromotion",
+            constraint=models.UniqueConstraint(
+                fields=("deal", "promotion"), name="deal_promotion_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='deallineitem',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='line_quantity_positive'),
+            model_name="deallineitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="line_quantity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='deallineitem',
-            constraint=models.CheckConstraint(condition=models.Q(('list_price__gte', 0), ('unit_cost__gte', 0), ('discount_amount__gte', 0), ('net_amount__gte', 0)), name='line_amounts_not_negative'),
+            model_name="deallineitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("list_price__gte", 0),
+                    ("unit_cost__gte", 0),
+                    ("discount_amount__gte", 0),
+                    ("net_amount__gte", 0),
+                ),
+                name="line_amounts_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='deallineitem',
-            constraint=models.CheckConstraint(condition=models.Q(('discount_percent__gte', 0), ('discount_percent__lte', 100)), name='line_discount_percent_range'),
+            model_name="deallineitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("discount_percent__gte", 0), ("discount_percent__lte", 100)),
+                name="line_discount_percent_range",
+            ),
         ),
     ]

@@ -6,6 +6,7 @@ so the numbers a person checks on paper are the numbers stored.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,11 +25,11 @@ def cents(value: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class LineFigures:
-    gross: Decimal  # quantity × list price
+    gross: Decimal  # quantity x list price
     discount: Decimal  # percentage part + amount part
-    net: Decimal  # gross − discount
-    cost: Decimal  # quantity × unit cost
-    margin: Decimal  # net − cost
+    net: Decimal  # gross - discount
+    cost: Decimal  # quantity x unit cost
+    margin: Decimal  # net - cost
     discount_percent: Decimal  # the effective discount, of gross (two decimals)
 
 
@@ -81,7 +82,7 @@ class DealFigures:
     discount: Decimal
     net: Decimal  # the deal's amount when it has lines
     cost: Decimal
-    margin: Decimal  # net − cost
+    margin: Decimal  # net - cost
     margin_percent: Decimal | None  # of net; None when net is 0
     discount_percent: Decimal  # of gross
 
@@ -134,7 +135,7 @@ def bands_check(bands: Sequence[tuple[Decimal, str]]) -> None:
     if not bands:
         raise InvalidInput("The ladder needs at least one band.", field="bands")
     ordered = sorted(bands)
-    for (top, level), (next_top, next_level) in zip(ordered, ordered[1:], strict=False):
+    for (top, level), (next_top, next_level) in itertools.pairwise(ordered):
         if top == next_top:
             raise InvalidInput(f"Two bands end at {top}%.", field="bands")
         if level_rank(next_level) < level_rank(level):

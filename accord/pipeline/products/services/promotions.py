@@ -52,7 +52,7 @@ def _promotion_apply(promotion: Promotion, fields: PromotionChanges) -> None:
         code = (fields["code"] or "").strip()
         if not _CODE.match(code):
             raise InvalidInput(
-                "A code is 1–60 letters, digits, '.', '_' or '-' (as on the deals).", field="code"
+                "A code is 1-60 letters, digits, '.', '_' or '-' (as on the deals).", field="code"
             )
         taken = Promotion.objects.filter(code__iexact=code)
         if promotion.pk:
@@ -150,11 +150,9 @@ def promotion_update(*, promotion_id: int, changes: PromotionChanges) -> Promoti
     promotion = Promotion.objects.select_for_update().filter(pk=promotion_id).first()
     if promotion is None:
         raise NotFound(f"Promotion {promotion_id} does not exist.", field="promotion_id")
-    if "code" in changes and promotion.deal_links.exists():
-        if (changes["code"] or "") != promotion.code:
-            raise InvalidInput(
-                "Deals already carry this code; the code cannot change.", field="code"
-            )
+    code_changed = "code" in changes and (changes["code"] or "") != promotion.code
+    if code_changed and promotion.deal_links.exists():
+        raise InvalidInput("Deals already carry this code; the code cannot change.", field="code")
     _promotion_apply(promotion, changes)
     promotion.save()
     return promotion
