@@ -312,4 +312,56 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/calendars": Op("calendars", MANAGERS, person=True),
     "GET /api/v1/calendars/{calendar_id}": Op("calendars", EVERYONE_SIGNED_IN),
     "PATCH /api/v1/calendars/{calendar_id}": Op("calendars", MANAGERS, person=True),
+    # The catalogue (products, price history, price lists, exchange rates): everyone reads,
+    # heads and administrators write (issue 15 part 4).
+    "GET /api/v1/products": Op("products", EVERYONE_SIGNED_IN),
+    "POST /api/v1/products": Op("products", MANAGERS),
+    "GET /api/v1/products/{product_id}": Op("products", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/products/{product_id}": Op("products", MANAGERS),
+    # The matrix's product is on deals: deleting it is refused (422, past authorization).
+    "DELETE /api/v1/products/{product_id}": Op("products", MANAGERS),
+    "GET /api/v1/products/{product_id}/price-changes": Op("products", EVERYONE_SIGNED_IN),
+    "GET /api/v1/price-changes": Op("products", EVERYONE_SIGNED_IN),
+    "GET /api/v1/price-lists": Op("products", EVERYONE_SIGNED_IN),
+    "POST /api/v1/price-lists": Op("products", MANAGERS),
+    "GET /api/v1/price-lists/{price_list_id}": Op("products", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/price-lists/{price_list_id}": Op("products", MANAGERS),
+    "POST /api/v1/price-lists/{price_list_id}/entries": Op(
+        "products", MANAGERS, body={"product_id": "{product_id}", "price": "80"}
+    ),
+    "DELETE /api/v1/price-lists/{price_list_id}/entries/{product_id}": Op("products", MANAGERS),
+    "GET /api/v1/exchange-rates": Op("products", EVERYONE_SIGNED_IN),
+    "POST /api/v1/exchange-rates": Op(
+        "products", MANAGERS, body={"currency": "EUR", "date": "2026-01-02", "rate": "1.1"}
+    ),
+    # Line items, figures and promotion links follow their deal's rules.
+    "GET /api/v1/deals/{deal_id}/line-items": Op("deals", "L A A/H A A A"),
+    "POST /api/v1/deals/{deal_id}/line-items": Op(
+        "deals", "L D A/H D A A", body={"product_id": "{product_id}", "quantity": "1"}
+    ),
+    "GET /api/v1/deals/{deal_id}/line-items/{line_item_id}": Op("deals", "L A A/H A A A"),
+    "PATCH /api/v1/deals/{deal_id}/line-items/{line_item_id}": Op("deals", "L D A/H D A A"),
+    "DELETE /api/v1/deals/{deal_id}/line-items/{line_item_id}": Op("deals", "L D A/H D A A"),
+    "GET /api/v1/deals/{deal_id}/figures": Op("deals", "L A A/H A A A"),
+    "GET /api/v1/deals/{deal_id}/promotions": Op("deals", "L A A/H A A A"),
+    "POST /api/v1/deals/{deal_id}/promotions": Op(
+        "deals", "L D A/H D A A", body={"promotion_id": "{promotion_id}"}
+    ),
+    "DELETE /api/v1/deals/{deal_id}/promotions/{promotion_id}": Op("deals", "L D A/H D A A"),
+    "GET /api/v1/promotions": Op("promotions", EVERYONE_SIGNED_IN),
+    "POST /api/v1/promotions": Op("promotions", MANAGERS),
+    "GET /api/v1/promotions/{promotion_id}": Op("promotions", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/promotions/{promotion_id}": Op("promotions", MANAGERS),
+    # Discount approvals: asked on a deal one may change; decided by a head of sales of the
+    # deal owner's team (North: the other rep's is South's, 403) or an administrator.
+    "GET /api/v1/discount-approvals": Op("deals", EVERYONE_SIGNED_IN),
+    "POST /api/v1/discount-approvals": Op(
+        "deals", SALES_WRITES, body={"deal_id": "{deal_id}", "requested_percent": "15"}
+    ),
+    "GET /api/v1/discount-approvals/{approval_id}": Op("deals", "L A A/H A A A"),
+    "POST /api/v1/discount-approvals/{approval_id}/decide": Op(
+        "deals", "L D D/H D A/D A", person=True, body={"approve": True}
+    ),
+    "GET /api/v1/discount-bands": Op("deals", EVERYONE_SIGNED_IN),
+    "PUT /api/v1/discount-bands": Op("deals", ADMIN_ONLY, keys="D D D D"),
 }

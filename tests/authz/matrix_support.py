@@ -291,6 +291,9 @@ def world_build() -> World:
         "direction": same("up"),
         "mate_id": same(mate.pk),  # a rep of the sales rep's team (North)
     }
+    from tests.authz.matrix_products import products_world
+
+    objects.update(products_world(users, own_deal, other_deal))
     return World(users=users, keys={}, objects=objects)
 
 
