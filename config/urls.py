@@ -6,6 +6,7 @@ from django.views import defaults
 from django.views.generic import RedirectView
 
 from accord.api.errors import error_body
+from accord.pipeline.products import urls as product_urls
 from config.api import api
 
 urlpatterns = [
@@ -23,6 +24,10 @@ urlpatterns = [
     path("import/", include("accord.integrations.urls")),
     path("leads/", include("accord.handoff.lead.urls")),
     path("privacy/", include("accord.privacy.urls")),
+    path("products/", include(product_urls.products_patterns)),
+    path("promotions/", include(product_urls.promotions_patterns)),
+    path("discounts/", include(product_urls.discounts_patterns)),
+    path("deals/", include(product_urls.deal_lines_patterns)),  # a deal's line items
     path("reports/", include("accord.analytics.urls")),
     path("scoring/predictive/", include("accord.scoring.predictive.urls")),
     path("scoring/", include("accord.scoring.urls")),

@@ -221,6 +221,25 @@ PAGES: dict[str, Page] = {
     "webhooks:endpoint_toggle": Page(ADMIN_ONLY, method="POST"),
     "webhooks:endpoint_rotate": Page(ADMIN_ONLY, method="POST"),
     "webhooks:delivery_redeliver": Page(ADMIN_ONLY, method="POST", htmx=True),
+    # The catalogue and promotions (Settings): heads and administrators.
+    "products:product_list": Page(MANAGERS),
+    "products:product_create": Page(MANAGERS),
+    "products:product_edit": Page(MANAGERS),
+    "products:product_delete": Page(MANAGERS, method="POST"),
+    "promotions:promotion_list": Page(MANAGERS),
+    "promotions:promotion_create": Page(MANAGERS),
+    "promotions:promotion_edit": Page(MANAGERS),
+    # The approvals queue: heads open it; deciding is the ladder's rule (a head of sales of
+    # the deal owner's team, North; South's request is 403; never a marketing manager).
+    "discounts:approval_queue": Page(MANAGERS),
+    "discounts:approval_decide": Page(
+        "L D D D A/D A", method="POST", form={"decision": "approve"}
+    ),
+    # A deal's line items (the deal page's panel and its htmx actions): the deal's rules.
+    "deal_lines:lines": Page("L A A/H A A A", htmx=True),
+    "deal_lines:line_add": Page("L D A/H D A A", method="POST", htmx=True),
+    "deal_lines:line_edit": Page("L D A/H D A A", method="POST", htmx=True),
+    "deal_lines:line_remove": Page("L D A/H D A A", method="POST", htmx=True),
     "dashboard": Page(EVERYONE_SIGNED_IN, htmx=True),
     "login": Page(PUBLIC),
     # Signing out redirects to the login page, signed in or not.
