@@ -232,9 +232,7 @@ PAGES: dict[str, Page] = {
     # The approvals queue: heads open it; deciding is the ladder's rule (a head of sales of
     # the deal owner's team, North; South's request is 403; never a marketing manager).
     "discounts:approval_queue": Page(MANAGERS),
-    "discounts:approval_decide": Page(
-        "L D D D A/D A", method="POST", form={"decision": "approve"}
-    ),
+    "discounts:approval_decide": Page("L D D D A/D A", method="POST", form={"decision": "approve"}),
     # A deal's line items (the deal page's panel and its htmx actions): the deal's rules.
     "deal_lines:lines": Page("L A A/H A A A", htmx=True),
     "deal_lines:line_add": Page("L D A/H D A A", method="POST", htmx=True),

@@ -5,6 +5,7 @@ on the form."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -13,8 +14,13 @@ from accord.core.money import DEFAULT_CURRENCY
 from accord.pipeline.models_products import DiscountKind, Product, Promotion, SizeBand
 from accord.tracking.models import Campaign
 
-_MONEY = {"max_digits": 16, "decimal_places": 2, "min_value": Decimal(0)}
-_PERCENT = {"max_digits": 5, "decimal_places": 2, "min_value": Decimal(0), "max_value": 100}
+
+def _money(label: Any, **extra: Any) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, max_digits=16, decimal_places=2, min_value=Decimal(0), **extra
+    )
+
+
 _DATE = forms.DateInput(attrs={"type": "date"})
 
 
@@ -24,8 +30,8 @@ class ProductForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    list_price = forms.DecimalField(label=_("List price"), **_MONEY)
-    unit_cost = forms.DecimalField(label=_("Unit cost"), initial=0, **_MONEY)
+    list_price = _money(_("List price"))
+    unit_cost = _money(_("Unit cost"), initial=0)
     currency = forms.CharField(label=_("Currency"), max_length=3, initial=DEFAULT_CURRENCY)
     is_active = forms.BooleanField(
         label=_("Active"),
@@ -52,11 +58,7 @@ class PromotionForm(forms.Form):
     starts_on = forms.DateField(label=_("Starts on"), widget=_DATE)
     ends_on = forms.DateField(label=_("Ends on"), required=False, widget=_DATE)
     discount_kind = forms.ChoiceField(label=_("Discount rule"), choices=DiscountKind.choices)
-    discount_value = forms.DecimalField(
-        label=_("Discount"),
-        help_text=_("A percentage, or an amount off the line."),
-        **_MONEY,
-    )
+    discount_value = _money(_("Discount"), help_text=_("A percentage, or an amount off the line."))
     product = forms.ModelChoiceField(
         label=_("Only for product"),
         queryset=Product.objects.filter(is_active=True),
@@ -76,8 +78,8 @@ class PromotionForm(forms.Form):
         empty_label=_("None"),
     )
     currency = forms.CharField(label=_("Currency of costs"), max_length=3, initial="USD")
-    fixed_cost = forms.DecimalField(label=_("Fixed cost"), initial=0, **_MONEY)
-    cost_per_deal = forms.DecimalField(label=_("Cost per deal"), initial=0, **_MONEY)
+    fixed_cost = _money(_("Fixed cost"), initial=0)
+    cost_per_deal = _money(_("Cost per deal"), initial=0)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def service_fields(self) -> dict:
@@ -137,6 +139,9 @@ class DecisionForm(forms.Form):
         label=_("Approved discount %"),
         required=False,
         help_text=_("Less than requested, if you approve part of it."),
-        **_PERCENT,
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)

@@ -98,7 +98,7 @@ def _line_fill(line: DealLineItem, deal: Deal, fields: LineChanges) -> None:
     """
     product_changed = "product_id" in fields
     if product_changed:
-        product = Product.objects.filter(pk=fields["product_id"]).first()
+        product = Product.objects.filter(pk=fields["product_id"] or 0).first()
         if product is None:
             raise InvalidInput(
                 f"Product {fields['product_id']} does not exist.", field="product_id"
