@@ -119,7 +119,7 @@ def import_command(
 
     Nothing is written unless every row is valid (or --skip-invalid is given). Importing
     the same file again creates nothing new: rows are matched by external id, then email
-    or phone (deals and spend by their own keys). Deals and touchpoints link to their lead
+    or phone (deals, spend and products by their own keys; products by SKU). Deals and touchpoints link to their lead
     by lead_external_id, contact_external_id, contact email or phone.
 
     \b
@@ -131,9 +131,6 @@ def import_command(
     Closed Lost, ...) map to won/lost, other stages to open ones; won_at and lost_at close
     a deal without a stage column. After deals are imported each lead is placed in the
     funnel with the deals' dates, and the consistency check is printed.
-
-    Products: matched by external id, then SKU; a changed list price or unit cost is
-    added to the product's price history (dated by an effective_on column, or today).
     """
     from accord.integrations.importing.history import import_recorded
     from accord.integrations.importing.service import import_run
