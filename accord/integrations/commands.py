@@ -119,8 +119,8 @@ def import_command(
 
     Nothing is written unless every row is valid (or --skip-invalid is given). Importing
     the same file again creates nothing new: rows are matched by external id, then email
-    or phone (deals, spend and products by their own keys; products by SKU). Deals and touchpoints link to their lead
-    by lead_external_id, contact_external_id, contact email or phone.
+    or phone (deals and spend by their own keys, products by SKU). Deals and touchpoints
+    link to their lead by lead_external_id, contact_external_id, contact email or phone.
 
     \b
     A leads file's outcome column accepts (any case):
