@@ -29,7 +29,7 @@ from accord.demo.models import DemoLoad
 from accord.demo.simulator import SIZES, DemoRefs, DemoSpec, simulate
 from accord.demo.tables import TABLE_ORDER, Batch
 from accord.handoff.models import RoutingRule
-from accord.pipeline.models import Deal
+from accord.pipeline.models import Deal, pipeline_default_id
 from accord.tracking.models import Channel, Touchpoint
 
 logger = logging.getLogger(__name__)
@@ -321,6 +321,7 @@ def _refs() -> DemoRefs:
         smb_team_id=teams.get(SMB_TEAM),
         enterprise_team_id=teams.get(ENTERPRISE_TEAM),
         marketer_id=users["marketer"].pk,
+        pipeline_id=pipeline_default_id(),
         id_bases=bases,
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 
 def products_world(users: dict[str, Any], own_deal: Any, other_deal: Any) -> dict[str, dict]:
-    from accord.pipeline.models_products import (
+    from accord.pipeline.models import (
         DealLineItem,
         DealPromotion,
         DiscountApproval,

@@ -13,7 +13,7 @@ from accord.core.events import ProductPriceChanged
 from accord.integrations.commands import import_command
 from accord.integrations.importing.service import import_run
 from accord.integrations.tests.import_support import write_csv_fixture  # noqa: F401
-from accord.pipeline.models_products import Product, ProductPriceChange
+from accord.pipeline.models import Product, ProductPriceChange
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from accord.api.auth import access_require
 from accord.api.errors import COMMON_ERRORS, POST_ERRORS
 from accord.api.lookups import IdPath, row_or_404
 from accord.api.paging import page_of
-from accord.pipeline.models_products import PriceChangeSource, PriceList, Product
+from accord.pipeline.models import PriceChangeSource, PriceList, Product
 from accord.pipeline.products import selectors, services
 from accord.pipeline.products.inputs import PriceListChanges, ProductChanges
 from accord.pipeline.products.schemas import (

@@ -20,8 +20,7 @@ from accord.api.errors import COMMON_ERRORS, POST_ERRORS
 from accord.api.lookups import IdPath, row_named, row_or_404
 from accord.api.paging import page_of
 from accord.core.errors import PermissionDenied
-from accord.pipeline.models import Deal
-from accord.pipeline.models_products import DealLineItem, Promotion
+from accord.pipeline.models import ChangeSource, Deal, DealLineItem, Promotion
 from accord.pipeline.products import selectors, services
 from accord.pipeline.products.inputs import LineChanges, PromotionChanges
 from accord.pipeline.products.schemas import (
@@ -87,7 +86,12 @@ def line_item_create(request: HttpRequest, payload: LineItemIn, deal_id: int = I
     fields = payload.dict(exclude_unset=True)
     product_id, quantity = fields.pop("product_id"), fields.pop("quantity")
     line = services.line_item_add(
-        deal_id=deal_id, product_id=product_id, quantity=quantity, by=principal.actor, **fields
+        deal_id=deal_id,
+        product_id=product_id,
+        quantity=quantity,
+        by=principal.actor,
+        source=ChangeSource.API,
+        **fields,
     )
     return Status(201, selectors.line_items_of(deal_id).get(pk=line.pk))
 
@@ -113,6 +117,7 @@ def line_item_patch(
         line_item_id=line_item_id,
         changes=cast(LineChanges, payload.dict(exclude_unset=True)),
         by=principal.actor,
+        source=ChangeSource.API,
     )
     return selectors.line_items_of(deal_id).get(pk=line_item_id)
 
@@ -123,7 +128,9 @@ def line_item_patch(
 def line_item_delete(request: HttpRequest, deal_id: int = IdPath, line_item_id: int = IdPath):
     principal = access_require(request, "deals", "write")
     _line_get(_deal_get(principal, deal_id), line_item_id)
-    services.line_item_remove(deal_id=deal_id, line_item_id=line_item_id, by=principal.actor)
+    services.line_item_remove(
+        deal_id=deal_id, line_item_id=line_item_id, by=principal.actor, source=ChangeSource.API
+    )
     return Status(204, None)
 
 

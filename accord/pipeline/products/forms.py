@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accord.core.money import DEFAULT_CURRENCY
-from accord.pipeline.models_products import DiscountKind, Product, Promotion, SizeBand
+from accord.pipeline.models import DiscountKind, Product, Promotion, SizeBand
 from accord.tracking.models import Campaign
 
 

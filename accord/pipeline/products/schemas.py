@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from ninja import Field, Schema
 
 from accord.api.schemas import Id, InSchema, ListParams
-from accord.pipeline.models_products import ApprovalStatus, DiscountKind, SizeBand
+from accord.pipeline.models import ApprovalStatus, DiscountKind, SizeBand
 
 # Amounts: sent as a number or a decimal string (at most 14 digits before the point, 2
 # after), answered as strings.

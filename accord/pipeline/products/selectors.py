@@ -11,9 +11,9 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 
 from accord.accounts.models import User
-from accord.pipeline.models import Deal
-from accord.pipeline.models_products import (
+from accord.pipeline.models import (
     ApprovalStatus,
+    Deal,
     DealLineItem,
     DealPromotion,
     DiscountApproval,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from accord.accounts import policy
 from accord.accounts.http import PageRequest
 from accord.core.errors import DomainError
-from accord.pipeline.models_products import PriceChangeSource, Product, Promotion
+from accord.pipeline.models import PriceChangeSource, Product, Promotion
 from accord.pipeline.products import selectors, services
 from accord.pipeline.products.display import money
 from accord.pipeline.products.forms import ProductForm, PromotionForm

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from accord.accounts import policy
 from accord.accounts.http import PageRequest
 from accord.core.errors import DomainError, PermissionDenied
-from accord.pipeline.models_products import ApproverLevel, DiscountApproval
+from accord.pipeline.models import ApproverLevel, DiscountApproval
 from accord.pipeline.products import selectors, services
 from accord.pipeline.products.display import money, percent
 from accord.pipeline.products.forms import DecisionForm

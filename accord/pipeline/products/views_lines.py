@@ -25,8 +25,7 @@ from accord.accounts import policy
 from accord.accounts.http import PageRequest
 from accord.accounts.models import User
 from accord.core.errors import DomainError, PermissionDenied
-from accord.pipeline.models import Deal
-from accord.pipeline.models_products import ApprovalStatus, DealLineItem, DiscountApproval
+from accord.pipeline.models import ApprovalStatus, Deal, DealLineItem, DiscountApproval
 from accord.pipeline.products import rules, selectors, services
 from accord.pipeline.products.display import money, percent
 from accord.pipeline.products.forms import LineItemForm

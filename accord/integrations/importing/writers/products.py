@@ -16,7 +16,7 @@ from accord.core.hooks import emit
 from accord.core.money import DEFAULT_CURRENCY
 from accord.integrations.importing.validate import Record, RowError
 from accord.integrations.importing.writers.plan import WritePlan, column
-from accord.pipeline.models_products import PriceChangeSource, Product, ProductPriceChange
+from accord.pipeline.models import PriceChangeSource, Product, ProductPriceChange
 
 _VALUES = ("sku", "name", "description", "list_price", "unit_cost", "currency", "is_active")
 _PRICES = ("list_price", "unit_cost", "currency")

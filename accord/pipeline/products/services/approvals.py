@@ -18,9 +18,9 @@ from django.utils import timezone
 from accord.accounts import policy
 from accord.accounts.models import User
 from accord.core.errors import InvalidInput, NotFound
-from accord.pipeline.models import Deal
-from accord.pipeline.models_products import (
+from accord.pipeline.models import (
     ApprovalStatus,
+    Deal,
     DealLineItem,
     DiscountApproval,
     DiscountBand,

@@ -20,7 +20,7 @@ from accord.core.errors import InvalidInput, NotFound
 from accord.core.events import ProductPriceChanged
 from accord.core.hooks import emit
 from accord.core.money import amount_clean, currency_clean
-from accord.pipeline.models_products import (
+from accord.pipeline.models import (
     DealLineItem,
     ExchangeRate,
     PriceChangeSource,

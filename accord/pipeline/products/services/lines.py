@@ -18,8 +18,10 @@ from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.core.errors import InvalidInput, NotFound
-from accord.pipeline.models import Deal
-from accord.pipeline.models_products import (
+from accord.pipeline.models import (
+    ChangeSource,
+    Deal,
+    DealAmountChange,
     DealLineItem,
     DiscountKind,
     PriceList,
@@ -191,21 +193,27 @@ def _figures_store(line: DealLineItem) -> rules.LineFigures:
     return figures
 
 
-def deal_totals_sync(deal: Deal) -> None:
+def deal_totals_sync(deal: Deal, *, by: User | None = None, source: str = ChangeSource.UI) -> None:
     """The deal's amount and discount follow its lines (a deal without lines keeps the
-    amount entered by hand)."""
+    amount entered by hand); a new amount is appended to the deal's amount history."""
     totals = DealLineItem.objects.filter(deal=deal).aggregate(
         net=Sum("net_amount"), gross=Sum("gross_amount")
     )
     if totals["net"] is None:
         return
+    if totals["net"] != deal.amount:
+        DealAmountChange.objects.create(
+            deal=deal, old_amount=deal.amount, new_amount=totals["net"], by=by, source=source
+        )
     deal.amount = totals["net"]
     deal.discount_amount = totals["gross"] - totals["net"]
     deal.save(update_fields=["amount", "discount_amount", "updated_at"])
 
 
-def _after_write(deal: Deal, line: DealLineItem | None, *, by: User | None, reason: str) -> None:
-    deal_totals_sync(deal)
+def _after_write(
+    deal: Deal, line: DealLineItem | None, *, by: User | None, reason: str, source: str
+) -> None:
+    deal_totals_sync(deal, by=by, source=source)
     deal_promotions_sync(deal)
     if line is not None:
         line_approval_sync(
@@ -229,6 +237,7 @@ def line_item_add(
     product_id: int,
     quantity: Any,
     by: User | None,
+    source: str = ChangeSource.UI,
     **fields: Any,
 ) -> DealLineItem:
     """Add a product to a deal (``fields``: the rest of ``LineChanges``)."""
@@ -241,13 +250,18 @@ def line_item_add(
     last = DealLineItem.objects.filter(deal=deal).aggregate(top=Max("position"))["top"]
     line.position = 0 if last is None else last + 1
     line.save()
-    _after_write(deal, line, by=by, reason=changes.get("reason") or "")
+    _after_write(deal, line, by=by, reason=changes.get("reason") or "", source=source)
     return line
 
 
 @transaction.atomic
 def line_item_update(
-    *, deal_id: int, line_item_id: int, changes: LineChanges, by: User | None
+    *,
+    deal_id: int,
+    line_item_id: int,
+    changes: LineChanges,
+    by: User | None,
+    source: str = ChangeSource.UI,
 ) -> DealLineItem:
     deal = _deal_locked(deal_id)
     line = DealLineItem.objects.filter(pk=line_item_id, deal=deal).select_related("product").first()
@@ -256,16 +270,18 @@ def line_item_update(
     _line_fill(line, deal, changes)
     _figures_store(line)
     line.save()
-    _after_write(deal, line, by=by, reason=changes.get("reason") or "")
+    _after_write(deal, line, by=by, reason=changes.get("reason") or "", source=source)
     return line
 
 
 @transaction.atomic
-def line_item_remove(*, deal_id: int, line_item_id: int, by: User | None) -> None:
+def line_item_remove(
+    *, deal_id: int, line_item_id: int, by: User | None, source: str = ChangeSource.UI
+) -> None:
     deal = _deal_locked(deal_id)
     line = DealLineItem.objects.filter(pk=line_item_id, deal=deal).first()
     if line is None:
         raise NotFound(f"Line item {line_item_id} is not on deal {deal_id}.", field="line_item_id")
     line_approval_sync(line=line, by=by, percent=Decimal(0), reason="")  # withdraw a request
     line.delete()
-    _after_write(deal, None, by=by, reason="")
+    _after_write(deal, None, by=by, reason="", source=source)

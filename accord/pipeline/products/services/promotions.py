@@ -21,8 +21,8 @@ from accord.core.errors import InvalidInput, NotFound
 from accord.core.events import PromotionStarted
 from accord.core.hooks import emit
 from accord.core.money import amount_clean, currency_clean
-from accord.pipeline.models import Deal
-from accord.pipeline.models_products import (
+from accord.pipeline.models import (
+    Deal,
     DealLineItem,
     DealPromotion,
     DealPromotionSource,

@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import factory
 
-from accord.pipeline.models import Deal
-from accord.pipeline.models_products import Product, Promotion
+from accord.pipeline.models import Deal, Product, Promotion
 
 
 class ProductFactory(factory.django.DjangoModelFactory):

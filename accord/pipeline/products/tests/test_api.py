@@ -11,8 +11,7 @@ from django.test import Client
 from accord.accounts.models import Department, Role, Team
 from accord.accounts.tests.factories import UserFactory
 from accord.integrations.tests.api_helpers import BASE, ApiClient, key_client
-from accord.pipeline.models import Deal
-from accord.pipeline.models_products import DealLineItem, Product
+from accord.pipeline.models import Deal, DealLineItem, Product
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from accord.accounts.models import Department, Role, Team
 from accord.accounts.tests.factories import UserFactory
 from accord.core.errors import InvalidInput, PermissionDenied
-from accord.pipeline.models_products import DiscountApproval
+from accord.pipeline.models import DiscountApproval
 from accord.pipeline.products import rules, selectors, services
 from accord.pipeline.products.tests.factories import DealFactory, ProductFactory
 

@@ -12,7 +12,7 @@ from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
 from accord.core.errors import InvalidInput
 from accord.core.events import ProductPriceChanged
-from accord.pipeline.models_products import Product, ProductPriceChange
+from accord.pipeline.models import Product, ProductPriceChange
 from accord.pipeline.products import selectors, services
 from accord.pipeline.products.tests.factories import DealFactory, ProductFactory
 

@@ -9,8 +9,7 @@ import pytest
 from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
 from accord.core.errors import InvalidInput
-from accord.pipeline.models import Deal
-from accord.pipeline.models_products import DealLineItem, PriceListEntry
+from accord.pipeline.models import Deal, DealAmountChange, DealLineItem, PriceListEntry
 from accord.pipeline.products import selectors, services
 from accord.pipeline.products.tests.factories import DealFactory, ProductFactory
 
@@ -35,6 +34,11 @@ def test_margin_and_amount_from_lines_exact():
     deal.refresh_from_db()
     assert deal.amount == D("3880.00")
     assert deal.discount_amount == D("220.00")
+    history = list(DealAmountChange.objects.filter(deal=deal).order_by("pk"))
+    assert [(h.old_amount, h.new_amount, h.by) for h in history] == [
+        (D("999.00"), D("3420.00"), rep),
+        (D("3420.00"), D("3880.00"), rep),
+    ]
     figures = selectors.deal_figures(deal.pk)
     assert figures.gross == D("4100.00")
     assert figures.cost == D("1260.00")

@@ -10,8 +10,7 @@ import pytest
 from accord.contacts.tests.factories import AccountFactory
 from accord.core.errors import InvalidInput
 from accord.core.events import PromotionStarted
-from accord.pipeline.models import Deal
-from accord.pipeline.models_products import DealPromotion
+from accord.pipeline.models import Deal, DealPromotion
 from accord.pipeline.products import selectors, services
 from accord.pipeline.products.tests.factories import (
     DealFactory,

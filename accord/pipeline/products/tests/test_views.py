@@ -11,7 +11,7 @@ from django.utils import translation
 
 from accord.accounts.models import Department, Role, Team
 from accord.accounts.tests.factories import UserFactory
-from accord.pipeline.models_products import DealLineItem, DiscountApproval, Product
+from accord.pipeline.models import DealLineItem, DiscountApproval, Product
 from accord.pipeline.products import services
 from accord.pipeline.products.tests.factories import DealFactory, ProductFactory
 from accord.pipeline.products.views_lines import line_items_panel
