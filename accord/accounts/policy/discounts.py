@@ -44,11 +44,12 @@ def discount_decide_allowed(user: User | None, *, level: str, owner_team_id: int
 
 def discount_decide_require(user: User | None, *, level: str, owner_team_id: int | None) -> None:
     if not discount_decide_allowed(user, level=level, owner_team_id=owner_team_id):
+        who = (
+            _("an administrator")
+            if level == "admin"
+            else _("a head of sales of the deal owner's team")
+        )
         raise PermissionDenied(
-            _(
-                "This discount needs %(level)s's approval for the deal owner's team; "
-                "you may not decide it."
-            )
-            % {"level": level},
+            _("This discount is for %(who)s to decide; you may not decide it.") % {"who": who},
             field="approval_id",
         )
