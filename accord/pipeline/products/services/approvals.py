@@ -171,7 +171,7 @@ def discount_approval_decide(
 ) -> DiscountApproval:
     """Approve (all or part of the requested depth) or reject a pending request."""
     approval = (
-        DiscountApproval.objects.select_for_update()
+        DiscountApproval.objects.select_for_update(of=("self",))
         .select_related("deal__owner")
         .filter(pk=approval_id)
         .first()

@@ -56,7 +56,12 @@ def _decimal(value: Any, *, field: str, places: str = "0.01") -> Decimal:
 
 
 def _deal_locked(deal_id: int) -> Deal:
-    deal = Deal.objects.select_for_update().select_related("account").filter(pk=deal_id).first()
+    deal = (
+        Deal.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .filter(pk=deal_id)
+        .first()
+    )
     if deal is None:
         raise NotFound(f"Deal {deal_id} does not exist.", field="deal_id")
     return deal
