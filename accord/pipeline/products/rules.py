@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from accord.core.errors import InvalidInput
 
 CENT = Decimal("0.01")
+#: The largest amount a money column holds (16 digits, 2 after the point).
+MONEY_LIMIT = Decimal("99999999999999.99")
 HUNDRED = Decimal(100)
 #: Approver levels, lowest first (``ApproverLevel`` values).
 LEVELS = ("rep", "manager", "admin")
@@ -56,6 +58,10 @@ def line_figures(
     if discount_amount < 0:
         raise InvalidInput("The discount amount cannot be negative.", field="discount_amount")
     gross = cents(quantity * list_price)
+    if gross > MONEY_LIMIT:
+        raise InvalidInput(
+            f"The line's total ({gross}) is larger than an amount can be.", field="quantity"
+        )
     discount = cents(gross * discount_percent / HUNDRED) + cents(discount_amount)
     if discount > gross:
         raise InvalidInput(

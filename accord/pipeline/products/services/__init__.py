@@ -17,6 +17,7 @@ from accord.pipeline.products.services.catalogue import (
     product_update,
 )
 from accord.pipeline.products.services.lines import (
+    deal_amount_by_hand_check,
     deal_totals_sync,
     line_item_add,
     line_item_remove,
@@ -31,6 +32,7 @@ from accord.pipeline.products.services.promotions import (
 
 __all__ = [
     "bands_current",
+    "deal_amount_by_hand_check",
     "deal_promotion_link",
     "deal_promotion_unlink",
     "deal_totals_sync",

@@ -206,6 +206,10 @@ def deal_totals_sync(deal: Deal, *, by: User | None = None, source: str = Change
     )
     if totals["net"] is None:
         return
+    if totals["gross"] > rules.MONEY_LIMIT:
+        raise InvalidInput(
+            "The deal's lines add up to more than an amount can be.", field="quantity"
+        )
     if totals["net"] != deal.amount:
         DealAmountChange.objects.create(
             deal=deal, old_amount=deal.amount, new_amount=totals["net"], by=by, source=source
@@ -213,6 +217,17 @@ def deal_totals_sync(deal: Deal, *, by: User | None = None, source: str = Change
     deal.amount = totals["net"]
     deal.discount_amount = totals["gross"] - totals["net"]
     deal.save(update_fields=["amount", "discount_amount", "updated_at"])
+
+
+def deal_amount_by_hand_check(*, deal_id: int, amount: Decimal) -> None:
+    """For the deal service: a deal with line items takes its amount from them, so a hand
+    edit of a different amount is refused (naming ``amount``), nothing written."""
+    net = DealLineItem.objects.filter(deal_id=deal_id).aggregate(net=Sum("net_amount"))["net"]
+    if net is not None and net != amount:
+        raise InvalidInput(
+            f"This deal's amount is the sum of its line items ({net}); change the lines.",
+            field="amount",
+        )
 
 
 def _after_write(

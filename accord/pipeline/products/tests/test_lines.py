@@ -125,3 +125,23 @@ def test_update_and_remove_keep_the_deal_in_step():
     deal.refresh_from_db()
     assert deal.amount == D("40.00")
     assert selectors.deal_figures(deal.pk).margin == D("24.00")
+
+
+def test_a_hand_amount_on_a_deal_with_lines_is_refused():
+    deal = DealFactory(amount=D("70"))
+    services.deal_amount_by_hand_check(deal_id=deal.pk, amount=D("999"))  # no lines: free
+    product = ProductFactory(list_price=D("10"))
+    services.line_item_add(deal_id=deal.pk, product_id=product.pk, quantity=3, by=None)
+    services.deal_amount_by_hand_check(deal_id=deal.pk, amount=D("30.00"))
+    with pytest.raises(InvalidInput) as error:
+        services.deal_amount_by_hand_check(deal_id=deal.pk, amount=D("31"))
+    assert error.value.field == "amount"
+
+
+def test_a_line_too_large_for_an_amount_is_refused():
+    deal = DealFactory()
+    product = ProductFactory(list_price=D("99999999999999"))
+    with pytest.raises(InvalidInput) as error:
+        services.line_item_add(deal_id=deal.pk, product_id=product.pk, quantity=1000, by=None)
+    assert error.value.field == "quantity"
+    assert not DealLineItem.objects.exists()
