@@ -8,6 +8,7 @@ one service call, render; a refusal from the service lands on the field it names
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -94,6 +95,10 @@ def product_create(request: PageRequest) -> HttpResponse:
     return render(request, "pipeline/products/product_form.html", {"form": form})
 
 
+def _changed(old: Decimal | None, new: Decimal) -> Decimal | None:
+    return None if old is None or old == new else old
+
+
 def _history(product: Product) -> list[PriceRow]:
     rows = []
     for change in selectors.price_changes(product_id=product.pk)[:200]:
@@ -104,8 +109,13 @@ def _history(product: Product) -> list[PriceRow]:
                 by=str(change.changed_by) if change.changed_by else "—",
                 list_price=money(change.new_list_price, change.currency),
                 unit_cost=money(change.new_unit_cost, change.currency),
-                old_list_price=money(change.old_list_price, change.currency),
-                old_unit_cost=money(change.old_unit_cost, change.currency),
+                # Only what changed shows its old value ("—" hides the arrow).
+                old_list_price=money(
+                    _changed(change.old_list_price, change.new_list_price), change.currency
+                ),
+                old_unit_cost=money(
+                    _changed(change.old_unit_cost, change.new_unit_cost), change.currency
+                ),
                 source=change.get_source_display(),
                 note=change.note,
             )
