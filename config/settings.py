@@ -6,6 +6,7 @@ One module for every deployment; the environment says what differs:
                            file under ``var/`` (WAL, IMMEDIATE transactions, busy timeout).
 - ``ACCORD_DEBUG``      -- ``1`` turns Django's debug mode on (off by default).
 - ``ACCORD_SECRET_KEY`` -- required when debug is off outside tests and the demo.
+- ``ACCORD_COMPANY_CURRENCY`` -- the currency of company-wide reports (USD by default).
 - ``ACCORD_ALLOWED_HOSTS``, ``ACCORD_VAR_DIR``, ``ACCORD_JOB_RETRY_SECONDS``,
   ``ACCORD_WEBHOOKS_ALLOW_LOOPBACK``, ``ACCORD_WEBHOOKS_TIMEOUT_SECONDS``.
 - HTTPS in production (see "Production security" below): ``ACCORD_SECURE_COOKIES``,
@@ -252,6 +253,8 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
 USE_THOUSAND_SEPARATOR = True
+# The currency company-wide reports convert deal amounts into (by dated exchange rates).
+COMPANY_CURRENCY = os.environ.get("ACCORD_COMPANY_CURRENCY", "USD").strip().upper() or "USD"
 
 # --- Static files (served by the app itself: no CDN) ------------------------------------
 

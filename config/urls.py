@@ -6,6 +6,7 @@ from django.views import defaults
 from django.views.generic import RedirectView
 
 from accord.api.errors import error_body
+from accord.pipeline.products import urls as product_urls
 from config.api import api
 
 urlpatterns = [
@@ -25,6 +26,10 @@ urlpatterns = [
     path("leads/", include("accord.handoff.lead.urls")),
     path("planning/", include("accord.planning.urls")),
     path("privacy/", include("accord.privacy.urls")),
+    path("products/", include(product_urls.products_patterns)),
+    path("promotions/", include(product_urls.promotions_patterns)),
+    path("discounts/", include(product_urls.discounts_patterns)),
+    path("deals/", include(product_urls.deal_lines_patterns)),  # a deal's line items
     path("reports/", include("accord.analytics.urls")),
     path("reviews/", include("accord.quality.review_urls")),
     path("audits/", include("accord.quality.audit_urls")),

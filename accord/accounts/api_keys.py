@@ -44,6 +44,8 @@ RESOURCES = (
     "audits",
     "intel",
     "pipelines",
+    "products",
+    "promotions",
 )
 ACTIONS = ("read", "write")
 # last_used_at is refreshed at most this often, so reads do not turn into writes.

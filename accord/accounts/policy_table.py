@@ -293,6 +293,23 @@ PAGES: dict[str, Page] = {
     "planning:edit": Page(MANAGERS),
     "planning:scenario_add": Page(MANAGERS, method="POST"),
     "planning:action": Page(MANAGERS, method="POST"),
+    # The catalogue and promotions (Settings): heads and administrators.
+    "products:product_list": Page(MANAGERS),
+    "products:product_create": Page(MANAGERS),
+    "products:product_edit": Page(MANAGERS),
+    "products:product_delete": Page(MANAGERS, method="POST"),
+    "promotions:promotion_list": Page(MANAGERS),
+    "promotions:promotion_create": Page(MANAGERS),
+    "promotions:promotion_edit": Page(MANAGERS),
+    # The approvals queue: heads open it; deciding is the ladder's rule (a head of sales of
+    # the deal owner's team, North; South's request is 403; never a marketing manager).
+    "discounts:approval_queue": Page(MANAGERS),
+    "discounts:approval_decide": Page("L D D D A/D A", method="POST", form={"decision": "approve"}),
+    # A deal's line items (the deal page's panel and its htmx actions): the deal's rules.
+    "deal_lines:lines": Page("L A A/H A A A", htmx=True),
+    "deal_lines:line_add": Page("L D A/H D A A", method="POST", htmx=True),
+    "deal_lines:line_edit": Page("L D A/H D A A", method="POST", htmx=True),
+    "deal_lines:line_remove": Page("L D A/H D A A", method="POST", htmx=True),
     "dashboard": Page(EVERYONE_SIGNED_IN, htmx=True),
     "login": Page(PUBLIC),
     # Signing out redirects to the login page, signed in or not.
@@ -452,4 +469,56 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/intel/posts/{post_id}/comments": Op("intel", EVERYONE_SIGNED_IN),
     "POST /api/v1/intel/posts/{post_id}/comments": Op("intel", EVERYONE_SIGNED_IN, person=True),
     "POST /api/v1/intel/posts/{post_id}/acknowledge": Op("intel", EVERYONE_SIGNED_IN, person=True),
+    # The catalogue (products, price history, price lists, exchange rates): everyone reads,
+    # heads and administrators write (issue 15 part 4).
+    "GET /api/v1/products": Op("products", EVERYONE_SIGNED_IN),
+    "POST /api/v1/products": Op("products", MANAGERS),
+    "GET /api/v1/products/{product_id}": Op("products", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/products/{product_id}": Op("products", MANAGERS),
+    # The matrix's product is on deals: deleting it is refused (422, past authorization).
+    "DELETE /api/v1/products/{product_id}": Op("products", MANAGERS),
+    "GET /api/v1/products/{product_id}/price-changes": Op("products", EVERYONE_SIGNED_IN),
+    "GET /api/v1/price-changes": Op("products", EVERYONE_SIGNED_IN),
+    "GET /api/v1/price-lists": Op("products", EVERYONE_SIGNED_IN),
+    "POST /api/v1/price-lists": Op("products", MANAGERS),
+    "GET /api/v1/price-lists/{price_list_id}": Op("products", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/price-lists/{price_list_id}": Op("products", MANAGERS),
+    "POST /api/v1/price-lists/{price_list_id}/entries": Op(
+        "products", MANAGERS, body={"product_id": "{product_id}", "price": "80"}
+    ),
+    "DELETE /api/v1/price-lists/{price_list_id}/entries/{product_id}": Op("products", MANAGERS),
+    "GET /api/v1/exchange-rates": Op("products", EVERYONE_SIGNED_IN),
+    "POST /api/v1/exchange-rates": Op(
+        "products", MANAGERS, body={"currency": "EUR", "date": "2026-01-02", "rate": "1.1"}
+    ),
+    # Line items, figures and promotion links follow their deal's rules.
+    "GET /api/v1/deals/{deal_id}/line-items": Op("deals", "L A A/H A A A"),
+    "POST /api/v1/deals/{deal_id}/line-items": Op(
+        "deals", "L D A/H D A A", body={"product_id": "{product_id}", "quantity": "1"}
+    ),
+    "GET /api/v1/deals/{deal_id}/line-items/{line_item_id}": Op("deals", "L A A/H A A A"),
+    "PATCH /api/v1/deals/{deal_id}/line-items/{line_item_id}": Op("deals", "L D A/H D A A"),
+    "DELETE /api/v1/deals/{deal_id}/line-items/{line_item_id}": Op("deals", "L D A/H D A A"),
+    "GET /api/v1/deals/{deal_id}/figures": Op("deals", "L A A/H A A A"),
+    "GET /api/v1/deals/{deal_id}/promotions": Op("deals", "L A A/H A A A"),
+    "POST /api/v1/deals/{deal_id}/promotions": Op(
+        "deals", "L D A/H D A A", body={"promotion_id": "{promotion_id}"}
+    ),
+    "DELETE /api/v1/deals/{deal_id}/promotions/{promotion_id}": Op("deals", "L D A/H D A A"),
+    "GET /api/v1/promotions": Op("promotions", EVERYONE_SIGNED_IN),
+    "POST /api/v1/promotions": Op("promotions", MANAGERS),
+    "GET /api/v1/promotions/{promotion_id}": Op("promotions", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/promotions/{promotion_id}": Op("promotions", MANAGERS),
+    # Discount approvals: asked on a deal one may change; decided by a head of sales of the
+    # deal owner's team (North: the other rep's is South's, 403) or an administrator.
+    "GET /api/v1/discount-approvals": Op("deals", EVERYONE_SIGNED_IN),
+    "POST /api/v1/discount-approvals": Op(
+        "deals", SALES_WRITES, body={"deal_id": "{deal_id}", "requested_percent": "15"}
+    ),
+    "GET /api/v1/discount-approvals/{approval_id}": Op("deals", "L A A/H A A A"),
+    "POST /api/v1/discount-approvals/{approval_id}/decide": Op(
+        "deals", "L D D/H D A/D A", person=True, body={"approve": True}
+    ),
+    "GET /api/v1/discount-bands": Op("deals", EVERYONE_SIGNED_IN),
+    "PUT /api/v1/discount-bands": Op("deals", ADMIN_ONLY, keys="D D D D"),
 }

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # type-only: core must not import the apps at run time
     from accord.contacts.models import Lead, StageTransition
-    from accord.pipeline.models import Deal
+    from accord.pipeline.models import Deal, ProductPriceChange, Promotion
 
 
 # --- lifecycle ---
@@ -140,6 +140,21 @@ class DealStageChanged:
     at: datetime
     change_id: int
     by_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPriceChanged:
+    """A product's list price or unit cost changed (``change`` is the appended history row,
+    dated by its ``effective_on``): a dated event for the intel feed."""
+
+    change: ProductPriceChange
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionStarted:
+    """A promotion was created (``promotion`` is the saved row; its period says when it runs)."""
+
+    promotion: Promotion
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,9 @@ SETTINGS_SECTION = (
     "handoff:routing_list",
     "handoff:routing_create",
     "handoff:routing_edit",
+    "products:",
+    "promotions:",
+    "discounts:",
 )
 
 NAV_ITEMS: tuple[NavItem, ...] = (

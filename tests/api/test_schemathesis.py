@@ -182,11 +182,30 @@ def existing(bearer) -> dict[str, int]:
     contact = create("/contacts", {"email": "seed@example.com", "account_id": account})
     lead = create("/leads", {"contact_id": contact})
     channel = Channel.objects.order_by("pk").values_list("pk", flat=True).first()
+    deal = create("/deals", {"name": "Seed deal", "amount": "1000.00"})
+    product = create("/products", {"sku": "SEED-1", "name": "Seed", "list_price": "100"})
+    catalogue = {
+        "product_id": product,
+        "price_list_id": create("/price-lists", {"name": "Seed list"}),
+        "promotion_id": create(
+            "/promotions",
+            {
+                "name": "Seed",
+                "code": "SEED",
+                "starts_on": "2026-01-01",
+                "discount_kind": "percent",
+                "discount_value": "5",
+            },
+        ),
+        "line_item_id": create(f"/deals/{deal}/line-items", {"product_id": product, "quantity": 1}),
+        "approval_id": create("/discount-approvals", {"deal_id": deal, "requested_percent": "15"}),
+    }
     return {
+        **catalogue,
         "account_id": account,
         "contact_id": contact,
         "lead_id": lead,
-        "deal_id": create("/deals", {"name": "Seed deal", "amount": "1000.00"}),
+        "deal_id": deal,
         "activity_id": create("/activities", {"kind": "meeting", "lead_id": lead}),
         "campaign_id": create("/campaigns", {"name": "Seed", "utm_campaign": "seed"}),
         "spend_id": create("/spend", {"date": "2026-01-05", "channel_id": channel, "cost": "10"}),

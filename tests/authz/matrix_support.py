@@ -327,6 +327,9 @@ def world_build() -> World:
         "tag_id": same(rival.pk),
         "team_id": same(north.pk),
     }
+    from tests.authz.matrix_products import products_world
+
+    objects.update(products_world(users, own_deal, other_deal))
     return World(users=users, keys={}, objects=objects)
 
 

@@ -44,6 +44,12 @@ parts: ``principals`` (who asks, what they see), ``roles`` (sides, teams, resour
 
 from __future__ import annotations
 
+from accord.accounts.policy.discounts import (
+    DISCOUNT_LEVELS,
+    discount_decide_allowed,
+    discount_decide_require,
+    discount_level_of,
+)
 from accord.accounts.policy.leads import (
     HANDOFF_STAGES,
     LEAD_FIELD_WRITERS,
@@ -101,6 +107,7 @@ from accord.accounts.policy.roles import (
 )
 
 __all__ = [
+    "DISCOUNT_LEVELS",
     "EVERYONE",
     "HANDOFF_STAGES",
     "LEAD_FIELD_WRITERS",
@@ -118,6 +125,9 @@ __all__ = [
     "auditor_allowed",
     "auditor_require",
     "deal_owner_check",
+    "discount_decide_allowed",
+    "discount_decide_require",
+    "discount_level_of",
     "is_admin",
     "is_manager",
     "lead_act_allowed",

@@ -67,6 +67,13 @@ PAGES: dict[str, frozenset[str]] = {
     # Pipelines, stages and lost reasons: administrators and heads of sales (managers on the
     # sales side, ``PAGE_SIDES``).
     "pipelines": MANAGERS,
+    # The catalogue (products, their price history) and promotions: heads and administrators
+    # (everyone reads them through the API; reps pick products on their deals).
+    "products": MANAGERS,
+    "promotions": MANAGERS,
+    # The discount approvals queue and the exceptions register (who may decide a request is
+    # the ladder's rule: policy.discounts).
+    "discount_approvals": MANAGERS,
 }
 #: Pages a manager opens only when they head this side (administrators open them all).
 PAGE_SIDES: dict[str, str] = {"pipelines": Department.SALES}

@@ -35,7 +35,10 @@ SIDE_WRITES: dict[str, frozenset[str]] = {
 }
 #: The hand-off's shared configuration, the joint plans, and the checks of each other's work
 #: both heads run (reviews, audits): either side's managers change them.
-MANAGER_WRITES = frozenset({"agreements", "calendars", "plans", "reviews", "audits"})
+#: The catalogue and promotions (products, price lists, exchange rates) are the heads' too.
+MANAGER_WRITES = frozenset(
+    {"agreements", "calendars", "plans", "reviews", "audits", "products", "promotions"}
+)
 #: What heads of sales (managers on the sales side) configure besides: pipelines and stages.
 SALES_MANAGER_WRITES = frozenset({"pipelines"})
 #: Resources whose rows a sales rep sees only when they own them (or nobody does).

@@ -359,12 +359,22 @@ def _spend_keys(record: Record) -> list[Hashable]:
     return [(record["date"], record["channel_id"], (record.get("campaign") or "").lower())]
 
 
+def _product_keys(record: Record) -> list[Hashable]:
+    keys: list[Hashable] = []
+    if ext := record.get("external_id"):
+        keys.append(("external_id", ext))
+    if sku := record.get("sku"):
+        keys.append(("sku", sku.lower()))
+    return keys
+
+
 IDENTITY_KEYS: dict[str, Callable[[Record], list[Hashable]]] = {
     "contacts": _person_keys,
     "leads": _person_keys,
     "deals": _deal_keys,
     "touchpoints": _touch_keys,
     "spend": _spend_keys,
+    "products": _product_keys,
 }
 
 
