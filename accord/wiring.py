@@ -41,6 +41,9 @@ def wire() -> None:
     # An app publishes an event outsiders may subscribe to (the hand-off's lead.mql,
     # lead.assigned, sla.breached …): webhooks deliver it.
     hooks.on(events.Published, webhooks.published_deliver)
+    # An app tells people something (pipeline: a task's reminder, an overdue task, a stale
+    # deal): the hand-off's notifications ring the bell and queue the e-mail (outbox).
+    hooks.on(events.PersonAlerted, handoff.person_alerted_notify)
 
     # --- privacy ---
     # A user is created or their access changes, an API key is issued or revoked (accounts):

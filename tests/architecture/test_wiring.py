@@ -29,6 +29,7 @@ LIFECYCLE_TABLE = {
     "SubmissionSettled": ["accord.scoring.lifecycle.submission_settled_score"],
     "DealWon": ["accord.integrations.webhooks.handlers.deal_won_publish"],
     "Published": ["accord.integrations.webhooks.handlers.published_deliver"],
+    "PersonAlerted": ["accord.handoff.hooks.person_alerted_notify"],
 }
 
 #: Low to high; a domain module imports only its own layer or below (tests drive the stack).

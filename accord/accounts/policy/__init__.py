@@ -76,6 +76,7 @@ from accord.accounts.policy.principals import (
     principal_for,
     rep_scope,
 )
+from accord.accounts.policy.tasks import TaskScope, task_owner_check, task_scope
 from accord.accounts.policy.roles import (
     MANAGER_WRITES,
     OWNED_RESOURCES,
@@ -107,6 +108,7 @@ __all__ = [
     "SIDE_WRITES",
     "Owned",
     "Principal",
+    "TaskScope",
     "deal_owner_check",
     "is_admin",
     "is_manager",
@@ -131,6 +133,8 @@ __all__ = [
     "resource_require",
     "roles_table",
     "sides_of",
+    "task_owner_check",
+    "task_scope",
     "transition_side",
     "writes_of",
 ]

@@ -25,6 +25,7 @@ from accord.core.timeutils import aware_required
 from accord.handoff.notifications import HANDOFF_EVENTS
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from accord.integrations.webhooks.jobs import delivery_dispatch
+from accord.pipeline.tasks.events import TASK_EVENTS
 
 # Event name → what it means (shown when choosing subscriptions): the lifecycle's own, then
 # the ones the hand-off publishes (``core.events.Published``).
@@ -33,6 +34,7 @@ EVENTS: dict[str, str | Promise] = {
     "lead.stage_changed": _("A lead moved to another lifecycle stage"),
     "deal.won": _("A deal was won"),
     **HANDOFF_EVENTS,
+    **TASK_EVENTS,
 }
 
 
