@@ -16,7 +16,7 @@ input such as 422: the caller got past authorization), ``D`` denied (403), ``H``
 the object does not exist for this caller), ``L`` not signed in (401, or a redirect to the
 login page). A 5xx never matches anything.
 
-Object routes (a ``lead_id``, ``deal_id`` or ``activity_id`` in the path) run twice: with
+Object routes (a ``lead_id``, ``deal_id``, ``activity_id`` or ``task_id`` in the path) run twice: with
 the object owned by the ``sales`` rep (team North) and with one owned by another rep (team
 South). Write ``own/other`` for such a cell, e.g. ``A/H``: the rep opens their own lead and
 gets 404 for the other's. A single letter means the same for both.
@@ -288,6 +288,15 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/activities": Op("activities", SALES_WRITES),
     "GET /api/v1/activities/{activity_id}": Op("activities", "L A A/H A A A"),
     "PATCH /api/v1/activities/{activity_id}": Op("activities", "L D A/H D A A"),
+    # Tasks: a rep reaches their own (and those on their leads and deals), the sales head of
+    # team North North's (not South's), a marketer and a marketing head only their own.
+    "GET /api/v1/tasks": Op("tasks", EVERYONE_SIGNED_IN),
+    "POST /api/v1/tasks": Op("tasks", SALES_WRITES),
+    "POST /api/v1/tasks/batch": Op("tasks", SALES_WRITES),
+    "GET /api/v1/tasks/{task_id}": Op("tasks", "L H A/H H A/H A"),
+    "PATCH /api/v1/tasks/{task_id}": Op("tasks", "L D A/H D A/H A"),
+    "DELETE /api/v1/tasks/{task_id}": Op("tasks", "L D A/H D A/H A"),
+    "POST /api/v1/tasks/{task_id}/complete": Op("tasks", "L D A/H D A/H A"),
     "GET /api/v1/scoring/profiles": Op("leads", EVERYONE_SIGNED_IN),
     "POST /api/v1/scoring/profiles": Op("leads", ADMIN_ONLY, keys="D D A D"),
     "POST /api/v1/scoring/profiles/preview": Op("leads", ADMIN_ONLY, keys="D D A D"),

@@ -141,4 +141,6 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
 from accord.pipeline.models_tasks import DealStalePeriod, Task, TaskKind  # noqa: E402,F401

@@ -76,7 +76,6 @@ from accord.accounts.policy.principals import (
     principal_for,
     rep_scope,
 )
-from accord.accounts.policy.tasks import TaskScope, task_owner_check, task_scope
 from accord.accounts.policy.roles import (
     MANAGER_WRITES,
     OWNED_RESOURCES,
@@ -92,6 +91,7 @@ from accord.accounts.policy.roles import (
     sides_of,
     writes_of,
 )
+from accord.accounts.policy.tasks import TaskScope, task_owner_check, task_scope
 
 __all__ = [
     "EVERYONE",

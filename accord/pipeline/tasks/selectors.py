@@ -148,9 +148,7 @@ def deals_stale_candidates(*, now: datetime) -> QuerySet[Deal]:
     """Open deals annotated with their last touch and whether a next step is scheduled,
     narrowed to those the rule may call stale (one query)."""
     thresholds = stale_thresholds()
-    last_activity = (
-        Activity.objects.filter(deal_id=OuterRef("pk")).order_by("-at").values("at")[:1]
-    )
+    last_activity = Activity.objects.filter(deal_id=OuterRef("pk")).order_by("-at").values("at")[:1]
     next_step = Task.objects.filter(deal_id=OuterRef("pk"), done_at__isnull=True, due_at__gte=now)
     deals = (
         Deal.objects.exclude(stage__in=CLOSED_STAGES)

@@ -83,9 +83,7 @@ def _task_apply(task: Task, fields: TaskChanges) -> None:
     if "deal_id" in fields:
         task.deal = _row(Deal, fields["deal_id"], field="deal_id", label="Deal")
     if task.lead_id is not None and task.deal_id is not None:
-        raise InvalidInput(
-            _("A task belongs to a lead or to a deal, not both."), field="deal_id"
-        )
+        raise InvalidInput(_("A task belongs to a lead or to a deal, not both."), field="deal_id")
     if task.remind_at is not None and task.remind_at > task.due_at:
         raise InvalidInput(_("The reminder comes after the due time."), field="remind_at")
 

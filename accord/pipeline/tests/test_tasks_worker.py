@@ -68,7 +68,9 @@ def test_a_reminder_is_sent_once_by_the_worker_and_e_mailed():
     assert task.reminded_at is not None
     # A second delivery of the same job does nothing.
     key = f"task.remind:{task.pk}:{int(task.remind_at.timestamp())}"
-    assert jobs.task_remind(job_key=key, task_id=task.pk, at=int(task.remind_at.timestamp())) is None
+    assert (
+        jobs.task_remind(job_key=key, task_id=task.pk, at=int(task.remind_at.timestamp())) is None
+    )
 
 
 def test_a_moved_reminder_is_a_new_one_and_a_done_task_is_not_reminded():
@@ -158,7 +160,9 @@ def test_stale_deals_are_flagged_once_per_stale_period():
         jobs.deals_stale_sweep()
         handoff_jobs_run(prefix=JOBS)
     stale = Notification.objects.filter(user=rep, kind="deal.stale")
-    assert sorted(stale.values_list("url", flat=True)) == sorted([f"/deals/{quiet.pk}/", f"/deals/{no_step.pk}/"])
+    assert sorted(stale.values_list("url", flat=True)) == sorted(
+        [f"/deals/{quiet.pk}/", f"/deals/{no_step.pk}/"]
+    )
 
     # A next step ends No next step's period; Busy's task done makes Busy stale.
     _task(rep, due_in=timedelta(days=1), deal_id=no_step.pk)
@@ -173,4 +177,3 @@ def test_stale_deals_are_flagged_once_per_stale_period():
         jobs.deals_stale_sweep()
         handoff_jobs_run(prefix=JOBS)
     assert stale.filter(url=f"/deals/{no_step.pk}/").count() == 2
-
