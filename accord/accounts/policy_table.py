@@ -16,10 +16,10 @@ input such as 422: the caller got past authorization), ``D`` denied (403), ``H``
 the object does not exist for this caller), ``L`` not signed in (401, or a redirect to the
 login page). A 5xx never matches anything.
 
-Object routes (a ``lead_id``, ``deal_id``, ``activity_id`` or ``task_id`` in the path) run twice: with
-the object owned by the ``sales`` rep (team North) and with one owned by another rep (team
-South). Write ``own/other`` for such a cell, e.g. ``A/H``: the rep opens their own lead and
-gets 404 for the other's. A single letter means the same for both.
+Object routes (a ``lead_id``, ``deal_id``, ``activity_id`` or ``task_id`` in the path) run
+twice: with the object owned by the ``sales`` rep (team North) and with one owned by another
+rep (team South). Write ``own/other`` for such a cell, e.g. ``A/H``: the rep opens their own
+lead and gets 404 for the other's. A single letter means the same for both.
 
 How to add a row (a new route fails the test until you do):
 
