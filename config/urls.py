@@ -29,6 +29,7 @@ urlpatterns = [
     path("settings/webhooks/", include("accord.integrations.webhooks.urls")),
     path("settings/capture-sites/", include("accord.tracking.site_urls")),
     path("settings/", include("accord.web.settings_urls")),
+    path("tasks/", include("accord.pipeline.tasks.urls")),
     path("", include("accord.workspace.urls")),
     path("", include("accord.web.urls")),
 ]

@@ -168,6 +168,7 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
     if size != "large":  # the large company is for benchmarks, which score and sync it
         _score_breakdowns()
         _handoff_history(seed=seed, anchor=record.anchor)
+        _tasks(seed=seed)
         _analytics_copy_build()
 
 
@@ -180,6 +181,13 @@ def _handoff_history(*, seed: int, anchor: date) -> None:
         f"{counts.assignments:,} hand-offs, {counts.ratings:,} quality ratings; SLA now: "
         f"{counts.breached_now:,} breached, {counts.warning_now:,} near their deadline."
     )
+
+
+def _tasks(*, seed: int) -> None:
+    from accord.demo.loader import demo_tasks
+
+    counts = demo_tasks(seed=seed)
+    click.echo(f"{counts.tasks:,} tasks ({counts.overdue:,} overdue, {counts.done:,} done).")
 
 
 def model_backtest_auc(metrics: dict) -> float | None:

@@ -388,6 +388,13 @@ def demo_handoff_history(*, seed: int, anchor: date, now: datetime | None = None
     return handoff_history_write(now=now or timezone.now(), seed=seed, today=today)
 
 
+def demo_tasks(*, seed: int, now: datetime | None = None):
+    """The reps' tasks (next steps, follow-ups, to-dos; ``accord.demo.tasks_history``)."""
+    from accord.demo.tasks_history import tasks_history_write
+
+    return tasks_history_write(now=now or timezone.now(), seed=seed)
+
+
 def _bulk_session_tune() -> None:
     """Give this SQLite connection a large page cache for the load.
 

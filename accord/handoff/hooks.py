@@ -58,6 +58,10 @@ def person_alerted_notify(event: PersonAlerted) -> None:
     """An app below tells people something (a task reminder, a stale deal): the bell and an
     e-mail each, once per key and person, in the emitter's transaction (the outbox)."""
     notify_many(
-        user_ids=event.user_ids, kind=event.kind, title=event.title, key=event.key,
-        body=event.body, url=event.url,
-    )  # fmt: skip
+        user_ids=event.user_ids,
+        kind=event.kind,
+        title=event.title,
+        key=event.key,
+        body=event.body,
+        url=event.url,
+    )

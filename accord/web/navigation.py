@@ -64,6 +64,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("dashboard", _("Dashboard")),
     NavItem("handoff:inbox", _("Inbox"), roles=frozenset({Role.SALES, Role.MANAGER, Role.ADMIN})),
     NavItem("handoff:team", _("Team queue"), roles=frozenset({Role.MANAGER, Role.ADMIN})),
+    # My tasks (a head: the team's overdue ones), with stale deals under it.
+    NavItem(
+        "tasks:list",
+        _("Tasks"),
+        roles=frozenset({Role.SALES, Role.MANAGER, Role.ADMIN}),
+        section=("tasks:",),
+    ),
     NavItem(
         "handoff:marketing",
         _("MQL status"),

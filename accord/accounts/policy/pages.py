@@ -51,10 +51,10 @@ PAGES: dict[str, frozenset[str]] = {
     # Leads, contacts and accounts lists, search, contact and account pages: rows bounded by
     # the object rules (a rep sees their own and unassigned leads, deals and activities).
     "workspace": EVERYONE,
-    # Tasks: a rep's own (and those on their leads and deals), a head's team's
-    # (accounts.policy.tasks); the stale-deals list is a head's view of the team's pipeline.
+    # Tasks and stale deals: a rep's own (tasks also those on their leads and deals), a
+    # head's team's (accounts.policy.tasks).
     "tasks": SALES_SIDE,
-    "stale_deals": MANAGERS,
+    "stale_deals": SALES_SIDE,
 }
 
 

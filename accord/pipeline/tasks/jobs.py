@@ -84,9 +84,11 @@ def tasks_overdue_sweep(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             stamp = _stamp(task.due_at)
             enqueue(
-                task_overdue_notify, key=f"task.overdue:{task.pk}:{stamp}", task_id=task.pk,
+                task_overdue_notify,
+                key=f"task.overdue:{task.pk}:{stamp}",
+                task_id=task.pk,
                 at=stamp,
-            )  # fmt: skip
+            )
             Task.objects.filter(pk=task.pk).update(overdue_queued_at=now)
         queued += 1
     if queued:
