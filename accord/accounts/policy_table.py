@@ -154,6 +154,18 @@ PAGES: dict[str, Page] = {
     "handoff:lead_panel_qualify": Page(LEAD_ACTION, method="POST", htmx=True),
     "handoff:lead_panel_deal": Page(LEAD_ACTION, method="POST", htmx=True),
     "handoff:lead_panel_rate": Page(LEAD_ACTION, method="POST", htmx=True),
+    # Tasks: the sales side's pages; a task another rep (South) owns is 404 to the rep and to
+    # North's head, and to a marketing head (who reaches only their own tasks).
+    "tasks:list": Page("L D A A A A"),
+    "tasks:stale_deals": Page("L D A A A A"),
+    "tasks:create": Page("L D A D A A", method="POST", htmx=True),
+    "tasks:complete": Page("L D A/H H A/H A", method="POST", htmx=True),
+    "tasks:reopen": Page("L D A/H H A/H A", method="POST", htmx=True),
+    # The activity panel of lead and deal pages: log an activity, schedule a next step.
+    "tasks:lead_activity": Page("L D A/H D A A", method="POST", htmx=True),
+    "tasks:lead_task": Page("L D A/H D A A", method="POST", htmx=True),
+    "tasks:deal_activity": Page("L D A/H D A A", method="POST", htmx=True),
+    "tasks:deal_task": Page("L D A/H D A A", method="POST", htmx=True),
     "set_language": Page(PUBLIC, method="POST"),
     "imports:upload": Page(MARKETING_SIDE),
     "imports:history": Page(MARKETING_SIDE),
