@@ -14,6 +14,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts import policy
 from accord.accounts.models import Role, User
@@ -162,3 +163,37 @@ def record_work(
     if policy.resource_allowed(principal, "tasks", "write"):
         work.task_form = bound.get("task") or TaskForm(prefix="task", owners=task_owners(user))
     return work
+
+
+@dataclass(frozen=True)
+class InboxTab:
+    name: str
+    url: str
+    label: str
+    count: int
+    current: bool
+
+
+def inbox_tabs(user: User, current: str) -> list[InboxTab]:
+    """The inbox area's tabs (leads, tasks, stale deals) with the overdue tasks and stale
+    deals counted; none for those who do not work tasks (they see no tab bar)."""
+    if not policy.page_allowed(user, "tasks"):
+        return []
+    now = timezone.now()
+    scope = policy.task_scope(user)
+    tasks = selectors.tasks_visible(scope=scope)
+    if task_owners(user) is None:
+        tasks = tasks.filter(owner=user)
+    overdue = selectors.tasks_by_status(tasks, "overdue", now=now).count()
+    stale = len(selectors.deals_stale(now=now, owner_ids=[user.pk], limit=500))
+    return [
+        InboxTab("inbox", reverse("handoff:inbox"), str(_("Leads")), 0, current == "inbox"),
+        InboxTab("tasks", reverse("tasks:list"), str(_("Tasks")), overdue, current == "tasks"),
+        InboxTab(
+            "stale",
+            reverse("tasks:stale_deals"),
+            str(_("Stale deals")),
+            stale,
+            current == "stale",
+        ),
+    ]

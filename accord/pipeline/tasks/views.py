@@ -29,6 +29,7 @@ from accord.pipeline.services import activity_create
 from accord.pipeline.tasks import selectors, services
 from accord.pipeline.tasks.forms import ActivityForm, TaskFilterForm, TaskForm
 from accord.pipeline.tasks.panel import (
+    inbox_tabs,
     record_work,
     task_lines,
     task_owners,
@@ -104,7 +105,7 @@ def _list_context(request: PageRequest, *, form: TaskForm | None = None, done: s
             }
             for row in team
         ],
-        "stale_count": len(selectors.deals_stale(now=now, owner_ids=[user.pk], limit=200)),
+        "inbox_tabs": inbox_tabs(user, "tasks"),
         "done": done,
         "filtered": any(request.GET.get(name) for name in ("kind", "owner", "q")),
     }
@@ -327,5 +328,6 @@ def stale_deals(request: PageRequest) -> HttpResponse:
         "per_rep": sorted(per_rep.items(), key=lambda kv: (-kv[1], kv[0])),
         "owners": owners,
         "owner_id": owner_ids[0] if owner_ids else None,
+        "inbox_tabs": inbox_tabs(user, "stale"),
     }
     return render(request, "pipeline/tasks/stale_deals.html", context)

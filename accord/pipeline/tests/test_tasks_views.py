@@ -29,12 +29,13 @@ def _client(user) -> Client:
 def team():
     north = TeamFactory(name="North")
     rep = UserFactory(
-        username="anna", first_name="Anna", role=Role.SALES, department=Department.SALES,
+        username="anna",
+        first_name="Anna",
+        role=Role.SALES,
+        department=Department.SALES,
         team=north,
     )
-    head = UserFactory(
-        username="head", role=Role.MANAGER, department=Department.SALES, team=north
-    )
+    head = UserFactory(username="head", role=Role.MANAGER, department=Department.SALES, team=north)
     return rep, head
 
 
