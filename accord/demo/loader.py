@@ -25,6 +25,7 @@ from accord.contacts.models import Lead
 from accord.core.errors import InvalidInput
 from accord.demo.bulk import indexes_drop, indexes_ensure, rows_write, sequences_reset
 from accord.demo.handoff_history import handoff_history_write
+from accord.demo.tasks_history import tasks_history_write
 from accord.demo.models import DemoLoad
 from accord.demo.simulator import SIZES, DemoRefs, DemoSpec, simulate
 from accord.demo.tables import TABLE_ORDER, Batch
@@ -390,8 +391,6 @@ def demo_handoff_history(*, seed: int, anchor: date, now: datetime | None = None
 
 def demo_tasks(*, seed: int, now: datetime | None = None):
     """The reps' tasks (next steps, follow-ups, to-dos; ``accord.demo.tasks_history``)."""
-    from accord.demo.tasks_history import tasks_history_write
-
     return tasks_history_write(now=now or timezone.now(), seed=seed)
 
 

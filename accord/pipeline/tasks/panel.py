@@ -58,9 +58,9 @@ def task_lines(tasks: list[Task], *, user: User, now: datetime | None = None) ->
     can_write = policy.resource_allowed(policy.principal_for(user), "tasks", "write")
     lines = []
     for task in tasks:
-        if task.deal_id:
+        if task.deal is not None:
             label, url = task.deal.name, f"/deals/{task.deal_id}/"
-        elif task.lead_id:
+        elif task.lead is not None:
             label, url = str(task.lead.contact), reverse("leads:lead_detail", args=[task.lead_id])
         else:
             label, url = "", ""

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -90,15 +91,16 @@ def task_list(
     return tasks
 
 
-def overdue_per_owner(*, scope: TaskScope, now: datetime) -> list[dict]:
+def overdue_per_owner(*, scope: TaskScope, now: datetime) -> list[dict[str, Any]]:
     """Open overdue tasks counted per owner (the head's team view), most first."""
-    return list(
+    rows: Any = (
         tasks_visible(scope=scope)
         .filter(done_at__isnull=True, due_at__lt=now)
         .values("owner_id", "owner__username", "owner__first_name", "owner__last_name")
         .annotate(overdue=Count("pk"))
         .order_by("-overdue", "owner__username")
     )
+    return [dict(row) for row in rows]
 
 
 # --- Stale deals ---------------------------------------------------------------------------
@@ -129,7 +131,8 @@ class StaleThreshold:
         return where
 
     def matches(self, deal: Deal) -> bool:
-        return (self.pipeline_id is None or self.pipeline_id == deal.pipeline_id) and (
+        pipeline_id = getattr(deal, "pipeline_id", None)
+        return (self.pipeline_id is None or self.pipeline_id == pipeline_id) and (
             self.stage is None or self.stage == deal.stage
         )
 
@@ -176,7 +179,7 @@ def deals_stale(
 ) -> list[StaleDeal]:
     """The stale open deals (of these owners, or of these teams' people), stalest first."""
     now = now or timezone.now()
-    deals = deals_stale_candidates(now=now).order_by("last_touch_at", "pk")
+    deals: Any = deals_stale_candidates(now=now).order_by(F("last_touch_at"), "pk")
     if owner_ids is not None:
         deals = deals.filter(owner_id__in=list(owner_ids))
     if team_ids is not None:

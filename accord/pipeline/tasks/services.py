@@ -10,7 +10,7 @@ once per time set, never twice for the same one.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Unpack
+from typing import Any, Unpack, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -182,5 +182,6 @@ def task_upsert(
         if known is not None:
             fields.pop("backdated", None)
             fields.pop("done_at", None)
-            return task_update(task_id=known.pk, changes=TaskChanges(**fields)), False
+            changes = cast(TaskChanges, fields)
+            return task_update(task_id=known.pk, changes=changes), False
     return task_create(created_by=created_by, external_id=external_id, **fields), True

@@ -59,7 +59,8 @@ def _list_context(request: PageRequest, *, form: TaskForm | None = None, done: s
     now = timezone.now()
     owners = task_owners(user)
     filters = TaskFilterForm(request.GET or None, owners=owners)
-    tab = request.GET.get("status") if request.GET.get("status") in TAB_NAMES else "open"
+    status = request.GET.get("status") or ""
+    tab = status if status in TAB_NAMES else "open"
     tasks = _visible_tasks(user)
     if owners is None:
         # A rep's page is their own tasks (others' on their records show on the record).
@@ -273,7 +274,12 @@ def _record_task(request: PageRequest, target: str, pk: int) -> HttpResponse:
     def run(data: dict[str, Any]) -> Task:
         fields = _task_fields(data, request.user)
         policy.task_owner_check(request.user, fields["owner_id"], field="owner")
-        return services.task_create(created_by=request.user, **fields, **where)
+        return services.task_create(
+            created_by=request.user,
+            lead_id=where.get("lead_id"),
+            deal_id=where.get("deal_id"),
+            **fields,
+        )
 
     ok = _form_run(form, run)
     return _record_answer(request, target, pk, name="task", form=form, ok=ok, done=_("Task added."))
