@@ -25,10 +25,10 @@ from accord.contacts.models import Lead
 from accord.core.errors import InvalidInput
 from accord.demo.bulk import indexes_drop, indexes_ensure, rows_write, sequences_reset
 from accord.demo.handoff_history import handoff_history_write
-from accord.demo.tasks_history import tasks_history_write
 from accord.demo.models import DemoLoad
 from accord.demo.simulator import SIZES, DemoRefs, DemoSpec, simulate
 from accord.demo.tables import TABLE_ORDER, Batch
+from accord.demo.tasks_history import tasks_history_write
 from accord.handoff.models import RoutingRule
 from accord.pipeline.models import Deal
 from accord.tracking.models import Channel, Touchpoint
