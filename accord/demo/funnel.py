@@ -353,6 +353,7 @@ class _ChunkWalk:
                 employees=int(draws.employees[i]),
                 rep=rep,
                 end=self.end,
+                pipeline_id=self.people.refs.pipeline_id,
             )
             self.rows.deals.append(row)
             deal_id = row[0]

@@ -56,7 +56,7 @@ DEAL_COLUMNS = (
     "lead_id",
     "account_id",
     "name",
-    "pipeline",
+    "pipeline_id",
     "stage",
     "amount",
     "currency",
@@ -69,6 +69,10 @@ DEAL_COLUMNS = (
     "lost_reason",
     "owner_id",
     "external_id",
+    "stage_entered_at",
+    "version",
+    "competitor",
+    "forecast_category",
 )
 ACTIVITY_COLUMNS = (
     "id",
@@ -121,7 +125,7 @@ class ChunkRows:
                     )
                 ),
             ),
-            "pipeline.Deal": _stamped(DEAL_COLUMNS, self.deals, (1, 2, 14)),
+            "pipeline.Deal": _stamped(DEAL_COLUMNS, self.deals, (1, 2, 14, 19)),
             "pipeline.Activity": Rows(
                 ACTIVITY_COLUMNS,
                 list(
@@ -148,6 +152,7 @@ def deal_row(
     employees: int,
     rep: int | None,
     end: int,
+    pipeline_id: int | None,
 ) -> tuple:
     """The deal's row: amount by company size, plan, discount or promotion, and its stage at
     ``end`` (closed, or as far along its planned cycle as time has gone)."""
@@ -163,10 +168,12 @@ def deal_row(
     closed = deal["close"] < end
     if closed:
         stage = "lost" if "lost_reason" in deal else "won"
+        entered = deal["close"]
     else:
-        elapsed = (end - deal["at"]) / max(deal["planned"] - deal["at"], 1)
-        stages = ("qualification", "discovery", "proposal", "negotiation")
-        stage = stages[min(3, int(elapsed * 4))]
+        cycle = max(deal["planned"] - deal["at"], 1)
+        reached = min(3, int((end - deal["at"]) / cycle * 4))
+        stage = ("qualification", "discovery", "proposal", "negotiation")[reached]
+        entered = deal["at"] + cycle * reached // 4
     return (
         deal_id,
         deal["at"],
@@ -174,7 +181,7 @@ def deal_row(
         lead_id,
         account_id,
         f"{account_name}: {plan}",
-        "default",
+        pipeline_id,
         stage,
         f"{amount:.2f}",
         "USD",
@@ -187,6 +194,10 @@ def deal_row(
         deal.get("lost_reason", "") if stage == "lost" else "",
         rep,
         None,
+        entered,
+        1,
+        "",
+        "",
     )
 
 

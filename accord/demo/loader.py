@@ -30,7 +30,7 @@ from accord.demo.simulator import SIZES, DemoRefs, DemoSpec, simulate
 from accord.demo.tables import TABLE_ORDER, Batch
 from accord.demo.tasks_history import tasks_history_write
 from accord.handoff.models import RoutingRule
-from accord.pipeline.models import Deal
+from accord.pipeline.models import Deal, pipeline_default_id
 from accord.tracking.models import Channel, Touchpoint
 
 logger = logging.getLogger(__name__)
@@ -322,6 +322,7 @@ def _refs() -> DemoRefs:
         smb_team_id=teams.get(SMB_TEAM),
         enterprise_team_id=teams.get(ENTERPRISE_TEAM),
         marketer_id=users["marketer"].pk,
+        pipeline_id=pipeline_default_id(),
         id_bases=bases,
     )
 

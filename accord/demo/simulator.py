@@ -63,6 +63,8 @@ class DemoRefs:
     smb_team_id: int | None
     enterprise_team_id: int | None
     marketer_id: int | None
+    #: The pipeline the simulated deals are in (the default one).
+    pipeline_id: int | None = None
     id_bases: Mapping[str, int] = field(default_factory=dict)
 
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from accord.accounts.models import Role, User
 from accord.contacts.models import Lead
 from accord.core.lifecycle import Stage
-from accord.pipeline.models import Deal, Task, TaskKind
+from accord.pipeline.models import Deal, PipelineStage, Task, TaskKind
 
 #: What becomes of an open deal's next step: upcoming, overdue, none (a stale deal).
 DEAL_STEP_WEIGHTS = (0.72, 0.14, 0.14)
@@ -89,8 +89,17 @@ def _task(
     )
 
 
+#: The demo's stale-after days of the open stages that have none (the migration sets the same
+#: on the default pipeline; a database flushed since has none).
+STALE_DAYS = {"qualification": 14, "discovery": 14, "proposal": 10, "negotiation": 7}
+
+
 def tasks_history_write(*, now: datetime, seed: int) -> TaskCounts:
     """Write the demo's tasks (on an empty task table: once per load)."""
+    for key, days in STALE_DAYS.items():
+        PipelineStage.objects.filter(key=key, stale_after_days__isnull=True).update(
+            stale_after_days=days
+        )
     rng = random.Random(seed * 7919 + 15)
     rows: list[Task] = []
     states = ("upcoming", "overdue", None)

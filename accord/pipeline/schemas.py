@@ -52,6 +52,10 @@ class DealOut(Schema):
     updated_at: dt.datetime
 
     @staticmethod
+    def resolve_pipeline(obj: Deal) -> str:
+        return obj.pipeline.key
+
+    @staticmethod
     def resolve_amount(obj: Deal) -> str:
         return str(obj.amount)
 
@@ -68,7 +72,7 @@ class DealIn(InSchema):
     lead_id: Id | None = None
     account_id: Id | None = None
     owner_id: Id | None = None
-    pipeline: str = Field("default", min_length=1, max_length=60)
+    pipeline: str | None = Field(None, min_length=1, max_length=40, description="Pipeline key")
     stage: DealStageName = DealStage.QUALIFICATION.value
     is_promotion: bool = False
     promotion_code: str = Field("", max_length=60)
@@ -87,7 +91,7 @@ class DealPatch(InSchema):
     lead_id: Id | None = None
     account_id: Id | None = None
     owner_id: Id | None = None
-    pipeline: str | None = Field(None, min_length=1, max_length=60)
+    pipeline: str | None = Field(None, min_length=1, max_length=40)
     stage: DealStageName | None = None
     is_promotion: bool | None = None
     promotion_code: str | None = Field(None, max_length=60)
@@ -108,7 +112,7 @@ class DealFilters(ListParams):
     owner_id: Id | None = None
     lead_id: Id | None = None
     account_id: Id | None = None
-    pipeline: str | None = Field(None, max_length=60)
+    pipeline: str | None = Field(None, max_length=40)
     closed_after: dt.datetime | None = None
     expected_close_before: dt.date | None = None
 

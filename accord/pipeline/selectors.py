@@ -7,7 +7,12 @@ from datetime import date, datetime
 from django.db.models import Q, QuerySet
 
 from accord.accounts.models import User
-from accord.pipeline.models import Activity, Deal
+from accord.pipeline.models import Activity, Deal, DealStage, PipelineStage
+from accord.pipeline.models.defaults import DEFAULT_STAGES
+
+#: The seeded stages' English names, by key: such a stage not renamed shows in the reader's
+#: language (``DealStage``'s translated label).
+_SEED_NAMES = {seed.key: seed.name for seed in DEFAULT_STAGES}
 
 
 def deals_visible(*, user: User | None) -> QuerySet[Deal]:
@@ -39,7 +44,7 @@ def deal_list(
     if account_id is not None:
         deals = deals.filter(account_id=account_id)
     if pipeline:
-        deals = deals.filter(pipeline=pipeline)
+        deals = deals.filter(pipeline__key=pipeline)
     if closed_after:
         deals = deals.filter(closed_at__gte=closed_after)
     if expected_close_before:
@@ -81,3 +86,26 @@ def activity_list(
     if since:
         activities = activities.filter(at__gte=since)
     return activities
+
+
+def stage_label(key: str, name: str) -> str:
+    """A stage's display name: a seeded stage keeps its translation until an admin renames it."""
+    if _SEED_NAMES.get(key) == name and key in DealStage.values:
+        return str(DealStage(key).label)
+    return name
+
+
+def stage_names() -> dict[tuple[int | None, str], str]:
+    """Every stage's display name by ``(pipeline id, key)`` (a few dozen rows at most)."""
+    return {
+        (pipeline_id, key): stage_label(key, name)
+        for pipeline_id, key, name in PipelineStage.objects.values_list(
+            "pipeline_id", "key", "name"
+        )
+    }
+
+
+def deal_stage_name(deal: Deal, names: dict[tuple[int | None, str], str] | None = None) -> str:
+    """The name of the stage ``deal`` is in (its key when the stage no longer exists)."""
+    names = stage_names() if names is None else names
+    return names.get((deal.pipeline_id, deal.stage), deal.stage)

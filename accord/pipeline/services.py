@@ -33,6 +33,7 @@ from accord.pipeline.models import (
     Deal,
     DealStage,
     LostReason,
+    Pipeline,
 )
 
 _CLOSED = (DealStage.WON, DealStage.LOST)
@@ -66,7 +67,13 @@ def _deal_apply(deal: Deal, fields: DealChanges) -> None:
         deal.account = _row(Account, fields["account_id"], field="account_id", label="Account")
     if "owner_id" in fields:
         deal.owner = _row(User, fields["owner_id"], field="owner_id", label="User")
-    for field in ("pipeline", "promotion_code", "won_reason"):
+    if fields.get("pipeline"):
+        key = str(fields["pipeline"]).strip()
+        pipeline = Pipeline.objects.filter(key=key).first()
+        if pipeline is None:
+            raise InvalidInput(f"Unknown pipeline {key!r}.", field="pipeline")
+        deal.pipeline = pipeline
+    for field in ("promotion_code", "won_reason"):
         if field in fields:
             setattr(deal, field, (fields[field] or "").strip())
     if "is_promotion" in fields:

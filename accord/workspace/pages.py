@@ -18,6 +18,7 @@ from accord.accounts.models import Department, Role, User
 from accord.contacts.models import Account, Contact, Lead
 from accord.core.lifecycle import stage_label
 from accord.core.money import money_format
+from accord.pipeline.selectors import deal_stage_name, stage_names
 from accord.privacy.models import ConsentEvent
 from accord.tracking.models import Touchpoint
 from accord.ui.formatting import percent_format
@@ -270,10 +271,11 @@ class Detail:
 
 
 def _deal_rows(deals: QuerySet[Any]) -> list[DealRow]:
+    names = stage_names()
     return [
         DealRow(
             name=d.name,
-            stage=str(d.get_stage_display()),
+            stage=deal_stage_name(d, names),
             amount=money_format(d.amount, d.currency, (get_language() or "en")[:2]),
             currency=d.currency,
             owner=person_name(d.owner),

@@ -34,7 +34,7 @@ from accord.handoff.lead.basis import fast_track_words, score_basis
 from accord.handoff.lead.summary import lead_summary
 from accord.handoff.lead.views import lead_panel
 from accord.pipeline.models import ActivityKind, ActivityOutcome
-from accord.pipeline.selectors import deals_visible
+from accord.pipeline.selectors import deal_stage_name, deals_visible, stage_names
 from accord.pipeline.tasks.panel import record_work
 from accord.scoring.models import LeadScore
 from accord.scoring.selectors import lead_prediction_shown
@@ -92,10 +92,11 @@ def lead_deals(user: User, lead: Lead) -> list[DealLine]:
         .order_by("-created_at")
     )
     locale = to_locale(get_language() or "en")
+    names = stage_names()
     return [
         DealLine(
             name=deal.name,
-            stage=str(deal.get_stage_display()),
+            stage=deal_stage_name(deal, names),
             amount=money_format(deal.amount, deal.currency, locale),
             owner=str(deal.owner) if deal.owner else "",
             closes=deal.closed_at.date() if deal.closed_at else deal.expected_close,

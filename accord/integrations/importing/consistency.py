@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef
 
 from accord.contacts.models import Lead, StageTransition
 from accord.core.lifecycle import Stage
-from accord.pipeline.models import OPEN_DEAL_STAGES, Deal, DealStage
+from accord.pipeline.models import CLOSED_DEAL_STAGES, Deal, DealStage
 
 #: Stages at or past opportunity on the main path (an open deal's lead should be there).
 _OPPORTUNITY_OR_LATER = (Stage.OPPORTUNITY, Stage.CUSTOMER, Stage.LOST)
@@ -71,7 +71,7 @@ class ConsistencyReport:
 def consistency_check() -> ConsistencyReport:
     won = Deal.objects.filter(stage=DealStage.WON)
     won_leads = Lead.objects.filter(Exists(won.filter(lead=OuterRef("pk"))))
-    open_deals = Deal.objects.filter(lead=OuterRef("pk"), stage__in=OPEN_DEAL_STAGES)
+    open_deals = Deal.objects.filter(lead=OuterRef("pk")).exclude(stage__in=CLOSED_DEAL_STAGES)
     any_deal = Deal.objects.filter(lead=OuterRef("pk"))
     not_lost = Deal.objects.filter(lead=OuterRef("pk")).exclude(stage=DealStage.LOST)
     return ConsistencyReport(

@@ -1,6 +1,6 @@
 """The worker's side of tasks and stale deals: sweeps that queue keyed jobs, and the jobs.
 
-Three sweeps (schedules written by migration ``pipeline.0003``): reminders and overdue tasks
+Three sweeps (schedules written by migration ``pipeline.0006``): reminders and overdue tasks
 every minute, stale deals every hour. A sweep only reads current state, queues keyed work and
 stamps ``*_queued_at`` (a job still not done after ``REQUEUE_AFTER`` is queued again: the key
 makes the copy harmless), so running it twice is harmless. Each job is ``idempotent`` under a

@@ -10,17 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accord.accounts.policy import TaskScope
-from accord.pipeline.models import Activity, Deal, Task
+from accord.pipeline.models import Activity, Deal, PipelineStage, StageOutcome, Task
 from accord.pipeline.tasks.rules import stale_reasons
 
-#: Until stages carry their own ``stale_after_days``: one threshold for every open stage.
-DEFAULT_STALE_DAYS = 14
 CLOSED_STAGES = ("won", "lost")
 STATUSES = ("open", "overdue", "today", "upcoming", "done", "all")
 
@@ -131,16 +128,18 @@ class StaleThreshold:
         return where
 
     def matches(self, deal: Deal) -> bool:
-        pipeline_id = getattr(deal, "pipeline_id", None)
-        return (self.pipeline_id is None or self.pipeline_id == pipeline_id) and (
+        return (self.pipeline_id is None or self.pipeline_id == deal.pipeline_id) and (
             self.stage is None or self.stage == deal.stage
         )
 
 
 def stale_thresholds() -> list[StaleThreshold]:
-    """The thresholds of the open stages that have one."""
-    days = int(getattr(settings, "ACCORD_STALE_DEAL_DAYS", DEFAULT_STALE_DAYS))
-    return [StaleThreshold(pipeline_id=None, stage=None, days=days)]
+    """The thresholds of the open stages that have one (``PipelineStage.stale_after_days``;
+    a stage without one never makes its deals stale)."""
+    stages = PipelineStage.objects.filter(
+        outcome=StageOutcome.OPEN, stale_after_days__isnull=False
+    ).values_list("pipeline_id", "key", "stale_after_days")
+    return [StaleThreshold(pipeline_id=p, stage=key, days=days) for p, key, days in stages]
 
 
 def _days_of(deal: Deal, thresholds: list[StaleThreshold]) -> int | None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accord.accounts.models import Department, Role
 from accord.accounts.tests.factories import TeamFactory, UserFactory
 from accord.contacts.tests.factories import LeadFactory
-from accord.pipeline.models import Activity, Deal, Task
+from accord.pipeline.models import Activity, Deal, PipelineStage, Task, pipeline_default_id
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -139,8 +139,10 @@ def test_the_lead_page_panel_logs_activities_and_schedules_next_steps(team):
     assert client.post(f"/tasks/lead/{other.pk}/activity/", {}, headers=HTMX).status_code == 404
 
 
-def test_stale_deals_list_for_a_head(team, settings):
-    settings.ACCORD_STALE_DEAL_DAYS = 7
+def test_stale_deals_list_for_a_head(team):
+    PipelineStage.objects.filter(pipeline_id=pipeline_default_id(), outcome="open").update(
+        stale_after_days=7
+    )
     rep, head = team
     old = timezone.now() - timedelta(days=20)
     Deal.objects.create(name="Forgotten deal", amount=10, owner=rep, created_at=old)

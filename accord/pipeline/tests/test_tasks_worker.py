@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.test import override_settings
 from django.utils import timezone
 
 from accord.accounts.models import Role
@@ -17,7 +16,14 @@ from accord.accounts.tests.factories import UserFactory
 from accord.handoff.models import Notification
 from accord.handoff.tests.sla_support import handoff_jobs_run
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
-from accord.pipeline.models import Activity, Deal, DealStalePeriod, Task
+from accord.pipeline.models import (
+    Activity,
+    Deal,
+    DealStalePeriod,
+    PipelineStage,
+    Task,
+    pipeline_default_id,
+)
 from accord.pipeline.tasks import jobs
 from accord.pipeline.tasks.services import task_complete, task_create, task_update
 
@@ -133,8 +139,34 @@ def test_a_job_queued_long_ago_and_lost_is_queued_again_under_the_same_key():
     assert Notification.objects.filter(user=rep, kind="task.overdue").count() == 1
 
 
-@override_settings(ACCORD_STALE_DEAL_DAYS=7)
+def _stale_after(days: int | None, *, stage: str | None = None) -> None:
+    stages = PipelineStage.objects.filter(pipeline_id=pipeline_default_id(), outcome="open")
+    if stage:
+        stages = stages.filter(key=stage)
+    stages.update(stale_after_days=days)
+
+
+def test_the_stale_threshold_is_the_stage_s_and_a_stage_without_one_never_goes_stale():
+    rep = _rep()
+    _stale_after(None)
+    _stale_after(5, stage="negotiation")
+    old = timezone.now() - timedelta(days=6)
+    Deal.objects.create(name="In qualification", amount=1, owner=rep, created_at=old)
+    Deal.objects.create(
+        name="In negotiation", amount=1, owner=rep, stage="negotiation", created_at=old
+    )
+    from accord.pipeline.tasks.selectors import deals_stale
+
+    found = deals_stale(owner_ids=[rep.pk])
+    assert [(s.deal.name, s.days, s.reasons) for s in found] == [
+        ("In negotiation", 5, ("no_activity", "no_next_step"))
+    ]
+    _stale_after(7, stage="negotiation")
+    assert [s.reasons for s in deals_stale(owner_ids=[rep.pk])] == [("no_next_step",)]
+
+
 def test_stale_deals_are_flagged_once_per_stale_period():
+    _stale_after(7)
     rep = _rep()
     now = timezone.now()
     quiet = Deal.objects.create(

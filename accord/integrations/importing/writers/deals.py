@@ -29,7 +29,7 @@ from accord.integrations.importing.writers.plan import (
     accounts_note,
     column,
 )
-from accord.pipeline.models import Deal, DealStage
+from accord.pipeline.models import Deal, DealStage, pipeline_default_id
 
 # --- deals -----------------------------------------------------------------------------------
 
@@ -169,6 +169,22 @@ def _deal_values(
     }
 
 
+def _deal_new(
+    values: dict[str, Any], account: Any, ext: str | None, created: datetime, pipeline_id: int
+) -> Deal:
+    """A new deal, in the default pipeline, in its stage since it closed (or was created)."""
+    values["amount"] = values["amount"] if values["amount"] is not None else 0
+    values["lost_reason"] = values["lost_reason"] or ""
+    return Deal(
+        **values,
+        account=account,
+        external_id=ext,
+        created_at=created,
+        pipeline_id=pipeline_id,
+        stage_entered_at=values["closed_at"] or created,
+    )
+
+
 def deals_plan(
     records: list[Record], *, now: datetime, columns: dict[str, str], **_: Any
 ) -> WritePlan:
@@ -196,6 +212,7 @@ def deals_plan(
     for batch in chunks(names):
         for deal in Deal.objects.filter(name__in=batch, external_id__isnull=True):
             by_name[(deal.name.lower(), deal.lead_id, deal.account_id)] = deal
+    pipeline_id = pipeline_default_id()
     new: list[Deal] = []
     changed: list[Deal] = []
     warnings = {"open": 0, "unlinked": 0, "no_amount": 0, "named": 0}
@@ -213,10 +230,7 @@ def deals_plan(
         created, closed = _deal_dates(record, stage, found.created_at if found else None, now)
         values = _deal_values(record, name=name, stage=stage, closed=closed, lead_id=lead_id)
         if found is None:
-            values["amount"] = values["amount"] if values["amount"] is not None else 0
-            values["lost_reason"] = values["lost_reason"] or ""
-            deal = Deal(**values, account=account, external_id=ext, created_at=created)
-            new.append(deal)
+            new.append(_deal_new(values, account, ext, created, pipeline_id))
             plan.created += 1
             continue
         if _deal_refresh(found, values, account):
