@@ -139,7 +139,11 @@ def stale_thresholds() -> list[StaleThreshold]:
     stages = PipelineStage.objects.filter(
         outcome=StageOutcome.OPEN, stale_after_days__isnull=False
     ).values_list("pipeline_id", "key", "stale_after_days")
-    return [StaleThreshold(pipeline_id=p, stage=key, days=days) for p, key, days in stages]
+    return [
+        StaleThreshold(pipeline_id=p, stage=key, days=days)
+        for p, key, days in stages
+        if days is not None
+    ]
 
 
 def _days_of(deal: Deal, thresholds: list[StaleThreshold]) -> int | None:
