@@ -115,7 +115,7 @@ def import_command(
     create_channels: bool,
     no_progress: bool,
 ) -> None:
-    """Import contacts, leads, deals, touchpoints or spend from a CSV file.
+    """Import contacts, leads, deals, touchpoints, spend or activities from a CSV file.
 
     Nothing is written unless every row is valid (or --skip-invalid is given). Importing
     the same file again creates nothing new: rows are matched by external id, then email
@@ -131,6 +131,11 @@ def import_command(
     Closed Lost, ...) map to won/lost, other stages to open ones; won_at and lost_at close
     a deal without a stage column. After deals are imported each lead is placed in the
     funnel with the deals' dates, and the consistency check is printed.
+
+    Activities: calls, e-mails, meetings and notes on deals (deal_external_id) or leads, and
+    tasks (type task, or a call/e-mail/meeting whose status is open) with their owner
+    (owner_email, else the owner of their deal or lead); --preset hubspot reads an
+    engagements export, --preset salesforce a Task/Event export.
     """
     from accord.integrations.importing.history import import_recorded
     from accord.integrations.importing.service import import_run
