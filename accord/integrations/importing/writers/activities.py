@@ -101,11 +101,11 @@ def _link(
     if ext:
         deal = books.deals.get(ext)
         if deal is None:
-            problem = f"No deal has the external id {ext!r}."
+            missing = f"No deal has the external id {ext!r}."
             return (
                 None,
                 None,
-                RowError(record["_row"], column(columns, "deal_external_id"), problem),
+                RowError(record["_row"], column(columns, "deal_external_id"), missing),
             )
         return None, deal[0], None
     lead_id, _contact, problem = books.linker.link(record, at=record.get("at"), need_lead=True)
