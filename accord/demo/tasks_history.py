@@ -94,15 +94,8 @@ def _task(
 STALE_DAYS = {"qualification": 14, "discovery": 14, "proposal": 10, "negotiation": 7}
 
 
-def tasks_history_write(*, now: datetime, seed: int) -> TaskCounts:
-    """Write the demo's tasks (on an empty task table: once per load)."""
-    for key, days in STALE_DAYS.items():
-        PipelineStage.objects.filter(key=key, stale_after_days__isnull=True).update(
-            stale_after_days=days
-        )
-    rng = random.Random(seed * 7919 + 15)
+def _deal_tasks(rng: random.Random, now: datetime) -> list[Task]:
     rows: list[Task] = []
-    states = ("upcoming", "overdue", None)
     open_deals = (
         Deal.objects.exclude(stage__in=("won", "lost"))
         .filter(owner__isnull=False)
@@ -110,33 +103,24 @@ def tasks_history_write(*, now: datetime, seed: int) -> TaskCounts:
         .values_list("pk", "owner_id")
     )
     for deal_id, owner_id in open_deals:
-        state = rng.choices(states, weights=DEAL_STEP_WEIGHTS)[0]
+        state = rng.choices(("upcoming", "overdue", None), weights=DEAL_STEP_WEIGHTS)[0]
         kind, title = rng.choice(DEAL_STEPS)
         if rng.random() < 0.5:  # the step before this one, done
             done_kind, done_title = rng.choice(DEAL_STEPS)
             rows.append(
-                _task(
-                    rng=rng,
-                    now=now,
-                    owner_id=owner_id,
-                    kind=done_kind,
-                    title=done_title,
-                    state="done",
-                    deal_id=deal_id,
-                )
-            )
+                _task(rng=rng, now=now, owner_id=owner_id, kind=done_kind, title=done_title,
+                      state="done", deal_id=deal_id)
+            )  # fmt: skip
         if state:
             rows.append(
-                _task(
-                    rng=rng,
-                    now=now,
-                    owner_id=owner_id,
-                    kind=kind,
-                    title=title,
-                    state=state,
-                    deal_id=deal_id,
-                )
-            )
+                _task(rng=rng, now=now, owner_id=owner_id, kind=kind, title=title, state=state,
+                      deal_id=deal_id)
+            )  # fmt: skip
+    return rows
+
+
+def _lead_tasks(rng: random.Random, now: datetime) -> list[Task]:
+    rows: list[Task] = []
     working = (
         Lead.objects.filter(stage__in=(Stage.SAL, Stage.SQL), owner__isnull=False)
         .order_by("pk")
@@ -147,30 +131,33 @@ def tasks_history_write(*, now: datetime, seed: int) -> TaskCounts:
             kind, title = rng.choice(LEAD_STEPS)
             state = rng.choices(("upcoming", "overdue", "done"), weights=(0.7, 0.1, 0.2))[0]
             rows.append(
-                _task(
-                    rng=rng,
-                    now=now,
-                    owner_id=owner_id,
-                    kind=kind,
-                    title=title,
-                    state=state,
-                    lead_id=lead_id,
-                )
-            )
+                _task(rng=rng, now=now, owner_id=owner_id, kind=kind, title=title, state=state,
+                      lead_id=lead_id)
+            )  # fmt: skip
+    return rows
+
+
+def _personal_tasks(rng: random.Random, now: datetime) -> list[Task]:
+    rows: list[Task] = []
     people = User.objects.filter(role__in=(Role.SALES, Role.MANAGER), is_active=True)
     for owner_id in people.order_by("pk").values_list("pk", flat=True):
         for title in rng.sample(PERSONAL, 2):
             state = rng.choice(("upcoming", "done", "overdue"))
             rows.append(
-                _task(
-                    rng=rng,
-                    now=now,
-                    owner_id=owner_id,
-                    kind=TaskKind.TODO,
-                    title=title,
-                    state=state,
-                )
-            )
+                _task(rng=rng, now=now, owner_id=owner_id, kind=TaskKind.TODO, title=title,
+                      state=state)
+            )  # fmt: skip
+    return rows
+
+
+def tasks_history_write(*, now: datetime, seed: int) -> TaskCounts:
+    """Write the demo's tasks (on an empty task table: once per load)."""
+    for key, days in STALE_DAYS.items():
+        PipelineStage.objects.filter(key=key, stale_after_days__isnull=True).update(
+            stale_after_days=days
+        )
+    rng = random.Random(seed * 7919 + 15)
+    rows = [*_deal_tasks(rng, now), *_lead_tasks(rng, now), *_personal_tasks(rng, now)]
     with transaction.atomic():
         Task.objects.bulk_create(rows, batch_size=_BATCH)
     return TaskCounts(

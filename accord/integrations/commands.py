@@ -131,11 +131,6 @@ def import_command(
     Closed Lost, ...) map to won/lost, other stages to open ones; won_at and lost_at close
     a deal without a stage column. After deals are imported each lead is placed in the
     funnel with the deals' dates, and the consistency check is printed.
-
-    Activities: calls, e-mails, meetings and notes on deals (deal_external_id) or leads, and
-    tasks (type task, or a call/e-mail/meeting whose status is open) with their owner
-    (owner_email, else the owner of their deal or lead); --preset hubspot reads an
-    engagements export, --preset salesforce a Task/Event export.
     """
     from accord.integrations.importing.history import import_recorded
     from accord.integrations.importing.service import import_run
