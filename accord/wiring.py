@@ -50,6 +50,9 @@ def wire() -> None:
     # feed posts it (a price-change or promotion post; its intel.posted goes out as above).
     hooks.on(events.ProductPriceChanged, intel.price_changed_post)
     hooks.on(events.PromotionStarted, intel.promotion_started_post)
+    # An app tells people something (pipeline: a task's reminder, an overdue task, a stale
+    # deal): the hand-off's notifications ring the bell and queue the e-mail (outbox).
+    hooks.on(events.PersonAlerted, handoff.person_alerted_notify)
 
     # --- privacy ---
     # A user is created or their access changes, an API key is issued or revoked (accounts):

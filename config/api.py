@@ -245,6 +245,7 @@ def _register_routers() -> None:
         deal_lines_router,
         promotions_router,
     )
+    from accord.pipeline.tasks.api import router as tasks_router
     from accord.privacy.api import router as consents_router
     from accord.quality.api import audits_router, reviews_router
     from accord.scoring.api import router as scoring_router
@@ -269,6 +270,7 @@ def _register_routers() -> None:
     api.add_router("/promotions", promotions_router)
     api.add_router("/discount-approvals", approvals_router)
     api.add_router("/discount-bands", bands_router)
+    api.add_router("/tasks", tasks_router)
     api.add_router("/scoring", scoring_router)
     api.add_router("/reports", reports_router)
     api.add_router("/agreements", agreements_router)

@@ -39,6 +39,7 @@ urlpatterns = [
     path("settings/capture-sites/", include("accord.tracking.site_urls")),
     path("settings/pipelines/", include("accord.pipeline.settings_urls")),
     path("settings/", include("accord.web.settings_urls")),
+    path("tasks/", include("accord.pipeline.tasks.urls")),
     path("", include("accord.workspace.urls")),
     path("", include("accord.web.urls")),
 ]

@@ -37,6 +37,7 @@ RESOURCES = (
     "spend",
     "deals",
     "activities",
+    "tasks",
     "agreements",
     "calendars",
     "plans",

@@ -16,10 +16,10 @@ input such as 422: the caller got past authorization), ``D`` denied (403), ``H``
 the object does not exist for this caller), ``L`` not signed in (401, or a redirect to the
 login page). A 5xx never matches anything.
 
-Object routes (a ``lead_id``, ``deal_id`` or ``activity_id`` in the path) run twice: with
-the object owned by the ``sales`` rep (team North) and with one owned by another rep (team
-South). Write ``own/other`` for such a cell, e.g. ``A/H``: the rep opens their own lead and
-gets 404 for the other's. A single letter means the same for both.
+Object routes (a ``lead_id``, ``deal_id``, ``activity_id`` or ``task_id`` in the path) run
+twice: with the object owned by the ``sales`` rep (team North) and with one owned by another
+rep (team South). Write ``own/other`` for such a cell, e.g. ``A/H``: the rep opens their own
+lead and gets 404 for the other's. A single letter means the same for both.
 
 How to add a row (a new route fails the test until you do):
 
@@ -202,6 +202,18 @@ PAGES: dict[str, Page] = {
     "handoff:lead_panel_qualify": Page(LEAD_ACTION, method="POST", htmx=True),
     "handoff:lead_panel_deal": Page(LEAD_ACTION, method="POST", htmx=True),
     "handoff:lead_panel_rate": Page(LEAD_ACTION, method="POST", htmx=True),
+    # Tasks: the sales side's pages; a task another rep (South) owns is 404 to the rep and to
+    # North's head, and to a marketing head (who reaches only their own tasks).
+    "tasks:list": Page("L D A A A A"),
+    "tasks:stale_deals": Page("L D A A A A"),
+    "tasks:create": Page("L D A D A A", method="POST", htmx=True),
+    "tasks:complete": Page("L D A/H H A/H A", method="POST", htmx=True),
+    "tasks:reopen": Page("L D A/H H A/H A", method="POST", htmx=True),
+    # The activity panel of lead and deal pages: log an activity, schedule a next step.
+    "tasks:lead_activity": Page("L D A/H D A A", method="POST", htmx=True),
+    "tasks:lead_task": Page("L D A/H D A A", method="POST", htmx=True),
+    "tasks:deal_activity": Page("L D A/H D A A", method="POST", htmx=True),
+    "tasks:deal_task": Page("L D A/H D A A", method="POST", htmx=True),
     "set_language": Page(PUBLIC, method="POST"),
     "imports:upload": Page(MARKETING_SIDE),
     "imports:history": Page(MARKETING_SIDE),
@@ -409,6 +421,15 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/activities": Op("activities", SALES_WRITES),
     "GET /api/v1/activities/{activity_id}": Op("activities", "L A A/H A A A"),
     "PATCH /api/v1/activities/{activity_id}": Op("activities", "L D A/H D A A"),
+    # Tasks: a rep reaches their own (and those on their leads and deals), the sales head of
+    # team North North's (not South's), a marketer and a marketing head only their own.
+    "GET /api/v1/tasks": Op("tasks", EVERYONE_SIGNED_IN),
+    "POST /api/v1/tasks": Op("tasks", SALES_WRITES),
+    "POST /api/v1/tasks/batch": Op("tasks", SALES_WRITES),
+    "GET /api/v1/tasks/{task_id}": Op("tasks", "L H A/H H A/H A"),
+    "PATCH /api/v1/tasks/{task_id}": Op("tasks", "L D A/H D A/H A"),
+    "DELETE /api/v1/tasks/{task_id}": Op("tasks", "L D A/H D A/H A"),
+    "POST /api/v1/tasks/{task_id}/complete": Op("tasks", "L D A/H D A/H A"),
     "GET /api/v1/scoring/profiles": Op("leads", EVERYONE_SIGNED_IN),
     "POST /api/v1/scoring/profiles": Op("leads", ADMIN_ONLY, keys="D D A D"),
     "POST /api/v1/scoring/profiles/preview": Op("leads", ADMIN_ONLY, keys="D D A D"),

@@ -170,6 +170,21 @@ class Published:
     at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PersonAlerted:
+    """Tell people something in the app (the bell) and by e-mail: a task's reminder, an
+    overdue task, a stale deal. ``key`` names the occurrence (suffixed per person): alerting
+    twice with the same key adds nothing. The app that knows emits it; the hand-off's
+    notifications (the bell and the e-mail outbox) subscribe."""
+
+    user_ids: tuple[int, ...]
+    kind: str
+    title: str
+    key: str
+    url: str = ""
+    body: str = ""
+
+
 # --- privacy ---
 # Events whose consequences belong to ``privacy`` (the audit log, the consent ledger) or to the
 # apps above it (``integrations``' delivery logs, ``analytics``' copy). Two of them ask the

@@ -170,6 +170,7 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
         _handoff_history(seed=seed, anchor=record.anchor)
         _quality_history(seed=seed)
         _intel()
+        _tasks(seed=seed)
         _analytics_copy_build()
         _plans_write(anchor=record.anchor)
 
@@ -210,6 +211,13 @@ def _intel() -> None:
         f"{counts.posts} intel posts; {counts.acknowledged} of {counts.asked} acknowledged the "
         "pinned price brief."
     )
+
+
+def _tasks(*, seed: int) -> None:
+    from accord.demo.loader import demo_tasks
+
+    counts = demo_tasks(seed=seed)
+    click.echo(f"{counts.tasks:,} tasks ({counts.overdue:,} overdue, {counts.done:,} done).")
 
 
 def model_backtest_auc(metrics: dict) -> float | None:

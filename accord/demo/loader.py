@@ -28,6 +28,7 @@ from accord.demo.handoff_history import handoff_history_write
 from accord.demo.models import DemoLoad
 from accord.demo.simulator import SIZES, DemoRefs, DemoSpec, simulate
 from accord.demo.tables import TABLE_ORDER, Batch
+from accord.demo.tasks_history import tasks_history_write
 from accord.handoff.models import RoutingRule
 from accord.pipeline.models import Deal, pipeline_default_id
 from accord.quality.models import AuditTemplate, Review
@@ -392,6 +393,11 @@ def demo_handoff_history(*, seed: int, anchor: date, now: datetime | None = None
     (``accord.demo.handoff_history``), as they stand ``now``."""
     today = datetime(anchor.year, anchor.month, anchor.day, tzinfo=UTC)
     return handoff_history_write(now=now or timezone.now(), seed=seed, today=today)
+
+
+def demo_tasks(*, seed: int, now: datetime | None = None):
+    """The reps' tasks (next steps, follow-ups, to-dos; ``accord.demo.tasks_history``)."""
+    return tasks_history_write(now=now or timezone.now(), seed=seed)
 
 
 def _bulk_session_tune() -> None:

@@ -115,7 +115,7 @@ def import_command(
     create_channels: bool,
     no_progress: bool,
 ) -> None:
-    """Import contacts, leads, deals, touchpoints, spend or products from a CSV file.
+    """Import contacts, leads, deals, touchpoints, spend, products or activities from a CSV file.
 
     Nothing is written unless every row is valid (or --skip-invalid is given). Importing
     the same file again creates nothing new: rows are matched by external id, then email

@@ -65,13 +65,13 @@ SETTINGS_SECTION = (
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("dashboard", _("Dashboard")),
-    # The team queue is a tab of the inbox for managers (one entry keeps the header on one
-    # line at 1280 px in Russian with the intel feed's entry).
+    # The team queue, tasks and stale deals are tabs of the inbox: entries of their own would
+    # push the header onto two lines at 1280 px in Russian.
     NavItem(
         "handoff:inbox",
         _("Inbox"),
         roles=frozenset({Role.SALES, Role.MANAGER, Role.ADMIN}),
-        section=("handoff:team",),
+        section=("handoff:team", "tasks:"),
     ),
     NavItem(
         "handoff:marketing",

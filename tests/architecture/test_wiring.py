@@ -33,6 +33,7 @@ LIFECYCLE_TABLE = {
     "Published": ["accord.integrations.webhooks.handlers.published_deliver"],
     "ProductPriceChanged": ["accord.intel.hooks.price_changed_post"],
     "PromotionStarted": ["accord.intel.hooks.promotion_started_post"],
+    "PersonAlerted": ["accord.handoff.hooks.person_alerted_notify"],
 }
 
 #: Low to high; a domain module imports only its own layer or below (tests drive the stack).

@@ -233,6 +233,13 @@ def world_build() -> World:
     now = timezone.now()
     own_act = Activity.objects.create(kind="call", user=users["sales"], lead=own, at=now)
     other_act = Activity.objects.create(kind="call", user=users["other_rep"], lead=other, at=now)
+    from accord.pipeline.models import Task
+
+    due = now + timedelta(days=1)
+    own_task = Task.objects.create(title="Own", kind="call", due_at=due, owner=users["sales"])
+    other_task = Task.objects.create(
+        title="Other", kind="call", due_at=due, owner=users["other_rep"], lead=other
+    )
     account = AccountFactory()
     contact = ContactFactory(account=account)
     channel = Channel.objects.filter(slug="email").first() or Channel.objects.create(
@@ -298,6 +305,7 @@ def world_build() -> World:
         "lead_id": {"own": own.pk, "other": other.pk},
         "deal_id": {"own": own_deal.pk, "other": other_deal.pk},
         "activity_id": {"own": own_act.pk, "other": other_act.pk},
+        "task_id": {"own": own_task.pk, "other": other_task.pk},
         "contact_id": same(contact.pk),
         "account_id": same(account.pk),
         "touchpoint_id": same(touch.pk),

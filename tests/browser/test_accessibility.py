@@ -121,7 +121,8 @@ def _pages_of(page, lead_id: int, profile_id: int, role: str) -> list[str]:
     paths = [p for p in menu if not p.startswith(SKIPPED_PREFIXES)]
     extra = [f"/leads/{lead_id}/"]
     # One step from the menu: the reports page's reports (and the backtest), the workspace's
-    # tabs (contacts, accounts) and the settings hub's cards.
+    # tabs (contacts, accounts), the inbox's tabs (tasks, stale deals) and the settings hub's
+    # cards.
     for start, links in (
         (
             "/reports/",
@@ -129,6 +130,7 @@ def _pages_of(page, lead_id: int, profile_id: int, role: str) -> list[str]:
             " main a[href^='/planning/']",
         ),
         ("/leads/", ".workspace-tabs a"),
+        ("/handoff/inbox/", ".inbox-tabs a"),
         ("/settings/", ".settings-card a"),
     ):
         if start in paths:

@@ -105,6 +105,7 @@ from accord.accounts.policy.roles import (
     sides_of,
     writes_of,
 )
+from accord.accounts.policy.tasks import TaskScope, task_owner_check, task_scope
 
 __all__ = [
     "DISCOUNT_LEVELS",
@@ -124,6 +125,7 @@ __all__ = [
     "Principal",
     "auditor_allowed",
     "auditor_require",
+    "TaskScope",
     "deal_owner_check",
     "discount_decide_allowed",
     "discount_decide_require",
@@ -154,6 +156,8 @@ __all__ = [
     "review_rate_require",
     "roles_table",
     "sides_of",
+    "task_owner_check",
+    "task_scope",
     "transition_side",
     "writes_of",
 ]

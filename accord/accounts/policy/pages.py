@@ -74,6 +74,10 @@ PAGES: dict[str, frozenset[str]] = {
     # The discount approvals queue and the exceptions register (who may decide a request is
     # the ladder's rule: policy.discounts).
     "discount_approvals": MANAGERS,
+    # Tasks and stale deals: a rep's own (tasks also those on their leads and deals), a
+    # head's team's (accounts.policy.tasks).
+    "tasks": SALES_SIDE,
+    "stale_deals": SALES_SIDE,
 }
 #: Pages a manager opens only when they head this side (administrators open them all).
 PAGE_SIDES: dict[str, str] = {"pipelines": Department.SALES}

@@ -20,7 +20,7 @@ _MARKETING_WRITES = frozenset(
 )
 # Reviews: a rep writes only their own ratings of the reviews they rate (policy.quality).
 _SALES_WRITES = frozenset(
-    {"contacts", "accounts", "leads", "deals", "activities", "reviews", "intel"}
+    {"contacts", "accounts", "leads", "deals", "activities", "reviews", "intel", "tasks"}
 )
 #: What each role may write through the API (everyone signed in reads every resource). A
 #: manager writes what their side writes (``SIDE_WRITES``) plus ``MANAGER_WRITES``.

@@ -366,6 +366,21 @@ def _product_keys(record: Record) -> list[Hashable]:
     if sku := record.get("sku"):
         keys.append(("sku", sku.lower()))
     return keys
+def _activity_keys(record: Record) -> list[Hashable]:
+    if record.get("external_id"):
+        return [("ext", record["external_id"])]
+    return [
+        (
+            record["type"],
+            record.get("at") or record.get("due_at"),
+            record.get("deal_external_id"),
+            record.get("lead_external_id"),
+            record.get("contact_external_id"),
+            record.get("contact_email"),
+            record.get("contact_phone"),
+            (record.get("title") or "").lower(),
+        )
+    ]
 
 
 IDENTITY_KEYS: dict[str, Callable[[Record], list[Hashable]]] = {
@@ -375,6 +390,7 @@ IDENTITY_KEYS: dict[str, Callable[[Record], list[Hashable]]] = {
     "touchpoints": _touch_keys,
     "spend": _spend_keys,
     "products": _product_keys,
+    "activities": _activity_keys,
 }
 
 

@@ -37,6 +37,7 @@ from accord.pipeline.models.products import (
     Promotion,
     SizeBand,
 )
+from accord.pipeline.models.tasks import DealStalePeriod, Task, TaskKind
 
 __all__ = [
     "CLOSED_DEAL_STAGES",
@@ -58,6 +59,7 @@ __all__ = [
     "DiscountBand",
     "DiscountKind",
     "ExchangeRate",
+    "DealStalePeriod",
     "ForecastCategory",
     "LostReason",
     "Pipeline",
@@ -70,6 +72,8 @@ __all__ = [
     "Promotion",
     "SizeBand",
     "StageOutcome",
+    "Task",
+    "TaskKind",
     "default_pipeline_seed",
     "pipeline_default_id",
 ]

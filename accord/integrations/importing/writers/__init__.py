@@ -12,6 +12,7 @@ the file's values (the export is the source of truth for an amount or a day's co
 
 from collections.abc import Callable
 
+from accord.integrations.importing.writers.activities import activities_plan
 from accord.integrations.importing.writers.contacts import contacts_plan
 from accord.integrations.importing.writers.deals import deals_plan
 from accord.integrations.importing.writers.leads import leads_plan
@@ -27,6 +28,7 @@ PLANNERS: dict[str, Callable[..., WritePlan]] = {
     "touchpoints": touchpoints_plan,
     "spend": spend_plan,
     "products": products_plan,
+    "activities": activities_plan,
 }
 
 __all__ = ["PLANNERS", "CampaignBook", "WritePlan", "leads_plan"]
