@@ -65,7 +65,7 @@ def _promotion_facts(event: PromotionStarted) -> _PromotionFacts:
         key=f"promotion:{row.pk}", name=row.name, code=row.code, starts_at=starts,
         ends_at=_day_start(row.ends_on),
         percent=row.discount_value if row.discount_kind == "percent" else None,
-        products=(row.product.name,) if row.product_id else (),
+        products=(row.product.name,) if row.product is not None else (),
         by_id=row.created_by_id,
         campaign_ids=(row.campaign_id,) if row.campaign_id else (),
     )  # fmt: skip
