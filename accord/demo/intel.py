@@ -15,12 +15,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.accounts.models import Team, User
-from accord.core.events import ProductPriceChanged, PromotionStarted
-from accord.core.hooks import emit
+from accord.core.events import PromotionStarted
+from accord.intel.hooks import promotion_started_post
 from accord.intel.models import AckRequest, Post, PostKind, Receipt, TagKind
 from accord.intel.receipts import ack_request
 from accord.intel.services import comment_create, post_create
-from accord.pipeline.models import Deal, DealStage, LostReason
+from accord.pipeline.models import (
+    Deal,
+    DealStage,
+    LostReason,
+    Product,
+    ProductPriceChange,
+    Promotion,
+)
+from accord.pipeline.products.services.catalogue import product_create, product_update
+from accord.pipeline.products.services.promotions import promotion_create
 
 RIVAL = "Northwind CRM"
 SECOND_RIVAL = "Contoso Sales Cloud"
@@ -49,29 +58,39 @@ def _closed(stage: str, count: int, **filters) -> list[int]:
 
 
 def _automatic(now: datetime, people: dict[str, User]) -> None:
+    """Two list-price changes and a promotion through the product list's own services, so
+    the feed posts them as it would for anyone (``accord.wiring``)."""
     manager = people.get("marketing.manager")
-    for product_id, name, old, new, days in (
-        (1, "Accord Starter", "49", "59", 40),
-        (2, "Accord Pro", "129", "119", 12),
+    for sku, name, old, new, days in (
+        ("DEMO-STARTER", "Accord Starter", "49", "59", 40),
+        ("DEMO-PRO", "Accord Pro", "129", "119", 12),
     ):
-        emit(
-            ProductPriceChanged(
-                product_id=product_id, product_name=name, old_price=Decimal(old),
-                new_price=Decimal(new), currency="EUR", changed_at=now - timedelta(days=days),
-                changed_by_id=manager.pk if manager else None,
-            )
-        )  # fmt: skip
-    emit(
-        PromotionStarted(
-            promotion_id=1, name="Year-end upgrade", code="UPGRADE25",
-            starts_at=now - timedelta(days=6), ends_at=now + timedelta(days=25),
-            discount_percent=Decimal("25"), product_names=("Accord Pro",),
+        product = Product.objects.filter(sku=sku).first() or product_create(
+            sku=sku, name=name, list_price=Decimal(old), currency="EUR", by=manager
         )
-    )  # fmt: skip
-    # The automatic posts carry the pipeline's keys; mark them as the demo's so a reload
-    # replaces them too.
-    for post in Post.objects.filter(source_key__regex=r"^(price|promotion):"):
+        Product.objects.filter(pk=product.pk).update(list_price=Decimal(old))
+        product_update(product_id=product.pk, changes={"list_price": Decimal(new)}, by=manager)
+        change = ProductPriceChange.objects.filter(product=product).order_by("-pk").first()
+        _backdate(f"price:{product.pk}:{change.pk if change else 0}", now - timedelta(days=days))
+    promotion = Promotion.objects.filter(code="UPGRADE25").first()
+    if promotion is None:
+        promotion_create(
+            name="Year-end upgrade", code="UPGRADE25", starts_on=(now - timedelta(days=6)).date(),
+            ends_on=(now + timedelta(days=25)).date(), discount_kind="percent",
+            discount_value=Decimal("25"), by=manager,
+        )  # fmt: skip
+    else:
+        promotion_started_post(PromotionStarted(promotion=promotion))
+    for post in Post.objects.filter(source_key__startswith="promotion:"):
         Post.objects.filter(pk=post.pk).update(source_key=f"demo:{post.source_key}")
+
+
+def _backdate(key: str, at: datetime) -> None:
+    """The automatic post of ``key``, dated ``at`` and keyed as the demo's (a reload replaces
+    it)."""
+    Post.objects.filter(source_key=key).update(
+        created_at=at, updated_at=at, source_key=f"demo:{key}"
+    )
 
 
 def _competitors(now: datetime, people: dict[str, User]) -> Post:

@@ -125,7 +125,7 @@ def promotion_started_post(event: PromotionStarted) -> None:
         runs += f" \N{EN DASH} {facts.ends_at.date().isoformat()}"
     lines = [_("Runs %(dates)s.") % {"dates": runs}]
     if facts.percent is not None:
-        lines.append(_("Discount: %(percent)s%%.") % {"percent": f"{facts.percent:g}"})
+        lines.append(_("Discount: %(percent)s%%.") % {"percent": f"{facts.percent.normalize():f}"})
     if facts.code:
         lines.append(_("Code: %(code)s") % {"code": facts.code})
     post_create(

@@ -6,8 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accord.core.events import ProductPriceChanged, PromotionStarted
-from accord.core.hooks import emit
+from accord.core.events import ProductPriceChanged
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from accord.intel.models import Post, PostKind
 from accord.intel.selectors import ack_summary
@@ -15,31 +14,26 @@ from accord.intel.tests.factories import closed_deal, post_about, team_with
 
 
 def test_a_price_change_and_a_promotion_post_themselves_once(db):
-    at = timezone.now()
-    event = ProductPriceChanged(
-        product_id=7,
-        product_name="Accord Pro",
-        old_price=Decimal("100"),
-        new_price=Decimal("120"),
-        currency="EUR",
-        changed_at=at,
-    )
-    emit(event)
-    emit(event)
+    from datetime import date
+
+    from accord.intel.hooks import price_changed_post
+    from accord.pipeline.models import ProductPriceChange
+    from accord.pipeline.products.services.catalogue import product_create, product_update
+    from accord.pipeline.products.services.promotions import promotion_create
+
+    product = product_create(sku="PRO", name="Accord Pro", list_price=Decimal("100"),
+                             currency="EUR", by=None)  # fmt: skip
+    assert not Post.objects.exists()  # a first price is no news
+    product_update(product_id=product.pk, changes={"list_price": Decimal("120")}, by=None)
+    change = ProductPriceChange.objects.order_by("-pk").first()
+    price_changed_post(ProductPriceChanged(change=change))  # delivered twice: posted once
     post = Post.objects.get(kind=PostKind.PRICE_CHANGE)
     assert "Accord Pro" in post.title and "120.00 EUR" in post.title
     assert "+20.0%" in post.body
     assert [(t.kind, t.name) for t in post.tags.all()] == [("product", "Accord Pro")]
-    emit(
-        PromotionStarted(
-            promotion_id=3,
-            name="Spring sale",
-            code="SPRING",
-            starts_at=at,
-            discount_percent=Decimal("15"),
-            product_names=("Accord Pro",),
-        )
-    )
+    promotion_create(name="Spring sale", code="SPRING", starts_on=date(2026, 3, 1),
+                     discount_kind="percent", discount_value=Decimal("15"), by=None,
+                     product_id=product.pk)  # fmt: skip
     promo = Post.objects.get(kind=PostKind.PROMOTION)
     assert "Spring sale" in promo.title and "15%" in promo.body and "SPRING" in promo.body
 
