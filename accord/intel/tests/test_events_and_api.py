@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accord.core.events import ProductPriceChanged, PromotionStarted
+from accord.core.events import ProductPriceChanged
 from accord.core.hooks import emit
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from accord.intel.models import Post, PostKind
