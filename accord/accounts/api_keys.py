@@ -40,6 +40,13 @@ RESOURCES = (
     "tasks",
     "agreements",
     "calendars",
+    "plans",
+    "reviews",
+    "audits",
+    "intel",
+    "pipelines",
+    "products",
+    "promotions",
 )
 ACTIONS = ("read", "write")
 # last_used_at is refreshed at most this often, so reads do not turn into writes.

@@ -28,7 +28,11 @@ LIFECYCLE_TABLE = {
     "TouchRecorded": ["accord.scoring.lifecycle.touch_recorded_rescore"],
     "SubmissionSettled": ["accord.scoring.lifecycle.submission_settled_score"],
     "DealWon": ["accord.integrations.webhooks.handlers.deal_won_publish"],
+    "DealLost": ["accord.integrations.webhooks.handlers.deal_lost_publish"],
+    "DealStageChanged": ["accord.integrations.webhooks.handlers.deal_stage_changed_publish"],
     "Published": ["accord.integrations.webhooks.handlers.published_deliver"],
+    "ProductPriceChanged": ["accord.intel.hooks.price_changed_post"],
+    "PromotionStarted": ["accord.intel.hooks.promotion_started_post"],
     "PersonAlerted": ["accord.handoff.hooks.person_alerted_notify"],
 }
 

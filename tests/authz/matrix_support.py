@@ -269,7 +269,34 @@ def world_build() -> World:
     from accord.tracking.capture.services import capture_site_create
 
     site = capture_site_create(name="Matrix site", allowed_origins=["https://matrix.example"])
+    from accord.pipeline.models import DealLostReason
+    from accord.pipeline.services import pipeline_create
+
+    pipeline = pipeline_create(name="Matrix pipeline")  # no deals: deleting it is allowed
+    stage = pipeline.stages.filter(outcome="open").first()
+    reason = DealLostReason.objects.order_by("pk").first()
     admins_key, _raw = api_key_create(name="Matrix", scopes=["*:read"], created_by=users["admin"])
+
+    from accord.planning.tests.planning_support import plan_seed
+
+    plan = plan_seed(user=users["mgr_marketing"])
+    quality = _quality_world(users, own)
+    import io
+
+    from accord.intel.attachments import upload_check
+    from accord.intel.models import TagKind
+    from accord.intel.services import post_create
+
+    post = post_create(
+        author=users["marketing"],
+        kind="competitor_move",
+        title="Matrix intel",
+        tags=[(TagKind.COMPETITOR, "Matrix Rival")],
+        deal_ids=[own_deal.pk, other_deal.pk],
+        uploads=[upload_check(name="note.txt", stream=io.BytesIO(b"matrix note"))],
+    )
+    attachment = post.attachments.get()
+    rival = post.tags.get()
 
     def same(value: int | str) -> dict[str, int | str]:
         return {"own": value}
@@ -292,14 +319,61 @@ def world_build() -> World:
         "endpoint_id": same(endpoint.pk),
         "delivery_id": same(delivery.pk),
         "site_id": same(site.pk),
+        "pipeline_id": same(pipeline.pk),
+        "stage_id": same(stage.pk if stage else 0),
+        "reason_id": same(reason.pk if reason else 0),
         "key_id": same(admins_key.pk),  # the administrator's own key; others' is 404
         "token": same("0" * 32),
         "name": same("funnel"),
         "action": same("submit"),
         "direction": same("up"),
         "mate_id": same(mate.pk),  # a rep of the sales rep's team (North)
+        "plan_id": same(plan.pk),
+        **{name: same(pk) for name, pk in quality.items()},
+        "post_id": same(post.pk),  # the marketer's post
+        "attachment_id": same(attachment.pk),
+        "tag_id": same(rival.pk),
+        "team_id": same(north.pk),
     }
+    from tests.authz.matrix_products import products_world
+
+    objects.update(products_world(users, own_deal, other_deal))
     return World(users=users, keys={}, objects=objects)
+
+
+def _quality_world(users: dict[str, Any], lead: Any) -> dict[str, int]:
+    """A review whose rater is the ``sales`` rep (rating the own lead), an audit template, an
+    audit of that rep with a coaching note."""
+    from accord.quality.models import (
+        Audit,
+        AuditItem,
+        AuditTemplate,
+        CoachingNote,
+        Review,
+        ReviewAssignment,
+        ReviewItem,
+    )
+
+    today = date.today()
+    review = Review.objects.create(
+        name="Matrix review", period_start=today, period_end=today, per_channel=1, due_date=today
+    )
+    review.raters.set([users["sales"]])
+    item = ReviewItem.objects.create(review=review, lead=lead)
+    ReviewAssignment.objects.create(item=item, rater=users["sales"])
+    template = AuditTemplate.objects.create(name="Matrix audit")
+    AuditItem.objects.create(template=template, label="Answered", weight=1)
+    audit = Audit.objects.create(template=template, rep=users["sales"], score=100)
+    note = CoachingNote.objects.create(
+        audit=audit, owner=users["sales"], text="Call faster", due_date=today
+    )
+    return {
+        "review_id": review.pk,
+        "item_id": item.pk,
+        "template_id": template.pk,
+        "audit_id": audit.pk,
+        "note_id": note.pk,
+    }
 
 
 def variants(world: World, params: tuple[str, ...]) -> list[str]:

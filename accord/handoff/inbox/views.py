@@ -246,6 +246,7 @@ def team(request: PageRequest) -> HttpResponse:
         "owner_id": owner_id,
         "stage": stage,
         "stages": [(s.value, s.label) for s in queues.INBOX_STAGES],
+        "inbox_tabs": inbox_tabs(request.user, "team"),
     }
     return render(request, "handoff/team.html", context)
 

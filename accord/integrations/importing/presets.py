@@ -58,6 +58,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "Deal Name": "name",
             "Amount": "amount",
             "Currency": "currency",
+            "Pipeline": "pipeline",
             "Deal Stage": "stage",
             "Close Date": "expected_close",
             "Create Date": "created_at",
@@ -67,6 +68,19 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "Associated Contact ID": "contact_external_id",
             "Associated Contact IDs": "contact_external_id",
             "Closed Lost Reason": "lost_reason",
+        },
+        # A products export (Settings → Objects → Products → Export).
+        "products": {
+            "Record ID": "external_id",
+            "Name": "name",
+            "SKU": "sku",
+            "Product SKU": "sku",
+            "Description": "description",
+            "Unit price": "list_price",
+            "Price": "list_price",
+            "Unit cost": "unit_cost",
+            "Cost of goods sold": "unit_cost",
+            "Currency": "currency",
         },
         # An engagements export (calls, e-mails, meetings, notes, tasks in one file).
         "activities": {
@@ -115,6 +129,20 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "Contact ID": "contact_external_id",
             "Lead ID": "lead_external_id",
             "Loss Reason": "lost_reason",
+        },
+        # Products (Product2) with their standard price book entry's list price; Salesforce
+        # has no standard cost field, so a "Unit Cost" column is mapped when present.
+        "products": {
+            "Product ID": "external_id",
+            "Product Name": "name",
+            "Product Code": "sku",
+            "Product Description": "description",
+            "List Price": "list_price",
+            "Standard Price": "list_price",
+            "Unit Cost": "unit_cost",
+            "Product Currency": "currency",
+            "Currency ISO Code": "currency",
+            "Active": "is_active",
         },
         # A Task and Event export (activities: "Task Subtype" or "Type" says which kind).
         "activities": {

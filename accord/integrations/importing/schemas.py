@@ -213,6 +213,7 @@ DEALS = EntitySchema(
         _f("name", "Deal name", Kind.TEXT, "deal_name", "opportunity_name", "title"),
         _f("amount", "Amount", Kind.DECIMAL, "value", "сумма"),
         _f("currency", "Currency", Kind.CURRENCY, "валюта"),
+        _f("pipeline", "Pipeline", Kind.TEXT, "pipeline_name", "воронка", max_length=100),
         _f("stage", "Stage", Kind.CHOICE, "deal_stage", choices=_choices(DEAL_STAGE_VALUES)),
         _f("expected_close", "Expected close", Kind.DATE, "close_date"),
         _f("owner_email", "Owner email", Kind.EMAIL, "owner"),
@@ -262,6 +263,29 @@ SPEND = EntitySchema(
         _f("visits", "Visits", Kind.INTEGER, "sessions", "визиты"),
     ),
     required=("date", "channel", "cost"),
+)
+
+ACTIVE_VALUES: dict[str, str] = {
+    **{v: "true" for v in ("true", "yes", "y", "1", "active", "да")},
+    **{v: "false" for v in ("false", "no", "n", "0", "inactive", "archived", "нет")},
+}
+
+PRODUCTS = EntitySchema(
+    name="products",
+    fields=(
+        _f("sku", "SKU", Kind.TEXT, "product_code", "product_sku", "артикул", max_length=64),
+        _f("name", "Name", Kind.TEXT, "product_name", "title", "название", max_length=200),
+        _f("description", "Description", Kind.TEXT, "product_description", max_length=5000),
+        _f("list_price", "List price", Kind.DECIMAL, "price", "unit_price", "цена"),
+        _f("unit_cost", "Unit cost", Kind.DECIMAL, "cost", "cost_of_goods_sold", "себестоимость"),
+        _f("currency", "Currency", Kind.CURRENCY, "currency_code", "валюта"),
+        _f("is_active", "Active", Kind.CHOICE, "active", choices=_choices(ACTIVE_VALUES)),
+        _f("external_id", "External ID", Kind.TEXT, "id", "product_id", max_length=120),
+        _f("effective_on", "Prices effective on", Kind.DATE, "effective_date"),
+    ),
+    required=("name", "list_price"),
+    required_one_of=("sku", "external_id"),
+    identity=("external_id", "sku"),
 )
 
 # Activities and tasks (HubSpot engagements, Salesforce tasks and events): what kind of row,
@@ -356,5 +380,5 @@ ACTIVITIES = EntitySchema(
 )
 
 SCHEMAS: dict[str, EntitySchema] = {
-    s.name: s for s in (CONTACTS, LEADS, DEALS, TOUCHPOINTS, SPEND, ACTIVITIES)
+    s.name: s for s in (CONTACTS, LEADS, DEALS, TOUCHPOINTS, SPEND, PRODUCTS, ACTIVITIES)
 }

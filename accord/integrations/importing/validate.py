@@ -359,6 +359,13 @@ def _spend_keys(record: Record) -> list[Hashable]:
     return [(record["date"], record["channel_id"], (record.get("campaign") or "").lower())]
 
 
+def _product_keys(record: Record) -> list[Hashable]:
+    keys: list[Hashable] = []
+    if ext := record.get("external_id"):
+        keys.append(("external_id", ext))
+    if sku := record.get("sku"):
+        keys.append(("sku", sku.lower()))
+    return keys
 def _activity_keys(record: Record) -> list[Hashable]:
     if record.get("external_id"):
         return [("ext", record["external_id"])]
@@ -382,6 +389,7 @@ IDENTITY_KEYS: dict[str, Callable[[Record], list[Hashable]]] = {
     "deals": _deal_keys,
     "touchpoints": _touch_keys,
     "spend": _spend_keys,
+    "products": _product_keys,
     "activities": _activity_keys,
 }
 

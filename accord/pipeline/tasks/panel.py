@@ -175,10 +175,15 @@ class InboxTab:
 
 
 def inbox_tabs(user: User, current: str) -> list[InboxTab]:
-    """The inbox area's tabs (leads, tasks, stale deals) with the overdue tasks and stale
-    deals counted; none for those who do not work tasks (they see no tab bar)."""
+    """The inbox area's tabs (leads, the team queue for managers, tasks, stale deals) with the
+    overdue tasks and stale deals counted; none for those who do not work tasks."""
+    leads = [InboxTab("inbox", reverse("handoff:inbox"), str(_("Leads")), 0, current == "inbox")]
+    if policy.page_allowed(user, "team_queue"):
+        leads.append(
+            InboxTab("team", reverse("handoff:team"), str(_("Team queue")), 0, current == "team")
+        )
     if not policy.page_allowed(user, "tasks"):
-        return []
+        return leads if len(leads) > 1 else []
     now = timezone.now()
     scope = policy.task_scope(user)
     tasks = selectors.tasks_visible(scope=scope)
@@ -187,7 +192,7 @@ def inbox_tabs(user: User, current: str) -> list[InboxTab]:
     overdue = selectors.tasks_by_status(tasks, "overdue", now=now).count()
     stale = len(selectors.deals_stale(now=now, owner_ids=[user.pk], limit=500))
     return [
-        InboxTab("inbox", reverse("handoff:inbox"), str(_("Leads")), 0, current == "inbox"),
+        *leads,
         InboxTab("tasks", reverse("tasks:list"), str(_("Tasks")), overdue, current == "tasks"),
         InboxTab(
             "stale",

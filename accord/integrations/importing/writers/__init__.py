@@ -17,6 +17,7 @@ from accord.integrations.importing.writers.contacts import contacts_plan
 from accord.integrations.importing.writers.deals import deals_plan
 from accord.integrations.importing.writers.leads import leads_plan
 from accord.integrations.importing.writers.plan import CampaignBook, WritePlan
+from accord.integrations.importing.writers.products import products_plan
 from accord.integrations.importing.writers.spend import spend_plan
 from accord.integrations.importing.writers.touchpoints import touchpoints_plan
 
@@ -26,6 +27,7 @@ PLANNERS: dict[str, Callable[..., WritePlan]] = {
     "deals": deals_plan,
     "touchpoints": touchpoints_plan,
     "spend": spend_plan,
+    "products": products_plan,
     "activities": activities_plan,
 }
 
