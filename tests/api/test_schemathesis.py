@@ -207,6 +207,9 @@ def existing(bearer) -> dict[str, int]:
         "lead_id": lead,
         "deal_id": deal,
         "activity_id": create("/activities", {"kind": "meeting", "lead_id": lead}),
+        "task_id": create(
+            "/tasks", {"title": "Seed task", "due_at": "2030-01-01T09:00:00+00:00", "lead_id": lead}
+        ),
         "campaign_id": create("/campaigns", {"name": "Seed", "utm_campaign": "seed"}),
         "spend_id": create("/spend", {"date": "2026-01-05", "channel_id": channel, "cost": "10"}),
         "touchpoint_id": create("/touchpoints", {"type": "webinar", "contact_id": contact}),
