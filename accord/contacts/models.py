@@ -148,6 +148,10 @@ class Lead(TimestampedModel):
     properties = models.JSONField(_("custom properties"), default=dict, blank=True)
     # Unique through Meta.constraints: see Contact.email.
     external_id = models.CharField(max_length=120, null=True, blank=True)
+    # A mystery-shopper lead: set once, at capture, only with an auditor's signed token
+    # (``accounts.shopper_tokens``); analytics, training and quotas leave such leads out.
+    # ``db_default``: the capture fast path inserts leads naming only its own columns.
+    is_test = models.BooleanField(_("test lead"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("lead")
@@ -171,6 +175,8 @@ class Lead(TimestampedModel):
             models.Index(
                 fields=["team"], name="contacts_le_team_set_idx", condition=Q(team__isnull=False)
             ),
+            # Test leads are a handful among millions: only they are indexed.
+            models.Index(fields=["id"], name="contacts_le_is_test_idx", condition=Q(is_test=True)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["external_id"], name="contacts_lead_external_id_key"),

@@ -58,12 +58,21 @@ SETTINGS_SECTION = (
     "handoff:routing_list",
     "handoff:routing_create",
     "handoff:routing_edit",
+    "products:",
+    "promotions:",
+    "discounts:",
 )
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("dashboard", _("Dashboard")),
-    NavItem("handoff:inbox", _("Inbox"), roles=frozenset({Role.SALES, Role.MANAGER, Role.ADMIN})),
-    NavItem("handoff:team", _("Team queue"), roles=frozenset({Role.MANAGER, Role.ADMIN})),
+    # The team queue, tasks and stale deals are tabs of the inbox: entries of their own would
+    # push the header onto two lines at 1280 px in Russian.
+    NavItem(
+        "handoff:inbox",
+        _("Inbox"),
+        roles=frozenset({Role.SALES, Role.MANAGER, Role.ADMIN}),
+        section=("handoff:team", "tasks:"),
+    ),
     NavItem(
         "handoff:marketing",
         _("MQL status"),
@@ -73,7 +82,16 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     # meeting board and the backtest are linked from the reports page: one entry each keeps
     # the header on one line at 1280 px in Russian too.
     NavItem("workspace:leads", _("Leads"), section=("workspace:", "imports:")),
-    NavItem("reports:index", _("Reports"), section=("reports:", "predictive:")),
+    # Joint planning, lead-quality reviews, audits and speed to lead are linked from the
+    # reports page (and a review's raters are notified): no entry of their own, so the header
+    # stays on one line.
+    NavItem(
+        "reports:index",
+        _("Reports"),
+        section=("reports:", "predictive:", "planning:", "reviews:", "audits:"),
+    ),
+    # The market-intelligence feed and its battlecards: both sides post and read.
+    NavItem("intel:feed", _("Intel"), section=("intel:",)),
     # One entry for every settings page (agreement, routing, calendars, scoring, capture
     # sites, webhooks, privacy, API access, users): the hub shows the cards a role may open,
     # and every role has at least API access.

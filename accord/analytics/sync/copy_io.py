@@ -50,9 +50,27 @@ def _source_expr(column: Column) -> str:
     return src
 
 
+def source_from(table: Table) -> str:
+    """The operational table as the copy sees it: without test leads and their rows.
+
+    A derived table under the table's own name, so the callers' ``WHERE id > %s`` and the
+    like read as before. A lead is a test lead from its creation on (the flag is set once, at
+    capture), so leaving it out here keeps it out of every runner, derived table and sync
+    pass alike."""
+    name = connection.ops.quote_name(table.source)
+    if not table.test_leads_by:
+        return name
+    leads = connection.ops.quote_name("contacts_lead")
+    tests = f"SELECT id FROM {leads} WHERE is_test"
+    if table.test_leads_by == "id":
+        return f"(SELECT * FROM {name} WHERE NOT is_test) AS {name}"
+    column = connection.ops.quote_name(table.test_leads_by)
+    return f"(SELECT * FROM {name} WHERE {column} IS NULL OR {column} NOT IN ({tests})) AS {name}"
+
+
 def source_select(table: Table) -> str:
     columns = ", ".join(_source_expr(c) for c in table.columns)
-    return f"SELECT {columns} FROM {connection.ops.quote_name(table.source)}"
+    return f"SELECT {columns} FROM {source_from(table)}"
 
 
 def source_batches(sql: str, params: Iterable = ()) -> Iterable[list[tuple]]:

@@ -24,6 +24,7 @@ from accord.analytics.sync.copy_io import (
     placeholders,
     schema_create,
     source_batches,
+    source_from,
     source_scalar,
     source_select,
     state_read,
@@ -85,7 +86,7 @@ def _reread_by(
 
 def _remove_deleted(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     """Drop copies of rows deleted in the operational database (only when counts differ)."""
-    source = connection.ops.quote_name(table.source)
+    source = source_from(table)
     theirs = source_scalar(f"SELECT count(*) FROM {source}")
     ours = con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
     if theirs == ours:
@@ -165,7 +166,7 @@ def _sync_mutable(
 def _unchanged(con: duckdb.DuckDBPyConnection, table: Table) -> bool:
     if not table.fingerprint:
         return False
-    source = connection.ops.quote_name(table.source)
+    source = source_from(table)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {table.fingerprint} FROM {source}")
         theirs = tuple(int(v) for v in cursor.fetchone())

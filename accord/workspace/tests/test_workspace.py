@@ -338,9 +338,7 @@ def test_large_ids_stay_plain_numbers_in_rows_and_checkboxes(world):
     assert big.pk in _ids(_client(world["mkt"]).get("/leads/"))
 
 
-def test_a_search_past_the_cap_lists_the_first_matches_and_says_there_are_more(
-    world, monkeypatch
-):
+def test_a_search_past_the_cap_lists_the_first_matches_and_says_there_are_more(world, monkeypatch):
     """A search reads its ids once, at most the cap + 1: past the cap the total says "more
     than", the newest matches are listed, and a narrower search counts exactly again."""
     from accord.ui import paging
