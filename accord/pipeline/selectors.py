@@ -44,7 +44,7 @@ def deal_list(
     closed_after: datetime | None = None,
     expected_close_before: date | None = None,
 ) -> QuerySet[Deal]:
-    deals = deals_visible(user=user)
+    deals = deals_visible(user=user).select_related("pipeline")  # DealOut names its key
     if stage:
         deals = deals.filter(stage=stage)
     if owner_id is not None:

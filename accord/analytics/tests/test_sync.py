@@ -248,5 +248,5 @@ def test_a_won_deal_in_a_second_pipeline_makes_its_lead_a_customer(company, duck
     assert _copy(
         duckdb_file,
         f"SELECT p.key FROM deals d JOIN pipelines p ON p.id = d.pipeline_id "
-        f"WHERE d.lead_id = {lead_id}",
+        f"WHERE d.lead_id = {lead_id} AND d.stage = 'won'",
     ) == [("renewals",)]
