@@ -19,6 +19,7 @@ from accord.core.errors import InvalidInput
 from accord.core.money import amount_clean, currency_clean
 from accord.pipeline.inputs import DealChanges, DealExtras, DealFields
 from accord.pipeline.models import ChangeSource, Deal, ForecastCategory, StageOutcome
+from accord.pipeline.products.services.lines import deal_amount_by_hand_check
 from accord.pipeline.services.moves import (
     deal_locked,
     pipeline_for_deals,
@@ -173,6 +174,9 @@ def deal_update(
                 field="stage",
             )
     _deal_apply(deal, changes)
+    if "amount" in changes and deal.amount != old_amount:
+        # A deal with line items takes its amount from them: a typed amount is refused.
+        deal_amount_by_hand_check(deal_id=deal.pk, amount=deal.amount)
     stage_key = changes.get("stage") or deal.stage
     moved = deal.pipeline_id != from_pipeline or stage_key != from_stage
     now = timezone.now()

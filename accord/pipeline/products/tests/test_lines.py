@@ -9,9 +9,11 @@ import pytest
 from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
 from accord.core.errors import InvalidInput
+from accord.pipeline.inputs import DealChanges
 from accord.pipeline.models import Deal, DealAmountChange, DealLineItem, PriceListEntry
 from accord.pipeline.products import selectors, services
 from accord.pipeline.products.tests.factories import DealFactory, ProductFactory
+from accord.pipeline.services import deal_update
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +138,12 @@ def test_a_hand_amount_on_a_deal_with_lines_is_refused():
     with pytest.raises(InvalidInput) as error:
         services.deal_amount_by_hand_check(deal_id=deal.pk, amount=D("31"))
     assert error.value.field == "amount"
+    # The deal service asks the same question: a typed amount is refused, nothing written.
+    with pytest.raises(InvalidInput) as error:
+        deal_update(deal_id=deal.pk, changes=DealChanges(amount=D("31")))
+    assert error.value.field == "amount"
+    deal.refresh_from_db()
+    assert deal.amount == D("30.00")
 
 
 def test_a_line_too_large_for_an_amount_is_refused():
