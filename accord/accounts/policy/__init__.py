@@ -43,6 +43,7 @@ parts: ``principals`` (who asks, what they see), ``roles`` (sides, teams, resour
 
 from __future__ import annotations
 
+from accord.accounts.policy.deals import deal_change_allowed
 from accord.accounts.policy.leads import (
     HANDOFF_STAGES,
     LEAD_FIELD_WRITERS,
@@ -107,6 +108,7 @@ __all__ = [
     "SIDE_WRITES",
     "Owned",
     "Principal",
+    "deal_change_allowed",
     "deal_owner_check",
     "is_admin",
     "is_manager",

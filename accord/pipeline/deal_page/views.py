@@ -1,0 +1,29 @@
+"""The deal page (``/deals/<id>/``): a rep opens their own and unassigned deals (another
+rep's answers 404, as in the API); every other role opens any deal."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from accord.accounts import policy
+from accord.accounts.http import PageRequest
+from accord.pipeline.board.views import PAGE, deals_seen
+from accord.pipeline.deal_page.page import deal_page
+
+
+@policy.page_required(PAGE)
+def deal_detail(request: PageRequest, deal_id: int) -> HttpResponse:
+    deal = (
+        deals_seen(request.user)
+        .select_related(
+            "pipeline", "owner", "account", "lead__contact__account",
+            "lead__source_channel", "lead__source_campaign",
+        )  # fmt: skip
+        .filter(pk=deal_id)
+        .first()
+    )
+    if deal is None:
+        raise Http404
+    context = {"page": deal_page(request.user, deal), "deal": deal}
+    return render(request, "pipeline/deal_page/deal.html", context)
