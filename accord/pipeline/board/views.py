@@ -25,7 +25,8 @@ from accord.pipeline.board.forms import MoveForm, close_form
 from accord.pipeline.board.labels import pipeline_name, stage_name
 from accord.pipeline.models import ChangeSource, Deal, Pipeline, PipelineStage, StageOutcome
 from accord.pipeline.selectors import deals_visible
-from accord.pipeline import services
+from accord.pipeline.inputs import DealChanges
+from accord.pipeline.services import deal_move, deal_update
 
 PAGE = "deals"
 
@@ -177,21 +178,7 @@ def _move(
         dialog = close_form(deal, stage.key, data.get("query") or "")
         return [], Closing(deal, stage.key, name, dialog), False
     try:
-        services.deal_move(  # type: ignore[attr-defined]
-            deal_id=deal.pk,
-            to_stage=stage.key,
-            expected_version=data["version"],
-            by=user,
-            close_date=data.get("close_date") if closes else None,
-            amount=data.get("amount") if stage.outcome == StageOutcome.WON else None,
-            lost_reason=(data.get("lost_reason") or None)
-            if stage.outcome == StageOutcome.LOST
-            else None,
-            competitor=(data.get("competitor") or None)
-            if stage.outcome == StageOutcome.LOST
-            else None,
-            source=ChangeSource.BOARD,
-        )
+        _move_write(user, deal, stage, data)
     except DomainError as error:
         if error.code == "conflict":
             current = Deal.objects.filter(pk=deal.pk).select_related("pipeline").first()
@@ -205,9 +192,46 @@ def _move(
             ) % {"deal": deal.name, "stage": now_in}
             return [Notice(text, "error")], None, False
         dialog = Closing(deal, stage.key, name, form) if closes else None
-        return [Notice(error.message, "error")], dialog, False
+        return [Notice(_field_message(error), "error")], dialog, False
     text = _("“%(deal)s” moved to %(stage)s.") % {"deal": deal.name, "stage": name}
     return [Notice(text, "success")], None, True
+
+
+def _field_message(error: DomainError) -> str:
+    """The service's refusal in the reader's language where the board knows the field."""
+    known = {
+        "lost_reason": _("Choose why the deal was lost."),
+        "close_date": _("A won deal needs a close date."),
+        "amount": _("A won deal needs an amount above zero."),
+    }
+    return known.get(error.field or "", error.message)
+
+
+def _move_write(user: User, deal: Deal, stage: PipelineStage, data: dict[str, Any]) -> None:
+    """One write through the deal service, stating the version the card was drawn with. A
+    win at another amount than the deal's changes both in one write (``deal_update`` moves
+    as ``deal_move`` does and records the amount change too)."""
+    won, lost = stage.outcome == StageOutcome.WON, stage.outcome == StageOutcome.LOST
+    amount = data.get("amount") if won else None
+    if amount is not None and amount != deal.amount:
+        deal_update(
+            deal_id=deal.pk,
+            changes=DealChanges(amount=amount, stage=stage.key, close_date=data.get("close_date")),
+            by=user,
+            source=ChangeSource.BOARD,
+            expected_version=data["version"],
+        )
+        return
+    deal_move(
+        deal_id=deal.pk,
+        to_stage=stage.key,
+        expected_version=data["version"],
+        by=user,
+        close_date=data.get("close_date") if won or lost else None,
+        lost_reason=(data.get("lost_reason") or None) if lost else None,
+        competitor=(data.get("competitor") or None) if lost else None,
+        source=ChangeSource.BOARD,
+    )
 
 
 @require_POST
