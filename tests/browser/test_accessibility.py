@@ -119,10 +119,13 @@ def _pages_of(page, lead_id: int, profile_id: int, role: str) -> list[str]:
     paths = [p for p in menu if not p.startswith(SKIPPED_PREFIXES)]
     extra = [f"/leads/{lead_id}/"]
     # One step from the menu: the reports page's reports (and the backtest), the workspace's
-    # tabs (contacts, accounts) and the settings hub's cards.
+    # tabs (contacts, accounts), the deals list, MQL status (a tab of the team queue for
+    # managers) and the settings hub's cards.
     for start, links in (
         ("/reports/", "main a[href^='/reports/'], main a[href^='/scoring/predictive/']"),
         ("/leads/", ".workspace-tabs a"),
+        ("/deals/", ".deal-tabs a"),
+        ("/handoff/team/", ".team-tabs a"),
         ("/settings/", ".settings-card a"),
     ):
         if start in paths:
