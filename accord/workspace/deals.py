@@ -45,6 +45,7 @@ DEAL_COLUMNS: list[tuple[str | Promise, str]] = [
     (_("Created"), "created"),
 ]
 
+
 def _stage_choices() -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for key, name in PipelineStage.objects.order_by("pipeline__order", "order").values_list(
@@ -52,6 +53,11 @@ def _stage_choices() -> list[tuple[str, str]]:
     ):
         seen.setdefault(key, stage_name(key, name))
     return [("", str(_("Any stage"))), *seen.items()]
+
+
+def _pipeline_label(pipeline: Any) -> str:
+    return pipeline_name(pipeline.name)
+
 
 class DealListForm(DealFilterForm):
     stage = forms.ChoiceField(label=_("Stage"), required=False)
@@ -62,11 +68,12 @@ class DealListForm(DealFilterForm):
         pipeline = self.fields["pipeline"]
         assert isinstance(pipeline, forms.ModelChoiceField)
         pipeline.empty_label = _("Any pipeline")
-        pipeline.label_from_instance = lambda p: pipeline_name(p.name)  # type: ignore[method-assign]
+        pipeline.label_from_instance = _pipeline_label  # type: ignore[method-assign,assignment]
         self.fields["stage"].choices = _stage_choices()  # type: ignore[attr-defined]
         self.fields["sort"].choices = (  # type: ignore[attr-defined]
             [("", "")] + [(k, k) for k in DEAL_SORTS] + [(f"-{k}", f"-{k}") for k in DEAL_SORTS]
         )
+
 
 def deal_rows(user: Any, data: dict[str, Any]) -> QuerySet[Deal]:
     deals = deal_filter(deals_seen(user), data)
@@ -75,6 +82,7 @@ def deal_rows(user: Any, data: dict[str, Any]) -> QuerySet[Deal]:
     if data.get("stage"):
         deals = deals.filter(stage=data["stage"])
     return deals.order_by(*ordering(data.get("sort") or "", DEAL_SORTS))
+
 
 @dataclass(frozen=True)
 class DealRow:
@@ -91,16 +99,18 @@ class DealRow:
     close: Any
     created: Any
 
+
 def _probabilities() -> dict[tuple[int, str], tuple[Decimal, str]]:
     return {
         (s.pipeline_id, s.key): (s.probability, stage_name(s.key, s.name))
         for s in PipelineStage.objects.all()
     }
 
+
 def _row(deal: Deal, stages: dict[tuple[int, str], tuple[Decimal, str]]) -> DealRow:
 
     locale = to_locale(get_language() or "en")
-    probability, name = stages.get((deal.pipeline_id, deal.stage), (Decimal(0), deal.stage))
+    probability, name = stages.get((deal.pipeline_id or 0, deal.stage), (Decimal(0), deal.stage))
     weighted = (deal.amount * probability).quantize(Decimal("0.01"))
     return DealRow(
         id=deal.pk,
@@ -118,6 +128,7 @@ def _row(deal: Deal, stages: dict[tuple[int, str], tuple[Decimal, str]]) -> Deal
         close=deal.expected_close,
         created=deal.created_at,
     )
+
 
 @policy.page_required("deals")
 def deal_list(request: PageRequest) -> HttpResponse:
@@ -149,6 +160,7 @@ def deal_list(request: PageRequest) -> HttpResponse:
     }
     return render(request, "workspace/deal_list.html", context)
 
+
 EXPORT_COLUMNS = [
     ("id", "id"),
     ("name", "name"),
@@ -168,6 +180,7 @@ EXPORT_COLUMNS = [
     ("created_at", "created_at"),
 ]
 
+
 def export_rows(deals: QuerySet[Deal]) -> Any:
     probability = {(s.pipeline_id, s.key): s.probability for s in PipelineStage.objects.all()}
     rows = deals.select_related(
@@ -175,7 +188,7 @@ def export_rows(deals: QuerySet[Deal]) -> Any:
     )
     for deal in rows.iterator(chunk_size=2000):
         lead = deal.lead
-        weight = probability.get((deal.pipeline_id, deal.stage), Decimal(0))
+        weight = probability.get((deal.pipeline_id or 0, deal.stage), Decimal(0))
         yield {
             "id": deal.pk,
             "name": deal.name,
@@ -196,6 +209,7 @@ def export_rows(deals: QuerySet[Deal]) -> Any:
             else "",
             "created_at": deal.created_at,
         }
+
 
 @policy.page_required("deals")
 def deal_export(request: PageRequest) -> HttpResponse:

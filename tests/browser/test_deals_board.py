@@ -20,7 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _count(page, stage: str) -> str:
-    return page.locator(f'dl.board-totals[data-stage="{stage}"] dd[data-total="count"]').inner_text()
+    return page.locator(
+        f'dl.board-totals[data-stage="{stage}"] dd[data-total="count"]'
+    ).inner_text()
 
 
 def _weighted(page, stage: str) -> str:
@@ -63,9 +65,11 @@ def test_a_card_moved_by_keyboard_changes_the_totals(browser, live_server):
         """() => document.querySelector('dl.board-totals[data-stage="proposal"] '
            + 'dd[data-total="count"]').textContent.trim() === "2" """
     )
-    moves = list(DealStageChange.objects.filter(deal=deal, source="board").values_list(
-        "to_stage", flat=True
-    ).order_by("at", "pk"))
+    moves = list(
+        DealStageChange.objects.filter(deal=deal, source="board")
+        .values_list("to_stage", flat=True)
+        .order_by("at", "pk")
+    )
     assert moves == ["discovery", "proposal"]
     screenshot(page, "deals-board-after-moves")
     context.close()
@@ -121,7 +125,12 @@ def test_board_list_and_deal_page_are_accessible_and_fit(browser, live_server, w
         page.wait_for_selector("html[lang=ru]")
     axe = AXE_JS.read_text(encoding="utf-8")
     problems = {}
-    for path in ("/deals/", "/deals/list/", f"/deals/{deal.pk}/", f"/deals/?close={deal.pk}&to=lost"):
+    for path in (
+        "/deals/",
+        "/deals/list/",
+        f"/deals/{deal.pk}/",
+        f"/deals/?close={deal.pk}&to=lost",
+    ):
         response = page.goto(path)
         assert response is not None and response.status == 200, path
         page.wait_for_load_state("networkidle")

@@ -1,5 +1,5 @@
 """The deals board of one pipeline: a column per stage (open ones, then won and lost), each
-with its totals — count, amount, weighted amount (amount × the stage's probability) — from
+with its totals — count, amount, weighted amount (amount x the stage's probability) — from
 one grouped query, and the first cards of each column.
 
 A column shows at most ``CARDS`` cards (the soonest to close first); its totals count every
@@ -99,7 +99,7 @@ def _money(amount: Decimal, currency: str) -> str:
 
 def stages_of(pipeline: Pipeline) -> list[PipelineStage]:
     """Open stages in order, then won, then lost."""
-    rank = {StageOutcome.OPEN: 0, StageOutcome.WON: 1, StageOutcome.LOST: 2}
+    rank: dict[str, int] = {StageOutcome.OPEN: 0, StageOutcome.WON: 1, StageOutcome.LOST: 2}
     stages = list(pipeline.stages.all())
     return sorted(stages, key=lambda s: (rank.get(s.outcome, 0), s.order, s.pk))
 

@@ -23,9 +23,9 @@ from accord.pipeline.board.columns import board_columns
 from accord.pipeline.board.filters import FILTER_NAMES, DealFilterForm, deal_filter
 from accord.pipeline.board.forms import MoveForm, close_form
 from accord.pipeline.board.labels import pipeline_name, stage_name
+from accord.pipeline.inputs import DealChanges
 from accord.pipeline.models import ChangeSource, Deal, Pipeline, PipelineStage, StageOutcome
 from accord.pipeline.selectors import deals_visible
-from accord.pipeline.inputs import DealChanges
 from accord.pipeline.services import deal_move, deal_update
 
 PAGE = "deals"
@@ -157,9 +157,7 @@ def board(request: PageRequest) -> HttpResponse:
     return render(request, "pipeline/board/board.html", context)
 
 
-def _move(
-    user: User, deal: Deal, form: MoveForm
-) -> tuple[list[Notice], Closing | None, bool]:
+def _move(user: User, deal: Deal, form: MoveForm) -> tuple[list[Notice], Closing | None, bool]:
     """Try the move the form asks for: (notices, the dialog to show, moved?)."""
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
@@ -191,8 +189,8 @@ def _move(
                 "Nothing was moved; the board shows it as it is now."
             ) % {"deal": deal.name, "stage": now_in}
             return [Notice(text, "error")], None, False
-        dialog = Closing(deal, stage.key, name, form) if closes else None
-        return [Notice(_field_message(error), "error")], dialog, False
+        asked = Closing(deal, stage.key, name, form) if closes else None
+        return [Notice(_field_message(error), "error")], asked, False
     text = _("“%(deal)s” moved to %(stage)s.") % {"deal": deal.name, "stage": name}
     return [Notice(text, "success")], None, True
 
@@ -243,7 +241,7 @@ def move(request: PageRequest, deal_id: int) -> HttpResponse:
     if not policy.deal_change_allowed(request.user, deal):
         raise PermissionDenied(_("You may not move this deal."))
     form = MoveForm(request.POST)
-    notices, closing, moved = _move(request.user, deal, form)
+    notices, closing, _moved = _move(request.user, deal, form)
     query = QueryDict(request.POST.get("query", ""))
     if request.htmx:
         context = board_context(

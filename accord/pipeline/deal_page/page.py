@@ -122,7 +122,7 @@ class DealPage:
 
 
 def _stage_names(deal: Deal) -> dict[str, PipelineStage]:
-    return {s.key: s for s in PipelineStage.objects.filter(pipeline_id=deal.pipeline_id)}
+    return {s.key: s for s in PipelineStage.objects.filter(pipeline=deal.pipeline)}
 
 
 def _name_of(stages: dict[str, PipelineStage], key: str) -> str:
@@ -149,8 +149,11 @@ def _facts(deal: Deal, stages: dict[str, PipelineStage]) -> list[tuple[str | Pro
         (_("Pipeline"), pipeline_name(deal.pipeline.name)),
         (_("Stage"), _name_of(stages, deal.stage)),
         (_("Amount"), _money(deal.amount, deal.currency)),
-        (_("Weighted"), _money((deal.amount * probability).quantize(Decimal("0.01")), deal.currency)),
-        (_("Owner"), person_name(deal.owner) or _("Unassigned")),
+        (
+            _("Weighted"),
+            _money((deal.amount * probability).quantize(Decimal("0.01")), deal.currency),
+        ),
+        (_("Owner"), person_name(deal.owner) or str(_("Unassigned"))),
         (_("Close date"), _when(deal.expected_close)),
         (_("Forecast category"), category_text),
         (_("In stage since"), _when(deal.stage_entered_at)),
@@ -158,7 +161,7 @@ def _facts(deal: Deal, stages: dict[str, PipelineStage]) -> list[tuple[str | Pro
     if deal.stage == StageOutcome.LOST and deal.lost_reason:
         reason = DealLostReason.objects.filter(key=deal.lost_reason).first()
         label = lost_reason_label(reason.key, reason.label) if reason else deal.lost_reason
-        facts.append((_("Lost because"), label))
+        facts.append((_("Lost because"), str(label)))
         if deal.competitor:
             facts.append((_("Competitor"), deal.competitor))
     if deal.closed_at:

@@ -17,9 +17,13 @@ def deal_detail(request: PageRequest, deal_id: int) -> HttpResponse:
     deal = (
         deals_seen(request.user)
         .select_related(
-            "pipeline", "owner", "account", "lead__contact__account",
-            "lead__source_channel", "lead__source_campaign",
-        )  # fmt: skip
+            "pipeline",
+            "owner",
+            "account",
+            "lead__contact__account",
+            "lead__source_channel",
+            "lead__source_campaign",
+        )
         .filter(pk=deal_id)
         .first()
     )

@@ -63,7 +63,12 @@ def test_the_page_in_russian(world):
 
 @pytest.mark.parametrize(
     "who, deal, status",
-    [("anna", "anna_q", 200), ("anna", "ben_q", 404), ("mkt", "ben_q", 200), ("head", "ben_q", 200)],
+    [
+        ("anna", "anna_q", 200),
+        ("anna", "ben_q", 404),
+        ("mkt", "ben_q", 200),
+        ("head", "ben_q", 200),
+    ],
 )
 def test_who_opens_a_deal(world, who, deal, status):
     user = {"anna": world.anna, "mkt": world.mkt, "head": world.head}[who]
