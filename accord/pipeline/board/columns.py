@@ -2,8 +2,10 @@
 with its totals — count, amount, weighted amount (amount x the stage's probability) — from
 one grouped query, and the first cards of each column.
 
-A column shows at most ``CARDS`` cards (the soonest to close first); its totals count every
-deal, and the deals list (same filters) pages through the rest. Amounts are summed per
+An open column shows at most ``CARDS`` cards (the soonest to close first); its totals count
+every deal, and the deals list (same filters) pages through the rest. Won and lost are folded
+to their totals and a link to their deals in the list (a board of 10,000 open deals renders
+in well under a second: bench/deals_board.py). Amounts are summed per
 currency: a column holding two currencies shows a line for each rather than adding them.
 """
 
@@ -26,7 +28,7 @@ from accord.pipeline.board.filters import person_name
 from accord.pipeline.board.labels import stage_name
 from accord.pipeline.models import Deal, Pipeline, PipelineStage, StageOutcome
 
-CARDS = 50
+CARDS = 20
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,8 @@ def board_columns(pipeline: Pipeline, deals: QuerySet[Deal], user: User) -> list
             totals=totals.get(stage.key, []),
         )
         column.count = sum(t.count for t in column.totals)
-        if column.count:
+        # Won and lost are folded: their totals, and the deals list for their cards.
+        if column.count and stage.outcome == StageOutcome.OPEN:
             column.cards = _cards(deals, stage, open_stages, user)
         columns.append(column)
     return columns
