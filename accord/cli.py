@@ -56,6 +56,7 @@ def _register() -> None:
     from accord.core.commands import migrate, serve, worker
     from accord.demo.commands import demo
     from accord.integrations.commands import check, export_command, import_command
+    from accord.planning.commands import plan
     from accord.privacy.commands import privacy
     from accord.scoring.commands import scoring
     from accord.tracking.commands import channels, site
@@ -75,6 +76,7 @@ def _register() -> None:
         scoring,
         analytics,
         report,
+        plan,
         import_command,
         export_command,
         privacy,

@@ -14,6 +14,7 @@ from accord.core import events, hooks
 from accord.handoff import hooks as handoff
 from accord.integrations.webhooks import handlers as webhooks
 from accord.integrations.webhooks import personal_data as webhook_personal_data
+from accord.intel import hooks as intel
 from accord.privacy import audit as privacy_audit
 from accord.privacy import capture as privacy_capture
 from accord.scoring import lifecycle as scoring
@@ -45,6 +46,13 @@ def wire() -> None:
     # An app publishes an event outsiders may subscribe to (the hand-off's lead.mql,
     # lead.assigned, sla.breached …): webhooks deliver it.
     hooks.on(events.Published, webhooks.published_deliver)
+    # A product's list price changes, a promotion starts (pipeline): the market-intelligence
+    # feed posts it (a price-change or promotion post; its intel.posted goes out as above).
+    hooks.on(events.ProductPriceChanged, intel.price_changed_post)
+    hooks.on(events.PromotionStarted, intel.promotion_started_post)
+    # An app tells people something (pipeline: a task's reminder, an overdue task, a stale
+    # deal): the hand-off's notifications ring the bell and queue the e-mail (outbox).
+    hooks.on(events.PersonAlerted, handoff.person_alerted_notify)
 
     # --- privacy ---
     # A user is created or their access changes, an API key is issued or revoked (accounts):

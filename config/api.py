@@ -229,9 +229,25 @@ def _register_routers() -> None:
     from accord.contacts.api import accounts_router, contacts_router
     from accord.handoff.api import agreements_router, calendars_router, lead_actions_router
     from accord.handoff.lead.api import router as leads_router
+    from accord.intel.api import router as intel_router
     from accord.pipeline.api import activities_router, deals_router
+    from accord.planning.api import router as plans_router
     from accord.pipeline.api_pipelines import router as pipelines_router
+    from accord.pipeline.products.api import (
+        price_changes_router,
+        price_lists_router,
+        products_router,
+        rates_router,
+    )
+    from accord.pipeline.products.api_deals import (
+        approvals_router,
+        bands_router,
+        deal_lines_router,
+        promotions_router,
+    )
+    from accord.pipeline.tasks.api import router as tasks_router
     from accord.privacy.api import router as consents_router
+    from accord.quality.api import audits_router, reviews_router
     from accord.scoring.api import router as scoring_router
     from accord.tracking.api import campaigns_router, spend_router, touchpoints_router
 
@@ -244,12 +260,25 @@ def _register_routers() -> None:
     api.add_router("/campaigns", campaigns_router)
     api.add_router("/spend", spend_router)
     api.add_router("/deals", deals_router)
+    api.add_router("/deals", deal_lines_router)  # line items, figures, promotion links
     api.add_router("/activities", activities_router)
     api.add_router("/pipelines", pipelines_router)
+    api.add_router("/products", products_router)
+    api.add_router("/price-changes", price_changes_router)
+    api.add_router("/price-lists", price_lists_router)
+    api.add_router("/exchange-rates", rates_router)
+    api.add_router("/promotions", promotions_router)
+    api.add_router("/discount-approvals", approvals_router)
+    api.add_router("/discount-bands", bands_router)
+    api.add_router("/tasks", tasks_router)
     api.add_router("/scoring", scoring_router)
     api.add_router("/reports", reports_router)
     api.add_router("/agreements", agreements_router)
     api.add_router("/calendars", calendars_router)
+    api.add_router("/plans", plans_router)
+    api.add_router("/reviews", reviews_router)
+    api.add_router("/audits", audits_router)
+    api.add_router("/intel", intel_router)
 
 
 _register_routers()

@@ -6,6 +6,7 @@ One module for every deployment; the environment says what differs:
                            file under ``var/`` (WAL, IMMEDIATE transactions, busy timeout).
 - ``ACCORD_DEBUG``      -- ``1`` turns Django's debug mode on (off by default).
 - ``ACCORD_SECRET_KEY`` -- required when debug is off outside tests and the demo.
+- ``ACCORD_COMPANY_CURRENCY`` -- the currency of company-wide reports (USD by default).
 - ``ACCORD_ALLOWED_HOSTS``, ``ACCORD_VAR_DIR``, ``ACCORD_JOB_RETRY_SECONDS``,
   ``ACCORD_WEBHOOKS_ALLOW_LOOPBACK``, ``ACCORD_WEBHOOKS_TIMEOUT_SECONDS``.
 - HTTPS in production (see "Production security" below): ``ACCORD_SECURE_COOKIES``,
@@ -120,10 +121,13 @@ INSTALLED_APPS = [
     "accord.integrations",
     "accord.scoring",
     "accord.handoff",
+    "accord.planning",
+    "accord.quality",
     "accord.workspace",
     "accord.web",
     "accord.demo",
     "accord.privacy",
+    "accord.intel",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +253,8 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
 USE_THOUSAND_SEPARATOR = True
+# The currency company-wide reports convert deal amounts into (by dated exchange rates).
+COMPANY_CURRENCY = os.environ.get("ACCORD_COMPANY_CURRENCY", "USD").strip().upper() or "USD"
 
 # --- Static files (served by the app itself: no CDN) ------------------------------------
 
@@ -376,3 +382,14 @@ PRIVACY_RETENTION_DAYS = {
     "import_files": _env_days("ACCORD_RETAIN_IMPORT_FILES_DAYS", "7"),
     "notifications": _env_days("ACCORD_RETAIN_NOTIFICATIONS_DAYS", "365"),
 }
+
+# --- Market intelligence (accord.intel) -------------------------------------------------------
+#
+# Attachments live outside every static or media URL: only the intel attachment view serves
+# them, after the policy's checks. Their type is read from the content (magic bytes).
+INTEL_ATTACHMENT_DIR = Path(os.environ.get("ACCORD_INTEL_ATTACHMENT_DIR", VAR_DIR / "intel-files"))
+INTEL_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("ACCORD_INTEL_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+# A person asked to acknowledge a post is reminded once per interval until they do.
+INTEL_ACK_REMIND_HOURS = int(os.environ.get("ACCORD_INTEL_ACK_REMIND_HOURS", "24"))

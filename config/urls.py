@@ -6,6 +6,7 @@ from django.views import defaults
 from django.views.generic import RedirectView
 
 from accord.api.errors import error_body
+from accord.pipeline.products import urls as product_urls
 from config.api import api
 
 urlpatterns = [
@@ -22,14 +23,24 @@ urlpatterns = [
     path("handoff/", include("accord.handoff.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("accord.integrations.urls")),
+    path("intel/", include("accord.intel.urls")),
     path("leads/", include("accord.handoff.lead.urls")),
+    path("planning/", include("accord.planning.urls")),
     path("privacy/", include("accord.privacy.urls")),
+    path("products/", include(product_urls.products_patterns)),
+    path("promotions/", include(product_urls.promotions_patterns)),
+    path("discounts/", include(product_urls.discounts_patterns)),
+    path("deals/", include(product_urls.deal_lines_patterns)),  # a deal's line items
     path("reports/", include("accord.analytics.urls")),
+    path("reviews/", include("accord.quality.review_urls")),
+    path("audits/", include("accord.quality.audit_urls")),
     path("scoring/predictive/", include("accord.scoring.predictive.urls")),
     path("scoring/", include("accord.scoring.urls")),
     path("settings/webhooks/", include("accord.integrations.webhooks.urls")),
     path("settings/capture-sites/", include("accord.tracking.site_urls")),
+    path("settings/pipelines/", include("accord.pipeline.settings_urls")),
     path("settings/", include("accord.web.settings_urls")),
+    path("tasks/", include("accord.pipeline.tasks.urls")),
     path("", include("accord.workspace.urls")),
     path("", include("accord.web.urls")),
 ]

@@ -37,9 +37,16 @@ RESOURCES = (
     "spend",
     "deals",
     "activities",
+    "tasks",
     "agreements",
     "calendars",
+    "plans",
+    "reviews",
+    "audits",
+    "intel",
     "pipelines",
+    "products",
+    "promotions",
 )
 ACTIONS = ("read", "write")
 # last_used_at is refreshed at most this often, so reads do not turn into writes.

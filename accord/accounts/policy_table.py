@@ -16,10 +16,10 @@ input such as 422: the caller got past authorization), ``D`` denied (403), ``H``
 the object does not exist for this caller), ``L`` not signed in (401, or a redirect to the
 login page). A 5xx never matches anything.
 
-Object routes (a ``lead_id``, ``deal_id`` or ``activity_id`` in the path) run twice: with
-the object owned by the ``sales`` rep (team North) and with one owned by another rep (team
-South). Write ``own/other`` for such a cell, e.g. ``A/H``: the rep opens their own lead and
-gets 404 for the other's. A single letter means the same for both.
+Object routes (a ``lead_id``, ``deal_id``, ``activity_id`` or ``task_id`` in the path) run
+twice: with the object owned by the ``sales`` rep (team North) and with one owned by another
+rep (team South). Write ``own/other`` for such a cell, e.g. ``A/H``: the rep opens their own
+lead and gets 404 for the other's. A single letter means the same for both.
 
 How to add a row (a new route fails the test until you do):
 
@@ -119,11 +119,57 @@ PIPELINE_ADMINS = "L D D D A A"
 #: A hand-off action on a lead: the owner (other reps: 404), the sales manager of its team
 #: (North; South's lead: 403), an administrator; never marketing.
 LEAD_ACTION = "L D A/H D A/D A"
+#: Rating a review's lead: its raters (the matrix review's is the ``sales`` rep) and admins.
+REVIEW_RATERS = "L D A D D A"
+
+#: A plan with its assumptions given (no analytics copy needed).
+PLAN_BODY: dict[str, Any] = {
+    "name": "Matrix plan",
+    "period_kind": "quarter",
+    "start_month": "2026-01",
+    "window_start": "2025-01-01",
+    "window_end": "2025-06-30",
+    "revenue_target": 100000,
+    "content": {
+        "deal_size": 10000,
+        "rates": {
+            "visit_lead": 0.05,
+            "lead_mql": 0.5,
+            "mql_sal": 0.8,
+            "sal_sql": 0.5,
+            "sql_opportunity": 0.5,
+            "opportunity_won": 0.25,
+        },
+        "lags": {"visit": 3, "lead": 3, "mql": 2, "sal": 2, "sql": 1, "opportunity": 1},
+        "channels": {"email": {"budget": 0, "cpl": None, "lead_mql": 0.3, "share": 1}},
+    },
+}
 
 PAGES: dict[str, Page] = {
     "capture:lead": Page(PUBLIC, method="POST"),
     "capture:event": Page(PUBLIC, method="POST"),
     "capture:snippet": Page(PUBLIC),
+    "pipelines:pipeline_list": Page(PIPELINE_ADMINS),
+    "pipelines:pipeline_create": Page(PIPELINE_ADMINS, method="POST", form={"name": "Matrix"}),
+    "pipelines:pipeline_detail": Page(PIPELINE_ADMINS),
+    "pipelines:pipeline_edit": Page(PIPELINE_ADMINS, method="POST", form={"action": "archive"}),
+    "pipelines:pipeline_delete": Page(PIPELINE_ADMINS, method="POST"),
+    "pipelines:pipeline_move": Page(PIPELINE_ADMINS, method="POST"),
+    "pipelines:stage_create": Page(
+        PIPELINE_ADMINS,
+        method="POST",
+        form={"name": "Matrix", "probability": "40", "forecast_category": "pipeline"},
+    ),
+    "pipelines:stage_edit": Page(
+        PIPELINE_ADMINS,
+        method="POST",
+        form={"name": "Matrix", "probability": "40", "forecast_category": "pipeline"},
+    ),
+    "pipelines:stage_delete": Page(PIPELINE_ADMINS, method="POST"),
+    "pipelines:stage_move": Page(PIPELINE_ADMINS, method="POST"),
+    "pipelines:lost_reasons": Page(PIPELINE_ADMINS),
+    "pipelines:lost_reason_create": Page(PIPELINE_ADMINS, method="POST", form={"label": "X"}),
+    "pipelines:lost_reason_edit": Page(PIPELINE_ADMINS, method="POST", form={"label": "X"}),
     "handoff:agreement": Page(MANAGERS),
     "handoff:draft_create": Page(MANAGERS, method="POST"),
     "handoff:draft_edit": Page(MANAGERS),
@@ -156,6 +202,18 @@ PAGES: dict[str, Page] = {
     "handoff:lead_panel_qualify": Page(LEAD_ACTION, method="POST", htmx=True),
     "handoff:lead_panel_deal": Page(LEAD_ACTION, method="POST", htmx=True),
     "handoff:lead_panel_rate": Page(LEAD_ACTION, method="POST", htmx=True),
+    # Tasks: the sales side's pages; a task another rep (South) owns is 404 to the rep and to
+    # North's head, and to a marketing head (who reaches only their own tasks).
+    "tasks:list": Page("L D A A A A"),
+    "tasks:stale_deals": Page("L D A A A A"),
+    "tasks:create": Page("L D A D A A", method="POST", htmx=True),
+    "tasks:complete": Page("L D A/H H A/H A", method="POST", htmx=True),
+    "tasks:reopen": Page("L D A/H H A/H A", method="POST", htmx=True),
+    # The activity panel of lead and deal pages: log an activity, schedule a next step.
+    "tasks:lead_activity": Page("L D A/H D A A", method="POST", htmx=True),
+    "tasks:lead_task": Page("L D A/H D A A", method="POST", htmx=True),
+    "tasks:deal_activity": Page("L D A/H D A A", method="POST", htmx=True),
+    "tasks:deal_task": Page("L D A/H D A A", method="POST", htmx=True),
     "set_language": Page(PUBLIC, method="POST"),
     "imports:upload": Page(MARKETING_SIDE),
     "imports:history": Page(MARKETING_SIDE),
@@ -194,6 +252,23 @@ PAGES: dict[str, Page] = {
     ),
     "workspace:deals": Page(EVERYONE_SIGNED_IN),
     "workspace:deal_export": Page(EVERYONE_SIGNED_IN),
+    # Lead-quality reviews: everyone reads; the heads set up and close; a review's raters
+    # (the matrix review's rater is the ``sales`` rep) rate — others are refused (403).
+    "reviews:list": Page(EVERYONE_SIGNED_IN),
+    "reviews:create": Page(MANAGERS),
+    "reviews:detail": Page(EVERYONE_SIGNED_IN),
+    "reviews:rate": Page(
+        REVIEW_RATERS, method="POST", form={"rating": "3", "reason": "fits_definition"}
+    ),
+    "reviews:close": Page(MANAGERS, method="POST"),
+    # Lead-handling audits, test-lead tokens and speed to lead: auditors (managers, admins).
+    "audits:index": Page(MANAGERS),
+    "audits:token": Page(MANAGERS, method="POST"),
+    "audits:template_create": Page(MANAGERS),
+    "audits:record": Page(MANAGERS),
+    "audits:detail": Page(MANAGERS),
+    "audits:coaching_done": Page(MANAGERS, method="POST"),
+    "audits:speed": Page(MANAGERS),
     "reports:index": Page(EVERYONE_SIGNED_IN),
     "reports:board": Page(EVERYONE_SIGNED_IN),
     "reports:pin": Page(MANAGERS, method="POST"),
@@ -236,10 +311,48 @@ PAGES: dict[str, Page] = {
     "webhooks:endpoint_toggle": Page(ADMIN_ONLY, method="POST"),
     "webhooks:endpoint_rotate": Page(ADMIN_ONLY, method="POST"),
     "webhooks:delivery_redeliver": Page(ADMIN_ONLY, method="POST", htmx=True),
+    # Joint plans: everyone reads; heads and administrators change them (tests/planning has
+    # the approvals: only the two heads sign, never an administrator alone).
+    "planning:list": Page(EVERYONE_SIGNED_IN),
+    "planning:detail": Page(EVERYONE_SIGNED_IN),
+    "planning:edit": Page(MANAGERS),
+    "planning:scenario_add": Page(MANAGERS, method="POST"),
+    "planning:action": Page(MANAGERS, method="POST"),
+    # The catalogue and promotions (Settings): heads and administrators.
+    "products:product_list": Page(MANAGERS),
+    "products:product_create": Page(MANAGERS),
+    "products:product_edit": Page(MANAGERS),
+    "products:product_delete": Page(MANAGERS, method="POST"),
+    "promotions:promotion_list": Page(MANAGERS),
+    "promotions:promotion_create": Page(MANAGERS),
+    "promotions:promotion_edit": Page(MANAGERS),
+    # The approvals queue: heads open it; deciding is the ladder's rule (a head of sales of
+    # the deal owner's team, North; South's request is 403; never a marketing manager).
+    "discounts:approval_queue": Page(MANAGERS),
+    "discounts:approval_decide": Page("L D D D A/D A", method="POST", form={"decision": "approve"}),
+    # A deal's line items (the deal page's panel and its htmx actions): the deal's rules.
+    "deal_lines:lines": Page("L A A/H A A A", htmx=True),
+    "deal_lines:line_add": Page("L D A/H D A A", method="POST", htmx=True),
+    "deal_lines:line_edit": Page("L D A/H D A A", method="POST", htmx=True),
+    "deal_lines:line_remove": Page("L D A/H D A A", method="POST", htmx=True),
     "dashboard": Page(EVERYONE_SIGNED_IN, htmx=True),
     "login": Page(PUBLIC),
     # Signing out redirects to the login page, signed in or not.
     "logout": Page("L L L L L L", method="POST"),
+    # The market-intelligence feed: every signed-in person reads, posts, comments and
+    # acknowledges; pinning and asking teams to acknowledge are the author's (the matrix
+    # post is the marketer's) and managers'.
+    "intel:feed": Page(EVERYONE_SIGNED_IN),
+    "intel:post_create": Page(EVERYONE_SIGNED_IN),
+    "intel:post_detail": Page(EVERYONE_SIGNED_IN),
+    "intel:post_seen": Page(EVERYONE_SIGNED_IN, method="POST", htmx=True),
+    "intel:comment_create": Page(EVERYONE_SIGNED_IN, method="POST", form={"body": "matrix"}),
+    "intel:post_pin": Page("L A D A A A", method="POST", form={"pinned": "1"}),
+    "intel:ack_request": Page("L A D A A A", method="POST", form={"teams": "{team_id}"}),
+    "intel:acknowledge": Page(EVERYONE_SIGNED_IN, method="POST", htmx=True),
+    "intel:attachment": Page(EVERYONE_SIGNED_IN),
+    "intel:competitors": Page(EVERYONE_SIGNED_IN),
+    "intel:competitor": Page(EVERYONE_SIGNED_IN),
     "api-v1:openapi-json": Page(PUBLIC),
     # The interactive docs: everyone who may use the API (every signed-in role).
     "api-v1:openapi-view": Page(EVERYONE_SIGNED_IN),
@@ -321,6 +434,15 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/activities": Op("activities", SALES_WRITES),
     "GET /api/v1/activities/{activity_id}": Op("activities", "L A A/H A A A"),
     "PATCH /api/v1/activities/{activity_id}": Op("activities", "L D A/H D A A"),
+    # Tasks: a rep reaches their own (and those on their leads and deals), the sales head of
+    # team North North's (not South's), a marketer and a marketing head only their own.
+    "GET /api/v1/tasks": Op("tasks", EVERYONE_SIGNED_IN),
+    "POST /api/v1/tasks": Op("tasks", SALES_WRITES),
+    "POST /api/v1/tasks/batch": Op("tasks", SALES_WRITES),
+    "GET /api/v1/tasks/{task_id}": Op("tasks", "L H A/H H A/H A"),
+    "PATCH /api/v1/tasks/{task_id}": Op("tasks", "L D A/H D A/H A"),
+    "DELETE /api/v1/tasks/{task_id}": Op("tasks", "L D A/H D A/H A"),
+    "POST /api/v1/tasks/{task_id}/complete": Op("tasks", "L D A/H D A/H A"),
     "GET /api/v1/scoring/profiles": Op("leads", EVERYONE_SIGNED_IN),
     "POST /api/v1/scoring/profiles": Op("leads", ADMIN_ONLY, keys="D D A D"),
     "POST /api/v1/scoring/profiles/preview": Op("leads", ADMIN_ONLY, keys="D D A D"),
@@ -341,8 +463,96 @@ OPERATIONS: dict[str, Op] = {
     "PATCH /api/v1/agreements/{version_id}": Op("agreements", MANAGERS, person=True),
     "POST /api/v1/agreements/{version_id}/submit": Op("agreements", MANAGERS, person=True),
     "POST /api/v1/agreements/{version_id}/approve": Op("agreements", "L D D A A D", person=True),
+    "GET /api/v1/plans": Op("plans", EVERYONE_SIGNED_IN),
+    "POST /api/v1/plans": Op("plans", MANAGERS, person=True, body=PLAN_BODY),
+    "GET /api/v1/plans/{plan_id}": Op("plans", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/plans/{plan_id}": Op(
+        "plans", MANAGERS, person=True, body={"content": {"deal_size": 12000}}
+    ),
+    "POST /api/v1/plans/{plan_id}/submit": Op("plans", MANAGERS, person=True),
+    "POST /api/v1/plans/{plan_id}/approve": Op("plans", "L D D A A D", person=True),
     "GET /api/v1/calendars": Op("calendars", EVERYONE_SIGNED_IN),
     "POST /api/v1/calendars": Op("calendars", MANAGERS, person=True),
     "GET /api/v1/calendars/{calendar_id}": Op("calendars", EVERYONE_SIGNED_IN),
     "PATCH /api/v1/calendars/{calendar_id}": Op("calendars", MANAGERS, person=True),
+    "GET /api/v1/reviews": Op("reviews", EVERYONE_SIGNED_IN),
+    "POST /api/v1/reviews": Op("reviews", MANAGERS, person=True),
+    "GET /api/v1/reviews/{review_id}": Op("reviews", EVERYONE_SIGNED_IN),
+    "POST /api/v1/reviews/{review_id}/ratings": Op(
+        "reviews",
+        REVIEW_RATERS,
+        person=True,
+        body={"item_id": "{item_id}", "rating": 3, "reason": "fits_definition"},
+    ),
+    "POST /api/v1/reviews/{review_id}/leads": Op(
+        "reviews", MANAGERS, person=True, body={"lead_ids": ["{lead_id}"]}
+    ),
+    # Audits score reps: auditors only (a key acting for nobody reads with its scope).
+    "GET /api/v1/audits": Op("audits", MANAGERS),
+    "POST /api/v1/audits": Op("audits", MANAGERS, person=True),
+    "GET /api/v1/audits/{audit_id}": Op("audits", MANAGERS),
+    # Market intelligence: every role reads and posts (an integration's key may post market
+    # data without a person); comments and acknowledgements are a person's.
+    "GET /api/v1/intel/posts": Op("intel", EVERYONE_SIGNED_IN),
+    "POST /api/v1/intel/posts": Op(
+        "intel",
+        EVERYONE_SIGNED_IN,
+        body={"deal_ids": [], "account_ids": [], "campaign_ids": [], "ack_team_ids": []},
+    ),
+    "GET /api/v1/intel/posts/{post_id}": Op("intel", EVERYONE_SIGNED_IN),
+    "GET /api/v1/intel/posts/{post_id}/comments": Op("intel", EVERYONE_SIGNED_IN),
+    "POST /api/v1/intel/posts/{post_id}/comments": Op("intel", EVERYONE_SIGNED_IN, person=True),
+    "POST /api/v1/intel/posts/{post_id}/acknowledge": Op("intel", EVERYONE_SIGNED_IN, person=True),
+    # The catalogue (products, price history, price lists, exchange rates): everyone reads,
+    # heads and administrators write (issue 15 part 4).
+    "GET /api/v1/products": Op("products", EVERYONE_SIGNED_IN),
+    "POST /api/v1/products": Op("products", MANAGERS),
+    "GET /api/v1/products/{product_id}": Op("products", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/products/{product_id}": Op("products", MANAGERS),
+    # The matrix's product is on deals: deleting it is refused (422, past authorization).
+    "DELETE /api/v1/products/{product_id}": Op("products", MANAGERS),
+    "GET /api/v1/products/{product_id}/price-changes": Op("products", EVERYONE_SIGNED_IN),
+    "GET /api/v1/price-changes": Op("products", EVERYONE_SIGNED_IN),
+    "GET /api/v1/price-lists": Op("products", EVERYONE_SIGNED_IN),
+    "POST /api/v1/price-lists": Op("products", MANAGERS),
+    "GET /api/v1/price-lists/{price_list_id}": Op("products", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/price-lists/{price_list_id}": Op("products", MANAGERS),
+    "POST /api/v1/price-lists/{price_list_id}/entries": Op(
+        "products", MANAGERS, body={"product_id": "{product_id}", "price": "80"}
+    ),
+    "DELETE /api/v1/price-lists/{price_list_id}/entries/{product_id}": Op("products", MANAGERS),
+    "GET /api/v1/exchange-rates": Op("products", EVERYONE_SIGNED_IN),
+    "POST /api/v1/exchange-rates": Op(
+        "products", MANAGERS, body={"currency": "EUR", "date": "2026-01-02", "rate": "1.1"}
+    ),
+    # Line items, figures and promotion links follow their deal's rules.
+    "GET /api/v1/deals/{deal_id}/line-items": Op("deals", "L A A/H A A A"),
+    "POST /api/v1/deals/{deal_id}/line-items": Op(
+        "deals", "L D A/H D A A", body={"product_id": "{product_id}", "quantity": "1"}
+    ),
+    "GET /api/v1/deals/{deal_id}/line-items/{line_item_id}": Op("deals", "L A A/H A A A"),
+    "PATCH /api/v1/deals/{deal_id}/line-items/{line_item_id}": Op("deals", "L D A/H D A A"),
+    "DELETE /api/v1/deals/{deal_id}/line-items/{line_item_id}": Op("deals", "L D A/H D A A"),
+    "GET /api/v1/deals/{deal_id}/figures": Op("deals", "L A A/H A A A"),
+    "GET /api/v1/deals/{deal_id}/promotions": Op("deals", "L A A/H A A A"),
+    "POST /api/v1/deals/{deal_id}/promotions": Op(
+        "deals", "L D A/H D A A", body={"promotion_id": "{promotion_id}"}
+    ),
+    "DELETE /api/v1/deals/{deal_id}/promotions/{promotion_id}": Op("deals", "L D A/H D A A"),
+    "GET /api/v1/promotions": Op("promotions", EVERYONE_SIGNED_IN),
+    "POST /api/v1/promotions": Op("promotions", MANAGERS),
+    "GET /api/v1/promotions/{promotion_id}": Op("promotions", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/promotions/{promotion_id}": Op("promotions", MANAGERS),
+    # Discount approvals: asked on a deal one may change; decided by a head of sales of the
+    # deal owner's team (North: the other rep's is South's, 403) or an administrator.
+    "GET /api/v1/discount-approvals": Op("deals", EVERYONE_SIGNED_IN),
+    "POST /api/v1/discount-approvals": Op(
+        "deals", SALES_WRITES, body={"deal_id": "{deal_id}", "requested_percent": "15"}
+    ),
+    "GET /api/v1/discount-approvals/{approval_id}": Op("deals", "L A A/H A A A"),
+    "POST /api/v1/discount-approvals/{approval_id}/decide": Op(
+        "deals", "L D D/H D A/D A", person=True, body={"approve": True}
+    ),
+    "GET /api/v1/discount-bands": Op("deals", EVERYONE_SIGNED_IN),
+    "PUT /api/v1/discount-bands": Op("deals", ADMIN_ONLY, keys="D D D D"),
 }

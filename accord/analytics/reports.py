@@ -181,6 +181,8 @@ def _quality_rows(r: QualityResult) -> list[dict[str, Any]]:
             "mql_to_sql_pct": _pct(q.mql_to_sql),
             "ratings": q.ratings,
             "average_rating": _num(q.average_rating),
+            # How far the raters agree: trusted, untrusted (a flag on the rating) or too_few.
+            "rating_trust": q.agreement.trust if q.agreement else None,
             "quadrant": q.quadrant,
         }
         for q in r.rows
@@ -196,6 +198,7 @@ def _quality_rows(r: QualityResult) -> list[dict[str, Any]]:
             "mql_to_sql_pct": None,
             "ratings": None,
             "average_rating": None,
+            "rating_trust": None,
             "quadrant": f"{_pct(x.cumulative_share)}% cumulative",
         }
         for x in r.reasons

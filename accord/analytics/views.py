@@ -73,7 +73,13 @@ def report_index(request: HttpRequest) -> HttpResponse:
     # The backtest sits with the reports (the header keeps one entry for both).
     can_backtest = policy.page_allowed(request.user, "predictive")  # type: ignore[arg-type]
     return render(
-        request, "analytics/index.html", {"reports": reports, "can_backtest": can_backtest}
+        request,
+        "analytics/index.html",
+        {
+            "reports": reports,
+            "can_backtest": can_backtest,
+            "can_audit": policy.page_allowed(request.user, "audits"),  # type: ignore[arg-type]
+        },
     )
 
 

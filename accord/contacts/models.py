@@ -97,7 +97,12 @@ class Contact(TimestampedModel):
 
 
 class Lead(TimestampedModel):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="leads")
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="leads",
+        db_index=False,  # (contact, created_at) below covers it
+    )
     # No index of its own: (stage, created_at) below serves every lookup by stage, and each
     # index costs every insert (PostgreSQL would add a second, LIKE-pattern one for a CharField).
     stage = models.CharField(
@@ -143,6 +148,10 @@ class Lead(TimestampedModel):
     properties = models.JSONField(_("custom properties"), default=dict, blank=True)
     # Unique through Meta.constraints: see Contact.email.
     external_id = models.CharField(max_length=120, null=True, blank=True)
+    # A mystery-shopper lead: set once, at capture, only with an auditor's signed token
+    # (``accounts.shopper_tokens``); analytics, training and quotas leave such leads out.
+    # ``db_default``: the capture fast path inserts leads naming only its own columns.
+    is_test = models.BooleanField(_("test lead"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("lead")
@@ -151,6 +160,14 @@ class Lead(TimestampedModel):
         indexes = [
             models.Index(fields=["owner", "stage"]),
             models.Index(fields=["stage", "created_at"]),
+            # A search finds people, then their leads newest first: this answers both from
+            # the index alone (the id as a key column: INCLUDE is PostgreSQL-only).
+            models.Index(
+                fields=["contact", "created_at", "id"], name="contacts_le_contact_time_idx"
+            ),
+            # The lists' "stage, grade and score range, best first": without it the count reads
+            # every lead of the stage (0.5 s for 120,000 MQLs on SQLite at 1M leads).
+            models.Index(fields=["stage", "grade", "score"], name="contacts_le_stage_grade_idx"),
             # The analytics sync reads the rows changed since its last run.
             models.Index(fields=["updated_at"]),
             # Only the leads that have a team: finding them (and SET_NULL when a team is
@@ -158,6 +175,8 @@ class Lead(TimestampedModel):
             models.Index(
                 fields=["team"], name="contacts_le_team_set_idx", condition=Q(team__isnull=False)
             ),
+            # Test leads are a handful among millions: only they are indexed.
+            models.Index(fields=["id"], name="contacts_le_is_test_idx", condition=Q(is_test=True)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["external_id"], name="contacts_lead_external_id_key"),

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # type-only: core must not import the apps at run time
     from accord.contacts.models import Lead, StageTransition
-    from accord.pipeline.models import Deal
+    from accord.pipeline.models import Deal, ProductPriceChange, Promotion
 
 
 # --- lifecycle ---
@@ -83,6 +84,42 @@ class DealWon:
     deal: Deal
 
 
+# --- products and promotions (pipeline) ---
+# Plain values, not rows: the feed (``intel``) writes a post from them, and the pipeline's
+# product list may change shape without its subscribers reading its models. (Added by the
+# intel branch ahead of the pipeline's product list; the lead reconciles the fields.)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPriceChanged:
+    """A product's list price changed. ``old_price`` is None for a first price; prices are
+    in ``currency``; ``changed_by_id`` is the person who changed it (None: an import)."""
+
+    product_id: int
+    product_name: str
+    old_price: Decimal | None
+    new_price: Decimal
+    currency: str
+    changed_at: datetime
+    changed_by_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionStarted:
+    """A promotion became active: its name and code, when it runs (``ends_at`` None: open
+    ended), its discount (percent, or None when it is not a percentage) and the names of the
+    products it applies to (empty: every product)."""
+
+    promotion_id: int
+    name: str
+    code: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+    discount_percent: Decimal | None = None
+    product_names: tuple[str, ...] = ()
+    started_by_id: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class DealLost:
     """A deal closed as lost (its ``lost_reason`` and ``competitor`` say why)."""
@@ -106,6 +143,21 @@ class DealStageChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class ProductPriceChanged:
+    """A product's list price or unit cost changed (``change`` is the appended history row,
+    dated by its ``effective_on``): a dated event for the intel feed."""
+
+    change: ProductPriceChange
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionStarted:
+    """A promotion was created (``promotion`` is the saved row; its period says when it runs)."""
+
+    promotion: Promotion
+
+
+@dataclass(frozen=True, slots=True)
 class Published:
     """Something happened that people outside Accord may subscribe to (``lead.mql``,
     ``sla.breached``, …): the name, its JSON-ready payload, the key naming this occurrence
@@ -116,6 +168,21 @@ class Published:
     payload: Mapping[str, Any]
     key: str
     at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonAlerted:
+    """Tell people something in the app (the bell) and by e-mail: a task's reminder, an
+    overdue task, a stale deal. ``key`` names the occurrence (suffixed per person): alerting
+    twice with the same key adds nothing. The app that knows emits it; the hand-off's
+    notifications (the bell and the e-mail outbox) subscribe."""
+
+    user_ids: tuple[int, ...]
+    kind: str
+    title: str
+    key: str
+    url: str = ""
+    body: str = ""
 
 
 # --- privacy ---

@@ -168,7 +168,18 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
     if size != "large":  # the large company is for benchmarks, which score and sync it
         _score_breakdowns()
         _handoff_history(seed=seed, anchor=record.anchor)
+        _quality_history(seed=seed)
+        _intel()
+        _tasks(seed=seed)
         _analytics_copy_build()
+        _plans_write(anchor=record.anchor)
+
+
+def _plans_write(*, anchor: date) -> None:
+    from accord.demo.plan import demo_plans_write
+
+    click.echo("Writing the joint plans (last quarter and this one)...")
+    demo_plans_write(today=anchor)
 
 
 def _handoff_history(*, seed: int, anchor: date) -> None:
@@ -180,6 +191,33 @@ def _handoff_history(*, seed: int, anchor: date) -> None:
         f"{counts.assignments:,} hand-offs, {counts.ratings:,} quality ratings; SLA now: "
         f"{counts.breached_now:,} breached, {counts.warning_now:,} near their deadline."
     )
+
+
+def _quality_history(*, seed: int) -> None:
+    from accord.demo.quality_demo import quality_demo_write
+
+    counts = quality_demo_write(seed=seed)
+    click.echo(
+        f"{counts.reviews} lead-quality reviews ({counts.ratings} ratings), {counts.audits} "
+        f"audits, {counts.test_leads} test leads."
+    )
+
+
+def _intel() -> None:
+    from accord.demo.intel import demo_intel_write
+
+    counts = demo_intel_write()
+    click.echo(
+        f"{counts.posts} intel posts; {counts.acknowledged} of {counts.asked} acknowledged the "
+        "pinned price brief."
+    )
+
+
+def _tasks(*, seed: int) -> None:
+    from accord.demo.loader import demo_tasks
+
+    counts = demo_tasks(seed=seed)
+    click.echo(f"{counts.tasks:,} tasks ({counts.overdue:,} overdue, {counts.done:,} done).")
 
 
 def model_backtest_auc(metrics: dict) -> float | None:

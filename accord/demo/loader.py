@@ -28,8 +28,10 @@ from accord.demo.handoff_history import handoff_history_write
 from accord.demo.models import DemoLoad
 from accord.demo.simulator import SIZES, DemoRefs, DemoSpec, simulate
 from accord.demo.tables import TABLE_ORDER, Batch
+from accord.demo.tasks_history import tasks_history_write
 from accord.handoff.models import RoutingRule
 from accord.pipeline.models import Deal, pipeline_default_id
+from accord.quality.models import AuditTemplate, Review
 from accord.tracking.models import Channel, Touchpoint
 
 logger = logging.getLogger(__name__)
@@ -255,6 +257,10 @@ def demo_reset() -> None:
         else:
             for model in models:
                 cursor.execute(f"DELETE FROM {quote(model._meta.db_table)}")
+    # Reviews and audit templates hang off no demo table (their items and audits do, and went
+    # above), so they are cleared by name of their app: the demo's own.
+    Review.objects.all().delete()
+    AuditTemplate.objects.all().delete()
     User.objects.filter(username__in=[u.username for u in DEMO_USERS]).delete()
     Team.objects.filter(name__in=DEMO_TEAMS).delete()
     logger.info("Demo data reset (%d tables).", len(models))
@@ -387,6 +393,11 @@ def demo_handoff_history(*, seed: int, anchor: date, now: datetime | None = None
     (``accord.demo.handoff_history``), as they stand ``now``."""
     today = datetime(anchor.year, anchor.month, anchor.day, tzinfo=UTC)
     return handoff_history_write(now=now or timezone.now(), seed=seed, today=today)
+
+
+def demo_tasks(*, seed: int, now: datetime | None = None):
+    """The reps' tasks (next steps, follow-ups, to-dos; ``accord.demo.tasks_history``)."""
+    return tasks_history_write(now=now or timezone.now(), seed=seed)
 
 
 def _bulk_session_tune() -> None:

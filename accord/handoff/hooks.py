@@ -21,10 +21,10 @@ from datetime import datetime
 
 from django.db import transaction
 
-from accord.core.events import StageEntered
+from accord.core.events import PersonAlerted, StageEntered
 from accord.core.jobs import enqueue
 from accord.core.lifecycle import Stage
-from accord.handoff.notifications import event_emit
+from accord.handoff.notifications import event_emit, notify_many
 from accord.handoff.routing.assignment import lead_route
 
 logger = logging.getLogger(__name__)
@@ -52,3 +52,16 @@ def lead_mql_reached(*, lead_id: int, transition_id: int, at: datetime) -> None:
         logger.exception("Routing MQL lead %s failed; queued for the worker instead.", lead_id)
         # One key per MQL transition: a lead that comes back from nurture is routed again.
         enqueue(ROUTE_JOB, key=f"route:{lead_id}:{transition_id}", lead_id=lead_id)
+
+
+def person_alerted_notify(event: PersonAlerted) -> None:
+    """An app below tells people something (a task reminder, a stale deal): the bell and an
+    e-mail each, once per key and person, in the emitter's transaction (the outbox)."""
+    notify_many(
+        user_ids=event.user_ids,
+        kind=event.kind,
+        title=event.title,
+        key=event.key,
+        body=event.body,
+        url=event.url,
+    )

@@ -115,12 +115,12 @@ def import_command(
     create_channels: bool,
     no_progress: bool,
 ) -> None:
-    """Import contacts, leads, deals, touchpoints or spend from a CSV file.
+    """Import contacts, leads, deals, touchpoints, spend, products or activities from a CSV file.
 
     Nothing is written unless every row is valid (or --skip-invalid is given). Importing
     the same file again creates nothing new: rows are matched by external id, then email
-    or phone (deals and spend by their own keys). Deals and touchpoints link to their lead
-    by lead_external_id, contact_external_id, contact email or phone.
+    or phone (deals and spend by their own keys, products by SKU). Deals and touchpoints
+    link to their lead by lead_external_id, contact_external_id, contact email or phone.
 
     \b
     A leads file's outcome column accepts (any case):

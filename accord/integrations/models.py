@@ -109,6 +109,7 @@ class ImportEntity(models.TextChoices):
     DEALS = "deals", _("Deals")
     TOUCHPOINTS = "touchpoints", _("Touchpoints")
     SPEND = "spend", _("Spend")
+    ACTIVITIES = "activities", _("Activities and tasks")
 
 
 class ImportRecord(models.Model):

@@ -9,6 +9,8 @@ from accord.pipeline.models import (
     Deal,
     DealLostReason,
     DealStageChange,
+    DiscountBand,
+    ExchangeRate,
     Pipeline,
     PipelineStage,
 )
@@ -57,3 +59,24 @@ class DealStageChangeAdmin(admin.ModelAdmin):
     raw_id_fields = ("deal", "by")
     list_select_related = ("deal", "by")
     show_full_result_count = False
+
+    # Append-only: the history is read here, never written.
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+# --- products, promotions, the discount ladder (issue 15 parts 4-5; pages in products/) ---
+@admin.register(DiscountBand)
+class DiscountBandAdmin(admin.ModelAdmin):
+    list_display = ("max_percent", "approver")
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ("currency", "date", "rate")
+    list_filter = ("currency",)

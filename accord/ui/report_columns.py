@@ -46,6 +46,8 @@ TEXT, STAGE, COUNT, DECIMAL, PERCENT, MONEY, RATIO, QUADRANT, DAYS = (
     "quadrant",
     "days",
 )
+#: The raters' agreement on a group's ratings (``analytics.agreement``).
+TRUST = "trust"
 #: Kinds shown right-aligned.
 NUMERIC = frozenset({COUNT, DECIMAL, PERCENT, MONEY, RATIO, DAYS})
 
@@ -113,6 +115,7 @@ COLUMNS: dict[type, dict[str, ColumnSpec]] = {
         "mql_to_sql_pct": ColumnSpec(_("MQL to SQL"), PERCENT),
         "ratings": ColumnSpec(_("Ratings"), COUNT),
         "average_rating": ColumnSpec(_("Average rating (1 to 5)"), DECIMAL),
+        "rating_trust": ColumnSpec(_("Raters' agreement"), TRUST),
         "quadrant": ColumnSpec(_("Volume and quality"), QUADRANT),
     },
     RepsResult: {
@@ -123,6 +126,11 @@ COLUMNS: dict[type, dict[str, ColumnSpec]] = {
         "sla_pct": ColumnSpec(_("SLA compliance"), PERCENT),
     },
     AttributionResult: {"group": GROUP},
+}
+TRUST_LABELS = {
+    "trusted": _("trusted"),
+    "untrusted": _("untrusted: raters disagree"),
+    "too_few": _("too few leads rated twice"),
 }
 QUADRANTS = {
     HIGH_HIGH: _("High volume, high quality"),
@@ -192,6 +200,8 @@ def cell_format(spec: ColumnSpec, value: Any, currency: str) -> str:
             return stage_label(value)
         if kind == QUADRANT:
             return str(QUADRANTS.get(value, value))
+        if kind == TRUST:
+            return str(TRUST_LABELS.get(value, value))
         return value
     if kind == COUNT:
         return count_format(int(value))

@@ -61,20 +61,26 @@ SETTINGS_SECTION = (
     "handoff:routing_list",
     "handoff:routing_create",
     "handoff:routing_edit",
+    "products:",
+    "promotions:",
+    "discounts:",
 )
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("dashboard", _("Dashboard")),
-    NavItem("handoff:inbox", _("Inbox"), roles=frozenset({Role.SALES, Role.MANAGER, Role.ADMIN})),
-    # Managers reach MQL status from the team queue's tabs (marketers from the header): with
-    # Deals in the header, one entry fewer keeps it on one line at 1280 px in Russian.
+    # The team queue, tasks and stale deals are tabs of the inbox: entries of their own would
+    # push the header onto two lines at 1280 px in Russian.
     NavItem(
-        "handoff:team",
-        _("Team queue"),
-        roles=frozenset({Role.MANAGER, Role.ADMIN}),
-        section=("handoff:marketing",),
+        "handoff:inbox",
+        _("Inbox"),
+        roles=frozenset({Role.SALES, Role.MANAGER, Role.ADMIN}),
+        section=("handoff:team", "tasks:"),
     ),
-    NavItem("handoff:marketing", _("MQL status"), roles=frozenset({Role.MARKETING})),
+    NavItem(
+        "handoff:marketing",
+        _("MQL status"),
+        roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
+    ),
     # Contacts and accounts are tabs of the workspace and the import is its button; the
     # meeting board and the backtest are linked from the reports page: one entry each keeps
     # the header on one line at 1280 px in Russian too.
@@ -86,7 +92,16 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     ),
     # The deals board; the deals list and a deal's page are under it.
     NavItem("deals:board", _("Deals"), section=("deals:", "workspace:deals")),
-    NavItem("reports:index", _("Reports"), section=("reports:", "predictive:")),
+    # Joint planning, lead-quality reviews, audits and speed to lead are linked from the
+    # reports page (and a review's raters are notified): no entry of their own, so the header
+    # stays on one line.
+    NavItem(
+        "reports:index",
+        _("Reports"),
+        section=("reports:", "predictive:", "planning:", "reviews:", "audits:"),
+    ),
+    # The market-intelligence feed and its battlecards: both sides post and read.
+    NavItem("intel:feed", _("Intel"), section=("intel:",)),
     # One entry for every settings page (agreement, routing, calendars, scoring, capture
     # sites, webhooks, privacy, API access, users): the hub shows the cards a role may open,
     # and every role has at least API access.

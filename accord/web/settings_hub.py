@@ -45,6 +45,30 @@ SETTINGS_CARDS: tuple[SettingsCard, ...] = (
         "calendars",
     ),
     SettingsCard(
+        "pipelines:pipeline_list",
+        _("Pipelines"),
+        _("Sales pipelines, their stages, probabilities and forecast categories; lost reasons."),
+        "pipelines",
+    ),
+    SettingsCard(
+        "products:product_list",
+        _("Products"),
+        _("What deals sell: list prices, unit costs and their history."),
+        "products",
+    ),
+    SettingsCard(
+        "promotions:promotion_list",
+        _("Promotions"),
+        _("Discount rules for a period, their campaign and what they cost."),
+        "promotions",
+    ),
+    SettingsCard(
+        "discounts:approval_queue",
+        _("Discount approvals"),
+        _("Discounts waiting for a head's decision, the ladder and the exceptions register."),
+        "discount_approvals",
+    ),
+    SettingsCard(
         "scoring:profile_list",
         _("Scoring profiles"),
         _("The rules and weights that score leads."),

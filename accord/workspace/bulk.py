@@ -1,8 +1,6 @@
-"""Bulk actions on leads: assign (all or nothing, each lead checked by the policy) and a
-streamed CSV export of what the person may see.
-
-There is no lead-quality review or audit-sample model in Accord (``QualityRating`` is one
-rep's rating of one lead), so there is no "add to a review" action.
+"""Bulk actions on leads: assign (all or nothing, each lead checked by the policy), add to
+an open lead-quality review (``accord.quality``; the heads and administrators) and a streamed
+CSV export of what the person may see.
 """
 
 from __future__ import annotations
@@ -22,6 +20,7 @@ from accord.contacts.models import Lead
 from accord.core.csvsafe import cell_escape
 from accord.core.errors import DomainError, InvalidInput, PermissionDenied
 from accord.handoff.routing.assignment import lead_reassign
+from accord.quality.services import MAX_ADD, review_leads_add
 
 MAX_ASSIGN = 500
 EXPORT_CHUNK = 2000
@@ -79,6 +78,13 @@ def leads_assign(*, by: User, leads: QuerySet[Lead], to_user: User | None, reaso
                 ) from error
             moved += 1
     return moved
+
+
+def leads_review_add(*, by: User, leads: QuerySet[Lead], review_id: int) -> int:
+    """Add ``leads`` (already bounded by what ``by`` sees) to an open review; all or nothing
+    (``quality.services.review_leads_add``). How many were new to the review."""
+    ids = list(leads.order_by("pk").values_list("pk", flat=True)[: MAX_ADD + 1])
+    return review_leads_add(by=by, review_id=review_id, lead_ids=ids)
 
 
 EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (

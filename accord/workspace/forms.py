@@ -108,7 +108,11 @@ class SavedViewForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    ACTIONS = (("assign", _("Assign")), ("export", _("Export to CSV")))
+    ACTIONS = (
+        ("assign", _("Assign")),
+        ("review", _("Add to a review")),
+        ("export", _("Export to CSV")),
+    )
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     lead = forms.TypedMultipleChoiceField(label=_("Leads"), coerce=int, required=False)
     #: "selected": the ticked leads; "filtered": every lead the query string finds.
@@ -121,6 +125,7 @@ class BulkForm(forms.Form):
         label=_("Give to"), required=False, queryset=User.objects.filter(is_active=True)
     )
     reason = forms.CharField(label=_("Why"), required=False, max_length=500)
+    review = forms.IntegerField(label=_("Review"), required=False, min_value=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -20,6 +20,7 @@ from accord.core.lifecycle import stage_label
 from accord.core.money import money_format
 from accord.pipeline.selectors import deal_stage_name, stage_names
 from accord.privacy.models import ConsentEvent
+from accord.quality import selectors as quality_selectors
 from accord.tracking.models import Touchpoint
 from accord.ui.formatting import percent_format
 from accord.workspace import selectors
@@ -368,3 +369,11 @@ def account_detail(user: User, account: Account) -> Detail:
             .order_by("-at", "-id")[:DETAIL_ROWS]
         ],
     )
+
+
+def reviews_for(user: User) -> list[tuple[int, str]] | None:
+    """The open lead-quality reviews ``user`` may add leads to (None: the action is not theirs:
+    only the heads and administrators set reviews up)."""
+    if not policy.is_manager(user):
+        return None
+    return [(r.pk, r.name) for r in quality_selectors.open_reviews()]

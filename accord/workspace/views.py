@@ -16,14 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accord.accounts import policy
 from accord.accounts.http import PageRequest
-from accord.contacts.models import Account, Contact
-from accord.core.errors import DomainError
-from accord.ui.paging import paged
+from accord.contacts.models import Account, Contact, Lead
+from accord.core.errors import DomainError, InvalidInput
+from accord.ui.paging import paged, paged_capped
 from accord.workspace import bulk, pages, selectors
 from accord.workspace.forms import BulkForm, LeadFilterForm, SavedViewForm, SearchForm
 from accord.workspace.models import ListPage, SavedView
@@ -74,15 +74,13 @@ def lead_list(request: PageRequest) -> HttpResponse:
     form = LeadFilterForm(request.GET)
     valid = form.is_valid()
     sort = form.cleaned_data.get("sort", "") if valid else ""
-    listed = (
-        paged(
-            request,
-            selectors.lead_rows(request.user, form.cleaned_data).values_list("pk", flat=True),
-            per_page=PER_PAGE,
-        )
-        if valid
-        else None
-    )
+    listed = None
+    if valid:
+        ids = selectors.lead_rows(request.user, form.cleaned_data).values_list("pk", flat=True)
+        # A search is paged from one capped read of its ids (see paged_capped); a filter's
+        # exact count comes from an index.
+        page_of = paged_capped if form.cleaned_data.get("q") else paged
+        listed = page_of(request, ids, per_page=PER_PAGE)
     context = {
         "form": form,
         "listed": listed,
@@ -96,6 +94,7 @@ def lead_list(request: PageRequest) -> HttpResponse:
         "query": pages.list_query(request.GET),
         "page_name": ListPage.LEADS,
         "assignees": pages.assignees_for(request.user),
+        "reviews": pages.reviews_for(request.user),
         "can_import": policy.page_allowed(request.user, "import"),
     }
     return render(request, "workspace/lead_list.html", context)
@@ -111,7 +110,7 @@ def _simple_list(request: PageRequest, page: str) -> HttpResponse:
         rows, make, spec = selectors.contact_rows(query, sort), pages.contact_row, CONTACT_COLUMNS
     else:
         rows, make, spec = selectors.account_rows(query, sort), pages.account_row, ACCOUNT_COLUMNS
-    listed = paged(request, rows, per_page=PER_PAGE)
+    listed = (paged_capped if query else paged)(request, rows, per_page=PER_PAGE)
     context = {
         "form": form,
         "listed": listed,
@@ -231,6 +230,8 @@ def lead_bulk(request: PageRequest) -> HttpResponse:
         )
         response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
         return response  # type: ignore[return-value]  # streamed: a response all the same
+    if data["action"] == "review":
+        return _add_to_review(request, leads, data["review"], query)
     try:
         moved = bulk.leads_assign(
             by=request.user, leads=leads, to_user=data["to_user"], reason=data["reason"]
@@ -239,6 +240,28 @@ def lead_bulk(request: PageRequest) -> HttpResponse:
         messages.error(request, error.message)
         return _back(ListPage.LEADS, query)
     messages.success(request, _("%(count)d leads assigned.") % {"count": moved})
+    return _back(ListPage.LEADS, query)
+
+
+def _add_to_review(
+    request: PageRequest, leads: QuerySet[Lead], review_id: int | None, query: str
+) -> HttpResponse:
+    """The "Add to a review" action: the heads and administrators only (policy.quality)."""
+    try:
+        policy.review_manage_require(request.user)
+        if review_id is None:
+            raise InvalidInput(_("Choose the review to add the leads to."), field="review")
+        added = bulk.leads_review_add(by=request.user, leads=leads, review_id=review_id)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _back(ListPage.LEADS, query)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d lead added to the review.", "%(count)d leads added to the review.", added
+        )
+        % {"count": added},
+    )
     return _back(ListPage.LEADS, query)
 
 

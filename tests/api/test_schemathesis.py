@@ -182,11 +182,30 @@ def existing(bearer) -> dict[str, int]:
     contact = create("/contacts", {"email": "seed@example.com", "account_id": account})
     lead = create("/leads", {"contact_id": contact})
     channel = Channel.objects.order_by("pk").values_list("pk", flat=True).first()
+    deal = create("/deals", {"name": "Seed deal", "amount": "1000.00"})
+    product = create("/products", {"sku": "SEED-1", "name": "Seed", "list_price": "100"})
+    catalogue = {
+        "product_id": product,
+        "price_list_id": create("/price-lists", {"name": "Seed list"}),
+        "promotion_id": create(
+            "/promotions",
+            {
+                "name": "Seed",
+                "code": "SEED",
+                "starts_on": "2026-01-01",
+                "discount_kind": "percent",
+                "discount_value": "5",
+            },
+        ),
+        "line_item_id": create(f"/deals/{deal}/line-items", {"product_id": product, "quantity": 1}),
+        "approval_id": create("/discount-approvals", {"deal_id": deal, "requested_percent": "15"}),
+    }
     return {
+        **catalogue,
         "account_id": account,
         "contact_id": contact,
         "lead_id": lead,
-        "deal_id": create("/deals", {"name": "Seed deal", "amount": "1000.00"}),
+        "deal_id": deal,
         "activity_id": create("/activities", {"kind": "meeting", "lead_id": lead}),
         "campaign_id": create("/campaigns", {"name": "Seed", "utm_campaign": "seed"}),
         "spend_id": create("/spend", {"date": "2026-01-05", "channel_id": channel, "cost": "10"}),
@@ -197,7 +216,31 @@ def existing(bearer) -> dict[str, int]:
             "/calendars",
             {"name": "Seed", "time_zone": "UTC", "working_hours": {"mon": [["09:00", "17:00"]]}},
         ),
+        "plan_id": create("/plans", PLAN_SEED),
+        "post_id": create("/intel/posts", {"kind": "market_data", "title": "Seed intel"}),
     }
+
+
+PLAN_SEED = {
+    "name": "Seed plan",
+    "start_month": "2026-01",
+    "window_start": "2025-01-01",
+    "window_end": "2025-06-30",
+    "revenue_target": 100000,
+    "content": {
+        "deal_size": 10000,
+        "rates": {
+            "visit_lead": 0.05,
+            "lead_mql": 0.5,
+            "mql_sal": 0.8,
+            "sal_sql": 0.5,
+            "sql_opportunity": 0.5,
+            "opportunity_won": 0.25,
+        },
+        "lags": {"visit": 3, "lead": 3, "mql": 2, "sal": 2, "sql": 1, "opportunity": 1},
+        "channels": {"email": {"budget": 0, "cpl": None, "lead_mql": 0.3, "share": 1}},
+    },
+}
 
 
 @pytest.fixture
@@ -209,7 +252,7 @@ def analytics_copy(request, existing, tmp_path):  # type: ignore[no-untyped-def]
     from accord.analytics.sync import analytics_sync
 
     with override_settings(ANALYTICS_DUCKDB_PATH=str(tmp_path / "analytics.duckdb")):
-        if "/reports/" in request.node.name:
+        if "/reports/" in request.node.name or "/plans" in request.node.name:
             analytics_sync(full=True)
         yield
 

@@ -31,6 +31,9 @@ LIFECYCLE_TABLE = {
     "DealLost": ["accord.integrations.webhooks.handlers.deal_lost_publish"],
     "DealStageChanged": ["accord.integrations.webhooks.handlers.deal_stage_changed_publish"],
     "Published": ["accord.integrations.webhooks.handlers.published_deliver"],
+    "ProductPriceChanged": ["accord.intel.hooks.price_changed_post"],
+    "PromotionStarted": ["accord.intel.hooks.promotion_started_post"],
+    "PersonAlerted": ["accord.handoff.hooks.person_alerted_notify"],
 }
 
 #: Low to high; a domain module imports only its own layer or below (tests drive the stack).

@@ -233,6 +233,13 @@ def world_build() -> World:
     now = timezone.now()
     own_act = Activity.objects.create(kind="call", user=users["sales"], lead=own, at=now)
     other_act = Activity.objects.create(kind="call", user=users["other_rep"], lead=other, at=now)
+    from accord.pipeline.models import Task
+
+    due = now + timedelta(days=1)
+    own_task = Task.objects.create(title="Own", kind="call", due_at=due, owner=users["sales"])
+    other_task = Task.objects.create(
+        title="Other", kind="call", due_at=due, owner=users["other_rep"], lead=other
+    )
     account = AccountFactory()
     contact = ContactFactory(account=account)
     channel = Channel.objects.filter(slug="email").first() or Channel.objects.create(
@@ -270,6 +277,27 @@ def world_build() -> World:
     reason = DealLostReason.objects.order_by("pk").first()
     admins_key, _raw = api_key_create(name="Matrix", scopes=["*:read"], created_by=users["admin"])
 
+    from accord.planning.tests.planning_support import plan_seed
+
+    plan = plan_seed(user=users["mgr_marketing"])
+    quality = _quality_world(users, own)
+    import io
+
+    from accord.intel.attachments import upload_check
+    from accord.intel.models import TagKind
+    from accord.intel.services import post_create
+
+    post = post_create(
+        author=users["marketing"],
+        kind="competitor_move",
+        title="Matrix intel",
+        tags=[(TagKind.COMPETITOR, "Matrix Rival")],
+        deal_ids=[own_deal.pk, other_deal.pk],
+        uploads=[upload_check(name="note.txt", stream=io.BytesIO(b"matrix note"))],
+    )
+    attachment = post.attachments.get()
+    rival = post.tags.get()
+
     def same(value: int | str) -> dict[str, int | str]:
         return {"own": value}
 
@@ -277,6 +305,7 @@ def world_build() -> World:
         "lead_id": {"own": own.pk, "other": other.pk},
         "deal_id": {"own": own_deal.pk, "other": other_deal.pk},
         "activity_id": {"own": own_act.pk, "other": other_act.pk},
+        "task_id": {"own": own_task.pk, "other": other_task.pk},
         "contact_id": same(contact.pk),
         "account_id": same(account.pk),
         "touchpoint_id": same(touch.pk),
@@ -299,8 +328,52 @@ def world_build() -> World:
         "action": same("submit"),
         "direction": same("up"),
         "mate_id": same(mate.pk),  # a rep of the sales rep's team (North)
+        "plan_id": same(plan.pk),
+        **{name: same(pk) for name, pk in quality.items()},
+        "post_id": same(post.pk),  # the marketer's post
+        "attachment_id": same(attachment.pk),
+        "tag_id": same(rival.pk),
+        "team_id": same(north.pk),
     }
+    from tests.authz.matrix_products import products_world
+
+    objects.update(products_world(users, own_deal, other_deal))
     return World(users=users, keys={}, objects=objects)
+
+
+def _quality_world(users: dict[str, Any], lead: Any) -> dict[str, int]:
+    """A review whose rater is the ``sales`` rep (rating the own lead), an audit template, an
+    audit of that rep with a coaching note."""
+    from accord.quality.models import (
+        Audit,
+        AuditItem,
+        AuditTemplate,
+        CoachingNote,
+        Review,
+        ReviewAssignment,
+        ReviewItem,
+    )
+
+    today = date.today()
+    review = Review.objects.create(
+        name="Matrix review", period_start=today, period_end=today, per_channel=1, due_date=today
+    )
+    review.raters.set([users["sales"]])
+    item = ReviewItem.objects.create(review=review, lead=lead)
+    ReviewAssignment.objects.create(item=item, rater=users["sales"])
+    template = AuditTemplate.objects.create(name="Matrix audit")
+    AuditItem.objects.create(template=template, label="Answered", weight=1)
+    audit = Audit.objects.create(template=template, rep=users["sales"], score=100)
+    note = CoachingNote.objects.create(
+        audit=audit, owner=users["sales"], text="Call faster", due_date=today
+    )
+    return {
+        "review_id": review.pk,
+        "item_id": item.pk,
+        "template_id": template.pk,
+        "audit_id": audit.pk,
+        "note_id": note.pk,
+    }
 
 
 def variants(world: World, params: tuple[str, ...]) -> list[str]:

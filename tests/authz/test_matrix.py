@@ -70,8 +70,9 @@ def _merge(outcomes: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def world(db, settings):
+def world(db, settings, tmp_path):
     settings.ACCORD_API_RATE = "1000000/10s"
+    settings.INTEL_ATTACHMENT_DIR = tmp_path / "intel-files"
     cache.clear()
     return support.world_build()
 

@@ -20,6 +20,7 @@ from accord.accounts.models import Role
 from accord.accounts.tests.factories import UserFactory
 from accord.handoff.routing.assignment import lead_route
 from accord.handoff.tests.routing_support import mql_lead, team_with_reps
+from accord.planning.tests.planning_support import plan_seed
 from accord.scoring import profiles
 from accord.scoring.tests.support import spec
 from tests.browser.conftest import assert_no_page_problems, browser_context
@@ -86,6 +87,7 @@ def _seed(role: str) -> tuple[str, int, int]:
     lead = mql_lead(first_name="Ada", last_name="Lovelace", score=80)
     lead_route(lead_id=lead.pk)
     profile = profiles.profile_save(spec=spec())
+    plan_seed(user=UserFactory(username="plan-head", role=Role.ADMIN))
     is_admin = role == Role.ADMIN
     username = reps[0].username if role == Role.SALES else f"{role}-person"
     if role != Role.SALES:
@@ -119,13 +121,17 @@ def _pages_of(page, lead_id: int, profile_id: int, role: str) -> list[str]:
     paths = [p for p in menu if not p.startswith(SKIPPED_PREFIXES)]
     extra = [f"/leads/{lead_id}/"]
     # One step from the menu: the reports page's reports (and the backtest), the workspace's
-    # tabs (contacts, accounts), the deals list, MQL status (a tab of the team queue for
-    # managers) and the settings hub's cards.
+    # tabs (contacts, accounts), the inbox's tabs (tasks, stale deals) and the settings hub's
+    # cards.
     for start, links in (
-        ("/reports/", "main a[href^='/reports/'], main a[href^='/scoring/predictive/']"),
+        (
+            "/reports/",
+            "main a[href^='/reports/'], main a[href^='/scoring/predictive/'],"
+            " main a[href^='/planning/']",
+        ),
         ("/leads/", ".workspace-tabs a"),
         ("/deals/", ".deal-tabs a"),
-        ("/handoff/team/", ".team-tabs a"),
+        ("/handoff/inbox/", ".inbox-tabs a"),
         ("/settings/", ".settings-card a"),
     ):
         if start in paths:
@@ -135,6 +141,9 @@ def _pages_of(page, lead_id: int, profile_id: int, role: str) -> list[str]:
                 for p in page.locator(links).evaluate_all("links => links.map(a => a.pathname)")
                 if not p.startswith((*SKIPPED_PREFIXES, "/admin/"))
             ]
+    if "/planning/" in extra:  # the joint plans, and a plan's page
+        page.goto("/planning/")
+        extra += page.locator("#plans a").evaluate_all("links => links.map(a => a.pathname)")
     if role == Role.ADMIN:
         extra += [f"/scoring/{profile_id}/", "/scoring/new/"]
     for path in extra:

@@ -38,12 +38,19 @@ The rules (README "Security and privacy" has them as a table)
 This package imports only accounts and core: it reads the plain attributes of the objects it
 is given (``owner_id``, ``team_id``, ``stage``), so the apps above it can all ask it. Its
 parts: ``principals`` (who asks, what they see), ``roles`` (sides, teams, resources),
-``pages``, ``leads`` (hand-off actions, stage moves, field writers, owners, links).
+``pages``, ``leads`` (hand-off actions, stage moves, field writers, owners, links),
+``quality`` (reviews and audits).
 """
 
 from __future__ import annotations
 
 from accord.accounts.policy.deals import deal_change_allowed
+from accord.accounts.policy.discounts import (
+    DISCOUNT_LEVELS,
+    discount_decide_allowed,
+    discount_decide_require,
+    discount_level_of,
+)
 from accord.accounts.policy.leads import (
     HANDOFF_STAGES,
     LEAD_FIELD_WRITERS,
@@ -77,6 +84,13 @@ from accord.accounts.policy.principals import (
     principal_for,
     rep_scope,
 )
+from accord.accounts.policy.quality import (
+    auditor_allowed,
+    auditor_require,
+    rater_eligible,
+    review_manage_require,
+    review_rate_require,
+)
 from accord.accounts.policy.roles import (
     MANAGER_WRITES,
     OWNED_RESOURCES,
@@ -92,8 +106,10 @@ from accord.accounts.policy.roles import (
     sides_of,
     writes_of,
 )
+from accord.accounts.policy.tasks import TaskScope, task_owner_check, task_scope
 
 __all__ = [
+    "DISCOUNT_LEVELS",
     "EVERYONE",
     "HANDOFF_STAGES",
     "LEAD_FIELD_WRITERS",
@@ -109,7 +125,13 @@ __all__ = [
     "Owned",
     "Principal",
     "deal_change_allowed",
+    "auditor_allowed",
+    "auditor_require",
+    "TaskScope",
     "deal_owner_check",
+    "discount_decide_allowed",
+    "discount_decide_require",
+    "discount_level_of",
     "is_admin",
     "is_manager",
     "lead_act_allowed",
@@ -128,11 +150,16 @@ __all__ = [
     "page_required",
     "person_require",
     "principal_for",
+    "rater_eligible",
     "rep_scope",
     "resource_allowed",
     "resource_require",
+    "review_manage_require",
+    "review_rate_require",
     "roles_table",
     "sides_of",
+    "task_owner_check",
+    "task_scope",
     "transition_side",
     "writes_of",
 ]

@@ -55,9 +55,32 @@ PAGES: dict[str, frozenset[str]] = {
     # Leads, contacts and accounts lists, search, contact and account pages: rows bounded by
     # the object rules (a rep sees their own and unassigned leads, deals and activities).
     "workspace": EVERYONE,
+    # Joint plans: everyone reads them (marketers and reps work to them); heads and
+    # administrators change them, and the two heads approve (``accord.planning.services``).
+    "planning": EVERYONE,
+    # Lead-quality reviews: every role sees them and their results; raters rate, the heads
+    # set them up (``policy.quality``).
+    "reviews": EVERYONE,
+    # Lead-handling audits, test-lead tokens and speed-to-lead: the auditors (managers and
+    # administrators).
+    "audits": MANAGERS,
+    # The market-intelligence feed, its posts and battlecards: shared knowledge of both
+    # sides; linked deals stay behind the object rules.
+    "intel": EVERYONE,
     # Pipelines, stages and lost reasons: administrators and heads of sales (managers on the
     # sales side, ``PAGE_SIDES``).
     "pipelines": MANAGERS,
+    # The catalogue (products, their price history) and promotions: heads and administrators
+    # (everyone reads them through the API; reps pick products on their deals).
+    "products": MANAGERS,
+    "promotions": MANAGERS,
+    # The discount approvals queue and the exceptions register (who may decide a request is
+    # the ladder's rule: policy.discounts).
+    "discount_approvals": MANAGERS,
+    # Tasks and stale deals: a rep's own (tasks also those on their leads and deals), a
+    # head's team's (accounts.policy.tasks).
+    "tasks": SALES_SIDE,
+    "stale_deals": SALES_SIDE,
 }
 #: Pages a manager opens only when they head this side (administrators open them all).
 PAGE_SIDES: dict[str, str] = {"pipelines": Department.SALES}

@@ -14,10 +14,14 @@ if TYPE_CHECKING:
 # --- Roles and sides ----------------------------------------------------------------------
 
 _ALL = frozenset(RESOURCES)
+# Both sides post market intelligence (``intel``): it is shared knowledge.
 _MARKETING_WRITES = frozenset(
-    {"contacts", "accounts", "leads", "touchpoints", "campaigns", "spend"}
+    {"contacts", "accounts", "leads", "touchpoints", "campaigns", "spend", "intel"}
 )
-_SALES_WRITES = frozenset({"contacts", "accounts", "leads", "deals", "activities"})
+# Reviews: a rep writes only their own ratings of the reviews they rate (policy.quality).
+_SALES_WRITES = frozenset(
+    {"contacts", "accounts", "leads", "deals", "activities", "reviews", "intel", "tasks"}
+)
 #: What each role may write through the API (everyone signed in reads every resource). A
 #: manager writes what their side writes (``SIDE_WRITES``) plus ``MANAGER_WRITES``.
 ROLE_WRITES: dict[str, frozenset[str]] = {
@@ -29,8 +33,12 @@ SIDE_WRITES: dict[str, frozenset[str]] = {
     Department.MARKETING: _MARKETING_WRITES,
     Department.SALES: _SALES_WRITES,
 }
-#: The hand-off's shared configuration, which either side's managers change.
-MANAGER_WRITES = frozenset({"agreements", "calendars"})
+#: The hand-off's shared configuration, the joint plans, and the checks of each other's work
+#: both heads run (reviews, audits): either side's managers change them.
+#: The catalogue and promotions (products, price lists, exchange rates) are the heads' too.
+MANAGER_WRITES = frozenset(
+    {"agreements", "calendars", "plans", "reviews", "audits", "products", "promotions"}
+)
 #: What heads of sales (managers on the sales side) configure besides: pipelines and stages.
 SALES_MANAGER_WRITES = frozenset({"pipelines"})
 #: Resources whose rows a sales rep sees only when they own them (or nobody does).

@@ -8,7 +8,9 @@ move from MQL or SAL to recycled or disqualified; its reason is the transition's
 The quadrant splits groups at the median MQL volume and the median acceptance rate.
 Quality ratings are sales' 1-5 ratings of handed-off leads (``handoff.QualityRating``; one per
 rater, so a lead may have several): per group their count and average over the report's MQLs,
-and overall how many ratings gave each score.
+and overall how many ratings gave each score. Where two people or more rated the same lead,
+their agreement (``analytics.agreement``: quadratic-weighted kappa) says per group how far
+its ratings can be trusted; a group whose raters disagree is flagged untrusted.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from accord.analytics.agreement import Agreement, agreement_of
 from accord.analytics.filters import COHORT, ReportFilters, where
 from accord.analytics.runners.base import (
     GROUP_CAMPAIGN,
@@ -66,6 +69,15 @@ class QualityRow:
     #: Ratings given to these MQLs, and their average (None without ratings).
     ratings: int = 0
     average_rating: float | None = None
+    #: How far the raters of these MQLs agree (None: no lead was rated twice).
+    agreement: Agreement | None = None
+
+    @property
+    def rating_trusted(self) -> bool | None:
+        """False when the raters disagree too much to trust ``average_rating``."""
+        if self.agreement is None or self.agreement.trust == "too_few":
+            return None
+        return self.agreement.trust == "trusted"
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,8 @@ class QualitySql:
     reasons: str
     ratings: str
     params: dict[str, Any]
+    #: Per group and lead rated twice or more: the list of its ratings.
+    agreement: str = ""
 
 
 class QualityRunner:
@@ -147,7 +161,15 @@ WITH {mqls}
 SELECT q.rating, count(*) FROM quality_ratings q JOIN mqls m ON m.id = q.lead_id
 GROUP BY ALL
 """
-        return QualitySql(rows=rows, reasons=reasons, ratings=ratings, params=params)
+        agreement = f"""
+WITH {mqls}
+SELECT m.{column} AS g, list(q.rating ORDER BY q.by_id) AS given
+FROM quality_ratings q JOIN mqls m ON m.id = q.lead_id
+GROUP BY m.{column}, q.lead_id HAVING count(*) >= 2
+"""
+        return QualitySql(
+            rows=rows, reasons=reasons, ratings=ratings, params=params, agreement=agreement
+        )
 
     def run(self) -> QualityResult:
         return run_read(self.query.filters, self._run)
@@ -159,6 +181,9 @@ GROUP BY ALL
         rates = [ratio(r[2], r[1]) or 0.0 for r in raw]
         volume_cut = statistics.median([r[1] for r in raw]) if raw else 0
         rate_cut = statistics.median(rates) if raw else 0.0
+        twice: dict[Any, list[list[int]]] = {}
+        for g, given in _fetch(con, sql.agreement, sql.params):
+            twice.setdefault(g, []).append([int(v) for v in given])
         rows = []
         for (g, mqls, accepted, sqls, rejected, rated, total), rate in zip(raw, rates, strict=True):
             high_volume, high_quality = mqls >= volume_cut, rate >= rate_cut
@@ -181,6 +206,7 @@ GROUP BY ALL
                     quadrant=quadrant,
                     ratings=rated,
                     average_rating=ratio(total, rated),
+                    agreement=agreement_of(twice[g]) if g in twice else None,
                 )
             )
         rows.sort(key=lambda r: (-r.mqls, str(r.label)))

@@ -50,9 +50,27 @@ def _source_expr(column: Column) -> str:
     return src
 
 
+def source_from(table: Table) -> str:
+    """The operational table as the copy sees it: without test leads and their rows.
+
+    A derived table under the table's own name, so the callers' ``WHERE id > %s`` and the
+    like read as before. A lead is a test lead from its creation on (the flag is set once, at
+    capture), so leaving it out here keeps it out of every runner, derived table and sync
+    pass alike."""
+    name = connection.ops.quote_name(table.source)
+    if not table.test_leads_by:
+        return name
+    leads = connection.ops.quote_name("contacts_lead")
+    tests = f"SELECT id FROM {leads} WHERE is_test"
+    if table.test_leads_by == "id":
+        return f"(SELECT * FROM {name} WHERE NOT is_test) AS {name}"
+    column = connection.ops.quote_name(table.test_leads_by)
+    return f"(SELECT * FROM {name} WHERE {column} IS NULL OR {column} NOT IN ({tests})) AS {name}"
+
+
 def source_select(table: Table) -> str:
     columns = ", ".join(_source_expr(c) for c in table.columns)
-    return f"SELECT {columns} FROM {connection.ops.quote_name(table.source)}"
+    return f"SELECT {columns} FROM {source_from(table)}"
 
 
 def source_batches(sql: str, params: Iterable = ()) -> Iterable[list[tuple]]:
@@ -126,6 +144,17 @@ def copy_insert(
         con.unregister("batch_rows")
 
 
+def _deal_columns_add(con: duckdb.DuckDBPyConnection) -> None:
+    """A copy from before pipelines: add the deals' new columns and re-read every deal."""
+    have = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE deals)").fetchall()}
+    deals = next(t for t in TABLES if t.name == "deals")
+    missing = [c for c in deals.columns if c.name not in have]
+    for column in missing:
+        con.execute(f'ALTER TABLE deals ADD COLUMN "{column.name}" {column.type}')
+    if missing:
+        con.execute("DELETE FROM sync_state WHERE table_name = 'deals'")
+
+
 def schema_create(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
         columns = ", ".join(
@@ -135,6 +164,7 @@ def schema_create(con: duckdb.DuckDBPyConnection) -> None:
         if table.name == "leads":
             columns += "".join(f', "{name}" TIMESTAMP' for name in LEAD_FACT_COLUMNS)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({columns})")
+    _deal_columns_add(con)
     have = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE leads)").fetchall()}
     if missing := [name for name in LEAD_FACT_COLUMNS if name not in have]:
         # A copy from before the lead facts: add and fill them rather than rebuild it all.

@@ -24,6 +24,7 @@ from accord.analytics.sync.copy_io import (
     placeholders,
     schema_create,
     source_batches,
+    source_from,
     source_scalar,
     source_select,
     state_read,
@@ -31,6 +32,7 @@ from accord.analytics.sync.copy_io import (
 )
 from accord.analytics.sync.derived import (
     TOUCH_PATHS,
+    deal_facts_apply,
     touch_contacts,
     touch_paths_refresh,
     traffic_daily_refresh,
@@ -84,7 +86,7 @@ def _reread_by(
 
 def _remove_deleted(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     """Drop copies of rows deleted in the operational database (only when counts differ)."""
-    source = connection.ops.quote_name(table.source)
+    source = source_from(table)
     theirs = source_scalar(f"SELECT count(*) FROM {source}")
     ours = con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
     if theirs == ours:
@@ -164,7 +166,7 @@ def _sync_mutable(
 def _unchanged(con: duckdb.DuckDBPyConnection, table: Table) -> bool:
     if not table.fingerprint:
         return False
-    source = connection.ops.quote_name(table.source)
+    source = source_from(table)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {table.fingerprint} FROM {source}")
         theirs = tuple(int(v) for v in cursor.fetchone())
@@ -310,6 +312,7 @@ def analytics_sync(
                     visitors=visitors,
                     last_touch_id=last_touch_id,
                 )
+            deal_facts_apply(con)
             if full or removed.get("touchpoints"):
                 touch_paths_refresh(con)
                 traffic_daily_refresh(con, None)

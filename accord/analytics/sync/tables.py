@@ -40,6 +40,9 @@ class Table:
     #: For reference tables: a SELECT list of integer aggregates, valid on the operational
     #: table and on the copy; when both give the same values the table is not re-read.
     fingerprint: str = ""
+    #: How test leads (``contacts.Lead.is_test``) are kept out of the copy: "id" for the
+    #: leads table itself, "lead_id" for tables whose rows belong to a lead, "" for none.
+    test_leads_by: str = ""
 
 
 def _c(name: str, kind: str, source: str = "") -> Column:
@@ -72,6 +75,7 @@ TABLES: tuple[Table, ...] = (
             _c("campaign_id", "id"),
         ),
         lead_column="lead_id",
+        test_leads_by="lead_id",
         # One integer per visitor (or known contact without a visitor id): counting
         # distinct visitors over millions of touches is far cheaper on integers.
         derived=(
@@ -97,6 +101,7 @@ TABLES: tuple[Table, ...] = (
             _c("reason", "text"),
         ),
         lead_column="lead_id",
+        test_leads_by="lead_id",
     ),
     Table(
         "activities",
@@ -112,6 +117,7 @@ TABLES: tuple[Table, ...] = (
             _c("at", "ts"),
         ),
         lead_column="lead_id",
+        test_leads_by="lead_id",
     ),
     Table(
         "leads",
@@ -132,6 +138,7 @@ TABLES: tuple[Table, ...] = (
             _c("created_at", "ts"),
             _c("updated_at", "ts"),
         ),
+        test_leads_by="id",
     ),
     Table(
         "contacts",
@@ -167,7 +174,13 @@ TABLES: tuple[Table, ...] = (
             _c("created_at", "ts"),
             _c("closed_at", "ts"),
             _c("updated_at", "ts"),
+            # Which pipeline, since when in its stage (a key of that pipeline; ``won`` and
+            # ``lost`` in every one), and the rep's forecast category ('' follows the stage).
+            _c("pipeline_id", "id"),
+            _c("stage_entered_at", "ts"),
+            _c("forecast_category", "text"),
         ),
+        test_leads_by="lead_id",
     ),
     Table(
         "campaigns",
@@ -194,6 +207,27 @@ TABLES: tuple[Table, ...] = (
         (_c("id", "id"), _c("username", "text"), _c("team_id", "id"), _c("role", "text")),
     ),
     Table("teams", "accounts_team", REFERENCE, (_c("id", "id"), _c("name", "text"))),
+    Table(
+        "pipelines",
+        "pipeline_pipeline",
+        REFERENCE,
+        (_c("id", "id"), _c("key", "text"), _c("name", "text"), _c("is_default", "bool")),
+    ),
+    Table(
+        "pipeline_stages",
+        "pipeline_pipelinestage",
+        REFERENCE,
+        (
+            _c("id", "id"),
+            _c("pipeline_id", "id"),
+            _c("key", "text"),
+            _c("name", "text"),
+            _c("position", "int", "order"),
+            _c("probability", "float"),
+            _c("forecast_category", "text"),
+            _c("outcome", "text"),
+        ),
+    ),
     Table(
         "spend",
         "tracking_spendentry",
@@ -224,6 +258,7 @@ TABLES: tuple[Table, ...] = (
         ),
         # A re-rating changes ``rating`` in place; sum(id * rating) notices it.
         fingerprint="count(*), coalesce(max(id), 0), coalesce(sum(id * rating), 0)",
+        test_leads_by="lead_id",
     ),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}

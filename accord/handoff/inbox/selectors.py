@@ -237,6 +237,7 @@ def manager_overview(*, manager: User) -> dict[str, Any]:
     )
     received = dict(
         Assignment.objects.filter(to_user__in=reps, at__gte=now - QUOTA_WINDOW)
+        .exclude(lead__is_test=True)  # test leads take none of the quota
         .values("to_user")
         .annotate(n=Count("pk"))
         .values_list("to_user", "n")

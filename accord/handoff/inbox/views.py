@@ -37,6 +37,7 @@ from accord.handoff.notifications import notifications_mark_read, unread_count
 from accord.handoff.routing.assignment import lead_reassign
 from accord.handoff.sla.shown import sla_shown
 from accord.pipeline.models import ActivityKind, ActivityOutcome
+from accord.pipeline.tasks.panel import inbox_tabs
 from accord.ui.paging import paged
 
 
@@ -58,6 +59,7 @@ def inbox(request: PageRequest) -> HttpResponse:
         "rows": queues.inbox_rows(listed.rows),
         "filtered": any(request.GET.get(name) for name in ("hot", "sla", "channel")),
         **_inbox_context(),
+        "inbox_tabs": inbox_tabs(request.user, "inbox"),
     }
     return render(request, "handoff/inbox.html", context)
 
@@ -244,6 +246,7 @@ def team(request: PageRequest) -> HttpResponse:
         "owner_id": owner_id,
         "stage": stage,
         "stages": [(s.value, s.label) for s in queues.INBOX_STAGES],
+        "inbox_tabs": inbox_tabs(request.user, "team"),
     }
     return render(request, "handoff/team.html", context)
 

@@ -36,6 +36,7 @@ from accord.handoff.lead.summary import lead_summary
 from accord.handoff.lead.views import lead_panel
 from accord.pipeline.models import ActivityKind, ActivityOutcome
 from accord.pipeline.selectors import deal_stage_name, deals_visible, stage_names
+from accord.pipeline.tasks.panel import record_work
 from accord.scoring.models import LeadScore
 from accord.scoring.selectors import lead_prediction_shown
 
@@ -139,5 +140,7 @@ def lead_detail(request: PageRequest, lead_id: int) -> HttpResponse:
         "handoff": handoff_actions(request.user, lead),
         "panel": lead_panel(user=request.user, lead=lead),
         "deals": lead_deals(request.user, lead),
+        # Activities and tasks on the lead (pipeline/tasks/_activities.html).
+        "work": record_work(user=request.user, lead_id=lead.pk),
     }
     return render(request, "contacts/lead_detail.html", context)

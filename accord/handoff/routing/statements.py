@@ -72,6 +72,8 @@ def _sql(name: str, vendor: str) -> str:
             f'SELECT u."id", u."monthly_capacity", u."is_active", u."is_out_of_office", '
             f'COUNT(a."id"), MAX(a."at") FROM {user} u '
             f'LEFT JOIN {assignment} a ON a."to_user_id" = u."id" AND a."at" >= %s '
+            # A test lead (the mystery shopper's) takes none of the rep's quota.
+            f'AND NOT EXISTS (SELECT 1 FROM {lead} t WHERE t."id" = a."lead_id" AND t."is_test") '
             f'WHERE u."team_id" = %s AND u."role" IN ({roles}) '
             f'GROUP BY u."id", u."monthly_capacity", u."is_active", u."is_out_of_office" '
             f'ORDER BY u."id"'

@@ -213,6 +213,7 @@ DEALS = EntitySchema(
         _f("name", "Deal name", Kind.TEXT, "deal_name", "opportunity_name", "title"),
         _f("amount", "Amount", Kind.DECIMAL, "value", "сумма"),
         _f("currency", "Currency", Kind.CURRENCY, "валюта"),
+        _f("pipeline", "Pipeline", Kind.TEXT, "pipeline_name", "воронка", max_length=100),
         _f("stage", "Stage", Kind.CHOICE, "deal_stage", choices=_choices(DEAL_STAGE_VALUES)),
         _f("expected_close", "Expected close", Kind.DATE, "close_date"),
         _f("owner_email", "Owner email", Kind.EMAIL, "owner"),
@@ -264,4 +265,120 @@ SPEND = EntitySchema(
     required=("date", "channel", "cost"),
 )
 
-SCHEMAS: dict[str, EntitySchema] = {s.name: s for s in (CONTACTS, LEADS, DEALS, TOUCHPOINTS, SPEND)}
+ACTIVE_VALUES: dict[str, str] = {
+    **{v: "true" for v in ("true", "yes", "y", "1", "active", "да")},
+    **{v: "false" for v in ("false", "no", "n", "0", "inactive", "archived", "нет")},
+}
+
+PRODUCTS = EntitySchema(
+    name="products",
+    fields=(
+        _f("sku", "SKU", Kind.TEXT, "product_code", "product_sku", "артикул", max_length=64),
+        _f("name", "Name", Kind.TEXT, "product_name", "title", "название", max_length=200),
+        _f("description", "Description", Kind.TEXT, "product_description", max_length=5000),
+        _f("list_price", "List price", Kind.DECIMAL, "price", "unit_price", "цена"),
+        _f("unit_cost", "Unit cost", Kind.DECIMAL, "cost", "cost_of_goods_sold", "себестоимость"),
+        _f("currency", "Currency", Kind.CURRENCY, "currency_code", "валюта"),
+        _f("is_active", "Active", Kind.CHOICE, "active", choices=_choices(ACTIVE_VALUES)),
+        _f("external_id", "External ID", Kind.TEXT, "id", "product_id", max_length=120),
+        _f("effective_on", "Prices effective on", Kind.DATE, "effective_date"),
+    ),
+    required=("name", "list_price"),
+    required_one_of=("sku", "external_id"),
+    identity=("external_id", "sku"),
+)
+
+# Activities and tasks (HubSpot engagements, Salesforce tasks and events): what kind of row,
+# and whether it is done. A call, e-mail or meeting whose status is open is a task (a next
+# step); done (or without a status) it is a logged activity; a note is always an activity.
+ACTIVITY_TYPE_VALUES: dict[str, str] = {
+    "call": "call",
+    "log a call": "call",
+    "phone call": "call",
+    "email": "email",
+    "e-mail": "email",
+    "incoming email": "email",
+    "meeting": "meeting",
+    "event": "meeting",
+    "note": "note",
+    "notes": "note",
+    "task": "task",
+    "todo": "task",
+    "to-do": "task",
+    "other": "task",
+}
+ACTIVITY_STATUS_VALUES: dict[str, str] = {
+    **{v: "done" for v in ("completed", "complete", "done", "closed", "held", "true", "yes")},
+    **{
+        v: "open"
+        for v in (
+            "not started",
+            "in progress",
+            "waiting",
+            "deferred",
+            "open",
+            "scheduled",
+            "waiting on someone else",
+            "false",
+            "no",
+        )
+    },
+}
+
+ACTIVITIES = EntitySchema(
+    name="activities",
+    fields=(
+        _f(
+            "type",
+            "Type",
+            Kind.CHOICE,
+            "activity_type",
+            "engagement_type",
+            "task_subtype",
+            choices=_choices(ACTIVITY_TYPE_VALUES),
+        ),
+        _f("at", "Time", Kind.DATETIME, "activity_date", "timestamp", "date", "start"),
+        _f("due_at", "Due", Kind.DATETIME, "due_date", "due"),
+        _f(
+            "status", "Status", Kind.CHOICE, "task_status", choices=_choices(ACTIVITY_STATUS_VALUES)
+        ),
+        _f("title", "Title", Kind.TEXT, "subject", "task_title", "meeting_name", max_length=200),
+        _f(
+            "outcome",
+            "Outcome",
+            Kind.TEXT,
+            "call_outcome",
+            "call_result",
+            "meeting_outcome",
+            max_length=60,
+        ),
+        _f("duration", "Duration", Kind.TEXT, "call_duration", "duration_seconds", max_length=20),
+        _f(
+            "notes",
+            "Notes",
+            Kind.TEXT,
+            "body",
+            "comments",
+            "description",
+            "call_notes",
+            max_length=20000,
+        ),
+        _f("owner_email", "Owner email", Kind.EMAIL, "owner", "assigned_to_email"),
+        *LINK_FIELDS,
+        _f(
+            "deal_external_id",
+            "Deal external ID",
+            Kind.TEXT,
+            "deal_id",
+            "opportunity_id",
+            max_length=120,
+        ),
+        _f("external_id", "External ID", Kind.TEXT, "id", "activity_id", max_length=120),
+    ),
+    required=("type",),
+    required_one_of=("at", "due_at"),
+)
+
+SCHEMAS: dict[str, EntitySchema] = {
+    s.name: s for s in (CONTACTS, LEADS, DEALS, TOUCHPOINTS, SPEND, PRODUCTS, ACTIVITIES)
+}

@@ -359,12 +359,38 @@ def _spend_keys(record: Record) -> list[Hashable]:
     return [(record["date"], record["channel_id"], (record.get("campaign") or "").lower())]
 
 
+def _product_keys(record: Record) -> list[Hashable]:
+    keys: list[Hashable] = []
+    if ext := record.get("external_id"):
+        keys.append(("external_id", ext))
+    if sku := record.get("sku"):
+        keys.append(("sku", sku.lower()))
+    return keys
+def _activity_keys(record: Record) -> list[Hashable]:
+    if record.get("external_id"):
+        return [("ext", record["external_id"])]
+    return [
+        (
+            record["type"],
+            record.get("at") or record.get("due_at"),
+            record.get("deal_external_id"),
+            record.get("lead_external_id"),
+            record.get("contact_external_id"),
+            record.get("contact_email"),
+            record.get("contact_phone"),
+            (record.get("title") or "").lower(),
+        )
+    ]
+
+
 IDENTITY_KEYS: dict[str, Callable[[Record], list[Hashable]]] = {
     "contacts": _person_keys,
     "leads": _person_keys,
     "deals": _deal_keys,
     "touchpoints": _touch_keys,
     "spend": _spend_keys,
+    "products": _product_keys,
+    "activities": _activity_keys,
 }
 
 

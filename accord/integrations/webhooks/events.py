@@ -25,6 +25,8 @@ from accord.core.timeutils import aware_required
 from accord.handoff.notifications import HANDOFF_EVENTS
 from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from accord.integrations.webhooks.jobs import delivery_dispatch
+from accord.intel.services import INTEL_EVENTS
+from accord.pipeline.tasks.events import TASK_EVENTS
 
 # Event name → what it means (shown when choosing subscriptions): the lifecycle's own, then
 # the ones the hand-off publishes (``core.events.Published``).
@@ -35,6 +37,8 @@ EVENTS: dict[str, str | Promise] = {
     "deal.lost": _("A deal was lost"),
     "deal.stage_changed": _("A deal moved to another pipeline stage"),
     **HANDOFF_EVENTS,
+    **INTEL_EVENTS,
+    **TASK_EVENTS,
 }
 
 

@@ -10,6 +10,8 @@ from accord.accounts import policy
 from accord.accounts.http import PageRequest
 from accord.pipeline.board.views import PAGE, deals_seen
 from accord.pipeline.deal_page.page import deal_page
+from accord.pipeline.products.views_lines import line_items_panel
+from accord.pipeline.tasks.panel import record_work
 
 
 @policy.page_required(PAGE)
@@ -29,5 +31,11 @@ def deal_detail(request: PageRequest, deal_id: int) -> HttpResponse:
     )
     if deal is None:
         raise Http404
-    context = {"page": deal_page(request.user, deal), "deal": deal}
+    context = {
+        "page": deal_page(request.user, deal),
+        "deal": deal,
+        # pipe-tasks' activities and tasks panel, pipe-products' line items (with margin).
+        "work": record_work(user=request.user, deal_id=deal.pk),
+        "panel": line_items_panel(user=request.user, deal=deal),
+    }
     return render(request, "pipeline/deal_page/deal.html", context)

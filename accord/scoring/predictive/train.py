@@ -181,7 +181,8 @@ def training_frame(
     ``max_rows`` closed leads (default: ``train_max_rows()``) only a stratified sample is
     read (``sample_closed``); the frame's ``sample`` says which.
     """
-    leads = Lead.objects.filter(stage__in=[*WON_STAGES, *LOST_STAGES])
+    # Test leads (the mystery shopper's) are no customer's journey: never learnt from.
+    leads = Lead.objects.filter(stage__in=[*WON_STAGES, *LOST_STAGES], is_test=False)
     if since:
         leads = leads.filter(created_at__gte=since)
     if until:
@@ -207,7 +208,7 @@ def training_frame(
 
 def _open_sample(config: FeatureConfig, now: datetime) -> pd.DataFrame | None:
     """Raw features of up to ``OPEN_SAMPLE`` open leads (a seeded random sample)."""
-    open_leads = Lead.objects.filter(is_open=True)
+    open_leads = Lead.objects.filter(is_open=True, is_test=False)
     ids = np.fromiter(open_leads.order_by("id").values_list("id", flat=True), dtype=np.int64)
     if not len(ids):
         return None

@@ -132,6 +132,8 @@ def lead_submission_accept(
             accepted = _new_person_accept(site, submission, at, channel, first_touch)
         if accepted is None:  # a known person (or signals to send): the ORM services
             accepted = _known_person_accept(site, submission, at, channel, first_touch)
+        if submission.test_lead_token:  # checked by the endpoint (accounts.shopper_tokens)
+            _test_lead_mark(accepted)
         if first_touch is not None:
             stitched = Touchpoint.objects.filter(
                 visitor_id=submission.visitor_id, contact__isnull=True
@@ -139,6 +141,17 @@ def lead_submission_accept(
             accepted = replace(accepted, stitched=stitched)
         followup_add(lead_id=accepted.lead_id, touchpoint_id=accepted.touchpoint_id)
     return accepted
+
+
+def _test_lead_mark(accepted: SubmissionAccepted) -> None:
+    """A test submission must start a journey of its own: marking a person's open real lead
+    as a test would take it out of every figure. Raising rolls the whole submission back."""
+    if not accepted.lead_created:
+        raise InvalidInput(
+            "A test lead needs an e-mail or phone no open lead uses; nothing was saved.",
+            field="email",
+        )
+    Lead.objects.filter(pk=accepted.lead_id).update(is_test=True)
 
 
 # Compiled once (``PreparedQuery``): the snippet sends a visitor id with nearly every form,

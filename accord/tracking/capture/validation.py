@@ -34,15 +34,20 @@ _TRUE = frozenset({"1", "true", "on", "yes"})
 _FALSE = frozenset({"", "0", "false", "off", "no"})
 
 Scalar = str | int | float | bool | None
+#: The signed token an auditor mints on /audits/ (``accord.accounts.shopper_tokens``).
+TEST_LEAD_TOKEN = "test_lead_token"
 
 _LEAD_FIELDS = frozenset(
     {
         "site", "email", "phone", "name", "first_name", "last_name", "company", "job_title",
         "consent", "consent_version", "consent_marketing", "consent_transfer",
         "consent_language", "properties", "referrer", "landing_page",
-        "visitor_id", "redirect", HONEYPOT_FIELD, *UTM_FIELDS,
+        "visitor_id", "redirect", HONEYPOT_FIELD, TEST_LEAD_TOKEN, *UTM_FIELDS,
     }
 )  # fmt: skip
+#: Ways a sender might try to mark a lead as a test without the auditor's token: refused by
+#: name (a form body would otherwise drop them silently, and the lead count as real).
+_TEST_FLAGS = ("is_test", "test", "test_lead")
 _EVENT_FIELDS = frozenset(
     {"site", "type", "name", "visitor_id", "url", "referrer", "title", "consent", *UTM_FIELDS}
 )
@@ -69,6 +74,8 @@ class LeadSubmission:
     landing_page: str = ""
     visitor_id: str = ""
     redirect: str = ""
+    #: An auditor's signed token: the lead is a test lead (checked by the endpoint).
+    test_lead_token: str = ""
 
     @property
     def consent_given(self) -> bool:
@@ -133,6 +140,13 @@ def honeypot_filled(data: dict[str, Any]) -> bool:
 def lead_submission_parse(
     data: dict[str, Any], *, is_form: bool, default_region: str = ""
 ) -> LeadSubmission:
+    for flag in _TEST_FLAGS:
+        if flag in data:
+            raise InvalidInput(
+                "Only an auditor's signed test_lead_token marks a lead as a test; "
+                "nothing was saved.",
+                field=flag,
+            )
     if not is_form:
         _unknown_refuse(data, _LEAD_FIELDS)
     email_raw = _text(data, "email", 254)
@@ -166,6 +180,7 @@ def lead_submission_parse(
         landing_page=landing_page,
         visitor_id=_visitor_id(data, required=False),
         redirect=_url(data, "redirect"),
+        test_lead_token=_text(data, TEST_LEAD_TOKEN, 400),
     )
 
 

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accord.accounts.shopper_tokens import shopper_token_check
 from accord.core.errors import DomainError, InvalidInput
 from accord.tracking.capture.cors import cors_allow, preflight_response
 from accord.tracking.capture.errors import OriginNotAllowed
@@ -77,6 +78,8 @@ def lead_capture(request: HttpRequest) -> HttpResponse:
             )
         if submission.consent_given:  # the consent ledger keeps where it came from
             submission = replace(submission, source_ip=client_ip(request))
+        if submission.test_lead_token:  # before anything is written
+            shopper_token_check(submission.test_lead_token)
         lead_submission_accept(site=site, submission=submission)
     except DomainError as error:
         return cors_allow(error_response(request, error, html=html), readable_by)

@@ -49,6 +49,8 @@ TOP_PAGES = (
     "settings:hub",
     "settings:api",
     "api-v1:openapi-view",
+    "intel:feed",
+    "intel:competitors",
 )
 #: Pages a role may open but that are deliberately not offered to it, and why.
 NOT_OFFERED = {

@@ -12,10 +12,12 @@ the file's values (the export is the source of truth for an amount or a day's co
 
 from collections.abc import Callable
 
+from accord.integrations.importing.writers.activities import activities_plan
 from accord.integrations.importing.writers.contacts import contacts_plan
 from accord.integrations.importing.writers.deals import deals_plan
 from accord.integrations.importing.writers.leads import leads_plan
 from accord.integrations.importing.writers.plan import CampaignBook, WritePlan
+from accord.integrations.importing.writers.products import products_plan
 from accord.integrations.importing.writers.spend import spend_plan
 from accord.integrations.importing.writers.touchpoints import touchpoints_plan
 
@@ -25,6 +27,8 @@ PLANNERS: dict[str, Callable[..., WritePlan]] = {
     "deals": deals_plan,
     "touchpoints": touchpoints_plan,
     "spend": spend_plan,
+    "products": products_plan,
+    "activities": activities_plan,
 }
 
 __all__ = ["PLANNERS", "CampaignBook", "WritePlan", "leads_plan"]
