@@ -231,7 +231,6 @@ def _register_routers() -> None:
     from accord.handoff.lead.api import router as leads_router
     from accord.intel.api import router as intel_router
     from accord.pipeline.api import activities_router, deals_router
-    from accord.planning.api import router as plans_router
     from accord.pipeline.api_pipelines import router as pipelines_router
     from accord.pipeline.products.api import (
         price_changes_router,
@@ -246,6 +245,7 @@ def _register_routers() -> None:
         promotions_router,
     )
     from accord.pipeline.tasks.api import router as tasks_router
+    from accord.planning.api import router as plans_router
     from accord.privacy.api import router as consents_router
     from accord.quality.api import audits_router, reviews_router
     from accord.scoring.api import router as scoring_router

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # type-only: core must not import the apps at run time
@@ -82,42 +81,6 @@ class DealWon:
     """A deal closed as won; ``deal`` is the saved row."""
 
     deal: Deal
-
-
-# --- products and promotions (pipeline) ---
-# Plain values, not rows: the feed (``intel``) writes a post from them, and the pipeline's
-# product list may change shape without its subscribers reading its models. (Added by the
-# intel branch ahead of the pipeline's product list; the lead reconciles the fields.)
-
-
-@dataclass(frozen=True, slots=True)
-class ProductPriceChanged:
-    """A product's list price changed. ``old_price`` is None for a first price; prices are
-    in ``currency``; ``changed_by_id`` is the person who changed it (None: an import)."""
-
-    product_id: int
-    product_name: str
-    old_price: Decimal | None
-    new_price: Decimal
-    currency: str
-    changed_at: datetime
-    changed_by_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PromotionStarted:
-    """A promotion became active: its name and code, when it runs (``ends_at`` None: open
-    ended), its discount (percent, or None when it is not a percentage) and the names of the
-    products it applies to (empty: every product)."""
-
-    promotion_id: int
-    name: str
-    code: str
-    starts_at: datetime
-    ends_at: datetime | None = None
-    discount_percent: Decimal | None = None
-    product_names: tuple[str, ...] = ()
-    started_by_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

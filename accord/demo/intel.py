@@ -11,16 +11,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accord.accounts.models import Team, User
-from accord.core.events import ProductPriceChanged, PromotionStarted
-from accord.core.hooks import emit
 from accord.intel.models import AckRequest, Post, PostKind, Receipt, TagKind
 from accord.intel.receipts import ack_request
 from accord.intel.services import comment_create, post_create
-from accord.pipeline.models import Deal, DealStage, LostReason
+from accord.pipeline.models import (
+    Deal,
+    DealStage,
+    LostReason,
+    PriceChangeSource,
+    Product,
+    Promotion,
+)
+from accord.pipeline.products.inputs import ProductChanges
+from accord.pipeline.products.services import product_create, product_update, promotion_create
 
 RIVAL = "Northwind CRM"
 SECOND_RIVAL = "Contoso Sales Cloud"
@@ -49,25 +57,32 @@ def _closed(stage: str, count: int, **filters) -> list[int]:
 
 
 def _automatic(now: datetime, people: dict[str, User]) -> None:
+    """Two products whose list price changed and a promotion, written through the pipeline's
+    services: their events post to the feed as a real price change would."""
     manager = people.get("marketing.manager")
-    for product_id, name, old, new, days in (
-        (1, "Accord Starter", "49", "59", 40),
-        (2, "Accord Pro", "129", "119", 12),
+    products = {}
+    for sku, name, first, later, cost, days in (
+        ("ACC-STARTER", "Accord Starter", "49", "59", "18", 40),
+        ("ACC-PRO", "Accord Pro", "129", "119", "41", 12),
     ):
-        emit(
-            ProductPriceChanged(
-                product_id=product_id, product_name=name, old_price=Decimal(old),
-                new_price=Decimal(new), currency="EUR", changed_at=now - timedelta(days=days),
-                changed_by_id=manager.pk if manager else None,
-            )
+        product = Product.objects.filter(sku=sku).first() or product_create(
+            sku=sku, name=name, list_price=Decimal(first), unit_cost=Decimal(cost),
+            currency=settings.COMPANY_CURRENCY, by=manager, source=PriceChangeSource.DEMO,
+            effective_on=(now - timedelta(days=days + 90)).date(),
         )  # fmt: skip
-    emit(
-        PromotionStarted(
-            promotion_id=1, name="Year-end upgrade", code="UPGRADE25",
-            starts_at=now - timedelta(days=6), ends_at=now + timedelta(days=25),
-            discount_percent=Decimal("25"), product_names=("Accord Pro",),
-        )
-    )  # fmt: skip
+        product_update(
+            product_id=product.pk, changes=ProductChanges(list_price=Decimal(later)),
+            by=manager, source=PriceChangeSource.DEMO,
+            effective_on=(now - timedelta(days=days)).date(),
+        )  # fmt: skip
+        products[sku] = product
+    if not Promotion.objects.filter(code="UPGRADE25").exists():
+        promotion_create(
+            name="Year-end upgrade", code="UPGRADE25",
+            starts_on=(now - timedelta(days=6)).date(), ends_on=(now + timedelta(days=25)).date(),
+            discount_kind="percent", discount_value=Decimal("25"),
+            product_id=products["ACC-PRO"].pk, by=manager,
+        )  # fmt: skip
     # The automatic posts carry the pipeline's keys; mark them as the demo's so a reload
     # replaces them too.
     for post in Post.objects.filter(source_key__regex=r"^(price|promotion):"):

@@ -3,10 +3,8 @@ list-price change and a promotion that starts each become a post, written in the
 transaction (a rolled-back price change posts nothing). ``source_key`` names the occurrence,
 so an event delivered twice posts once.
 
-The events may carry plain values (``core.events`` as this app defined them) or the
-pipeline's saved rows (``change``: a price-change row; ``promotion``: a promotion row, as the
-product list's branch defines them): ``_price_facts`` and ``_promotion_facts`` read either,
-so the handlers keep working whichever definition the merge keeps."""
+The events carry the pipeline's saved rows (``change``: a price-change row; ``promotion``: a
+promotion row); ``_price_facts`` and ``_promotion_facts`` read what a post says of them."""
 
 from __future__ import annotations
 
@@ -51,37 +49,25 @@ def _day_start(day: Any) -> datetime | None:
     return None if day is None else datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _price_facts(event: Any) -> _PriceFacts:
-    row = getattr(event, "change", None)
-    if row is not None:  # the pipeline's row: list price, product, who changed it
-        return _PriceFacts(
-            key=f"price:{row.product_id}:{row.pk}", product=row.product.name,
-            old=row.old_list_price, new=row.new_list_price, currency=row.currency,
-            at=row.changed_at, by_id=row.changed_by_id,
-        )  # fmt: skip
+def _price_facts(event: ProductPriceChanged) -> _PriceFacts:
+    row = event.change
     return _PriceFacts(
-        key=f"price:{event.product_id}:{event.changed_at.isoformat()}",
-        product=event.product_name, old=event.old_price, new=event.new_price,
-        currency=event.currency, at=event.changed_at, by_id=event.changed_by_id,
+        key=f"price:{row.product_id}:{row.pk}", product=row.product.name,
+        old=row.old_list_price, new=row.new_list_price, currency=row.currency,
+        at=row.changed_at, by_id=row.changed_by_id,
     )  # fmt: skip
 
 
-def _promotion_facts(event: Any) -> _PromotionFacts:
-    row = getattr(event, "promotion", None)
-    if row is not None:
-        starts = _day_start(row.starts_on) or row.created_at
-        return _PromotionFacts(
-            key=f"promotion:{row.pk}", name=row.name, code=row.code, starts_at=starts,
-            ends_at=_day_start(row.ends_on),
-            percent=row.discount_value if row.discount_kind == "percent" else None,
-            products=(row.product.name,) if row.product_id else (),
-            by_id=row.created_by_id,
-            campaign_ids=(row.campaign_id,) if row.campaign_id else (),
-        )  # fmt: skip
+def _promotion_facts(event: PromotionStarted) -> _PromotionFacts:
+    row = event.promotion
+    starts = _day_start(row.starts_on) or row.created_at
     return _PromotionFacts(
-        key=f"promotion:{event.promotion_id}", name=event.name, code=event.code,
-        starts_at=event.starts_at, ends_at=event.ends_at, percent=event.discount_percent,
-        products=event.product_names, by_id=event.started_by_id, campaign_ids=(),
+        key=f"promotion:{row.pk}", name=row.name, code=row.code, starts_at=starts,
+        ends_at=_day_start(row.ends_on),
+        percent=row.discount_value if row.discount_kind == "percent" else None,
+        products=(row.product.name,) if row.product_id else (),
+        by_id=row.created_by_id,
+        campaign_ids=(row.campaign_id,) if row.campaign_id else (),
     )  # fmt: skip
 
 
@@ -125,7 +111,7 @@ def promotion_started_post(event: PromotionStarted) -> None:
         runs += f" \N{EN DASH} {facts.ends_at.date().isoformat()}"
     lines = [_("Runs %(dates)s.") % {"dates": runs}]
     if facts.percent is not None:
-        lines.append(_("Discount: %(percent)s%%.") % {"percent": f"{facts.percent:g}"})
+        lines.append(_("Discount: %(percent)s%%.") % {"percent": f"{facts.percent.normalize():f}"})
     if facts.code:
         lines.append(_("Code: %(code)s") % {"code": facts.code})
     post_create(

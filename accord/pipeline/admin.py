@@ -70,6 +70,7 @@ class DealStageChangeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+
 # --- products, promotions, the discount ladder (issue 15 parts 4-5; pages in products/) ---
 @admin.register(DiscountBand)
 class DiscountBandAdmin(admin.ModelAdmin):

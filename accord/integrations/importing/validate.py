@@ -366,6 +366,8 @@ def _product_keys(record: Record) -> list[Hashable]:
     if sku := record.get("sku"):
         keys.append(("sku", sku.lower()))
     return keys
+
+
 def _activity_keys(record: Record) -> list[Hashable]:
     if record.get("external_id"):
         return [("ext", record["external_id"])]

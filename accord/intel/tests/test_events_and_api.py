@@ -12,33 +12,35 @@ from accord.integrations.models import WebhookDelivery, WebhookEndpoint
 from accord.intel.models import Post, PostKind
 from accord.intel.selectors import ack_summary
 from accord.intel.tests.factories import closed_deal, post_about, team_with
+from accord.pipeline.models import ProductPriceChange
+from accord.pipeline.products.inputs import ProductChanges
+from accord.pipeline.products.services import product_create, product_update, promotion_create
 
 
 def test_a_price_change_and_a_promotion_post_themselves_once(db):
-    at = timezone.now()
-    event = ProductPriceChanged(
-        product_id=7,
-        product_name="Accord Pro",
-        old_price=Decimal("100"),
-        new_price=Decimal("120"),
-        currency="EUR",
-        changed_at=at,
+    """Through the pipeline's services: a first price is no news, a change posts once (the
+    same change emitted again posts nothing more), and a new promotion posts."""
+    product = product_create(
+        sku="PRO", name="Accord Pro", list_price=Decimal("100"), currency="EUR", by=None
     )
-    emit(event)
-    emit(event)
+    assert not Post.objects.filter(kind=PostKind.PRICE_CHANGE).exists()
+    product_update(
+        product_id=product.pk, changes=ProductChanges(list_price=Decimal("120")), by=None
+    )
+    change = ProductPriceChange.objects.filter(product=product).order_by("-pk").first()
+    emit(ProductPriceChanged(change=change))  # delivered twice: still one post
     post = Post.objects.get(kind=PostKind.PRICE_CHANGE)
     assert "Accord Pro" in post.title and "120.00 EUR" in post.title
     assert "+20.0%" in post.body
     assert [(t.kind, t.name) for t in post.tags.all()] == [("product", "Accord Pro")]
-    emit(
-        PromotionStarted(
-            promotion_id=3,
-            name="Spring sale",
-            code="SPRING",
-            starts_at=at,
-            discount_percent=Decimal("15"),
-            product_names=("Accord Pro",),
-        )
+    promotion_create(
+        name="Spring sale",
+        code="SPRING",
+        starts_on=timezone.now().date(),
+        discount_kind="percent",
+        discount_value=Decimal("15"),
+        product_id=product.pk,
+        by=None,
     )
     promo = Post.objects.get(kind=PostKind.PROMOTION)
     assert "Spring sale" in promo.title and "15%" in promo.body and "SPRING" in promo.body

@@ -40,7 +40,9 @@ def test_admin_creates_a_pipeline_adds_and_edits_a_stage(admin_user):
     client = _browser(admin_user)
     response = client.post(reverse("pipelines:pipeline_create"), {"name": "Renewals"}, follow=True)
     pipeline = Pipeline.objects.get(name="Renewals")
-    assert response.redirect_chain[-1][0] == reverse("pipelines:pipeline_detail", args=[pipeline.pk])
+    assert response.redirect_chain[-1][0] == reverse(
+        "pipelines:pipeline_detail", args=[pipeline.pk]
+    )
     client.post(
         reverse("pipelines:stage_create", args=[pipeline.pk]),
         {"name": "Usage review", "probability": "35", "forecast_category": "pipeline",
@@ -111,4 +113,6 @@ def test_lost_reasons_are_added_and_retired(admin_user):
     client.post(reverse("pipelines:lost_reason_edit", args=[reason.pk]), {"action": "retire"})
     reason.refresh_from_db()
     assert reason.is_active is False
-    assert "Chose to build in-house" in client.get(reverse("pipelines:lost_reasons")).content.decode()
+    assert (
+        "Chose to build in-house" in client.get(reverse("pipelines:lost_reasons")).content.decode()
+    )
