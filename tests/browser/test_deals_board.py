@@ -3,8 +3,7 @@ column totals; winning a deal asks for its amount and close date, then the deal 
 it won; the board, the list and the deal page pass axe-core (no serious or critical
 violation) and fit 1280 px, for a rep and a sales manager, in English and Russian.
 
-(Line items and margin on the deal page come with pipe-products' panel; this test checks the
-won deal's page as it is on this branch.)"""
+(Line items and margin are pipe-products' panel, included on the deal page.)"""
 
 from __future__ import annotations
 
@@ -76,9 +75,18 @@ def test_a_card_moved_by_keyboard_changes_the_totals(browser, live_server):
     assert_no_page_problems(context)
 
 
-def test_winning_asks_for_amount_and_date_then_the_deal_page_shows_it(browser, live_server):
+def test_a_won_deal_with_line_items_shows_its_margin(browser, live_server):
+    from accord.pipeline.products.services.catalogue import product_create
+    from accord.pipeline.products.services.lines import line_item_add
+
     world = world_build()
     deal = world.deals["anna_p"]
+    arm = product_create(
+        sku="PB-ARM", name="Robot arm", list_price="500.00", currency="USD", by=None,
+        unit_cost="200.00",
+    )  # fmt: skip
+    line_item_add(deal_id=deal.pk, product_id=arm.pk, quantity=2, by=None)
+    amount = Deal.objects.get(pk=deal.pk).amount
     context = browser_context(browser, live_server.url)
     page = context.new_page()
     page.set_viewport_size(DESKTOP)
@@ -90,7 +98,6 @@ def test_winning_asks_for_amount_and_date_then_the_deal_page_shows_it(browser, l
     page.locator(f"#deal-card-{deal.pk} .deal-move-go").press("Enter")
     page.wait_for_selector("#close-dialog")
     assert page.evaluate("document.activeElement.id") == "close-amount"
-    page.fill("#close-amount", "1250.50")
     page.fill("#close-date", "2026-12-18")
     page.locator("#close-dialog button[type=submit]").press("Enter")
     page.wait_for_function(
@@ -98,13 +105,12 @@ def test_winning_asks_for_amount_and_date_then_the_deal_page_shows_it(browser, l
            + 'dd[data-total="count"]').textContent.trim() === "1" """
     )
     row = Deal.objects.get(pk=deal.pk)
-    assert (row.stage, str(row.amount), str(row.expected_close)) == (
-        "won", "1250.50", "2026-12-18",
-    )  # fmt: skip
+    assert (row.stage, row.amount, str(row.expected_close)) == ("won", amount, "2026-12-18")
     page.goto(f"/deals/{deal.pk}/")
-    summary = page.locator(".deal-facts").inner_text()
-    assert "Won" in summary and "$1,250.50" in summary
-    assert "$1,000.00" in page.locator(".deal-amount-history").inner_text()
+    assert "Won" in page.locator(".deal-facts").inner_text()
+    lines = page.locator(".line-items-table").inner_text()
+    assert "Robot arm" in lines and "$600.00" in lines  # 2 x (500 - 200)
+    screenshot(page, "deal-page-won-with-margin")
     context.close()
     assert_no_page_problems(context)
 
