@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("api/v1/", api.urls),
     path("capture/", include("accord.tracking.capture.urls")),
+    path("deals/", include("accord.pipeline.board.urls")),
     path("handoff/", include("accord.handoff.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("accord.integrations.urls")),

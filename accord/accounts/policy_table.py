@@ -239,6 +239,19 @@ PAGES: dict[str, Page] = {
     "workspace:lead_bulk": Page(
         EVERYONE_SIGNED_IN, method="POST", form={"action": "export", "lead": "{lead_id}"}
     ),
+    # The deals board, list (and its export) and a deal's page: everyone reads what the object
+    # rules show them (a rep: their own and unassigned deals; another rep's deal is 404).
+    # Moving a deal: its rep, the head of its owner's team (North; South's deal: 403), admins.
+    "deals:board": Page(EVERYONE_SIGNED_IN),
+    "deals:deal_detail": Page("L A A/H A A A"),
+    "deals:deal_move": Page(
+        "L D A/H D A/D A",
+        method="POST",
+        htmx=True,
+        form={"to": "discovery", "version": "1"},
+    ),
+    "workspace:deals": Page(EVERYONE_SIGNED_IN),
+    "workspace:deal_export": Page(EVERYONE_SIGNED_IN),
     # Lead-quality reviews: everyone reads; the heads set up and close; a review's raters
     # (the matrix review's rater is the ``sales`` rep) rate — others are refused (403).
     "reviews:list": Page(EVERYONE_SIGNED_IN),

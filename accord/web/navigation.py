@@ -27,9 +27,12 @@ class NavItem:
     #: Other pages under this entry (URL names, or "namespace:" for a whole app): the entry
     #: is marked current on them too.
     section: tuple[str, ...] = ()
+    #: Pages of the section that belong to another entry (the deals list under the
+    #: workspace's URLs is the Deals entry's).
+    not_section: tuple[str, ...] = ()
 
     def is_current(self, url_name: str | None) -> bool:
-        if not url_name:
+        if not url_name or url_name in self.not_section:
             return False
         if url_name == self.url_name:
             return True
@@ -81,7 +84,14 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     # Contacts and accounts are tabs of the workspace and the import is its button; the
     # meeting board and the backtest are linked from the reports page: one entry each keeps
     # the header on one line at 1280 px in Russian too.
-    NavItem("workspace:leads", _("Leads"), section=("workspace:", "imports:")),
+    NavItem(
+        "workspace:leads",
+        _("Leads"),
+        section=("workspace:", "imports:"),
+        not_section=("workspace:deals", "workspace:deal_export"),
+    ),
+    # The deals board; the deals list and a deal's page are under it.
+    NavItem("deals:board", _("Deals"), section=("deals:", "workspace:deals")),
     # Joint planning, lead-quality reviews, audits and speed to lead are linked from the
     # reports page (and a review's raters are notified): no entry of their own, so the header
     # stays on one line.

@@ -11,6 +11,7 @@ class ListPage(models.TextChoices):
     LEADS = "leads", _("Leads")
     CONTACTS = "contacts", _("Contacts")
     ACCOUNTS = "accounts", _("Accounts")
+    DEALS = "deals", _("Deals")
 
 
 class SavedView(models.Model):

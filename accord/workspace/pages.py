@@ -240,6 +240,7 @@ class DealRow:
     owner: str
     lead_url: str
     created: Any
+    url: str = ""  # the deal's page
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,7 @@ def _deal_rows(deals: QuerySet[Any]) -> list[DealRow]:
             owner=person_name(d.owner),
             lead_url=reverse("leads:lead_detail", args=[d.lead_id]) if d.lead_id else "",
             created=d.created_at,
+            url=reverse("deals:deal_detail", args=[d.pk]),
         )
         for d in deals.select_related("owner").order_by("-created_at")[:DETAIL_ROWS]
     ]

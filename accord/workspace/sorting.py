@@ -24,6 +24,15 @@ ACCOUNT_SORTS: dict[str, tuple[str, ...]] = {
     "employees": ("employees",),
     "created": ("created_at",),
 }
+DEAL_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("name",),
+    "account": ("account__name",),
+    "stage": ("stage",),
+    "amount": ("amount",),
+    "owner": ("owner__username",),
+    "close": ("expected_close",),
+    "created": ("created_at",),
+}
 DEFAULT_SORT = "-created"
 
 

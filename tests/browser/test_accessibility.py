@@ -130,6 +130,7 @@ def _pages_of(page, lead_id: int, profile_id: int, role: str) -> list[str]:
             " main a[href^='/planning/']",
         ),
         ("/leads/", ".workspace-tabs a"),
+        ("/deals/", ".deal-tabs a"),
         ("/handoff/inbox/", ".inbox-tabs a"),
         ("/settings/", ".settings-card a"),
     ):

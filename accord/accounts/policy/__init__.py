@@ -44,6 +44,7 @@ parts: ``principals`` (who asks, what they see), ``roles`` (sides, teams, resour
 
 from __future__ import annotations
 
+from accord.accounts.policy.deals import deal_change_allowed
 from accord.accounts.policy.discounts import (
     DISCOUNT_LEVELS,
     discount_decide_allowed,
@@ -126,6 +127,7 @@ __all__ = [
     "TaskScope",
     "auditor_allowed",
     "auditor_require",
+    "deal_change_allowed",
     "deal_owner_check",
     "discount_decide_allowed",
     "discount_decide_require",

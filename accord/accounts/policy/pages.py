@@ -49,6 +49,9 @@ PAGES: dict[str, frozenset[str]] = {
     # only staff in.
     "administration": frozenset({Role.ADMIN}),
     "lead_page": EVERYONE,
+    # The deals board, list and deal pages: everyone reads (rows bounded by the object rules);
+    # moving a deal is ``deal_change_allowed``'s (its rep, their team's head, admins).
+    "deals": EVERYONE,
     # Leads, contacts and accounts lists, search, contact and account pages: rows bounded by
     # the object rules (a rep sees their own and unassigned leads, deals and activities).
     "workspace": EVERYONE,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import get_language, to_locale
 
 from accord.accounts import policy
@@ -81,6 +82,7 @@ class DealLine:
     amount: str
     owner: str
     closes: object  # the close date, or the expected one while open (a date or None)
+    url: str = ""  # the deal's page
 
 
 def lead_deals(user: User, lead: Lead) -> list[DealLine]:
@@ -100,6 +102,7 @@ def lead_deals(user: User, lead: Lead) -> list[DealLine]:
             amount=money_format(deal.amount, deal.currency, locale),
             owner=str(deal.owner) if deal.owner else "",
             closes=deal.closed_at.date() if deal.closed_at else deal.expected_close,
+            url=reverse("deals:deal_detail", args=[deal.pk]),
         )
         for deal in deals
     ]

@@ -33,6 +33,8 @@ TOP_PAGES = (
     "reports:index",
     "reports:board",
     "workspace:leads",
+    "deals:board",
+    "workspace:deals",
     "workspace:contacts",
     "workspace:accounts",
     "imports:upload",
