@@ -39,6 +39,7 @@ RESOURCES = (
     "activities",
     "agreements",
     "calendars",
+    "forecasts",
 )
 ACTIONS = ("read", "write")
 # last_used_at is refreshed at most this often, so reads do not turn into writes.

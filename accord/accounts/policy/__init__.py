@@ -43,6 +43,11 @@ parts: ``principals`` (who asks, what they see), ``roles`` (sides, teams, resour
 
 from __future__ import annotations
 
+from accord.accounts.policy.forecasts import (
+    forecast_manage_require,
+    forecast_read_scope,
+    forecast_submit_require,
+)
 from accord.accounts.policy.leads import (
     HANDOFF_STAGES,
     LEAD_FIELD_WRITERS,
@@ -108,6 +113,9 @@ __all__ = [
     "Owned",
     "Principal",
     "deal_owner_check",
+    "forecast_manage_require",
+    "forecast_read_scope",
+    "forecast_submit_require",
     "is_admin",
     "is_manager",
     "lead_act_allowed",

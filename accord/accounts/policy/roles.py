@@ -17,7 +17,7 @@ _ALL = frozenset(RESOURCES)
 _MARKETING_WRITES = frozenset(
     {"contacts", "accounts", "leads", "touchpoints", "campaigns", "spend"}
 )
-_SALES_WRITES = frozenset({"contacts", "accounts", "leads", "deals", "activities"})
+_SALES_WRITES = frozenset({"contacts", "accounts", "leads", "deals", "activities", "forecasts"})
 #: What each role may write through the API (everyone signed in reads every resource). A
 #: manager writes what their side writes (``SIDE_WRITES``) plus ``MANAGER_WRITES``.
 ROLE_WRITES: dict[str, frozenset[str]] = {
