@@ -99,7 +99,7 @@ def _report_print(name: str, options: dict) -> None:
     for note in getattr(result, "notes", ()):
         click.echo(f"note: {note}")
     if name == "forecast":
-        from accord.analytics.forecast_rows import forecast_sections
+        from accord.analytics.forecast.rows import forecast_sections
 
         for title, section in forecast_sections(result):
             click.echo(f"\n{title}")

@@ -15,7 +15,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from accord.analytics.filters import ReportFilters
+from accord.analytics.forecast.rows import forecast_rows
 from accord.analytics.runners.base import GROUP_CHANNEL, GROUP_NONE
+from accord.analytics.runners.forecast import ForecastQuery, ForecastResult, ForecastRunner
 from accord.analytics.runners.funnel import FunnelQuery, FunnelResult, FunnelRunner
 from accord.analytics.runners.kpis import KpisQuery, KpisResult, KpisRunner
 from accord.analytics.runners.quality import QualityQuery, QualityResult, QualityRunner
@@ -54,8 +56,6 @@ def report_run(
     if name == "reps":
         return RepsRunner(RepsQuery(filters, sla_hours=sla_hours)).run()
     if name == "forecast":
-        from accord.analytics.runners.forecast import ForecastQuery, ForecastRunner
-
         options = {
             k: attribution_options.pop(k)
             for k in FORECAST_OPTIONS
@@ -245,9 +245,6 @@ FLATTENERS: dict[type, Callable[[Any], list[dict[str, Any]]]] = {
 
 def report_rows(result: Any) -> list[dict[str, Any]]:
     """The result as table rows (what ``--format table|csv`` prints)."""
-    from accord.analytics.forecast_rows import forecast_rows
-    from accord.analytics.runners.forecast import ForecastResult
-
     if isinstance(result, ForecastResult):
         return forecast_rows(result)
     flatten = FLATTENERS.get(type(result))
