@@ -264,6 +264,16 @@ def world_build() -> World:
     site = capture_site_create(name="Matrix site", allowed_origins=["https://matrix.example"])
     admins_key, _raw = api_key_create(name="Matrix", scopes=["*:read"], created_by=users["admin"])
 
+    from accord.pipeline.models import ForecastSubmission
+
+    own_sub, other_sub = (
+        ForecastSubmission.objects.create(
+            user=users[who], period_kind="quarter", period_start=date(2026, 1, 1),
+            week_start=date(2026, 1, 5),
+        )
+        for who in ("sales", "other_rep")
+    )  # fmt: skip
+
     def same(value: int | str) -> dict[str, int | str]:
         return {"own": value}
 
@@ -271,6 +281,7 @@ def world_build() -> World:
         "lead_id": {"own": own.pk, "other": other.pk},
         "deal_id": {"own": own_deal.pk, "other": other_deal.pk},
         "activity_id": {"own": own_act.pk, "other": other_act.pk},
+        "submission_id": {"own": own_sub.pk, "other": other_sub.pk},
         "contact_id": same(contact.pk),
         "account_id": same(account.pk),
         "touchpoint_id": same(touch.pk),

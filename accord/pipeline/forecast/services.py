@@ -72,6 +72,8 @@ def quota_set(
     currency: str = "USD",
 ) -> Quota:
     """Set (create or replace) a rep's quota for one month or quarter."""
+    policy.resource_require(principal, "forecasts", "write")
+    policy.person_require(principal)
     kind_check(period_kind)
     period_start_check(period_start, period_kind)
     value = _amount(amount, "amount")
@@ -103,9 +105,9 @@ def forecast_submit(
     call other figures (best case at least commit). One submission per rep, period and
     week; it is never changed afterwards (a second one this week is refused).
     """
+    rep = policy.forecast_submit_require(principal)
     kind_check(period_kind)
     period_start_check(period_start, period_kind)
-    rep = policy.forecast_submit_require(principal)
     at = now or timezone.now()
     week = week_start(timezone.localtime(at).date())
     with transaction.atomic():

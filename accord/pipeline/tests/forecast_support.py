@@ -1,6 +1,6 @@
 """A hand-built sales team for the forecast tests; every number in them is counted here.
 
-Now: 2026-05-15 12:00 UTC (Q2 2026 = April–June; Q1 = January–March). Default pipeline
+Now: 2026-05-15 12:00 UTC (Q2 2026 = April-June; Q1 = January-March). Default pipeline
 (qualification 0.10 pipeline, discovery 0.20 pipeline, proposal 0.50 best case,
 negotiation 0.75 commit). Team North: reps ``ann`` and ``bob``, head ``max`` (manager).
 
@@ -46,7 +46,7 @@ def at(y: int, m: int, d: int, h: int = 10) -> datetime:
 
 def _deal(name, owner, pipeline, stages, *, close, category="", closed_at=None, closes=()):
     """stages: [(at, stage, amount)] in order; closes: [(at, old, new)]."""
-    first_at, _first_stage, amount = stages[0]
+    first_at = stages[0][0]
     last_at, last_stage, last_amount = stages[-1]
     deal = Deal.objects.create(
         name=name,
