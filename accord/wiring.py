@@ -38,6 +38,10 @@ def wire() -> None:
     hooks.on(events.SubmissionSettled, scoring.submission_settled_score)
     # A deal is won (pipeline): webhooks announce deal.won.
     hooks.on(events.DealWon, webhooks.deal_won_publish)
+    # A deal is lost, or moves to another stage (pipeline.deal_move): webhooks announce
+    # deal.lost and deal.stage_changed.
+    hooks.on(events.DealLost, webhooks.deal_lost_publish)
+    hooks.on(events.DealStageChanged, webhooks.deal_stage_changed_publish)
     # An app publishes an event outsiders may subscribe to (the hand-off's lead.mql,
     # lead.assigned, sla.breached …): webhooks deliver it.
     hooks.on(events.Published, webhooks.published_deliver)

@@ -231,6 +231,7 @@ def _register_routers() -> None:
     from accord.handoff.api import agreements_router, calendars_router, lead_actions_router
     from accord.handoff.lead.api import router as leads_router
     from accord.pipeline.api import activities_router, deals_router
+    from accord.pipeline.api_pipelines import router as pipelines_router
     from accord.privacy.api import router as consents_router
     from accord.scoring.api import router as scoring_router
     from accord.tracking.api import campaigns_router, spend_router, touchpoints_router
@@ -245,6 +246,7 @@ def _register_routers() -> None:
     api.add_router("/spend", spend_router)
     api.add_router("/deals", deals_router)
     api.add_router("/activities", activities_router)
+    api.add_router("/pipelines", pipelines_router)
     api.add_router("/scoring", scoring_router)
     api.add_router("/reports", reports_router)
     api.add_router("/forecast", forecast_router)

@@ -39,6 +39,7 @@ RESOURCES = (
     "activities",
     "agreements",
     "calendars",
+    "pipelines",
     "forecasts",
 )
 ACTIONS = ("read", "write")

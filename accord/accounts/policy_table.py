@@ -114,6 +114,8 @@ MARKETING_SIDE = "L A D A A A"
 MARKETING_WRITES = "L A D A D A"
 #: Sales' resources (deals, activities): reps and sales managers.
 SALES_WRITES = "L D A D A A"
+#: Pipelines, stages and lost reasons: administrators and heads of sales.
+PIPELINE_ADMINS = "L D D D A A"
 #: A hand-off action on a lead: the owner (other reps: 404), the sales manager of its team
 #: (North; South's lead: 403), an administrator; never marketing.
 LEAD_ACTION = "L D A/H D A/D A"
@@ -285,6 +287,24 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/deals/batch": Op("deals", SALES_WRITES),
     "GET /api/v1/deals/{deal_id}": Op("deals", "L A A/H A A A"),
     "PATCH /api/v1/deals/{deal_id}": Op("deals", "L D A/H D A A"),
+    "POST /api/v1/deals/{deal_id}/move": Op("deals", "L D A/H D A A"),
+    "GET /api/v1/deals/{deal_id}/stage-history": Op("deals", "L A A/H A A A"),
+    "GET /api/v1/deals/{deal_id}/amount-history": Op("deals", "L A A/H A A A"),
+    "GET /api/v1/pipelines": Op("pipelines", EVERYONE_SIGNED_IN),
+    "POST /api/v1/pipelines": Op("pipelines", PIPELINE_ADMINS),
+    "POST /api/v1/pipelines/reorder": Op("pipelines", PIPELINE_ADMINS),
+    "GET /api/v1/pipelines/lost-reasons": Op("pipelines", EVERYONE_SIGNED_IN),
+    "POST /api/v1/pipelines/lost-reasons": Op("pipelines", PIPELINE_ADMINS),
+    "PATCH /api/v1/pipelines/lost-reasons/{reason_id}": Op("pipelines", PIPELINE_ADMINS),
+    "GET /api/v1/pipelines/{pipeline_id}": Op("pipelines", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/pipelines/{pipeline_id}": Op("pipelines", PIPELINE_ADMINS),
+    "DELETE /api/v1/pipelines/{pipeline_id}": Op("pipelines", PIPELINE_ADMINS),
+    "GET /api/v1/pipelines/{pipeline_id}/stages": Op("pipelines", EVERYONE_SIGNED_IN),
+    "POST /api/v1/pipelines/{pipeline_id}/stages": Op("pipelines", PIPELINE_ADMINS),
+    "POST /api/v1/pipelines/{pipeline_id}/stages/reorder": Op("pipelines", PIPELINE_ADMINS),
+    "GET /api/v1/pipelines/{pipeline_id}/stages/{stage_id}": Op("pipelines", EVERYONE_SIGNED_IN),
+    "PATCH /api/v1/pipelines/{pipeline_id}/stages/{stage_id}": Op("pipelines", PIPELINE_ADMINS),
+    "DELETE /api/v1/pipelines/{pipeline_id}/stages/{stage_id}": Op("pipelines", PIPELINE_ADMINS),
     "GET /api/v1/activities": Op("activities", EVERYONE_SIGNED_IN),
     "POST /api/v1/activities": Op("activities", SALES_WRITES),
     "GET /api/v1/activities/{activity_id}": Op("activities", "L A A/H A A A"),

@@ -11,6 +11,8 @@ class ErrorDetail(Schema):
     code: str
     message: str
     field: str | None = None
+    # A 409 conflict: the state as it is now (e.g. a deal's stage and version).
+    current: dict[str, Any] | None = None
 
 
 class ErrorOut(Schema):

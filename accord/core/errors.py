@@ -55,3 +55,26 @@ class PermissionDenied(DomainError, DjangoPermissionDenied):
 
     code = "permission_denied"
     status = 403
+
+
+class Conflict(DomainError):
+    """A write based on a state that has changed since (optimistic concurrency): HTTP 409.
+
+    ``current`` carries the state as it is now, so the caller can show it and decide again.
+    """
+
+    code = "conflict"
+    status = 409
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        current: dict[str, object] | None = None,
+    ):
+        super().__init__(message, field=field)
+        self.current = current or {}
+
+    def as_dict(self) -> dict[str, object]:  # type: ignore[override]
+        return {**super().as_dict(), "current": self.current}

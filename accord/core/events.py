@@ -84,6 +84,28 @@ class DealWon:
 
 
 @dataclass(frozen=True, slots=True)
+class DealLost:
+    """A deal closed as lost (its ``lost_reason`` and ``competitor`` say why)."""
+
+    deal: Deal
+
+
+@dataclass(frozen=True, slots=True)
+class DealStageChanged:
+    """A deal moved from one stage to another (``from_stage`` '' never: creation is no move).
+
+    ``change_id`` is the ``DealStageChange`` row recording it: one occurrence per row.
+    """
+
+    deal: Deal
+    from_stage: str
+    to_stage: str
+    at: datetime
+    change_id: int
+    by_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Published:
     """Something happened that people outside Accord may subscribe to (``lead.mql``,
     ``sla.breached``, …): the name, its JSON-ready payload, the key naming this occurrence

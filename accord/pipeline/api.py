@@ -21,26 +21,32 @@ from accord.contacts.selectors import leads_visible
 from accord.core.errors import NotFound, PermissionDenied
 from accord.pipeline import selectors
 from accord.pipeline.inputs import ActivityChanges, DealChanges
-from accord.pipeline.models import Activity, Deal
+from accord.pipeline.models import Activity, ChangeSource, Deal
 from accord.pipeline.schemas import (
     ACTIVITY_ORDERINGS,
     DEAL_ORDERINGS,
+    HISTORY_ORDERINGS,
     ActivityFilters,
     ActivityIn,
     ActivityOut,
     ActivityPage,
     ActivityPatch,
+    DealAmountChangePage,
     DealBatchIn,
     DealFilters,
     DealIn,
+    DealMoveIn,
     DealOut,
     DealPage,
     DealPatch,
+    DealStageChangePage,
+    HistoryParams,
 )
 from accord.pipeline.services import (
     activity_create,
     activity_update,
     deal_create,
+    deal_move,
     deal_update,
     deal_upsert,
 )
@@ -100,7 +106,7 @@ def deal_create_endpoint(request: HttpRequest, payload: DealIn):
     fields = payload.dict()
     _deal_links_check(principal, fields)
     policy.deal_owner_check(principal, current_owner_id=None, owner_id=fields["owner_id"])
-    return Status(201, deal_create(**fields))
+    return Status(201, deal_create(**fields, by=principal.actor, source=ChangeSource.API))
 
 
 @deals_router.post("/batch", response={200: BatchOut, **POST_ERRORS})
@@ -139,16 +145,67 @@ def deal_get(request: HttpRequest, deal_id: int = IdPath):
 
 @deals_router.patch("/{deal_id}", response={200: DealOut, **COMMON_ERRORS})
 def deal_patch(request: HttpRequest, payload: DealPatch, deal_id: int = IdPath):
-    """Change a deal; moving it to won or lost closes it (lost needs a lost_reason)."""
+    """Change a deal; moving it to won or lost closes it (won needs an amount and a close
+    date, lost a lost_reason). With ``expected_version``, a deal changed since answers 409."""
     principal = access_require(request, "deals", "write")
     deal = _deal_get(principal, deal_id)
     changes = cast(DealChanges, payload.dict(exclude_unset=True))
+    expected_version = changes.pop("expected_version", None)  # type: ignore[typeddict-item]
     _deal_links_check(principal, changes)
     if "owner_id" in changes:
         policy.deal_owner_check(
             principal, current_owner_id=deal.owner_id, owner_id=changes["owner_id"]
         )
-    return deal_update(deal_id=deal_id, changes=changes)
+    return deal_update(
+        deal_id=deal_id,
+        changes=changes,
+        by=principal.actor,
+        source=ChangeSource.API,
+        expected_version=expected_version,
+    )
+
+
+@deals_router.post("/{deal_id}/move", response={200: DealOut, **POST_ERRORS})
+def deal_move_endpoint(request: HttpRequest, payload: DealMoveIn, deal_id: int = IdPath):
+    """Move a deal to another stage (of its pipeline, or of ``pipeline_id``).
+
+    ``expected_version`` is the version you saw: if someone moved or changed the deal since,
+    the answer is 409 with the deal's current stage and version in ``error.current``.
+    """
+    principal = access_require(request, "deals", "write")
+    _deal_get(principal, deal_id)
+    return deal_move(
+        deal_id=deal_id,
+        to_stage=payload.stage,
+        expected_version=payload.expected_version,
+        by=principal.actor,
+        closed_at=payload.closed_at,
+        close_date=payload.close_date,
+        lost_reason=payload.lost_reason,
+        competitor=payload.competitor,
+        source=ChangeSource.API,
+        to_pipeline_id=payload.pipeline_id,
+    )
+
+
+@deals_router.get("/{deal_id}/stage-history", response={200: DealStageChangePage, **COMMON_ERRORS})
+def deal_stage_history(request: HttpRequest, params: Query[HistoryParams], deal_id: int = IdPath):
+    """The deal's stage moves (append-only), each with the time it spent in the stage."""
+    principal = access_require(request, "deals", "read")
+    _deal_get(principal, deal_id)
+    rows = selectors.deal_stage_history(deal_id=deal_id)
+    return page_of(rows, params, allowed=HISTORY_ORDERINGS)
+
+
+@deals_router.get(
+    "/{deal_id}/amount-history", response={200: DealAmountChangePage, **COMMON_ERRORS}
+)
+def deal_amount_history(request: HttpRequest, params: Query[HistoryParams], deal_id: int = IdPath):
+    """The deal's amount changes (append-only)."""
+    principal = access_require(request, "deals", "read")
+    _deal_get(principal, deal_id)
+    rows = selectors.deal_amount_history(deal_id=deal_id)
+    return page_of(rows, params, allowed=HISTORY_ORDERINGS)
 
 
 @activities_router.get("", response={200: ActivityPage, **COMMON_ERRORS})

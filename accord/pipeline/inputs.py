@@ -20,15 +20,23 @@ class DealExtras(TypedDict, total=False):
     lead_id: int | None
     account_id: int | None
     owner_id: int | None
+    #: The pipeline by key, or by id (else the deal's own; a new deal: the default one).
     pipeline: str | None
+    pipeline_id: int | None
+    #: A stage key of the deal's pipeline.
     stage: str | None
     is_promotion: bool | None
     promotion_code: str | None
     expected_close: dt.date | None
     #: When a deal is closed by this write (now when not given).
     closed_at: dt.datetime | None
+    #: A won deal's close date (else the date of ``closed_at``, else ``expected_close``).
+    close_date: dt.date | None
     won_reason: str | None
     lost_reason: str | None
+    competitor: str | None
+    #: The rep's forecast category ('' follows the stage's).
+    forecast_category: str | None
 
 
 class DealFields(DealExtras, total=False):

@@ -4,30 +4,39 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from ninja import Field, Schema
 
 from accord.api.schemas import MAX_BATCH, MAX_INT, Id, InSchema, ListParams
-from accord.pipeline.models import ActivityKind, ActivityOutcome, Deal, DealStage, LostReason
+from accord.pipeline.models import ActivityKind, ActivityOutcome, Deal, ForecastCategory
+from accord.pipeline.selectors import seconds_between
 
 DEAL_ORDERINGS = ("-created_at", "created_at", "-updated_at", "updated_at", "-id", "id")
 ACTIVITY_ORDERINGS = ("-at", "at", "-id", "id")
+HISTORY_ORDERINGS = ("at", "-at", "id", "-id")
 # Sent as a number or a decimal string, at most 14 digits before the point and 2 after;
 # answered as a string.
 Money = Annotated[Decimal, Field(max_digits=16, decimal_places=2)]
 # Literal types built from the models' choices: pydantic (and so the OpenAPI document) sees
 # each value; mypy cannot evaluate a Literal built at run time, so it sees plain str.
 if TYPE_CHECKING:
-    DealStageName = str
-    LostReasonName = str
     KindName = str
     OutcomeName = str
+    CategoryName = str
 else:
-    DealStageName = Literal[tuple(DealStage.values)]
-    LostReasonName = Literal[tuple(["", *LostReason.values])]
     KindName = Literal[tuple(ActivityKind.values)]
     OutcomeName = Literal[tuple(ActivityOutcome.values)]
+    CategoryName = Literal[tuple(["", *ForecastCategory.values])]
+# Stages and lost reasons are rows admins edit, so any key is sent and the service checks it
+# against the deal's pipeline (the error names the field and lists the valid keys).
+StageKey = Annotated[
+    str, Field(min_length=1, max_length=40, description="A stage key of the pipeline")
+]
+ReasonKey = Annotated[
+    str, Field(max_length=30, description="A lost reason key (`/pipelines/lost-reasons`)")
+]
+Version = Annotated[int, Field(ge=1, le=MAX_INT)]
 
 
 class DealOut(Schema):
@@ -36,7 +45,9 @@ class DealOut(Schema):
     lead_id: int | None
     account_id: int | None
     pipeline: str
+    pipeline_id: int
     stage: str
+    stage_entered_at: dt.datetime
     amount: str
     currency: str
     discount_amount: str
@@ -46,6 +57,9 @@ class DealOut(Schema):
     closed_at: dt.datetime | None
     won_reason: str
     lost_reason: str
+    competitor: str
+    forecast_category: str
+    version: int
     owner_id: int | None
     external_id: str | None
     created_at: dt.datetime
@@ -72,14 +86,20 @@ class DealIn(InSchema):
     lead_id: Id | None = None
     account_id: Id | None = None
     owner_id: Id | None = None
-    pipeline: str | None = Field(None, min_length=1, max_length=40, description="Pipeline key")
-    stage: DealStageName = DealStage.QUALIFICATION.value
+    pipeline: str | None = Field(
+        None, min_length=1, max_length=40, description="Pipeline key (else the default)."
+    )
+    pipeline_id: Id | None = None
+    stage: StageKey | None = Field(None, description="Else the pipeline's first open stage.")
     is_promotion: bool = False
     promotion_code: str = Field("", max_length=60)
     expected_close: dt.date | None = None
     closed_at: dt.datetime | None = Field(None, description="When closing; defaults to now.")
+    close_date: dt.date | None = Field(None, description="A won deal's close date.")
     won_reason: str = Field("", max_length=200)
-    lost_reason: LostReasonName = ""
+    lost_reason: ReasonKey = ""
+    competitor: str = Field("", max_length=200)
+    forecast_category: CategoryName = ""
     external_id: str | None = Field(None, min_length=1, max_length=120)
 
 
@@ -92,14 +112,89 @@ class DealPatch(InSchema):
     account_id: Id | None = None
     owner_id: Id | None = None
     pipeline: str | None = Field(None, min_length=1, max_length=40)
-    stage: DealStageName | None = None
+    pipeline_id: Id | None = None
+    stage: StageKey | None = None
     is_promotion: bool | None = None
     promotion_code: str | None = Field(None, max_length=60)
     expected_close: dt.date | None = None
     closed_at: dt.datetime | None = None
+    close_date: dt.date | None = None
     won_reason: str | None = Field(None, max_length=200)
-    lost_reason: LostReasonName | None = None
+    lost_reason: ReasonKey | None = None
+    competitor: str | None = Field(None, max_length=200)
+    forecast_category: CategoryName | None = None
     external_id: str | None = Field(None, min_length=1, max_length=120)
+    expected_version: Version | None = Field(
+        None, description="The version you saw: a newer one answers 409 with the current state."
+    )
+
+
+class DealMoveIn(InSchema):
+    stage: StageKey
+    expected_version: Version = Field(
+        ..., description="The version you saw: a newer one answers 409 with the current state."
+    )
+    pipeline_id: Id | None = Field(None, description="To move the deal to another pipeline.")
+    closed_at: dt.datetime | None = Field(None, description="When closing; defaults to now.")
+    close_date: dt.date | None = Field(None, description="Won: the close date.")
+    lost_reason: ReasonKey | None = Field(None, description="Lost: why (required).")
+    competitor: str | None = Field(None, max_length=200)
+
+
+class DealStageChangeOut(Schema):
+    id: int
+    deal_id: int
+    pipeline_id: int
+    from_stage: str
+    to_stage: str
+    at: dt.datetime
+    left_at: dt.datetime | None = Field(
+        None, description="When the deal left the stage (null: it is still there)."
+    )
+    seconds_in_stage: int = Field(..., description="Until left_at, or until now.")
+    by_id: int | None
+    amount: str
+    source: str
+
+    @staticmethod
+    def resolve_amount(obj: Any) -> str:
+        return str(obj.amount)
+
+    @staticmethod
+    def resolve_seconds_in_stage(obj: Any) -> int:
+        return seconds_between(obj.at, obj.left_at)
+
+
+class DealStageChangePage(Schema):
+    items: list[DealStageChangeOut]
+    next_cursor: str | None
+
+
+class DealAmountChangeOut(Schema):
+    id: int
+    deal_id: int
+    old_amount: str
+    new_amount: str
+    at: dt.datetime
+    by_id: int | None
+    source: str
+
+    @staticmethod
+    def resolve_old_amount(obj: Any) -> str:
+        return str(obj.old_amount)
+
+    @staticmethod
+    def resolve_new_amount(obj: Any) -> str:
+        return str(obj.new_amount)
+
+
+class DealAmountChangePage(Schema):
+    items: list[DealAmountChangeOut]
+    next_cursor: str | None
+
+
+class HistoryParams(ListParams):
+    ordering: Literal[HISTORY_ORDERINGS] = "at"  # type: ignore[valid-type]
 
 
 class DealBatchIn(InSchema):
@@ -108,7 +203,7 @@ class DealBatchIn(InSchema):
 
 class DealFilters(ListParams):
     ordering: Literal[DEAL_ORDERINGS] = "-created_at"  # type: ignore[valid-type]
-    stage: DealStageName | None = None
+    stage: StageKey | None = None
     owner_id: Id | None = None
     lead_id: Id | None = None
     account_id: Id | None = None

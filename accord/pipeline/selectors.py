@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from accord.accounts.models import User
-from accord.pipeline.models import Activity, Deal, DealStage, PipelineStage
+from accord.pipeline.models import (
+    Activity,
+    Deal,
+    DealAmountChange,
+    DealLostReason,
+    DealStage,
+    DealStageChange,
+    Pipeline,
+    PipelineStage,
+)
 from accord.pipeline.models.defaults import DEFAULT_STAGES
 
 #: The seeded stages' English names, by key: such a stage not renamed shows in the reader's
@@ -109,3 +119,48 @@ def deal_stage_name(deal: Deal, names: dict[tuple[int | None, str], str] | None 
     """The name of the stage ``deal`` is in (its key when the stage no longer exists)."""
     names = stage_names() if names is None else names
     return names.get((deal.pipeline_id, deal.stage), deal.stage)
+
+
+def deal_stage_history(*, deal_id: int) -> QuerySet[DealStageChange]:
+    """A deal's stage moves, each with ``left_at``: when the next move took it out (null for
+    the stage it is in). Time in a stage is ``left_at`` (or now) minus ``at``."""
+    later = DealStageChange.objects.filter(deal_id=OuterRef("deal_id")).filter(
+        Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))
+    )
+    return DealStageChange.objects.filter(deal_id=deal_id).annotate(
+        left_at=Subquery(later.order_by("at", "pk").values("at")[:1])
+    )
+
+
+def seconds_between(start: datetime, end: datetime | None) -> int:
+    """Whole seconds from ``start`` to ``end`` (now when None), never negative."""
+    return max(0, int(((end or timezone.now()) - start).total_seconds()))
+
+
+def deal_amount_history(*, deal_id: int) -> QuerySet[DealAmountChange]:
+    return DealAmountChange.objects.filter(deal_id=deal_id)
+
+
+def pipelines_visible(*, include_archived: bool = True) -> QuerySet[Pipeline]:
+    pipelines = Pipeline.objects.all()
+    if not include_archived:
+        pipelines = pipelines.filter(is_archived=False)
+    return pipelines
+
+
+def stage_deal_counts(*, pipeline_id: int) -> dict[str, int]:
+    """How many deals sit in each stage of a pipeline, by stage key."""
+    rows = (
+        Deal.objects.filter(pipeline_id=pipeline_id)
+        .values("stage")
+        .annotate(n=Count("pk"))
+        .values_list("stage", "n")
+    )
+    return dict(rows)
+
+
+def lost_reasons(*, active_only: bool = False) -> QuerySet[DealLostReason]:
+    reasons = DealLostReason.objects.all()
+    if active_only:
+        reasons = reasons.filter(is_active=True)
+    return reasons

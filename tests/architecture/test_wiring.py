@@ -28,6 +28,8 @@ LIFECYCLE_TABLE = {
     "TouchRecorded": ["accord.scoring.lifecycle.touch_recorded_rescore"],
     "SubmissionSettled": ["accord.scoring.lifecycle.submission_settled_score"],
     "DealWon": ["accord.integrations.webhooks.handlers.deal_won_publish"],
+    "DealLost": ["accord.integrations.webhooks.handlers.deal_lost_publish"],
+    "DealStageChanged": ["accord.integrations.webhooks.handlers.deal_stage_changed_publish"],
     "Published": ["accord.integrations.webhooks.handlers.published_deliver"],
 }
 

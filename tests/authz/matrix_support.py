@@ -262,6 +262,12 @@ def world_build() -> World:
     from accord.tracking.capture.services import capture_site_create
 
     site = capture_site_create(name="Matrix site", allowed_origins=["https://matrix.example"])
+    from accord.pipeline.models import DealLostReason
+    from accord.pipeline.services import pipeline_create
+
+    pipeline = pipeline_create(name="Matrix pipeline")  # no deals: deleting it is allowed
+    stage = pipeline.stages.filter(outcome="open").first()
+    reason = DealLostReason.objects.order_by("pk").first()
     admins_key, _raw = api_key_create(name="Matrix", scopes=["*:read"], created_by=users["admin"])
 
     from accord.pipeline.models import ForecastSubmission
@@ -295,6 +301,9 @@ def world_build() -> World:
         "endpoint_id": same(endpoint.pk),
         "delivery_id": same(delivery.pk),
         "site_id": same(site.pk),
+        "pipeline_id": same(pipeline.pk),
+        "stage_id": same(stage.pk if stage else 0),
+        "reason_id": same(reason.pk if reason else 0),
         "key_id": same(admins_key.pk),  # the administrator's own key; others' is 404
         "token": same("0" * 32),
         "name": same("funnel"),

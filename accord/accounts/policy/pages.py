@@ -10,7 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from accord.accounts.models import Role, User
+from accord.accounts.models import Department, Role, User
+from accord.accounts.policy.roles import is_admin, sides_of
 from accord.core.errors import PermissionDenied
 
 # --- Pages --------------------------------------------------------------------------------
@@ -53,13 +54,22 @@ PAGES: dict[str, frozenset[str]] = {
     # Leads, contacts and accounts lists, search, contact and account pages: rows bounded by
     # the object rules (a rep sees their own and unassigned leads, deals and activities).
     "workspace": EVERYONE,
+    # Pipelines, stages and lost reasons: administrators and heads of sales (managers on the
+    # sales side, ``PAGE_SIDES``).
+    "pipelines": MANAGERS,
 }
+#: Pages a manager opens only when they head this side (administrators open them all).
+PAGE_SIDES: dict[str, str] = {"pipelines": Department.SALES}
 
 
 def page_allowed(user: User | None, page: str) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return bool(user.is_superuser or user.role in PAGES[page])
+    if user.is_superuser or is_admin(user):
+        return True
+    if page in PAGE_SIDES and PAGE_SIDES[page] not in sides_of(user):
+        return False
+    return user.role in PAGES[page]
 
 
 def page_require(user: User | None, page: str) -> None:

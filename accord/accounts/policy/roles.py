@@ -31,6 +31,8 @@ SIDE_WRITES: dict[str, frozenset[str]] = {
 }
 #: The hand-off's shared configuration, which either side's managers change.
 MANAGER_WRITES = frozenset({"agreements", "calendars"})
+#: What heads of sales (managers on the sales side) configure besides: pipelines and stages.
+SALES_MANAGER_WRITES = frozenset({"pipelines"})
 #: Resources whose rows a sales rep sees only when they own them (or nobody does).
 OWNED_RESOURCES = frozenset({"leads", "deals", "activities"})
 
@@ -118,6 +120,8 @@ def writes_of(user: User) -> frozenset[str]:
     writes = set(MANAGER_WRITES)
     for side in sides_of(user):
         writes |= SIDE_WRITES[side]
+    if Department.SALES in sides_of(user):
+        writes |= SALES_MANAGER_WRITES
     return frozenset(writes)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -110,7 +111,7 @@ def test_winning_a_deal_emits_deal_won_once():
     from accord.pipeline.services import deal_create, deal_update
 
     won = _endpoint("deal.won")
-    deal = deal_create(name="Big one", amount="1200.50")
+    deal = deal_create(name="Big one", amount="1200.50", expected_close=dt.date(2026, 3, 31))
     assert WebhookDelivery.objects.count() == 0
     deal_update(deal_id=deal.pk, changes={"stage": "won"})
     deal_update(deal_id=deal.pk, changes={"name": "Big one, signed"})  # still won: no new event

@@ -32,6 +32,8 @@ EVENTS: dict[str, str | Promise] = {
     "lead.created": _("A lead was created"),
     "lead.stage_changed": _("A lead moved to another lifecycle stage"),
     "deal.won": _("A deal was won"),
+    "deal.lost": _("A deal was lost"),
+    "deal.stage_changed": _("A deal moved to another pipeline stage"),
     **HANDOFF_EVENTS,
 }
 

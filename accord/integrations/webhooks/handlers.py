@@ -5,9 +5,18 @@ transaction (``events.webhook_event_emit``)."""
 from __future__ import annotations
 
 from accord.contacts.models import Lead
-from accord.core.events import DealWon, LeadCreated, Published, StageEntered
+from accord.core.events import (
+    DealLost,
+    DealStageChanged,
+    DealWon,
+    LeadCreated,
+    Published,
+    StageEntered,
+)
 from accord.integrations.webhooks.events import webhook_event_emit, webhooks_listening
 from accord.integrations.webhooks.payloads import (
+    deal_lost_emit,
+    deal_stage_changed_emit,
     deal_won_emit,
     lead_created_emit,
     lead_stage_changed_emit,
@@ -30,6 +39,20 @@ def stage_entered_publish(event: StageEntered) -> None:
 
 def deal_won_publish(event: DealWon) -> None:
     deal_won_emit(deal=event.deal)
+
+
+def deal_lost_publish(event: DealLost) -> None:
+    deal_lost_emit(deal=event.deal)
+
+
+def deal_stage_changed_publish(event: DealStageChanged) -> None:
+    deal_stage_changed_emit(
+        deal=event.deal,
+        from_stage=event.from_stage,
+        to_stage=event.to_stage,
+        at=event.at,
+        change_id=event.change_id,
+    )
 
 
 def published_deliver(event: Published) -> None:

@@ -84,3 +84,45 @@ def deal_won_emit(*, deal: Any) -> int:
         key=f"deal:{deal.pk}:won:{closed.isoformat() if closed else ''}",
         at=closed,
     )
+
+
+def _deal_data(deal: Any) -> dict[str, Any]:
+    return {
+        "id": deal.pk,
+        "name": deal.name,
+        "pipeline": deal.pipeline.key,
+        "stage": deal.stage,
+        "amount": str(deal.amount),
+        "currency": deal.currency,
+        "lead_id": deal.lead_id,
+        "account_id": deal.account_id,
+        "owner_id": deal.owner_id,
+        "closed_at": deal.closed_at,
+    }
+
+
+def deal_stage_changed_emit(
+    *, deal: Any, from_stage: str, to_stage: str, at: Any, change_id: int
+) -> int:
+    return webhook_event_emit(
+        event="deal.stage_changed",
+        payload={"deal": _deal_data(deal), "from_stage": from_stage, "to_stage": to_stage},
+        key=f"deal:{deal.pk}:stage:{change_id}",
+        at=at,
+    )
+
+
+def deal_lost_emit(*, deal: Any) -> int:
+    closed = deal.closed_at
+    return webhook_event_emit(
+        event="deal.lost",
+        payload={
+            "deal": {
+                **_deal_data(deal),
+                "lost_reason": deal.lost_reason,
+                "competitor": deal.competitor,
+            }
+        },
+        key=f"deal:{deal.pk}:lost:{closed.isoformat() if closed else ''}",
+        at=closed,
+    )

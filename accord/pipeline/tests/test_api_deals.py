@@ -21,7 +21,12 @@ def test_deal_lifecycle_and_filters():
     assert deal["amount"] == "1200.50" and deal["closed_at"] is None
     no_reason = client.patch(f"/deals/{deal['id']}", {"stage": "lost"})
     assert no_reason.status_code == 422 and no_reason.json()["error"]["field"] == "lost_reason"
-    won = client.patch(f"/deals/{deal['id']}", {"stage": "won", "won_reason": "fit"})
+    undated = client.patch(f"/deals/{deal['id']}", {"stage": "won", "won_reason": "fit"})
+    assert undated.status_code == 422 and undated.json()["error"]["field"] == "close_date"
+    won = client.patch(
+        f"/deals/{deal['id']}",
+        {"stage": "won", "won_reason": "fit", "expected_close": "2026-03-31"},
+    )
     assert won.status_code == 200 and won.json()["closed_at"] is not None
     client.post("/deals", {"name": "Small", "amount": 10})
     assert [d["id"] for d in client.get("/deals", stage="won").json()["items"]] == [deal["id"]]
