@@ -20,9 +20,7 @@ from accord.core.money import currency_clean
 from accord.pipeline.forecast.figures import deal_lines, figures_of
 from accord.pipeline.forecast.periods import kind_check, period_start_check, week_start
 from accord.pipeline.models import (
-    ChangeSource,
     Deal,
-    DealCloseDateChange,
     ForecastCategory,
     ForecastSubmission,
     ForecastSubmissionDeal,
@@ -201,26 +199,3 @@ def deal_forecast_category_set(*, principal: policy.Principal, deal_id: int, cat
     deal.forecast_category = category
     deal.save(update_fields=["forecast_category", "updated_at"])
     return deal
-
-
-def deal_close_date_record(
-    *,
-    deal_id: int,
-    old_date: date | None,
-    new_date: date | None,
-    by: User | None,
-    source: str = ChangeSource.UI,
-    at: datetime | None = None,
-) -> DealCloseDateChange | None:
-    """Record a change of a deal's expected close date (called by the deal services in the
-    transaction that changes it); nothing when the date did not change."""
-    if old_date == new_date:
-        return None
-    return DealCloseDateChange.objects.create(
-        deal_id=deal_id,
-        old_date=old_date,
-        new_date=new_date,
-        by=by,
-        source=source,
-        at=at or timezone.now(),
-    )
