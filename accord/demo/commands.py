@@ -168,7 +168,20 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
     if size != "large":  # the large company is for benchmarks, which score and sync it
         _score_breakdowns()
         _handoff_history(seed=seed, anchor=record.anchor)
+        _forecast_history(seed=seed, anchor=record.anchor)
         _analytics_copy_build()
+
+
+def _forecast_history(*, seed: int, anchor: date) -> None:
+    from accord.demo.forecast_history import forecast_history_write
+
+    click.echo("Writing the forecast history (stage moves, slips, quotas, submissions)...")
+    counts = forecast_history_write(seed=seed, today=anchor)
+    click.echo(
+        f"{counts.stage_changes:,} stage moves, {counts.close_changes:,} close-date changes, "
+        f"{counts.quotas:,} quotas, {counts.submissions:,} weekly submissions "
+        f"({counts.adjustments:,} adjusted)."
+    )
 
 
 def _handoff_history(*, seed: int, anchor: date) -> None:

@@ -6,6 +6,7 @@ number is formatted here for the active language.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -40,8 +41,9 @@ class Table:
 @dataclass(frozen=True)
 class ForecastPage:
     tables: list[Table]
-    waterfall_json: str | None
-    range_json: str | None
+    #: Plotly figures as data (the template embeds them with json_script).
+    waterfall_json: dict | None
+    range_json: dict | None
     waterfall_title: str
     model_note: str | None
     headline: list[tuple[str, str]] = field(default_factory=list)
@@ -211,11 +213,13 @@ def forecast_page(result: ForecastResult) -> ForecastPage:
     waterfall_json = None
     if result.waterfall and any(w.amount or w.deals for w in result.waterfall):
         texts = [_money(w.amount, result.query.currency) for w in result.waterfall]
-        waterfall_json = waterfall_figure_json(result.waterfall, texts)
+        waterfall_json = json.loads(waterfall_figure_json(result.waterfall, texts))
     range_json = None
     if result.simulation is not None or result.backtest:
-        range_json = range_figure_json(
-            result.simulation, result.backtest, (_("P10 to P90"), "P50", _("Won"))
+        range_json = json.loads(
+            range_figure_json(
+                result.simulation, result.backtest, (_("P10 to P90"), "P50", _("Won"))
+            )
         )
     return ForecastPage(
         tables=[b.main(), b.accuracy(), b.simulation(), b.stages(), b.slipped()],
