@@ -154,7 +154,7 @@ class ForecastRunner:
             scope_user_id=query.scope_user_id,
             currency=query.currency,
         )
-        run = ParamsRun(con, scope, params)
+        run = ParamsRun(con, scope, {**params, "now": now})
         kind = query.period
         starts = periods_between(query.filters.start, query.filters.end, kind)
         today = now.date()

@@ -29,6 +29,13 @@ class ParamsRun:
         self.con = con
         self.scope = scope
         self.params = params
+        #: Results reused by several sections (the pipeline at a period's start, ...).
+        self.cache: dict[Any, Any] = {}
+
+    def cached(self, key: Any, compute: Any) -> Any:
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
     def _bound(self, sql: str, extra: dict[str, Any]) -> dict[str, Any]:
         values = {**self.params, **extra}
@@ -60,9 +67,21 @@ class MethodScore:
     submitted_reps: int
 
 
+def pipeline_at(run: ParamsRun, t: datetime) -> list[tuple]:
+    """The open deals at ``t`` (``forecast_sql.pipeline_at_sql``), once per moment."""
+    return run.cached(("pipeline_at", t), lambda: run.all(q.pipeline_at_sql(run.scope), t=t))
+
+
+def _won_between(run: ParamsRun, since: datetime, until: datetime) -> tuple:
+    return run.cached(
+        ("won", since, until),
+        lambda: run.one(q.won_between_sql(run.scope), since=since, until=until),
+    )
+
+
 def _stage_weighted_at(run: ParamsRun, start: date, kind: str) -> float:
     after = period_next(start, kind)
-    rows = run.all(q.pipeline_at_sql(run.scope), t=_ts(start))
+    rows = pipeline_at(run, _ts(start))
     return float(sum(a * p for a, _s, _age, close, p in rows if close and start <= close < after))
 
 
@@ -77,7 +96,7 @@ def method_scores(
     scores = []
     for start in past:
         after = period_next(start, kind)
-        actual = float(run.one(q.won_between_sql(run.scope), since=_ts(start), until=_ts(after))[0])
+        actual = float(_won_between(run, _ts(start), _ts(after))[0])
         mine = [s for s in subs if s[0] == start]
         models = [s[4] for s in mine]
         scores.append(
@@ -138,8 +157,29 @@ class StageDrift:
 
 
 def _behaviour(run: ParamsRun, t: datetime) -> dict[str, tuple[int, int, list[float]]]:
-    rows = run.all(q.stage_history_sql(run.scope), t=t)
-    return {f"{p}:{s}": (int(n), int(w), list(days or [])) for p, s, n, w, days in rows}
+    """Per stage key: closed deals through it before ``t``, won ones, their days to won.
+
+    One query (up to the latest moment asked, ``run.params['now']``) read once; earlier
+    moments filter it."""
+    keys, codes, entered, closed, won = run.cached("passed", lambda: _passed(run))
+    mask = closed < t.timestamp()
+    out = {}
+    for code, key in enumerate(keys):
+        mine = mask & (codes == code)
+        n = int(mine.sum())
+        if n:
+            wins = mine & won
+            out[str(key)] = (n, int(wins.sum()), ((closed[wins] - entered[wins]) / 86400).tolist())
+    return out
+
+
+def _passed(run: ParamsRun) -> tuple:
+    result = run.con.execute(
+        q.stages_passed_sql(run.scope), run._bound(q.stages_passed_sql(run.scope), {})
+    ).fetchnumpy()
+    keys, codes = np.unique(np.asarray(result["stage_key"], dtype=str), return_inverse=True)
+    return (keys, codes, np.asarray(result["entered"], float), np.asarray(result["closed"], float),
+            np.asarray(result["won"], bool))  # fmt: skip
 
 
 def stage_drifts(run: ParamsRun, now: datetime) -> tuple[StageDrift, ...]:
@@ -193,8 +233,7 @@ def _new_business(run: ParamsRun, start: date, kind: str) -> list[float]:
     current = start
     for _ in range(BACKTEST_PERIODS):
         earlier = _previous(current, kind)
-        _all, created_in = run.one(q.won_between_sql(run.scope), since=_ts(earlier),
-                                   until=_ts(current))  # fmt: skip
+        _all, created_in = _won_between(run, _ts(earlier), _ts(current))
         samples.append(float(created_in))
         current = earlier
     return samples
@@ -233,7 +272,7 @@ def simulation_now(
 ) -> Simulation:
     after = period_next(start, kind)
     rows = run.all(q.open_now_sql(run.scope), t=now)
-    already = float(run.one(q.won_between_sql(run.scope), since=_ts(start), until=_ts(after))[0])
+    already = float(_won_between(run, _ts(start), _ts(after))[0])
     (p10, p50, p90), result = _simulate(
         run, rows, start, now, kind, already=already, seed=seed, sims=sims
     )
@@ -264,8 +303,8 @@ def backtest(
         start = _previous(start, kind)
         t = _ts(start)
         after = period_next(start, kind)
-        rows = run.all(q.pipeline_at_sql(run.scope), t=t)
-        actual = float(run.one(q.won_between_sql(run.scope), since=t, until=_ts(after))[0])
+        rows = pipeline_at(run, t)
+        actual = float(_won_between(run, t, _ts(after))[0])
         if not rows and not actual:
             continue
         (p10, p50, p90), _r = _simulate(run, rows, start, t, kind, already=0.0, seed=seed,

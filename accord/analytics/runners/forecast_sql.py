@@ -134,6 +134,26 @@ GROUP BY ALL
 """
 
 
+def stages_passed_sql(scope: str) -> str:
+    """Each (closed deal, open stage it passed through): the stage's key, when the deal first
+    entered it and when it closed (epoch seconds, closed before $now), and whether it won."""
+    return f"""
+WITH {scope},
+closed AS (
+    SELECT c.deal_id, min(c."at") AS closed_at, bool_or(c.to_stage = 'won') AS won
+    FROM deal_stage_changes c JOIN scoped d ON d.id = c.deal_id
+    WHERE c.to_stage IN ('won', 'lost') AND c."at" < $now
+    GROUP BY c.deal_id
+)
+SELECT CAST(c.pipeline_id AS VARCHAR) || ':' || c.to_stage AS stage_key,
+    epoch(min(c."at")) AS entered, epoch(any_value(x.closed_at)) AS closed,
+    any_value(x.won) AS won
+FROM deal_stage_changes c JOIN closed x USING (deal_id)
+WHERE c.to_stage NOT IN ('won', 'lost') AND c."at" < $now
+GROUP BY c.deal_id, c.pipeline_id, c.to_stage
+"""
+
+
 def state_at_sql(scope: str) -> str:
     """Each deal of the scope as it stood at $t: stage, amount, close date, days in stage."""
     return f"""

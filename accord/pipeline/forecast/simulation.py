@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-SIMULATIONS = 2000
-EXACT_DEALS = 4000
+SIMULATIONS = 1000
+EXACT_DEALS = 1000
 DEFAULT_SEED = 20260101
 
 
