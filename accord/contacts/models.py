@@ -97,7 +97,12 @@ class Contact(TimestampedModel):
 
 
 class Lead(TimestampedModel):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="leads")
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="leads",
+        db_index=False,  # (contact, created_at) below covers it
+    )
     # No index of its own: (stage, created_at) below serves every lookup by stage, and each
     # index costs every insert (PostgreSQL would add a second, LIKE-pattern one for a CharField).
     stage = models.CharField(
@@ -151,6 +156,14 @@ class Lead(TimestampedModel):
         indexes = [
             models.Index(fields=["owner", "stage"]),
             models.Index(fields=["stage", "created_at"]),
+            # A search finds people, then their leads newest first: this answers both from
+            # the index alone (the id as a key column: INCLUDE is PostgreSQL-only).
+            models.Index(
+                fields=["contact", "created_at", "id"], name="contacts_le_contact_time_idx"
+            ),
+            # The lists' "stage, grade and score range, best first": without it the count reads
+            # every lead of the stage (0.5 s for 120,000 MQLs on SQLite at 1M leads).
+            models.Index(fields=["stage", "grade", "score"], name="contacts_le_stage_grade_idx"),
             # The analytics sync reads the rows changed since its last run.
             models.Index(fields=["updated_at"]),
             # Only the leads that have a team: finding them (and SET_NULL when a team is

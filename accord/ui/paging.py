@@ -23,6 +23,8 @@ class Paged:
     param: str
     #: The request's other parameters, URL-encoded (filters, other lists' pages).
     query: str
+    #: More rows matched than were counted (``paged_capped``): the total reads "N+".
+    capped: bool = False
 
     @property
     def rows(self) -> Sequence[Any]:
@@ -49,3 +51,27 @@ def paged(
     query = request.GET.copy()
     query.pop(param, None)
     return Paged(page=page, param=param, query=query.urlencode())
+
+
+#: How many matches a search lists and counts exactly; past it the total reads "10,000+" (as
+#: HubSpot's and Salesforce's list views do).
+SEARCH_CAP = 10_000
+
+
+def paged_capped(
+    request: HttpRequest,
+    ids: Any,
+    *,
+    cap: int | None = None,
+    param: str = "page",
+    per_page: int = PER_PAGE,
+) -> Paged:
+    """Page an ordered queryset of ids read once, at most ``cap`` + 1 of them.
+
+    Why: a search's cost is finding its matches, and ``paged`` finds them twice (the count,
+    then the page); one read of the ordered ids answers both, and a term that matches half
+    the database stops at the cap instead of counting it all."""
+    cap = SEARCH_CAP if cap is None else cap
+    found = list(ids[: cap + 1])
+    listed = paged(request, found[:cap], param=param, per_page=per_page)
+    return Paged(page=listed.page, param=listed.param, query=listed.query, capped=len(found) > cap)

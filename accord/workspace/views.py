@@ -23,7 +23,7 @@ from accord.accounts import policy
 from accord.accounts.http import PageRequest
 from accord.contacts.models import Account, Contact
 from accord.core.errors import DomainError
-from accord.ui.paging import paged
+from accord.ui.paging import paged, paged_capped
 from accord.workspace import bulk, pages, selectors
 from accord.workspace.forms import BulkForm, LeadFilterForm, SavedViewForm, SearchForm
 from accord.workspace.models import ListPage, SavedView
@@ -74,15 +74,13 @@ def lead_list(request: PageRequest) -> HttpResponse:
     form = LeadFilterForm(request.GET)
     valid = form.is_valid()
     sort = form.cleaned_data.get("sort", "") if valid else ""
-    listed = (
-        paged(
-            request,
-            selectors.lead_rows(request.user, form.cleaned_data).values_list("pk", flat=True),
-            per_page=PER_PAGE,
-        )
-        if valid
-        else None
-    )
+    listed = None
+    if valid:
+        ids = selectors.lead_rows(request.user, form.cleaned_data).values_list("pk", flat=True)
+        # A search is paged from one capped read of its ids (see paged_capped); a filter's
+        # exact count comes from an index.
+        page_of = paged_capped if form.cleaned_data.get("q") else paged
+        listed = page_of(request, ids, per_page=PER_PAGE)
     context = {
         "form": form,
         "listed": listed,
@@ -111,7 +109,7 @@ def _simple_list(request: PageRequest, page: str) -> HttpResponse:
         rows, make, spec = selectors.contact_rows(query, sort), pages.contact_row, CONTACT_COLUMNS
     else:
         rows, make, spec = selectors.account_rows(query, sort), pages.account_row, ACCOUNT_COLUMNS
-    listed = paged(request, rows, per_page=PER_PAGE)
+    listed = (paged_capped if query else paged)(request, rows, per_page=PER_PAGE)
     context = {
         "form": form,
         "listed": listed,

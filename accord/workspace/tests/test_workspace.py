@@ -336,3 +336,25 @@ def test_large_ids_stay_plain_numbers_in_rows_and_checkboxes(world):
     assert 'name="lead" value="123456"' in body
     assert "123,456" not in body and "123\xa0456" not in body
     assert big.pk in _ids(_client(world["mkt"]).get("/leads/"))
+
+
+def test_a_search_past_the_cap_lists_the_first_matches_and_says_there_are_more(
+    world, monkeypatch
+):
+    """A search reads its ids once, at most the cap + 1: past the cap the total says "more
+    than", the newest matches are listed, and a narrower search counts exactly again."""
+    from accord.ui import paging
+
+    for n in range(4):
+        LeadFactory(contact=ContactFactory(last_name=f"Capman{n}", email=f"cap{n}@capco.example"))
+    monkeypatch.setattr(paging, "SEARCH_CAP", 3)
+    client = _client(world["head"])
+
+    wide = client.get("/leads/", {"q": "capco"})
+    assert wide.status_code == 200
+    assert len(_ids(wide)) == 3
+    assert "more than 3" in wide.content.decode()
+
+    narrow = client.get("/leads/", {"q": "Capman2"})
+    assert len(_ids(narrow)) == 1
+    assert "more than" not in narrow.content.decode()
