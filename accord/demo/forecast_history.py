@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from django.db import transaction
@@ -69,10 +70,11 @@ class _Deals:
         self.rows = rows
         stages = PipelineStage.objects.filter(outcome="open").order_by("pipeline_id", "order")
         self.open_stages: dict[int, list[PipelineStage]] = {}
-        for stage in stages:
-            self.open_stages.setdefault(stage.pipeline_id, []).append(stage)
+        for open_stage in stages:
+            self.open_stages.setdefault(open_stage.pipeline_id, []).append(open_stage)
         self.paths: list[list[tuple[datetime, str]]] = []
-        for _id, _o, pipeline_id, stage, _a, created, closed, _e, entered, _c in rows:
+        for _id, _o, pipeline_id, step, _a, created, closed, _e, entered, _c in rows:
+            stage = str(step)
             keys = [s.key for s in self.open_stages.get(pipeline_id, [])]
             end = closed or entered or now
             if stage in keys:
@@ -151,7 +153,7 @@ def forecast_history_write(*, seed: int, today: date) -> ForecastHistoryCounts:
     return ForecastHistoryCounts(stage_changes, close_changes, quotas, submissions, adjustments)
 
 
-def _frame(deals: _Deals) -> dict[str, np.ndarray]:
+def _frame(deals: _Deals) -> dict[str, Any]:
     """Per deal: owner, amount, created/closed epoch, outcome, and per-stage entry epochs."""
     probability = {(s.pipeline_id, s.key): float(s.probability)
                    for stages in deals.open_stages.values() for s in stages}  # fmt: skip

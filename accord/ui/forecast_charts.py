@@ -37,7 +37,7 @@ def waterfall_figure_json(steps: Sequence[WaterfallStep], texts: Sequence[str]) 
             values.append(_SIGN[step.step] * step.amount)
     figure = go.Figure(
         go.Waterfall(
-            x=[str(_(WATERFALL_LABELS[s.step])) for s in steps],
+            x=[str(WATERFALL_LABELS[s.step]) for s in steps],
             y=values,
             measure=measures,
             text=list(texts),
@@ -58,7 +58,9 @@ def range_figure_json(
     labels: tuple[str, str, str],
 ) -> str:
     """P10-P90 bars with the P50 mark per period; a backtested period's actual as a dot."""
-    rows = [(b.period_label, b.p10, b.p50, b.p90, b.actual) for b in backtest]
+    rows: list[tuple[str, float, float, float, float | None]] = [
+        (b.period_label, b.p10, b.p50, b.p90, b.actual) for b in backtest
+    ]
     if simulation is not None:
         rows.append((simulation.period_label, simulation.p10, simulation.p50, simulation.p90,
                      None))  # fmt: skip
@@ -67,7 +69,7 @@ def range_figure_json(
     figure = go.Figure()
     figure.add_bar(
         x=x,
-        y=[r[3] - r[1] for r in rows],
+        y=[r[3] - r[1] for r in rows],  # the bar spans P10 to P90
         base=[r[1] for r in rows],
         name=range_label,
         marker={"color": "#bfdbfe"},

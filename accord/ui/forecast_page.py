@@ -189,7 +189,7 @@ class _Builder:
                    _("Close date now")]  # fmt: skip
         users = _owner_names()
         rows = [
-            [_text(s.period_label), _text(s.name), _text(users.get(s.owner_id, "—")),
+            [_text(s.period_label), _text(s.name), _text(users.get(s.owner_id or 0, "—")),
              self.m(s.amount), _text(s.old_close.isoformat()), _text(s.new_close.isoformat())]
             for s in self.r.slipped
         ]  # fmt: skip

@@ -139,7 +139,7 @@ def slipped_deals(
             continue
         rows = run.all(q.slipped_sql(run.scope), first=start, after=period_next(start, kind))
         label = period_label(start, kind)
-        out += [SlippedDeal(label, *(r[:4]), float(r[4]), r[5], r[6]) for r in rows]
+        out += [SlippedDeal(label, r[0], r[1], r[2], r[3], float(r[4]), r[5], r[6]) for r in rows]
     out.sort(key=lambda s: -s.amount)
     return tuple(out[:SLIPPED_LISTED])
 

@@ -85,7 +85,9 @@ def deal_lines(*, user_id: int, period_kind: str, period_start: date) -> list[De
         )
     lines = []
     for deal in deals:
-        probability, stage_category = stages.get((deal.pipeline_id, deal.stage), (Decimal(0), ""))
+        probability, stage_category = stages.get(
+            (deal.pipeline_id or 0, deal.stage), (Decimal(0), "")
+        )
         is_won = deal.stage == DealStage.WON
         category = (
             ForecastCategory.CLOSED

@@ -91,7 +91,7 @@ def win_chances(
     if not len(q):
         return q
     pooled = np.sort(
-        np.concatenate([np.asarray(s.days_to_won, float) for s in stages.values()] or [[]])
+        np.concatenate([np.asarray(s.days_to_won, float) for s in stages.values()] or [np.zeros(0)])
     )
     keys, inverse = np.unique(deals.stages.astype(str), return_inverse=True)
     for code, stage in enumerate(keys):

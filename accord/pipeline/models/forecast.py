@@ -3,6 +3,8 @@ apart from them, and the append-only history of deals' close dates (slips and pu
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -20,7 +22,7 @@ class PeriodKind(models.TextChoices):
     QUARTER = "quarter", _("Quarter")
 
 
-def _money(label: str) -> models.DecimalField:
+def _money(label: Any) -> models.DecimalField:
     return models.DecimalField(
         label, max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default=0
     )
