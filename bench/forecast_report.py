@@ -49,7 +49,7 @@ def build(con, deals: int) -> None:
         f"INSERT INTO users SELECT i, 'rep' || i, CASE WHEN i % 4 = 0 THEN 2 ELSE 1 END, "
         f"'sales' FROM range(1, {REPS + 1}) t(i)"
     )
-    con.execute("INSERT INTO pipelines VALUES (1, 'new_business', 'New business', 0, false)")
+    con.execute("INSERT INTO pipelines VALUES (1, 'new_business', 'New business', true, 0, false)")
     con.execute(
         "INSERT INTO pipeline_stages VALUES "
         "(1, 1, 'qualification', 'Qualification', 0, 0.10, 'pipeline', 'open'),"
@@ -82,11 +82,11 @@ FROM plan""")
     con.execute("""
 INSERT INTO deals SELECT id, lead_id, NULL, stage, amount, 'USD', owner_id,
     CASE WHEN stage = 'lost' THEN 'price' ELSE '' END, created_at,
-    CASE WHEN stage IN ('won', 'lost') THEN ends END, ends,
-    'Deal ' || id, 1, CAST(ends AS DATE), rep_category,
+    CASE WHEN stage IN ('won', 'lost') THEN ends END, ends, 1,
     CASE WHEN stage IN ('won', 'lost') THEN ends
         ELSE created_at + to_days(CAST(cycle * (list_position(['qualification', 'discovery',
-            'proposal', 'negotiation'], stage) - 1) / 4 AS INTEGER)) END
+            'proposal', 'negotiation'], stage) - 1) / 4 AS INTEGER)) END,
+    rep_category, 'Deal ' || id, CAST(ends AS DATE)
 FROM planned""")
     con.execute("""
 INSERT INTO deal_stage_changes

@@ -28,6 +28,7 @@ urlpatterns = [
     path("scoring/", include("accord.scoring.urls")),
     path("settings/webhooks/", include("accord.integrations.webhooks.urls")),
     path("settings/capture-sites/", include("accord.tracking.site_urls")),
+    path("settings/pipelines/", include("accord.pipeline.settings_urls")),
     path("settings/", include("accord.web.settings_urls")),
     path("", include("accord.workspace.urls")),
     path("", include("accord.web.urls")),

@@ -57,3 +57,13 @@ class DealStageChangeAdmin(admin.ModelAdmin):
     raw_id_fields = ("deal", "by")
     list_select_related = ("deal", "by")
     show_full_result_count = False
+
+    # Append-only: the history is read here, never written.
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

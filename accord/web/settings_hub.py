@@ -45,6 +45,12 @@ SETTINGS_CARDS: tuple[SettingsCard, ...] = (
         "calendars",
     ),
     SettingsCard(
+        "pipelines:pipeline_list",
+        _("Pipelines"),
+        _("Sales pipelines, their stages, probabilities and forecast categories; lost reasons."),
+        "pipelines",
+    ),
+    SettingsCard(
         "scoring:profile_list",
         _("Scoring profiles"),
         _("The rules and weights that score leads."),

@@ -146,6 +146,17 @@ def _tables_upgrade(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute("DELETE FROM sync_state WHERE table_name = ?", [table.name])
 
 
+def _deal_columns_add(con: duckdb.DuckDBPyConnection) -> None:
+    """A copy from before pipelines: add the deals' new columns and re-read every deal."""
+    have = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE deals)").fetchall()}
+    deals = next(t for t in TABLES if t.name == "deals")
+    missing = [c for c in deals.columns if c.name not in have]
+    for column in missing:
+        con.execute(f'ALTER TABLE deals ADD COLUMN "{column.name}" {column.type}')
+    if missing:
+        con.execute("DELETE FROM sync_state WHERE table_name = 'deals'")
+
+
 def schema_create(con: duckdb.DuckDBPyConnection) -> None:
     _tables_upgrade(con)
     for table in TABLES:
@@ -156,6 +167,7 @@ def schema_create(con: duckdb.DuckDBPyConnection) -> None:
         if table.name == "leads":
             columns += "".join(f', "{name}" TIMESTAMP' for name in LEAD_FACT_COLUMNS)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({columns})")
+    _deal_columns_add(con)
     have = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE leads)").fetchall()}
     if missing := [name for name in LEAD_FACT_COLUMNS if name not in have]:
         # A copy from before the lead facts: add and fill them rather than rebuild it all.

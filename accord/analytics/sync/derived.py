@@ -52,6 +52,33 @@ contacted AS (
 SELECT m.*, c.first_contact_at FROM moved m LEFT JOIN contacted c USING (lead_id)"""
 
 
+#: A lead's won deals move its funnel facts too: a lead with a deal won (``won`` in any
+#: pipeline) is a customer from the first win, and was an opportunity from that deal's
+#: creation, whichever comes first, the deal or the lead's own stage move. (An open deal
+#: alone does not: the lead's own moves say whether it is still an opportunity.) Applied
+#: after every sync pass (``deal_facts_apply``), so a deal won without its lead being
+#: touched still counts.
+DEAL_FACTS_SQL = """
+UPDATE leads SET
+    opportunity_at = CASE WHEN leads.opportunity_at IS NULL THEN d.opened
+        ELSE least(leads.opportunity_at, d.opened) END,
+    customer_at = CASE WHEN leads.customer_at IS NULL THEN d.won
+        ELSE least(leads.customer_at, d.won) END
+FROM (
+    SELECT lead_id, min(created_at) AS opened, min(coalesce(closed_at, created_at)) AS won
+    FROM deals WHERE lead_id IS NOT NULL AND stage = 'won' GROUP BY lead_id
+) d
+WHERE leads.id = d.lead_id AND (
+    leads.opportunity_at IS NULL OR leads.opportunity_at > d.opened
+    OR leads.customer_at IS NULL OR leads.customer_at > d.won
+)"""
+
+
+def deal_facts_apply(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the leads' opportunity and customer facts in line with their deals."""
+    con.execute(DEAL_FACTS_SQL)
+
+
 def lead_facts_refresh(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute every lead's facts in place (a copy built before they existed)."""
     names = ", ".join(f"{name} = f.{name}" for name in LEAD_FACT_COLUMNS)

@@ -31,6 +31,7 @@ from accord.analytics.sync.copy_io import (
 )
 from accord.analytics.sync.derived import (
     TOUCH_PATHS,
+    deal_facts_apply,
     touch_contacts,
     touch_paths_refresh,
     traffic_daily_refresh,
@@ -310,6 +311,7 @@ def analytics_sync(
                     visitors=visitors,
                     last_touch_id=last_touch_id,
                 )
+            deal_facts_apply(con)
             if full or removed.get("touchpoints"):
                 touch_paths_refresh(con)
                 traffic_daily_refresh(con, None)

@@ -167,12 +167,14 @@ TABLES: tuple[Table, ...] = (
             _c("created_at", "ts"),
             _c("closed_at", "ts"),
             _c("updated_at", "ts"),
-            # pipe-forecast: what the forecast reads of a deal.
-            _c("name", "text"),
+            # Which pipeline, since when in its stage (a key of that pipeline; ``won`` and
+            # ``lost`` in every one), and the rep's forecast category ('' follows the stage).
             _c("pipeline_id", "id"),
-            _c("expected_close", "date"),
-            _c("forecast_category", "text"),
             _c("stage_entered_at", "ts"),
+            _c("forecast_category", "text"),
+            # pipe-forecast: the deal's name (slipped deals) and its expected close date.
+            _c("name", "text"),
+            _c("expected_close", "date"),
         ),
     ),
     Table(
@@ -200,6 +202,35 @@ TABLES: tuple[Table, ...] = (
         (_c("id", "id"), _c("username", "text"), _c("team_id", "id"), _c("role", "text")),
     ),
     Table("teams", "accounts_team", REFERENCE, (_c("id", "id"), _c("name", "text"))),
+    Table(
+        "pipelines",
+        "pipeline_pipeline",
+        REFERENCE,
+        (
+            _c("id", "id"),
+            _c("key", "text"),
+            _c("name", "text"),
+            _c("is_default", "bool"),
+            # pipe-forecast: the order pipelines are listed in, and whether archived.
+            _c("position", "int", "order"),
+            _c("is_archived", "bool"),
+        ),
+    ),
+    Table(
+        "pipeline_stages",
+        "pipeline_pipelinestage",
+        REFERENCE,
+        (
+            _c("id", "id"),
+            _c("pipeline_id", "id"),
+            _c("key", "text"),
+            _c("name", "text"),
+            _c("position", "int", "order"),
+            _c("probability", "float"),
+            _c("forecast_category", "text"),
+            _c("outcome", "text"),
+        ),
+    ),
     Table(
         "spend",
         "tracking_spendentry",
@@ -256,33 +287,6 @@ TABLES: tuple[Table, ...] = (
             _c("old_date", "date"),
             _c("new_date", "date"),
             _c("at", "ts"),
-        ),
-    ),
-    Table(
-        "pipelines",
-        "pipeline_pipeline",
-        REFERENCE,
-        (
-            _c("id", "id"),
-            _c("key", "text"),
-            _c("name", "text"),
-            _c("position", "int", "order"),
-            _c("is_archived", "bool"),
-        ),
-    ),
-    Table(
-        "pipeline_stages",
-        "pipeline_pipelinestage",
-        REFERENCE,
-        (
-            _c("id", "id"),
-            _c("pipeline_id", "id"),
-            _c("key", "text"),
-            _c("name", "text"),
-            _c("position", "int", "order"),
-            _c("probability", "float"),
-            _c("forecast_category", "text"),
-            _c("outcome", "text"),
         ),
     ),
     Table(

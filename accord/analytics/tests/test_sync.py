@@ -211,3 +211,42 @@ def test_a_copy_without_touch_paths_gets_them_on_the_next_sync(company, duckdb_f
         con.close()
     analytics_sync()
     assert _paths(duckdb_file) == expected
+
+
+def test_a_won_deal_in_a_second_pipeline_makes_its_lead_a_customer(company, duckdb_file):
+    # Lead C was recycled by its own moves; a deal of it is won in the Renewals pipeline (whose
+    # closed stage is ``won`` as in every pipeline): the funnel counts it as an opportunity
+    # and a customer, as it counts lead A, whose deal was won in the default pipeline.
+    from decimal import Decimal
+
+    from accord.pipeline.models import Deal
+    from accord.pipeline.services import pipeline_create
+
+    def steps() -> dict[str, int]:
+        funnel = FunnelRunner(FunnelQuery(ReportFilters(START, END))).run()
+        return {s.stage: s.count for s in funnel.total.steps}
+
+    before = steps()
+    renewals = pipeline_create(name="Renewals")
+    Deal.objects.create(
+        lead=company["leads"]["C"],
+        name="C renewal",
+        pipeline=renewals,
+        stage="won",
+        amount=Decimal("700"),
+        created_at=at(3, 24, 9),
+        closed_at=at(3, 28, 9),
+    )
+    analytics_sync()
+    after = steps()
+    assert after["customer"] == before["customer"] + 1
+    assert after["opportunity"] == before["opportunity"] + 1
+    lead_id = company["leads"]["C"].pk
+    assert _copy(duckdb_file, f"SELECT customer_at FROM leads WHERE id = {lead_id}") == [
+        (datetime(2025, 3, 28, 9, 0),)
+    ]
+    assert _copy(
+        duckdb_file,
+        f"SELECT p.key FROM deals d JOIN pipelines p ON p.id = d.pipeline_id "
+        f"WHERE d.lead_id = {lead_id} AND d.stage = 'won'",
+    ) == [("renewals",)]

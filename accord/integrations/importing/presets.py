@@ -58,6 +58,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "Deal Name": "name",
             "Amount": "amount",
             "Currency": "currency",
+            "Pipeline": "pipeline",
             "Deal Stage": "stage",
             "Close Date": "expected_close",
             "Create Date": "created_at",

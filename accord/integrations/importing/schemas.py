@@ -213,6 +213,7 @@ DEALS = EntitySchema(
         _f("name", "Deal name", Kind.TEXT, "deal_name", "opportunity_name", "title"),
         _f("amount", "Amount", Kind.DECIMAL, "value", "сумма"),
         _f("currency", "Currency", Kind.CURRENCY, "валюта"),
+        _f("pipeline", "Pipeline", Kind.TEXT, "pipeline_name", "воронка", max_length=100),
         _f("stage", "Stage", Kind.CHOICE, "deal_stage", choices=_choices(DEAL_STAGE_VALUES)),
         _f("expected_close", "Expected close", Kind.DATE, "close_date"),
         _f("owner_email", "Owner email", Kind.EMAIL, "owner"),

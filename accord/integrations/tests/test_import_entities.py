@@ -207,3 +207,38 @@ def test_cli_dry_run(write_csv):
     assert result.exit_code == 0 and "Would create 1" in result.output
     assert re.search(r"Took [\d.]+ s \([\d,]+ rows/s\); peak memory [\d,]+ MB\.", result.output)
     assert Contact.objects.count() == 0
+
+
+def test_deal_stage_names_map_to_pipeline_stages_and_start_the_history(write_csv):
+    from accord.pipeline.models import DealStageChange
+    from accord.pipeline.services import pipeline_create
+
+    renewals = pipeline_create(name="Renewals")
+    text = (
+        "Record ID,Deal Name,Amount,Pipeline,Deal Stage,Close Date,Create Date\n"
+        "H-1,Won one,100,Sales Pipeline,Closed Won,2025-06-30,2025-05-01\n"
+        "H-2,Renewal,200,Renewals,contractsent,2025-09-30,2025-05-02\n"
+        "H-3,Lost one,300,,closedlost,2025-07-15,2025-05-03\n"
+        "H-4,Nowhere,400,Upsell,closedwon,2025-07-15,2025-05-04\n"
+    )
+    report = import_run(entity="deals", path=write_csv(text), preset="hubspot")
+    assert [(e.row, e.column) for e in report.errors] == [(5, "Pipeline")]
+    assert "Unknown (or archived) pipeline 'Upsell'" in report.errors[0].message
+    assert Deal.objects.count() == 0
+    # Nothing is written while a row is in error; the three good rows go in without it.
+    report = import_run(entity="deals", path=write_csv(text.rsplit("H-4", 1)[0]), preset="hubspot")
+    assert report.ok and report.created == 3, report.errors
+    deals = {d.external_id: d for d in Deal.objects.select_related("pipeline")}
+    assert {k: (d.pipeline.key, d.stage) for k, d in deals.items()} == {
+        "H-1": ("new_business", "won"),
+        "H-2": ("renewals", "negotiation"),
+        "H-3": ("new_business", "lost"),
+    }
+    assert deals["H-2"].pipeline_id == renewals.pk
+    # Won/lost dates kept: closed on the close date (noon), in the stage since then.
+    won = deals["H-1"]
+    assert won.closed_at == datetime(2025, 6, 30, 12, tzinfo=UTC) == won.stage_entered_at
+    first = DealStageChange.objects.get(deal=won)
+    assert (first.from_stage, first.to_stage, first.at, first.source) == (
+        "", "won", won.closed_at, "import",
+    )  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accord.core.models import TimestampedModel
 from accord.pipeline.models import defaults
@@ -18,11 +19,11 @@ from accord.pipeline.models import defaults
 class ForecastCategory(models.TextChoices):
     """Salesforce's forecast categories: a stage's default, which a rep may override."""
 
-    PIPELINE = "pipeline", _("Pipeline")
-    BEST_CASE = "best_case", _("Best case")
-    COMMIT = "commit", _("Commit")
-    CLOSED = "closed", _("Closed")
-    OMITTED = "omitted", _("Omitted")
+    PIPELINE = "pipeline", pgettext_lazy("forecast category", "Pipeline")
+    BEST_CASE = "best_case", pgettext_lazy("forecast category", "Best case")
+    COMMIT = "commit", pgettext_lazy("forecast category", "Commit")
+    CLOSED = "closed", pgettext_lazy("forecast category", "Closed")
+    OMITTED = "omitted", pgettext_lazy("forecast category", "Omitted")
 
 
 class StageOutcome(models.TextChoices):

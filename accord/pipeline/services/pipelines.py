@@ -28,6 +28,7 @@ from accord.pipeline.models import (
     StageOutcome,
 )
 from accord.pipeline.models.defaults import DEFAULT_STAGES
+from accord.pipeline.selectors import stage_label
 
 
 def _name_clean(value: Any, *, field: str = "name", max_length: int = 100) -> str:
@@ -282,7 +283,11 @@ def stage_delete(*, stage_id: int, pipeline_id: int | None = None) -> None:
                 "%(pipeline)s first (on the deals board), then delete the stage.",
                 deals,
             )
-            % {"n": deals, "stage": stage.name, "pipeline": stage.pipeline.name},
+            % {
+                "n": deals,
+                "stage": stage_label(stage.key, stage.name),
+                "pipeline": stage.pipeline.name,
+            },
             field="stage_id",
         )
     if not stage.pipeline.stages.filter(outcome=StageOutcome.OPEN).exclude(pk=stage.pk).exists():

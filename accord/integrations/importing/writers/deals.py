@@ -23,19 +23,23 @@ from accord.integrations.importing.schemas import (
     LINK_KEYS,
 )
 from accord.integrations.importing.validate import Record, RowError
+from accord.integrations.importing.writers.deal_stages import DealPipelines
 from accord.integrations.importing.writers.plan import (
     LOST_REASON_KEYS,
     WritePlan,
     accounts_note,
     column,
 )
-from accord.pipeline.models import Deal, DealStage, pipeline_default_id
+from accord.pipeline.models import Deal, DealStage
 
 # --- deals -----------------------------------------------------------------------------------
 
 
 _DEAL_FIELDS = (
     "name",
+    "pipeline",
+    "stage_entered_at",
+    "version",
     "amount",
     "currency",
     "stage",
@@ -158,6 +162,7 @@ def _deal_values(
     """The deal's fields as the file gives them (None: the file does not say)."""
     return {
         "name": name,
+        "pipeline_id": None,  # set by the caller when the file names a pipeline
         "amount": record.get("amount"),
         "currency": record.get("currency") or DEFAULT_CURRENCY,
         "stage": stage,
@@ -175,14 +180,31 @@ def _deal_new(
     """A new deal, in the default pipeline, in its stage since it closed (or was created)."""
     values["amount"] = values["amount"] if values["amount"] is not None else 0
     values["lost_reason"] = values["lost_reason"] or ""
+    values["pipeline_id"] = pipeline_id
     return Deal(
         **values,
         account=account,
         external_id=ext,
         created_at=created,
-        pipeline_id=pipeline_id,
         stage_entered_at=values["closed_at"] or created,
     )
+
+
+def _linked(
+    records: list[Record], linker: LeadLinker, plan: WritePlan, columns: dict[str, str]
+) -> list[tuple[Record, int | None, int | None]]:
+    """``(record, lead id, contact id)`` of the records whose links resolve (others: errors)."""
+    linked: list[tuple[Record, int | None, int | None]] = []
+    for record in records:
+        lead_id, contact_id, problem = linker.link(
+            record, at=record.get("created_at"), need_lead=True
+        )
+        if problem:
+            key = next(k for k in LINK_KEYS if record.get(k))
+            plan.errors.append(RowError(record["_row"], column(columns, key), problem))
+            continue
+        linked.append((record, lead_id, contact_id))
+    return linked
 
 
 def deals_plan(
@@ -197,28 +219,23 @@ def deals_plan(
         )
     linker = LeadLinker(records)
     contact_names = _contact_names(records, linker)
-    linked: list[tuple[Record, int | None, int | None]] = []
-    for record in records:
-        lead_id, contact_id, problem = linker.link(
-            record, at=record.get("created_at"), need_lead=True
-        )
-        if problem:
-            key = next(k for k in LINK_KEYS if record.get(k))
-            plan.errors.append(RowError(record["_row"], column(columns, key), problem))
-            continue
-        linked.append((record, lead_id, contact_id))
+    linked = _linked(records, linker, plan, columns)
     names = {_deal_name(r, contact_names, c) for r, _, c in linked if not r.get("external_id")}
     by_name: dict[tuple[str, int | None, int | None], Deal] = {}
     for batch in chunks(names):
         for deal in Deal.objects.filter(name__in=batch, external_id__isnull=True):
             by_name[(deal.name.lower(), deal.lead_id, deal.account_id)] = deal
-    pipeline_id = pipeline_default_id()
+    pipelines = DealPipelines()
     new: list[Deal] = []
     changed: list[Deal] = []
     warnings = {"open": 0, "unlinked": 0, "no_amount": 0, "named": 0}
     for record, lead_id, contact_id in linked:
-        account = accounts.resolve(record.get("company"), None)
         stage = _deal_stage(record)
+        pipeline_id, at_fault, problem = pipelines.resolve(record, stage)
+        if problem:
+            plan.errors.append(RowError(record["_row"], column(columns, at_fault), problem))
+            continue
+        account = accounts.resolve(record.get("company"), None)
         name = _deal_name(record, contact_names, contact_id)
         warnings["named"] += not record.get("name")
         warnings["open"] += stage not in (DealStage.WON, DealStage.LOST)
@@ -233,7 +250,11 @@ def deals_plan(
             new.append(_deal_new(values, account, ext, created, pipeline_id))
             plan.created += 1
             continue
+        values["pipeline_id"] = pipeline_id if record.get("pipeline") else None
+        from_stage = found.stage
         if _deal_refresh(found, values, account):
+            if found.stage != from_stage:
+                pipelines.moved(found, from_stage, closed or now)
             changed.append(found)
             plan.updated += 1
         else:
@@ -260,6 +281,7 @@ def deals_plan(
                 changed, [*_DEAL_FIELDS, "account", "updated_at"], batch_size=BATCH
             )
         history_plan.apply(now=now)
+        pipelines.history_write(new)
 
     plan.apply = apply
     return plan
