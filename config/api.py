@@ -226,6 +226,7 @@ def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
 
 def _register_routers() -> None:
     from accord.analytics.api import router as reports_router
+    from accord.analytics.forecast.api import router as forecast_router
     from accord.contacts.api import accounts_router, contacts_router
     from accord.handoff.api import agreements_router, calendars_router, lead_actions_router
     from accord.handoff.lead.api import router as leads_router
@@ -273,6 +274,7 @@ def _register_routers() -> None:
     api.add_router("/tasks", tasks_router)
     api.add_router("/scoring", scoring_router)
     api.add_router("/reports", reports_router)
+    api.add_router("/forecast", forecast_router)
     api.add_router("/agreements", agreements_router)
     api.add_router("/calendars", calendars_router)
     api.add_router("/plans", plans_router)

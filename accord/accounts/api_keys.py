@@ -47,6 +47,7 @@ RESOURCES = (
     "pipelines",
     "products",
     "promotions",
+    "forecasts",
 )
 ACTIONS = ("read", "write")
 # last_used_at is refreshed at most this often, so reads do not turn into writes.

@@ -275,6 +275,7 @@ PAGES: dict[str, Page] = {
     "reports:unpin": Page(MANAGERS, method="POST"),
     "reports:move": Page(MANAGERS, method="POST"),
     "reports:detail": Page(EVERYONE_SIGNED_IN),
+    "reports:forecast": Page("L D A A A A"),
     "reports:export": Page(EVERYONE_SIGNED_IN),
     "predictive:backtest": Page(MARKETING_SIDE),
     "scoring:profile_list": Page(ADMIN_ONLY),
@@ -457,6 +458,35 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/reports/quality": Op("reports", EVERYONE_SIGNED_IN),
     "GET /api/v1/reports/reps": Op("reports", EVERYONE_SIGNED_IN),
     "GET /api/v1/reports/attribution": Op("reports", EVERYONE_SIGNED_IN),
+    # Forecasts: sales' (a rep reads their own); reps submit their own, heads of the rep's
+    # team adjust and set quotas (m-rep3 is a rep of the sales head's team North).
+    "GET /api/v1/forecast": Op("forecasts", "L D A A A A"),
+    "GET /api/v1/forecast/submissions": Op("forecasts", "L D A A A A"),
+    "POST /api/v1/forecast/submissions": Op(
+        "forecasts",
+        "L D A D A A",
+        person=True,
+        body={"period_kind": "quarter", "period_start": "2026-04-01"},
+    ),
+    "GET /api/v1/forecast/submissions/{submission_id}": Op("forecasts", "L D A/H A A A"),
+    "POST /api/v1/forecast/submissions/{submission_id}/adjustments": Op(
+        "forecasts",
+        "L D D/H D A/D A",
+        person=True,
+        body={"commit": "1", "best_case": "2", "reason": "matrix"},
+    ),
+    "GET /api/v1/forecast/quotas": Op("forecasts", "L D A A A A"),
+    "POST /api/v1/forecast/quotas": Op(
+        "forecasts",
+        "L D D D A A",
+        person=True,
+        body={
+            "user_id": "{mate_id}",
+            "period_kind": "quarter",
+            "period_start": "2026-04-01",
+            "amount": "1000",
+        },
+    ),
     "GET /api/v1/agreements": Op("agreements", EVERYONE_SIGNED_IN),
     "POST /api/v1/agreements": Op("agreements", MANAGERS, person=True),
     "GET /api/v1/agreements/{version_id}": Op("agreements", EVERYONE_SIGNED_IN),

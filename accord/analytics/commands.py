@@ -53,8 +53,13 @@ def _report_print(name: str, options: dict) -> None:
     """Run the report the options describe and print it as a table, CSV or JSON."""
     from accord.analytics.reports import report_dict, report_rows, report_run
 
-    end = options["end"] or date.today()
-    start = options["start"] or end - timedelta(days=89)
+    if name == "forecast":
+        # The periods around today: three behind (forecast vs actual), the next one ahead.
+        end = options["end"] or date.today() + timedelta(days=92)
+        start = options["start"] or date.today() - timedelta(days=273)
+    else:
+        end = options["end"] or date.today()
+        start = options["start"] or end - timedelta(days=89)
     filters = ReportFilters(
         start=start,
         end=end,
@@ -75,6 +80,7 @@ def _report_print(name: str, options: dict) -> None:
         lookback_days=options.get("lookback_days"),
         half_life_days=options.get("half_life_days"),
         markov_order=options.get("markov_order"),
+        **{k: options[k] for k in ("period", "pipeline", "seed", "simulations") if options.get(k)},
     )
     fmt = options["fmt"]
     if fmt == "json":
@@ -92,6 +98,12 @@ def _report_print(name: str, options: dict) -> None:
     _echo_table(rows)
     for note in getattr(result, "notes", ()):
         click.echo(f"note: {note}")
+    if name == "forecast":
+        from accord.analytics.forecast.rows import forecast_sections
+
+        for title, section in forecast_sections(result):
+            click.echo(f"\n{title}")
+            _echo_table(section)
 
 
 def _common_options() -> list[click.Parameter]:
@@ -156,6 +168,25 @@ def _attribution_options() -> list[click.Parameter]:
     ]
 
 
+def _forecast_options() -> list[click.Parameter]:
+    return [
+        click.Option(
+            ["--period"],
+            type=click.Choice(("quarter", "month")),
+            default="quarter",
+            show_default=True,
+            help="Periods of the close date.",
+        ),
+        click.Option(["--pipeline"], help="Pipeline key (default: every pipeline)."),
+        click.Option(
+            ["--seed"], type=int, help="Seed of the simulation (same seed, same P10-P90)."
+        ),
+        click.Option(
+            ["--simulations"], type=click.IntRange(100, 100_000), help="Simulated periods."
+        ),
+    ]
+
+
 def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.Command:
     def run(**options) -> None:
         _report_print(name, options)
@@ -175,6 +206,8 @@ def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.C
         )
     if name == "attribution":
         params += _attribution_options()
+    if name == "forecast":
+        params += _forecast_options()
     return click.Command(
         name, callback=run, params=params, help=f"The {name} report over the analytics copy."
     )
@@ -182,7 +215,7 @@ def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.C
 
 @click.group("report")
 def report() -> None:
-    """Reports: funnel, velocity, kpis, attribution, quality, reps."""
+    """Reports: funnel, velocity, kpis, attribution, quality, reps, forecast."""
 
 
 for _name, _groups in (
@@ -192,5 +225,6 @@ for _name, _groups in (
     ("attribution", ("channel", "campaign")),
     ("quality", ("channel", "campaign")),
     ("reps", None),
+    ("forecast", ("owner", "team", "pipeline", "none")),
 ):
     report.add_command(_report_command(_name, _groups))

@@ -15,7 +15,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from accord.analytics.filters import ReportFilters
+from accord.analytics.forecast.rows import forecast_rows
 from accord.analytics.runners.base import GROUP_CHANNEL, GROUP_NONE
+from accord.analytics.runners.forecast import ForecastQuery, ForecastResult, ForecastRunner
 from accord.analytics.runners.funnel import FunnelQuery, FunnelResult, FunnelRunner
 from accord.analytics.runners.kpis import KpisQuery, KpisResult, KpisRunner
 from accord.analytics.runners.quality import QualityQuery, QualityResult, QualityRunner
@@ -24,7 +26,9 @@ from accord.analytics.runners.velocity import VelocityQuery, VelocityResult, Vel
 from accord.core.errors import InvalidInput
 from accord.core.lifecycle import Stage
 
-REPORTS = ("funnel", "velocity", "kpis", "attribution", "quality", "reps")
+REPORTS = ("funnel", "velocity", "kpis", "attribution", "quality", "reps", "forecast")
+#: The forecast's own options (``accord.analytics.runners.forecast.ForecastQuery``).
+FORECAST_OPTIONS = ("period", "pipeline", "seed", "simulations", "scope_user_id", "now")
 
 
 def report_run(
@@ -51,6 +55,13 @@ def report_run(
         return QualityRunner(QualityQuery(filters, group_by=group_by or GROUP_CHANNEL)).run()
     if name == "reps":
         return RepsRunner(RepsQuery(filters, sla_hours=sla_hours)).run()
+    if name == "forecast":
+        options = {
+            k: attribution_options.pop(k)
+            for k in FORECAST_OPTIONS
+            if attribution_options.get(k) is not None
+        }
+        return ForecastRunner(ForecastQuery(filters, group_by=group_by or "owner", **options)).run()
     if name == "attribution":
         try:
             from accord.analytics.runners import attribution  # written on top of attribution/
@@ -58,7 +69,11 @@ def report_run(
             raise InvalidInput(
                 "The attribution report is not available yet.", field="report"
             ) from None
-        options = {k: v for k, v in attribution_options.items() if v is not None}
+        options = {
+            k: v
+            for k, v in attribution_options.items()
+            if v is not None and k not in FORECAST_OPTIONS
+        }
         return attribution.report_run(filters, group_by=group_by, model=model, **options)
     raise InvalidInput(f"Unknown report {name!r}; use one of {', '.join(REPORTS)}.", field="report")
 
@@ -233,6 +248,8 @@ FLATTENERS: dict[type, Callable[[Any], list[dict[str, Any]]]] = {
 
 def report_rows(result: Any) -> list[dict[str, Any]]:
     """The result as table rows (what ``--format table|csv`` prints)."""
+    if isinstance(result, ForecastResult):
+        return forecast_rows(result)
     flatten = FLATTENERS.get(type(result))
     if flatten is not None:
         return flatten(result)

@@ -1,12 +1,14 @@
 from django.urls import path
 
 from accord.analytics import views
+from accord.analytics.forecast import views as forecast_views
 
 app_name = "reports"
 
 urlpatterns = [
     path("", views.report_index, name="index"),
     path("board/", views.board, name="board"),
+    path("forecast/", forecast_views.forecast, name="forecast"),
     path("board/pin/", views.pin_create, name="pin"),
     path("board/<int:pin_id>/unpin/", views.pin_delete, name="unpin"),
     path("board/<int:pin_id>/<str:direction>/", views.pin_move, name="move"),

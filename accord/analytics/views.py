@@ -72,12 +72,14 @@ def report_index(request: HttpRequest) -> HttpResponse:
     ]
     # The backtest sits with the reports (the header keeps one entry for both).
     can_backtest = policy.page_allowed(request.user, "predictive")  # type: ignore[arg-type]
+    can_forecast = policy.page_allowed(request.user, "forecast")  # type: ignore[arg-type]
     return render(
         request,
         "analytics/index.html",
         {
             "reports": reports,
             "can_backtest": can_backtest,
+            "can_forecast": can_forecast,
             "can_audit": policy.page_allowed(request.user, "audits"),  # type: ignore[arg-type]
         },
     )

@@ -171,6 +171,7 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
         _quality_history(seed=seed)
         _intel()
         _tasks(seed=seed)
+        _forecast_history(seed=seed, anchor=record.anchor)
         _analytics_copy_build()
         _plans_write(anchor=record.anchor)
 
@@ -180,6 +181,18 @@ def _plans_write(*, anchor: date) -> None:
 
     click.echo("Writing the joint plans (last quarter and this one)...")
     demo_plans_write(today=anchor)
+
+
+def _forecast_history(*, seed: int, anchor: date) -> None:
+    from accord.demo.forecast_history import forecast_history_write
+
+    click.echo("Writing the forecast history (stage moves, slips, quotas, submissions)...")
+    counts = forecast_history_write(seed=seed, today=anchor)
+    click.echo(
+        f"{counts.stage_changes:,} stage moves, {counts.close_changes:,} close-date changes, "
+        f"{counts.quotas:,} quotas, {counts.submissions:,} weekly submissions "
+        f"({counts.adjustments:,} adjusted)."
+    )
 
 
 def _handoff_history(*, seed: int, anchor: date) -> None:

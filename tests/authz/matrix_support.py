@@ -297,6 +297,15 @@ def world_build() -> World:
     )
     attachment = post.attachments.get()
     rival = post.tags.get()
+    from accord.pipeline.models import ForecastSubmission
+
+    own_sub, other_sub = (
+        ForecastSubmission.objects.create(
+            user=users[who], period_kind="quarter", period_start=date(2026, 1, 1),
+            week_start=date(2026, 1, 5),
+        )
+        for who in ("sales", "other_rep")
+    )  # fmt: skip
 
     def same(value: int | str) -> dict[str, int | str]:
         return {"own": value}
@@ -306,6 +315,7 @@ def world_build() -> World:
         "deal_id": {"own": own_deal.pk, "other": other_deal.pk},
         "activity_id": {"own": own_act.pk, "other": other_act.pk},
         "task_id": {"own": own_task.pk, "other": other_task.pk},
+        "submission_id": {"own": own_sub.pk, "other": other_sub.pk},
         "contact_id": same(contact.pk),
         "account_id": same(account.pk),
         "touchpoint_id": same(touch.pk),

@@ -51,6 +51,11 @@ from accord.accounts.policy.discounts import (
     discount_decide_require,
     discount_level_of,
 )
+from accord.accounts.policy.forecasts import (
+    forecast_manage_require,
+    forecast_read_scope,
+    forecast_submit_require,
+)
 from accord.accounts.policy.leads import (
     HANDOFF_STAGES,
     LEAD_FIELD_WRITERS,
@@ -132,6 +137,9 @@ __all__ = [
     "discount_decide_allowed",
     "discount_decide_require",
     "discount_level_of",
+    "forecast_manage_require",
+    "forecast_read_scope",
+    "forecast_submit_require",
     "is_admin",
     "is_manager",
     "lead_act_allowed",

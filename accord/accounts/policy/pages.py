@@ -29,6 +29,8 @@ PAGES: dict[str, frozenset[str]] = {
     "calendars": MANAGERS,
     "routing": MANAGERS,
     "reports": EVERYONE,  # aggregates only: no row names another rep's lead
+    # The forecast names reps and deals: sales' page (a rep reads only their own).
+    "forecast": SALES_SIDE,
     "pins": MANAGERS,  # the meeting board's pinned reports
     "import": MARKETING_SIDE,
     "predictive": MARKETING_SIDE,

@@ -20,8 +20,11 @@ _MARKETING_WRITES = frozenset(
 )
 # Reviews: a rep writes only their own ratings of the reviews they rate (policy.quality).
 _SALES_WRITES = frozenset(
-    {"contacts", "accounts", "leads", "deals", "activities", "reviews", "intel", "tasks"}
-)
+    {
+        "contacts", "accounts", "leads", "deals", "activities", "reviews", "intel", "tasks",
+        "forecasts",
+    }
+)  # fmt: skip
 #: What each role may write through the API (everyone signed in reads every resource). A
 #: manager writes what their side writes (``SIDE_WRITES``) plus ``MANAGER_WRITES``.
 ROLE_WRITES: dict[str, frozenset[str]] = {

@@ -144,6 +144,26 @@ def copy_insert(
         con.unregister("batch_rows")
 
 
+def _tables_upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the copy of a table whose columns changed (a newer Accord copies more of it),
+    with its watermark, so that this sync reads it again whole; the other tables stay."""
+    found: dict[str, list[str]] = {}
+    for table_name, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal "
+        "ORDER BY table_name, column_index"
+    ).fetchall():
+        found.setdefault(table_name, []).append(column)
+    has_state = "sync_state" in found
+    for table in TABLES:
+        if table.name == "leads" or table.name not in found:
+            continue
+        wanted = [c.name for c in table.columns] + [name for name, _, _ in table.derived]
+        if found[table.name] != wanted:
+            con.execute(f"DROP TABLE {table.name}")
+            if has_state:
+                con.execute("DELETE FROM sync_state WHERE table_name = ?", [table.name])
+
+
 def _deal_columns_add(con: duckdb.DuckDBPyConnection) -> None:
     """A copy from before pipelines: add the deals' new columns and re-read every deal."""
     have = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE deals)").fetchall()}
@@ -156,6 +176,7 @@ def _deal_columns_add(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def schema_create(con: duckdb.DuckDBPyConnection) -> None:
+    _tables_upgrade(con)
     for table in TABLES:
         columns = ", ".join(
             [f'"{c.name}" {c.type}' for c in table.columns]

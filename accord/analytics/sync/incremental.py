@@ -267,7 +267,7 @@ def _incremental_follow_up(
     # touchpoints every minute would cost seconds on a large table).
     if removed.get("leads"):
         for table in TABLES:
-            if table.kind == APPEND:
+            if table.kind == APPEND and table.lead_column:
                 removed[table.name] = int(
                     con.execute(
                         f"DELETE FROM {table.name} WHERE lead_id IS NOT NULL "

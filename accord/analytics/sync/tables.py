@@ -179,6 +179,9 @@ TABLES: tuple[Table, ...] = (
             _c("pipeline_id", "id"),
             _c("stage_entered_at", "ts"),
             _c("forecast_category", "text"),
+            # pipe-forecast: the deal's name (slipped deals) and its expected close date.
+            _c("name", "text"),
+            _c("expected_close", "date"),
         ),
         test_leads_by="lead_id",
     ),
@@ -211,7 +214,15 @@ TABLES: tuple[Table, ...] = (
         "pipelines",
         "pipeline_pipeline",
         REFERENCE,
-        (_c("id", "id"), _c("key", "text"), _c("name", "text"), _c("is_default", "bool")),
+        (
+            _c("id", "id"),
+            _c("key", "text"),
+            _c("name", "text"),
+            _c("is_default", "bool"),
+            # pipe-forecast: the order pipelines are listed in, and whether archived.
+            _c("position", "int", "order"),
+            _c("is_archived", "bool"),
+        ),
     ),
     Table(
         "pipeline_stages",
@@ -259,6 +270,94 @@ TABLES: tuple[Table, ...] = (
         # A re-rating changes ``rating`` in place; sum(id * rating) notices it.
         fingerprint="count(*), coalesce(max(id), 0), coalesce(sum(id * rating), 0)",
         test_leads_by="lead_id",
+    ),
+    # == pipe-forecast: deals' histories, stages, quotas, submissions, predictions ==
+    Table(
+        "deal_stage_changes",
+        "pipeline_dealstagechange",
+        APPEND,
+        (
+            _c("id", "id"),
+            _c("deal_id", "id"),
+            _c("pipeline_id", "id"),
+            _c("from_stage", "text"),
+            _c("to_stage", "text"),
+            _c("at", "ts"),
+            _c("amount", "float"),
+        ),
+    ),
+    Table(
+        "deal_close_changes",
+        "pipeline_dealclosedatechange",
+        APPEND,
+        (
+            _c("id", "id"),
+            _c("deal_id", "id"),
+            _c("old_date", "date"),
+            _c("new_date", "date"),
+            _c("at", "ts"),
+        ),
+    ),
+    Table(
+        "quotas",
+        "pipeline_quota",
+        MUTABLE,
+        (
+            _c("id", "id"),
+            _c("user_id", "id"),
+            _c("period_kind", "text"),
+            _c("period_start", "date"),
+            _c("amount", "float"),
+            _c("currency", "text"),
+            _c("updated_at", "ts"),
+        ),
+    ),
+    Table(
+        "forecast_submissions",
+        "pipeline_forecastsubmission",
+        APPEND,
+        (
+            _c("id", "id"),
+            _c("user_id", "id"),
+            _c("period_kind", "text"),
+            _c("period_start", "date"),
+            _c("week_start", "date"),
+            _c("submitted_at", "ts"),
+            _c("closed", "float"),
+            _c("commit", "float"),
+            _c("best_case", "float"),
+            _c("pipeline", "float"),
+            _c("stage_weighted", "float"),
+            _c("model_weighted", "float"),
+        ),
+    ),
+    Table(
+        "forecast_adjustments",
+        "pipeline_manageradjustment",
+        APPEND,
+        (
+            _c("id", "id"),
+            _c("submission_id", "id"),
+            _c("by_id", "id"),
+            _c("at", "ts"),
+            _c("commit", "float"),
+            _c("best_case", "float"),
+        ),
+    ),
+    Table(
+        "scoring_models",
+        "scoring_scoringmodel",
+        REFERENCE,
+        (_c("id", "id"), _c("is_active", "bool")),
+    ),
+    Table(
+        "lead_predictions",
+        "scoring_leadprediction",
+        REFERENCE,
+        (_c("lead_id", "id"), _c("model_id", "id"), _c("probability", "float")),
+        # Re-read when rows come or go or the model changes (a rescore by the same model in
+        # place is picked up with the next such change).
+        fingerprint="count(*), coalesce(max(lead_id), 0), coalesce(sum(model_id), 0)",
     ),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}

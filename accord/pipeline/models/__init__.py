@@ -10,6 +10,14 @@ from accord.pipeline.models.deals import (
     DealStageChange,
     LostReason,
 )
+from accord.pipeline.models.forecast import (
+    DealCloseDateChange,
+    ForecastSubmission,
+    ForecastSubmissionDeal,
+    ManagerAdjustment,
+    PeriodKind,
+    Quota,
+)
 from accord.pipeline.models.pipelines import (
     DealLostReason,
     ForecastCategory,
@@ -50,6 +58,7 @@ __all__ = [
     "Deal",
     "DealAmountChange",
     "DealLineItem",
+    "DealCloseDateChange",
     "DealLostReason",
     "DealPromotion",
     "DealPromotionSource",
@@ -61,7 +70,11 @@ __all__ = [
     "DiscountKind",
     "ExchangeRate",
     "ForecastCategory",
+    "ForecastSubmission",
+    "ForecastSubmissionDeal",
     "LostReason",
+    "ManagerAdjustment",
+    "PeriodKind",
     "Pipeline",
     "PipelineStage",
     "PriceChangeSource",
@@ -71,6 +84,7 @@ __all__ = [
     "ProductPriceChange",
     "Promotion",
     "SizeBand",
+    "Quota",
     "StageOutcome",
     "Task",
     "TaskKind",

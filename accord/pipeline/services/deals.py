@@ -17,6 +17,7 @@ from accord.accounts.models import User
 from accord.contacts.models import Account, Lead
 from accord.core.errors import InvalidInput
 from accord.core.money import amount_clean, currency_clean
+from accord.pipeline.forecast.history import deal_close_date_record
 from accord.pipeline.inputs import DealChanges, DealExtras, DealFields
 from accord.pipeline.models import ChangeSource, Deal, ForecastCategory, StageOutcome
 from accord.pipeline.products.services.lines import deal_amount_by_hand_check
@@ -163,6 +164,7 @@ def deal_update(
     version_check(deal, expected_version)
     external_id = changes.get("external_id", deal.external_id)
     from_stage, from_pipeline, old_amount = deal.stage, deal.pipeline_id, deal.amount
+    old_close = deal.expected_close
     pipeline_id, key = changes.get("pipeline_id"), changes.get("pipeline")
     if (pipeline_id is not None and pipeline_id != deal.pipeline_id) or (
         key and key != deal.pipeline.key
@@ -191,6 +193,8 @@ def deal_update(
     deal.version += 1
     deal.save()
     amount_record(deal, old_amount, at=now, by=by, source=source)
+    deal_close_date_record(deal_id=deal.pk, old_date=old_close, new_date=deal.expected_close,
+                           by=by, source=source, at=now)  # fmt: skip
     if moved:
         stage_events(deal, stage_record(deal, from_stage, at=when, by=by, source=source))
     return deal

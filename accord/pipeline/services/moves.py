@@ -14,6 +14,7 @@ from django.db import transaction
 
 from accord.accounts.models import User
 from accord.core.errors import Conflict, InvalidInput, NotFound
+from accord.pipeline.forecast.history import deal_close_date_record
 from accord.pipeline.models import ChangeSource, Deal, Pipeline
 from accord.pipeline.selectors import deal_stage_name
 from accord.pipeline.services.stages import (
@@ -83,13 +84,15 @@ def deal_move(
     stage = pipeline_stage(pipeline, to_stage)
     if pipeline.pk == deal.pipeline_id and stage.key == deal.stage:
         return deal
-    from_stage = deal.stage
+    from_stage, old_close = deal.stage, deal.expected_close
     closing = Closing(closed_at, close_date, lost_reason, competitor)
     when = move_time(closing, at)
     deal.pipeline = pipeline
     stage_enter(deal, stage, closing, at=when)
     deal.version += 1
     deal.save()
+    deal_close_date_record(deal_id=deal.pk, old_date=old_close, new_date=deal.expected_close,
+                           by=by, source=source, at=when)  # fmt: skip
     stage_events(deal, stage_record(deal, from_stage, at=when, by=by, source=source))
     return deal
 

@@ -1,0 +1,1 @@
+"""The forecast report's page, API and tables (the runner: ``runners.forecast``)."""
