@@ -143,7 +143,7 @@ def deal_get(request: HttpRequest, deal_id: int = IdPath):
     return _deal_get(principal, deal_id)
 
 
-@deals_router.patch("/{deal_id}", response={200: DealOut, **COMMON_ERRORS})
+@deals_router.patch("/{deal_id}", response={200: DealOut, **POST_ERRORS})
 def deal_patch(request: HttpRequest, payload: DealPatch, deal_id: int = IdPath):
     """Change a deal; moving it to won or lost closes it (won needs an amount and a close
     date, lost a lost_reason). With ``expected_version``, a deal changed since answers 409."""

@@ -91,7 +91,9 @@ def test_a_rep_adds_a_line_and_sees_the_margin(browser, live_server):
     log_in(page, world["rep"].username)
     page.goto(f"/deals/{world['deal'].pk}/line-items/")
     page.click("details.line-add summary")
-    page.select_option("details.line-add select[name=product]", label="ON-BOARD · Onboarding package")
+    page.select_option(
+        "details.line-add select[name=product]", label="ON-BOARD · Onboarding package"
+    )
     page.fill("details.line-add input[name=quantity]", "2")
     page.fill("details.line-add input[name=discount_percent]", "5")
     page.click("details.line-add button[type=submit]")
