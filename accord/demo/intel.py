@@ -164,7 +164,11 @@ def _acknowledged(now: datetime, people: dict[str, User]) -> tuple[int, int]:
 @transaction.atomic
 def demo_intel_write(*, now: datetime | None = None) -> IntelCounts:
     now = now or timezone.now()
-    Post.objects.filter(source_key__startswith="demo:").delete()
+    # The price-change and promotion posts stay: they were written by the pipeline's events
+    # for product history that stays too (writing again changes no price, so posts nothing).
+    Post.objects.filter(source_key__startswith="demo:").exclude(
+        source_key__regex=r"^demo:(price|promotion):"
+    ).delete()
     people = _people()
     _automatic(now, people)
     _competitors(now, people)
