@@ -255,7 +255,8 @@ def analytics_copy(request, existing, tmp_path):  # type: ignore[no-untyped-def]
     from accord.analytics.sync import analytics_sync
 
     with override_settings(ANALYTICS_DUCKDB_PATH=str(tmp_path / "analytics.duckdb")):
-        if "/reports/" in request.node.name or "/plans" in request.node.name:
+        name = request.node.name
+        if any(path in name for path in ("/reports/", "/plans", "/forecast")):
             analytics_sync(full=True)
         yield
 
