@@ -11,7 +11,7 @@ from accord.api.schemas import InSchema, ListParams
 
 REVIEW_ORDERINGS = ("-created_at", "created_at", "-id", "id")
 AUDIT_ORDERINGS = ("-at", "at", "-id", "id")
-Id = int
+from accord.api.schemas import Id  # noqa: E402  bounded 1..MAX_ID (a larger filter would overflow the database)
 
 
 class AgreementOut(Schema):
