@@ -36,6 +36,9 @@ How to add a row (a new route fails the test until you do):
   overrides fields of the body generated from the schema; ``"{lead_id}"`` and the like stand
   for the variant's object.
 - ``/admin/...`` is covered by one pattern rule (``ADMIN_SITE``): staff only.
+
+Length: one row per route, and a reviewer reads the whole matrix side by side; split into
+files, a role's column could no longer be read down in one place.
 """
 
 from __future__ import annotations

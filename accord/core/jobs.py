@@ -274,6 +274,7 @@ def worker_run(*, processes: int | None = None, echo: Callable[[str], None] = pr
     interrupted jobs are run again after the retry period.
     """
     from django import db
+    from django.urls import get_resolver
     from django_q.brokers import get_broker
     from django_q.cluster import Cluster
     from django_q.conf import Conf
@@ -291,6 +292,9 @@ def worker_run(*, processes: int | None = None, echo: Callable[[str], None] = pr
             "`accord migrate` been run?"
         ) from error
     echo(worker_summary())
+    # Import the URLconf (and with it the API's schemas) once, before forking: a job that
+    # builds a link would otherwise pay that import inside its time limit, in every child.
+    get_resolver().resolve("/")
     # The cluster forks; a connection inherited by the children must not be shared.
     db.connections.close_all()
 

@@ -21,6 +21,7 @@ from accord.contacts.models import Contact, Lead, StageTransition
 from accord.core.errors import InvalidInput
 from accord.core.lifecycle import Stage
 from accord.handoff.agreement.terms import rejection_reasons
+from accord.handoff.models import Assignment, AssignmentKind
 from accord.pipeline.models import Activity
 from accord.quality import services
 from accord.quality.models import AuditTemplate, Review, ReviewAssignment
@@ -135,8 +136,13 @@ def _test_lead(rep: User, at: datetime, n: int, *, answered_after: timedelta | N
         is_test=True,
     )
     StageTransition.objects.create(lead=lead, from_stage="", to_stage=Stage.LEAD, at=at)
+    handed_off = at + timedelta(minutes=1)
     StageTransition.objects.create(
-        lead=lead, from_stage=Stage.LEAD, to_stage=Stage.MQL, at=at + timedelta(minutes=1)
+        lead=lead, from_stage=Stage.LEAD, to_stage=Stage.MQL, at=handed_off
+    )
+    # Routed like any other hand-off: the rep must not be able to tell it is a test.
+    Assignment.objects.create(
+        lead=lead, to_user=rep, team=rep.team, kind=AssignmentKind.AUTO, at=handed_off
     )
     if answered_after:
         called = at + answered_after
