@@ -23,9 +23,8 @@ def _env_file(path: Path) -> dict[str, str]:
 def test_compose_has_every_service_and_web_and_workers_share_one_configuration():
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"postgres", "pgbouncer", "redis", "migrate", "web", "worker", "lb", "clickhouse"} <= set(
-        services
-    )
+    expected = {"postgres", "pgbouncer", "redis", "migrate", "web", "worker", "lb", "clickhouse"}
+    assert expected <= set(services)
     assert services["clickhouse"]["profiles"] == ["clickhouse"]
     assert all("image" in service for service in services.values())
     for name in ("web", "worker"):

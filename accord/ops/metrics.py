@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from typing import Any
 
 from django.db import DatabaseError
 from prometheus_client import (
@@ -58,12 +59,23 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 _CAPTURE_ROUTES = {"capture:lead": "lead", "capture:event": "event"}
 
 
+#: Label children by (route, method, status): ``labels()`` costs ~20 µs a call, this ~0.1.
+#: Bounded by routes x methods x statuses seen.
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def request_observe(*, route: str, method: str, status: int, seconds: float) -> None:
-    REQUEST_SECONDS.labels(route, method, f"{status // 100}xx").observe(seconds)
-    endpoint = _CAPTURE_ROUTES.get(route)
-    if endpoint and method == "POST":
+    key = (route, method, status)
+    found = _children.get(key)
+    if found is None:
+        timing = REQUEST_SECONDS.labels(route, method, f"{status // 100}xx")
+        endpoint = _CAPTURE_ROUTES.get(route) if method == "POST" else None
         outcome = "accepted" if status < 400 else "refused"
-        CAPTURE_SUBMISSIONS.labels(endpoint, outcome, str(status)).inc()
+        capture = CAPTURE_SUBMISSIONS.labels(endpoint, outcome, str(status)) if endpoint else None
+        found = _children[key] = (timing, capture)
+    found[0].observe(seconds)
+    if found[1] is not None:
+        found[1].inc()
 
 
 class DatabaseCollector(Collector):
