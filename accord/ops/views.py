@@ -31,7 +31,10 @@ def health_ready(request: HttpRequest) -> HttpResponse:
 
 def _token_matches(request: HttpRequest, token: str) -> bool:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+    # Bytes: compare_digest refuses str with non-ASCII characters (a 500, not a 403).
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
 
 
 @never_cache

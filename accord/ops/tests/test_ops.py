@@ -57,7 +57,8 @@ def test_probes_answer_by_address_over_plain_http_and_say_which_check_fails(clie
 def test_metrics_need_the_token_and_name_routes_not_paths(client, settings):
     assert client.get("/metrics").status_code == 404  # no token configured: off
     settings.ACCORD_METRICS_TOKEN = "scrape-me"
-    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    for wrong in ("Bearer wrong", "Bearer scrape-mé", "scrape-me"):
+        assert client.get("/metrics", HTTP_AUTHORIZATION=wrong).status_code == 403
 
     # What the middleware records for a capture POST (the endpoint itself is not called here:
     # its first call imports the scoring stack, seconds of a test's time).
