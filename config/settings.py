@@ -14,6 +14,9 @@ One module for every deployment; the environment says what differs:
   ``ACCORD_HSTS_PRELOAD``, ``ACCORD_TRUSTED_PROXY_COUNT``, ``ACCORD_CSRF_TRUSTED_ORIGINS``.
 - Log-in lockout and passwords: ``ACCORD_LOGIN_FAILURE_LIMIT`` (10),
   ``ACCORD_LOGIN_LOCKOUT_MINUTES`` (15), ``ACCORD_PASSWORD_MIN_LENGTH`` (10).
+- Operations (see "Operations" below and deploy/README.md): ``ACCORD_LOG_FORMAT``,
+  ``ACCORD_LOG_REQUESTS``, ``ACCORD_METRICS_TOKEN``, ``ACCORD_READY_MAX_JOB_LAG_SECONDS``,
+  ``ACCORD_READY_MAX_SYNC_AGE_SECONDS``, ``ACCORD_DB_DISABLE_SERVER_SIDE_CURSORS``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import dj_database_url
 import plotly
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+
+from accord.ops.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ACCORD_VAR_DIR", BASE_DIR / "var"))
@@ -131,6 +136,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: request id, timing, request log and metrics; answers /health/* and /metrics
+    # before the host check and the HTTPS redirect (load balancers ask by address, over HTTP).
+    "accord.ops.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -192,10 +200,16 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Tests need a file database, not :memory:, so that worker and server processes
     # started by the tests see the same data.
     _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{Path(_db['NAME']).stem}.sqlite3")}
+# PgBouncer in transaction mode hands each transaction to any server connection, so a cursor
+# held open across transactions (Django's server-side cursors, used by .iterator() on
+# PostgreSQL) would be lost: ACCORD_DB_DISABLE_SERVER_SIDE_CURSORS=1 behind it. Persistent
+# connections (CONN_MAX_AGE) to PgBouncer itself are fine and cheap.
+_db["DISABLE_SERVER_SIDE_CURSORS"] = _env_flag("ACCORD_DB_DISABLE_SERVER_SIDE_CURSORS")
 DATABASES = {"default": _db}
 # PostgreSQL: the capture endpoint's few hot statements are prepared once per connection
 # (accord.core.prepared.statement_cursor). Set ACCORD_PG_PREPARE=0 behind a pooler that
-# cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+# cannot keep prepared statements (PgBouncer in transaction mode before 1.21, or without
+# max_prepared_statements; deploy/pgbouncer sets it).
 PG_PREPARE_HOT_STATEMENTS = os.environ.get("ACCORD_PG_PREPARE", "1") != "0"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -350,12 +364,23 @@ EMAIL_BACKEND = os.environ.get(
     "ACCORD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("ACCORD_LOG_LEVEL", "WARNING")},
-}
+# --- Operations: logs, probes, metrics (accord.ops, deploy/README.md) ---------------------
+#
+# ACCORD_LOG_FORMAT=json: one JSON object a line (time, level, logger, message, request_id);
+# "text" (the default) is the message alone. ACCORD_LOG_REQUESTS=1 adds a line per request
+# (route name, method, status, duration_ms) on the "accord.request" logger.
+LOGGING = logging_config(
+    fmt=os.environ.get("ACCORD_LOG_FORMAT", "text").strip().lower() or "text",
+    level=os.environ.get("ACCORD_LOG_LEVEL", "WARNING"),
+    requests=_env_flag("ACCORD_LOG_REQUESTS"),
+)
+# /metrics answers only "Authorization: Bearer <token>"; unset, it answers 404 (off).
+ACCORD_METRICS_TOKEN = os.environ.get("ACCORD_METRICS_TOKEN", "")
+# /health/ready fails (503) above these; 0 reports the figure without failing on it.
+ACCORD_READY_MAX_JOB_LAG_SECONDS = float(os.environ.get("ACCORD_READY_MAX_JOB_LAG_SECONDS", "300"))
+ACCORD_READY_MAX_SYNC_AGE_SECONDS = float(
+    os.environ.get("ACCORD_READY_MAX_SYNC_AGE_SECONDS", "900")
+)
 
 # --- Privacy: consent, data-subject requests, retention (accord.privacy) ---------------------
 #

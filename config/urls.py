@@ -18,6 +18,7 @@ urlpatterns = [
         name="favicon",
     ),
     path("api/v1/", api.urls),
+    path("", include("accord.ops.urls")),  # /health/live, /health/ready, /metrics
     path("capture/", include("accord.tracking.capture.urls")),
     path("deals/", include("accord.pipeline.board.urls")),
     path("handoff/", include("accord.handoff.urls")),

@@ -296,6 +296,11 @@ PAGES: dict[str, Page] = {
     "privacy:incidents": Page(ADMIN_ONLY),
     # Redirects to the static icon (browsers ask for it on every page, the admin's included).
     "favicon": Page(PUBLIC),
+    # Load balancers' probes: public, and they reveal only ok/failing per check.
+    "ops:health_live": Page(PUBLIC),
+    "ops:health_ready": Page(PUBLIC),
+    # Prometheus metrics: a bearer token (ACCORD_METRICS_TOKEN) only; unset, 404 for all.
+    "ops:metrics": Page("H H H H H H"),
     "capture_sites:site_list": Page(ADMIN_ONLY),
     "capture_sites:site_create": Page(ADMIN_ONLY),
     "capture_sites:site_edit": Page(ADMIN_ONLY),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -90,8 +91,22 @@ def serve(
     click.echo(
         f"Serving Accord on http://{host}:{port} with {workers} web processes of {threads} threads."
     )
+    metrics_dir_prepare(Path(settings.VAR_DIR) / f"prometheus-{port}")
     argv = web_server_argv(host, port, workers, threads=threads, access_log=access_log)
     os.execv(argv[0], argv)
+
+
+def metrics_dir_prepare(default: Path) -> Path:
+    """Point prometheus-client's multiprocess mode at an emptied directory (accord.ops.metrics).
+
+    The web processes each write their request figures there and /metrics sums them; the
+    files of a previous run are removed so that counters restart with the server.
+    """
+    folder = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(default)))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    return folder
 
 
 @click.command()

@@ -300,11 +300,12 @@ def _serve(*, host: str, port: int, url: str, train: bool) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from accord.core.commands import web_server_argv
+    from accord.core.commands import metrics_dir_prepare, web_server_argv
     from accord.demo.mail import BACKEND, demo_mail_dir
 
     call_command("collectstatic", interactive=False, verbosity=0)
     var = Path(settings.VAR_DIR)
+    metrics_dir_prepare(var / f"prometheus-{port}")  # /metrics sums the web processes
     env = {**os.environ, "ACCORD_EMAIL_BACKEND": BACKEND}
     logs = {name: open(var / f"demo-{name}.log", "a") for name in ("worker", "train")}  # noqa: SIM115
     workers = max(2, os.cpu_count() or 1)
