@@ -23,6 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 from django.conf import settings
 
@@ -38,6 +39,7 @@ from accord.analytics.runners.promotions_extra import (
     retention_rows,
 )
 from accord.analytics.runners.promotions_stats import (
+    Facts,
     GroupFigures,
     MatchedComparison,
     group_figures,
@@ -135,32 +137,32 @@ class PromotionsRunner:
         links = links[links["deal_id"].isin(facts["deal_id"])]
         promos = self._promotions(con, company)
         facts = _with_promotion_costs(facts, links, promos)
+        arrays = Facts.of(facts)
+        cells = facts["cell"].to_numpy(dtype="int64")
         min_closed = query.min_closed
-        full = facts[~facts["promoted"]]
-        groups = [
-            group_figures(FULL_PRICE, "Full price", full, min_closed),
-            group_figures(ANY_PROMOTION, "Any promotion", facts[facts["promoted"]], min_closed),
-        ]
+        promoted = facts["promoted"].to_numpy(dtype=bool)
+        members = {FULL_PRICE: ~promoted, ANY_PROMOTION: promoted}
+        labels = {FULL_PRICE: "Full price", ANY_PROMOTION: "Any promotion"}
+        deal_ids = facts["deal_id"].to_numpy()
+        used = []
+        for promo in promos:
+            ids = links.loc[links["promotion_id"] == int(promo.key), "deal_id"].to_numpy()
+            if len(ids):
+                used.append(promo)
+                members[promo.key] = np.isin(deal_ids, ids)
+                labels[promo.key] = promo.name
+        groups = [group_figures(k, labels[k], arrays, mask, min_closed)
+                  for k, mask in members.items()]  # fmt: skip
         matched = [
-            matched_comparison(
-                ANY_PROMOTION, "Any promotion", facts[facts["promoted"]], full, min_closed
-            )
+            matched_comparison(k, labels[k], arrays, cells, mask, ~promoted, min_closed)
+            for k, mask in members.items()
+            if k != FULL_PRICE
         ]
-        used = [p for p in promos if p.key in set(links["promotion_id"].astype(str))]
-        for promo in used:
-            ids = links.loc[links["promotion_id"].astype(str) == promo.key, "deal_id"]
-            deals = facts[facts["deal_id"].isin(ids)]
-            groups.append(group_figures(promo.key, promo.name, deals, min_closed))
-            matched.append(matched_comparison(promo.key, promo.name, deals, full, min_closed))
+        rate = np.nan_to_num(arrays.discount_rate, nan=0.0)
         bands = [
-            group_figures(key, key, facts[_band_mask(facts, low, high)], min_closed)
+            group_figures(key, key, arrays, _band_mask(rate, low, high), min_closed)
             for key, low, high in BANDS
         ]
-        labels = {g.key: g.label for g in groups}
-        members = {FULL_PRICE: full, ANY_PROMOTION: facts[facts["promoted"]]}
-        for promo in used:
-            ids = links.loc[links["promotion_id"].astype(str) == promo.key, "deal_id"]
-            members[promo.key] = facts[facts["deal_id"].isin(ids)]
         compared = [g for g in groups if g.deals] + [m for m in matched if m.matched_deals]
         return PromotionsResult(
             query=query,
@@ -169,10 +171,10 @@ class PromotionsRunner:
             groups=tuple(groups),
             bands=tuple(bands),
             matched=tuple(matched),
-            mix=mix_rows(members, labels),
-            retention=retention_rows(con, members, labels),
+            mix=mix_rows(facts, members, labels),
+            retention=retention_rows(con, facts, members, labels),
             approvals=approval_rows(con, q.APPROVALS_SQL.format(scope=scope), _only(params, scope)),
-            reps=self._reps(con, facts, min_closed),
+            reps=self._reps(con, facts, arrays, min_closed),
             deals=len(facts),
             deals_without_rate=no_rate,
             won_without_lines=int((facts["won"] & ~facts["has_lines"]).sum()),
@@ -194,13 +196,24 @@ class PromotionsRunner:
         ]  # fmt: skip
 
     def _reps(
-        self, con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, min_closed: int
+        self,
+        con: duckdb.DuckDBPyConnection,
+        facts: pd.DataFrame,
+        arrays: Facts,
+        min_closed: int,
     ) -> tuple[GroupFigures, ...]:
+        """Per owner: the deals sorted by owner once, each rep's a slice of them."""
         names = dict(con.execute("SELECT id, username FROM users").fetchall())
-        rows = [
-            group_figures(str(owner), names.get(owner, str(owner)), deals, min_closed)
-            for owner, deals in facts.groupby("owner_id")
-        ]
+        owners = facts["owner_id"].to_numpy(dtype="float64", na_value=np.nan)
+        order = np.argsort(owners, kind="stable")
+        ordered, sorted_owners = arrays.take(order), owners[order]
+        keys, starts = np.unique(sorted_owners, return_index=True)
+        bounds = [*starts[1:], len(sorted_owners)] if len(starts) else []
+        rows = []
+        for owner, first, after in zip(keys, starts, bounds, strict=True):
+            key = "" if np.isnan(owner) else str(int(owner))
+            label = names.get(int(owner), key) if key else "(none)"
+            rows.append(group_figures(key, label, ordered, slice(first, after), min_closed))
         rows.sort(key=lambda r: (-(r.avg_discount or 0), r.label))
         return tuple(rows)
 
@@ -210,8 +223,7 @@ def _only(params: dict[str, Any], sql: str) -> dict[str, Any]:
     return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
-def _band_mask(facts: pd.DataFrame, low: float, high: float) -> pd.Series:
-    rate = facts["discount_rate"].fillna(0.0)
+def _band_mask(rate: np.ndarray, low: float, high: float) -> np.ndarray:
     return (rate > low) & (rate <= high + 1e-9) if low >= 0 else rate <= 1e-9
 
 

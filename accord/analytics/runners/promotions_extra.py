@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from accord.analytics.runners.promotions_stats import ratio, wilson
@@ -29,21 +30,30 @@ class MixRow:
     share: float
 
 
-def mix_rows(members: dict[str, pd.DataFrame], labels: dict[str, str]) -> tuple[MixRow, ...]:
+def mix_rows(
+    facts: pd.DataFrame, members: dict[str, np.ndarray], labels: dict[str, str]
+) -> tuple[MixRow, ...]:
     """Who each group's won deals are: share of won deals per size band, industry, country
-    and fit grade."""
+    and fit grade (``members``: each group's mask over ``facts``)."""
+    won = facts["won"].to_numpy(dtype=bool)
+    coded = {
+        dimension: pd.factorize(facts[column].fillna("").astype(str), sort=True)
+        for dimension, column in MIX_DIMENSIONS
+    }
     rows = []
-    for key, deals in members.items():
-        won = deals[deals["won"]]
-        if won.empty:
+    for key, mask in members.items():
+        chosen = mask & won
+        total = int(chosen.sum())
+        if not total:
             continue
-        for dimension, column in MIX_DIMENSIONS:
-            counts = won[column].fillna("").value_counts()
-            for value in sorted(counts.index, key=lambda v: (-int(counts[v]), str(v))):
+        for dimension, _column in MIX_DIMENSIONS:
+            codes, values = coded[dimension]
+            counts = np.bincount(codes[chosen], minlength=len(values))
+            for index in sorted(np.flatnonzero(counts), key=lambda i: (-counts[i], values[i])):
+                count = int(counts[index])
                 rows.append(
-                    MixRow(key, labels[key], dimension, str(value), int(counts[value]),
-                           int(counts[value]) / len(won))
-                )  # fmt: skip
+                    MixRow(key, labels[key], dimension, str(values[index]), count, count / total)
+                )
     return tuple(rows)
 
 
@@ -67,54 +77,68 @@ class RetentionRow:
     churn_rate_high: float | None
 
 
-LATER_SQL = """
-SELECT coalesce(d.account_id, c.account_id) AS account_id, d.id AS later_id, d.stage,
-    d.created_at AS later_created, d.closed_at AS later_closed
-FROM deals d LEFT JOIN leads l ON l.id = d.lead_id LEFT JOIN contacts c ON c.id = l.contact_id
-WHERE coalesce(d.account_id, c.account_id) IN (SELECT account_id FROM promo_customers)
+#: Per group: its customers (their first won deal of the group) and what the account did
+#: after that win, in or out of the report's period.
+RETENTION_SQL = """
+WITH later AS (
+    SELECT f.g, f.account_id, d.stage, d.closed_at,
+        row_number() OVER (PARTITION BY f.g, f.account_id ORDER BY d.closed_at DESC NULLS LAST,
+            d.id DESC) AS latest
+    FROM promo_customers f
+    JOIN deals d ON d.created_at > f.closed_at AND d.id <> f.deal_id
+    LEFT JOIN leads l ON l.id = d.lead_id LEFT JOIN contacts c ON c.id = l.contact_id
+    WHERE coalesce(d.account_id, c.account_id) = f.account_id
+),
+per AS (
+    SELECT g, account_id, bool_or(stage = 'won') AS repeat,
+        bool_or(stage = 'lost' AND latest = 1) AS churned,
+        bool_or(stage IN ('won', 'lost')) AS closed_later
+    FROM later GROUP BY g, account_id
+)
+SELECT f.g, count(*) AS customers, count(p.account_id) AS with_later,
+    count(*) FILTER (WHERE p.repeat) AS repeat, count(*) FILTER (WHERE p.churned) AS churned,
+    count(*) FILTER (WHERE p.closed_later) AS closed_later
+FROM promo_customers f LEFT JOIN per p USING (g, account_id)
+GROUP BY f.g
 """
 
 
 def retention_rows(
-    con: duckdb.DuckDBPyConnection, members: dict[str, pd.DataFrame], labels: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    facts: pd.DataFrame,
+    members: dict[str, np.ndarray],
+    labels: dict[str, str],
 ) -> tuple[RetentionRow, ...]:
-    """Repeat purchase and churn of the customers each group won (any deal of the account
-    opened after the first win counts, in or out of the report's period)."""
-    firsts = {}
-    for key, deals in members.items():
-        won = deals[deals["won"] & (deals["account_id"] > 0)]
-        won = won.sort_values(["closed_at", "deal_id"]).drop_duplicates("account_id")
-        firsts[key] = won[["account_id", "deal_id", "closed_at"]]
-    accounts = pd.concat(firsts.values())["account_id"].drop_duplicates().to_frame()
-    if accounts.empty:
+    """Repeat purchase and churn of the customers each group won: any deal of the account
+    opened after the first win counts; churned: the latest of those closed was lost."""
+    won = facts["won"].to_numpy(dtype=bool) & (facts["account_id"].to_numpy() > 0)
+    narrow = facts[["account_id", "deal_id", "closed_at"]]
+    firsts = []
+    for key, mask in members.items():
+        part = narrow[mask & won].sort_values(["closed_at", "deal_id"])
+        firsts.append(part.drop_duplicates("account_id").assign(g=key))
+    customers = pd.concat(firsts)
+    if customers.empty:
         return ()
-    con.register("promo_customers", accounts)
+    con.register("promo_customers", customers)
     try:
-        later = con.execute(LATER_SQL).df()
+        found = {row[0]: row[1:] for row in con.execute(RETENTION_SQL).fetchall()}
     finally:
         con.unregister("promo_customers")
     rows = []
-    for key, first in firsts.items():
-        if first.empty:
+    for key in members:
+        if key not in found:
             continue
-        pairs = first.merge(later, on="account_id")
-        pairs = pairs[(pairs["later_id"] != pairs["deal_id"])
-                      & (pairs["later_created"] > pairs["closed_at"])]  # fmt: skip
-        closed = pairs[pairs["stage"].isin(["won", "lost"])].sort_values("later_closed")
-        last = closed.drop_duplicates("account_id", keep="last")
-        customers = len(first)
-        repeat = int(pairs.loc[pairs["stage"] == "won", "account_id"].nunique())
-        churned = int((last["stage"] == "lost").sum())
-        with_closed = len(last)
-        r_low, r_high = wilson(repeat, customers)
-        c_low, c_high = wilson(churned, with_closed)
+        n, with_later, repeat, churned, closed_later = (int(v) for v in found[key])
+        r_low, r_high = wilson(repeat, n)
+        c_low, c_high = wilson(churned, closed_later)
         rows.append(
             RetentionRow(
-                group=key, label=labels[key], customers=customers,
-                with_later_deals=int(pairs["account_id"].nunique()), repeat=repeat,
-                churned=churned, repeat_rate=ratio(repeat, customers), repeat_rate_low=r_low,
-                repeat_rate_high=r_high, churn_rate=ratio(churned, with_closed),
-                churn_rate_low=c_low, churn_rate_high=c_high,
+                group=key, label=labels[key], customers=n, with_later_deals=with_later,
+                repeat=repeat, churned=churned, repeat_rate=ratio(repeat, n),
+                repeat_rate_low=r_low, repeat_rate_high=r_high,
+                churn_rate=ratio(churned, closed_later), churn_rate_low=c_low,
+                churn_rate_high=c_high,
             )
         )  # fmt: skip
     return tuple(rows)
@@ -140,32 +164,34 @@ class ApprovalRow:
 def approval_rows(
     con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]
 ) -> tuple[ApprovalRow, ...]:
-    frame = con.execute(sql, params).df()
-    if frame.empty:
+    """``sql``: the approvals of the report's deals (``promotions_sql.APPROVALS_SQL``)."""
+    found = con.execute(
+        f"""
+WITH a AS ({sql})
+SELECT CASE WHEN grouping(required_level) = 1 THEN 'all' ELSE required_level END,
+    count(*), count(*) FILTER (WHERE status = 'approved'),
+    count(*) FILTER (WHERE status = 'rejected'), count(*) FILTER (WHERE status = 'pending'),
+    count(*) FILTER (WHERE status = 'withdrawn'), avg(requested_percent),
+    avg(requested_percent) FILTER (WHERE status = 'approved'),
+    avg(approved_percent) FILTER (WHERE status = 'approved')
+FROM a GROUP BY GROUPING SETS ((required_level), ())""",
+        params,
+    ).fetchall()
+    if not found or not found[0][1]:
         return ()
-    rows = []
-    levels = [lv for lv in LEVELS if lv in set(frame["required_level"])]
-    extra = sorted(set(frame["required_level"]) - set(LEVELS))
-    for level in [*levels, *extra, "all"]:
-        part = frame if level == "all" else frame[frame["required_level"] == level]
-        status = part["status"]
-        approved = part[status == "approved"]
-        decided = int(status.isin(["approved", "rejected"]).sum())
-        rows.append(
-            ApprovalRow(
-                level=level, requests=len(part), approved=len(approved),
-                rejected=int((status == "rejected").sum()),
-                pending=int((status == "pending").sum()),
-                withdrawn=int((status == "withdrawn").sum()),
-                avg_requested_pct=_mean(part["requested_percent"]),
-                avg_approved_requested_pct=_mean(approved["requested_percent"]),
-                avg_approved_pct=_mean(approved["approved_percent"]),
-                approval_rate=ratio(len(approved), decided),
-            )
-        )  # fmt: skip
-    return tuple(rows)
+    rank = {level: i for i, level in enumerate((*LEVELS, "all"))}
+    found.sort(key=lambda r: (rank.get(r[0], len(LEVELS) - 0.5), r[0]))
+    return tuple(
+        ApprovalRow(
+            level=level, requests=int(n), approved=int(approved), rejected=int(rejected),
+            pending=int(pending), withdrawn=int(withdrawn),
+            avg_requested_pct=_float(asked), avg_approved_requested_pct=_float(asked_ok),
+            avg_approved_pct=_float(granted),
+            approval_rate=ratio(int(approved), int(approved) + int(rejected)),
+        )
+        for level, n, approved, rejected, pending, withdrawn, asked, asked_ok, granted in found
+    )  # fmt: skip
 
 
-def _mean(values: pd.Series) -> float | None:
-    values = values.dropna()
-    return float(values.mean()) if len(values) else None
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)

@@ -3,8 +3,9 @@
 ``facts_sql`` answers one row per deal of the report, in the company currency: the deal's
 price waterfall before promotion costs (list amount, discounts, net, cost: from its line
 items, or its own amount and discount when it has none), its outcome and cycle, the
-segment of its account (size band, industry, country) and the fit grade of its lead, the
-furthest open stage it reached, its quarter. Amounts are converted by the latest rate on or
+segment of its account (size band, industry, country) and the fit grade of its lead, and
+its cell of the matched comparison (one integer per pipeline, industry, size band, furthest
+open stage reached and quarter). Amounts are converted by the latest rate on or
 before the day the deal closed (created, while open); a deal in a currency without a rate
 has ``rate`` NULL and is left out by the runner (and counted).
 
@@ -82,7 +83,11 @@ reached AS (
 dated AS (
     SELECT s.*, CAST(coalesce(s.closed_at, s.created_at) AS DATE) AS rate_day FROM scoped s
 )
-SELECT d.id AS deal_id, d.pipeline_id, d.owner_id, d.account_id AS deal_account,
+SELECT * EXCLUDE (pipeline_id, stage_reached, quarter),
+    CAST(dense_rank() OVER (ORDER BY pipeline_id, industry, size_band, stage_reached,
+    quarter) - 1 AS BIGINT) AS cell
+FROM (
+SELECT d.id AS deal_id, d.pipeline_id, d.owner_id,
     d.stage = 'won' AS won, d.stage IN ('won', 'lost') AS closed,
     CASE WHEN d.stage = 'won' THEN
         date_diff('second', d.created_at, coalesce(d.closed_at, d.created_at)) / 86400.0
@@ -101,8 +106,7 @@ SELECT d.id AS deal_id, d.pipeline_id, d.owner_id, d.account_id AS deal_account,
     coalesce(l.grade, '') AS grade,
     coalesce(rc.stage_reached, CASE WHEN d.stage NOT IN ('won', 'lost') THEN d.stage END, '')
         AS stage_reached,
-    CAST(date_trunc('quarter', d.created_at) AS DATE) AS quarter,
-    d.created_at, d.closed_at
+    CAST(date_trunc('quarter', d.created_at) AS DATE) AS quarter, d.closed_at
 FROM dated d
 ASOF LEFT JOIN exchange_rates r ON r.currency = d.currency AND d.rate_day >= r.date
 LEFT JOIN lines li ON li.deal_id = d.id
@@ -110,6 +114,7 @@ LEFT JOIN reached rc ON rc.deal_id = d.id
 LEFT JOIN leads l ON l.id = d.lead_id
 LEFT JOIN contacts c ON c.id = l.contact_id
 LEFT JOIN accounts a ON a.id = coalesce(d.account_id, c.account_id)
+)
 """
 
 
@@ -138,12 +143,10 @@ LEFT JOIN campaigns c ON c.id = p.campaign_id
 ORDER BY p.starts_on, p.id
 """
 
-#: Requested vs approved discounts of the report's deals, by the ladder's rung required.
+#: The discount approvals of the report's deals (requested vs approved, by the rung).
 APPROVALS_SQL = """
 WITH {scope}
-SELECT a.required_level, a.status, a.requested_percent, a.approved_percent,
-    coalesce(u.username, '') AS rep
+SELECT a.required_level, a.status, a.requested_percent, a.approved_percent
 FROM discount_approvals a
-LEFT JOIN users u ON u.id = a.requested_by_id
 WHERE a.deal_id IN (SELECT id FROM scoped)
 """

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
 Z95 = 1.959963984540054
-#: Cells of the matched comparison: deals alike in these are compared with each other.
+#: Cells of the matched comparison: deals alike in these are compared with each other
+#: (``promotions_sql.facts_sql`` numbers each deal's cell).
 MATCH_ON = ("pipeline_id", "industry", "size_band", "stage_reached", "quarter")
 
 
@@ -30,9 +33,9 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float | None, float 
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def mean_ci(values: pd.Series) -> tuple[float | None, float | None, float | None]:
+def mean_ci(values: np.ndarray) -> tuple[float | None, float | None, float | None]:
     """(mean, low, high): Student's t interval; no interval under two values."""
-    values = values.dropna()
+    values = values[~np.isnan(values)]
     n = len(values)
     if n == 0:
         return None, None, None
@@ -45,6 +48,46 @@ def mean_ci(values: pd.Series) -> tuple[float | None, float | None, float | None
 
 def ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The report's deals as columns (numpy arrays, one element per deal): what the groups'
+    figures are computed from, by a mask or slice, without copying frames."""
+
+    closed: np.ndarray
+    won: np.ndarray
+    cycle_days: np.ndarray
+    discount_rate: np.ndarray
+    list_amount: np.ndarray
+    discount: np.ndarray
+    promotion_cost: np.ndarray
+    net: np.ndarray
+    cost: np.ndarray
+    pocket_margin: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> Facts:
+        return cls(
+            closed=frame["closed"].to_numpy(dtype=bool),
+            won=frame["won"].to_numpy(dtype=bool),
+            **{
+                name: frame[name].to_numpy(dtype="float64", na_value=np.nan)
+                for name in (
+                    "cycle_days",
+                    "discount_rate",
+                    "list_amount",
+                    "discount",
+                    "promotion_cost",
+                    "net",
+                    "cost",
+                    "pocket_margin",
+                )
+            },
+        )
+
+    def take(self, order: np.ndarray) -> Facts:
+        return Facts(**{name: getattr(self, name)[order] for name in self.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -86,20 +129,28 @@ class GroupFigures:
     too_small: bool
 
 
-def group_figures(key: str, label: str, deals: pd.DataFrame, min_closed: int) -> GroupFigures:
-    closed = deals[deals["closed"]]
-    won = closed[closed["won"]]
-    n_closed, n_won = len(closed), len(won)
+def group_figures(
+    key: str, label: str, facts: Facts, selected: Any, min_closed: int
+) -> GroupFigures:
+    """The figures of the deals ``selected`` (a boolean mask or a slice of ``facts``)."""
+    closed = facts.closed[selected]
+    won = facts.won[selected]
+    n_closed, n_won = int(closed.sum()), int(won.sum())
+
+    def won_of(name: str) -> np.ndarray:
+        return getattr(facts, name)[selected][won]
+
     low, high = wilson(n_won, n_closed)
-    cycle = mean_ci(won["cycle_days"])
-    discount = mean_ci(closed["discount_rate"])
-    per_won = mean_ci(won["pocket_margin"])
-    list_amount = float(won["list_amount"].sum())
-    pocket = float(won["pocket_margin"].sum())
+    cycle = mean_ci(won_of("cycle_days"))
+    discount = mean_ci(facts.discount_rate[selected][closed])
+    margins = won_of("pocket_margin")
+    per_won = mean_ci(margins)
+    list_amount = float(won_of("list_amount").sum())
+    pocket = float(margins.sum())
     return GroupFigures(
         key=key,
         label=label,
-        deals=len(deals),
+        deals=len(closed),
         closed=n_closed,
         won=n_won,
         win_rate=ratio(n_won, n_closed),
@@ -112,10 +163,10 @@ def group_figures(key: str, label: str, deals: pd.DataFrame, min_closed: int) ->
         avg_discount_low=discount[1],
         avg_discount_high=discount[2],
         list_amount=list_amount,
-        discounts=float(won["discount"].sum()),
-        promotion_costs=float(won["promotion_cost"].sum()),
-        revenue=float(won["net"].sum()),
-        cost=float(won["cost"].sum()),
+        discounts=float(won_of("discount").sum()),
+        promotion_costs=float(won_of("promotion_cost").sum()),
+        revenue=float(won_of("net").sum()),
+        cost=float(won_of("cost").sum()),
         pocket_margin=pocket,
         pocket_margin_rate=ratio(pocket, list_amount),
         pocket_margin_per_won=per_won[0],
@@ -156,29 +207,35 @@ class MatchedComparison:
 
 
 def matched_comparison(
-    key: str, label: str, treated: pd.DataFrame, control: pd.DataFrame, min_closed: int
+    key: str,
+    label: str,
+    facts: Facts,
+    cells: np.ndarray,
+    treated: np.ndarray,
+    control: np.ndarray,
+    min_closed: int,
 ) -> MatchedComparison:
-    """Coarsened exact matching: each closed promotion deal against the full-price closed
-    deals of its cell (same pipeline, industry, size band, stage reached, quarter)."""
-    cols = list(MATCH_ON)
-    t_closed = treated[treated["closed"]]
-    c_closed = control[control["closed"]]
-    t_cells = t_closed.groupby(cols, dropna=False)["won"].agg(["size", "sum"])
-    c_cells = c_closed.groupby(cols, dropna=False)["won"].agg(["size", "sum"])
-    cells = t_cells.add_suffix("_t").join(c_cells.add_suffix("_c"), how="inner")
-    matched = int(cells["size_t"].sum()) if len(cells) else 0
-    win_rate = ratio(float(cells["sum_t"].sum()), matched) if matched else None
-    control_rate = (
-        ratio(float((cells["size_t"] * cells["sum_c"] / cells["size_c"]).sum()), matched)
-        if matched
-        else None
-    )
-    raw_control = ratio(float(c_closed["won"].sum()), len(c_closed))
-    raw_treated = ratio(float(t_closed["won"].sum()), len(t_closed))
-    won = t_closed[t_closed["won"]]
-    list_amount = float(won["list_amount"].sum())
-    m = ratio(list_amount - float(won["cost"].sum()), list_amount)
-    d = ratio(float(won["discount"].sum() + won["promotion_cost"].sum()), list_amount)
+    """Coarsened exact matching: each closed promotion deal (``treated``) against the
+    full-price closed deals (``control``) of its cell (``cells``: one integer per deal for
+    its pipeline, industry, size band, stage reached and quarter)."""
+    t = treated & facts.closed
+    c = control & facts.closed
+    size = int(cells.max()) + 1 if len(cells) else 1
+    n_t = np.bincount(cells[t], minlength=size)
+    w_t = np.bincount(cells[t], weights=facts.won[t], minlength=size)
+    n_c = np.bincount(cells[c], minlength=size)
+    w_c = np.bincount(cells[c], weights=facts.won[c], minlength=size)
+    both = (n_t > 0) & (n_c > 0)
+    matched = int(n_t[both].sum())
+    win_rate = ratio(float(w_t[both].sum()), matched)
+    control_rate = ratio(float((n_t[both] * w_c[both] / n_c[both]).sum()), matched)
+    raw_treated = ratio(float(facts.won[t].sum()), int(t.sum()))
+    raw_control = ratio(float(facts.won[c].sum()), int(c.sum()))
+    won = t & facts.won
+    list_amount = float(facts.list_amount[won].sum())
+    m = ratio(list_amount - float(facts.cost[won].sum()), list_amount)
+    give = float(facts.discount[won].sum() + facts.promotion_cost[won].sum())
+    d = ratio(give, list_amount)
     break_even = None if m is None or d is None or m <= d else m / (m - d)
     lift = ratio(win_rate, control_rate) if win_rate is not None and control_rate else None
     pays = None
@@ -188,8 +245,8 @@ def matched_comparison(
         key=key,
         label=label,
         matched_deals=matched,
-        unmatched_deals=len(t_closed) - matched,
-        control_deals=int(cells["size_c"].sum()) if len(cells) else 0,
+        unmatched_deals=int(t.sum()) - matched,
+        control_deals=int(n_c[both].sum()),
         win_rate=win_rate,
         control_win_rate=control_rate,
         measured_lift=lift,

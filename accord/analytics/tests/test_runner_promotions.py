@@ -88,3 +88,31 @@ def test_bands_retention_approvals_reps_and_currency(seeded):
     # G1 (GBP, no rate) is left out and said so.
     assert (result.deals, result.deals_without_rate) == (14, 1)
     assert any("GBP" in n or "exchange rate" in n for n in result.notes)
+
+
+def test_cli_api_and_page_in_both_languages(seeded, client):
+    from click.testing import CliRunner
+
+    from accord.accounts.models import Role, User
+    from accord.analytics.commands import report
+
+    args = ["promotions", "--start", "2026-01-01", "--end", "2026-03-31", "--min-closed", "5"]
+    table = CliRunner().invoke(report, args)
+    assert table.exit_code == 0, table.output
+    assert "Spring 30" in table.output and "matched comparison" in table.output
+    as_csv = CliRunner().invoke(report, [*args, "--format", "csv"])
+    assert as_csv.output.splitlines()[0].startswith("group,deals,closed,won,win_rate_pct")
+    head = User.objects.create(username="head", role=Role.MANAGER)
+    client.force_login(head)
+    api = client.get("/api/v1/reports/promotions?start=2026-01-01&end=2026-03-31&min_closed=5")
+    assert api.status_code == 200, api.content
+    matched = {m["label"]: m for m in api.json()["matched"]}
+    assert matched["Spring 30"]["pays"] is False
+    page = client.get("/reports/promotions/?start=2026-01-01&end=2026-03-31&min_closed=5")
+    assert page.status_code == 200
+    assert b"it does not pay" in page.content and b"figure-price-waterfall" in page.content
+    client.cookies["django_language"] = "ru"
+    ru = client.get("/reports/promotions/?start=2026-01-01&end=2026-03-31&min_closed=5")
+    assert "Окупается ли каждая акция?" in ru.content.decode()
+    empty = client.get("/reports/promotions/?start=2020-01-01&end=2020-03-31")
+    assert b'data-empty="promotions"' in empty.content
