@@ -82,7 +82,7 @@ def mix_figure_json(
     """Share of each group's won deals per value (e.g. size band), stacked to 100 %.
 
     ``series``: (group label, {value: share}); ``values``: (value, its label) in order."""
-    colours = ("#bfdbfe", "#60a5fa", "#2563eb", "#1e3a8a", "#cbd5e1")
+    colours = ("#bfdbfe", "#60a5fa", "#1d4ed8", "#cbd5e1", "#94a3b8")
     figure = go.Figure()
     for index, (value, name) in enumerate(values):
         shares = [100 * shares.get(value, 0.0) for _label, shares in series]

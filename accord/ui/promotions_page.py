@@ -185,10 +185,10 @@ class _Builder:
             [
                 _text(self.label(g)),
                 self.m(g.list_amount),
-                self.m(-g.discounts),
+                self.m(_minus(g.discounts)),
                 self.m(g.revenue),
-                self.m(-g.promotion_costs),
-                self.m(-g.cost),
+                self.m(_minus(g.promotion_costs)),
+                self.m(_minus(g.cost)),
                 self.m(g.pocket_margin),
             ]
             for g in self.r.groups
@@ -342,6 +342,11 @@ class _Builder:
         )
 
 
+def _minus(value: float) -> float:
+    """A step the waterfall takes away (never a "-0")."""
+    return -value if value else 0.0
+
+
 def _pct_points(value: float | None) -> str:
     return "—" if value is None else percent_format(value / 100)
 
@@ -417,11 +422,10 @@ def promotions_page(result: PromotionsResult) -> PromotionsPage:
         ]
         values = [(v, _value_label("size", v)) for v in ("small", "mid", "large", "")]
         mix_json = json.loads(mix_figure_json(series, values))
-    verdicts = [
-        (b.label(m), _verdict(b, m))
-        for m in result.matched
-        if m.key != ANY_PROMOTION and (m.matched_deals or m.unmatched_deals)
-    ]
+    # Each promotion's verdict; with none named (deals only flagged), any promotion's.
+    closed = [m for m in result.matched if m.matched_deals or m.unmatched_deals]
+    named = [m for m in closed if m.key != ANY_PROMOTION]
+    verdicts = [(b.label(m), _verdict(b, m)) for m in (named or closed)]
     warning = None
     if result.too_small:
         warning = _(

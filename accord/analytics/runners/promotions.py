@@ -128,7 +128,8 @@ class PromotionsRunner:
             raise InvalidInput(f"There is no pipeline {query.pipeline!r}.", field="pipeline")
         scope, params = q.scope_sql(query.filters, pipeline=query.pipeline)
         params = {**params, "company": company}
-        facts = con.execute(q.facts_sql(scope), params).df()
+        # Through numpy: twice as fast as ``.df()`` on the text columns.
+        facts = pd.DataFrame(con.execute(q.facts_sql(scope), params).fetchnumpy())
         no_rate = int(facts["rate"].isna().sum())
         facts = facts[facts["rate"].notna()].copy()
         for column in MONEY:
@@ -138,7 +139,8 @@ class PromotionsRunner:
         promos = self._promotions(con, company)
         facts = _with_promotion_costs(facts, links, promos)
         arrays = Facts.of(facts)
-        cells = facts["cell"].to_numpy(dtype="int64")
+        # The matched comparison's cells, numbered 0..n-1 from their hashes.
+        cells = np.unique(facts["cell"].to_numpy(dtype="uint64"), return_inverse=True)[1]
         min_closed = query.min_closed
         promoted = facts["promoted"].to_numpy(dtype=bool)
         members = {FULL_PRICE: ~promoted, ANY_PROMOTION: promoted}
@@ -224,7 +226,8 @@ def _only(params: dict[str, Any], sql: str) -> dict[str, Any]:
 
 
 def _band_mask(rate: np.ndarray, low: float, high: float) -> np.ndarray:
-    return (rate > low) & (rate <= high + 1e-9) if low >= 0 else rate <= 1e-9
+    """Bounds to within 1e-9 (a discount rounded to the cent is not exactly 20 %)."""
+    return (rate > low + 1e-9) & (rate <= high + 1e-9) if low >= 0 else rate <= 1e-9
 
 
 def _with_promotion_costs(

@@ -80,14 +80,18 @@ class RetentionRow:
 #: Per group: its customers (their first won deal of the group) and what the account did
 #: after that win, in or out of the report's period.
 RETENTION_SQL = """
-WITH later AS (
-    SELECT f.g, f.account_id, d.stage, d.closed_at,
-        row_number() OVER (PARTITION BY f.g, f.account_id ORDER BY d.closed_at DESC NULLS LAST,
-            d.id DESC) AS latest
+WITH owned AS (
+    SELECT d.id, coalesce(d.account_id, c.account_id) AS account_id, d.stage, d.created_at,
+        d.closed_at
+    FROM deals d LEFT JOIN leads l ON l.id = d.lead_id LEFT JOIN contacts c ON c.id = l.contact_id
+),
+later AS (
+    SELECT f.g, f.account_id, o.stage,
+        row_number() OVER (PARTITION BY f.g, f.account_id ORDER BY o.closed_at DESC NULLS LAST,
+            o.id DESC) AS latest
     FROM promo_customers f
-    JOIN deals d ON d.created_at > f.closed_at AND d.id <> f.deal_id
-    LEFT JOIN leads l ON l.id = d.lead_id LEFT JOIN contacts c ON c.id = l.contact_id
-    WHERE coalesce(d.account_id, c.account_id) = f.account_id
+    JOIN owned o ON o.account_id = f.account_id AND o.created_at > f.closed_at
+        AND o.id <> f.deal_id
 ),
 per AS (
     SELECT g, account_id, bool_or(stage = 'won') AS repeat,

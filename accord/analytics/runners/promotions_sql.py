@@ -4,8 +4,8 @@
 price waterfall before promotion costs (list amount, discounts, net, cost: from its line
 items, or its own amount and discount when it has none), its outcome and cycle, the
 segment of its account (size band, industry, country) and the fit grade of its lead, and
-its cell of the matched comparison (one integer per pipeline, industry, size band, furthest
-open stage reached and quarter). Amounts are converted by the latest rate on or
+its cell of the matched comparison (a hash of its pipeline, industry, size band, furthest
+open stage reached, by position, and quarter). Amounts are converted by the latest rate on or
 before the day the deal closed (created, while open); a deal in a currency without a rate
 has ``rate`` NULL and is left out by the runner (and counted).
 
@@ -74,7 +74,7 @@ lines AS (
     FROM deal_line_items li WHERE li.deal_id IN (SELECT id FROM scoped) GROUP BY li.deal_id
 ),
 reached AS (
-    SELECT sc.deal_id, arg_max(ps.key, ps.position) AS stage_reached
+    SELECT sc.deal_id, max(ps.position) AS stage_reached
     FROM deal_stage_changes sc
     JOIN pipeline_stages ps ON ps.pipeline_id = sc.pipeline_id AND ps.key = sc.to_stage
     WHERE ps.outcome = 'open' AND sc.deal_id IN (SELECT id FROM scoped)
@@ -84,8 +84,7 @@ dated AS (
     SELECT s.*, CAST(coalesce(s.closed_at, s.created_at) AS DATE) AS rate_day FROM scoped s
 )
 SELECT * EXCLUDE (pipeline_id, stage_reached, quarter),
-    CAST(dense_rank() OVER (ORDER BY pipeline_id, industry, size_band, stage_reached,
-    quarter) - 1 AS BIGINT) AS cell
+    hash(pipeline_id, industry, size_band, stage_reached, quarter) AS cell
 FROM (
 SELECT d.id AS deal_id, d.pipeline_id, d.owner_id,
     d.stage = 'won' AS won, d.stage IN ('won', 'lost') AS closed,
@@ -104,13 +103,14 @@ SELECT d.id AS deal_id, d.pipeline_id, d.owner_id,
     coalesce(a.industry, '') AS industry,
     coalesce(a.country, '') AS region,
     coalesce(l.grade, '') AS grade,
-    coalesce(rc.stage_reached, CASE WHEN d.stage NOT IN ('won', 'lost') THEN d.stage END, '')
-        AS stage_reached,
+    coalesce(rc.stage_reached, now_stage.position, -1) AS stage_reached,
     CAST(date_trunc('quarter', d.created_at) AS DATE) AS quarter, d.closed_at
 FROM dated d
 ASOF LEFT JOIN exchange_rates r ON r.currency = d.currency AND d.rate_day >= r.date
 LEFT JOIN lines li ON li.deal_id = d.id
 LEFT JOIN reached rc ON rc.deal_id = d.id
+LEFT JOIN pipeline_stages now_stage ON now_stage.pipeline_id = d.pipeline_id
+    AND now_stage.key = d.stage AND now_stage.outcome = 'open'
 LEFT JOIN leads l ON l.id = d.lead_id
 LEFT JOIN contacts c ON c.id = l.contact_id
 LEFT JOIN accounts a ON a.id = coalesce(d.account_id, c.account_id)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 Z95 = 1.959963984540054
 #: Cells of the matched comparison: deals alike in these are compared with each other
@@ -42,7 +42,7 @@ def mean_ci(values: np.ndarray) -> tuple[float | None, float | None, float | Non
     mean = float(values.mean())
     if n < 2:
         return mean, None, None
-    half = float(stats.t.ppf(0.975, n - 1)) * float(values.std(ddof=1)) / math.sqrt(n)
+    half = float(stdtrit(n - 1, 0.975)) * float(values.std(ddof=1)) / math.sqrt(n)
     return mean, mean - half, mean + half
 
 
