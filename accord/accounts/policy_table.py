@@ -279,6 +279,7 @@ PAGES: dict[str, Page] = {
     "reports:move": Page(MANAGERS, method="POST"),
     "reports:detail": Page(EVERYONE_SIGNED_IN),
     "reports:forecast": Page("L D A A A A"),
+    "reports:promotions": Page(EVERYONE_SIGNED_IN),
     "reports:export": Page(EVERYONE_SIGNED_IN),
     "predictive:backtest": Page(MARKETING_SIDE),
     "scoring:profile_list": Page(ADMIN_ONLY),
@@ -466,6 +467,7 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/reports/quality": Op("reports", EVERYONE_SIGNED_IN),
     "GET /api/v1/reports/reps": Op("reports", EVERYONE_SIGNED_IN),
     "GET /api/v1/reports/attribution": Op("reports", EVERYONE_SIGNED_IN),
+    "GET /api/v1/reports/promotions": Op("reports", EVERYONE_SIGNED_IN),
     # Forecasts: sales' (a rep reads their own); reps submit their own, heads of the rep's
     # team adjust and set quotas (m-rep3 is a rep of the sales head's team North).
     "GET /api/v1/forecast": Op("forecasts", "L D A A A A"),

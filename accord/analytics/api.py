@@ -12,10 +12,12 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from accord.analytics.filters import ReportFilters
+from accord.analytics.promotions.schemas import PromotionsIn
 from accord.analytics.reports import report_run
 from accord.analytics.runners.attribution import AttributionResult
 from accord.analytics.runners.funnel import FunnelResult
 from accord.analytics.runners.kpis import KpisResult
+from accord.analytics.runners.promotions import PromotionsResult
 from accord.analytics.runners.quality import QualityResult
 from accord.analytics.runners.reps import RepsResult
 from accord.analytics.runners.velocity import VelocityResult
@@ -86,3 +88,22 @@ def attribution(request: HttpRequest, data: Query[AttributionIn]):
         half_life_days=data.half_life_days,
         markov_order=data.markov_order,
     )
+
+
+@router.get("/promotions", response={200: PromotionsResult, **COMMON_ERRORS, 503: ErrorOut})
+def promotions(request: HttpRequest, data: Query[PromotionsIn]):
+    """Do discounts buy revenue or destroy it: each promotion against full price and
+    matched deals, by discount band, per rep (default period: the last 365 days)."""
+    access_require(request, RESOURCE, "read")
+    end = data.end or date.today()
+    filters = ReportFilters(
+        start=data.start or end - timedelta(days=364),
+        end=end,
+        mode=data.mode,
+        channel=data.channel,
+        campaign=data.campaign,
+        team=data.team,
+        rep=data.rep,
+        segment=data.segment,
+    )
+    return report_run("promotions", filters, pipeline=data.pipeline, min_closed=data.min_closed)

@@ -57,6 +57,10 @@ def _report_print(name: str, options: dict) -> None:
         # The periods around today: three behind (forecast vs actual), the next one ahead.
         end = options["end"] or date.today() + timedelta(days=92)
         start = options["start"] or date.today() - timedelta(days=273)
+    elif name == "promotions":
+        # Deals take months to close: a year by default.
+        end = options["end"] or date.today()
+        start = options["start"] or end - timedelta(days=364)
     else:
         end = options["end"] or date.today()
         start = options["start"] or end - timedelta(days=89)
@@ -80,7 +84,11 @@ def _report_print(name: str, options: dict) -> None:
         lookback_days=options.get("lookback_days"),
         half_life_days=options.get("half_life_days"),
         markov_order=options.get("markov_order"),
-        **{k: options[k] for k in ("period", "pipeline", "seed", "simulations") if options.get(k)},
+        **{
+            k: options[k]
+            for k in ("period", "pipeline", "seed", "simulations", "min_closed")
+            if options.get(k)
+        },
     )
     fmt = options["fmt"]
     if fmt == "json":
@@ -98,12 +106,18 @@ def _report_print(name: str, options: dict) -> None:
     _echo_table(rows)
     for note in getattr(result, "notes", ()):
         click.echo(f"note: {note}")
+    sections = None
     if name == "forecast":
         from accord.analytics.forecast.rows import forecast_sections
 
-        for title, section in forecast_sections(result):
-            click.echo(f"\n{title}")
-            _echo_table(section)
+        sections = forecast_sections(result)
+    elif name == "promotions":
+        from accord.analytics.promotions.rows import promotion_sections
+
+        sections = promotion_sections(result)
+    for title, section in sections or ():
+        click.echo(f"\n{title}")
+        _echo_table(section)
 
 
 def _common_options() -> list[click.Parameter]:
@@ -187,6 +201,17 @@ def _forecast_options() -> list[click.Parameter]:
     ]
 
 
+def _promotion_options() -> list[click.Parameter]:
+    return [
+        click.Option(["--pipeline"], help="Pipeline key (default: every pipeline)."),
+        click.Option(
+            ["--min-closed"],
+            type=click.IntRange(1, 10_000),
+            help="Groups with fewer closed deals are flagged too small to compare (default 30).",
+        ),
+    ]
+
+
 def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.Command:
     def run(**options) -> None:
         _report_print(name, options)
@@ -208,6 +233,8 @@ def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.C
         params += _attribution_options()
     if name == "forecast":
         params += _forecast_options()
+    if name == "promotions":
+        params += _promotion_options()
     return click.Command(
         name, callback=run, params=params, help=f"The {name} report over the analytics copy."
     )
@@ -215,7 +242,7 @@ def _report_command(name: str, group_choices: tuple[str, ...] | None) -> click.C
 
 @click.group("report")
 def report() -> None:
-    """Reports: funnel, velocity, kpis, attribution, quality, reps, forecast."""
+    """Reports: funnel, velocity, kpis, attribution, quality, reps, forecast, promotions."""
 
 
 for _name, _groups in (
@@ -226,5 +253,6 @@ for _name, _groups in (
     ("quality", ("channel", "campaign")),
     ("reps", None),
     ("forecast", ("owner", "team", "pipeline", "none")),
+    ("promotions", None),
 ):
     report.add_command(_report_command(_name, _groups))

@@ -16,19 +16,29 @@ from django.utils.translation import gettext as _
 
 from accord.analytics.filters import ReportFilters
 from accord.analytics.forecast.rows import forecast_rows
+from accord.analytics.promotions.rows import promotion_rows
 from accord.analytics.runners.base import GROUP_CHANNEL, GROUP_NONE
 from accord.analytics.runners.forecast import ForecastQuery, ForecastResult, ForecastRunner
 from accord.analytics.runners.funnel import FunnelQuery, FunnelResult, FunnelRunner
 from accord.analytics.runners.kpis import KpisQuery, KpisResult, KpisRunner
+from accord.analytics.runners.promotions import (
+    PromotionsQuery,
+    PromotionsResult,
+    PromotionsRunner,
+)
 from accord.analytics.runners.quality import QualityQuery, QualityResult, QualityRunner
 from accord.analytics.runners.reps import RepsQuery, RepsResult, RepsRunner
 from accord.analytics.runners.velocity import VelocityQuery, VelocityResult, VelocityRunner
 from accord.core.errors import InvalidInput
 from accord.core.lifecycle import Stage
 
-REPORTS = ("funnel", "velocity", "kpis", "attribution", "quality", "reps", "forecast")
+REPORTS = (
+    "funnel", "velocity", "kpis", "attribution", "quality", "reps", "forecast", "promotions",
+)  # fmt: skip
 #: The forecast's own options (``accord.analytics.runners.forecast.ForecastQuery``).
 FORECAST_OPTIONS = ("period", "pipeline", "seed", "simulations", "scope_user_id", "now")
+#: The promotion report's own options (``runners.promotions.PromotionsQuery``).
+PROMOTION_OPTIONS = ("pipeline", "min_closed")
 
 
 def report_run(
@@ -62,6 +72,13 @@ def report_run(
             if attribution_options.get(k) is not None
         }
         return ForecastRunner(ForecastQuery(filters, group_by=group_by or "owner", **options)).run()
+    if name == "promotions":
+        options = {
+            k: attribution_options.pop(k)
+            for k in PROMOTION_OPTIONS
+            if attribution_options.get(k) is not None
+        }
+        return PromotionsRunner(PromotionsQuery(filters, **options)).run()
     if name == "attribution":
         try:
             from accord.analytics.runners import attribution  # written on top of attribution/
@@ -72,7 +89,7 @@ def report_run(
         options = {
             k: v
             for k, v in attribution_options.items()
-            if v is not None and k not in FORECAST_OPTIONS
+            if v is not None and k not in FORECAST_OPTIONS and k not in PROMOTION_OPTIONS
         }
         return attribution.report_run(filters, group_by=group_by, model=model, **options)
     raise InvalidInput(f"Unknown report {name!r}; use one of {', '.join(REPORTS)}.", field="report")
@@ -250,6 +267,8 @@ def report_rows(result: Any) -> list[dict[str, Any]]:
     """The result as table rows (what ``--format table|csv`` prints)."""
     if isinstance(result, ForecastResult):
         return forecast_rows(result)
+    if isinstance(result, PromotionsResult):
+        return promotion_rows(result)
     flatten = FLATTENERS.get(type(result))
     if flatten is not None:
         return flatten(result)

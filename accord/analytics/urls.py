@@ -2,6 +2,7 @@ from django.urls import path
 
 from accord.analytics import views
 from accord.analytics.forecast import views as forecast_views
+from accord.analytics.promotions import views as promotion_views
 
 app_name = "reports"
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("", views.report_index, name="index"),
     path("board/", views.board, name="board"),
     path("forecast/", forecast_views.forecast, name="forecast"),
+    path("promotions/", promotion_views.promotions, name="promotions"),
     path("board/pin/", views.pin_create, name="pin"),
     path("board/<int:pin_id>/unpin/", views.pin_delete, name="unpin"),
     path("board/<int:pin_id>/<str:direction>/", views.pin_move, name="move"),
