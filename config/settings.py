@@ -192,6 +192,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Tests need a file database, not :memory:, so that worker and server processes
     # started by the tests see the same data.
     _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{Path(_db['NAME']).stem}.sqlite3")}
+# Behind a pooler in transaction mode (PgBouncer ``pool_mode = transaction``) one session may
+# run on a different server connection for each transaction, so nothing may outlive one:
+# Django's server-side cursors (``QuerySet.iterator()``) are named cursors that do, and must
+# be off (Django's documented setting). See README, "Several web and worker nodes".
+if _env_flag("ACCORD_DB_TRANSACTION_POOLER") and _db["ENGINE"] != "django.db.backends.sqlite3":
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASES = {"default": _db}
 # PostgreSQL: the capture endpoint's few hot statements are prepared once per connection
 # (accord.core.prepared.statement_cursor). Set ACCORD_PG_PREPARE=0 behind a pooler that
@@ -356,6 +362,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ACCORD_LOG_LEVEL", "WARNING")},
 }
+
+# Uploaded CSV files wait here between the import wizard's steps, which several web nodes
+# may serve in turn: with more than one web host, a directory they all share (as for
+# ACCORD_INTEL_ATTACHMENT_DIR).
+IMPORT_UPLOAD_DIR = Path(os.environ.get("ACCORD_IMPORT_DIR", VAR_DIR / "imports"))
 
 # --- Privacy: consent, data-subject requests, retention (accord.privacy) ---------------------
 #
