@@ -83,12 +83,16 @@ def dq_job(n: int, phase: str, enqueued: float, sleep: float) -> None:
 # --- Procrastinate ---------------------------------------------------------------------------
 
 
-def procrastinate_app():
+def procrastinate_app(*, sync: bool = False):
     import procrastinate
 
-    app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=os.environ["QUEUE_BENCH_URL"])
+    url = os.environ["QUEUE_BENCH_URL"]
+    connector = (
+        procrastinate.SyncPsycopgConnector(conninfo=url)
+        if sync
+        else procrastinate.PsycopgConnector(conninfo=url)
     )
+    app = procrastinate.App(connector=connector)
 
     @app.task(name="pc_job")
     def pc_job(n: int, phase: str, enqueued: float, sleep: float) -> None:
@@ -214,12 +218,8 @@ class Procrastinate(Queue):
     name = "procrastinate"
 
     def prepare(self) -> None:
-        import procrastinate
-
         os.environ["QUEUE_BENCH_URL"] = self.url
-        self.app = procrastinate_app().with_connector(
-            procrastinate.SyncPsycopgConnector(conninfo=self.url)
-        )
+        self.app = procrastinate_app(sync=True)
         self.app.open()
         self.app.schema_manager.apply_schema()
         self.task = self.app.tasks["pc_job"]
