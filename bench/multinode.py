@@ -70,7 +70,44 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--event-limit", type=int, default=20)
     parser.add_argument("--hold-seconds", type=float, default=130.0)
     parser.add_argument("--drain-seconds", type=float, default=120.0)
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="the nodes reach PostgreSQL through PgBouncer in transaction mode (started here)",
+    )
     return parser.parse_args()
+
+
+def pgbouncer_start(url: str, work: str) -> tuple[subprocess.Popen, str]:
+    """PgBouncer in transaction mode in front of the database; return it and the nodes' URL.
+
+    PgBouncer before 1.21 cannot keep prepared statements, so the nodes also get
+    ``ACCORD_PG_PREPARE=0`` (see ``main``)."""
+    Path(work).chmod(0o755)  # PgBouncer runs as another user when we are root
+    folder = Path(work) / "pgbouncer"
+    folder.mkdir(parents=True)
+    folder.chmod(0o777)
+    port = free_port()
+    parts = urlsplit(url)
+    (folder / "users.txt").write_text(f'"{parts.username}" ""\n')
+    (folder / "pgbouncer.ini").write_text(
+        f"[databases]\n* = host={parts.hostname} port={parts.port or 5432}\n"
+        f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {folder}/users.txt\npool_mode = transaction\n"
+        "max_client_conn = 1000\ndefault_pool_size = 20\n"
+        "ignore_startup_parameters = extra_float_digits,options\n"
+        f"logfile = {folder}/pgbouncer.log\npidfile = {folder}/pgbouncer.pid\n"
+    )
+    for path in folder.iterdir():
+        path.chmod(0o666)
+    argv = ["pgbouncer", str(folder / "pgbouncer.ini")]
+    if os.geteuid() == 0:  # PgBouncer refuses to run as root
+        argv[1:1] = ["-u", "postgres"]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    if process.poll() is not None:
+        sys.exit(f"PgBouncer did not start (see {folder}/pgbouncer.log)")
+    return process, f"{parts.scheme}://{parts.username}@127.0.0.1:{port}{parts.path}"
 
 
 def admin_url(url: str) -> str:
@@ -140,9 +177,7 @@ def seed(args: argparse.Namespace) -> dict:
         ).pk
         for n in range(args.reps)
     ]
-    User.objects.create_user(
-        username="bench-manager", password=PASSWORD, role=Role.ADMIN
-    )
+    User.objects.create_user(username="bench-manager", password=PASSWORD, role=Role.ADMIN)
     # The people who submit forms may become MQLs too (scoring): another team takes them, so
     # the bench team's quota is the API's MQLs' alone.
     inbound = Team.objects.create(name="Inbound")
@@ -213,13 +248,18 @@ def workers_start(count: int, processes: int, env: dict[str, str], work: str) ->
     pythonpath = os.pathsep.join([str(ROOT), str(ROOT / "bench")])
     return [
         subprocess.Popen(
-            [sys.executable, str(ROOT / "bench/multinode_node.py"), "worker", "--processes",
-             str(processes)],
+            [
+                sys.executable,
+                str(ROOT / "bench/multinode_node.py"),
+                "worker",
+                "--processes",
+                str(processes),
+            ],
             env={**node_env(env, f"{work}/worker{n}"), "PYTHONPATH": pythonpath},
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             start_new_session=True,
-        )  # fmt: skip
+        )
         for n in range(count)
     ]
 
@@ -375,6 +415,12 @@ def config_run(spec: str, args, env: dict[str, str], template: str, work: str) -
     db.connections.close_all()
     subprocess.run(["redis-cli", "-p", env["_REDIS_PORT"], "flushall"], stdout=subprocess.DEVNULL)
     node_base = {k: v for k, v in env.items() if not k.startswith("_")}
+    if "_NODE_DATABASE_URL" in env:  # through PgBouncer in transaction mode
+        node_base |= {
+            "DATABASE_URL": env["_NODE_DATABASE_URL"],
+            "ACCORD_DB_TRANSACTION_POOLER": "1",
+            "ACCORD_PG_PREPARE": "0",
+        }
     web_nodes = webs_start(webs, node_base, f"{work}/{spec}")
     worker_nodes = workers_start(workers, args.processes, node_base, f"{work}/{spec}")
     started = time.time()
@@ -411,7 +457,9 @@ def report(run: dict, args) -> list[str]:
     results = run["results"]
     statuses = Counter((kind, status) for kind, status, *_ in results)
     print(f"\n== {run['spec']}: {run['webs']} web + {run['workers']} worker nodes ==")
-    print(f"  load: {len(results)} requests in {run['load_seconds']:.1f} s; answers {dict(statuses)}")
+    print(
+        f"  load: {len(results)} requests in {run['load_seconds']:.1f} s; answers {dict(statuses)}"
+    )
     if run["killed_at"] is not None:
         recovery = run["drained_at"] - run["killed_at"]
         print(
@@ -430,7 +478,17 @@ def main() -> None:
     work = tempfile.mkdtemp(prefix="accord-multinode-")
     redis_port = str(free_port())
     redis = subprocess.Popen(
-        ["redis-server", "--port", redis_port, "--save", "", "--appendonly", "no"],
+        [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            redis_port,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         stdout=subprocess.DEVNULL,
     )
     env = {
@@ -445,6 +503,9 @@ def main() -> None:
         "ACCORD_EMAIL_BACKEND": "multinode_node.RecordingBackend",
         "_REDIS_PORT": redis_port,
     }
+    bouncer = None
+    if args.pgbouncer:
+        bouncer, env["_NODE_DATABASE_URL"] = pgbouncer_start(args.database_url, work)
     try:
         template = template_make(args.database_url, {**env, "ACCORD_VAR_DIR": f"{work}/migrate"})
         os.environ.update({k: v for k, v in env.items() if not k.startswith("_")})
@@ -453,6 +514,7 @@ def main() -> None:
 
         django.setup()
         print(
+            f"{'Through PgBouncer (transaction mode). ' if bouncer else ''}"
             f"Multi-node bench: {args.submissions} submissions for {args.people} people and "
             f"{args.mqls} MQLs (each sent twice) for {args.reps} reps, {args.clients} "
             f"connections; cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f}"
@@ -465,6 +527,9 @@ def main() -> None:
     finally:
         redis.terminate()
         redis.wait()
+        if bouncer is not None:
+            bouncer.terminate()
+            bouncer.wait()
     if failures:
         sys.exit("FAILED:\n  " + "\n  ".join(failures))
     print("every check passed")

@@ -24,7 +24,9 @@ def _people_checks(run: dict, args) -> list[str]:
     accepted = sum(1 for kind, status, *_ in run["results"] if kind == "capture" and status < 300)
     contacts = Contact.objects.filter(email__startswith="person").count()
     leads = Counter(
-        Lead.objects.filter(contact__email__startswith="person").values_list("contact_id", flat=True)
+        Lead.objects.filter(contact__email__startswith="person").values_list(
+            "contact_id", flat=True
+        )
     )
     touches = set(
         Touchpoint.objects.filter(contact__email__startswith="person").values_list("pk", flat=True)
@@ -160,6 +162,8 @@ def latencies(run: dict) -> dict[str, list[float]]:
     return {
         "capture request       ": [r[3] for r in results if r[0] == "capture" and r[1] < 300],
         "submission → follow-up": [float(v) for (v,) in followup],
-        "MQL request (routed)  ": [r[3] for r in results if r[0] == "mql" and r[1] == 201 and not r[4]],
+        "MQL request (routed)  ": [
+            r[3] for r in results if r[0] == "mql" and r[1] == 201 and not r[4]
+        ],
         "assigned → e-mail     ": [float(v) for (v,) in email],
     }

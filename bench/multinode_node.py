@@ -5,8 +5,8 @@
   transaction that does the work, so a row exists exactly when the work committed:
   ``bench_followup_runs`` (one row per capture follow-up run: ``followup_apply``) and
   ``bench_schedule_runs`` (one row per task the django-q2 scheduler creates from a schedule,
-  with the due time it ran for, written in the scheduler's transaction). E-mails go through ``RecordingBackend``, which
-  writes one ``bench_emails`` row per message sent.
+  with the due time it ran for, written in the scheduler's transaction). E-mails go through
+  ``RecordingBackend``, which writes one ``bench_emails`` row per message sent.
 * ``client_run``: one load client (a forked process) posting its share of requests over
   keep-alive HTTP/1.1 to the node each request names.
 """
