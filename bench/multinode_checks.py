@@ -121,7 +121,10 @@ def _schedule_checks(run: dict, args) -> list[str]:
         f"{max(names.values(), default=0)} each) by {pids} scheduler processes; "
         f"one due time run twice: {len(twice)}"
     )
-    return [f"scheduled runs repeated: {twice[:3]}"] if twice else []
+    failures = [f"scheduled runs repeated: {twice[:3]}"] if twice else []
+    if not rows and args.hold_seconds >= 60:  # the schedulers look every 30 s
+        failures.append("no scheduled job ran at all")
+    return failures
 
 
 def _probe_checks(run: dict, args) -> list[str]:
