@@ -16,7 +16,7 @@ One module for every deployment; the environment says what differs:
   ``ACCORD_LOGIN_LOCKOUT_MINUTES`` (15), ``ACCORD_PASSWORD_MIN_LENGTH`` (10).
 - Operations (see "Operations" below and deploy/README.md): ``ACCORD_LOG_FORMAT``,
   ``ACCORD_LOG_REQUESTS``, ``ACCORD_METRICS_TOKEN``, ``ACCORD_READY_MAX_JOB_LAG_SECONDS``,
-  ``ACCORD_READY_MAX_SYNC_AGE_SECONDS``, ``ACCORD_DB_DISABLE_SERVER_SIDE_CURSORS``.
+  ``ACCORD_READY_MAX_SYNC_AGE_SECONDS``, ``ACCORD_DB_TRANSACTION_POOLER``.
 """
 
 from __future__ import annotations
@@ -200,11 +200,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Tests need a file database, not :memory:, so that worker and server processes
     # started by the tests see the same data.
     _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{Path(_db['NAME']).stem}.sqlite3")}
-# PgBouncer in transaction mode hands each transaction to any server connection, so a cursor
-# held open across transactions (Django's server-side cursors, used by .iterator() on
-# PostgreSQL) would be lost: ACCORD_DB_DISABLE_SERVER_SIDE_CURSORS=1 behind it. Persistent
-# connections (CONN_MAX_AGE) to PgBouncer itself are fine and cheap.
-_db["DISABLE_SERVER_SIDE_CURSORS"] = _env_flag("ACCORD_DB_DISABLE_SERVER_SIDE_CURSORS")
+# Behind a pooler in transaction mode (PgBouncer ``pool_mode = transaction``) one session may
+# run on a different server connection for each transaction, so nothing may outlive one:
+# Django's server-side cursors (``QuerySet.iterator()``) are named cursors that do, and must
+# be off (Django's documented setting). See README, "Several web and worker nodes".
+if _env_flag("ACCORD_DB_TRANSACTION_POOLER") and _db["ENGINE"] != "django.db.backends.sqlite3":
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASES = {"default": _db}
 # PostgreSQL: the capture endpoint's few hot statements are prepared once per connection
 # (accord.core.prepared.statement_cursor). Set ACCORD_PG_PREPARE=0 behind a pooler that
@@ -381,6 +382,11 @@ ACCORD_READY_MAX_JOB_LAG_SECONDS = float(os.environ.get("ACCORD_READY_MAX_JOB_LA
 ACCORD_READY_MAX_SYNC_AGE_SECONDS = float(
     os.environ.get("ACCORD_READY_MAX_SYNC_AGE_SECONDS", "900")
 )
+
+# Uploaded CSV files wait here between the import wizard's steps, which several web nodes
+# may serve in turn: with more than one web host, a directory they all share (as for
+# ACCORD_INTEL_ATTACHMENT_DIR).
+IMPORT_UPLOAD_DIR = Path(os.environ.get("ACCORD_IMPORT_DIR", VAR_DIR / "imports"))
 
 # --- Privacy: consent, data-subject requests, retention (accord.privacy) ---------------------
 #

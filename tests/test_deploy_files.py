@@ -47,7 +47,7 @@ def test_the_env_example_names_only_real_settings_and_sets_what_pgbouncer_needs(
     settings_text = (ROOT / "config" / "settings.py").read_text()
     unknown = [name for name in example if name.startswith("ACCORD_") and name not in settings_text]
     assert unknown == []
-    assert example["ACCORD_DB_DISABLE_SERVER_SIDE_CURSORS"] == "1"
+    assert example["ACCORD_DB_TRANSACTION_POOLER"] == "1"
     assert example["DATABASE_URL"].endswith("@pgbouncer:6432/accord")
     assert example["ACCORD_CACHE_URL"].startswith("redis://")
 

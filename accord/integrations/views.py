@@ -1,8 +1,9 @@
 """Import pages: upload → column mapping → preview with per-row errors → import.
 
-The uploaded file waits under ``VAR_DIR/imports`` named by a random token; the token and the
-choices made so far live in the person's session, so nobody can reach another person's
-upload and no table is needed. Admins, marketers and managers may import; sales reps may not.
+The uploaded file waits under ``IMPORT_UPLOAD_DIR`` (``VAR_DIR/imports``; a directory every
+web node shares when there are several) named by a random token; the token and the choices
+made so far live in the person's session, so nobody can reach another person's upload and no
+table is needed. Admins, marketers and managers may import; sales reps may not.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _import_allowed(request: PageRequest) -> None:
 
 
 def _imports_dir() -> Path:
-    folder = Path(settings.VAR_DIR) / "imports"
+    folder = Path(settings.IMPORT_UPLOAD_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

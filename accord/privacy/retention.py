@@ -13,7 +13,7 @@ with ``dry_run`` it only counts. What happens to each type:
   they did not ask for anything);
 * webhook delivery logs that are finished (delivered or abandoned): deleted, by
   ``integrations`` (above ``privacy``), which subscribes to ``RetentionDue``;
-* uploaded import files waiting under ``VAR_DIR/imports``: deleted;
+* uploaded import files waiting under ``IMPORT_UPLOAD_DIR`` (``VAR_DIR/imports``): deleted;
 * in-app notifications whose e-mail is not pending: deleted.
 """
 
@@ -78,7 +78,7 @@ def _old_notifications(cutoff: datetime) -> QuerySet[Notification]:
 
 
 def _import_files(cutoff: datetime) -> list[Path]:
-    folder = Path(settings.VAR_DIR) / "imports"
+    folder = Path(settings.IMPORT_UPLOAD_DIR)
     if not folder.is_dir():
         return []
     limit = cutoff.timestamp()

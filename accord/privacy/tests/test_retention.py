@@ -28,6 +28,7 @@ RECENT = timezone.now() - timedelta(days=3)
 @pytest.fixture
 def aged(settings, tmp_path, make_user):
     settings.VAR_DIR = tmp_path
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "imports"
     settings.PRIVACY_RETENTION_DAYS = {
         "anonymous_touches": 365,
         "unconverted_leads": 365,
