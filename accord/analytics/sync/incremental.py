@@ -16,7 +16,6 @@ import duckdb
 import pandas as pd
 from django.db import connection
 
-from accord.analytics import engine
 from accord.analytics.sync.copy_io import (
     BATCH_ROWS,
     copy_insert,
@@ -37,6 +36,7 @@ from accord.analytics.sync.derived import (
     touch_paths_refresh,
     traffic_daily_refresh,
 )
+from accord.analytics.sync.publishing import copy_writing
 from accord.analytics.sync.tables import APPEND, MUTABLE, REFERENCE, TABLE_BY_NAME, TABLES, Table
 
 logger = logging.getLogger(__name__)
@@ -278,14 +278,21 @@ def _incremental_follow_up(
 
 
 def analytics_sync(
-    *, full: bool = False, progress: Callable[[str], None] | None = None
+    *,
+    full: bool = False,
+    progress: Callable[[str], None] | None = None,
+    wait: float | None = None,
 ) -> SyncReport:
-    """Bring the copy up to date (``full``: rebuild it from scratch)."""
+    """Bring the copy up to date (``full``: rebuild it from scratch) and publish it when due.
+
+    Runs under the copy's lease (``AnalyticsBusy`` when another node keeps it longer than
+    ``wait`` seconds; see ``publishing.copy_writing``)."""
     started = time.monotonic()
     now = datetime.now(UTC).replace(tzinfo=None)
     removed: dict[str, int] = {}
     say = progress or (lambda message: None)
-    with engine.writer() as con:
+    with copy_writing(wait=wait) as write:
+        con = write.con
         if full:
             _copy_drop(con)
         schema_create(con)
@@ -323,6 +330,7 @@ def analytics_sync(
                     traffic_daily_refresh(con, since)
             if not full:
                 con.execute("COMMIT")
+            write.changed = full or any(rows.values()) or any(removed.values())
         except BaseException:
             if not full:
                 con.execute("ROLLBACK")
