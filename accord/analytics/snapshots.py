@@ -29,7 +29,8 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -98,58 +99,42 @@ class SnapshotStore:
         except FileNotFoundError:
             return None
 
-    def write_bytes(self, name: str, data: bytes) -> None:
-        if self.root:
-            target = self.root / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+    @contextmanager
+    def _writing(self, name: str) -> Iterator[Any]:
+        """A binary handle whose content appears under ``name`` whole, or not at all."""
+        if not self.root:
+            with self._fs.open(self._path(name), "wb") as handle:  # one object, on close
+                yield handle
+            return
+        target = self.root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
             with open(temporary, "wb") as handle:
-                handle.write(data)
+                yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, target)
-        else:
-            self._fs.pipe_file(self._path(name), data)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def _reading(self, name: str) -> Any:
+        return open(self.root / name, "rb") if self.root else self._fs.open(self._path(name), "rb")
+
+    def write_bytes(self, name: str, data: bytes) -> None:
+        with self._writing(name) as handle:
+            handle.write(data)
 
     def put_file(self, source: Path, name: str) -> tuple[str, int]:
         """Copy a local file in (one read, hashed on the way); return its sha256 and size."""
-        digest, size = hashlib.sha256(), 0
-        if self.root:
-            target = self.root / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-            opener: Callable[[], Any] = lambda: open(temporary, "wb")  # noqa: E731
-        else:
-            opener = lambda: self._fs.open(self._path(name), "wb")  # noqa: E731
-        with open(source, "rb") as reading, opener() as writing:
-            while chunk := reading.read(_CHUNK):
-                digest.update(chunk)
-                writing.write(chunk)
-                size += len(chunk)
-            if self.root:
-                writing.flush()
-                os.fsync(writing.fileno())
-        if self.root:
-            os.replace(temporary, target)
-        return digest.hexdigest(), size
+        with open(source, "rb") as reading, self._writing(name) as writing:
+            return _copy_hashed(reading, writing)
 
     def get_file(self, name: str, target: Path) -> str:
         """Download to ``target`` through a temporary name; return the sha256."""
-        digest = hashlib.sha256()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-        opener = (lambda: open(self.root / name, "rb")) if self.root else (  # noqa: E731
-            lambda: self._fs.open(self._path(name), "rb")
-        )
-        try:
-            with opener() as reading, open(temporary, "wb") as writing:
-                while chunk := reading.read(_CHUNK):
-                    digest.update(chunk)
-                    writing.write(chunk)
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
-        return digest.hexdigest()
+        local = SnapshotStore(str(target.parent))
+        with self._reading(name) as reading, local._writing(target.name) as writing:
+            return _copy_hashed(reading, writing)[0]
 
     def names(self, folder: str) -> list[str]:
         """File names directly in ``folder`` (relative to the root)."""
@@ -240,6 +225,15 @@ def latest_manifest(store: SnapshotStore, *, fresh: bool = False) -> Manifest | 
     return seen[1]
 
 
+def _copy_hashed(reading: Any, writing: Any) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    while chunk := reading.read(_CHUNK):
+        digest.update(chunk)
+        writing.write(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def _replicas_prune(folder: Path, *, keep: Path) -> None:
     """Drop local replicas but the newest two (readers that hold one open keep reading it:
     POSIX keeps an unlinked open file until it is closed)."""
@@ -263,10 +257,11 @@ def snapshots_collect(
     ids = sorted(
         {n.split(".")[0] for n in names if n.endswith((".duckdb", ".json")) and n[0] != "."}
     )
-    published = [i for i in ids if f"{i}.json" in names and f"{i}.duckdb" in names]
+    newest = latest.snapshot_id if latest else ""
+    published = [i for i in ids if f"{i}.json" in names and f"{i}.duckdb" in names and i <= newest]
     removed: list[str] = []
     for snapshot_id in ids:
-        if latest is not None and snapshot_id >= latest.snapshot_id:
+        if snapshot_id >= newest:  # the latest, or a publish still under way
             continue
         if snapshot_id in published:
             if snapshot_id in published[-keep:]:

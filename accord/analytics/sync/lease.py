@@ -72,9 +72,9 @@ def lease_try(token: str) -> bool:
 def lease_confirm(token: str) -> None:
     """Renew the lease, or raise ``LeaseLost`` if this token no longer holds it."""
     now = timezone.now()
-    renewed = CopyLease.objects.filter(
-        name=LEASE_NAME, holder=token, expires_at__gt=now
-    ).update(expires_at=now + timedelta(seconds=_lease_seconds()))
+    renewed = CopyLease.objects.filter(name=LEASE_NAME, holder=token, expires_at__gt=now).update(
+        expires_at=now + timedelta(seconds=_lease_seconds())
+    )
     if renewed != 1:
         raise LeaseLost(str(_("Another node took over the analytics copy.")))
 
