@@ -277,6 +277,17 @@ def _incremental_follow_up(
     return removed, path_contacts
 
 
+def _rewritten_checksum(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """The contents of the tables a sync rewrites in place (mutable ones re-read with an
+    overlap, reference ones whole), summed by row hash: a sync that re-read them unchanged
+    and copied no new log rows has nothing new to publish. (~50 ms per million rows.)"""
+    return [
+        con.execute(f"SELECT count(*), sum(hash({t.name})) FROM {t.name}").fetchall()[0]
+        for t in TABLES
+        if t.kind != APPEND
+    ]
+
+
 def analytics_sync(
     *,
     full: bool = False,
@@ -307,6 +318,7 @@ def analytics_sync(
             con.execute("BEGIN TRANSACTION")
         try:
             last_touch_id = state_read(con, "touchpoints")[0]
+            before = None if full else _rewritten_checksum(con)
             rows, touched_leads, visitors = _tables_sync(con, now, full=full, say=say)
             new_touch_day = con.execute(
                 'SELECT CAST(min("at") AS DATE) FROM touchpoints WHERE id > ?', [last_touch_id]
@@ -330,7 +342,12 @@ def analytics_sync(
                     traffic_daily_refresh(con, since)
             if not full:
                 con.execute("COMMIT")
-            write.changed = full or any(rows.values()) or any(removed.values())
+            write.changed = (
+                full
+                or any(removed.values())
+                or any(rows[t.name] for t in TABLES if t.kind == APPEND)
+                or _rewritten_checksum(con) != before
+            )
         except BaseException:
             if not full:
                 con.execute("ROLLBACK")
