@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import duckdb
 from django.conf import settings
@@ -74,21 +75,30 @@ def copy_built() -> bool:
     return engine.duckdb_path().exists() or engine.snapshot_store().manifest() is not None
 
 
-def _working_adopt(store: SnapshotStore, latest: Manifest | None) -> None:
-    """Replace the working file with the latest snapshot unless it already continues it."""
-    if latest is None:
-        return
-    working = engine.duckdb_path()
-    if working.exists():
-        with engine.writer() as con:
-            if _meta(con).get("base") == latest.snapshot_id:
-                return
+def _working_fetch(store: SnapshotStore, latest: Manifest) -> None:
+    """Make the latest snapshot the working file (it continues from its watermarks)."""
     logger.info("analytics copy: fetching snapshot %s as the working file", latest.snapshot_id)
+    working = engine.duckdb_path()
     working.parent.mkdir(parents=True, exist_ok=True)
     working.with_name(f"{working.name}.wal").unlink(missing_ok=True)
     if store.get_file(latest.file, working) != latest.sha256:
         working.unlink()
         raise OSError(f"snapshot {latest.snapshot_id}: checksum mismatch")
+
+
+@contextmanager
+def _working_current(store: SnapshotStore, latest: Manifest | None) -> Iterator[Any]:
+    """The writer's connection to a working file that continues the latest snapshot."""
+    if latest is not None and not engine.duckdb_path().exists():
+        _working_fetch(store, latest)
+    with engine.writer() as con:
+        if latest is None or _meta(con).get("base") == latest.snapshot_id:
+            yield con
+            return
+    # Another node published since this file was last published or fetched.
+    _working_fetch(store, latest)
+    with engine.writer() as con:
+        yield con
 
 
 def _tables_count(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -130,8 +140,7 @@ def copy_writing(*, wait: float | None = None, publish_now: bool = False) -> Ite
     with copy_lease(wait=wait) as token:
         store = engine.snapshot_store()
         latest = store.manifest()
-        _working_adopt(store, latest)
-        with engine.writer() as con:
+        with _working_current(store, latest) as con:
             write = CopyWrite(con)
             yield write
             meta = _meta(con)

@@ -126,7 +126,7 @@ def test_two_concurrent_syncs_never_both_write(duckdb_file, monkeypatch):
         start.wait()
         try:
             outcomes.append(analytics_sync(wait=10).full)
-        except Exception as error:  # noqa: BLE001 - recorded for the assertion below
+        except Exception as error:
             outcomes.append(error)
         finally:
             connection.close()
