@@ -53,13 +53,13 @@ def build(path: Path, leads: int) -> None:
     con.execute(
         f"""CREATE TABLE leads AS SELECT *, {facts} FROM (
         SELECT i AS id, i AS contact_id, (i % 12) + 1 AS channel_id, (i % 40) + 1 AS campaign_id,
-        TIMESTAMP '2025-12-01' + INTERVAL (i % 31536000) SECOND AS created_at,
+        TIMESTAMP '2025-12-01' + INTERVAL (i * (31536000 // $leads)) SECOND AS created_at,
         created_at AS updated_at,
         ['new','mql','sal','sql','won','lost'][(i % 6) + 1] AS stage, (i % 100) AS score,
         '{{"industry": "retail", "size": "' || (i % 500) || '"}}' AS properties,
         (i % 25) + 1 AS owner_id
-        FROM range(1, ? + 1) r(i))""",
-        [leads],
+        FROM range(1, $leads + 1) r(i))""",
+        {"leads": leads},
     )
     con.execute(
         """CREATE TABLE touchpoints AS SELECT i AS id,

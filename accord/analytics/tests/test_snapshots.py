@@ -2,14 +2,12 @@
 
 import threading
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 
 import duckdb
 import pytest
 from django.db import connection
 
-from accord.analytics import engine
 from accord.analytics.engine import AnalyticsBusy
 from accord.analytics.filters import ReportFilters
 from accord.analytics.runners.funnel import FunnelQuery, FunnelRunner
@@ -102,49 +100,51 @@ def test_the_lease_admits_one_writer_and_fences_a_stalled_one(db, duckdb_file):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_syncs_never_both_write(duckdb_file, monkeypatch):
+def test_two_concurrent_writers_never_both_write(duckdb_file):
+    """Two writers of the copy (what the sync runs in) started together: one at a time."""
     active, most, lock = [0], [0], threading.Lock()
-    real_writer = engine.writer
-
-    @contextmanager
-    def counting_writer():
-        with real_writer() as con:
-            with lock:
-                active[0] += 1
-                most[0] = max(most[0], active[0])
-            time.sleep(0.02)  # widen the window a second writer would need
-            try:
-                yield con
-            finally:
-                with lock:
-                    active[0] -= 1
-
-    monkeypatch.setattr(publishing.engine, "writer", counting_writer)
     start, outcomes = threading.Barrier(2), []
 
-    def sync():
+    def write():
         start.wait()
         try:
-            outcomes.append(analytics_sync(wait=10).full)
+            with publishing.copy_writing(wait=10) as writing:
+                with lock:
+                    active[0] += 1
+                    most[0] = max(most[0], active[0])
+                time.sleep(0.02)  # widen the window a second writer would need
+                writing.con.execute("CREATE TABLE IF NOT EXISTS writes (n INTEGER)")
+                writing.con.execute("INSERT INTO writes VALUES (1)")
+                with lock:
+                    active[0] -= 1
+            outcomes.append("written")
         except Exception as error:
             outcomes.append(error)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sync) for _ in range(2)]
+    threads = [threading.Thread(target=write) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes, key=str) == [False, True]  # one built it, the other continued it
-    assert most[0] == 1
+    assert outcomes == ["written", "written"] and most[0] == 1
+    con = duckdb.connect(str(duckdb_file), read_only=True)
+    assert con.execute("SELECT count(*) FROM writes").fetchall() == [(2,)]
+    con.close()
 
 
-def test_another_node_adopts_the_snapshot_and_reports_read_it(company, settings, tmp_path):
-    """Node A syncs and publishes to a shared store; node B (no working file of its own)
-    takes the next sync incrementally from the snapshot; a web node reads from a replica."""
+@pytest.fixture
+def shared_store(settings, tmp_path):
     settings.ANALYTICS_SNAPSHOT_URL = f"memory://accord-{tmp_path.name}"
-    analytics_sync()  # node A publishes to the shared store
+
+
+def test_another_node_adopts_the_snapshot_and_reports_read_it(
+    shared_store, company, settings, tmp_path
+):
+    """Node A synced and published to a shared store (``company``); node B (no working file
+    of its own) takes the next sync incrementally from the snapshot; a web node reads it from
+    a replica."""
     settings.ANALYTICS_DUCKDB_PATH = str(tmp_path / "node-b" / "analytics.duckdb")
     settings.VAR_DIR = str(tmp_path / "node-b")
     lead = StageTransition.objects.first().lead
