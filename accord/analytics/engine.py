@@ -25,6 +25,7 @@ import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -81,12 +82,19 @@ def _snapshot_open() -> duckdb.DuckDBPyConnection:
                 str(_("The analytics copy is not built yet: run `accord analytics sync`."))
             )
         try:
-            return duckdb.connect(str(store.local_file(manifest)), read_only=True)
+            connection = duckdb.connect(str(store.local_file(manifest)), read_only=True)
         except (duckdb.IOException, OSError):
             # Collected between reading the manifest and opening it (a reader that slept
             # through the grace period): the manifest names a newer one by now.
             if attempt:
                 raise
+            continue
+        if manifest.checked_at:  # the copy was current then (``sync.data_as_of`` reads it)
+            checked = datetime.fromisoformat(manifest.checked_at).astimezone(UTC)
+            connection.execute(
+                f"SET VARIABLE accord_checked_at = TIMESTAMP '{checked:%Y-%m-%d %H:%M:%S.%f}'"
+            )
+        return connection
     raise AssertionError("unreachable")
 
 

@@ -8,7 +8,9 @@ in tests). The store holds::
 
     snapshots/<id>.duckdb   the copy as of one sync (never changed after it is written)
     snapshots/<id>.json     its manifest: id, created_at, tables and row counts, sha256, bytes
-    manifest.json           the latest manifest, switched last (an atomic rename or one PUT)
+    manifest.json           the latest manifest, switched last (an atomic rename or one PUT);
+                            a sync that found nothing new rewrites it with ``checked_at``, so
+                            reports still say how fresh the data is
 
 A reader reads ``manifest.json`` and opens the file it names read-only — in place on a local
 store, or from a local replica downloaded once per snapshot id and checked against its
@@ -31,7 +33,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,8 @@ class Manifest:
     tables: dict[str, int]  # rows per table
     sha256: str
     bytes: int
+    #: The last sync that found nothing new to publish: the snapshot is current as of then.
+    checked_at: str = ""
 
     @property
     def created(self) -> datetime:
@@ -191,7 +195,15 @@ class SnapshotStore:
         self.write_bytes(f"snapshots/{snapshot_id}.json", data)
         before_switch()
         self.write_bytes(MANIFEST, data)
+        _remote_latest.pop(self.url, None)  # this process reads its own publish at once
         return manifest
+
+    def checked(self, manifest: Manifest, at: datetime) -> Manifest:
+        """Record that ``manifest``'s snapshot is still current at ``at``."""
+        checked = replace(manifest, checked_at=at.isoformat())
+        self.write_bytes(MANIFEST, json.dumps(asdict(checked), indent=1).encode())
+        _remote_latest.pop(self.url, None)
+        return checked
 
     def local_file(self, manifest: Manifest) -> Path:
         """A local path to open for this snapshot: in place, or a replica fetched once."""

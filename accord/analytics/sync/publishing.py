@@ -154,6 +154,9 @@ def copy_writing(*, wait: float | None = None, publish_now: bool = False) -> Ite
             due = publish_now or latest is None or datetime.now(UTC) - latest.created >= every
             if built and pending and due:
                 write.published = _publish(con, store, token)
+            elif built and not pending and latest is not None:
+                lease_confirm(token)
+                store.checked(latest, datetime.now(UTC))
         removed = snapshots_collect(
             store,
             keep=1 if publish_now else int(_setting("ANALYTICS_SNAPSHOT_KEEP", 3)),

@@ -8,11 +8,12 @@ import duckdb
 import pytest
 from django.db import connection
 
+from accord.analytics import engine
 from accord.analytics.engine import AnalyticsBusy
 from accord.analytics.filters import ReportFilters
 from accord.analytics.runners.funnel import FunnelQuery, FunnelRunner
 from accord.analytics.snapshots import SnapshotStore, snapshots_collect
-from accord.analytics.sync import analytics_sync, lease, publishing
+from accord.analytics.sync import analytics_sync, data_as_of, lease, publishing
 from accord.analytics.tests.analytics_support import END, START, at
 from accord.contacts.models import StageTransition
 
@@ -155,3 +156,10 @@ def test_another_node_adopts_the_snapshot_and_reports_read_it(
     funnel = FunnelRunner(FunnelQuery(ReportFilters(START, END))).run()
     assert funnel.total.steps[0].count == 3
     assert list((tmp_path / "web-node" / "analytics-replicas").glob("*.duckdb"))
+    # A sync that finds nothing new publishes nothing, and reports still say it checked.
+    published = engine.snapshot_store().manifest()
+    assert analytics_sync().rows["stage_transitions"] == 0
+    checked = engine.snapshot_store().manifest()
+    assert checked.snapshot_id == published.snapshot_id and checked.checked_at
+    with engine.reader() as con:
+        assert data_as_of(con) > funnel.data_as_of
