@@ -161,6 +161,11 @@ def main() -> None:
         build(con, args.deals)
         con.close()
         print(f"built {path} with {args.deals:,} deals in {time.perf_counter() - started:.1f} s")
+    from accord.analytics import engine
+    from accord.analytics.snapshots import snapshot_id_new
+
+    # Reports read the published snapshot (accord.analytics.snapshots), not the working file.
+    engine.snapshot_store().publish(path, tables={}, snapshot_id=snapshot_id_new(datetime.now()))
     con = duckdb.connect(str(path), read_only=True)
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
               for t in ("deals", "deal_stage_changes", "deal_close_changes",

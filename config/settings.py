@@ -328,6 +328,28 @@ Q_CLUSTER = {
     "label": "Jobs",
 }
 
+# --- The analytics copy on several nodes (accord.analytics.snapshots) ---------------------
+#
+# The sync publishes the DuckDB copy as snapshots; reports open the latest. By default they
+# live in a directory next to the working file (var/analytics-snapshots); on several web
+# nodes name a shared path or an object store (s3://bucket/prefix: needs `s3fs`; its
+# credentials and endpoint come from the usual AWS_* variables or fsspec's configuration).
+ANALYTICS_SNAPSHOT_URL = os.environ.get("ACCORD_ANALYTICS_SNAPSHOT_URL", "")
+# Readers of an object store download each snapshot once into this directory (default
+# var/analytics-replicas); set it for a shared filesystem too, to read from a local disk.
+ANALYTICS_SNAPSHOT_REPLICA_DIR = os.environ.get("ACCORD_ANALYTICS_SNAPSHOT_REPLICA_DIR", "")
+# Publish at most this often (0: after every sync that changed something); erasures publish
+# at once. Old snapshots: the newest KEEP stay, and any superseded less than GRACE ago.
+ANALYTICS_SNAPSHOT_EVERY_SECONDS = float(
+    os.environ.get("ACCORD_ANALYTICS_SNAPSHOT_EVERY_SECONDS", "0")
+)
+ANALYTICS_SNAPSHOT_KEEP = int(os.environ.get("ACCORD_ANALYTICS_SNAPSHOT_KEEP", "3"))
+ANALYTICS_SNAPSHOT_GRACE_SECONDS = float(
+    os.environ.get("ACCORD_ANALYTICS_SNAPSHOT_GRACE_SECONDS", "600")
+)
+# One node writes the copy at a time: a lease row it renews (accord.analytics.sync.lease).
+ANALYTICS_LEASE_SECONDS = float(os.environ.get("ACCORD_ANALYTICS_LEASE_SECONDS", "120"))
+
 # --- Cache and the public capture endpoints --------------------------------------------
 # Limits are "requests/seconds" per IP per site ("0": none). Their counters live in a small
 # SQLite file of their own shared by the web processes of this host (``local``: exact and

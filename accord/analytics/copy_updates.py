@@ -11,8 +11,9 @@ run. The apps below emit events and ``accord.wiring`` subscribes these handlers:
   daily traffic counts, which are aggregates, stay).
 * ``ChannelsRegrouped`` (``accord channels regroup``) — the moved touches are re-read.
 
-The DuckDB copy is rebuilt by the sync, so a failure here is logged and the change in the
-database stands. ``engine`` and ``sync`` are imported where used: they load duckdb and pandas
+Each writes under the copy's lease and publishes a snapshot at once (``copy_writing``). The
+DuckDB copy is rebuilt by the sync, so a failure here is logged and the change in the
+database stands. ``sync`` is imported where used: they load duckdb and pandas
 (~0.33 s), which every process would otherwise pay at start-up, since ``accord.wiring``
 imports this module in ``ready()``.
 """
@@ -36,32 +37,34 @@ def copy_contact_erase(event: ContactAnonymised) -> None:
 
 def _leads_properties_clear(contact_ids: list[int]) -> None:
     """Clear the leads' properties in the DuckDB copy now (the sync would, at its next run)."""
-    from accord.analytics import engine  # duckdb: see the module docstring
+    from accord.analytics.sync.publishing import copy_built, copy_writing  # see the docstring
 
-    if not engine.duckdb_path().exists():
+    if not copy_built():
         return
     try:
-        with engine.writer() as con:
+        with copy_writing(publish_now=True) as write:
             placeholders = ", ".join("?" for _ in contact_ids)
-            con.execute(
+            write.con.execute(
                 f"UPDATE leads SET properties = '{{}}' WHERE contact_id IN ({placeholders})",
                 contact_ids,
             )
+            write.changed = True
     except Exception:  # the copy is rebuilt by the sync; erasure in the database stands
         logger.exception("Erasure: the analytics copy could not be updated now")
 
 
 def copy_anonymous_touches_delete(event: AnonymousTouchesDeleted) -> None:
-    from accord.analytics import engine  # duckdb: see the module docstring
+    from accord.analytics.sync.publishing import copy_built, copy_writing  # see the docstring
 
-    if not engine.duckdb_path().exists():
+    if not copy_built():
         return
     try:
-        with engine.writer() as con:
-            con.execute(
+        with copy_writing(publish_now=True) as write:
+            write.con.execute(
                 'DELETE FROM touchpoints WHERE contact_id IS NULL AND "at" < ?',
                 [event.before.astimezone(UTC).replace(tzinfo=None)],  # the copy keeps naive UTC
             )
+            write.changed = True
     except Exception:
         logger.exception("Retention: the analytics copy's old anonymous touches stay until rebuilt")
 

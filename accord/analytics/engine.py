@@ -1,17 +1,22 @@
-"""Connections to the analytics copy: one DuckDB file, one writer, many readers.
+"""Connections to the analytics copy: one working DuckDB file, published snapshots for readers.
 
 DuckDB lets one process open a database file read-write, or any number of processes open it
-read-only, but not both at once (https://duckdb.org/docs/current/connect/concurrency). Accord
-runs several web processes (gunicorn) and a worker, so:
+read-only, but not both at once (https://duckdb.org/docs/current/connect/concurrency), and
+only on one machine. So the copy lives twice:
 
-- the only writer is the sync (``accord.analytics.sync``), run by the worker every minute or
-  by ``accord analytics sync``; it opens the file read-write for the sync and closes it;
-- every report opens the file read-only for one query and closes it.
+- the working file (``duckdb_path()``) belongs to the one writer: the sync, run by the worker
+  every minute or by ``accord analytics sync``, on whichever node holds the copy's lease
+  (``accord.analytics.sync.lease``); it opens the file read-write (``writer``);
+- after a sync that changed something, the writer publishes the file as an immutable
+  snapshot with a manifest switched last (``accord.analytics.snapshots``), in a local
+  directory by default or a shared filesystem or object store (``ANALYTICS_SNAPSHOT_URL``);
+- every report opens the latest snapshot read-only (``reader``), in place or from a local
+  replica. Nobody writes a published file, so readers never wait for the writer and the
+  writer never waits for readers.
 
-Connections are therefore short-lived on both sides and the file lock is held only while
-one sync or one report runs. When the other side holds the lock, opening is retried with a
-short back-off for up to ``ANALYTICS_LOCK_WAIT_SECONDS``; a sync of a minute's changes
-takes well under a second, a report under one second, so the wait is short in practice.
+Opening the working file is still retried for up to ``ANALYTICS_LOCK_WAIT_SECONDS`` when
+another process of the same machine holds it (a process that took the lease just after
+another released it may find DuckDB still closing the file).
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accord.analytics.snapshots import SnapshotStore, latest_manifest
 from accord.core.errors import DomainError
 
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
@@ -48,6 +55,47 @@ class AnalyticsBusy(DomainError):
 def duckdb_path() -> Path:
     configured = getattr(settings, "ANALYTICS_DUCKDB_PATH", None)
     return Path(configured) if configured else Path(settings.VAR_DIR) / "analytics.duckdb"
+
+
+def snapshot_store() -> SnapshotStore:
+    """Where the copy is published and read: ``ANALYTICS_SNAPSHOT_URL`` (a path, or an fsspec
+    URL such as ``s3://bucket/accord``), by default a directory next to the working file.
+    Readers of a store that is not a local path (or whose ``ANALYTICS_SNAPSHOT_REPLICA_DIR``
+    is set) open a local replica, downloaded once per snapshot."""
+    working = duckdb_path()
+    url = getattr(settings, "ANALYTICS_SNAPSHOT_URL", "") or str(
+        working.with_name(f"{working.stem}-snapshots")
+    )
+    replica = getattr(settings, "ANALYTICS_SNAPSHOT_REPLICA_DIR", "")
+    if not replica and "://" in url and not url.startswith("file://"):
+        replica = str(Path(settings.VAR_DIR) / "analytics-replicas")
+    return SnapshotStore(url, replica_dir=Path(replica) if replica else None)
+
+
+def _snapshot_open() -> duckdb.DuckDBPyConnection:
+    """The latest published snapshot, read-only; ``AnalyticsNotReady`` before the first."""
+    store = snapshot_store()
+    for attempt in range(2):
+        manifest = latest_manifest(store, fresh=bool(attempt))
+        if manifest is None:
+            raise AnalyticsNotReady(
+                str(_("The analytics copy is not built yet: run `accord analytics sync`."))
+            )
+        try:
+            connection = duckdb.connect(str(store.local_file(manifest)), read_only=True)
+        except (duckdb.IOException, OSError):
+            # Collected between reading the manifest and opening it (a reader that slept
+            # through the grace period): the manifest names a newer one by now.
+            if attempt:
+                raise
+            continue
+        if manifest.checked_at:  # the copy was current then (``sync.data_as_of`` reads it)
+            checked = datetime.fromisoformat(manifest.checked_at).astimezone(UTC)
+            connection.execute(
+                f"SET VARIABLE accord_checked_at = TIMESTAMP '{checked:%Y-%m-%d %H:%M:%S.%f}'"
+            )
+        return connection
+    raise AssertionError("unreachable")
 
 
 def _lock_wait() -> float:
@@ -79,13 +127,9 @@ def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 @contextmanager
 def reader() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection for one report; raises ``AnalyticsNotReady`` before a sync."""
-    path = duckdb_path()
-    if not path.exists():
-        raise AnalyticsNotReady(
-            str(_("The analytics copy is not built yet: run `accord analytics sync`."))
-        )
-    connection = _open(path, read_only=True)
+    """A read-only connection to the latest snapshot for one report; raises
+    ``AnalyticsNotReady`` before the first sync."""
+    connection = _snapshot_open()
     try:
         yield connection
     finally:
@@ -94,7 +138,7 @@ def reader() -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextmanager
 def writer() -> Iterator[duckdb.DuckDBPyConnection]:
-    """The read-write connection of the sync (the one writer)."""
+    """The read-write connection to the working file (the sync, holding the lease)."""
     path = duckdb_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     connection = _open(path, read_only=False)

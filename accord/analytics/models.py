@@ -29,3 +29,28 @@ class PinnedReport(TimestampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CopyLease(models.Model):
+    """Which node writes the analytics copy now (``accord.analytics.sync.lease``).
+
+    One row per lease name. A node takes it with one conditional UPDATE (free, or expired),
+    renews ``expires_at`` while it works, and clears ``holder`` when done; a node that died
+    loses it when ``expires_at`` passes. A row rather than a PostgreSQL advisory lock: it
+    works on SQLite and through PgBouncer in transaction mode, where session locks do not.
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    #: The holder's random token; empty when free.
+    holder = models.CharField(max_length=64, blank=True, default="")
+    host = models.CharField(max_length=255, blank=True, default="")
+    pid = models.IntegerField(default=0)
+    acquired_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("analytics copy lease")
+        verbose_name_plural = _("analytics copy leases")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.host or '-'} (pid {self.pid})"

@@ -246,4 +246,8 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
         row = con.execute("SELECT min(synced_at) FROM sync_state").fetchall()[0]
     except duckdb.CatalogException:
         return None
-    return row[0].replace(tzinfo=UTC) if row and row[0] else None
+    if not row or not row[0]:
+        return None
+    # A snapshot that later syncs found current says so (``engine.reader`` sets it).
+    checked = con.execute("SELECT getvariable('accord_checked_at')").fetchall()[0][0]
+    return max(row[0], checked or row[0]).replace(tzinfo=UTC)

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from accord.analytics import engine
 from accord.analytics.sync.copy_io import id_chunks, schema_create
 from accord.analytics.sync.derived import touch_contacts, touch_paths_refresh, traffic_daily_refresh
 from accord.analytics.sync.incremental import reference_sync, reread_ids
+from accord.analytics.sync.publishing import copy_built, copy_writing
 from accord.analytics.sync.tables import TABLE_BY_NAME
 
 logger = logging.getLogger(__name__)
@@ -25,9 +25,10 @@ def analytics_touches_reread(*, touch_ids: Iterable[int]) -> int:
     ``updated_at`` and follow with the next sync. Nothing to do before the first sync.
     """
     ids = sorted(set(touch_ids))
-    if not ids or not engine.duckdb_path().exists():
+    if not ids or not copy_built():
         return 0
-    with engine.writer() as con:
+    with copy_writing() as write:
+        con = write.con
         schema_create(con)
         if con.execute("SELECT count(*) FROM sync_state").fetchall()[0][0] == 0:
             return 0
@@ -52,6 +53,7 @@ def analytics_touches_reread(*, touch_ids: Iterable[int]) -> int:
             if first_day is not None:
                 traffic_daily_refresh(con, datetime.combine(first_day, datetime.min.time()))
             con.execute("COMMIT")
+            write.changed = True
         except BaseException:
             con.execute("ROLLBACK")
             raise
@@ -64,10 +66,13 @@ def analytics_contact_erase(*, contact_id: int) -> dict[str, int]:
     Called by the erasure service after the operational rows are gone; the next sync would
     find the deletions anyway, but erasure should not wait for it.
     """
-    if not engine.duckdb_path().exists():
+    if not copy_built():
         return {}
     removed: dict[str, int] = {}
-    with engine.writer() as con:
+    # Published at once, and older snapshots kept only for the grace period: the person
+    # leaves every copy readers can open.
+    with copy_writing(publish_now=True) as write:
+        con = write.con
         schema_create(con)
         con.execute("BEGIN TRANSACTION")
         leads = "SELECT id FROM leads WHERE contact_id = $c"
@@ -90,4 +95,5 @@ def analytics_contact_erase(*, contact_id: int) -> dict[str, int]:
             touch_paths_refresh(con, path_contacts)
             traffic_daily_refresh(con, None)
         con.execute("COMMIT")
+        write.changed = True
     return removed
