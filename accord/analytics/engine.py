@@ -21,11 +21,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import duckdb
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accord.analytics import clickhouse
 from accord.core.errors import DomainError
 
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
@@ -85,6 +87,11 @@ def reader() -> Iterator[duckdb.DuckDBPyConnection]:
         raise AnalyticsNotReady(
             str(_("The analytics copy is not built yet: run `accord analytics sync`."))
         )
+    if clickhouse.engine_name() == clickhouse.CLICKHOUSE:
+        # The same runners on ClickHouse: a connection that speaks the DuckDB subset they use.
+        with clickhouse.reader(path) as mirrored:
+            yield cast(duckdb.DuckDBPyConnection, mirrored)
+        return
     connection = _open(path, read_only=True)
     try:
         yield connection
@@ -107,5 +114,7 @@ def writer() -> Iterator[duckdb.DuckDBPyConnection]:
     )
     try:
         yield connection
+        if clickhouse.engine_name() == clickhouse.CLICKHOUSE:
+            clickhouse.mirror(connection, path)
     finally:
         connection.close()
