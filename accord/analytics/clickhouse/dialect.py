@@ -149,7 +149,19 @@ def _zip_unnests(select: exp.Select) -> None:
     select.set("expressions", projections)
 
 
-REWRITTEN = (exp.ArrayAgg, exp.PercentileCont, exp.Median, exp.TimeToUnix, exp.LogicalOr, exp.Array)
+def _decimal(node: exp.Cast) -> exp.Expression:
+    """DuckDB rounds a double to the decimal's scale; ClickHouse would truncate (12.3 is
+    12.2999… as a double): go through the double's shortest text, round as a decimal."""
+    scale = node.to.expressions[1].this if len(node.to.expressions) > 1 else exp.Literal.number(0)
+    exact = exp.Anonymous(
+        this="toDecimal128",
+        expressions=[exp.Anonymous(this="toString", expressions=[node.this]), exp.Literal.number(9)],
+    )
+    rounded = exp.Anonymous(this="round", expressions=[exact, scale])
+    return exp.Cast(this=rounded, to=node.to)
+
+
+REWRITTEN = (exp.Cast, exp.ArrayAgg, exp.PercentileCont, exp.Median, exp.TimeToUnix, exp.LogicalOr, exp.Array)
 
 
 def _name_columns(select: exp.Select) -> None:
@@ -185,6 +197,12 @@ def _transform(node: exp.Expression) -> exp.Expression:
         return _quantiles(node)
     if isinstance(node, exp.TimeToUnix):
         return _epoch(node.this)
+    if (
+        isinstance(node, exp.Cast)
+        and node.to.this == exp.DataType.Type.DECIMAL
+        and not isinstance(node.this, exp.Literal)
+    ):
+        return _decimal(node)
     if isinstance(node, exp.LogicalOr):
         return exp.Max(this=node.this)
     if isinstance(node, exp.Array) and node.expressions and isinstance(
