@@ -134,9 +134,7 @@ def _python(value: Any) -> Any:
     if isinstance(value, list):
         items = [_python(v) for v in value]
         # A quantile list of no rows: NaNs in ClickHouse (no NULL arrays), NULL in DuckDB.
-        if items and all(v is None for v in items) and any(
-            isinstance(v, float) for v in value
-        ):
+        if items and all(v is None for v in items) and any(isinstance(v, float) for v in value):
             return None
         return items
     if isinstance(value, dict):
@@ -172,8 +170,7 @@ class Result:
 
     def fetchnumpy(self) -> dict[str, np.ndarray]:
         return {
-            name: _numpy(self.table.column(i))
-            for i, name in enumerate(self.table.column_names)
+            name: _numpy(self.table.column(i)) for i, name in enumerate(self.table.column_names)
         }
 
 
@@ -184,9 +181,7 @@ class ClickHouseConnection:
         self.transport = transport
         self.registered: list[str] = []
 
-    def execute(
-        self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None
-    ) -> Result:
+    def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> Result:
         return Result(self.transport.query_arrow(clickhouse_sql(sql, params)))
 
     def register(self, name: str, frame: Any) -> None:

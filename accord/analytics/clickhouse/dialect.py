@@ -40,14 +40,14 @@ CATALOGUE = {
 
 def _epoch(value: exp.Expression) -> exp.Expression:
     if isinstance(value, exp.Sub):
-        return exp.Paren(
-            this=exp.Sub(this=_epoch(value.this), expression=_epoch(value.expression))
-        )
+        return exp.Paren(this=exp.Sub(this=_epoch(value.this), expression=_epoch(value.expression)))
     if isinstance(value, exp.Paren):
         return _epoch(value.this)
     micro = exp.Anonymous(
         this="toUnixTimestamp64Micro",
-        expressions=[exp.Anonymous(this="toDateTime64", expressions=[value, exp.Literal.number(6)])],
+        expressions=[
+            exp.Anonymous(this="toDateTime64", expressions=[value, exp.Literal.number(6)])
+        ],
     )
     return exp.Div(this=micro, expression=exp.Literal.number("1000000.0"))
 
@@ -101,7 +101,10 @@ def _comprehension(node: exp.Array) -> exp.Expression:
     if comp.args.get("condition") is not None:
         source = exp.Anonymous(
             this="arrayFilter",
-            expressions=[exp.Lambda(this=comp.args["condition"], expressions=[exp.to_identifier(name)]), source],
+            expressions=[
+                exp.Lambda(this=comp.args["condition"], expressions=[exp.to_identifier(name)]),
+                source,
+            ],
         )
     body = comp.this
     if isinstance(body, exp.Column) and body.name == name and not body.table:
@@ -133,7 +136,7 @@ def _zip_unnests(select: exp.Select) -> None:
         ),
         "_zipped",
     )
-    projections: list[exp.Expression] = []
+    projections: list[Any] = []
     for p in select.expressions:
         if p in found:
             index = found.index(p) + 1
@@ -155,13 +158,24 @@ def _decimal(node: exp.Cast) -> exp.Expression:
     scale = node.to.expressions[1].this if len(node.to.expressions) > 1 else exp.Literal.number(0)
     exact = exp.Anonymous(
         this="toDecimal128",
-        expressions=[exp.Anonymous(this="toString", expressions=[node.this]), exp.Literal.number(9)],
+        expressions=[
+            exp.Anonymous(this="toString", expressions=[node.this]),
+            exp.Literal.number(9),
+        ],
     )
     rounded = exp.Anonymous(this="round", expressions=[exact, scale])
     return exp.Cast(this=rounded, to=node.to)
 
 
-REWRITTEN = (exp.Cast, exp.ArrayAgg, exp.PercentileCont, exp.Median, exp.TimeToUnix, exp.LogicalOr, exp.Array)
+REWRITTEN = (
+    exp.Cast,
+    exp.ArrayAgg,
+    exp.PercentileCont,
+    exp.Median,
+    exp.TimeToUnix,
+    exp.LogicalOr,
+    exp.Array,
+)
 
 
 def _name_columns(select: exp.Select) -> None:
@@ -174,10 +188,7 @@ def _name_columns(select: exp.Select) -> None:
         "expressions",
         [
             exp.alias_(p, p.name)
-            if isinstance(p, exp.Column)
-            and p.table
-            and not p.is_star
-            and names.count(p.name) == 1
+            if isinstance(p, exp.Column) and p.table and not p.is_star and names.count(p.name) == 1
             else p
             for p in select.expressions
         ],
@@ -205,8 +216,10 @@ def _transform(node: exp.Expression) -> exp.Expression:
         return _decimal(node)
     if isinstance(node, exp.LogicalOr):
         return exp.Max(this=node.this)
-    if isinstance(node, exp.Array) and node.expressions and isinstance(
-        node.expressions[0], exp.Comprehension
+    if (
+        isinstance(node, exp.Array)
+        and node.expressions
+        and isinstance(node.expressions[0], exp.Comprehension)
     ):
         return _comprehension(node)
     if isinstance(node, exp.DataType) and node.this in (
@@ -240,12 +253,18 @@ def literal(value: Any) -> exp.Expression:
         if isinstance(value, float) and not math.isfinite(value):
             return exp.Anonymous(this="toFloat64", expressions=[exp.Literal.string(str(value))])
         return exp.Cast(
-            this=exp.Literal.number(repr(float(value))), to=exp.DataType.build("Float64", dialect="clickhouse")
+            this=exp.Literal.number(repr(float(value))),
+            to=exp.DataType.build("Float64", dialect="clickhouse"),
         )
     if isinstance(value, datetime):
         text = value.replace(tzinfo=None).isoformat(sep=" ")
         return exp.Anonymous(
-            this="toDateTime64", expressions=[exp.Literal.string(text), exp.Literal.number(6), exp.Literal.string("UTC")]
+            this="toDateTime64",
+            expressions=[
+                exp.Literal.string(text),
+                exp.Literal.number(6),
+                exp.Literal.string("UTC"),
+            ],
         )
     if isinstance(value, date):
         return exp.Anonymous(this="toDate32", expressions=[exp.Literal.string(value.isoformat())])
