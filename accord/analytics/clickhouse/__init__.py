@@ -37,20 +37,17 @@ def chdb_path(duckdb_file: Path) -> Path:
     return duckdb_file.with_suffix(".chdb")
 
 
-def transport(duckdb_file: Path):  # -> connection.Transport (imported lazily: chDB is large)
+def transport(duckdb_file: Path):  # -> connection.Transport
+    # Deferred: connection imports pyarrow and chDB (optional, large); DuckDB users skip it.
     from accord.analytics.clickhouse.connection import ChdbTransport, ServerTransport
 
     url = server_url()
     return ServerTransport(url) if url else ChdbTransport(chdb_path(duckdb_file))
 
 
-def is_built(duckdb_file: Path) -> bool:
-    """Whether a mirror exists (a server is taken to hold one once configured)."""
-    return bool(server_url()) or chdb_path(duckdb_file).exists()
-
-
 @contextmanager
 def reader(duckdb_file: Path) -> Iterator[object]:
+    # Deferred: pyarrow and chDB are loaded only when the engine is ClickHouse.
     from accord.analytics.clickhouse.connection import ClickHouseConnection
 
     connection = ClickHouseConnection(transport(duckdb_file))
@@ -62,6 +59,7 @@ def reader(duckdb_file: Path) -> Iterator[object]:
 
 def mirror(duck, duckdb_file: Path) -> dict[str, int]:
     """Copy the DuckDB copy (open on ``duck``) to ClickHouse."""
+    # Deferred: pyarrow and chDB are loaded only when the engine is ClickHouse.
     from accord.analytics.clickhouse.feed import copy_mirror
 
     return copy_mirror(duck, transport(duckdb_file))

@@ -104,7 +104,9 @@ def company(db, settings, tmp_path):
 def parity_check(settings) -> None:
     duck, click = answers(settings, "duckdb"), answers(settings, "clickhouse")
     found = {name: differences(duck[name], click[name], name) for name in RUNNERS}
-    report = [f"{name} ({len(d)} differences): " + "; ".join(d[:3]) for name, d in found.items() if d]
+    report = [
+        f"{name} ({len(d)} differences): " + "; ".join(d[:3]) for name, d in found.items() if d
+    ]
     assert not report, "\n".join(report)
     # Not vacuous: the company has leads, conversions and attributed revenue.
     assert duck["funnel"]["total"]["steps"][0]["count"] > 100
