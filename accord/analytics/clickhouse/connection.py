@@ -38,7 +38,7 @@ SETTINGS = {
     "allow_experimental_join_condition": 1,
 }
 
-_chdb_lock = threading.Lock()
+_chdb_lock = threading.RLock()
 _chdb_sessions: dict[str, Any] = {}
 
 
@@ -85,17 +85,20 @@ class ChdbTransport(Transport):
         )
 
     def query_arrow(self, sql: str) -> pa.Table:
-        return self.session.query(sql + self.suffix, "ArrowTable")
+        # One query at a time per session (threaded web servers share the process's session).
+        with _chdb_lock:
+            return self.session.query(sql + self.suffix, "ArrowTable")
 
     def command(self, sql: str) -> None:
-        self.session.query(sql)
+        with _chdb_lock:
+            self.session.query(sql)
 
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         # chDB reads a local Parquet file (the embedded engine shares the machine).
         with tempfile.TemporaryDirectory(prefix="accord-chdb-") as folder:
             path = Path(folder) / "rows.parquet"
             pq.write_table(data, path)
-            self.session.query(
+            self.command(
                 f"INSERT INTO {table} SELECT * FROM file('{path}', Parquet)"
                 " SETTINGS input_format_parquet_allow_missing_columns = 0"
             )
