@@ -135,6 +135,10 @@ def _python(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, list):
+        if not value:
+            # A list aggregate over no rows: [] in ClickHouse, NULL in DuckDB (whose list()
+            # never answers an empty list).
+            return None
         items = [_python(v) for v in value]
         # A quantile list of no rows: NaNs in ClickHouse (no NULL arrays), NULL in DuckDB.
         if items and all(v is None for v in items) and any(isinstance(v, float) for v in value):

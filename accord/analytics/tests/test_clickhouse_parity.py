@@ -34,6 +34,8 @@ START, END = ANCHOR - timedelta(days=365), ANCHOR
 COHORT = ReportFilters(START, END)
 PERIOD = ReportFilters(START, END, mode="period")
 NOW = datetime(2026, 3, 1, 12, 0)
+#: A period without data: aggregates over no rows (NULL in DuckDB; 0, NaN or [] in ClickHouse).
+EMPTY = ReportFilters(date(2001, 1, 1), date(2001, 1, 31))
 
 RUNNERS = {
     "funnel": lambda: FunnelRunner(FunnelQuery(COHORT, group_by="channel")),
@@ -54,6 +56,12 @@ RUNNERS = {
     "speed": lambda: SpeedRunner(SpeedQuery(COHORT, group_by="channel")),
     "speed-mql-rep": lambda: SpeedRunner(SpeedQuery(PERIOD, group_by="rep", start="mql")),
     "forecast": lambda: ForecastRunner(ForecastQuery(COHORT, now=NOW, simulations=200)),
+    "empty-kpis": lambda: KpisRunner(KpisQuery(EMPTY)),
+    "empty-velocity": lambda: VelocityRunner(VelocityQuery(EMPTY)),
+    "empty-quality": lambda: QualityRunner(QualityQuery(EMPTY)),
+    "empty-reps": lambda: RepsRunner(RepsQuery(EMPTY)),
+    "empty-speed": lambda: SpeedRunner(SpeedQuery(EMPTY)),
+    "empty-attribution": lambda: AttributionRunner(AttributionQuery(EMPTY)),
 }
 
 
