@@ -14,8 +14,10 @@ transport differs; the SQL and the conversions are the same.
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -186,26 +188,31 @@ class ClickHouseConnection:
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
-        self.registered: list[str] = []
+        #: DuckDB name → this connection's ClickHouse table (``register``).
+        self.registered: dict[str, str] = {}
 
     def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> Result:
+        for name, unique in self.registered.items():
+            sql = re.sub(rf"\b{name}\b", unique, sql)
         return Result(self.transport.query_arrow(clickhouse_sql(sql, params)))
 
     def register(self, name: str, frame: Any) -> None:
-        """A frame as a table for the next queries (DuckDB reads it in place)."""
+        """A frame as a table for the next queries (DuckDB reads it in place). The table's
+        name is unique to this connection: other reports (threads, web nodes sharing a
+        server) register theirs at the same time."""
         data = pa.Table.from_pandas(frame, preserve_index=False)
         columns = ", ".join(
             f"`{field.name}` {arrow_type_clickhouse(field.type)}" for field in data.schema
         )
-        self.transport.command(f"DROP TABLE IF EXISTS {name}")
-        self.transport.command(f"CREATE TABLE {name} ({columns}) ENGINE = Memory")
-        self.transport.insert_arrow(name, data)
-        self.registered.append(name)
+        unique = f"{name}_{uuid.uuid4().hex[:12]}"
+        self.transport.command(f"CREATE TABLE {unique} ({columns}) ENGINE = Memory")
+        self.registered[name] = unique
+        self.transport.insert_arrow(unique, data)
 
     def unregister(self, name: str) -> None:
-        self.transport.command(f"DROP TABLE IF EXISTS {name}")
-        if name in self.registered:
-            self.registered.remove(name)
+        unique = self.registered.pop(name, None)
+        if unique:
+            self.transport.command(f"DROP TABLE IF EXISTS {unique}")
 
     def close(self) -> None:
         for name in list(self.registered):
