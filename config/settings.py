@@ -446,3 +446,8 @@ INTEL_ATTACHMENT_MAX_BYTES = int(
 )
 # A person asked to acknowledge a post is reminded once per interval until they do.
 INTEL_ACK_REMIND_HOURS = int(os.environ.get("ACCORD_INTEL_ACK_REMIND_HOURS", "24"))
+
+# The engine the reports read (accord.analytics.clickhouse): "duckdb" (the embedded copy)
+# or "clickhouse" — the server ACCORD_CLICKHOUSE_URL names, else chDB (embedded).
+ANALYTICS_ENGINE = os.environ.get("ACCORD_ANALYTICS_ENGINE", "duckdb")
+ANALYTICS_CLICKHOUSE_URL = os.environ.get("ACCORD_CLICKHOUSE_URL", "")

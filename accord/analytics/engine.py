@@ -27,11 +27,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import duckdb
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accord.analytics import clickhouse
 from accord.analytics.snapshots import SnapshotStore, latest_manifest
 from accord.core.errors import DomainError
 
@@ -129,6 +131,16 @@ def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 def reader() -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the latest snapshot for one report; raises
     ``AnalyticsNotReady`` before the first sync."""
+    if clickhouse.engine_name() == clickhouse.CLICKHOUSE:
+        path = duckdb_path()
+        if not path.exists():
+            raise AnalyticsNotReady(
+                str(_("The analytics copy is not built yet: run `accord analytics sync`."))
+            )
+        # The same runners on ClickHouse: a connection that speaks the DuckDB subset they use.
+        with clickhouse.reader(path) as mirrored:
+            yield cast(duckdb.DuckDBPyConnection, mirrored)
+        return
     connection = _snapshot_open()
     try:
         yield connection
@@ -151,5 +163,7 @@ def writer() -> Iterator[duckdb.DuckDBPyConnection]:
     )
     try:
         yield connection
+        if clickhouse.engine_name() == clickhouse.CLICKHOUSE:
+            clickhouse.mirror(connection, path)
     finally:
         connection.close()
