@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "accord.demo",
     "accord.privacy",
     "accord.intel",
+    "accord.digest",
 ]
 
 MIDDLEWARE = [

@@ -319,6 +319,15 @@ PAGES: dict[str, Page] = {
     "planning:edit": Page(MANAGERS),
     "planning:scenario_add": Page(MANAGERS, method="POST"),
     "planning:action": Page(MANAGERS, method="POST"),
+    # The weekly joint digest: the heads and administrators (it names reps: SLA breaches and
+    # audit scores); a decision's owner closes it from their own task list.
+    "digest:latest": Page(MANAGERS),
+    "digest:history": Page(MANAGERS),
+    "digest:detail": Page(MANAGERS),
+    "digest:agenda_add": Page(MANAGERS, method="POST"),
+    "digest:decision_add": Page(MANAGERS, method="POST"),
+    "digest:decision_close": Page(MANAGERS, method="POST"),
+    "digest:chart": Page(MANAGERS),
     # The catalogue and promotions (Settings): heads and administrators.
     "products:product_list": Page(MANAGERS),
     "products:product_create": Page(MANAGERS),
