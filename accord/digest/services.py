@@ -55,9 +55,12 @@ def _carried(before: date) -> list[dict]:
     ]
 
 
-def digest_build(*, week: date, by: User | None = None) -> tuple[Digest, bool]:
+def digest_build(
+    *, week: date, by: User | None = None, announce: bool = True
+) -> tuple[Digest, bool]:
     """The digest of the ISO week starting on Monday ``week``: built, stored and mailed to
-    the heads the first time; the stored one (``created`` False) every later time."""
+    the heads the first time; the stored one (``created`` False) every later time.
+    ``announce=False`` (the demo's past weeks) writes no notification and sends no e-mail."""
     if by is not None:
         policy.page_require(by, "digest")
     if week.weekday() != 0:
@@ -71,7 +74,8 @@ def digest_build(*, week: date, by: User | None = None) -> tuple[Digest, bool]:
     try:
         with transaction.atomic():
             digest = Digest.objects.create(week_start=week, content=content, built_by=by)
-            _announce(digest)
+            if announce:
+                _announce(digest)
     except IntegrityError:  # built by another process meanwhile: that one stands
         return Digest.objects.get(week_start=week), False
     return digest, True
