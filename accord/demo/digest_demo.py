@@ -76,8 +76,9 @@ def _decision(digest: Digest, meeting: date, spec: tuple[str, str, int, bool], b
 def demo_digests_write(*, today: date) -> DigestCounts:
     if Digest.objects.exists():
         return DigestCounts()
-    heads = {name: User.objects.filter(username=name).first() for name in (MARKETING, SALES)}
-    if None in heads.values():
+    found = {name: User.objects.filter(username=name).first() for name in (MARKETING, SALES)}
+    heads = {name: user for name, user in found.items() if user is not None}
+    if len(heads) < len(found):
         return DigestCounts()
     last = last_full_week(today)
     weeks = [last - timedelta(days=7 * back) for back in range(len(MINUTES) - 1, -1, -1)]
@@ -94,7 +95,7 @@ def demo_digests_write(*, today: date) -> DigestCounts:
                     created_at=_at(meeting, 9),
                 )  # fmt: skip
             for spec in decided:
-                _decision(digest, meeting, spec, heads[spec[1]] or heads[SALES])
+                _decision(digest, meeting, spec, heads[spec[1]])
                 decisions += 1
             carried += len(digest.content.get("carried", []))
     return DigestCounts(digests=len(weeks), decisions=decisions, carried=carried)

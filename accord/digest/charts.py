@@ -58,7 +58,7 @@ def _channels(content: dict[str, Any]) -> bytes:
               color=[_GREEN if v >= 0 else _RED for v in values])  # fmt: skip
     axes.axvline(0, color="#334155", linewidth=0.8)
     axes.set_xlabel("ROMI, %")
-    axes.set_title(_("ROMI by channel, last four weeks"))
+    axes.set_title(_("ROMI by channel, last twelve weeks"))
     return _png(figure)
 
 

@@ -1,8 +1,9 @@
 """What a digest holds: the week's sections, built once and kept as a snapshot.
 
 Windows: the week is Monday 00:00 to the next Monday (local time); channels and promotions use
-the four weeks ending with it (one week is too few deals to rank channels); the funnel also
-shows the month to date against the approved plan's need for that month.
+the twelve weeks ending with it (a week, even a month, has too few won deals to rank
+channels by); the funnel also shows the month to date against the approved plans' need for
+that month.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from accord.core.errors import InvalidInput
 from accord.digest import sections_numbers as numbers
 from accord.digest import sections_work as work
 
-TRAILING = timedelta(days=28)
+TRAILING = timedelta(days=84)
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 #: The sections in the order of the agenda (the page and the e-mail follow it).
 SECTIONS = (

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accord.accounts.models import User
 from accord.digest.charts import CHARTS, chart_png
+from accord.digest.labels import sla_labelled
 from accord.digest.models import Digest
 
 
@@ -26,7 +27,13 @@ def digest_message(digest: Digest, user: User) -> EmailMultiAlternatives:
     language = getattr(user, "language", "") or settings.LANGUAGE_CODE
     with translation.override(language):
         url = page_url(digest)
-        context = {"digest": digest, "c": digest.content, "url": url, "email": True}
+        context = {
+            "digest": digest,
+            "c": digest.content,
+            "sla": sla_labelled(digest.content),
+            "url": url,
+            "email": True,
+        }
         html = render_to_string("digest/email.html", context)
         text = _("The weekly joint digest %(week)s is ready: %(url)s") % {
             "week": str(digest),
@@ -39,7 +46,7 @@ def digest_message(digest: Digest, user: User) -> EmailMultiAlternatives:
             to=[user.email],
         )
         message.attach_alternative(html, "text/html")
-        message.mixed_subtype = "related"
+        message.mixed_subtype = "related"  # type: ignore[attr-defined]  # images beside the HTML
         for name in CHARTS:
             image = MIMEImage(chart_png(digest.content, name), "png")
             image.add_header("Content-ID", f"<{name}>")

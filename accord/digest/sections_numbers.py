@@ -1,5 +1,5 @@
 """The digest's figures of the funnel and the channels, over plain ORM aggregates of one week
-(or the trailing four weeks, where a week is too few deals to rank channels), as plain JSON.
+(or of the trailing weeks the caller gives, to rank channels), as plain JSON.
 
 Test leads (``contacts.Lead.is_test``) are left out everywhere, except that a test lead whose
 audit says it counts in the rep's SLA statistics (``quality.Audit.counts_in_sla``) counts in

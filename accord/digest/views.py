@@ -15,6 +15,7 @@ from accord.accounts.http import PageRequest
 from accord.core.errors import DomainError
 from accord.digest import charts, selectors, services
 from accord.digest.forms import AgendaForm, DecisionForm
+from accord.digest.labels import sla_labelled
 from accord.digest.models import Digest
 
 heads = policy.page_required("digest")
@@ -29,6 +30,7 @@ def _page(request: PageRequest, digest: Digest | None, **forms: object) -> HttpR
     if digest is not None:
         context.update(
             c=digest.content,
+            sla=sla_labelled(digest.content),
             minutes=selectors.minutes_of(digest),
             is_latest=digest == selectors.latest(),
         )
