@@ -5,6 +5,8 @@ runs every route against every principal below, and compares the outcome class w
 table. A route missing here fails that test: the table is the reviewed, human-readable
 statement of ``accord.accounts.policy``.
 
+Length: one row per route, kept in one table so a reviewer reads the whole policy in one place.
+
 Principals (``ROLES``): ``anon`` (not signed in), ``marketing`` (a marketer), ``sales`` (a
 rep of team North), ``mgr_marketing`` (a manager, department marketing), ``mgr_sales`` (a
 manager, department sales, team North), ``admin``; and API keys (``KEYS``) acting for nobody:

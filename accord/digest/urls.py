@@ -10,6 +10,6 @@ urlpatterns = [
     path("<int:digest_id>/", views.digest_detail, name="detail"),
     path("<int:digest_id>/agenda/", views.agenda_add, name="agenda_add"),
     path("<int:digest_id>/decisions/", views.decision_add, name="decision_add"),
-    path("decisions/<int:item_id>/close/", views.decision_close, name="decision_close"),
-    path("<int:digest_id>/charts/<slug:name>.png", views.chart, name="chart"),
+    path("decisions/<int:decision_id>/close/", views.decision_close, name="decision_close"),
+    path("<int:digest_id>/charts/<slug:chart>.png", views.chart, name="chart"),
 ]

@@ -96,9 +96,9 @@ def decision_add(request: PageRequest, digest_id: int) -> HttpResponse:
 
 @require_POST
 @heads
-def decision_close(request: PageRequest, item_id: int) -> HttpResponse:
+def decision_close(request: PageRequest, decision_id: int) -> HttpResponse:
     try:
-        item = services.decision_close(by=request.user, item_id=item_id)
+        item = services.decision_close(by=request.user, item_id=decision_id)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("digest:latest")
@@ -110,10 +110,10 @@ def decision_close(request: PageRequest, item_id: int) -> HttpResponse:
 
 
 @heads
-def chart(request: PageRequest, digest_id: int, name: str) -> HttpResponse:
+def chart(request: PageRequest, digest_id: int, chart: str) -> HttpResponse:
     digest = get_object_or_404(Digest, pk=digest_id)
-    if name not in charts.CHARTS:
-        raise Http404(name)
-    response = HttpResponse(charts.chart_png(digest.content, name), content_type="image/png")
+    if chart not in charts.CHARTS or not digest.content.get("funnel"):
+        raise Http404(chart)
+    response = HttpResponse(charts.chart_png(digest.content, chart), content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
     return response
