@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accord.digest.models import Digest, DigestItem, ItemKind
 
 
 def digests() -> QuerySet[Digest]:
     return Digest.objects.order_by("-week_start")
+
+
+def history() -> QuerySet[Digest]:
+    """Every digest, newest first, with how many decisions it recorded."""
+    return digests().annotate(decisions=Count("items", filter=Q(items__kind=ItemKind.DECISION)))
 
 
 def latest() -> Digest | None:

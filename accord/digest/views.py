@@ -44,7 +44,7 @@ def digest_latest(request: PageRequest) -> HttpResponse:
 
 @heads
 def digest_history(request: PageRequest) -> HttpResponse:
-    return render(request, "digest/history.html", {"digests": selectors.digests()})
+    return render(request, "digest/history.html", {"digests": selectors.history()})
 
 
 @heads
