@@ -55,6 +55,7 @@ def _register() -> None:
     from accord.analytics.commands import analytics, report
     from accord.core.commands import migrate, serve, worker
     from accord.demo.commands import demo
+    from accord.digest.commands import digest
     from accord.integrations.commands import check, export_command, import_command
     from accord.planning.commands import plan
     from accord.privacy.commands import privacy
@@ -77,6 +78,7 @@ def _register() -> None:
         analytics,
         report,
         plan,
+        digest,
         import_command,
         export_command,
         privacy,

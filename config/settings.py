@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "accord.demo",
     "accord.privacy",
     "accord.intel",
+    "accord.digest",
 ]
 
 MIDDLEWARE = [

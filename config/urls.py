@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("accord.integrations.urls")),
     path("intel/", include("accord.intel.urls")),
+    path("digest/", include("accord.digest.urls")),
     path("leads/", include("accord.handoff.lead.urls")),
     path("planning/", include("accord.planning.urls")),
     path("privacy/", include("accord.privacy.urls")),

@@ -100,3 +100,20 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ShopperTokenUse(models.Model):
+    """A test-lead token spent at capture (``accord.accounts.shopper_tokens``): its nonce is
+    unique, so a token marks one lead as a test and is refused when sent again."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    auditor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    lead_id = models.BigIntegerField(null=True)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("spent test-lead token")
+        verbose_name_plural = _("spent test-lead tokens")
+
+    def __str__(self) -> str:
+        return self.nonce

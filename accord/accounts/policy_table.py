@@ -5,6 +5,8 @@ runs every route against every principal below, and compares the outcome class w
 table. A route missing here fails that test: the table is the reviewed, human-readable
 statement of ``accord.accounts.policy``.
 
+Length: one row per route, kept in one table so a reviewer reads the whole policy in one place.
+
 Principals (``ROLES``): ``anon`` (not signed in), ``marketing`` (a marketer), ``sales`` (a
 rep of team North), ``mgr_marketing`` (a manager, department marketing), ``mgr_sales`` (a
 manager, department sales, team North), ``admin``; and API keys (``KEYS``) acting for nobody:
@@ -328,6 +330,15 @@ PAGES: dict[str, Page] = {
     "planning:edit": Page(MANAGERS),
     "planning:scenario_add": Page(MANAGERS, method="POST"),
     "planning:action": Page(MANAGERS, method="POST"),
+    # The weekly joint digest: the heads and administrators (it names reps: SLA breaches and
+    # audit scores); a decision's owner closes it from their own task list.
+    "digest:latest": Page(MANAGERS),
+    "digest:history": Page(MANAGERS),
+    "digest:detail": Page(MANAGERS),
+    "digest:agenda_add": Page(MANAGERS, method="POST"),
+    "digest:decision_add": Page(MANAGERS, method="POST"),
+    "digest:decision_close": Page(MANAGERS, method="POST"),
+    "digest:chart": Page(MANAGERS),
     # The catalogue and promotions (Settings): heads and administrators.
     "products:product_list": Page(MANAGERS),
     "products:product_create": Page(MANAGERS),

@@ -6,7 +6,10 @@ Only an auditor (``policy.auditor_allowed``) mints a token, on /audits/; the pub
 endpoint accepts the token in the ``test_lead_token`` field and refuses everything else that
 tries to mark a lead as a test. The token is signed with the site's secret (Django's signing,
 salted for this purpose), names the auditor and expires; at capture the auditor must still
-be an active auditor.
+be an active auditor. A token is single-use: the capture that accepts it spends its nonce in
+the same transaction (``ShopperTokenUse``, unique), so a second submission with it — a
+replayed form, a token copied into a real page — is refused and saves nothing; an auditor
+mints one token per test lead.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ import secrets
 from datetime import timedelta
 
 from django.core import signing
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accord.accounts.models import User
+from accord.accounts.models import ShopperTokenUse, User
 from accord.accounts.policy.quality import auditor_allowed, auditor_require
 from accord.core.errors import InvalidInput, PermissionDenied
 
@@ -32,8 +36,14 @@ def shopper_token_mint(*, by: User) -> str:
     return signing.dumps({"u": by.pk, "n": secrets.token_hex(6)}, salt=SALT, compress=True)
 
 
-def shopper_token_check(token: str) -> User:
-    """The auditor who minted ``token``; a bad, expired or orphaned token is refused."""
+def _used_refusal() -> InvalidInput:
+    return InvalidInput(
+        _("This test-lead token was used already; mint a new one on the audits page."),
+        field=FIELD,
+    )
+
+
+def _claims(token: str) -> dict:
     try:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.SignatureExpired:
@@ -42,7 +52,15 @@ def shopper_token_check(token: str) -> User:
         ) from None
     except signing.BadSignature:
         raise InvalidInput(_("The test-lead token is not valid."), field=FIELD) from None
-    user_id = data.get("u") if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+def shopper_token_check(token: str) -> User:
+    """The auditor who minted ``token``; a bad, expired, spent or orphaned token is refused."""
+    data = _claims(token)
+    if ShopperTokenUse.objects.filter(nonce=str(data.get("n", ""))).exists():
+        raise _used_refusal()
+    user_id = data.get("u")
     user = (
         User.objects.filter(pk=user_id, is_active=True).first()
         if isinstance(user_id, int)
@@ -54,3 +72,18 @@ def shopper_token_check(token: str) -> User:
             field=FIELD,
         )
     return user
+
+
+def shopper_token_spend(token: str, *, lead_id: int) -> None:
+    """Spend ``token`` on the test lead it marked; called in the capture's transaction, so a
+    refused capture spends nothing and two racing captures cannot both use it."""
+    data = _claims(token)
+    try:
+        with transaction.atomic():
+            ShopperTokenUse.objects.create(
+                nonce=str(data.get("n", "")),
+                auditor_id=data.get("u") if isinstance(data.get("u"), int) else None,
+                lead_id=lead_id,
+            )
+    except IntegrityError:
+        raise _used_refusal() from None

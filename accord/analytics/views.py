@@ -81,6 +81,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
             "can_backtest": can_backtest,
             "can_forecast": can_forecast,
             "can_audit": policy.page_allowed(request.user, "audits"),  # type: ignore[arg-type]
+            "can_digest": policy.page_allowed(request.user, "digest"),  # type: ignore[arg-type]
         },
     )
 

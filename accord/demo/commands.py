@@ -174,6 +174,7 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
         _forecast_history(seed=seed, anchor=record.anchor)
         _analytics_copy_build()
         _plans_write(anchor=record.anchor)
+        _digests(anchor=record.anchor)
 
 
 def _plans_write(*, anchor: date) -> None:
@@ -181,6 +182,14 @@ def _plans_write(*, anchor: date) -> None:
 
     click.echo("Writing the joint plans (last quarter and this one)...")
     demo_plans_write(today=anchor)
+
+
+def _digests(*, anchor: date) -> None:
+    from accord.demo.digest_demo import demo_digests_write
+
+    click.echo("Building the weekly joint digests (the last four weeks, with decisions)...")
+    counts = demo_digests_write(today=anchor)
+    click.echo(f"{counts.digests} digests, {counts.decisions} decisions.")
 
 
 def _forecast_history(*, seed: int, anchor: date) -> None:

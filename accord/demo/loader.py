@@ -29,6 +29,7 @@ from accord.demo.models import DemoLoad
 from accord.demo.simulator import SIZES, DemoRefs, DemoSpec, simulate
 from accord.demo.tables import TABLE_ORDER, Batch
 from accord.demo.tasks_history import tasks_history_write
+from accord.digest.models import Digest
 from accord.handoff.models import RoutingRule
 from accord.pipeline.models import Deal, pipeline_default_id
 from accord.quality.models import AuditTemplate, Review
@@ -261,6 +262,7 @@ def demo_reset() -> None:
     # above), so they are cleared by name of their app: the demo's own.
     Review.objects.all().delete()
     AuditTemplate.objects.all().delete()
+    Digest.objects.all().delete()  # the weekly digests: snapshots of the demo's figures
     User.objects.filter(username__in=[u.username for u in DEMO_USERS]).delete()
     Team.objects.filter(name__in=DEMO_TEAMS).delete()
     logger.info("Demo data reset (%d tables).", len(models))

@@ -228,8 +228,9 @@ class AuditResult(models.Model):
 
 
 class CoachingNote(models.Model):
-    """What the rep is to work on after an audit, with an owner and a due date. (There is no
-    task model in Accord yet; when one exists this becomes a link to a coaching task.)"""
+    """What the rep is to work on after an audit, with an owner and a due date. Recording it
+    schedules a to-do ``Task`` for the owner (``task``), so the coaching shows in their task
+    list and reminders; completing either completes the coaching."""
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="coaching")
     owner = models.ForeignKey(
@@ -239,6 +240,14 @@ class CoachingNote(models.Model):
     due_date = models.DateField(_("due date"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    task = models.OneToOneField(
+        "pipeline.Task",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coaching_note",
+        verbose_name=_("task"),
+    )
 
     class Meta:
         ordering = ["due_date", "id"]

@@ -260,7 +260,8 @@ def failing_items(limit: int = 10) -> list[FailingItem]:
 def coaching_open() -> QuerySet[CoachingNote]:
     return (
         CoachingNote.objects.filter(done_at__isnull=True)
-        .select_related("owner", "audit__rep")
+        .exclude(task__done_at__isnull=False)  # completed on the task list
+        .select_related("owner", "audit__rep", "task")
         .order_by("due_date", "pk")
     )
 

@@ -23,6 +23,8 @@ from accord.core.errors import InvalidInput, NotFound
 from accord.core.lifecycle import Stage
 from accord.handoff.models import QualityRating
 from accord.handoff.notifications import notify_many
+from accord.pipeline.models import Task, TaskKind
+from accord.pipeline.tasks.services import task_complete, task_create
 from accord.quality import rules
 from accord.quality.models import (
     Audit,
@@ -391,9 +393,36 @@ def audit_record(
         )
         if coaching and owner is not None and coaching_due is not None:
             CoachingNote.objects.create(
-                audit=audit, owner=owner, text=coaching, due_date=coaching_due
+                audit=audit,
+                owner=owner,
+                text=coaching,
+                due_date=coaching_due,
+                task=_coaching_task(
+                    by=by, audit=audit, owner=owner, text=coaching, due=coaching_due
+                ),
             )
     return audit
+
+
+#: A coaching due on a day is due by the end of that working day.
+COACHING_DUE_TIME = time(18, 0)
+
+
+def _coaching_task(*, by: User, audit: Audit, owner: User, text: str, due: date) -> Task:
+    """The owner's to-do for the coaching, due on its day (a coaching due today and recorded
+    after the day's end is due at the end of the day)."""
+    due_at = timezone.make_aware(datetime.combine(due, COACHING_DUE_TIME))
+    if due_at < timezone.now():
+        due_at = timezone.make_aware(datetime.combine(due, time(23, 59)))
+    return task_create(
+        title=(_("Coaching: %(text)s") % {"text": text})[:200],
+        kind=TaskKind.TODO,
+        due_at=due_at,
+        owner_id=owner.pk,
+        created_by=by,
+        notes=_("From audit #%(id)s: %(url)s")
+        % {"id": audit.pk, "url": reverse("audits:detail", args=[audit.pk])},
+    )
 
 
 def coaching_done(*, by: User, note_id: int) -> CoachingNote:
@@ -403,7 +432,10 @@ def coaching_done(*, by: User, note_id: int) -> CoachingNote:
         raise NotFound(_("No such coaching note."), field="note_id")
     if note.owner_id != by.pk:
         policy.auditor_require(by)
-    if note.done_at is None:
-        note.done_at = timezone.now()
-        note.save(update_fields=["done_at"])
+    with transaction.atomic():
+        if note.done_at is None:
+            note.done_at = timezone.now()
+            note.save(update_fields=["done_at"])
+        if note.task_id is not None:
+            task_complete(task_id=note.task_id, at=note.done_at)
     return note

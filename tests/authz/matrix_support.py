@@ -383,7 +383,17 @@ def _quality_world(users: dict[str, Any], lead: Any) -> dict[str, int]:
         "template_id": template.pk,
         "audit_id": audit.pk,
         "note_id": note.pk,
+        **_digest_objects(),
     }
+
+
+def _digest_objects() -> dict[str, Any]:
+    from accord.digest.models import DigestItem, ItemKind
+    from accord.digest.services import digest_build
+
+    digest, _created = digest_build(week=date(2026, 11, 2), announce=False)
+    decision = DigestItem.objects.create(digest=digest, kind=ItemKind.DECISION, text="Decide")
+    return {"digest_id": digest.pk, "decision_id": decision.pk, "chart": "funnel"}
 
 
 def variants(world: World, params: tuple[str, ...]) -> list[str]:

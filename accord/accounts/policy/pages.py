@@ -66,6 +66,10 @@ PAGES: dict[str, frozenset[str]] = {
     # Lead-handling audits, test-lead tokens and speed-to-lead: the auditors (managers and
     # administrators).
     "audits": MANAGERS,
+    # The weekly joint digest: the heads' meeting agenda and minutes. Heads and administrators
+    # only: it names reps (SLA breaches, audit scores); reps and marketers see the decisions
+    # they own as tasks.
+    "digest": MANAGERS,
     # The market-intelligence feed, its posts and battlecards: shared knowledge of both
     # sides; linked deals stay behind the object rules.
     "intel": EVERYONE,

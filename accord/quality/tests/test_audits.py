@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from accord.core.errors import InvalidInput, PermissionDenied
+from accord.pipeline.tasks.services import task_complete
 from accord.quality import selectors, services
 from accord.quality.models import Audit, AuditResult, AuditTemplate, CoachingNote
 from accord.quality.tests import support
@@ -37,6 +39,12 @@ def test_an_audit_scores_the_weighted_share_of_applicable_items(world):
     assert audit.score == 50.0
     note = CoachingNote.objects.get(audit=audit)
     assert note.owner == world["rep"]  # the rep audited, unless someone else is named
+    # The coaching is the owner's to-do task, due on its day; completing the task closes it.
+    assert note.task.owner == world["rep"] and note.task.kind == "todo"
+    assert timezone.localtime(note.task.due_at).date() == note.due_date
+    assert list(selectors.coaching_open()) == [note]
+    task_complete(task_id=note.task.pk, at=timezone.now())
+    assert list(selectors.coaching_open()) == []
     na = services.audit_record(
         by=world["marketing_head"],
         template_id=t.pk,

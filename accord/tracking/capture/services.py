@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accord.accounts.shopper_tokens import shopper_token_spend
 from accord.contacts.models import Contact, Lead
 from accord.contacts.services import contact_upsert, lead_open_or_create
 from accord.core.errors import InvalidInput, NotFound
@@ -134,6 +135,7 @@ def lead_submission_accept(
             accepted = _known_person_accept(site, submission, at, channel, first_touch)
         if submission.test_lead_token:  # checked by the endpoint (accounts.shopper_tokens)
             _test_lead_mark(accepted)
+            shopper_token_spend(submission.test_lead_token, lead_id=accepted.lead_id)
         if first_touch is not None:
             stitched = Touchpoint.objects.filter(
                 visitor_id=submission.visitor_id, contact__isnull=True

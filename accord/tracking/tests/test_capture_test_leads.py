@@ -38,6 +38,10 @@ def test_an_auditors_token_makes_a_test_lead(client):
     assert response.status_code in (200, 201, 202), response.content
     lead = Lead.objects.get(contact__email="shopper@example.com")
     assert lead.is_test
+    before = row_counts()  # the token is spent: sent again, it is refused and saves nothing
+    again = _post(client, {"email": "shopper2@example.com", "test_lead_token": token})
+    assert again.status_code == 422 and "used already" in again.json()["error"]["message"]
+    assert row_counts() == before
     ordinary = _post(client, {"email": "real@example.com"})
     assert ordinary.status_code in (200, 201, 202)
     assert not Lead.objects.get(contact__email="real@example.com").is_test
