@@ -225,9 +225,7 @@ def _deals_price(prices, promotions, discounter_id, rand) -> tuple[int, dict[str
     """Line items for every deal without any; the deal's amount and discount follow them."""
     deals = (
         Deal.objects.filter(line_items__isnull=True)
-        .values(
-            "pk", "amount", "currency", "created_at", "stage", "owner_id", "account__employees"
-        )  # fmt: skip
+        .values("pk", "amount", "currency", "created_at", "stage", "owner_id", "account__employees")
         .order_by("pk")
     )
     lines: list[DealLineItem] = []

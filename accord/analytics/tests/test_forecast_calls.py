@@ -28,8 +28,8 @@ def test_a_rep_submits_and_the_head_adjusts(client):
     assert bad.status_code == 422 and "Best case cannot be below commit." in bad.text
     assert ForecastSubmission.objects.count() == before
 
-    done = client.post("/reports/forecast/submit/",
-                       {"period": quarter, "commit": "900", "best_case": "1200", "notes": "Two at risk."})  # fmt: skip
+    call = {"period": quarter, "commit": "900", "best_case": "1200", "notes": "Two at risk."}
+    done = client.post("/reports/forecast/submit/", call)
     assert done.status_code == 302
     sub = ForecastSubmission.objects.latest("pk")
     assert (sub.user, sub.commit, sub.notes) == (team["ann"], Decimal("900.00"), "Two at risk.")
