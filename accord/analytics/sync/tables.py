@@ -182,6 +182,11 @@ TABLES: tuple[Table, ...] = (
             # pipe-forecast: the deal's name (slipped deals) and its expected close date.
             _c("name", "text"),
             _c("expected_close", "date"),
+            # promo: the deal-level discount (amount entered without line items) and the
+            # deal's own promotion flag and code (links are in ``deal_promotions``).
+            _c("discount_amount", "float"),
+            _c("is_promotion", "bool"),
+            _c("promotion_code", "text"),
         ),
         test_leads_by="lead_id",
     ),
@@ -360,4 +365,119 @@ TABLES: tuple[Table, ...] = (
         fingerprint="count(*), coalesce(max(lead_id), 0), coalesce(sum(model_id), 0)",
     ),
 )
+#: promo: products, line items, promotions and discounts (the promotion report, margin KPIs).
+#: Money columns are in the row's ``currency``; ``exchange_rates`` converts them to the
+#: company currency (the latest rate on or before a date; the company currency is 1).
+PRODUCT_TABLES: tuple[Table, ...] = (
+    Table(
+        "products",
+        "pipeline_product",
+        MUTABLE,
+        (
+            _c("id", "id"),
+            _c("sku", "text"),
+            _c("name", "text"),
+            _c("list_price", "float"),
+            _c("unit_cost", "float"),
+            _c("currency", "text"),
+            _c("is_active", "bool"),
+            _c("updated_at", "ts"),
+        ),
+    ),
+    Table(
+        "deal_line_items",
+        "pipeline_deallineitem",
+        MUTABLE,
+        (
+            _c("id", "id"),
+            _c("deal_id", "id"),
+            _c("product_id", "id"),
+            _c("promotion_id", "id"),
+            _c("position", "int"),
+            _c("quantity", "float"),
+            _c("currency", "text"),
+            # Unit snapshots at the time the line was written.
+            _c("list_price", "float"),
+            _c("unit_cost", "float"),
+            # Line totals: quantity x list price, after all discounts, quantity x unit cost.
+            _c("list_amount", "float", "gross_amount"),
+            _c("net_amount", "float"),
+            _c("cost_amount", "float"),
+            # The effective discount, percent of ``list_amount``.
+            _c("discount_percent", "float"),
+            _c("created_at", "ts"),
+            _c("updated_at", "ts"),
+        ),
+        derived=(
+            ("discount_amount", "DOUBLE", "list_amount - net_amount"),
+            ("margin_amount", "DOUBLE", "net_amount - cost_amount"),
+        ),
+    ),
+    Table(
+        "promotions",
+        "pipeline_promotion",
+        MUTABLE,
+        (
+            _c("id", "id"),
+            _c("name", "text"),
+            _c("code", "text"),
+            _c("starts_on", "date"),
+            _c("ends_on", "date"),
+            # "percent" or "amount", and its value (percent, or amount in ``currency``).
+            _c("discount_kind", "text"),
+            _c("discount_value", "float"),
+            _c("product_id", "id"),
+            _c("segment_size", "text"),
+            _c("segment_industry", "text"),
+            _c("campaign_id", "id"),
+            _c("currency", "text"),
+            _c("fixed_cost", "float"),
+            _c("cost_per_deal", "float"),
+            _c("is_active", "bool"),
+            _c("created_at", "ts"),
+            _c("updated_at", "ts"),
+        ),
+    ),
+    Table(
+        "deal_promotions",
+        "pipeline_dealpromotion",
+        REFERENCE,
+        (
+            _c("id", "id"),
+            _c("deal_id", "id"),
+            _c("promotion_id", "id"),
+            _c("source", "text"),
+            _c("linked_at", "ts"),
+        ),
+        # Links are added and removed, never edited.
+        fingerprint="count(*), coalesce(max(id), 0), coalesce(sum(id), 0)",
+    ),
+    Table(
+        "discount_approvals",
+        "pipeline_discountapproval",
+        REFERENCE,
+        (
+            _c("id", "id"),
+            _c("deal_id", "id"),
+            _c("line_item_id", "id"),
+            _c("requested_by_id", "id"),
+            _c("requested_at", "ts"),
+            _c("requested_percent", "float"),
+            _c("required_level", "text"),
+            _c("status", "text"),
+            _c("approved_percent", "float"),
+            _c("approver_id", "id"),
+            _c("decided_at", "ts"),
+        ),
+        # A decision changes the status in place (each status has its own length).
+        fingerprint="count(*), coalesce(max(id), 0), coalesce(sum(id * length(status)), 0)",
+    ),
+    Table(
+        "exchange_rates",
+        "pipeline_exchangerate",
+        REFERENCE,
+        (_c("id", "id"), _c("currency", "text"), _c("date", "date"), _c("rate", "float")),
+    ),
+)
+TABLES += PRODUCT_TABLES
 TABLE_BY_NAME = {t.name: t for t in TABLES}
