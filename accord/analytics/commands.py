@@ -221,7 +221,7 @@ def report() -> None:
 for _name, _groups in (
     ("funnel", ("none", "channel", "campaign")),
     ("velocity", None),
-    ("kpis", ("none", "channel", "campaign", "month")),
+    ("kpis", ("none", "channel", "campaign", "month", "pipeline")),
     ("attribution", ("channel", "campaign")),
     ("quality", ("channel", "campaign")),
     ("reps", None),

@@ -55,6 +55,7 @@ GROUP_LABELS = {
     "channel": _("Channel"),
     "campaign": _("Campaign"),
     "month": _("Month"),
+    "pipeline": _("Pipeline"),
 }
 
 

@@ -134,6 +134,13 @@ def _kpi_rows(r: KpisResult) -> list[dict[str, Any]]:
             "cac": _num(row.cac),
             "romi": _num(row.romi, 3),
             "roas": _num(row.roas, 3),
+            "lost": row.lost_deals,
+            "win_rate_pct": _pct(row.win_rate),
+            "average_deal_size": _num(row.average_deal_size),
+            "sales_cycle_days": _num(row.sales_cycle_days, 1),
+            "margin": _num(row.margin),
+            "margin_pct": _pct(row.margin_rate),
+            "average_discount_pct": _pct(row.average_discount),
         }
         for row in r.rows
     ]

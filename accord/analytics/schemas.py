@@ -40,7 +40,7 @@ class FunnelIn(ReportFiltersIn):
 
 
 class KpisIn(ReportFiltersIn):
-    by: Literal["none", "channel", "campaign", "month"] = "none"
+    by: Literal["none", "channel", "campaign", "month", "pipeline"] = "none"
 
 
 class QualityIn(ReportFiltersIn):

@@ -45,7 +45,10 @@ DESCRIPTIONS: dict[str, Promise] = {
     "funnel": _(
         "From impressions to customers, by channel, with the flow from channel to outcome."
     ),
-    "kpis": _("Spend, leads, pipeline, revenue, CPL, CAC and ROMI by channel, campaign or month."),
+    "kpis": _(
+        "Spend, leads, pipeline, revenue, CPL, CAC and ROMI; win rate, deal size, sales cycle, "
+        "margin and discount; by channel, campaign, month or pipeline."
+    ),
     "attribution": _("Which channels earned the conversions, under nine models side by side."),
     "quality": _(
         "How many MQLs sales accepted and turned into SQLs, and why they rejected the rest."
@@ -56,7 +59,7 @@ DESCRIPTIONS: dict[str, Promise] = {
 #: The ``by`` choices of each page (first: the default).
 GROUPS: dict[str, tuple[str, ...]] = {
     "funnel": ("channel", "none", "campaign"),
-    "kpis": ("channel", "campaign", "month", "none"),
+    "kpis": ("channel", "campaign", "month", "pipeline", "none"),
     "attribution": ("channel", "campaign"),
     "quality": ("channel", "campaign"),
     "velocity": (),
