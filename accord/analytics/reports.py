@@ -42,7 +42,7 @@ def report_run(
 ) -> Any:
     """Run report ``name``; ``group_by`` defaults per report.
 
-    ``attribution_options`` (conversion, lookback_days, half_life_days, markov_order) go to
+    ``attribution_options`` (conversion, value, lookback_days, half_life_days, markov_order) go to
     the attribution runner; ``None`` values keep its defaults.
     """
     if name == "funnel":

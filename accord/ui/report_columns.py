@@ -173,6 +173,8 @@ def column_spec(result: Any, key: str) -> ColumnSpec:
                 return ColumnSpec(gettext("%(model)s: conversions") % {"model": label}, DECIMAL)
             if key == f"{model}_revenue":
                 return ColumnSpec(gettext("%(model)s: revenue") % {"model": label}, MONEY)
+            if key == f"{model}_margin":
+                return ColumnSpec(gettext("%(model)s: margin") % {"model": label}, MONEY)
     # A column nobody named yet still shows, under its key.
     return ColumnSpec(key)
 

@@ -148,7 +148,8 @@ def _attribution_records(result: AttributionResult) -> list[dict[str, Any]]:
         for m in result.models:
             row = next((r for r in m.rows if r.label == label), None)
             record[f"{m.model}_conversions"] = round(row.conversions, 2) if row else 0.0
-            record[f"{m.model}_revenue"] = round(row.revenue, 2) if row else 0.0
+            # The credited value: revenue, or margin when the report credits margin.
+            record[f"{m.model}_{result.query.value}"] = round(row.revenue, 2) if row else 0.0
         records.append(record)
     return records
 
@@ -157,7 +158,9 @@ def _attribution_figures(result: Any) -> list[Figure]:
     return [
         Figure(
             "revenue",
-            _("Credited revenue by model"),
+            _("Credited margin by model")
+            if result.query.value == "margin"
+            else _("Credited revenue by model"),
             report_charts.attribution_bars_json(result, MODEL_LABELS, revenue=True),
             wide=True,
         ),
