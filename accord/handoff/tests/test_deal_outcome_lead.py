@@ -24,8 +24,9 @@ def _sql_lead() -> Lead:
 
 
 def _close(deal, stage: str):
+    reason = "price" if stage == "lost" else None
     return deal_move(deal_id=deal.pk, to_stage=stage, expected_version=deal.version, by=None,
-                     close_date=date.today(), lost_reason="price" if stage == "lost" else None)  # fmt: skip
+                     close_date=date.today(), lost_reason=reason)  # fmt: skip
 
 
 def test_won_and_lost_deals_move_their_leads():
