@@ -118,7 +118,25 @@ def _funnel_rows(r: FunnelResult) -> list[dict[str, Any]]:
     return rows
 
 
+#: By pipeline only the deals split: their columns, without the leads' and spend's row.
+_PIPELINE_KEYS = (
+    "group", "won", "lost", "win_rate_pct", "revenue", "average_deal_size",
+    "sales_cycle_days", "margin", "margin_pct", "average_discount_pct", "pipeline",
+)  # fmt: skip
+
+
 def _kpi_rows(r: KpisResult) -> list[dict[str, Any]]:
+    if r.query.group_by == "pipeline":
+        rows = _kpi_all_rows(r)
+        return [
+            {k: row[k] for k in _PIPELINE_KEYS}
+            for row, kpi in zip(rows, r.rows, strict=True)
+            if kpi.key is not None
+        ]
+    return _kpi_all_rows(r)
+
+
+def _kpi_all_rows(r: KpisResult) -> list[dict[str, Any]]:
     return [
         {
             "group": row.label,
