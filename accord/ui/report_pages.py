@@ -292,6 +292,32 @@ def _velocity_records(result: VelocityResult) -> list[dict[str, Any]]:
     return rows
 
 
+def _kpi_notes(result: KpisResult) -> list[str]:
+    """The KPI runner's notes in the reader's language."""
+    notes = []
+    if result.query.filters.has_lead_dimensions:
+        notes.append(
+            gettext("Spend cannot be split by team, rep or segment; cost metrics are empty.")
+        )
+    elif result.query.group_by == "pipeline":
+        notes.append(
+            gettext("Leads and spend are not split by pipeline: only the deals' figures are.")
+        )
+    unlined = result.total.won_without_lines
+    if unlined:
+        notes.append(
+            ngettext(
+                "%(count)s won deal has no line items: its cost is unknown, so it is left out "
+                "of the margin.",
+                "%(count)s won deals have no line items: their cost is unknown, so they are "
+                "left out of the margin.",
+                unlined,
+            )
+            % {"count": count_format(unlined)}
+        )
+    return notes
+
+
 def _velocity_notes(result: VelocityResult) -> list[str]:
     fc = result.first_contact
     if not fc.mqls:
@@ -362,6 +388,8 @@ def report_page(
         figures = [dataclasses.replace(figures[0], wide=True)]
     columns, rows = _table(result, records)
     notes = list(getattr(result, "notes", ()))
+    if isinstance(result, KpisResult):
+        notes = _kpi_notes(result)
     if isinstance(result, VelocityResult):
         notes += _velocity_notes(result)
     conversions = conversions_basis(result)

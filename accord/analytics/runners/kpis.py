@@ -218,7 +218,7 @@ SELECT count(*) FROM spend sp WHERE sp.currency <> $currency
         if no_spend:
             notes = ("Spend cannot be split by team, rep or segment; cost metrics are empty.",)
         elif self.query.group_by == GROUP_PIPELINE:
-            notes = ("Leads and spend are not split by pipeline: they are in the row without one.",)
+            notes = ("Leads and spend are not split by pipeline: only the deals' figures are.",)
         if total.won_without_lines:
             notes += (
                 f"{total.won_without_lines} won deals have no line items: no cost is known, so "
