@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -232,7 +233,8 @@ def _deals_price(prices, promotions, discounter_id, rand) -> tuple[int, dict[str
     links: list[DealPromotion] = []
     totals: dict[tuple[Decimal, Decimal], list[int]] = defaultdict(list)
     used: dict[str, list[int]] = defaultdict(list)
-    for deal in deals:
+    for row in deals:
+        deal: dict[str, Any] = dict(row)
         deal["employees"] = deal.pop("account__employees")
         promotion = _promotion_for(deal, promotions, rand)
         made = _lines(deal, prices, promotion, deal["owner_id"] == discounter_id, rand)

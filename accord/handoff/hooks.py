@@ -66,7 +66,8 @@ def deal_closed_lead_move(event: DealWon | DealLost) -> None:
     if deal.lead_id is None:
         return
     won = isinstance(event, DealWon)
-    if not won and deal.lead.deals.exclude(pk=deal.pk).exclude(stage="lost").exists():
+    others = type(deal).objects.filter(lead_id=deal.lead_id).exclude(pk=deal.pk)
+    if not won and others.exclude(stage="lost").exists():
         return
     lead = Lead.objects.filter(pk=deal.lead_id).values("stage", "stage_changed_at").first()
     if lead is None or lead["stage"] not in (Stage.SQL, Stage.OPPORTUNITY):

@@ -24,7 +24,13 @@ from accord.pipeline.forecast.selectors import submissions_visible
 from accord.pipeline.models import ForecastSubmission
 
 KIND_LABELS = {"quarter": _("Quarter"), "month": _("Month")}
-MONEY = {"min_value": 0, "max_digits": 16, "decimal_places": 2}
+
+
+def _money(label: Any, *, required: bool = True, help_text: Any = "") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=required, help_text=help_text, min_value=0, max_digits=16,
+        decimal_places=2,
+    )  # fmt: skip
 
 
 def _label(kind: str, start: date) -> str:
@@ -43,12 +49,8 @@ def period_choices(today: date) -> list[tuple[str, str]]:
 
 class SubmitForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"))
-    commit = forms.DecimalField(
-        label=_("Commit"), required=False, help_text=_("Empty: your deals' roll-up."), **MONEY
-    )
-    best_case = forms.DecimalField(
-        label=_("Best case"), required=False, help_text=_("Empty: your deals' roll-up."), **MONEY
-    )
+    commit = _money(_("Commit"), required=False, help_text=_("Empty: your deals' roll-up."))
+    best_case = _money(_("Best case"), required=False, help_text=_("Empty: your deals' roll-up."))
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -65,8 +67,8 @@ class SubmitForm(forms.Form):
 class AdjustForm(forms.Form):
     """One submission's adjustment; prefixed ``s<id>`` (the row posts ``submission=<id>``)."""
 
-    commit = forms.DecimalField(label=_("Commit"), **MONEY)
-    best_case = forms.DecimalField(label=_("Best case"), **MONEY)
+    commit = _money(_("Commit"))
+    best_case = _money(_("Best case"))
     reason = forms.CharField(label=_("Why"), max_length=2000)
 
 
