@@ -151,8 +151,11 @@ def _price(steps: list[tuple[date, Product, Decimal]], on: date) -> tuple[Produc
 
 def _promotions(today: date, by: User | None) -> dict[str, Promotion]:
     found = {}
-    # The load's old free-text codes are dropped: the promotions below are linked explicitly.
-    Deal.objects.filter(is_promotion=True).update(is_promotion=False, promotion_code="")
+    # The load's old free-text codes are dropped: the promotions below are linked explicitly
+    # (a deal already linked keeps its flag when the mix is written again).
+    Deal.objects.filter(is_promotion=True, promotion_links__isnull=True).update(
+        is_promotion=False, promotion_code=""
+    )
     for code, name, percent, began, ended, fixed, per_deal in PROMOTIONS:
         promotion = Promotion.objects.filter(code=code).first() or promotion_create(
             name=name, code=code, starts_on=today - timedelta(days=began),
