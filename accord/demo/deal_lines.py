@@ -81,16 +81,17 @@ def _ts(day: date) -> datetime:
     return datetime.combine(day, time(9), tzinfo=UTC)
 
 
-def _upsell_pipeline() -> Pipeline:
+def _upsell_pipeline() -> tuple[Pipeline, bool]:
+    """The upsell pipeline, and whether it was made now (its deals are moved only then)."""
     pipeline = Pipeline.objects.filter(key=UPSELL_KEY).first()
     if pipeline is not None:
-        return pipeline
+        return pipeline, False
     pipeline = pipeline_create(name="Upsell & renewal", key=UPSELL_KEY)
     stages = {s.key: s for s in pipeline.stages.all()}
     for key, name, probability, category in UPSELL_STAGES:
         stage_update(stage_id=stages[key].pk, name=name, probability=Decimal(probability),
                      forecast_category=category, stale_after_days=21)  # fmt: skip
-    return pipeline
+    return pipeline, True
 
 
 def _upsell_move(pipeline: Pipeline, rand: random.Random) -> int:
@@ -269,8 +270,8 @@ def sales_mix_write(*, seed: int, today: date) -> SalesMixCounts:
         u.username: u for u in User.objects.filter(username__in=["marketing.manager", "rep.dan"])
     }
     by = people.get("marketing.manager")
-    pipeline = _upsell_pipeline()
-    moved = _upsell_move(pipeline, rand)
+    pipeline, made = _upsell_pipeline()
+    moved = _upsell_move(pipeline, rand) if made else 0
     prices = _catalogue(today, by)
     promotions = _promotions(today, by)
     discounter = people.get("rep.dan")
