@@ -81,22 +81,23 @@ def _ts(day: date) -> datetime:
     return datetime.combine(day, time(9), tzinfo=UTC)
 
 
-def _upsell_pipeline() -> tuple[Pipeline, bool]:
-    """The upsell pipeline, and whether it was made now (its deals are moved only then)."""
+def _upsell_pipeline() -> Pipeline:
+    """The upsell pipeline (kept by ``--reset``, as the rest of the configuration is)."""
     pipeline = Pipeline.objects.filter(key=UPSELL_KEY).first()
     if pipeline is not None:
-        return pipeline, False
+        return pipeline
     pipeline = pipeline_create(name="Upsell & renewal", key=UPSELL_KEY)
     stages = {s.key: s for s in pipeline.stages.all()}
     for key, name, probability, category in UPSELL_STAGES:
         stage_update(stage_id=stages[key].pk, name=name, probability=Decimal(probability),
                      forecast_category=category, stale_after_days=21)  # fmt: skip
-    return pipeline, True
+    return pipeline
 
 
 def _upsell_move(pipeline: Pipeline, rand: random.Random) -> int:
     """Deals of accounts that had a won deal when they opened move to the upsell pipeline, and
-    about a quarter of the others (customers from before the simulated year)."""
+    about a quarter of the others (customers from before the simulated year). Only deals not
+    yet priced move: writing the mix again moves none."""
     first_won: dict[int, datetime] = {}
     rows = Deal.objects.filter(stage="won", account__isnull=False).values_list(
         "account_id", "closed_at"
@@ -106,7 +107,9 @@ def _upsell_move(pipeline: Pipeline, rand: random.Random) -> int:
             first_won[account_id] = closed
     moved = [
         pk
-        for pk, account_id, created in Deal.objects.filter(account__isnull=False)
+        for pk, account_id, created in Deal.objects.filter(
+            account__isnull=False, line_items__isnull=True
+        )
         .exclude(pipeline=pipeline)
         .values_list("pk", "account_id", "created_at")
         if (account_id in first_won and first_won[account_id] < created) or rand.random() < 0.25
@@ -270,8 +273,8 @@ def sales_mix_write(*, seed: int, today: date) -> SalesMixCounts:
         u.username: u for u in User.objects.filter(username__in=["marketing.manager", "rep.dan"])
     }
     by = people.get("marketing.manager")
-    pipeline, made = _upsell_pipeline()
-    moved = _upsell_move(pipeline, rand) if made else 0
+    pipeline = _upsell_pipeline()
+    moved = _upsell_move(pipeline, rand)
     prices = _catalogue(today, by)
     promotions = _promotions(today, by)
     discounter = people.get("rep.dan")
