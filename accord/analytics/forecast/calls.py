@@ -59,6 +59,13 @@ class SubmitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["period"].choices = period_choices(today)  # type: ignore[attr-defined]
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        commit, best = cleaned.get("commit"), cleaned.get("best_case")
+        if commit is not None and best is not None and best < commit:
+            self.add_error("best_case", _("Best case cannot be below commit."))
+        return cleaned
+
     def chosen_period(self) -> tuple[str, date]:
         kind, start = self.cleaned_data["period"].split(":")
         return kind, date.fromisoformat(start)
@@ -70,6 +77,13 @@ class AdjustForm(forms.Form):
     commit = _money(_("Commit"))
     best_case = _money(_("Best case"))
     reason = forms.CharField(label=_("Why"), max_length=2000)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        commit, best = cleaned.get("commit"), cleaned.get("best_case")
+        if commit is not None and best is not None and best < commit:
+            self.add_error("best_case", _("Best case cannot be below commit."))
+        return cleaned
 
 
 @dataclass(frozen=True)

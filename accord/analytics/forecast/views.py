@@ -84,7 +84,10 @@ def forecast_submit(request: HttpRequest) -> HttpResponse:
                 best_case=form.cleaned_data["best_case"],
                 notes=form.cleaned_data["notes"],
             )
-        except (InvalidInput, services.SubmissionExists) as exc:
+        except services.SubmissionExists:
+            done = _("This week's forecast for this period is already in; it cannot be changed.")
+            form.add_error("period", done)
+        except InvalidInput as exc:
             _refused(form, exc)
         else:
             messages.success(request, _("Your forecast is submitted."))

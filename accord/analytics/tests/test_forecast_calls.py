@@ -34,7 +34,7 @@ def test_a_rep_submits_and_the_head_adjusts(client):
     sub = ForecastSubmission.objects.latest("pk")
     assert (sub.user, sub.commit, sub.notes) == (team["ann"], Decimal("900.00"), "Two at risk.")
     again = client.post("/reports/forecast/submit/", {"period": quarter})
-    assert again.status_code == 422 and "cannot be changed" in again.text
+    assert again.status_code == 422 and "already in" in again.text
 
     form = {"submission": sub.pk, f"s{sub.pk}-commit": "700", f"s{sub.pk}-best_case": "800",
             f"s{sub.pk}-reason": "Procurement is slow."}  # fmt: skip
