@@ -37,10 +37,13 @@ def wire() -> None:
     # The worker takes up a captured form's follow-up (tracking): scoring scores the lead now,
     # which may move it to MQL (and so route it, above).
     hooks.on(events.SubmissionSettled, scoring.submission_settled_score)
-    # A deal is won (pipeline): webhooks announce deal.won.
+    # A deal is won or lost (pipeline): its lead becomes a customer or is lost (the hand-off;
+    # the funnel's last stages agree with the deals), then webhooks announce deal.won and
+    # deal.lost; a move to another stage (pipeline.deal_move) is announced as
+    # deal.stage_changed.
+    hooks.on(events.DealWon, handoff.deal_closed_lead_move)
     hooks.on(events.DealWon, webhooks.deal_won_publish)
-    # A deal is lost, or moves to another stage (pipeline.deal_move): webhooks announce
-    # deal.lost and deal.stage_changed.
+    hooks.on(events.DealLost, handoff.deal_closed_lead_move)
     hooks.on(events.DealLost, webhooks.deal_lost_publish)
     hooks.on(events.DealStageChanged, webhooks.deal_stage_changed_publish)
     # An app publishes an event outsiders may subscribe to (the hand-off's lead.mql,

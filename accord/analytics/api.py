@@ -84,6 +84,7 @@ def attribution(request: HttpRequest, data: Query[AttributionIn]):
         group_by=data.by,
         model=data.model,
         conversion=data.conversion,
+        value=data.value,
         lookback_days=data.lookback_days,
         half_life_days=data.half_life_days,
         markov_order=data.markov_order,

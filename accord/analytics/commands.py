@@ -81,6 +81,7 @@ def _report_print(name: str, options: dict) -> None:
         model=options.get("model"),
         sla_hours=options.get("sla_hours"),
         conversion=options.get("conversion"),
+        value=options.get("value"),
         lookback_days=options.get("lookback_days"),
         half_life_days=options.get("half_life_days"),
         markov_order=options.get("markov_order"),
@@ -155,7 +156,7 @@ def _common_options() -> list[click.Parameter]:
 
 def _attribution_options() -> list[click.Parameter]:
     from accord.analytics.attribution.aggregate import ALL_MODELS
-    from accord.analytics.runners.attribution import CONVERSIONS
+    from accord.analytics.runners.attribution import CONVERSIONS, VALUES
 
     return [
         click.Option(["--model"], type=click.Choice(ALL_MODELS), help="One model (default: all)."),
@@ -163,6 +164,11 @@ def _attribution_options() -> list[click.Parameter]:
             ["--conversion"],
             type=click.Choice(CONVERSIONS),
             help="What is attributed (default: won revenue).",
+        ),
+        click.Option(
+            ["--value"],
+            type=click.Choice(VALUES),
+            help="What the models credit: the won deals' revenue (default) or margin.",
         ),
         click.Option(
             ["--lookback-days"],
@@ -248,7 +254,7 @@ def report() -> None:
 for _name, _groups in (
     ("funnel", ("none", "channel", "campaign")),
     ("velocity", None),
-    ("kpis", ("none", "channel", "campaign", "month")),
+    ("kpis", ("none", "channel", "campaign", "month", "pipeline")),
     ("attribution", ("channel", "campaign")),
     ("quality", ("channel", "campaign")),
     ("reps", None),

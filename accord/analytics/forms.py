@@ -55,6 +55,7 @@ GROUP_LABELS = {
     "channel": _("Channel"),
     "campaign": _("Campaign"),
     "month": _("Month"),
+    "pipeline": _("Pipeline"),
 }
 
 
@@ -204,6 +205,11 @@ class AttributionForm(ReportFilterForm):
         required=False,
         choices=[(c, CONVERSION_LABELS[c]) for c in CONVERSIONS],
     )
+    value = forms.ChoiceField(
+        label=_("Credit"),
+        required=False,
+        choices=[("revenue", _("Revenue")), ("margin", _("Margin"))],
+    )
     lookback_days = forms.FloatField(
         label=_("Lookback (days)"), required=False, min_value=0.01, max_value=3650
     )
@@ -219,6 +225,7 @@ class AttributionForm(ReportFilterForm):
         return {
             "model": data.get("model") or None,
             "conversion": data.get("conversion") or "won",
+            "value": data.get("value") or "revenue",
             "lookback_days": data.get("lookback_days") or DEFAULT_LOOKBACK_DAYS,
             "half_life_days": data.get("half_life_days") or DEFAULT_HALF_LIFE_DAYS,
             "markov_order": data.get("markov_order") or 1,

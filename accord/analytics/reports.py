@@ -52,7 +52,7 @@ def report_run(
 ) -> Any:
     """Run report ``name``; ``group_by`` defaults per report.
 
-    ``attribution_options`` (conversion, lookback_days, half_life_days, markov_order) go to
+    ``attribution_options`` (conversion, value, lookback_days, half_life_days, markov_order) go to
     the attribution runner; ``None`` values keep its defaults.
     """
     if name == "funnel":
@@ -135,7 +135,25 @@ def _funnel_rows(r: FunnelResult) -> list[dict[str, Any]]:
     return rows
 
 
+#: By pipeline only the deals split: their columns, without the leads' and spend's row.
+_PIPELINE_KEYS = (
+    "group", "won", "lost", "win_rate_pct", "revenue", "average_deal_size",
+    "sales_cycle_days", "margin", "margin_pct", "average_discount_pct", "pipeline",
+)  # fmt: skip
+
+
 def _kpi_rows(r: KpisResult) -> list[dict[str, Any]]:
+    if r.query.group_by == "pipeline":
+        rows = _kpi_all_rows(r)
+        return [
+            {k: row[k] for k in _PIPELINE_KEYS}
+            for row, kpi in zip(rows, r.rows, strict=True)
+            if kpi.key is not None
+        ]
+    return _kpi_all_rows(r)
+
+
+def _kpi_all_rows(r: KpisResult) -> list[dict[str, Any]]:
     return [
         {
             "group": row.label,
@@ -151,6 +169,13 @@ def _kpi_rows(r: KpisResult) -> list[dict[str, Any]]:
             "cac": _num(row.cac),
             "romi": _num(row.romi, 3),
             "roas": _num(row.roas, 3),
+            "lost": row.lost_deals,
+            "win_rate_pct": _pct(row.win_rate),
+            "average_deal_size": _num(row.average_deal_size),
+            "sales_cycle_days": _num(row.sales_cycle_days, 1),
+            "margin": _num(row.margin),
+            "margin_pct": _pct(row.margin_rate),
+            "average_discount_pct": _pct(row.average_discount),
         }
         for row in r.rows
     ]

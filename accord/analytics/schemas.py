@@ -40,7 +40,7 @@ class FunnelIn(ReportFiltersIn):
 
 
 class KpisIn(ReportFiltersIn):
-    by: Literal["none", "channel", "campaign", "month"] = "none"
+    by: Literal["none", "channel", "campaign", "month", "pipeline"] = "none"
 
 
 class QualityIn(ReportFiltersIn):
@@ -68,6 +68,9 @@ class AttributionIn(ReportFiltersIn):
         | None
     ) = Field(None, description="One model (default: all nine side by side).")
     conversion: Literal["won", "mql", "sql", "opportunity"] = "won"
+    value: Literal["revenue", "margin"] = Field(
+        "revenue", description="What the models credit: won revenue or the won deals' margin."
+    )
     lookback_days: float = Field(90, gt=0, le=3650)
     half_life_days: float = Field(7, gt=0, le=3650)
     markov_order: int = Field(1, ge=1, le=4)

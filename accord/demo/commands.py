@@ -169,6 +169,7 @@ def _load(*, seed: int, size: str, anchor: date | None) -> None:
         _score_breakdowns()
         _handoff_history(seed=seed, anchor=record.anchor)
         _quality_history(seed=seed)
+        _sales_mix(seed=seed, anchor=record.anchor)
         _intel()
         _tasks(seed=seed)
         _forecast_history(seed=seed, anchor=record.anchor)
@@ -190,6 +191,18 @@ def _digests(*, anchor: date) -> None:
     click.echo("Building the weekly joint digests (the last four weeks, with decisions)...")
     counts = demo_digests_write(today=anchor)
     click.echo(f"{counts.digests} digests, {counts.decisions} decisions.")
+
+
+def _sales_mix(*, seed: int, anchor: date) -> None:
+    from accord.demo.deal_lines import sales_mix_write
+
+    click.echo("Writing the sales mix (upsell pipeline, products, line items, promotions)...")
+    counts = sales_mix_write(seed=seed, today=anchor)
+    used = ", ".join(f"{code} {n:,}" for code, n in sorted(counts.promotion_deals.items()))
+    click.echo(
+        f"{counts.upsell_deals:,} deals in the upsell pipeline, {counts.products} products, "
+        f"{counts.line_items:,} line items; deals on promotion: {used or 'none'}."
+    )
 
 
 def _forecast_history(*, seed: int, anchor: date) -> None:

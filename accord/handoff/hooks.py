@@ -20,8 +20,11 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
-from accord.core.events import PersonAlerted, StageEntered
+from accord.contacts.models import Lead
+from accord.contacts.services import lead_transition
+from accord.core.events import DealLost, DealWon, PersonAlerted, StageEntered
 from accord.core.jobs import enqueue
 from accord.core.lifecycle import Stage
 from accord.handoff.notifications import event_emit, notify_many
@@ -52,6 +55,34 @@ def lead_mql_reached(*, lead_id: int, transition_id: int, at: datetime) -> None:
         logger.exception("Routing MQL lead %s failed; queued for the worker instead.", lead_id)
         # One key per MQL transition: a lead that comes back from nurture is routed again.
         enqueue(ROUTE_JOB, key=f"route:{lead_id}:{transition_id}", lead_id=lead_id)
+
+
+def deal_closed_lead_move(event: DealWon | DealLost) -> None:
+    """A deal's outcome is its lead's, so the funnel's opportunity and customer stages agree
+    with the deals: won, the lead becomes a customer; lost, the lead is lost unless another
+    of its deals is still open or won. A lead still at SQL (its deal was opened outside the
+    hand-off: the API, an import) passes through opportunity first."""
+    deal = event.deal
+    if deal.lead_id is None:
+        return
+    won = isinstance(event, DealWon)
+    others = type(deal).objects.filter(lead_id=deal.lead_id).exclude(pk=deal.pk)
+    if not won and others.exclude(stage="lost").exists():
+        return
+    lead = Lead.objects.filter(pk=deal.lead_id).values("stage", "stage_changed_at").first()
+    if lead is None or lead["stage"] not in (Stage.SQL, Stage.OPPORTUNITY):
+        return
+    at = max(deal.closed_at or timezone.now(), lead["stage_changed_at"])
+    details = {"deal_id": deal.pk}
+    if lead["stage"] == Stage.SQL:
+        lead_transition(lead_id=deal.lead_id, to_stage=Stage.OPPORTUNITY, at=at, details=details)
+    lead_transition(
+        lead_id=deal.lead_id,
+        to_stage=Stage.CUSTOMER if won else Stage.LOST,
+        at=at,
+        reason="" if won else f"Deal lost: {deal.lost_reason or 'no reason given'}",
+        details=details,
+    )
 
 
 def person_alerted_notify(event: PersonAlerted) -> None:

@@ -98,6 +98,13 @@ COLUMNS: dict[type, dict[str, ColumnSpec]] = {
         "cac": ColumnSpec(_("CAC"), MONEY),
         "romi": ColumnSpec(_("ROMI"), RATIO),
         "roas": ColumnSpec(_("ROAS"), DECIMAL),
+        "lost": ColumnSpec(_("Lost deals"), COUNT),
+        "win_rate_pct": ColumnSpec(_("Win rate"), PERCENT),
+        "average_deal_size": ColumnSpec(_("Average deal size"), MONEY),
+        "sales_cycle_days": ColumnSpec(_("Sales cycle, days"), DAYS),
+        "margin": ColumnSpec(_("Margin"), MONEY),
+        "margin_pct": ColumnSpec(_("Margin %"), PERCENT),
+        "average_discount_pct": ColumnSpec(_("Average discount"), PERCENT),
     },
     VelocityResult: {
         "measure": ColumnSpec(_("Measure")),
@@ -166,6 +173,8 @@ def column_spec(result: Any, key: str) -> ColumnSpec:
                 return ColumnSpec(gettext("%(model)s: conversions") % {"model": label}, DECIMAL)
             if key == f"{model}_revenue":
                 return ColumnSpec(gettext("%(model)s: revenue") % {"model": label}, MONEY)
+            if key == f"{model}_margin":
+                return ColumnSpec(gettext("%(model)s: margin") % {"model": label}, MONEY)
     # A column nobody named yet still shows, under its key.
     return ColumnSpec(key)
 

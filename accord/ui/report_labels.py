@@ -42,6 +42,8 @@ def _names(group_by: str | None) -> dict[str, str]:
     elif group_by == "campaign":
         names = pickers.campaign_names()
         names[NONE] = _("No campaign")
+    elif group_by == "pipeline":
+        names = {NONE: _("Leads and spend (no pipeline)")}
     else:
         names = {}
     names[ALL] = _("All leads")

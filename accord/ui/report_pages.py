@@ -45,7 +45,10 @@ DESCRIPTIONS: dict[str, Promise] = {
     "funnel": _(
         "From impressions to customers, by channel, with the flow from channel to outcome."
     ),
-    "kpis": _("Spend, leads, pipeline, revenue, CPL, CAC and ROMI by channel, campaign or month."),
+    "kpis": _(
+        "Spend, leads, pipeline, revenue, CPL, CAC and ROMI; win rate, deal size, sales cycle, "
+        "margin and discount; by channel, campaign, month or pipeline."
+    ),
     "attribution": _("Which channels earned the conversions, under nine models side by side."),
     "quality": _(
         "How many MQLs sales accepted and turned into SQLs, and why they rejected the rest."
@@ -56,7 +59,7 @@ DESCRIPTIONS: dict[str, Promise] = {
 #: The ``by`` choices of each page (first: the default).
 GROUPS: dict[str, tuple[str, ...]] = {
     "funnel": ("channel", "none", "campaign"),
-    "kpis": ("channel", "campaign", "month", "none"),
+    "kpis": ("channel", "campaign", "month", "pipeline", "none"),
     "attribution": ("channel", "campaign"),
     "quality": ("channel", "campaign"),
     "velocity": (),
@@ -145,7 +148,8 @@ def _attribution_records(result: AttributionResult) -> list[dict[str, Any]]:
         for m in result.models:
             row = next((r for r in m.rows if r.label == label), None)
             record[f"{m.model}_conversions"] = round(row.conversions, 2) if row else 0.0
-            record[f"{m.model}_revenue"] = round(row.revenue, 2) if row else 0.0
+            # The credited value: revenue, or margin when the report credits margin.
+            record[f"{m.model}_{result.query.value}"] = round(row.revenue, 2) if row else 0.0
         records.append(record)
     return records
 
@@ -154,7 +158,9 @@ def _attribution_figures(result: Any) -> list[Figure]:
     return [
         Figure(
             "revenue",
-            _("Credited revenue by model"),
+            _("Credited margin by model")
+            if result.query.value == "margin"
+            else _("Credited revenue by model"),
             report_charts.attribution_bars_json(result, MODEL_LABELS, revenue=True),
             wide=True,
         ),
@@ -286,6 +292,32 @@ def _velocity_records(result: VelocityResult) -> list[dict[str, Any]]:
     return rows
 
 
+def _kpi_notes(result: KpisResult) -> list[str]:
+    """The KPI runner's notes in the reader's language."""
+    notes = []
+    if result.query.filters.has_lead_dimensions:
+        notes.append(
+            gettext("Spend cannot be split by team, rep or segment; cost metrics are empty.")
+        )
+    elif result.query.group_by == "pipeline":
+        notes.append(
+            gettext("Leads and spend are not split by pipeline: only the deals' figures are.")
+        )
+    unlined = result.total.won_without_lines
+    if unlined:
+        notes.append(
+            ngettext(
+                "%(count)s won deal has no line items: its cost is unknown, so it is left out "
+                "of the margin.",
+                "%(count)s won deals have no line items: their cost is unknown, so they are "
+                "left out of the margin.",
+                unlined,
+            )
+            % {"count": count_format(unlined)}
+        )
+    return notes
+
+
 def _velocity_notes(result: VelocityResult) -> list[str]:
     fc = result.first_contact
     if not fc.mqls:
@@ -356,6 +388,8 @@ def report_page(
         figures = [dataclasses.replace(figures[0], wide=True)]
     columns, rows = _table(result, records)
     notes = list(getattr(result, "notes", ()))
+    if isinstance(result, KpisResult):
+        notes = _kpi_notes(result)
     if isinstance(result, VelocityResult):
         notes += _velocity_notes(result)
     conversions = conversions_basis(result)

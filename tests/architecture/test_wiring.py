@@ -27,8 +27,14 @@ LIFECYCLE_TABLE = {
     "LeadChanged": ["accord.scoring.lifecycle.lead_changed_rescore"],
     "TouchRecorded": ["accord.scoring.lifecycle.touch_recorded_rescore"],
     "SubmissionSettled": ["accord.scoring.lifecycle.submission_settled_score"],
-    "DealWon": ["accord.integrations.webhooks.handlers.deal_won_publish"],
-    "DealLost": ["accord.integrations.webhooks.handlers.deal_lost_publish"],
+    "DealWon": [
+        "accord.handoff.hooks.deal_closed_lead_move",
+        "accord.integrations.webhooks.handlers.deal_won_publish",
+    ],
+    "DealLost": [
+        "accord.handoff.hooks.deal_closed_lead_move",
+        "accord.integrations.webhooks.handlers.deal_lost_publish",
+    ],
     "DealStageChanged": ["accord.integrations.webhooks.handlers.deal_stage_changed_publish"],
     "Published": ["accord.integrations.webhooks.handlers.published_deliver"],
     "ProductPriceChanged": ["accord.intel.hooks.price_changed_post"],

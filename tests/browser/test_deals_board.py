@@ -75,7 +75,10 @@ def test_a_card_moved_by_keyboard_changes_the_totals(browser, live_server):
     assert_no_page_problems(context)
 
 
-def test_a_won_deal_with_line_items_shows_its_margin(browser, live_server):
+def test_a_won_deal_with_line_items_shows_its_margin(browser, live_server, settings, tmp_path):
+    """Won from the board, the deal's margin shows on its page and, once the analytics copy
+    has it, in the KPIs of its pipeline."""
+    from accord.analytics.sync import analytics_sync
     from accord.pipeline.products.services.catalogue import product_create
     from accord.pipeline.products.services.lines import line_item_add
 
@@ -111,6 +114,15 @@ def test_a_won_deal_with_line_items_shows_its_margin(browser, live_server):
     lines = page.locator(".line-items-table").inner_text()
     assert "Robot arm" in lines and "$600.00" in lines  # 2 x (500 - 200)
     screenshot(page, "deal-page-won-with-margin")
+    settings.ANALYTICS_DUCKDB_PATH = str(tmp_path / "analytics.duckdb")
+    analytics_sync()
+    page.goto("/reports/kpis/?mode=period&by=pipeline")
+    row = page.locator("table tbody tr", has_text=row.pipeline.name)
+    cells = row.locator("td").all_inner_texts()
+    # Group, won, lost, win rate, revenue, deal size, cycle, then the margin: only this won
+    # deal has line items.
+    assert cells[7] == "$600", cells
+    screenshot(page, "kpis-by-pipeline-margin")
     context.close()
     assert_no_page_problems(context)
 

@@ -3,7 +3,10 @@
 One journey per lead in scope: the touches of the lead's contact inside the lookback window
 before the conversion, in time order. The conversion is a won deal (value: the won amount)
 or the first entry into MQL, SQL or opportunity (value: the lead's won revenue, so revenue
-credit follows the leads that reached the stage). Three touches hold named positions: the
+credit follows the leads that reached the stage). With ``value="margin"`` the value credited
+is the won deals' margin instead (net - cost of their line items; a won deal without line
+items has no known cost and credits no margin): the result's ``revenue`` fields then hold
+margin. Three touches hold named positions: the
 last touch at or before the lead was created, before the opportunity was opened (first
 deal or first entry into ``opportunity``) and before the deal was won. A position after
 the conversion does not exist for that conversion (an MQL has no opportunity touch yet).
@@ -49,6 +52,8 @@ from accord.core.errors import InvalidInput
 
 WON = "won"
 CONVERSIONS = (WON, "mql", "sql", "opportunity")
+#: What the models credit: the won deals' amount or their margin.
+VALUES = ("revenue", "margin")
 GROUPS = (GROUP_CHANNEL, GROUP_CAMPAIGN)
 DEFAULT_LOOKBACK_DAYS = 90.0
 MAX_LOOKBACK_DAYS = 3650.0
@@ -69,8 +74,11 @@ class AttributionQuery:
     lookback_days: float = DEFAULT_LOOKBACK_DAYS
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS
     markov_order: int = 1
+    value: str = "revenue"
 
     def __post_init__(self) -> None:
+        if self.value not in VALUES:
+            raise InvalidInput(f"The value must be one of {', '.join(VALUES)}.", field="value")
         if self.model is not None and self.model not in ALL_MODELS:
             raise InvalidInput(
                 f"Unknown model {self.model!r}; use one of {', '.join(ALL_MODELS)}.",
@@ -144,14 +152,16 @@ class AttributionResult:
         return next(m for m in self.models if m.model == model)
 
     def as_rows(self) -> list[dict[str, Any]]:
-        """One row per model and channel (what ``--format table|csv`` prints)."""
+        """One row per model and channel (what ``--format table|csv`` prints); the credited
+        value's columns are named after it (``revenue`` or ``margin``)."""
+        value = self.query.value
         return [
             {
                 "model": m.model,
                 "group": r.label,
                 "conversions": round(r.conversions, 3),
-                "revenue": round(r.revenue, 2),
-                "revenue_pct": round(r.revenue / m.revenue * 100, 1) if m.revenue else None,
+                value: round(r.revenue, 2),
+                f"{value}_pct": round(r.revenue / m.revenue * 100, 1) if m.revenue else None,
             }
             for m in self.models
             for r in m.rows
@@ -255,10 +265,18 @@ FROM journeys ORDER BY lead_id
             else "(conversion_at >= $since AND conversion_at < $until) OR "
             "(conversion_at IS NULL AND created_at >= $since AND created_at < $until)"
         )
+        won_value, won_join = "amount", ""
+        if self.query.value == "margin":
+            won_value = "coalesce(li.margin, 0.0)"
+            won_join = (
+                "LEFT JOIN (SELECT deal_id, sum(net_amount - cost_amount) AS margin "
+                "FROM deal_line_items GROUP BY deal_id) li ON li.deal_id = d.id"
+            )
         journeys = f"""
 won AS (
-    SELECT lead_id, min(closed_at) AS won_at, sum(amount) AS revenue
-    FROM deals WHERE stage = 'won' AND closed_at IS NOT NULL AND lead_id IS NOT NULL
+    SELECT lead_id, min(closed_at) AS won_at, sum({won_value}) AS revenue
+    FROM deals d {won_join}
+    WHERE stage = 'won' AND closed_at IS NOT NULL AND lead_id IS NOT NULL
     GROUP BY lead_id
 ),
 opened AS (
@@ -453,6 +471,7 @@ def report_run(
     lookback_days: float = DEFAULT_LOOKBACK_DAYS,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
     markov_order: int = 1,
+    value: str = "revenue",
 ) -> AttributionResult:
     """The entry point of ``accord.analytics.reports`` (CLI and API)."""
     query = AttributionQuery(
@@ -463,5 +482,6 @@ def report_run(
         lookback_days=lookback_days,
         half_life_days=half_life_days,
         markov_order=markov_order,
+        value=value,
     )
     return AttributionRunner(query).run()

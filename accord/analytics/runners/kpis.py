@@ -1,5 +1,6 @@
 """Spend and return: spend, CPL, cost per MQL/SQL/opportunity, CAC, revenue, ROMI, ROAS and
-pipeline sourced, by channel, campaign or month.
+pipeline sourced, by channel, campaign, month or pipeline; and of the deals: win rate,
+average deal size, sales cycle, margin and average discount.
 
 - cohort mode: the leads created in the period; their MQLs, SQLs and opportunities (ever),
   their won deals and revenue (whenever won) and their open deals (pipeline);
@@ -7,7 +8,15 @@ pipeline sourced, by channel, campaign or month.
   (pipeline, still open) in the period.
 
 Spend is always the spend of the period (by day), split by its own channel and campaign;
-deals follow their lead's source channel and campaign. ROMI = (revenue - spend) / spend,
+deals follow their lead's source channel and campaign. By pipeline, only deals split: leads
+and spend stay in one group without a pipeline.
+
+Of the won deals (as counted above) and the lost ones (closed in the period, or of the
+cohort's leads): win rate = won / (won + lost); average deal size = revenue / won; sales
+cycle = mean days from the deal's opening to its win; margin = net - cost of the won deals'
+line items (deals without line items have no cost: left out of margin, counted), margin %
+of those deals' net; average discount = discounts / list amount (line items; a deal without
+any: its own discount over amount + discount). ROMI = (revenue - spend) / spend,
 ROAS = revenue / spend, CAC = spend / won deals. Money is summed in one currency
 (``KpisQuery.currency``); rows in other currencies are left out and counted.
 """
@@ -36,7 +45,12 @@ from accord.core.money import DEFAULT_CURRENCY
 
 #: Where each stage's count goes in a row of sums (spend, leads, mqls, sqls, opps, ...).
 _STAGE_COLUMN = {"lead": 1, "mql": 2, "sql": 3, "opportunity": 4}
-GROUPS = (GROUP_NONE, GROUP_CHANNEL, GROUP_CAMPAIGN, GROUP_MONTH)
+GROUP_PIPELINE = "pipeline"
+GROUPS = (GROUP_NONE, GROUP_CHANNEL, GROUP_CAMPAIGN, GROUP_MONTH, GROUP_PIPELINE)
+#: A group's sums: spend, leads, mqls, sqls, opps, won, revenue, pipeline, then of the deals
+#: lost, margin, net of won deals with lines, list amount, discount, cycle days, won without
+#: line items.
+_WIDTH = 15
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,15 @@ class KpiRow:
     cac: float | None
     romi: float | None
     roas: float | None
+    lost_deals: int = 0
+    win_rate: float | None = None
+    average_deal_size: float | None = None
+    sales_cycle_days: float | None = None
+    margin: float | None = None
+    margin_rate: float | None = None
+    average_discount: float | None = None
+    #: Won deals without line items (no cost known: left out of the margin).
+    won_without_lines: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,7 +110,9 @@ class KpisResult:
 class KpisSql:
     #: Per group: leads created, MQLs, SQLs, opportunities (``g, leads, mqls, sqls, opps``).
     leads: str
-    #: ``kind, g, n, amount``: won deals and revenue, open pipeline, other-currency deals.
+    #: ``kind, g, n, amount, margin, net, list, discount, cycle, unlined``: won deals and
+    #: revenue (and their margin, discount and cycle), lost deals, open pipeline,
+    #: other-currency deals.
     deals: str
     #: Per group: spend in the currency (NULL when only other currencies were spent).
     spend: str
@@ -133,28 +158,37 @@ SELECT count(*) FROM spend sp WHERE sp.currency <> $currency
         params = built.params
         other = _fetch(con, built.other_currency, params)[0][0] or 0
         sums: dict[Any, list] = {}
+        blank = [None, *([0] * (_WIDTH - 1))]
         if self.query.filters.mode == COHORT:
             for g, *counts in _fetch(con, built.leads, params):
-                sums[g] = [None, *counts, 0, 0.0, 0.0]
+                sums[g] = [None, *counts, *blank[5:]]
         else:
             # One (group, stage) row each: a DISTINCT per group rather than three filtered
             # DISTINCT aggregates over the same transitions.
             for g, stage, n in _fetch(con, built.leads, params):
-                sums.setdefault(g, [None, 0, 0, 0, 0, 0, 0.0, 0.0])[_STAGE_COLUMN[stage]] = n
-        for kind, g, n, amount in _fetch(con, built.deals, params):
+                sums.setdefault(g, list(blank))[_STAGE_COLUMN[stage]] = n
+        for kind, g, n, amount, *deal_sums in _fetch(con, built.deals, params):
             if kind == "other":
                 other += n
                 continue
-            row = sums.setdefault(g, [None, 0, 0, 0, 0, 0, 0.0, 0.0])
+            row = sums.setdefault(g, list(blank))
             if kind == "won":
                 row[5] += n
                 row[6] += float(amount or 0)
+                for i, value in enumerate(deal_sums, start=9):
+                    row[i] += float(value or 0)
+            elif kind == "lost":
+                row[8] += n
             else:
                 row[7] += float(amount or 0)
         if not no_spend:
             for g, spent in _fetch(con, built.spend, params):
-                sums.setdefault(g, [None, 0, 0, 0, 0, 0, 0.0, 0.0])[0] = spent
-        labels = group_labels(con, group_by)
+                sums.setdefault(g, list(blank))[0] = spent
+        labels = (
+            dict(con.execute("SELECT id, name FROM pipelines").fetchall())
+            if group_by == GROUP_PIPELINE
+            else group_labels(con, group_by)
+        )
         rows = [
             _row(
                 g,
@@ -171,7 +205,7 @@ SELECT count(*) FROM spend sp WHERE sp.currency <> $currency
             # sum of the groups, not a second pass (NULL spend only if every group's is).
             spent = [v[0] for v in sums.values() if v[0] is not None]
             values = [sum(spent) if spent else None]
-            values += [sum(v[i] for v in sums.values()) for i in range(1, 8)]
+            values += [sum(v[i] for v in sums.values()) for i in range(1, _WIDTH)]
             total = _row(0, "all", values, no_spend)
         return rows, total, int(other or 0)
 
@@ -183,6 +217,13 @@ SELECT count(*) FROM spend sp WHERE sp.currency <> $currency
         notes: tuple[str, ...] = ()
         if no_spend:
             notes = ("Spend cannot be split by team, rep or segment; cost metrics are empty.",)
+        elif self.query.group_by == GROUP_PIPELINE:
+            notes = ("Leads and spend are not split by pipeline: only the deals' figures are.",)
+        if total.won_without_lines:
+            notes += (
+                f"{total.won_without_lines} won deals have no line items: no cost is known, so "
+                "they are left out of the margin.",
+            )
         return KpisResult(
             query=self.query,
             total=total,
@@ -195,7 +236,9 @@ SELECT count(*) FROM spend sp WHERE sp.currency <> $currency
 
 
 def _row(key: Any, label: str, values: list, no_spend: bool) -> KpiRow:
-    spend, leads, mqls, sqls, opps, won, revenue, pipeline = values
+    spend, leads, mqls, sqls, opps, won, revenue, pipeline = values[:8]
+    lost, margin, net, listed, discount, cycle, unlined = values[8:]
+    lined = won - int(unlined)
     return KpiRow(
         key=key,
         label=label,
@@ -214,6 +257,14 @@ def _row(key: Any, label: str, values: list, no_spend: bool) -> KpiRow:
         cac=ratio(spend, won),
         romi=ratio(None if spend is None else float(revenue) - spend, spend),
         roas=ratio(float(revenue), spend) if spend is not None else None,
+        lost_deals=int(lost),
+        win_rate=ratio(won, won + int(lost)),
+        average_deal_size=ratio(float(revenue), won),
+        sales_cycle_days=ratio(cycle, won),
+        margin=float(margin) if lined else None,
+        margin_rate=ratio(margin, net) if lined else None,
+        average_discount=ratio(discount, listed),
+        won_without_lines=int(unlined),
     )
 
 
@@ -258,6 +309,8 @@ def _group_key(group_by: str, channel: str, campaign: str, when: str) -> str:
         return campaign
     if group_by == GROUP_MONTH:
         return f"strftime({when}, '%Y-%m')"
+    if group_by == GROUP_PIPELINE:
+        return "NULL"  # leads and spend have no pipeline (deals group by their own)
     return "0"
 
 
@@ -320,19 +373,41 @@ def _deals_sql(group_by: str, lead_where: list[str], *, cohort: bool) -> str:
 )"""
     won_key = won_key.replace("d.closed_at", "closed_at").replace("l.", "")
     open_key = open_key.replace("d.created_at", "deal_created_at").replace("l.", "")
+    if group_by == GROUP_PIPELINE:
+        won_key = open_key = "pipeline_id"
     won_when = won_when.replace("d.closed_at", "closed_at")
     open_when = open_when.replace("d.created_at", "deal_created_at")
-    # One statement over the deals in scope: won and open per group, and the deals in other
-    # currencies (left out and counted) as a last row without a group.
+    # One statement over the deals in scope: won (with their line items' sums), lost and
+    # open per group, and the deals in other currencies (left out and counted) as a last row
+    # without a group.
     return f"""
-WITH {scoped_deals}
-SELECT 'won' AS kind, {won_key} AS g, count(*), sum(amount) FROM scoped
-WHERE stage = 'won' AND currency = $currency AND {won_when} GROUP BY g
+WITH {scoped_deals},
+lines AS (
+    SELECT deal_id, sum(list_amount) AS listed, sum(net_amount) AS net,
+        sum(cost_amount) AS cost
+    FROM deal_line_items GROUP BY deal_id
+),
+won AS (
+    SELECT s.*, li.deal_id IS NOT NULL AS lined, li.listed, li.net, li.cost
+    FROM scoped s LEFT JOIN lines li ON li.deal_id = s.id
+    WHERE s.stage = 'won' AND s.currency = $currency AND {won_when}
+)
+SELECT 'won' AS kind, {won_key} AS g, count(*), sum(amount),
+    sum(net - cost) FILTER (WHERE lined), sum(net) FILTER (WHERE lined),
+    sum(CASE WHEN lined THEN listed ELSE amount + coalesce(discount_amount, 0) END),
+    sum(CASE WHEN lined THEN listed - net ELSE coalesce(discount_amount, 0) END),
+    sum(epoch(closed_at) - epoch(deal_created_at)) / 86400.0,
+    count(*) FILTER (WHERE NOT lined)
+FROM won GROUP BY g
 UNION ALL
-SELECT 'open', {open_key} AS g, 0, sum(amount) FROM scoped
+SELECT 'lost', {won_key} AS g, count(*), 0.0, NULL, NULL, NULL, NULL, NULL, NULL FROM scoped
+WHERE stage = 'lost' AND currency = $currency AND {won_when} GROUP BY g
+UNION ALL
+SELECT 'open', {open_key} AS g, 0, sum(amount), NULL, NULL, NULL, NULL, NULL, NULL FROM scoped
 WHERE stage NOT IN ('won', 'lost') AND currency = $currency AND {open_when} GROUP BY g
 UNION ALL
-SELECT 'other', NULL, count(*), 0.0 FROM scoped WHERE currency <> $currency
+SELECT 'other', NULL, count(*), 0.0, NULL, NULL, NULL, NULL, NULL, NULL FROM scoped
+WHERE currency <> $currency
 """
 
 

@@ -282,3 +282,27 @@ def test_non_converting_journeys_end_at_their_last_touch_not_the_day_the_report_
     # Nothing in the SQL depends on the clock.
     sql = AttributionRunner(AttributionQuery(MARCH, model="markov")).build_sql()
     assert "now" not in " ".join(sql.params) and "open_end" not in sql.counts
+
+
+def test_margin_is_credited_as_revenue_is(db, duckdb_file):
+    """A's won deal gets one line (net 1000, cost 350): the models credit its margin, 650,
+    by the same weights as its revenue; the rows name the column ``margin``."""
+    from accord.analytics.sync import analytics_sync
+    from accord.pipeline.models import Deal, DealLineItem, Product
+
+    seeded = journeys_seed()
+    deal = Deal.objects.get(lead=seeded["leads"]["A"])
+    seat = Product.objects.create(sku="S", name="Seat", list_price=100, unit_cost=35)
+    DealLineItem.objects.create(
+        deal=deal, product=seat, quantity=10, currency=deal.currency, list_price=100,
+        unit_cost=35, gross_amount=1000, net_amount=1000, cost_amount=350,
+    )  # fmt: skip
+    analytics_sync()
+    result = run(model="w_shaped", value="margin")
+    assert (result.total_conversions, result.total_revenue) == (1.0, 650.0)
+    margin = {r.label: r.revenue for r in result.model_credits("w_shaped").rows}
+    assert margin == pytest.approx({"email": 390.0, "paid-search": 260.0})
+    rows = report_rows(report_run("attribution", MARCH, model="w_shaped", value="margin"))
+    assert {r["group"]: r["margin"] for r in rows} == {"email": 390.0, "paid-search": 260.0}
+    with pytest.raises(InvalidInput):
+        run(value="profit")
