@@ -84,7 +84,7 @@ class _Builder:
             first,
             _("Closed"),
             _("Won"),
-            _("Win rate (95% interval)"),
+            _("Win rate (interval at 95%)"),
             _("Days to win"),
             _("Average discount"),
             _("Revenue"),
@@ -272,7 +272,7 @@ class _Builder:
         note = _(
             "Accounts won in the period, by how they were first won. Bought again: a later "
             "deal of the account won (of all the customers). Churned: the account's latest "
-            "later deal was lost (of those with a later closed deal). 95% intervals."
+            "later deal was lost (of those with a later closed deal). Intervals at 95%."
         )
         return Table(
             "retention",
