@@ -28,7 +28,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,10 +194,16 @@ def main() -> None:
     settings.ANALYTICS_DUCKDB_PATH = str(path)
     if not path.exists():
         started = time.perf_counter()
+        path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path))
         build(con, args.deals)
         con.close()
         print(f"built {path} with {args.deals:,} deals in {time.perf_counter() - started:.1f} s")
+    from accord.analytics import engine
+    from accord.analytics.snapshots import snapshot_id_new
+
+    # Reports read the published snapshot (accord.analytics.snapshots), not the working file.
+    engine.snapshot_store().publish(path, tables={}, snapshot_id=snapshot_id_new(datetime.now()))
     con = duckdb.connect(str(path), read_only=True)
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
               for t in ("deals", "deal_line_items", "deal_promotions", "deal_stage_changes",
