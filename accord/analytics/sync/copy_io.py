@@ -248,6 +248,8 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
         return None
     if not row or not row[0]:
         return None
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return row[0].replace(tzinfo=UTC)  # ClickHouse: fed at each write, no snapshot check
     # A snapshot that later syncs found current says so (``engine.reader`` sets it).
     checked = con.execute("SELECT getvariable('accord_checked_at')").fetchall()[0][0]
     return max(row[0], checked or row[0]).replace(tzinfo=UTC)
