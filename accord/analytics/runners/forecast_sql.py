@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from accord.analytics.filters import ReportFilters, lead_conditions, where
+from accord.analytics.filters import ReportFilters, where
+from accord.analytics.runners.deal_scope import deal_conditions
 
 OPEN = "d.stage NOT IN ('won', 'lost')"
 GROUP_KEYS = {
@@ -28,32 +29,9 @@ def scope_sql(
     """``scoped AS (...)``: the deals of the report, with the owner's team."""
     conditions = ["d.currency = $currency"]
     params: dict[str, Any] = {"currency": currency}
-    if filters.team:
-        conditions.append(
-            "d.owner_id IN (SELECT u2.id FROM users u2 JOIN teams t ON t.id = u2.team_id "
-            "WHERE t.name = $f_team)"
-        )
-        params["f_team"] = filters.team
-    if filters.rep:
-        conditions.append("d.owner_id IN (SELECT id FROM users WHERE username = $f_rep)")
-        params["f_rep"] = filters.rep
-    if scope_user_id is not None:
-        conditions.append("d.owner_id = $scope_user")
-        params["scope_user"] = scope_user_id
-    if pipeline:
-        conditions.append("d.pipeline_id IN (SELECT id FROM pipelines WHERE key = $f_pipeline)")
-        params["f_pipeline"] = pipeline
-    lead_only = ReportFilters(
-        start=filters.start,
-        end=filters.end,
-        channel=filters.channel,
-        campaign=filters.campaign,
-        segment=filters.segment,
-    )
-    lead_where, lead_params = lead_conditions(lead_only)
-    if lead_where:
-        conditions.append(f"d.lead_id IN (SELECT l.id FROM leads l WHERE {where(lead_where)})")
-        params.update(lead_params)
+    shared, shared_params = deal_conditions(filters, pipeline=pipeline, scope_user_id=scope_user_id)
+    conditions += shared
+    params.update(shared_params)
     sql = f"""scoped AS (
     SELECT d.*, u.team_id FROM deals d LEFT JOIN users u ON u.id = d.owner_id
     WHERE {where(conditions)}
