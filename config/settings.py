@@ -324,6 +324,9 @@ Q_CLUSTER = {
     "catch_up": False,
     "poll": 0.2,
     "bulk": 1,
+    # django-q2's ORM broker, taking rows with SKIP LOCKED on PostgreSQL and claiming them per
+    # worker node, so a killed node's jobs run again in seconds (accord.core.queue_broker).
+    "broker_class": "accord.core.queue_broker.ClaimingOrm",
     # Successful results kept for inspection; failures are always kept.
     "save_limit": 1000,
     "label": "Jobs",

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import signal
 import threading
 import time
@@ -64,6 +65,8 @@ _RESERVED_KWARGS = frozenset(
     }
 )  # fmt: skip
 _IDEMPOTENT_MARK = "accord_idempotent"
+# The ORM broker subclass the settings name: its queue rows are django-q2's own.
+_CLAIMING_BROKER = "accord.core.queue_broker.ClaimingOrm"
 
 
 class JobQueueUnavailable(RuntimeError):
@@ -179,7 +182,7 @@ def _queue_row_insert(
 
     if (
         not Conf.ORM
-        or Conf.BROKER_CLASS
+        or Conf.BROKER_CLASS not in (None, _CLAIMING_BROKER)
         or Conf.IRON_MQ
         or isinstance(Conf.SQS, dict)
         or Conf.SYNC
@@ -295,6 +298,13 @@ def worker_run(*, processes: int | None = None, echo: Callable[[str], None] = pr
     # Import the URLconf (and with it the API's schemas) once, before forking: a job that
     # builds a link would otherwise pay that import inside its time limit, in every child.
     get_resolver().resolve("/")
+    # The node's heartbeat names it as the holder of the jobs its processes take, so that
+    # any other node gives them back within seconds should this one be killed.
+    from accord.core.queue_broker import NODE_ENV
+    from accord.core.worker_nodes import node_end, node_register
+
+    node = node_register()
+    os.environ[NODE_ENV] = node
     # The cluster forks; a connection inherited by the children must not be shared.
     db.connections.close_all()
 
@@ -320,23 +330,35 @@ def worker_run(*, processes: int | None = None, echo: Callable[[str], None] = pr
             echo("Accord worker: stopping; running jobs finish first.")
             threading.Thread(target=cluster.stop_event.set, daemon=True).start()
         if not stopping and time.monotonic() >= next_watch:
-            next_watch = time.monotonic() + _claimants_watch()
+            next_watch = time.monotonic() + _claimants_watch(node)
         sentinel.join(timeout=0.5)
+    try:
+        node_end(node)
+    except db.DatabaseError:
+        logger.warning("Could not unregister worker node %s; it will be found dead.", node)
     return 0 if stop_requested.is_set() or sentinel.exitcode == 0 else 1
 
 
-def _claimants_watch() -> float:
-    """Queue the wake-up of any outbox whose drain died (``accord.core.claims``), so its rows
-    run again within seconds of a ``kill -9``; return when to look again (seconds).
+def _claimants_watch(node: str) -> float:
+    """Beat this node's heartbeat; give back the jobs of dead worker nodes
+    (``accord.core.worker_nodes``) and queue the wake-up of any outbox whose drain died
+    (``accord.core.claims``), so both run again within seconds of a ``kill -9``; return when
+    to look again (seconds).
 
     The main process does this, not a job: a job would itself wait in the queue behind the
     jobs of a dead process. A database error is logged and the next look tries again.
     """
     # claims queues its wake-ups through this module's enqueue: imported here, not at the top.
     from accord.core.claims import HEARTBEAT_SECONDS, claimants_recover
+    from accord.core.worker_nodes import dead_nodes_release, node_beat
 
-    try:
-        claimants_recover()
-    except Exception:
-        logger.exception("Looking for dead outbox drains failed; trying again.")
+    for step, what in (
+        (lambda: node_beat(node), "Beating the worker node's heartbeat"),
+        (dead_nodes_release, "Looking for dead worker nodes"),
+        (claimants_recover, "Looking for dead outbox drains"),
+    ):
+        try:
+            step()
+        except Exception:
+            logger.exception("%s failed; trying again.", what)
     return HEARTBEAT_SECONDS

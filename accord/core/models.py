@@ -63,3 +63,45 @@ class Claimant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} on {self.host} (pid {self.pid})"
+
+
+class WorkerNode(models.Model):
+    """A running ``accord worker`` (one per host or container), alive while its heartbeat is
+    fresh (``accord.core.worker_nodes``).
+
+    The queue rows its processes take are recorded as ``JobClaim``s; when its heartbeat goes
+    stale (``kill -9`` of the node, power loss), any other worker frees those rows at once,
+    instead of waiting for the queue's lock of ``JOB_RETRY_SECONDS`` (minutes) to expire.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("worker node")
+        verbose_name_plural = _("worker nodes")
+
+    def __str__(self) -> str:
+        return f"worker on {self.host} (pid {self.pid})"
+
+
+class JobClaim(models.Model):
+    """A queue row (``django_q.OrmQ``) taken by a worker node and not yet acknowledged.
+
+    Written in the transaction that locks the row (``accord.core.queue_broker``), deleted
+    with the row. A plain id, not a foreign key: the queue table is django-q2's.
+    """
+
+    task_row = models.BigIntegerField(unique=True)
+    node = models.CharField(max_length=64, db_index=True)
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("job claim")
+        verbose_name_plural = _("job claims")
+
+    def __str__(self) -> str:
+        return f"queue row {self.task_row} held by {self.node}"

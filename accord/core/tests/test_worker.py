@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django_q.models import OrmQ, Success, Task
 
 from accord.core import jobs
-from accord.core.models import JobReceipt
+from accord.core.models import JobClaim, JobReceipt, WorkerNode
 from accord.core.tests import job_fixtures
 from accord.core.tests.job_fixtures import marker_lines
 
@@ -222,3 +222,28 @@ def test_job_of_a_killed_worker_is_run_again_by_another(start_worker, tmp_path):
     assert marker_lines(tmp_path, "done.log") == ["crashy"]
     assert JobReceipt.objects.filter(key="kill:1").count() == 1
     assert Success.objects.filter(name="kill:1").count() == 1
+
+
+def test_jobs_of_a_killed_worker_node_come_back_without_waiting_for_their_lock(
+    start_worker, tmp_path
+):
+    # The queue's lock is an hour: only the dead node's claim being given back by the live
+    # node (accord.core.worker_nodes) can get the job run again within the test's deadline.
+    first = start_worker(retry_seconds=3600, timeout_seconds=900)
+    _enqueue_committed(job_fixtures.block_on_first_attempt, "node:1", tmp_path, "stranded")
+    wait_until(
+        lambda: len(marker_lines(tmp_path, "started.log")) == 1,
+        "the job to start on the first worker",
+        [first],
+    )
+    first_node = WorkerNode.objects.get()
+    assert list(JobClaim.objects.values_list("node", flat=True)) == [first_node.token]
+    first.kill_hard()
+
+    second = start_worker(retry_seconds=3600, timeout_seconds=900)
+    wait_until(_receipt_exists("node:1"), "the live node to run the job again", [first, second])
+    wait_until(lambda: not OrmQ.objects.exists(), "the job to be acknowledged", [first, second])
+
+    assert marker_lines(tmp_path, "done.log") == ["stranded"]
+    assert not WorkerNode.objects.filter(token=first_node.token).exists()
+    assert not JobClaim.objects.exists()
