@@ -6,8 +6,11 @@ Each queue gets a fresh database (``accord_bench_queue_dq``, ``accord_bench_queu
 ``--server``) and two worker nodes of two job processes each, as ``bench/multinode.py``
 runs them:
 
-* django-q2: the product's own ``accord worker`` (``worker_run``: the ORM broker, poll 0.2 s,
-  one job per take, a taken job locked for ``ACCORD_JOB_RETRY_SECONDS``);
+* django-q2: the product's own ``accord worker`` (``worker_run``: the claiming ORM broker of
+  ``accord.core.queue_broker`` — ``SKIP LOCKED`` takes, a dead node's jobs given back by the
+  live ones within three heartbeats —, poll 0.2 s, one job per take);
+* django-q2-plain: the same worker on django-q2's own ORM broker (compare-and-set takes, a
+  taken job locked for ``ACCORD_JOB_RETRY_SECONDS`` whatever happens to its node);
 * Procrastinate: ``run_worker_async(concurrency=2)`` (``SELECT … FOR UPDATE SKIP LOCKED``,
   woken by LISTEN/NOTIFY, worker heartbeats every 1 s), plus its documented recipe for
   stalled jobs (``get_stalled_jobs`` → ``retry_job``) every 2 s in each node, as
@@ -132,7 +135,7 @@ async def pc_worker_main(concurrency: int) -> None:
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--queues", default="django-q2,procrastinate")
+    parser.add_argument("--queues", default="django-q2-plain,django-q2,procrastinate")
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--trickle", type=int, default=100)
     parser.add_argument("--slow-jobs", type=int, default=40)
@@ -212,6 +215,12 @@ class DjangoQ(Queue):
         from django import db
 
         db.connections.close_all()
+
+
+class DjangoQPlain(DjangoQ):
+    """django-q2's own ORM broker, as before ``accord.core.queue_broker``."""
+
+    name = "django-q2-plain"
 
 
 class Procrastinate(Queue):
@@ -309,11 +318,13 @@ def kill_measure(queue: Queue, args: argparse.Namespace, nodes: list) -> dict:
     while time.monotonic() < deadline and len(running) < 2:
         running = _running_in(queue.url, victim.pid)
         time.sleep(0.01)
+    victim_pids = _group_pids(victim.pid)
     os.killpg(victim.pid, signal.SIGKILL)
     killed_at = time.time()
     victim.wait()
-    # What the dead node was running: its rows that never ended.
-    held = {r[0] for r in rows(queue.url, "slow") if r[4] is None and r[0] in running}
+    # What the dead node was running: its rows that never ended (including any it started
+    # after the last look above).
+    held = {r[0] for r in rows(queue.url, "slow") if r[4] is None and r[1] in victim_pids}
     found = wait_ended(queue.url, "slow", args.slow_jobs, args.retry_seconds * 3 + 60)
     ended = [r for r in found if r[4] is not None]
     done_at = max((r[4] for r in ended), default=killed_at)
@@ -326,6 +337,19 @@ def kill_measure(queue: Queue, args: argparse.Namespace, nodes: list) -> dict:
         "slow_done": len({r[0] for r in ended}),
         "slow_twice_beyond_killed": max(0, repeated - len(held)),
     }
+
+
+def _group_pids(group: int) -> set[int]:
+    """The pids of process group ``group`` (read from /proc before the group is killed)."""
+    pids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # after the command: state, ppid, pgrp
+            pids.add(int(stat.parent.name))
+    return pids
 
 
 def _running_in(url: str, group: int) -> list[int]:
@@ -351,9 +375,21 @@ def main() -> None:
         f"{args.trickle} trickled, {args.slow_jobs} slow (0.5 s) with a kill -9; "
         f"cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f}"
     )
-    kinds = {"django-q2": (DjangoQ, "accord_bench_queue_dq"),
+    kinds = {"django-q2-plain": (DjangoQPlain, "accord_bench_queue_dqp"),
+             "django-q2": (DjangoQ, "accord_bench_queue_dq"),
              "procrastinate": (Procrastinate, "accord_bench_queue_pc")}  # fmt: skip
-    for name in args.queues.split(","):
+    names = args.queues.split(",")
+    if len(names) > 1:
+        # One process per queue: Django's settings (the database) are fixed at setup.
+        for name in names:
+            argv, skip = [], False
+            for arg in sys.argv[1:]:
+                if not skip and not arg.startswith("--queues"):
+                    argv.append(arg)
+                skip = arg == "--queues"  # its value follows
+            subprocess.run([sys.executable, __file__, *argv, f"--queues={name}"], check=True)
+        return
+    for name in names:
         cls, database = kinds[name]
         url = database_fresh(args.server, database)
         r = queue_measure(cls(url, args, tempfile.mkdtemp(prefix="accord-queue-")), args)
@@ -380,6 +416,11 @@ if __name__ == "__main__":
 
             django.setup()
             from accord.core.jobs import worker_run
+
+            if sys.argv[1] == "django-q2-plain-worker":
+                from django_q.conf import Conf
+
+                Conf.BROKER_CLASS = None  # django-q2's own ORM broker
 
             sys.exit(worker_run(processes=count, echo=lambda line: None))
     else:

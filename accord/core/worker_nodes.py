@@ -29,7 +29,7 @@ from accord.core.models import JobClaim, WorkerNode
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["HEARTBEAT_SECONDS", "node_beat", "node_end", "node_register", "dead_nodes_release"]
+__all__ = ["HEARTBEAT_SECONDS", "dead_nodes_release", "node_beat", "node_end", "node_register"]
 
 
 def node_register() -> str:
