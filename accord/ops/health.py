@@ -12,6 +12,8 @@ few seconds from each load balancer costs nothing noticeable.
 - **Outbox depth**: rows written by committed work and not yet processed (capture follow-ups,
   notification e-mails).
 - **SLA clocks due**: running clocks whose deadline has passed (the breach sweep's work).
+- **Worker nodes alive**: ``accord worker`` nodes whose heartbeat is fresh
+  (``accord.core.worker_nodes``); 0 means nobody runs jobs.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from django.db.models import Min
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule, Task
 
+from accord.core.claims import DEAD_AFTER
+from accord.core.models import WorkerNode
 from accord.handoff.models import Notification, SlaClock
 from accord.tracking.models import SubmissionFollowup
 
@@ -56,6 +60,12 @@ def job_lag_seconds(*, now: datetime | None = None) -> float:
 
 def jobs_due(*, now: datetime | None = None) -> int:
     return OrmQ.objects.filter(lock__lte=now or timezone.now()).count()
+
+
+def worker_nodes_alive(*, now: datetime | None = None) -> int:
+    """``accord worker`` nodes whose heartbeat is younger than three beats."""
+    since = (now or timezone.now()) - DEAD_AFTER
+    return WorkerNode.objects.filter(heartbeat_at__gte=since).count()
 
 
 def last_sync_at() -> datetime | None:

@@ -86,6 +86,7 @@ class DatabaseCollector(Collector):
             depths = health.outbox_depths()
             lag, due = health.job_lag_seconds(), health.jobs_due()
             age, clocks = health.sync_age_seconds(), health.sla_clocks_due()
+            workers = health.worker_nodes_alive()
         except DatabaseError:
             logger.warning("Metrics: the database cannot be read.", exc_info=True)
             yield GaugeMetricFamily("accord_database_up", "1 when the database answers.", 0)
@@ -109,6 +110,9 @@ class DatabaseCollector(Collector):
             )
         yield GaugeMetricFamily(
             "accord_sla_clocks_due", "Running SLA clocks whose deadline has passed.", clocks
+        )
+        yield GaugeMetricFamily(
+            "accord_worker_nodes_alive", "Worker nodes whose heartbeat is fresh.", workers
         )
 
 

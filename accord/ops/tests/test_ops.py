@@ -76,6 +76,7 @@ def test_metrics_need_the_token_and_name_routes_not_paths(client, settings):
         "accord_job_lag_seconds 0.0",
         "accord_sla_clocks_due 0.0",
         "accord_database_up 1.0",
+        "accord_worker_nodes_alive 0.0",
     ):
         assert gauge in text
     assert "accord_analytics_sync_age_seconds" not in text  # never synced: absent
