@@ -38,8 +38,8 @@ def queue_health(*, now: datetime | None = None) -> QueueHealth:
     mqls = Lead.objects.filter(stage=Stage.MQL, is_open=True).aggregate(
         waiting=Count("pk"), unassigned=Count("pk", filter=Q(owner__isnull=True))
     )
-    clocks = SlaClock.objects.filter(in_sla_statistics("lead"), stopped_at__isnull=True)
-    clocks = clocks.aggregate(
+    running = SlaClock.objects.filter(in_sla_statistics("lead"), stopped_at__isnull=True)
+    clocks = running.aggregate(
         breached=Count("pk", filter=Q(due_at__lt=now)),
         due_soon=Count("pk", filter=Q(due_at__gte=now, warn_at__lte=now)),
     )
