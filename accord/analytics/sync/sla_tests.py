@@ -42,6 +42,27 @@ from accord.handoff.sla.counting import counted_test_ids
 _MOVES = "sla_test_moves"  # temporary: their stage moves, only to derive the facts
 
 
+def _columns_follow(con: duckdb.DuckDBPyConnection) -> None:
+    """Re-create a table whose columns are no longer those of ``leads`` (with the facts) or
+    ``activities`` (a newer Accord copies more of them); create missing ones."""
+    wanted = {
+        SLA_TEST_LEADS: [c.name for c in TABLE_BY_NAME["leads"].columns] + list(LEAD_FACT_COLUMNS),
+        SLA_TEST_ACTIVITIES: [c.name for c in TABLE_BY_NAME["activities"].columns],
+    }
+    for name, columns in wanted.items():
+        found = [
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND NOT internal "
+                "ORDER BY column_index",
+                [name],
+            ).fetchall()
+        ]
+        if found and found != columns:
+            con.execute(f"DROP TABLE {name}")
+    sla_tests_create(con)
+
+
 def _read(con: duckdb.DuckDBPyConnection, table: Table, column: str, ids: list[int], into: str):
     for chunk in id_chunks(ids):
         listed = placeholders(len(chunk))
@@ -54,10 +75,9 @@ def sla_tests_refresh(con: duckdb.DuckDBPyConnection) -> int:
     """Rebuild both tables from the operational database; the number of leads written."""
     leads, activities = TABLE_BY_NAME["leads"], TABLE_BY_NAME["activities"]
     moves = TABLE_BY_NAME["stage_transitions"]
-    # Re-created rather than emptied: their columns follow the copy's if those changed.
+    _columns_follow(con)
     for name in SLA_TEST_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-    sla_tests_create(con)
+        con.execute(f"DELETE FROM {name}")
     ids = counted_test_ids()
     if not ids:
         return 0
