@@ -12,11 +12,13 @@ from __future__ import annotations
 from accord.analytics import copy_updates
 from accord.core import events, hooks
 from accord.handoff import hooks as handoff
+from accord.handoff.sla import counting as sla_counting
 from accord.integrations.webhooks import handlers as webhooks
 from accord.integrations.webhooks import personal_data as webhook_personal_data
 from accord.intel import hooks as intel
 from accord.privacy import audit as privacy_audit
 from accord.privacy import capture as privacy_capture
+from accord.quality import selectors as quality
 from accord.scoring import lifecycle as scoring
 
 
@@ -78,3 +80,8 @@ def wire() -> None:
     # its holder deletes it; anonymous touches deleted also leave the analytics copy.
     hooks.on(events.RetentionDue, webhook_personal_data.deliveries_expire)
     hooks.on(events.AnonymousTouchesDeleted, copy_updates.copy_anonymous_touches_delete)
+
+    # --- what a lower app asks of a higher one ---
+    # Which test leads count in the reps' SLA statistics (handoff, the analytics copy, the
+    # digest): those an audit says count (quality).
+    sla_counting.counted_tests_provide(quality.sla_counted_test_leads)

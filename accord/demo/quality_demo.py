@@ -185,6 +185,9 @@ def _audits(head: User, reps: list[User], now: datetime, rand: random.Random) ->
             results=results,
             lead_id=lead.pk if lead else None,
             notes="Checked against the call recording." if lead else "",
+            # The auditor counts one test lead (the call after 45 minutes) in the rep's SLA
+            # statistics: it shows in the reps and speed-to-lead reports per rep.
+            counts_in_sla=lead is not None and index == 1,
             coaching="Call within five minutes and propose a meeting"
             if list(results.values()).count("fail") >= 2
             else "",

@@ -3,7 +3,7 @@
 
 Test leads (``contacts.Lead.is_test``) are left out everywhere, except that a test lead whose
 audit says it counts in the rep's SLA statistics (``quality.Audit.counts_in_sla``) counts in
-the SLA breaches.
+the SLA breaches (the rule: ``handoff.sla.counting``).
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Avg, Count, Sum
 
 from accord.contacts.models import Lead, StageTransition
 from accord.core.lifecycle import Stage
 from accord.handoff.models import QualityRating, SlaClock
+from accord.handoff.sla.counting import in_sla_statistics
 from accord.pipeline.models import Deal, DealStage
 from accord.planning import selectors as plans
 from accord.planning.models import Plan, PlanStatus
-from accord.quality.models import Audit
 from accord.tracking.models import Channel, SpendEntry
 
 #: The funnel rows: (plan stage, lifecycle stage reached).
@@ -146,9 +146,8 @@ def channels(start: datetime, end: datetime) -> dict[str, Any]:
 def sla_breaches(start: datetime, end: datetime) -> dict[str, Any]:
     """SLA clocks that breached in the week: by clock kind, by how they ended (still running,
     or the stop reason) and by rep. Test leads count only when their audit says so."""
-    counted_tests = Audit.objects.filter(counts_in_sla=True, lead__isnull=False).values("lead_id")
-    clocks = SlaClock.objects.filter(breached_at__gte=start, breached_at__lt=end).filter(
-        Q(lead__is_test=False) | Q(lead_id__in=counted_tests)
+    clocks = SlaClock.objects.filter(
+        in_sla_statistics("lead"), breached_at__gte=start, breached_at__lt=end
     )
     rows = list(clocks.values_list("kind", "stop_reason", "stopped_at", "owner__username"))
     by_reason = Counter(

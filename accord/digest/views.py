@@ -4,9 +4,12 @@ minutes (agenda items and decisions), and its charts. Heads and administrators o
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -114,6 +117,16 @@ def chart(request: PageRequest, digest_id: int, chart: str) -> HttpResponse:
     digest = get_object_or_404(Digest, pk=digest_id)
     if chart not in charts.CHARTS or not digest.content.get("funnel"):
         raise Http404(chart)
-    response = HttpResponse(charts.chart_png(digest.content, chart), content_type="image/png")
+    # The chart's words are in a language, and the browser keeps it for an hour: the page
+    # names the language in the chart's address (``?lang=``), so switching language asks for
+    # another address instead of showing the cached chart in the old language.
+    language = request.GET.get("lang", "")
+    if language not in dict(settings.LANGUAGES):
+        language = get_language()
+    with override(language):
+        png = charts.chart_png(digest.content, chart)
+    response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Language"] = language
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response

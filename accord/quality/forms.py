@@ -118,7 +118,13 @@ class AuditForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     counts_in_sla = forms.BooleanField(
-        label=_("Count this lead in the rep's SLA statistics"), required=False
+        label=_("Count this lead in the rep's SLA statistics"),
+        required=False,
+        help_text=_(
+            "A test lead is otherwise left out of them. Counted, it enters the rep's response "
+            "times, speed to lead per rep and team, and the SLA breach figures — never the "
+            "funnel, KPIs or attribution."
+        ),
     )
     coaching = forms.CharField(label=_("Coaching to do"), max_length=500, required=False)
     coaching_owner = forms.TypedChoiceField(

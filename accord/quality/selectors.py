@@ -272,3 +272,15 @@ def test_leads(limit: int = 20) -> QuerySet[Lead]:
         .select_related("contact", "owner")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+def sla_counted_test_leads() -> QuerySet:
+    """Test leads some audit counts in the rep's SLA statistics (``Audit.counts_in_sla``), as
+    a ``lead_id`` subquery: what ``handoff.sla.counting`` asks for (wired in
+    ``accord.wiring``); the rule itself is ``handoff.sla.counting.in_sla_statistics``."""
+    return (
+        Audit.objects.filter(counts_in_sla=True, lead__is_test=True)
+        .values("lead_id")
+        .distinct()
+        .order_by()
+    )

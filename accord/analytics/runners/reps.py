@@ -1,6 +1,10 @@
 """Reps: per lead owner, response time (first contact after MQL), SLA compliance and
 conversion at each stage of the leads they own.
 
+Response time and SLA compliance are the rep's SLA statistics: they count the test leads an
+audit says count in them (``handoff.sla.counting``, copied as ``sync.sla_tests``); the leads,
+activities and conversions are funnel figures, real leads only.
+
 Scope as in velocity (``scope_conditions``): cohort mode, the leads created in the period; period
 mode, MQLs of the period for response times and stage moves made in the period for
 conversions. Conversions: leads that reached a stage over those that reached the one before
@@ -128,7 +132,9 @@ SELECT m.* EXCLUDE (leads), m.leads, coalesce(w.activities, 0), u.username
 FROM moves m LEFT JOIN work w ON w.owner_id IS NOT DISTINCT FROM m.owner_id
 LEFT JOIN users u ON u.id = m.owner_id
 """
-        first_contact = first_contact_sql(f, group="l.owner_id")
+        # Response times are the rep's SLA statistics: with the test leads an audit counts
+        # in them; the conversions and activities stay real leads' only.
+        first_contact = first_contact_sql(f, group="l.owner_id", counted_tests=True)
         return RepsSql(stages=stages_sql, first_contact=first_contact, params=params)
 
     def run(self) -> RepsResult:

@@ -11,7 +11,9 @@ Start: the lead's creation (``start="created"``, every lead) or its first MQL mo
 meeting logged on the lead at or after the start (notes are not attempts). Scope: the leads
 whose start falls in the period (cohort mode: created in the period), with the report's
 dimension filters. Grouped per rep (the lead's owner), team or channel. Test leads are not
-in the copy at all (``sync.copy_io.source_from``), so they are never counted here.
+in the copy's leads (``sync.copy_io.source_from``); per rep or team the bands are the reps'
+SLA statistics, so they add the test leads an audit counts in them (``sync.sla_tests``, the
+rule in ``handoff.sla.counting``); per channel they are a channel figure, real leads only.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import duckdb
 
 from accord.analytics.filters import COHORT, ReportFilters, lead_conditions, where
 from accord.analytics.runners.base import ratio, run_read
+from accord.analytics.sync.tables import SLA_TEST_ACTIVITIES, SLA_TEST_LEADS
 from accord.core.errors import InvalidInput
 
 STARTS = ("created", "mql")
@@ -87,6 +90,8 @@ class SpeedSql:
 
 
 _GROUP_COLUMNS = {"rep": "l.owner_id", "team": "l.team_id", "channel": "l.source_channel_id"}
+#: Groupings that are the reps' SLA statistics (with the counted test leads).
+SLA_GROUPS = ("rep", "team")
 
 
 class SpeedRunner:
@@ -105,16 +110,25 @@ class SpeedRunner:
         kinds = ", ".join(f"'{k}'" for k in ATTEMPT_KINDS)  # our own constants
         five, thirty, sixty = BANDS
         group = _GROUP_COLUMNS[self.query.group_by]
-        rows = f"""
-WITH scoped AS (
-    SELECT l.id, {group} AS g, {begin} AS began FROM leads l WHERE {where(conditions)}
-),
-first_attempt AS (
-    SELECT s.id, min(a."at") AS at
-    FROM scoped s JOIN activities a ON a.lead_id = s.id AND a."at" >= s.began
+        # (lead table, its activities): the counted test leads' apart (``sync.sla_tests``);
+        # their ids are not in ``leads``, so the two halves never meet.
+        sources = [("leads", "activities")]
+        if self.query.group_by in SLA_GROUPS:
+            sources.append((SLA_TEST_LEADS, SLA_TEST_ACTIVITIES))
+        scoped = " UNION ALL ".join(
+            f"SELECT l.id, {group} AS g, {begin} AS began FROM {leads} l WHERE {where(conditions)}"
+            for leads, _ in sources
+        )
+        attempts = " UNION ALL ".join(
+            f"""SELECT s.id, min(a."at") AS at
+    FROM scoped s JOIN {activities} a ON a.lead_id = s.id AND a."at" >= s.began
     WHERE a.kind IN ({kinds})
-    GROUP BY s.id
-),
+    GROUP BY s.id"""
+            for _, activities in sources
+        )
+        rows = f"""
+WITH scoped AS ({scoped}),
+first_attempt AS ({attempts}),
 timed AS (
     SELECT s.g, epoch(f.at - s.began) / 60.0 AS minutes
     FROM scoped s LEFT JOIN first_attempt f ON f.id = s.id

@@ -23,6 +23,7 @@ from django.conf import settings
 
 from accord.analytics.filters import COHORT, ReportFilters, lead_conditions, where
 from accord.analytics.runners.base import ratio, run_read
+from accord.analytics.sync.tables import SLA_TEST_LEADS
 from accord.core.errors import InvalidInput
 from accord.core.lifecycle import FUNNEL_STAGES
 
@@ -101,22 +102,32 @@ def scope_conditions(filters: ReportFilters) -> tuple[list[str], dict[str, Any]]
     return conditions, params
 
 
-def first_contact_sql(filters: ReportFilters, group: str = "") -> str:
+def first_contact_sql(
+    filters: ReportFilters, group: str = "", *, counted_tests: bool = False
+) -> str:
     """First contact after the first MQL, from the lead facts of the copy
-    (``sync.LEAD_FACTS``: ``mql_at``, ``first_contact_at``), optionally per ``group``.
+    (``sync.LEAD_FACTS``: ``mql_at``, ``first_contact_at``), optionally per ``group`` (an
+    expression over the lead row ``l``).
 
     Cohort mode: the MQLs among the leads created in the period; period mode: the leads
-    whose first MQL move is in the period.
+    whose first MQL move is in the period. ``counted_tests``: the reps' SLA statistics, so
+    with the test leads an audit counts in them (``sync.sla_tests``).
     """
     conditions, _ = scope_conditions(filters)
     conditions.append("l.mql_at IS NOT NULL")
     if filters.mode != COHORT:
         conditions.append("l.mql_at >= $since AND l.mql_at < $until")
     select = f"{group} AS g, " if group else ""
+    tables = ("leads", SLA_TEST_LEADS) if counted_tests else ("leads",)
+    leads = " UNION ALL ".join(
+        f"SELECT {select}l.mql_at, l.first_contact_at AS first_at "
+        f"FROM {table} l WHERE {where(conditions)}"
+        for table in tables
+    )
     group_by = "GROUP BY g" if group else ""
     return f"""
-SELECT {select}{first_contact_columns()}
-FROM (SELECT l.*, l.first_contact_at AS first_at FROM leads l WHERE {where(conditions)}) l
+SELECT {"g, " if group else ""}{first_contact_columns()}
+FROM ({leads}) l
 {group_by}
 """
 

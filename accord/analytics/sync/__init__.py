@@ -28,6 +28,11 @@ first entry into each funnel stage, last SAL/SQL entry and rejection, first cont
 the first MQL), so that reports over a million leads scan one narrow row per lead. Each
 contact's touches are kept as time-ordered lists too (``TOUCH_PATHS``), for attribution.
 
+Test leads are not copied (``copy_io.source_from``), except that the few an audit counts in
+the reps' SLA statistics are rebuilt at every sync into tables of their own
+(``sla_tests``: ``sla_test_leads``, ``sla_test_activities``), which only the reps' response
+times and speed to lead per rep or team read.
+
 Rows are read through Django's connection in chunks (portable across SQLite and PostgreSQL;
 DuckDB's SQLite scanner is an extension that cannot be installed offline) and handed to
 DuckDB as pandas frames. Timestamps travel as UTC text and become ``TIMESTAMP`` (UTC) in

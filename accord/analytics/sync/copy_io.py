@@ -18,7 +18,14 @@ from accord.analytics.sync.derived import (
     lead_facts_sql,
     touch_paths_refresh,
 )
-from accord.analytics.sync.tables import TABLES, Column, Table
+from accord.analytics.sync.tables import (
+    SLA_TEST_ACTIVITIES,
+    SLA_TEST_LEADS,
+    TABLE_BY_NAME,
+    TABLES,
+    Column,
+    Table,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +75,12 @@ def source_from(table: Table) -> str:
     return f"(SELECT * FROM {name} WHERE {column} IS NULL OR {column} NOT IN ({tests})) AS {name}"
 
 
-def source_select(table: Table) -> str:
+def source_select(table: Table, *, test_leads: bool = False) -> str:
+    """The table's columns as the copy reads them; ``test_leads``: from the whole operational
+    table, test leads' rows included (``sync.sla_tests`` reads those it is asked for)."""
     columns = ", ".join(_source_expr(c) for c in table.columns)
-    return f"SELECT {columns} FROM {source_from(table)}"
+    source = connection.ops.quote_name(table.source) if test_leads else source_from(table)
+    return f"SELECT {columns} FROM {source}"
 
 
 def source_batches(sql: str, params: Iterable = ()) -> Iterable[list[tuple]]:
@@ -144,6 +154,22 @@ def copy_insert(
         con.unregister("batch_rows")
 
 
+def rows_insert(
+    con: duckdb.DuckDBPyConnection, table: Table, rows: list[tuple], *, into: str
+) -> None:
+    """Rows read for ``table`` (``source_select``), typed, into another table of the copy
+    with the same columns first (no lead facts, no derived columns)."""
+    if not rows:
+        return
+    con.register("batch_rows", _frame(table, rows))
+    try:
+        names = ", ".join(f'"{c.name}"' for c in table.columns)
+        casts = ", ".join(_cast(c) for c in table.columns)
+        con.execute(f"INSERT INTO {into} ({names}) SELECT {casts} FROM batch_rows")
+    finally:
+        con.unregister("batch_rows")
+
+
 def _tables_upgrade(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the copy of a table whose columns changed (a newer Accord copies more of it),
     with its watermark, so that this sync reads it again whole; the other tables stay."""
@@ -175,6 +201,23 @@ def _deal_columns_add(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("DELETE FROM sync_state WHERE table_name = 'deals'")
 
 
+def table_columns(table: Table, *, facts: bool = False) -> str:
+    """The column definitions of ``table``'s copy (``facts``: with the lead facts)."""
+    columns = [f'"{c.name}" {c.type}' for c in table.columns]
+    if facts:
+        columns += [f'"{name}" TIMESTAMP' for name in LEAD_FACT_COLUMNS]
+    return ", ".join(columns)
+
+
+def sla_tests_create(con: duckdb.DuckDBPyConnection) -> None:
+    """The tables of the test leads counted in the SLA statistics (``sync.sla_tests``), when
+    missing: the columns of ``leads`` (with the lead facts) and of ``activities``."""
+    leads = table_columns(TABLE_BY_NAME["leads"], facts=True)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {SLA_TEST_LEADS} ({leads})")
+    activities = table_columns(TABLE_BY_NAME["activities"])
+    con.execute(f"CREATE TABLE IF NOT EXISTS {SLA_TEST_ACTIVITIES} ({activities})")
+
+
 def schema_create(con: duckdb.DuckDBPyConnection) -> None:
     _tables_upgrade(con)
     for table in TABLES:
@@ -199,6 +242,7 @@ def schema_create(con: duckdb.DuckDBPyConnection) -> None:
     if not paths:
         # A copy from before the touch paths (or a new one): build them from its touches.
         touch_paths_refresh(con)
+    sla_tests_create(con)
     con.execute(
         "CREATE TABLE IF NOT EXISTS traffic_daily (day DATE, channel_id BIGINT, "
         "campaign_id BIGINT, visits BIGINT)"

@@ -38,15 +38,18 @@ LEAD_FACTS: tuple[tuple[str, str], ...] = (
 LEAD_FACT_COLUMNS = (*(name for name, _ in LEAD_FACTS), "first_contact_at")
 
 
-def lead_facts_sql(ids: str | None) -> str:
-    """``(lead_id, <LEAD_FACT_COLUMNS>)`` of the leads whose ids ``ids`` selects (all: None)."""
+def lead_facts_sql(
+    ids: str | None, *, transitions: str = "stage_transitions", activities: str = "activities"
+) -> str:
+    """``(lead_id, <LEAD_FACT_COLUMNS>)`` of the leads whose ids ``ids`` selects (all: None),
+    from the copy's logs (or from other tables of the same columns: ``sync.sla_tests``)."""
     only = "" if ids is None else f"WHERE lead_id IN ({ids})"
     stages = ", ".join(f"{sql} AS {name}" for name, sql in LEAD_FACTS)
     return f"""
-WITH moved AS (SELECT lead_id, {stages} FROM stage_transitions {only} GROUP BY lead_id),
+WITH moved AS (SELECT lead_id, {stages} FROM {transitions} {only} GROUP BY lead_id),
 contacted AS (
     SELECT a.lead_id, min(a."at") AS first_contact_at
-    FROM activities a JOIN moved m ON m.lead_id = a.lead_id AND a."at" >= m.mql_at
+    FROM {activities} a JOIN moved m ON m.lead_id = a.lead_id AND a."at" >= m.mql_at
     GROUP BY a.lead_id
 )
 SELECT m.*, c.first_contact_at FROM moved m LEFT JOIN contacted c USING (lead_id)"""

@@ -87,6 +87,10 @@ def analytics_contact_erase(*, contact_id: int) -> dict[str, int]:
             "deals": f"UPDATE deals SET lead_id = NULL WHERE lead_id IN ({leads})",
             "touchpoints": f"DELETE FROM touchpoints WHERE contact_id = $c OR lead_id IN ({leads})",
             "leads": "DELETE FROM leads WHERE contact_id = $c",
+            # A test lead counted in the SLA statistics (``sync.sla_tests``) is theirs too.
+            "sla_test_activities": "DELETE FROM sla_test_activities WHERE lead_id IN "
+            "(SELECT id FROM sla_test_leads WHERE contact_id = $c)",
+            "sla_test_leads": "DELETE FROM sla_test_leads WHERE contact_id = $c",
             "contacts": "DELETE FROM contacts WHERE id = $c",
         }
         for name, sql in statements.items():

@@ -37,7 +37,16 @@ from accord.analytics.sync.derived import (
     traffic_daily_refresh,
 )
 from accord.analytics.sync.publishing import copy_writing
-from accord.analytics.sync.tables import APPEND, MUTABLE, REFERENCE, TABLE_BY_NAME, TABLES, Table
+from accord.analytics.sync.sla_tests import sla_tests_refresh
+from accord.analytics.sync.tables import (
+    APPEND,
+    MUTABLE,
+    REFERENCE,
+    SLA_TEST_TABLES,
+    TABLE_BY_NAME,
+    TABLES,
+    Table,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +220,7 @@ def _copy_drop(con: duckdb.DuckDBPyConnection) -> None:
         Table("sync_state", "", REFERENCE, ()),
         Table("traffic_daily", "", REFERENCE, ()),
         Table(TOUCH_PATHS, "", REFERENCE, ()),
+        *(Table(name, "", REFERENCE, ()) for name in SLA_TEST_TABLES),
     ):
         con.execute(f"DROP TABLE IF EXISTS {table.name}")
 
@@ -281,10 +291,10 @@ def _rewritten_checksum(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """The contents of the tables a sync rewrites in place (mutable ones re-read with an
     overlap, reference ones whole), summed by row hash: a sync that re-read them unchanged
     and copied no new log rows has nothing new to publish. (~50 ms per million rows.)"""
+    names = [t.name for t in TABLES if t.kind != APPEND] + list(SLA_TEST_TABLES)
     return [
-        con.execute(f"SELECT count(*), sum(hash({t.name})) FROM {t.name}").fetchall()[0]
-        for t in TABLES
-        if t.kind != APPEND
+        con.execute(f"SELECT count(*), sum(hash({name})) FROM {name}").fetchall()[0]
+        for name in names
     ]
 
 
@@ -331,6 +341,8 @@ def analytics_sync(
                     visitors=visitors,
                     last_touch_id=last_touch_id,
                 )
+            # Test leads an audit counts in the reps' SLA statistics, whole each time.
+            rows["sla_test_leads"] = sla_tests_refresh(con)
             deal_facts_apply(con)
             if full or removed.get("touchpoints"):
                 touch_paths_refresh(con)

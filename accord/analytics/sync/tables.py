@@ -481,3 +481,10 @@ PRODUCT_TABLES: tuple[Table, ...] = (
 )
 TABLES += PRODUCT_TABLES
 TABLE_BY_NAME = {t.name: t for t in TABLES}
+
+
+#: The test leads an audit counts in the reps' SLA statistics and their activities, apart
+#: from ``leads`` and ``activities`` (``sync.sla_tests``), with the same columns.
+SLA_TEST_LEADS = "sla_test_leads"
+SLA_TEST_ACTIVITIES = "sla_test_activities"
+SLA_TEST_TABLES = (SLA_TEST_LEADS, SLA_TEST_ACTIVITIES)

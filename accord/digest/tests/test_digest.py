@@ -232,3 +232,23 @@ def test_heads_and_admins_use_the_pages_reps_and_marketers_do_not(client, week):
         response = client.post(reverse("digest:agenda_add", args=[digest.pk]), {"text": "x"})
         assert response.status_code == 403
     assert digest.items.count() == 1
+
+
+def test_a_chart_is_drawn_and_cached_per_language(client, week):
+    """The browser keeps a chart an hour: its address names the language, so a head who
+    switches to Russian gets Russian titles at once, not the English chart from the cache."""
+    digest, _ = services.digest_build(week=WEEK)
+    client.force_login(week["sales_head"])
+    for language in ("en", "ru"):
+        page = client.get(reverse("digest:latest"), HTTP_ACCEPT_LANGUAGE=language)
+        chart_url = reverse("digest:chart", args=[digest.pk, "funnel"])
+        assert f'{chart_url}?lang={language}"' in page.content.decode()
+    url = reverse("digest:chart", args=[digest.pk, "funnel"])
+    english = client.get(url, {"lang": "en"}, HTTP_ACCEPT_LANGUAGE="ru")
+    russian = client.get(url, {"lang": "ru"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english["Content-Language"] == "en" and russian["Content-Language"] == "ru"
+    assert english.content[:4] == russian.content[:4] == b"\x89PNG"
+    assert english.content != russian.content  # the titles differ
+    assert "Accept-Language" in russian["Vary"] and "Cookie" in russian["Vary"]
+    # An unknown language falls back to the request's own.
+    assert client.get(url, {"lang": "xx"}, HTTP_ACCEPT_LANGUAGE="ru")["Content-Language"] == "ru"

@@ -2,6 +2,9 @@
 
 The same definitions as the manager's page (``accord.handoff.inbox.selectors``): a clock is
 breached once past its deadline and still running, due soon once inside its warning window.
+The clock counts are SLA statistics: a test lead's clocks count only when an audit says so
+(``sla.counting``); the MQLs waiting are the queue itself, test leads included (they are
+worked like any other).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from django.utils import timezone
 from accord.contacts.models import Lead
 from accord.core.lifecycle import Stage
 from accord.handoff.models import SlaClock
+from accord.handoff.sla.counting import in_sla_statistics
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,8 @@ def queue_health(*, now: datetime | None = None) -> QueueHealth:
     mqls = Lead.objects.filter(stage=Stage.MQL, is_open=True).aggregate(
         waiting=Count("pk"), unassigned=Count("pk", filter=Q(owner__isnull=True))
     )
-    clocks = SlaClock.objects.filter(stopped_at__isnull=True).aggregate(
+    running = SlaClock.objects.filter(in_sla_statistics("lead"), stopped_at__isnull=True)
+    clocks = running.aggregate(
         breached=Count("pk", filter=Q(due_at__lt=now)),
         due_soon=Count("pk", filter=Q(due_at__gte=now, warn_at__lte=now)),
     )
