@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 from django.db import connection
 
+from accord.analytics.clickhouse import changes
 from accord.analytics.sync.derived import (
     LEAD_FACT_COLUMNS,
     TOUCH_PATHS,
@@ -121,6 +122,8 @@ def copy_insert(
     try:
         if replace:
             con.execute(f"DELETE FROM {table.name} WHERE id IN (SELECT id FROM batch_rows)")
+            # Rows replaced in place (or new mutable rows): the ClickHouse feed sends them.
+            changes.note_select(con, table.name, "SELECT CAST(id AS BIGINT) FROM batch_rows")
         casts = ", ".join(_cast(c) for c in table.columns)
         if table.name == "leads":
             facts = ", ".join(f"f.{name}" for name in LEAD_FACT_COLUMNS)
