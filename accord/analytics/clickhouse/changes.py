@@ -35,7 +35,7 @@ TABLES = (BATCHES, CHANGES)
 EVERYTHING = "*"
 
 
-def _noting(con: duckdb.DuckDBPyConnection) -> bool:
+def noting(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(
         con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
@@ -47,7 +47,9 @@ def _noting(con: duckdb.DuckDBPyConnection) -> bool:
 def batch_begin(con: duckdb.DuckDBPyConnection) -> None:
     """Open a batch for this write (its notes carry its number)."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {BATCHES} (seq BIGINT, token VARCHAR)")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {CHANGES} (seq BIGINT, table_name VARCHAR, key BIGINT)")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {CHANGES} (seq BIGINT, table_name VARCHAR, key BIGINT)"
+    )
     con.execute(
         f"INSERT INTO {BATCHES} SELECT coalesce(max(seq), 0) + 1, ? FROM {BATCHES}",
         [uuid.uuid4().hex],
@@ -59,33 +61,31 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _current(con: duckdb.DuckDBPyConnection) -> str:
-    return f"(SELECT max(seq) FROM {BATCHES})"
+#: The batch the running write opened (``batch_begin``).
+CURRENT = f"(SELECT max(seq) FROM {BATCHES})"
 
 
 def note_whole(con: duckdb.DuckDBPyConnection, table: str = EVERYTHING) -> None:
     """The whole table (``*``: the whole copy) changed: the next feed reloads it."""
-    if _noting(con):
-        con.execute(f"INSERT INTO {CHANGES} SELECT {_current(con)}, ?, NULL", [table])
+    if noting(con):
+        con.execute(f"INSERT INTO {CHANGES} SELECT {CURRENT}, ?, NULL", [table])
 
 
 def note_keys(con: duckdb.DuckDBPyConnection, table: str, keys: Iterable[Any]) -> None:
     ids = sorted({int(k) for k in keys if k is not None})
-    if not ids or not _noting(con):
+    if not ids or not noting(con):
         return
     con.register("noted_keys", pd.DataFrame({"key": ids}, dtype="int64"))
     try:
-        con.execute(
-            f"INSERT INTO {CHANGES} SELECT {_current(con)}, ?, key FROM noted_keys", [table]
-        )
+        con.execute(f"INSERT INTO {CHANGES} SELECT {CURRENT}, ?, key FROM noted_keys", [table])
     finally:
         con.unregister("noted_keys")
 
 
 def note_select(con: duckdb.DuckDBPyConnection, table: str, select: str) -> None:
     """Note the keys a query over the copy returns (one column)."""
-    if _noting(con):
-        con.execute(f"INSERT INTO {CHANGES} SELECT {_current(con)}, ?, k FROM ({select}) s(k)", [table])
+    if noting(con):
+        con.execute(f"INSERT INTO {CHANGES} SELECT {CURRENT}, ?, k FROM ({select}) s(k)", [table])
 
 
 def noted_statement(
@@ -107,7 +107,7 @@ def noted_statement(
 
 def latest(con: duckdb.DuckDBPyConnection) -> tuple[int, str] | None:
     """The last batch of this copy (None: changes are not noted, e.g. the engine was DuckDB)."""
-    if not _noting(con):
+    if not noting(con):
         return None
     row = con.execute(f"SELECT seq, token FROM {BATCHES} ORDER BY seq DESC LIMIT 1").fetchall()
     return (int(row[0][0]), row[0][1]) if row else None

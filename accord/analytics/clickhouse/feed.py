@@ -147,19 +147,28 @@ def _table_changes(
     key: str,
     since: int,
     last_id: int | None,
+    newest: int,
     version: int,
 ) -> int:
-    """The rows above ``last_id`` (append-only tables) and the noted ones, as version
-    ``version``; a tombstone for each noted key the copy no longer has."""
-    duck.execute(
-        f"CREATE OR REPLACE TEMP TABLE feed_keys AS {changes.keys_select(name, since)}"
-    )
+    """The rows above ``last_id`` (append-only tables; ``newest`` is the copy's highest id)
+    and the noted ones, as version ``version``; a tombstone for each noted key the copy no
+    longer has."""
+    rows = 0
+    if last_id is not None and newest > last_id:
+        # New rows of an append-only table: the scan skips row groups below the watermark.
+        reader = duck.sql(f'SELECT * FROM "{name}" WHERE "{key}" > {int(last_id)}')
+        rows += _send(target, name, reader.to_arrow_reader(BATCH_ROWS), version)
+    noted = changes.keys_select(name, since)
+    if not duck.execute(f"SELECT count(*) FROM ({noted})").fetchall()[0][0]:
+        return rows
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE feed_keys AS {noted}")
     try:
-        noted = f'"{key}" IN (SELECT key FROM feed_keys)'
-        where = noted if last_id is None else f'("{key}" > {int(last_id)} OR {noted})'
-        reader = duck.sql(f'SELECT * FROM "{name}" WHERE {where}').to_arrow_reader(BATCH_ROWS)
+        above = "" if last_id is None else f' AND t."{key}" <= {int(last_id)}'
+        reader = duck.sql(
+            f'SELECT t.* FROM "{name}" t SEMI JOIN feed_keys k ON t."{key}" = k.key{above}'
+        ).to_arrow_reader(BATCH_ROWS)
         schema = reader.schema
-        rows = _send(target, name, reader, version)
+        rows += _send(target, name, reader, version)
         gone = [
             r[0]
             for r in duck.execute(
@@ -205,10 +214,14 @@ def _copy_columns(duck: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def _state_read(target: Transport) -> tuple[int, int, str, dict[str, TableState]] | None:
     """ClickHouse's record of its last feed: (feed, batch, token, per table), or None."""
-    exists = target.query_arrow(
-        f"SELECT count() AS n FROM system.tables WHERE database = currentDatabase() "
-        f"AND name = '{STATE}'"
-    ).column(0)[0].as_py()
+    exists = (
+        target.query_arrow(
+            f"SELECT count() AS n FROM system.tables WHERE database = currentDatabase() "
+            f"AND name = '{STATE}'"
+        )
+        .column(0)[0]
+        .as_py()
+    )
     if not exists:
         return None
     rows = target.query_arrow(
@@ -254,9 +267,9 @@ def _state_write(
 
 def _clickhouse_tables(target: Transport) -> set[str]:
     return set(
-        target.query_arrow(
-            "SELECT name FROM system.tables WHERE database = currentDatabase()"
-        ).column(0).to_pylist()
+        target.query_arrow("SELECT name FROM system.tables WHERE database = currentDatabase()")
+        .column(0)
+        .to_pylist()
     )
 
 
@@ -270,11 +283,14 @@ def feed(duck: duckdb.DuckDBPyConnection, target: Transport, *, full: bool = Fal
         changes.note_whole(duck)
         batch = changes.latest(duck)
         assert batch is not None
-    state = None if full else _state_read(target)
+    # Read even for a full reload: the feed number (the rows' version) only ever grows.
+    state = _state_read(target)
     if state is not None:
         fed, since, token, tables = state
-        full = not changes.holds(duck, since, token) or changes.EVERYTHING in changes.whole_tables(
-            duck, since
+        full = (
+            full
+            or not changes.holds(duck, since, token)
+            or changes.EVERYTHING in changes.whole_tables(duck, since)
         )
     else:
         fed, since, tables, full = 0, 0, {}, True
@@ -293,9 +309,10 @@ def feed(duck: duckdb.DuckDBPyConnection, target: Transport, *, full: bool = Fal
             now.fingerprint = _fingerprint(duck, name)
             reload = reload or (old is not None and old.fingerprint != now.fingerprint)
         append = TABLE_BY_NAME[name].kind == APPEND if name in TABLE_BY_NAME else False
+        newest = 0
         if append:
-            newest = duck.execute(f'SELECT max(id) FROM "{name}"').fetchall()[0][0]
-            now.last_id = max(int(newest or 0), 0 if reload or old is None else old.last_id)
+            newest = int(duck.execute(f'SELECT max(id) FROM "{name}"').fetchall()[0][0] or 0)
+            now.last_id = max(newest, 0 if reload or old is None else old.last_id)
         if reload:
             report.rows[name] = _table_reload(duck, target, name, version)
             report.reloaded.append(name)
@@ -308,6 +325,7 @@ def feed(duck: duckdb.DuckDBPyConnection, target: Transport, *, full: bool = Fal
                 key=key,
                 since=since,
                 last_id=old.last_id if append else None,
+                newest=newest,
                 version=version,
             )
         written[name] = now

@@ -14,12 +14,14 @@ import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
 from accord.analytics.clickhouse.connection import chdb_session
 from accord.analytics.commands import analytics
 from accord.analytics.sync import analytics_contact_erase, analytics_sync
+from accord.analytics.tests.analytics_support import company_seed
 from accord.analytics.tests.test_clickhouse_parity import RUNNERS, answers, differences
 from accord.contacts.models import Contact, Lead, StageTransition
 from accord.demo import loader
@@ -116,7 +118,7 @@ def test_incremental_feed_answers_as_duckdb_and_a_full_reload(company, settings,
     moved.save()
     caplog.clear()
     analytics_sync()
-    assert "fed to ClickHouse (incremental)" in caplog.text
+    assert _feeds(caplog) == ["incremental"]
 
     # Round 2: a won deal (the sync rewrites its lead's facts), more touches, a contact
     # deleted in the database (the sync removes its lead and the lead's rows).
@@ -132,7 +134,7 @@ def test_incremental_feed_answers_as_duckdb_and_a_full_reload(company, settings,
     leads[2].contact.delete()
     caplog.clear()
     analytics_sync()
-    assert "fed to ClickHouse (incremental)" in caplog.text
+    assert _feeds(caplog) == ["incremental"]
 
     # Round 3: a person erased (the database first, then the copy at once), then a sync.
     erased = leads[3].contact_id
@@ -140,7 +142,7 @@ def test_incremental_feed_answers_as_duckdb_and_a_full_reload(company, settings,
     caplog.clear()
     removed = analytics_contact_erase(contact_id=erased)
     assert removed["leads"] == 1
-    assert "fed to ClickHouse (incremental)" in caplog.text
+    assert _feeds(caplog) == ["incremental"]
     analytics_sync()
 
     # The feed sent versions: rewritten touches are in chDB twice until it merges, and erased
@@ -155,6 +157,9 @@ def test_incremental_feed_answers_as_duckdb_and_a_full_reload(company, settings,
     assert result.output.startswith("Full feed")
     assert _raw_count(company, "touchpoints", 0) == _raw_count(company, "touchpoints", 1)
     reloaded = answers(settings, "clickhouse")
+    caplog.clear()
+    analytics_sync()  # and the feeds go on incrementally after a full reload
+    assert _feeds(caplog) == ["incremental"]
     report = _same(duck, incremental, ("duckdb", "incremental")) + _same(
         reloaded, incremental, ("full reload", "incremental")
     )
@@ -163,21 +168,52 @@ def test_incremental_feed_answers_as_duckdb_and_a_full_reload(company, settings,
     assert duck["funnel"]["total"]["steps"][0]["count"] > 100
 
 
-def test_a_lost_clickhouse_table_is_reloaded_by_the_next_feed(company, settings, caplog):
-    chdb_session(company).query("DROP TABLE leads")
+@pytest.fixture
+def seeded(db, settings, tmp_path):
+    """The hand-made four-lead company, synced into chDB."""
+    settings.ANALYTICS_DUCKDB_PATH = str(tmp_path / "analytics.duckdb")
+    settings.ANALYTICS_CLICKHOUSE_URL = ""
+    company_seed()
+    settings.ANALYTICS_ENGINE = "clickhouse"
+    analytics_sync()
+    return tmp_path / "analytics.chdb"
+
+
+def _feeds(caplog) -> list[str]:
+    return [r.getMessage().split(" (")[1].split(")")[0] for r in caplog.records
+            if r.getMessage().startswith("analytics copy fed")]  # fmt: skip
+
+
+def test_a_lost_clickhouse_table_is_reloaded_by_the_next_feed(seeded, settings):
+    chdb_session(seeded).query("DROP TABLE leads")
+    analytics_sync()
+    assert _raw_count(seeded, "leads", 1) == 4
+
+
+def test_a_clickhouse_fed_from_another_copy_is_reloaded(seeded, settings, caplog):
+    # Another node's copy (or an older snapshot) does not hold the batch ClickHouse was fed.
+    con = duckdb.connect(settings.ANALYTICS_DUCKDB_PATH)
+    try:
+        con.execute("UPDATE feed_batches SET token = 'another copy'")
+    finally:
+        con.close()
     caplog.set_level(logging.INFO, logger="accord.analytics.clickhouse.feed")
     analytics_sync()
-    assert _raw_count(company, "leads", 1) == Lead.objects.filter(is_test=False).count()
+    analytics_sync()
+    assert _feeds(caplog) == ["full", "incremental"]
 
 
-def test_switching_from_duckdb_starts_with_a_full_reload(company, settings, caplog):
+def test_switching_from_duckdb_starts_with_a_full_reload(seeded, settings, caplog):
     settings.ANALYTICS_ENGINE = "duckdb"
-    Lead.objects.filter(pk=Lead.objects.order_by("id").first().pk).update(stage="disqualified")
-    _new_lead(9, Channel.objects.order_by("id").first())
+    lead = Lead.objects.order_by("id").first()
+    StageTransition.objects.create(
+        lead=lead, from_stage=lead.stage, to_stage="disqualified", at=_at(400)
+    )
+    Lead.objects.filter(pk=lead.pk).update(stage="disqualified")
     analytics_sync()  # not noted: the engine is DuckDB
     settings.ANALYTICS_ENGINE = "clickhouse"
     caplog.set_level(logging.INFO, logger="accord.analytics.clickhouse.feed")
     analytics_sync()
-    assert "fed to ClickHouse (full)" in caplog.text
+    assert _feeds(caplog) == ["full"]
     report = _same(answers(settings, "duckdb"), answers(settings, "clickhouse"), ("d", "c"))
     assert not report, "\n".join(report)
