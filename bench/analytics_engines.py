@@ -5,8 +5,9 @@
 
 A ``--var-dir`` without a database gets one: migrated, and a simulated company of
 ``--leads`` leads loaded by the demo generator. The DuckDB copy is built with a full sync
-when missing; then the copy is mirrored into chDB (``accord.analytics.clickhouse.feed``) and
-both loads are timed. Each runner then runs in a fresh child process per engine (so that the
+when missing; then the copy is loaded whole into chDB (``accord.analytics.clickhouse.feed``,
+a full reload) and both loads are timed (the incremental feed: ``clickhouse_feed.py``).
+Each runner then runs in a fresh child process per engine (so that the
 peak resident memory is that runner's on that engine): best time of ``--repeat`` and peak RSS.
 The answers are compared too (same check as the parity test).
 """
@@ -137,7 +138,7 @@ def prepare(args) -> None:
         }
         print("copy:", ", ".join(f"{t} {n:,}" for t, n in counts.items()))
         started = perf_counter()
-        rows = clickhouse.mirror(con, path)
+        rows = clickhouse.mirror(con, path, full=True).rows
         seconds = perf_counter() - started
     total = sum(rows.values())
     print(f"mirror into chDB: {total:,} rows in {seconds:.1f} s ({total / seconds:,.0f} rows/s)")

@@ -43,8 +43,12 @@ def _leads_properties_clear(contact_ids: list[int]) -> None:
         return
     try:
         with copy_writing(publish_now=True) as write:
+            from accord.analytics.clickhouse import changes  # see the docstring
+
             placeholders = ", ".join("?" for _ in contact_ids)
-            write.con.execute(
+            changes.noted_statement(
+                write.con,
+                "leads",
                 f"UPDATE leads SET properties = '{{}}' WHERE contact_id IN ({placeholders})",
                 contact_ids,
             )
@@ -60,7 +64,11 @@ def copy_anonymous_touches_delete(event: AnonymousTouchesDeleted) -> None:
         return
     try:
         with copy_writing(publish_now=True) as write:
-            write.con.execute(
+            from accord.analytics.clickhouse import changes  # see the docstring
+
+            changes.noted_statement(
+                write.con,
+                "touchpoints",
                 'DELETE FROM touchpoints WHERE contact_id IS NULL AND "at" < ?',
                 [event.before.astimezone(UTC).replace(tzinfo=None)],  # the copy keeps naive UTC
             )

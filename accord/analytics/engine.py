@@ -162,6 +162,7 @@ def writer() -> Iterator[duckdb.DuckDBPyConnection]:
         f"SET memory_limit = '{getattr(settings, 'ANALYTICS_SYNC_MEMORY_LIMIT', '2GB')}'"
     )
     try:
+        clickhouse.writing(connection)
         yield connection
         if clickhouse.engine_name() == clickhouse.CLICKHOUSE:
             clickhouse.mirror(connection, path)

@@ -6,7 +6,9 @@ read: ``duckdb`` (default, embedded) or ``clickhouse`` — a server when
 (``http://user:password@host:8123/database``), else chDB, the embedded ClickHouse, in a
 folder next to the DuckDB file. ``accord.analytics.engine.reader`` is the one dispatch
 point: it hands the runners a ``ClickHouseConnection`` that takes their DuckDB SQL
-(``dialect``), and ``engine.writer`` mirrors the copy after every write (``feed``).
+(``dialect``), and ``engine.writer`` opens a batch of change notes before every write of the
+copy (``writing``; ``changes``) and feeds ClickHouse what it changed after it (``mirror``;
+``feed``).
 """
 
 from __future__ import annotations
@@ -57,9 +59,22 @@ def reader(duckdb_file: Path) -> Iterator[object]:
         connection.close()
 
 
-def mirror(duck, duckdb_file: Path) -> dict[str, int]:
-    """Copy the DuckDB copy (open on ``duck``) to ClickHouse."""
-    # Deferred: pyarrow and chDB are loaded only when the engine is ClickHouse.
-    from accord.analytics.clickhouse.feed import copy_mirror
+def writing(duck) -> None:
+    """Before a write of the copy (open on ``duck``): note its changes for the next feed
+    while the engine is ClickHouse; with DuckDB, forget any notes (a later switch to
+    ClickHouse then reloads everything rather than trust notes with a gap)."""
+    from accord.analytics.clickhouse import changes  # duckdb and pandas only
 
-    return copy_mirror(duck, transport(duckdb_file))
+    if engine_name() == CLICKHOUSE:
+        changes.batch_begin(duck)
+    else:
+        changes.forget(duck)
+
+
+def mirror(duck, duckdb_file: Path, *, full: bool = False):  # -> feed.FeedReport
+    """Feed ClickHouse what the copy (open on ``duck``) changed since its last feed (the
+    whole copy when ``full``, or when ClickHouse's record does not continue this copy)."""
+    # Deferred: pyarrow and chDB are loaded only when the engine is ClickHouse.
+    from accord.analytics.clickhouse.feed import feed
+
+    return feed(duck, transport(duckdb_file), full=full)

@@ -38,7 +38,13 @@ SETTINGS = {
     "session_timezone": "UTC",
     "cast_keep_nullable": 1,
     "allow_experimental_join_condition": 1,
+    # FINAL on every table a query reads: the fed tables keep each row's versions until
+    # ClickHouse merges them (``feed``); a report sees the latest one, deleted rows none.
+    "final": 1,
 }
+#: Inserts name the fed tables' hidden version columns (``feed``: MATERIALIZED, so that
+#: ``SELECT *`` leaves them out).
+INSERT_SETTINGS = {"insert_allow_materialized_columns": 1}
 
 _chdb_lock = threading.RLock()
 _chdb_sessions: dict[str, Any] = {}
@@ -100,9 +106,11 @@ class ChdbTransport(Transport):
         with tempfile.TemporaryDirectory(prefix="accord-chdb-") as folder:
             path = Path(folder) / "rows.parquet"
             pq.write_table(data, path)
+            columns = ", ".join(f"`{name}`" for name in data.column_names)
             self.command(
-                f"INSERT INTO {table} SELECT * FROM file('{path}', Parquet)"
-                " SETTINGS input_format_parquet_allow_missing_columns = 0"
+                f"INSERT INTO {table} ({columns}) SELECT * FROM file('{path}', Parquet)"
+                " SETTINGS input_format_parquet_allow_missing_columns = 0, "
+                + ", ".join(f"{k} = {v}" for k, v in INSERT_SETTINGS.items())
             )
 
 
@@ -128,7 +136,7 @@ class ServerTransport(Transport):
         self.client.command(sql)
 
     def insert_arrow(self, table: str, data: pa.Table) -> None:
-        self.client.insert_arrow(table, data)
+        self.client.insert_arrow(table, data, settings=INSERT_SETTINGS)
 
 
 def _python(value: Any) -> Any:

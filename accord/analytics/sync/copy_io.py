@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 from django.db import connection
 
+from accord.analytics.clickhouse import changes
 from accord.analytics.sync.derived import (
     LEAD_FACT_COLUMNS,
     TOUCH_PATHS,
@@ -128,7 +129,16 @@ def copy_insert(
     if not rows:
         return
     con.register("batch_rows", _frame(table, rows))
+    # Rows replaced in place (or new mutable rows) that differ from their old copy: the
+    # ClickHouse feed sends them (rows re-read unchanged, as the overlap of ``updated_at``
+    # re-reads every sync, are not sent again).
+    noting = replace and changes.noting(con)
     try:
+        if noting:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE replaced_rows AS SELECT * FROM {table.name} "
+                "WHERE id IN (SELECT CAST(id AS BIGINT) FROM batch_rows)"
+            )
         if replace:
             con.execute(f"DELETE FROM {table.name} WHERE id IN (SELECT id FROM batch_rows)")
         casts = ", ".join(_cast(c) for c in table.columns)
@@ -150,6 +160,16 @@ def copy_insert(
             con.execute(f"INSERT INTO {table.name} SELECT {casts} FROM batch_rows)")
         else:
             con.execute(f"INSERT INTO {table.name} SELECT {casts} FROM batch_rows")
+        if noting:
+            changes.note_select(
+                con,
+                table.name,
+                f"SELECT n.id FROM {table.name} n "
+                "SEMI JOIN batch_rows b ON CAST(b.id AS BIGINT) = n.id "
+                "WHERE NOT EXISTS (SELECT 1 FROM replaced_rows o "
+                "WHERE o.id = n.id AND hash(o) = hash(n))",
+            )
+            con.execute("DROP TABLE replaced_rows")
     finally:
         con.unregister("batch_rows")
 

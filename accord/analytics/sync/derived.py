@@ -11,6 +11,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from accord.analytics.clickhouse import changes
+
 logger = logging.getLogger(__name__)
 
 
@@ -79,12 +81,13 @@ WHERE leads.id = d.lead_id AND (
 
 def deal_facts_apply(con: duckdb.DuckDBPyConnection) -> None:
     """Bring the leads' opportunity and customer facts in line with their deals."""
-    con.execute(DEAL_FACTS_SQL)
+    changes.noted_statement(con, "leads", DEAL_FACTS_SQL, key="leads.id")
 
 
 def lead_facts_refresh(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute every lead's facts in place (a copy built before they existed)."""
     names = ", ".join(f"{name} = f.{name}" for name in LEAD_FACT_COLUMNS)
+    changes.note_whole(con, "leads")
     con.execute(
         f"UPDATE leads SET {names} FROM ({lead_facts_sql(None)}) f WHERE leads.id = f.lead_id"
     )
@@ -117,10 +120,12 @@ def touch_paths_refresh(
     """Rebuild the touch paths of these contacts (all of them: None)."""
     if contacts is None:
         con.execute(f"CREATE OR REPLACE TABLE {TOUCH_PATHS} AS {touch_paths_sql(None)}")
+        changes.note_whole(con, TOUCH_PATHS)
         return
     ids = sorted({int(c) for c in contacts if c is not None})
     if not ids:
         return
+    changes.note_keys(con, TOUCH_PATHS, ids)
     con.register("path_contacts", pd.DataFrame({"contact_id": ids}, dtype="int64"))
     try:
         selected = "SELECT contact_id FROM path_contacts"

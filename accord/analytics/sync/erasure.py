@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from accord.analytics.clickhouse import changes
 from accord.analytics.sync.copy_io import id_chunks, schema_create
 from accord.analytics.sync.derived import touch_contacts, touch_paths_refresh, traffic_daily_refresh
 from accord.analytics.sync.incremental import reference_sync, reread_ids
@@ -94,7 +95,7 @@ def analytics_contact_erase(*, contact_id: int) -> dict[str, int]:
             "contacts": "DELETE FROM contacts WHERE id = $c",
         }
         for name, sql in statements.items():
-            removed[name] = int(con.execute(sql, {"c": contact_id}).fetchall()[0][0])
+            removed[name] = changes.noted_statement(con, name, sql, {"c": contact_id})
         if removed["touchpoints"]:
             touch_paths_refresh(con, path_contacts)
             traffic_daily_refresh(con, None)

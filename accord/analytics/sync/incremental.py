@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 from django.db import connection
 
+from accord.analytics.clickhouse import changes
 from accord.analytics.sync.copy_io import (
     BATCH_ROWS,
     copy_insert,
@@ -105,11 +106,11 @@ def _remove_deleted(con: duckdb.DuckDBPyConnection, table: Table) -> int:
         con.register("id_rows", pd.DataFrame.from_records(rows, columns=["id"]))
         con.execute("INSERT INTO live_ids SELECT CAST(id AS BIGINT) FROM id_rows")
         con.unregister("id_rows")
-    removed = con.execute(
-        f"DELETE FROM {table.name} WHERE id NOT IN (SELECT id FROM live_ids)"
-    ).fetchall()[0][0]
+    removed = changes.noted_statement(
+        con, table.name, f"DELETE FROM {table.name} WHERE id NOT IN (SELECT id FROM live_ids)"
+    )
     con.execute("DROP TABLE live_ids")
-    return int(removed)
+    return removed
 
 
 def _sync_append(
@@ -278,11 +279,11 @@ def _incremental_follow_up(
     if removed.get("leads"):
         for table in TABLES:
             if table.kind == APPEND and table.lead_column:
-                removed[table.name] = int(
-                    con.execute(
-                        f"DELETE FROM {table.name} WHERE lead_id IS NOT NULL "
-                        "AND lead_id NOT IN (SELECT id FROM leads)"
-                    ).fetchall()[0][0]
+                removed[table.name] = changes.noted_statement(
+                    con,
+                    table.name,
+                    f"DELETE FROM {table.name} WHERE lead_id IS NOT NULL "
+                    "AND lead_id NOT IN (SELECT id FROM leads)",
                 )
     return removed, path_contacts
 
@@ -324,6 +325,7 @@ def analytics_sync(
         # transaction: readers see all of it or none.
         if full:
             con.execute("DELETE FROM sync_state")
+            changes.note_whole(con)  # the ClickHouse feed reloads everything
         else:
             con.execute("BEGIN TRANSACTION")
         try:
