@@ -21,6 +21,7 @@ another released it may find DuckDB still closing the file).
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ from django.utils.translation import gettext_lazy as _
 from accord.analytics import clickhouse
 from accord.analytics.snapshots import SnapshotStore, latest_manifest
 from accord.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
 
@@ -144,6 +147,16 @@ def reader() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = _snapshot_open()
     try:
         yield connection
+    except duckdb.CatalogException as error:
+        # A copy written by an older release lacks a table this one reads until the next
+        # sync (each minute) adds it: say so, rather than fail the page. Anything else
+        # missing (a column, a function) is a bug and propagates.
+        if "Table with name" not in str(error):
+            raise
+        logger.warning("The analytics copy lacks a table until its next sync: %s", error)
+        raise AnalyticsNotReady(
+            str(_("The analytics copy is being brought up to date; try again in a minute."))
+        ) from error
     finally:
         connection.close()
 
