@@ -63,6 +63,12 @@ def runners(anchor):
         "speed": lambda: SpeedRunner(SpeedQuery(cohort, group_by="channel")),
         "summary": lambda: SummaryRunner(SummaryQuery(start, anchor)),
         "attribution (9 models)": lambda: AttributionRunner(AttributionQuery(cohort)),
+        # Markov and Shapley alone (issue 6's targets; issue 18: counted on the engine).
+        "markov": lambda: AttributionRunner(AttributionQuery(cohort, model="markov")),
+        "markov order 2": lambda: AttributionRunner(
+            AttributionQuery(cohort, model="markov", markov_order=2)
+        ),
+        "shapley": lambda: AttributionRunner(AttributionQuery(cohort, model="shapley")),
         # A fixed moment: the forecast ages deals against "now".
         "forecast": lambda: ForecastRunner(
             ForecastQuery(cohort, simulations=1000, now=datetime.combine(anchor, time(12)))

@@ -79,21 +79,20 @@ def totals_from_coalitions(coalitions: Sequence[Row]) -> PathTotals:
 
 def _totals(keys: np.ndarray, rows: Iterable[tuple[bool, bool, int, float]]) -> PathTotals:
     """``rows``: (converted, touched, journeys, value) per group of journeys."""
-    counts = {(c, t): [0, 0.0] for c in (True, False) for t in (True, False)}
-    for converted, touched, journeys, value in rows:
-        found = counts[bool(converted), touched]
-        found[0] += int(journeys)
-        found[1] += float(value or 0.0)
-    journeys = sum(int(n) for n, _ in counts.values())
-    converted = int(counts[True, True][0] + counts[True, False][0])
+    counts = {(c, t): 0 for c in (True, False) for t in (True, False)}
+    revenue = 0.0
+    for converted, touched, n, value in rows:
+        counts[bool(converted), touched] += int(n)
+        if converted and touched:
+            revenue += float(value or 0.0)
     return PathTotals(
         keys=keys,
-        journeys=journeys,
-        converted=converted,
-        conversions=int(counts[True, True][0]),
-        revenue=float(counts[True, True][1]),
-        untouched_converted=int(counts[True, False][0]),
-        untouched_other=int(counts[False, False][0]),
+        journeys=sum(counts.values()),
+        converted=counts[True, True] + counts[True, False],
+        conversions=counts[True, True],
+        revenue=revenue,
+        untouched_converted=counts[True, False],
+        untouched_other=counts[False, False],
     )
 
 

@@ -332,35 +332,23 @@ journeys AS (
         q = self.query
         sql = self.build_sql()
         rule_models = tuple(m for m in q.models if m not in (MARKOV, SHAPLEY))
-        source = attribution_paths.paths_source(con)
-        moves = coalitions = None
-        if MARKOV in q.models:
-            moves = attribution_paths.fetch_rows(
-                con,
-                attribution_paths.moves_sql(sql.journeys, source, sql.path_keys, q.markov_order),
-                sql.params,
-            )
-        # The coalitions also count the journeys and find the groups on their paths: the
-        # totals of a run without Markov.
-        if moves is None or SHAPLEY in q.models:
-            coalitions = attribution_paths.fetch_rows(
-                con,
-                attribution_paths.coalitions_sql(sql.journeys, source, sql.path_keys),
-                sql.params,
-            )
-        totals = (
-            paths.totals_from_coalitions(coalitions)
-            if coalitions is not None
-            else paths.totals_from_moves(moves or [])
+        counted = attribution_paths.engine_counts(
+            con,
+            sql.journeys,
+            sql.path_keys,
+            sql.params,
+            markov_order=q.markov_order if MARKOV in q.models else None,
+            shapley=SHAPLEY in q.models,
         )
+        totals = counted.totals
         keys = totals.keys
         notes: list[str] = []
         credits: dict[str, aggregate.Credits] = {}
         if rule_models:
             credits.update(self._rule_credits(con, sql, totals, rule_models))
-        if moves is not None:
-            credits[MARKOV] = paths.markov_from_moves(moves, totals, order=q.markov_order)
-        if coalitions is not None and SHAPLEY in q.models:
+        if counted.moves is not None:
+            credits[MARKOV] = paths.markov_from_moves(counted.moves, totals, order=q.markov_order)
+        if counted.coalitions is not None and SHAPLEY in q.models:
             if keys.size > MAX_CHANNEL_ID + 1:
                 if q.model == SHAPLEY:
                     raise InvalidInput(
@@ -370,7 +358,7 @@ journeys AS (
                     )
                 notes.append("Shapley is left out: it supports at most 64 groups.")
             else:
-                credits[SHAPLEY] = paths.shapley_from_coalitions(coalitions, totals)
+                credits[SHAPLEY] = paths.shapley_from_coalitions(counted.coalitions, totals)
         labels = group_labels(con, q.group_by)
         names = ["(none)" if k == NO_KEY else str(labels.get(int(k), k)) for k in keys.tolist()]
         models = tuple(
@@ -378,21 +366,7 @@ journeys AS (
             for model in q.models
             if model in credits
         )
-        unattributed = totals.untouched_converted
-        included = totals.included
-        notes.insert(
-            0,
-            f"Journeys: {included:,} of {totals.journeys:,} included "
-            f"({totals.conversions:,} converting, {included - totals.conversions:,} not); "
-            f"excluded: {unattributed:,} converting with no touch in the "
-            f"{q.lookback_days:g}-day lookback window, {totals.untouched_other:,} not "
-            "converting with no touch (a non-converting journey ends at its own last touch).",
-        )
-        if unattributed:
-            notes.append(
-                f"{unattributed} converting lead(s) had no touch in the lookback window "
-                "and are not credited to any channel."
-            )
+        notes += attribution_paths.journey_notes(totals, q.lookback_days)
         return AttributionResult(
             query=q,
             models=models,
@@ -400,8 +374,8 @@ journeys AS (
             total_revenue=totals.revenue,
             journeys=totals.journeys,
             converted=totals.converted,
-            unattributed_conversions=unattributed,
-            journeys_included=included,
+            unattributed_conversions=totals.untouched_converted,
+            journeys_included=totals.included,
             journeys_without_touch=totals.untouched_other,
             data_as_of=as_of,
             notes=tuple(notes),

@@ -16,12 +16,56 @@ what differs (``array_slice``, ``list_sort``, ``range``, the list comprehensions
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
+from accord.analytics.attribution.paths import (
+    PathTotals,
+    Row,
+    totals_from_coalitions,
+    totals_from_moves,
+)
 from accord.analytics.runners.journey_arrays import table_exists
 from accord.analytics.sync import TOUCH_PATHS, touch_paths_sql
+
+
+@dataclass(frozen=True)
+class EngineCounts:
+    totals: PathTotals
+    #: Markov's transitions (``attribution.paths``), when Markov was asked for.
+    moves: Sequence[Row] | None
+    coalitions: Sequence[Row] | None
+
+
+def engine_counts(
+    con: duckdb.DuckDBPyConnection,
+    journeys: str,
+    keys: str,
+    params: dict[str, Any],
+    *,
+    markov_order: int | None,
+    shapley: bool,
+) -> EngineCounts:
+    """The transitions of order ``markov_order`` (None: no Markov) and the coalitions
+    (when Shapley is asked for, or nothing else counts the journeys), from the runner's
+    journeys CTEs and the touch paths' column of group ``keys``."""
+    source = paths_source(con)
+    moves = coalitions = None
+    if markov_order is not None:
+        moves = fetch_rows(con, moves_sql(journeys, source, keys, markov_order), params)
+    # The coalitions also count the journeys and find the groups on their paths: the
+    # totals of a run without Markov.
+    if moves is None or shapley:
+        coalitions = fetch_rows(con, coalitions_sql(journeys, source, keys), params)
+    totals = (
+        totals_from_coalitions(coalitions)
+        if coalitions is not None
+        else totals_from_moves(moves or [])
+    )
+    return EngineCounts(totals, moves, coalitions)
 
 
 def paths_source(con: duckdb.DuckDBPyConnection) -> str:
@@ -96,6 +140,24 @@ GROUP BY converted, coalition
 """
 
 
-def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[tuple]:
+def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> Sequence[Row]:
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     return con.execute(sql, used).fetchall()
+
+
+def journey_notes(totals: PathTotals, lookback_days: float) -> list[str]:
+    """Which journeys the models saw, and why the others are left out."""
+    missed = totals.untouched_converted
+    notes = [
+        f"Journeys: {totals.included:,} of {totals.journeys:,} included "
+        f"({totals.conversions:,} converting, {totals.included - totals.conversions:,} not); "
+        f"excluded: {missed:,} converting with no touch in the {lookback_days:g}-day lookback "
+        f"window, {totals.untouched_other:,} not converting with no touch (a non-converting "
+        "journey ends at its own last touch)."
+    ]
+    if missed:
+        notes.append(
+            f"{missed} converting lead(s) had no touch in the lookback window and are not "
+            "credited to any channel."
+        )
+    return notes
