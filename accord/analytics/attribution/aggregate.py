@@ -12,6 +12,12 @@ then keeps the touches of each journey inside the lookback window.
 Totals: the credits of every model sum to the conversions and the revenue of the converting
 journeys that have at least one touch (``attributable_totals``); a converting journey without
 touches (all outside the window) has no channel to credit and is left out by every model.
+
+The attribution runner uses the rule-based models from here; it counts Markov's transitions
+and Shapley's coalitions on the engine instead (``runners.attribution_paths``, solved by
+``paths``), so that millions of touches stay there. ``markov_attribution`` and
+``shapley_attribution`` are the same models on touch columns: the reference that path is
+tested against, and what ``bench/attribution_models.py`` measures.
 """
 
 from __future__ import annotations

@@ -104,7 +104,8 @@ def chain_from_transitions(
     """Build a chain from aggregated transitions ``(from, to, count)`` in state codes.
 
     ``to`` may be ``CONVERSION`` or ``NULL``. This is the entry point for transitions counted
-    in DuckDB (``sql.markov_transitions_sql``) or with numpy (``aggregate``).
+    in DuckDB (``sql.markov_transitions_sql``), on the runner's engine (``paths``) or with
+    numpy (``aggregate``).
     """
     from_codes = np.asarray(from_codes, dtype=np.int64)
     to_codes = np.asarray(to_codes, dtype=np.int64)

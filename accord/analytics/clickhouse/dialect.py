@@ -12,6 +12,9 @@ what its ClickHouse generator does not say the way the copy needs it:
 - ``TIMESTAMP`` is ``DateTime64(6)`` (DuckDB's microseconds), ``bool_or`` is ``max``;
 - list comprehensions become ``arrayMap``/``arrayFilter``; two ``unnest`` in one SELECT
   walk their lists side by side (``arrayJoin`` of ``arrayZip``), not as a cross product;
+- ``array_slice(l, a, b)`` (1-based, both ends in) becomes ``arraySlice(l, a, length)``,
+  ``list_sort`` ``arraySort`` and ``range(a, b)`` ClickHouse's ``range`` (both exclude ``b``;
+  SQLGlot writes ``GENERATE_SERIES``, which ClickHouse has not);
 - parameters (``$name`` and ``?``) become typed literals, so the same text runs on chDB and
   on a server without a server-side parameter syntax.
 
@@ -167,7 +170,41 @@ def _decimal(node: exp.Cast) -> exp.Expression:
     return exp.Cast(this=rounded, to=node.to)
 
 
+def _slice(node: exp.ArraySlice) -> exp.Expression:
+    """DuckDB's ``array_slice(l, a, b)`` keeps elements ``a..b``; ClickHouse's
+    ``arraySlice(l, offset, length)`` takes a length, and a negative one counts from the end:
+    ``b < a`` (an empty slice in DuckDB) must be a length of 0."""
+    start, end = node.args["start"], node.args.get("end")
+    if end is None or node.args.get("is_length"):
+        args = [node.this, start] + ([end] if end is not None else [])
+        return exp.Anonymous(this="arraySlice", expressions=args)
+    length = exp.Anonymous(
+        this="greatest",
+        expressions=[
+            exp.Paren(
+                this=exp.Add(
+                    this=exp.Sub(this=exp.Paren(this=end), expression=exp.Paren(this=start.copy())),
+                    expression=exp.Literal.number(1),
+                )
+            ),
+            exp.Literal.number(0),
+        ],
+    )
+    return exp.Anonymous(this="arraySlice", expressions=[node.this, start, length])
+
+
+def _range(node: exp.GenerateSeries) -> exp.Expression:
+    """``range(a, b)`` (b excluded) and ``generate_series(a, b)`` (b included) as a list."""
+    end = node.args["end"]
+    if not node.args.get("is_end_exclusive"):
+        end = exp.Add(this=exp.Paren(this=end), expression=exp.Literal.number(1))
+    return exp.Anonymous(this="range", expressions=[node.args["start"], end])
+
+
 REWRITTEN = (
+    exp.ArraySlice,
+    exp.ArraySort,
+    exp.GenerateSeries,
     exp.Cast,
     exp.ArrayAgg,
     exp.PercentileCont,
@@ -202,6 +239,12 @@ def _transform(node: exp.Expression) -> exp.Expression:
             child.replace(child.transform(_transform))
     if isinstance(node, exp.ArrayAgg):
         return _ordered_list(node)
+    if isinstance(node, exp.ArraySlice):
+        return _slice(node)
+    if isinstance(node, exp.ArraySort):
+        return exp.Anonymous(this="arraySort", expressions=[node.this])
+    if isinstance(node, exp.GenerateSeries) and node.args.get("step") is None:
+        return _range(node)
     if isinstance(node, exp.PercentileCont):
         return _quantiles(node)
     if isinstance(node, exp.Median):

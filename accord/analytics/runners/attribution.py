@@ -15,12 +15,15 @@ Scope follows the report filters: cohort mode takes the leads created in the per
 conversion at any time); period mode takes the conversions in the period, and the leads
 created in it that did not convert (the paths to nothing that Markov needs).
 
-DuckDB selects the touches in order from the copy's per-contact touch lists (``build_sql``;
-``sync.TOUCH_PATHS``), numpy flags the named positions and
-applies the models (``accord.analytics.attribution.aggregate``: the fast path). For every
-model the credits sum to the attributable totals: the converting journeys with at least
-one touch in the window; converting leads without one are counted apart
-(``unattributed_conversions``).
+Markov and Shapley are counted on the engine (``attribution_paths``): each journey's path in
+its window, counted by path, turned into Markov's transitions and Shapley's coalitions; only
+those small tables come back, for the exact solves (``attribution.paths``). They also give
+the journey counts of the result. The rule-based models read the converting journeys'
+touches in order from the copy's per-contact touch lists (``build_sql``;
+``sync.TOUCH_PATHS``); numpy flags the named positions and applies the models
+(``accord.analytics.attribution.aggregate``). For every model the credits sum to the
+attributable totals: the converting journeys with at least one touch in the window;
+converting leads without one are counted apart (``unattributed_conversions``).
 """
 
 from __future__ import annotations
@@ -33,14 +36,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from accord.analytics.attribution import aggregate
+from accord.analytics.attribution import aggregate, paths
 from accord.analytics.attribution.aggregate import ALL_MODELS, MARKOV, SHAPLEY
 from accord.analytics.attribution.positions import DEFAULT_HALF_LIFE_DAYS, SECONDS_PER_DAY
 from accord.analytics.attribution.shapley import MAX_CHANNEL_ID
 from accord.analytics.filters import COHORT, ReportFilters, lead_conditions, where
+from accord.analytics.runners import attribution_paths
 from accord.analytics.runners.base import GROUP_CAMPAIGN, GROUP_CHANNEL, group_labels, run_read
 from accord.analytics.runners.journey_arrays import (
-    dense_keys,
     epoch_times,
     fetch_numpy,
     in_journey_order,
@@ -170,11 +173,17 @@ class AttributionResult:
 
 @dataclass(frozen=True)
 class AttributionSql:
+    #: The converting journeys' touches from the touchpoints (a copy without touch paths).
     touches: str
+    #: The converting journeys (what the rule-based models credit), by lead id.
     counts: str
     params: dict[str, Any]
     #: ``touches`` from the touch paths: ``journey`` (row of ``counts``), key, ts.
     touch_paths: str = ""
+    #: The journeys CTEs, for the path counts of Markov and Shapley (``attribution_paths``).
+    journeys: str = ""
+    #: The touch paths' column of group keys.
+    path_keys: str = "channel_ids"
 
 
 class AttributionRunner:
@@ -202,13 +211,14 @@ class AttributionRunner:
 WITH {journeys}
 SELECT j.lead_id, coalesce({key}, {NO_KEY}) AS key, epoch(t."at") AS ts
 FROM journeys j JOIN touchpoints t ON t.contact_id = j.contact_id
-WHERE t."at" <= j.end_at AND epoch(t."at") > epoch(j.end_at) - $lookback
+WHERE j.converted AND t."at" <= j.end_at AND epoch(t."at") > epoch(j.end_at) - $lookback
 ORDER BY j.lead_id, t."at", t.id
 """
         # The same touches from the copy's per-contact touch lists (``sync.TOUCH_PATHS``):
         # a join of the journeys to one row per contact, already in time order, instead of
         # to every touchpoint and a sort of the result. The journeys are the rows of
-        # ``counts``, handed back as ``PATH_JOURNEYS`` (contact_id, end_ts, journey; not
+        # ``counts`` (the converting ones: Markov and Shapley count the others on the
+        # engine), handed back as ``PATH_JOURNEYS`` (contact_id, end_ts, journey; not
         # computed twice); unnesting keeps each list's order. (Without the ORDER BY a
         # parallel plan splits long lists between threads: sorting them back costs more
         # than the sort of one row per journey.)
@@ -228,10 +238,15 @@ SELECT lead_id, contact_id, converted, credited_value AS value, epoch(end_at) AS
     epoch(created_at) AS created_ts,
     epoch(CAST(opportunity_at AS TIMESTAMP)) AS opportunity_ts,
     epoch(CAST(close_at AS TIMESTAMP)) AS close_ts
-FROM journeys ORDER BY lead_id
+FROM journeys WHERE converted ORDER BY lead_id
 """
         return AttributionSql(
-            touches=touches, counts=counts, params=params, touch_paths=touch_paths
+            touches=touches,
+            counts=counts,
+            params=params,
+            touch_paths=touch_paths,
+            journeys=journeys,
+            path_keys=paths,
         )
 
     def _journeys_sql(self, lead_where: list[str]) -> str:
@@ -316,26 +331,34 @@ journeys AS (
     def _run(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> AttributionResult:
         q = self.query
         sql = self.build_sql()
-        journeys = fetch_numpy(con, sql.counts, sql.params)
-        lead_ids = journeys["lead_id"].astype(np.int64)
-        converted = journeys["converted"].astype(bool)
-        journey, ts, key = self._touches(con, sql, journeys, lead_ids)
-        keys, channel = dense_keys(key)
-        columns = aggregate.journeys_from_columns(
-            journey=journey,
-            channel=channel.reshape(-1),
-            time=ts,
-            is_lead=last_at_or_before(journey, ts, epoch_times(journeys["created_ts"])),
-            is_opportunity=last_at_or_before(journey, ts, epoch_times(journeys["opportunity_ts"])),
-            is_close=last_at_or_before(journey, ts, epoch_times(journeys["close_ts"])),
-            converted=converted,
-            value=journeys["value"].astype(np.float64),
-            conversion_time=journeys["end_ts"].astype(np.float64),
-            n_channels=max(int(keys.size), 1),
+        rule_models = tuple(m for m in q.models if m not in (MARKOV, SHAPLEY))
+        counted = attribution_paths.engine_counts(
+            con,
+            sql.journeys,
+            sql.path_keys,
+            sql.params,
+            markov_order=q.markov_order if MARKOV in q.models else None,
+            shapley=SHAPLEY in q.models,
         )
-        total_conversions, total_revenue = aggregate.attributable_totals(columns)
+        totals = counted.totals
+        keys = totals.keys
         notes: list[str] = []
-        credits = self._credits(columns, keys, notes)
+        credits: dict[str, aggregate.Credits] = {}
+        if rule_models:
+            credits.update(self._rule_credits(con, sql, totals, rule_models))
+        if counted.moves is not None:
+            credits[MARKOV] = paths.markov_from_moves(counted.moves, totals, order=q.markov_order)
+        if counted.coalitions is not None and SHAPLEY in q.models:
+            if keys.size > MAX_CHANNEL_ID + 1:
+                if q.model == SHAPLEY:
+                    raise InvalidInput(
+                        "Shapley attribution supports at most 64 channels or campaigns; "
+                        "filter to fewer.",
+                        field="model",
+                    )
+                notes.append("Shapley is left out: it supports at most 64 groups.")
+            else:
+                credits[SHAPLEY] = paths.shapley_from_coalitions(counted.coalitions, totals)
         labels = group_labels(con, q.group_by)
         names = ["(none)" if k == NO_KEY else str(labels.get(int(k), k)) for k in keys.tolist()]
         models = tuple(
@@ -343,36 +366,47 @@ journeys AS (
             for model in q.models
             if model in credits
         )
-        unattributed = int(converted.sum()) - int(total_conversions)
-        with_touch = np.zeros(lead_ids.size, dtype=bool)
-        with_touch[np.asarray(journey, dtype=np.int64)] = True
-        included = int(with_touch.sum())
-        silent = int((~with_touch & ~converted).sum())
-        notes.append(
-            f"Journeys: {included:,} of {int(lead_ids.size):,} included "
-            f"({int((with_touch & converted).sum()):,} converting, "
-            f"{int((with_touch & ~converted).sum()):,} not); excluded: {unattributed:,} "
-            f"converting with no touch in the {q.lookback_days:g}-day lookback window, "
-            f"{silent:,} not converting with no touch (a non-converting journey ends at its "
-            "own last touch)."
-        )
-        if unattributed:
-            notes.append(
-                f"{unattributed} converting lead(s) had no touch in the lookback window "
-                "and are not credited to any channel."
-            )
+        notes += attribution_paths.journey_notes(totals, q.lookback_days)
         return AttributionResult(
             query=q,
             models=models,
-            total_conversions=total_conversions,
-            total_revenue=total_revenue,
-            journeys=int(lead_ids.size),
-            converted=int(converted.sum()),
-            unattributed_conversions=unattributed,
-            journeys_included=included,
-            journeys_without_touch=silent,
+            total_conversions=float(totals.conversions),
+            total_revenue=totals.revenue,
+            journeys=totals.journeys,
+            converted=totals.converted,
+            unattributed_conversions=totals.untouched_converted,
+            journeys_included=totals.included,
+            journeys_without_touch=totals.untouched_other,
             data_as_of=as_of,
             notes=tuple(notes),
+        )
+
+    def _rule_credits(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        sql: AttributionSql,
+        totals: paths.PathTotals,
+        models: tuple[str, ...],
+    ) -> dict[str, aggregate.Credits]:
+        """The rule-based models on the converting journeys' touches (only they carry
+        credit), their groups numbered as the path totals number them."""
+        journeys = fetch_numpy(con, sql.counts, sql.params)
+        lead_ids = journeys["lead_id"].astype(np.int64)
+        journey, ts, key = self._touches(con, sql, journeys, lead_ids)
+        columns = aggregate.journeys_from_columns(
+            journey=journey,
+            channel=np.searchsorted(totals.keys, key),
+            time=ts,
+            is_lead=last_at_or_before(journey, ts, epoch_times(journeys["created_ts"])),
+            is_opportunity=last_at_or_before(journey, ts, epoch_times(journeys["opportunity_ts"])),
+            is_close=last_at_or_before(journey, ts, epoch_times(journeys["close_ts"])),
+            converted=journeys["converted"].astype(bool),
+            value=journeys["value"].astype(np.float64),
+            conversion_time=journeys["end_ts"].astype(np.float64),
+            n_channels=totals.n_channels,
+        )
+        return aggregate.rule_based_credits(
+            columns, models=models, half_life_days=self.query.half_life_days
         )
 
     def _touches(
@@ -408,35 +442,6 @@ journeys AS (
             touches["ts"].astype(np.float64, copy=False),
             touches["key"].astype(np.int64, copy=False),
         )
-
-    def _credits(
-        self, columns: Any, keys: np.ndarray, notes: list[str]
-    ) -> dict[str, aggregate.Credits]:
-        """Credits per model asked for: the rule-based ones together, Markov, and Shapley when
-        there are few enough groups (else a note, or an error if Shapley alone was asked)."""
-        q = self.query
-        credits: dict[str, aggregate.Credits] = {}
-        rule_models = tuple(m for m in q.models if m not in (MARKOV, SHAPLEY))
-        if rule_models:
-            credits.update(
-                aggregate.rule_based_credits(
-                    columns, models=rule_models, half_life_days=q.half_life_days
-                )
-            )
-        if MARKOV in q.models:
-            credits[MARKOV] = aggregate.markov_attribution(columns, order=q.markov_order)[0]
-        if SHAPLEY in q.models:
-            if keys.size > MAX_CHANNEL_ID + 1:
-                if q.model == SHAPLEY:
-                    raise InvalidInput(
-                        "Shapley attribution supports at most 64 channels or campaigns; "
-                        "filter to fewer.",
-                        field="model",
-                    )
-                notes.append("Shapley is left out: it supports at most 64 groups.")
-            else:
-                credits[SHAPLEY] = aggregate.shapley_attribution(columns)
-        return credits
 
 
 def _model_credits(

@@ -1,5 +1,5 @@
 """Journeys as numpy arrays for attribution: fetching columns from the copy, putting touches
-in journey and time order, dense group keys, and which touch holds a named position.
+in journey and time order, and which touch holds a named position.
 
 Done in numpy rather than SQL window functions: three window passes over millions of touches
 cost more than the join that selects them (see ``runners.attribution``).
@@ -40,19 +40,6 @@ def in_journey_order(
         return journey, ts, key
     order = np.lexsort((ts, journey))
     return journey[order], ts[order], key[order]
-
-
-def dense_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(keys, return_inverse=True)`` without sorting millions of touches: channel
-    and campaign ids span a small range, so a count per id finds the distinct ones."""
-    if not keys.size:
-        return keys, keys
-    low, high = int(keys.min()), int(keys.max())
-    if high - low > 4 * keys.size + 1_000_000:
-        return np.unique(keys, return_inverse=True)
-    present = np.bincount(keys - low, minlength=high - low + 1) > 0
-    dense = np.cumsum(present) - 1
-    return np.flatnonzero(present) + low, dense[keys - low]
 
 
 def epoch_times(column: np.ndarray) -> np.ndarray:

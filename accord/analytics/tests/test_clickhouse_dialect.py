@@ -34,3 +34,18 @@ def test_two_unnests_walk_their_lists_together():
         "SELECT journey, arrayJoin(arrayZip(picked.ts, picked.keys)) AS _zipped, "
         "tupleElement(_zipped, 1) AS ts, tupleElement(_zipped, 2) AS key FROM picked"
     )
+
+
+def test_list_slices_sorts_and_ranges_for_the_path_counts():
+    sql = clickhouse_sql(
+        "SELECT array_slice(p, greatest(i - 2, 1), i - 1) AS a, list_sort(list_distinct(p)) AS b,"
+        " unnest(range(1, array_length(p) + 2)) AS i FROM t"
+    )
+    # A length, not an end, and never negative (a negative length counts from the end).
+    assert (
+        "arraySlice(p, GREATEST(i - 2, 1), greatest(((i - 1) - (GREATEST(i - 2, 1)) + 1), 0))"
+        in sql
+    )
+    assert "arraySort(arrayDistinct(p))" in sql
+    # ClickHouse's range excludes its end, as DuckDB's does.
+    assert "arrayJoin(range(1, LENGTH(p) + 2))" in sql
