@@ -299,9 +299,10 @@ def worker_run(*, processes: int | None = None, echo: Callable[[str], None] = pr
     # builds a link would otherwise pay that import inside its time limit, in every child.
     get_resolver().resolve("/")
     # The node's heartbeat names it as the holder of the jobs its processes take, so that
-    # any other node gives them back within seconds should this one be killed.
+    # any other node gives them back within seconds should this one be killed. Imported
+    # here: worker_nodes imports claims, which imports this module's enqueue (a cycle).
     from accord.core.queue_broker import NODE_ENV
-    from accord.core.worker_nodes import node_end, node_register
+    from accord.core.worker_nodes import node_end, node_register  # the same cycle
 
     node = node_register()
     os.environ[NODE_ENV] = node
@@ -348,9 +349,10 @@ def _claimants_watch(node: str) -> float:
     The main process does this, not a job: a job would itself wait in the queue behind the
     jobs of a dead process. A database error is logged and the next look tries again.
     """
-    # claims queues its wake-ups through this module's enqueue: imported here, not at the top.
+    # claims (and worker_nodes, through claims) use this module's enqueue: imported here,
+    # not at the top, to break the cycle.
     from accord.core.claims import HEARTBEAT_SECONDS, claimants_recover
-    from accord.core.worker_nodes import dead_nodes_release, node_beat
+    from accord.core.worker_nodes import dead_nodes_release, node_beat  # the same cycle
 
     for step, what in (
         (lambda: node_beat(node), "Beating the worker node's heartbeat"),
