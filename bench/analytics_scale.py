@@ -176,6 +176,127 @@ def build(args) -> None:
     )
 
 
+#: Id columns of the copy that point at a replicated table (the rest point at reference
+#: rows every replica shares: channels, users, teams, pipelines).
+REPLICATED_KEYS = {
+    "contact_id": "contacts",
+    "lead_id": "leads",
+    "deal_id": "deals",
+    "account_id": "accounts",
+    "campaign_id": "campaigns",
+    "source_campaign_id": "campaigns",
+}
+REPLICATED = (
+    "campaigns", "spend", "accounts", "contacts", "leads", "stage_transitions", "deals",
+    "activities", "touchpoints",
+)  # fmt: skip
+#: Derived tables: replicated too (the same rows, moved), or rebuilt with ``--rederive``.
+DERIVED = ("touch_paths", "traffic_daily")
+
+
+def replicate(args) -> None:
+    """A copy of ``--times`` replicas of a generated copy (``--replicate-from``): every
+    company row again with its ids (and the ids it points at) moved past the source's
+    largest, visitor keys made distinct per replica; the derived tables (touch paths, daily
+    traffic) likewise, or rebuilt by the sync's derived step with ``--rederive``; then a
+    published snapshot. For when the generator itself (~0.5 ms of Python per lead on this
+    shared machine) would not finish in the time at hand."""
+    analytics_engines._setup(args.var_dir)
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from accord.analytics.sync import analytics_sync
+    from accord.analytics.sync.copy_io import state_save
+    from accord.analytics.sync.derived import touch_paths_refresh, traffic_daily_refresh
+    from accord.analytics.sync.publishing import copy_writing
+    from accord.analytics.sync.tables import TABLE_BY_NAME
+    from accord.demo import loader
+
+    if args.memory_limit:
+        settings.ANALYTICS_SYNC_MEMORY_LIMIT = args.memory_limit
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("migrate", verbosity=0)
+    loader._refs()  # the same demo users, teams and pipeline as the source (same ids)
+    analytics_sync(full=True)
+    store = Path(args.replicate_from) / "analytics-snapshots"
+    source = store / json.loads((store / "manifest.json").read_text())["file"]
+    counts: dict[str, int] = {}
+    started = perf_counter()
+    with copy_writing(publish_now=True) as write:
+        con = write.con
+        con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+        top = {
+            t: con.execute(f"SELECT coalesce(max(id), 0) FROM src.{t}").fetchall()[0][0]
+            for t in REPLICATED
+        }
+        tables = REPLICATED + (() if args.rederive else DERIVED)
+        if not args.rederive:
+            for name in DERIVED:
+                con.execute(f"DELETE FROM {name}")
+        for name in tables:
+            columns = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE database_name = 'src' "
+                    "AND table_name = ? ORDER BY column_index",
+                    [name],
+                ).fetchall()
+            ]
+            for k in range(args.times):
+                moved = []
+                for column in columns:
+                    target = name if column == "id" else REPLICATED_KEYS.get(column)
+                    if target:
+                        moved.append(f'"{column}" + {k * top[target]} AS "{column}"')
+                    elif column == "visitor_key":  # distinct visitors per replica
+                        moved.append(f"xor(visitor_key, CAST({k} AS UBIGINT)) AS visitor_key")
+                    elif column == "campaign_ids":
+                        moved.append(
+                            f"list_transform(campaign_ids, lambda x: CASE WHEN x < 0 THEN x "
+                            f"ELSE x + {k * top['campaigns']} END) AS campaign_ids"
+                        )
+                    else:
+                        moved.append(f'"{column}"')
+                names = ", ".join(f'"{c}"' for c in columns)
+                con.execute(f"INSERT INTO {name} ({names}) SELECT {', '.join(moved)} FROM src.{name}")
+            counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+            print(f"  {name}: {counts[name]:,} rows, {perf_counter() - started:.0f} s, "
+                  f"load {load()}", flush=True)  # fmt: skip
+        con.execute("DETACH src")
+        loaded = perf_counter() - started
+        began = perf_counter()
+        paths = derived_s = 0.0
+        if args.rederive:
+            touch_paths_refresh(con)
+            paths = perf_counter() - began
+            traffic_daily_refresh(con, None)
+            derived_s = perf_counter() - began
+        now = con.execute("SELECT now()::TIMESTAMP").fetchall()[0][0]
+        for name in REPLICATED:
+            table = TABLE_BY_NAME[name]
+            last = con.execute(f"SELECT coalesce(max(id), 0) FROM {name}").fetchall()[0][0]
+            stamp = None if table.kind == "append" else now
+            state_save(con, name, last_id=last, last_updated_at=stamp, synced_at=now)
+        write.changed = True
+        began = perf_counter()
+    published = perf_counter() - began
+    print(
+        json.dumps(
+            {
+                "method": f"{args.times} replicas of {source}",
+                "rows": counts,
+                "load_s": loaded,
+                "rows_per_s_into_duckdb": sum(counts.values()) / loaded,
+                "touch_paths_s": paths,
+                "derived_s": derived_s,
+                "publish_s": published,
+                "peak_mb": peak_mb(),
+                "load": load(),
+            }
+        )
+    )
+
+
 # -- step 2: the mirror into chDB ----------------------------------------------------------------
 
 
@@ -356,15 +477,22 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--only", help="comma-separated runner names")
     parser.add_argument("--skip", default="", help="build,mirror,runners,pairs")
+    parser.add_argument("--replicate-from", help="var dir of a generated copy to replicate")
+    parser.add_argument("--times", type=int, default=1, help="replicas (--replicate-from)")
+    parser.add_argument("--rederive", action="store_true", help="rebuild touch paths etc.")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
     parser.add_argument("--pair", help=argparse.SUPPRESS)
     parser.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
-        {"build": build, "mirror": mirror, "check": check, "pair": pair}[args.step](args)
+        steps = {"build": build, "replicate": replicate, "mirror": mirror, "check": check}
+        (steps | {"pair": pair})[args.step](args)
         return
-    args.var_dir = args.var_dir or str(Path(args.root) / f"scale-{args.leads}")
+    if args.replicate_from:
+        args.leads *= args.times  # --leads is the source's size
+    kind = f"-replicated{args.times}" if args.replicate_from else ""
+    args.var_dir = args.var_dir or str(Path(args.root) / f"scale-{args.leads}{kind}")
     var = Path(args.var_dir)
     var.mkdir(parents=True, exist_ok=True)
     skip = set(args.skip.split(","))
@@ -381,7 +509,11 @@ def main() -> None:
         for old in ("db.sqlite3", "analytics.duckdb", "analytics.duckdb.wal"):
             (var / old).unlink(missing_ok=True)
         subprocess.run(["rm", "-rf", str(var / "analytics-snapshots"), str(var / "analytics.chdb")])
-        results["build"] = step(args, "--step", "build", "--verbose")
+        how = ("replicate", "--replicate-from", args.replicate_from, "--times", str(args.times))
+        how += ("--rederive",) if args.rederive else ()
+        results["build"] = step(
+            args, "--step", *(how if args.replicate_from else ("build",)), "--verbose"
+        )
         print("build:", json.dumps(results["build"]), flush=True)
         save()
         if "error" in results["build"]:
