@@ -258,7 +258,8 @@ def replicate(args) -> None:
                     else:
                         moved.append(f'"{column}"')
                 names = ", ".join(f'"{c}"' for c in columns)
-                con.execute(f"INSERT INTO {name} ({names}) SELECT {', '.join(moved)} FROM src.{name}")
+                moved_sql = ", ".join(moved)
+                con.execute(f"INSERT INTO {name} ({names}) SELECT {moved_sql} FROM src.{name}")
             counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
             print(f"  {name}: {counts[name]:,} rows, {perf_counter() - started:.0f} s, "
                   f"load {load()}", flush=True)  # fmt: skip
@@ -333,15 +334,18 @@ def check(args) -> None:
             "SELECT count(*), count(mql_at), count(sal_at), count(sql_at), "
             "count(opportunity_at), count(customer_at) FROM leads"
         )
-        out["funnel"] = dict(zip(("leads", "mql", "sal", "sql", "opp", "customer"), funnel))
+        stages = ("leads", "mql", "sal", "sql", "opp", "customer")
+        out["funnel"] = dict(zip(stages, funnel, strict=True))
         out["touches_per_lead"] = out["touchpoints"] / out["leads"]
         out["won_deals"] = one("SELECT count(*) FROM deals WHERE stage = 'won'")[0]
     disk = {
         "duckdb_mb": engine.duckdb_path().stat().st_size / 2**20,
         "chdb_mb": sum(
-            p.stat().st_size for p in engine.duckdb_path().with_suffix(".chdb").rglob("*")
+            p.stat().st_size
+            for p in engine.duckdb_path().with_suffix(".chdb").rglob("*")
             if p.is_file()
-        ) / 2**20,
+        )
+        / 2**20,
     }
     print(json.dumps(out | disk))
 
@@ -351,6 +355,7 @@ def check(args) -> None:
 
 def pair(args) -> None:
     analytics_engines._setup(args.var_dir)
+    from analytics_runners import hand_attribution, hand_sql, timed
     from django.conf import settings
 
     from accord.analytics import engine
@@ -359,7 +364,6 @@ def pair(args) -> None:
     from accord.analytics.runners.attribution import MARKOV, AttributionQuery, AttributionRunner
     from accord.analytics.runners.funnel import FunnelQuery, FunnelRunner
     from accord.analytics.runners.kpis import KpisQuery, KpisRunner
-    from analytics_runners import hand_attribution, hand_sql, timed
 
     settings.ANALYTICS_ENGINE = args.engine
     with engine.reader() as con:
@@ -398,7 +402,7 @@ def pair(args) -> None:
     out: dict[str, object] = {"runner_s": timed(run, args.repeat)}
     try:
         out["hand_s"] = timed(hand, args.repeat)
-    except Exception as error:  # noqa: BLE001 - reported, not hidden
+    except Exception as error:  # reported in the results, not hidden
         out["hand_error"] = f"{type(error).__name__}: {str(error)[:300]}"
     print(json.dumps(out | {"peak_mb": peak_mb()}))
 
@@ -577,7 +581,8 @@ def main() -> None:
                 else:
                     print(f"{name:<24} {engine_name:<10} {json.dumps(out)[-600:]}", flush=True)
                 save()
-    print(f"peak RSS of the parent: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of the parent: {parent:.0f} MB")
 
 
 if __name__ == "__main__":
