@@ -118,13 +118,13 @@ def child(args) -> None:
     print(json.dumps({"seconds": best, "cpu": best_cpu, "peak_mb": peak}))
 
 
-def prepare(args) -> None:
-    _setup(args.var_dir)
+def company_ensure(var_dir: str, leads: int) -> None:
+    """Django on ``var_dir``, migrated, with a simulated company of ``leads`` leads (loaded by
+    the demo generator unless the database already holds one)."""
+    _setup(var_dir)
     from django.conf import settings
     from django.core.management import call_command
 
-    from accord.analytics import clickhouse, engine
-    from accord.analytics.sync import analytics_sync
     from accord.contacts.models import Lead
 
     call_command("migrate", verbosity=0)
@@ -133,8 +133,17 @@ def prepare(args) -> None:
 
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
         started = perf_counter()
-        loader.demo_load(seed=7, size="large", leads=args.leads)
-        print(f"demo load of {args.leads:,} leads: {perf_counter() - started:.0f} s")
+        loader.demo_load(seed=7, size="large", leads=leads)
+        print(f"demo load of {leads:,} leads: {perf_counter() - started:.0f} s")
+
+
+def prepare(args) -> None:
+    company_ensure(args.var_dir, args.leads)
+    from django.conf import settings
+
+    from accord.analytics import clickhouse, engine
+    from accord.analytics.sync import analytics_sync
+
     settings.ANALYTICS_ENGINE = "duckdb"
     path = engine.duckdb_path()
     if not path.exists() or args.full:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import random
 import resource
 import sys
@@ -45,14 +44,6 @@ class _FeedLog(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(record.getMessage())
-
-
-def _setup(var_dir: str) -> None:
-    os.environ["ACCORD_VAR_DIR"] = var_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
 
 
 def _changes(args) -> dict[str, int]:
@@ -161,9 +152,10 @@ def main() -> None:
     parser.add_argument("--runners", default="funnel,kpis,velocity,attribution (9 models)")
     args = parser.parse_args()
     Path(args.var_dir).mkdir(parents=True, exist_ok=True)
-    _setup(args.var_dir)
+    from analytics_engines import company_ensure
+
+    company_ensure(args.var_dir, args.leads)
     from django.conf import settings
-    from django.core.management import call_command
 
     from accord.analytics import clickhouse, engine
     from accord.analytics.clickhouse.connection import chdb_close_all
@@ -171,14 +163,6 @@ def main() -> None:
     from accord.analytics.tests.test_clickhouse_parity import differences
     from accord.contacts.models import Lead
 
-    call_command("migrate", verbosity=0)
-    if not Lead.objects.exists():
-        from accord.demo import loader
-
-        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-        started = perf_counter()
-        loader.demo_load(seed=7, size="large", leads=args.leads)
-        print(f"demo load of {args.leads:,} leads: {perf_counter() - started:.0f} s")
     log = _FeedLog()
     logging.getLogger("accord.analytics.clickhouse.feed").addHandler(log)
     logging.getLogger("accord.analytics.clickhouse.feed").setLevel(logging.INFO)
