@@ -40,7 +40,21 @@ class JobReceipt(models.Model):
         return self.key
 
 
-class Claimant(models.Model):
+class Heartbeating(models.Model):
+    """A running process that proves it is alive by refreshing ``heartbeat_at``; a stale
+    heartbeat means it died (``accord.core.claims``, ``accord.core.worker_nodes``)."""
+
+    token = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Claimant(Heartbeating):
     """A running drain of an outbox, alive while its heartbeat is fresh (``accord.core.claims``).
 
     Rows an outbox drain claims name its ``token``. The drain's process refreshes
@@ -50,12 +64,7 @@ class Claimant(models.Model):
     worker queues ``job`` (the outbox's wake-up) to run it.
     """
 
-    token = models.CharField(max_length=64, unique=True)
     job = models.CharField(max_length=200)
-    host = models.CharField(max_length=255)
-    pid = models.IntegerField()
-    started_at = models.DateTimeField(default=timezone.now)
-    heartbeat_at = models.DateTimeField(db_index=True)
 
     class Meta:
         verbose_name = _("outbox claimant")
@@ -65,7 +74,7 @@ class Claimant(models.Model):
         return f"{self.job} on {self.host} (pid {self.pid})"
 
 
-class WorkerNode(models.Model):
+class WorkerNode(Heartbeating):
     """A running ``accord worker`` (one per host or container), alive while its heartbeat is
     fresh (``accord.core.worker_nodes``).
 
@@ -73,12 +82,6 @@ class WorkerNode(models.Model):
     stale (``kill -9`` of the node, power loss), any other worker frees those rows at once,
     instead of waiting for the queue's lock of ``JOB_RETRY_SECONDS`` (minutes) to expire.
     """
-
-    token = models.CharField(max_length=64, unique=True)
-    host = models.CharField(max_length=255)
-    pid = models.IntegerField()
-    started_at = models.DateTimeField(default=timezone.now)
-    heartbeat_at = models.DateTimeField(db_index=True)
 
     class Meta:
         verbose_name = _("worker node")
