@@ -54,11 +54,15 @@ def engine_counts(
     journeys CTEs and the touch paths' column of group ``keys``."""
     source = paths_source(con)
     moves = coalitions = None
-    if markov_order is not None:
+    if markov_order is not None and shapley:
+        # One statement: the journeys and their paths are counted once for both models.
+        rows = fetch_rows(con, both_sql(journeys, source, keys, markov_order), params)
+        moves, coalitions = split_kinds(rows)
+    elif markov_order is not None:
         moves = fetch_rows(con, moves_sql(journeys, source, keys, markov_order), params)
-    # The coalitions also count the journeys and find the groups on their paths: the
-    # totals of a run without Markov.
-    if moves is None or shapley:
+    else:
+        # The coalitions also count the journeys and find the groups on their paths: the
+        # totals of a run without Markov.
         coalitions = fetch_rows(con, coalitions_sql(journeys, source, keys), params)
     totals = (
         totals_from_coalitions(coalitions)
@@ -104,11 +108,10 @@ paths AS (
 )"""
 
 
-def moves_sql(journeys: str, source: str, keys: str, order: int) -> str:
-    """``converted, from_state, to_state, journeys, value``: step ``i`` of a path of ``n``
-    goes from its last ``order`` groups before ``i`` to those up to ``i``; step ``n + 1``
-    goes to the end (the empty state)."""
-    return f"""{_path_counts(journeys, source, keys)},
+def _moves_cte(order: int) -> str:
+    """Step ``i`` of a path of ``n`` goes from its last ``order`` groups before ``i`` to
+    those up to ``i``; step ``n + 1`` goes to the end (the empty state)."""
+    return f"""
 steps AS (
     SELECT converted, path, journeys, value, unnest(range(1, array_length(path) + 2)) AS i
     FROM paths
@@ -119,25 +122,65 @@ moves AS (
         array_slice(path, greatest(i - {order - 1}, 1),
             CASE WHEN i <= array_length(path) THEN i ELSE 0 END) AS to_state
     FROM steps
-)
-SELECT converted, from_state, to_state, sum(journeys) AS journeys,
-    CAST(sum(value) AS DOUBLE) AS value
-FROM moves
-GROUP BY converted, from_state, to_state
-"""
+)"""
 
 
-def coalitions_sql(journeys: str, source: str, keys: str) -> str:
-    """``converted, coalition, journeys, value``: the sorted distinct groups of each path."""
-    return f"""{_path_counts(journeys, source, keys)},
+#: The coalition of a path: its sorted distinct groups.
+_SETS_CTE = """
 sets AS (
     SELECT converted, list_sort(list_distinct(path)) AS coalition, journeys, value
     FROM paths
-)
-SELECT converted, coalition, sum(journeys) AS journeys, CAST(sum(value) AS DOUBLE) AS value
+)"""
+
+_MOVES_SELECT = """SELECT converted, from_state, to_state, sum(journeys) AS journeys,
+    CAST(sum(value) AS DOUBLE) AS value
+FROM moves
+GROUP BY converted, from_state, to_state"""
+
+_SETS_SELECT = """SELECT converted, coalition, sum(journeys) AS journeys,
+    CAST(sum(value) AS DOUBLE) AS value
 FROM sets
-GROUP BY converted, coalition
-"""
+GROUP BY converted, coalition"""
+
+#: The first column of ``both_sql``'s rows: which table of ``attribution.paths`` a row is of.
+MOVE, SET = "move", "set"
+
+
+def moves_sql(journeys: str, source: str, keys: str, order: int) -> str:
+    """``converted, from_state, to_state, journeys, value``: Markov's transitions."""
+    return f"{_path_counts(journeys, source, keys)},{_moves_cte(order)}\n{_MOVES_SELECT}\n"
+
+
+def coalitions_sql(journeys: str, source: str, keys: str) -> str:
+    """``converted, coalition, journeys, value``: Shapley's coalitions."""
+    return f"{_path_counts(journeys, source, keys)},{_SETS_CTE}\n{_SETS_SELECT}\n"
+
+
+def both_sql(journeys: str, source: str, keys: str, order: int) -> str:
+    """Both tables from one count of the paths: ``kind, converted, from_state, to_state,
+    journeys, value``, where a coalition's row (kind ``SET``) carries it in ``from_state``
+    and again in ``to_state`` (one list type for the column on every engine).
+
+    DuckDB evaluates the ``paths`` CTE, read twice here, once. ClickHouse inlines it at each
+    reference (``AS MATERIALIZED`` exists from 26.3 only, behind an experimental setting):
+    there the statement costs what the two apart did, in one round trip."""
+    moves = _MOVES_SELECT.replace("SELECT ", f"SELECT '{MOVE}' AS kind, ", 1)
+    sets = _SETS_SELECT.replace(
+        "SELECT converted, coalition,",
+        f"SELECT '{SET}' AS kind, converted, coalition AS from_state, coalition AS to_state,",
+        1,
+    )
+    return (
+        f"{_path_counts(journeys, source, keys)},{_moves_cte(order)},{_SETS_CTE}\n"
+        f"{moves}\nUNION ALL\n{sets}\n"
+    )
+
+
+def split_kinds(rows: Sequence[Row]) -> tuple[list[Row], list[Row]]:
+    """``both_sql``'s rows as ``moves_sql``'s and ``coalitions_sql``'s."""
+    moves = [row[1:] for row in rows if row[0] == MOVE]
+    coalitions = [(row[1], row[2], *row[4:]) for row in rows if row[0] == SET]
+    return moves, coalitions
 
 
 def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> Sequence[Row]:

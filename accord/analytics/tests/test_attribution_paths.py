@@ -114,6 +114,16 @@ def engine_rows(connection, journeys, order: int) -> tuple[Sequence, Sequence]:
             attribution_paths.coalitions_sql(JOURNEYS, "hand_paths", "channel_ids"),
             params,
         )
+        # The nine-model report asks for both tables in one statement: the same rows.
+        both = attribution_paths.fetch_rows(
+            connection,
+            attribution_paths.both_sql(JOURNEYS, "hand_paths", "channel_ids", order),
+            params,
+        )
+        assert [sorted(map(repr, rows)) for rows in attribution_paths.split_kinds(both)] == [
+            sorted(map(repr, moves)),
+            sorted(map(repr, coalitions)),
+        ]
     finally:
         connection.unregister("hand_journeys")
         connection.unregister("hand_paths")
