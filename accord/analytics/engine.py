@@ -162,6 +162,17 @@ def reader() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextmanager
+def working_peek() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the working file, for the writer's own checks before it
+    writes (closing it feeds nothing, unlike ``writer``)."""
+    connection = _open(duckdb_path(), read_only=True)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@contextmanager
 def writer() -> Iterator[duckdb.DuckDBPyConnection]:
     """The read-write connection to the working file (the sync, holding the lease)."""
     path = duckdb_path()

@@ -86,17 +86,27 @@ def _working_fetch(store: SnapshotStore, latest: Manifest) -> None:
         raise OSError(f"snapshot {latest.snapshot_id}: checksum mismatch")
 
 
+def _working_base() -> str | None:
+    """The snapshot the working file last published or came from (None: no working file),
+    read on a read-only connection: closing the writer's connection feeds ClickHouse
+    (``engine.writer``), and a stale file must not feed it."""
+    if not engine.duckdb_path().exists():
+        return None
+    with engine.working_peek() as con:
+        found = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [META]
+        ).fetchall()[0][0]
+        if not found:
+            return ""
+        return dict(con.execute(f"SELECT key, value FROM {META}").fetchall()).get("base", "")
+
+
 @contextmanager
 def _working_current(store: SnapshotStore, latest: Manifest | None) -> Iterator[Any]:
     """The writer's connection to a working file that continues the latest snapshot."""
-    if latest is not None and not engine.duckdb_path().exists():
+    if latest is not None and _working_base() != latest.snapshot_id:
+        # No working file yet, or another node published since this one last did.
         _working_fetch(store, latest)
-    with engine.writer() as con:
-        if latest is None or _meta(con).get("base") == latest.snapshot_id:
-            yield con
-            return
-    # Another node published since this file was last published or fetched.
-    _working_fetch(store, latest)
     with engine.writer() as con:
         yield con
 

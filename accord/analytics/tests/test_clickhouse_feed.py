@@ -11,6 +11,7 @@ contact deleted in the database (rows removed by the sync) and a person erased.
 from __future__ import annotations
 
 import logging
+import shutil
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -215,5 +216,32 @@ def test_switching_from_duckdb_starts_with_a_full_reload(seeded, settings, caplo
     caplog.set_level(logging.INFO, logger="accord.analytics.clickhouse.feed")
     analytics_sync()
     assert _feeds(caplog) == ["full"]
+    report = _same(answers(settings, "duckdb"), answers(settings, "clickhouse"), ("d", "c"))
+    assert not report, "\n".join(report)
+
+
+def test_a_node_behind_the_latest_snapshot_feeds_only_from_it(seeded, settings, tmp_path, caplog):
+    """Another node published since this one last wrote: the sync fetches the latest snapshot
+    before it opens the writer, so the stale working file never feeds ClickHouse (closing a
+    writer feeds it) and the feed that follows continues from the fetched copy."""
+    node_a = settings.ANALYTICS_DUCKDB_PATH
+    # The store both nodes publish to (by default each working file's own folder).
+    settings.ANALYTICS_SNAPSHOT_URL = str(tmp_path / "analytics-snapshots")
+    node_b = tmp_path / "node-b" / "analytics.duckdb"
+    node_b.parent.mkdir()
+    shutil.copy(node_a, node_b)  # node B continues the same snapshot
+    settings.ANALYTICS_DUCKDB_PATH = str(node_b)
+    lead = Lead.objects.order_by("id").first()
+    StageTransition.objects.create(
+        lead=lead, from_stage=lead.stage, to_stage="disqualified", at=_at(2)
+    )
+    Lead.objects.filter(pk=lead.pk).update(stage="disqualified")
+    analytics_sync()  # node B writes and publishes
+    settings.ANALYTICS_DUCKDB_PATH = node_a
+    caplog.set_level(logging.INFO, logger="accord.analytics")
+    analytics_sync()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("analytics copy: fetching snapshot") for m in messages)
+    assert len(_feeds(caplog)) == 1, messages
     report = _same(answers(settings, "duckdb"), answers(settings, "clickhouse"), ("d", "c"))
     assert not report, "\n".join(report)
