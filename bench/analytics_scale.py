@@ -308,10 +308,10 @@ def mirror(args) -> None:
 
     with engine.writer() as con:
         began = perf_counter()
-        rows = clickhouse.mirror(con, engine.duckdb_path())
+        report = clickhouse.mirror(con, engine.duckdb_path())
         seconds = perf_counter() - began
     chdb_close_all()
-    total = sum(rows.values())
+    total = sum(report.rows.values())
     out = {"rows": total, "seconds": seconds, "rows_per_s": total / seconds}
     print(json.dumps(out | {"peak_mb": peak_mb(), "load": load()}))
 
@@ -466,6 +466,60 @@ def step(args, *extra: str) -> dict:
     return watched(command, args.limit_mb)
 
 
+def summary(root: Path) -> None:
+    """The results of every size under ``root`` as the markdown tables of bench/README.md."""
+    sizes = sorted(
+        (json.loads(f.read_text()) for f in root.glob("scale-*/results.json")),
+        key=itemgetter("leads"),
+    )
+    sizes = [r for r in sizes if "runners" in r]
+
+    def cell(out: dict | None, key: str, fmt: str) -> str:
+        if not out:
+            return "not run"
+        if "error" in out:
+            return "killed" if out["error"].startswith("killed") else "failed"
+        return format(out[key], fmt)
+
+    print("| runner | leads | DuckDB s | peak MB | chDB s | peak MB | chDB/DuckDB | same |")
+    print("|---|---|---|---|---|---|---|---|")
+    names = list(dict.fromkeys(n for r in sizes for n in r["runners"]))
+    for name in names:
+        for r in sizes:
+            done = r["runners"].get(name, {})
+            duck, ch = done.get("duckdb"), done.get("clickhouse")
+            ratio = (
+                f"{ch['seconds'] / duck['seconds']:.1f}x"
+                if duck and ch and "seconds" in duck and "seconds" in ch
+                else ""
+            )
+            same = {True: "yes", False: "**no**"}.get(done.get("same"), "")
+            print(
+                f"| {name} | {r['leads'] / 1e6:g}M | {cell(duck, 'seconds', '.3f')} | "
+                f"{cell(duck, 'peak_mb', ',.0f')} | {cell(ch, 'seconds', '.3f')} | "
+                f"{cell(ch, 'peak_mb', ',.0f')} | {ratio} | {same} |"
+            )
+    print()
+    print("| runner vs hand-written | leads | engine | runner s | hand s | ratio | peak MB |")
+    print("|---|---|---|---|---|---|---|")
+    for name in PAIRS:
+        for r in sizes:
+            for engine_name, label in (("duckdb", "DuckDB"), ("clickhouse", "chDB")):
+                out = r.get("pairs", {}).get(name, {}).get(engine_name)
+                if not out or "hand_s" not in out:
+                    continue
+                print(
+                    f"| {name} | {r['leads'] / 1e6:g}M | {label} | {out['runner_s']:.3f} | "
+                    f"{out['hand_s']:.3f} | {out['runner_s'] / out['hand_s']:.2f} | "
+                    f"{out['peak_mb']:,.0f} |"
+                )
+    print()
+    for r in sizes:
+        print(f"{r['leads']:,} leads: build {json.dumps(r.get('build', {}))[:400]}")
+        print(f"  mirror {json.dumps(r.get('mirror', {}))[:300]}")
+        print(f"  check {json.dumps(r.get('check', {}))}")
+
+
 def main() -> None:
     from datetime import date
 
@@ -485,11 +539,17 @@ def main() -> None:
     parser.add_argument("--replicate-from", help="var dir of a generated copy to replicate")
     parser.add_argument("--times", type=int, default=1, help="replicas (--replicate-from)")
     parser.add_argument("--rederive", action="store_true", help="rebuild touch paths etc.")
+    parser.add_argument(
+        "--summary", action="store_true", help="print the tables of every size under --root"
+    )
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
     parser.add_argument("--pair", help=argparse.SUPPRESS)
     parser.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.summary:
+        summary(Path(args.root))
+        return
     if args.step:
         steps = {"build": build, "replicate": replicate, "mirror": mirror, "check": check}
         (steps | {"pair": pair})[args.step](args)
