@@ -54,16 +54,19 @@ def engine_counts(
     journeys CTEs and the touch paths' column of group ``keys``."""
     source = paths_source(con)
     moves = coalitions = None
-    if markov_order is not None and shapley:
-        # One statement: the journeys and their paths are counted once for both models.
+    if markov_order is not None and shapley and isinstance(con, duckdb.DuckDBPyConnection):
+        # One statement: DuckDB counts the journeys and their paths once for both models
+        # (0.62-0.66x the time of two at 1M and 10M leads). ClickHouse inlines the shared
+        # CTE, and one statement measured no faster there (bench/attribution_path_counts.py).
         rows = fetch_rows(con, both_sql(journeys, source, keys, markov_order), params)
         moves, coalitions = split_kinds(rows)
-    elif markov_order is not None:
-        moves = fetch_rows(con, moves_sql(journeys, source, keys, markov_order), params)
     else:
-        # The coalitions also count the journeys and find the groups on their paths: the
-        # totals of a run without Markov.
-        coalitions = fetch_rows(con, coalitions_sql(journeys, source, keys), params)
+        if markov_order is not None:
+            moves = fetch_rows(con, moves_sql(journeys, source, keys, markov_order), params)
+        if moves is None or shapley:
+            # The coalitions also count the journeys and find the groups on their paths:
+            # the totals of a run without Markov.
+            coalitions = fetch_rows(con, coalitions_sql(journeys, source, keys), params)
     totals = (
         totals_from_coalitions(coalitions)
         if coalitions is not None
@@ -162,8 +165,8 @@ def both_sql(journeys: str, source: str, keys: str, order: int) -> str:
     and again in ``to_state`` (one list type for the column on every engine).
 
     DuckDB evaluates the ``paths`` CTE, read twice here, once. ClickHouse inlines it at each
-    reference (``AS MATERIALIZED`` exists from 26.3 only, behind an experimental setting):
-    there the statement costs what the two apart did, in one round trip."""
+    reference (``AS MATERIALIZED`` exists from 26.3 only, behind an experimental setting), so
+    ``engine_counts`` sends it the two statements apart."""
     moves = _MOVES_SELECT.replace("SELECT ", f"SELECT '{MOVE}' AS kind, ", 1)
     sets = _SETS_SELECT.replace(
         "SELECT converted, coalition,",
