@@ -55,6 +55,13 @@ def deals(db, duckdb_file):
     _deal(upsell, "lost", 300, 3, 15)
     _deal(upsell, "lost", 300, 4, 16)
     _deal(upsell, "qualification", 700, 10, None)
+    # Left out: two deals in another currency (counted apart), one won after the period.
+    _deal(new, "won", 4000, 2, 12, currency="EUR")
+    _deal(upsell, "qualification", 5000, 3, None, currency="EUR")
+    Deal.objects.create(
+        name="won in April", pipeline=new, stage="won", amount=Decimal(6000),
+        created_at=_at(20), closed_at=datetime(2025, 4, 10, tzinfo=UTC),
+    )  # fmt: skip
     analytics_sync()
     return new, upsell
 
@@ -62,8 +69,10 @@ def deals(db, duckdb_file):
 def test_deal_kpis_in_total_and_per_pipeline(deals):
     new, upsell = deals
     filters = ReportFilters(START, END, mode="period")
-    t = KpisRunner(KpisQuery(filters)).run().total
+    total = KpisRunner(KpisQuery(filters)).run()
+    t = total.total
     assert (t.won_deals, t.lost_deals, t.revenue, t.pipeline) == (3, 3, 1500, 700)
+    assert total.other_currency_rows == 2
     assert (t.win_rate, t.average_deal_size, t.sales_cycle_days) == (0.5, 500, 20)
     # Margin of the won deals with lines: (800 - 300) + (200 - 60) over their net 1000.
     assert (t.margin, t.margin_rate, t.won_without_lines) == (640, 0.64, 1)
