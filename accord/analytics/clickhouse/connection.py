@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -189,6 +190,15 @@ class Result:
         return {
             name: _numpy(self.table.column(i)) for i, name in enumerate(self.table.column_names)
         }
+
+    def df(self) -> pd.DataFrame:
+        """As DuckDB's ``df()``: naive UTC timestamps, NULL as NaN or None."""
+        columns = {}
+        for name, column in zip(self.table.column_names, self.table.columns, strict=True):
+            if pa.types.is_timestamp(column.type):
+                column = column.cast(pa.timestamp(column.type.unit))
+            columns[name] = column
+        return pa.table(columns).to_pandas()
 
 
 class ClickHouseConnection:

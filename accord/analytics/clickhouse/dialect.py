@@ -259,6 +259,9 @@ def _transform(node: exp.Expression) -> exp.Expression:
         return _decimal(node)
     if isinstance(node, exp.LogicalOr):
         return exp.Max(this=node.this)
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "hash":
+        # A grouping key only (the promotions' matched cells): another hash, the same groups.
+        return exp.Anonymous(this="cityHash64", expressions=node.expressions)
     if (
         isinstance(node, exp.Array)
         and node.expressions

@@ -53,7 +53,8 @@ def engine_counts(
     (when Shapley is asked for, or nothing else counts the journeys), from the runner's
     journeys CTEs and the touch paths' column of group ``keys``."""
     source = paths_source(con)
-    moves = coalitions = None
+    moves: Sequence[Row] | None = None
+    coalitions: Sequence[Row] | None = None
     if markov_order is not None and shapley and isinstance(con, duckdb.DuckDBPyConnection):
         # One statement: DuckDB counts the journeys and their paths once for both models
         # (0.62-0.66x the time of two at 1M and 10M leads). ClickHouse inlines the shared
@@ -179,7 +180,7 @@ def both_sql(journeys: str, source: str, keys: str, order: int) -> str:
     )
 
 
-def split_kinds(rows: Sequence[Row]) -> tuple[list[Row], list[Row]]:
+def split_kinds(rows: Sequence[Row]) -> tuple[Sequence[Row], Sequence[Row]]:
     """``both_sql``'s rows as ``moves_sql``'s and ``coalitions_sql``'s."""
     moves = [row[1:] for row in rows if row[0] == MOVE]
     coalitions = [(row[1], row[2], *row[4:]) for row in rows if row[0] == SET]

@@ -21,6 +21,7 @@ from accord.analytics.runners.attribution import AttributionQuery, AttributionRu
 from accord.analytics.runners.forecast import ForecastQuery, ForecastRunner
 from accord.analytics.runners.funnel import FunnelQuery, FunnelRunner
 from accord.analytics.runners.kpis import KpisQuery, KpisRunner
+from accord.analytics.runners.promotions import PromotionsQuery, PromotionsRunner
 from accord.analytics.runners.quality import QualityQuery, QualityRunner
 from accord.analytics.runners.reps import RepsQuery, RepsRunner
 from accord.analytics.runners.speed import SpeedQuery, SpeedRunner
@@ -28,6 +29,7 @@ from accord.analytics.runners.summary import SummaryQuery, SummaryRunner
 from accord.analytics.runners.velocity import VelocityQuery, VelocityRunner
 from accord.analytics.sync import analytics_sync
 from accord.demo import loader
+from accord.demo.deal_lines import UPSELL_KEY, sales_mix_write
 
 ANCHOR = date(2026, 3, 1)
 START, END = ANCHOR - timedelta(days=365), ANCHOR
@@ -56,12 +58,15 @@ RUNNERS = {
     "speed": lambda: SpeedRunner(SpeedQuery(COHORT, group_by="channel")),
     "speed-mql-rep": lambda: SpeedRunner(SpeedQuery(PERIOD, group_by="rep", start="mql")),
     "forecast": lambda: ForecastRunner(ForecastQuery(COHORT, now=NOW, simulations=200)),
+    "promotions": lambda: PromotionsRunner(PromotionsQuery(COHORT, min_closed=5)),
+    "promotions-period": lambda: PromotionsRunner(PromotionsQuery(PERIOD, pipeline=UPSELL_KEY)),
     "empty-kpis": lambda: KpisRunner(KpisQuery(EMPTY)),
     "empty-velocity": lambda: VelocityRunner(VelocityQuery(EMPTY)),
     "empty-quality": lambda: QualityRunner(QualityQuery(EMPTY)),
     "empty-reps": lambda: RepsRunner(RepsQuery(EMPTY)),
     "empty-speed": lambda: SpeedRunner(SpeedQuery(EMPTY)),
     "empty-attribution": lambda: AttributionRunner(AttributionQuery(EMPTY)),
+    "empty-promotions": lambda: PromotionsRunner(PromotionsQuery(EMPTY)),
 }
 
 
@@ -100,11 +105,18 @@ def answers(settings, engine: str) -> dict[str, Any]:
     return {name: _plain(make().run()) for name, make in RUNNERS.items()}
 
 
+def company_load() -> None:
+    """The demo's company at 300 leads, with its sales mix (an upsell pipeline, line items,
+    promotions) as ``accord demo`` writes it."""
+    loader.demo_load(seed=7, size="small", anchor=ANCHOR, leads=300)
+    sales_mix_write(seed=7, today=ANCHOR)
+
+
 @pytest.fixture
 def company(db, settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ANALYTICS_DUCKDB_PATH = str(tmp_path / "analytics.duckdb")
-    loader.demo_load(seed=7, size="small", anchor=ANCHOR, leads=300)
+    company_load()
     settings.ANALYTICS_ENGINE = "clickhouse"
     analytics_sync()  # writes the DuckDB copy and mirrors it into ClickHouse
 
@@ -119,6 +131,7 @@ def parity_check(settings) -> None:
     # Not vacuous: the company has leads, conversions and attributed revenue.
     assert duck["funnel"]["total"]["steps"][0]["count"] > 100
     assert duck["attribution"]["converted"] > 0
+    assert duck["promotions"]["deals"] > 0  # (promotions used: test_runner_promotions)
 
 
 def test_every_runner_answers_the_same_on_chdb(company, settings):
@@ -134,7 +147,7 @@ def test_every_runner_answers_the_same_on_a_clickhouse_server(db, settings, tmp_
     settings.ANALYTICS_CLICKHOUSE_URL = os.environ["ACCORD_TEST_CLICKHOUSE_URL"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ANALYTICS_DUCKDB_PATH = str(tmp_path / "analytics.duckdb")
-    loader.demo_load(seed=7, size="small", anchor=ANCHOR, leads=300)
+    company_load()
     settings.ANALYTICS_ENGINE = "clickhouse"
     analytics_sync()
     parity_check(settings)
