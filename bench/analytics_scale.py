@@ -630,7 +630,10 @@ def main() -> None:
     if "pairs" not in skip:
         results.setdefault("pairs", {})
         print(f"{'runner vs hand':<24} {'engine':<10} {'runner s':>9} {'hand s':>9} {'ratio':>6}")
-        for name in PAIRS:
+        pairs = [
+            p for p in PAIRS if not args.only or any(p.startswith(n) for n in args.only.split(","))
+        ]
+        for name in pairs:
             for engine_name in engines:
                 out = step(args, "--step", "pair", "--pair", name, "--engine", engine_name)
                 results["pairs"].setdefault(name, {})[engine_name] = out
