@@ -23,9 +23,13 @@ from accord.analytics.clickhouse.connection import chdb_session
 from accord.analytics.commands import analytics
 from accord.analytics.sync import analytics_contact_erase, analytics_sync
 from accord.analytics.tests.analytics_support import company_seed
-from accord.analytics.tests.test_clickhouse_parity import RUNNERS, answers, differences
+from accord.analytics.tests.test_clickhouse_parity import (
+    RUNNERS,
+    answers,
+    company_load,
+    differences,
+)
 from accord.contacts.models import Contact, Lead, StageTransition
-from accord.demo import loader
 from accord.pipeline.models import Deal
 from accord.tracking.models import Channel, Touchpoint
 
@@ -97,7 +101,7 @@ def company(db, settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ANALYTICS_DUCKDB_PATH = str(tmp_path / "analytics.duckdb")
     settings.ANALYTICS_CLICKHOUSE_URL = ""
-    loader.demo_load(seed=7, size="small", anchor=ANCHOR.date(), leads=300)
+    company_load()  # the parity test's company (its runners read the sales mix)
     settings.ANALYTICS_ENGINE = "clickhouse"
     analytics_sync()  # the first feed: a full reload
     return tmp_path / "analytics.chdb"

@@ -29,7 +29,7 @@ from accord.analytics.runners.summary import SummaryQuery, SummaryRunner
 from accord.analytics.runners.velocity import VelocityQuery, VelocityRunner
 from accord.analytics.sync import analytics_sync
 from accord.demo import loader
-from accord.demo.deal_lines import UPSELL_KEY, sales_mix_write
+from accord.demo.deal_lines import sales_mix_write
 
 ANCHOR = date(2026, 3, 1)
 START, END = ANCHOR - timedelta(days=365), ANCHOR
@@ -59,7 +59,7 @@ RUNNERS = {
     "speed-mql-rep": lambda: SpeedRunner(SpeedQuery(PERIOD, group_by="rep", start="mql")),
     "forecast": lambda: ForecastRunner(ForecastQuery(COHORT, now=NOW, simulations=200)),
     "promotions": lambda: PromotionsRunner(PromotionsQuery(COHORT, min_closed=5)),
-    "promotions-period": lambda: PromotionsRunner(PromotionsQuery(PERIOD, pipeline=UPSELL_KEY)),
+    "promotions-period": lambda: PromotionsRunner(PromotionsQuery(PERIOD, pipeline="new_business")),
     "empty-kpis": lambda: KpisRunner(KpisQuery(EMPTY)),
     "empty-velocity": lambda: VelocityRunner(VelocityQuery(EMPTY)),
     "empty-quality": lambda: QualityRunner(QualityQuery(EMPTY)),
