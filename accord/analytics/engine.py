@@ -25,7 +25,7 @@ import logging
 import random
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
@@ -141,7 +141,19 @@ def reader() -> Iterator[duckdb.DuckDBPyConnection]:
                 str(_("The analytics copy is not built yet: run `accord analytics sync`."))
             )
         # The same runners on ClickHouse: a connection that speaks the DuckDB subset they use.
-        with clickhouse.reader(path) as mirrored:
+        with ExitStack() as opened:
+            try:
+                mirrored = opened.enter_context(clickhouse.reader(path))
+            except clickhouse.ChdbInUse as error:
+                raise AnalyticsBusy(
+                    str(
+                        _(
+                            "The embedded ClickHouse copy is open in another process (chDB "
+                            "serves one process at a time). Set ACCORD_CLICKHOUSE_URL to a "
+                            "ClickHouse server to read it from the web and the worker at once."
+                        )
+                    )
+                ) from error
             yield cast(duckdb.DuckDBPyConnection, mirrored)
         return
     connection = _snapshot_open()

@@ -21,6 +21,13 @@ from django.conf import settings
 
 DUCKDB = "duckdb"
 CLICKHOUSE = "clickhouse"
+
+
+class ChdbInUse(RuntimeError):
+    """Another process has the embedded ClickHouse (chDB) copy open: chDB serves one
+    process at a time (several processes read a ClickHouse server)."""
+
+
 ENGINES = (DUCKDB, CLICKHOUSE)
 
 

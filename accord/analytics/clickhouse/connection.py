@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from accord.analytics.clickhouse import ChdbInUse
 from accord.analytics.clickhouse.dialect import clickhouse_sql
 
 #: ClickHouse settings that make its answers DuckDB's: an outer join's missing side is NULL
@@ -62,7 +63,13 @@ def chdb_session(path: Path) -> Any:
             for other in list(_chdb_sessions):
                 _chdb_sessions.pop(other).close()
             path.mkdir(parents=True, exist_ok=True)
-            found = chdb_session_module.Session(key)
+            try:
+                found = chdb_session_module.Session(key)
+            except RuntimeError as error:
+                # chDB's own words for a path another process holds.
+                if "EmbeddedServer" in str(error):
+                    raise ChdbInUse(str(error)) from error
+                raise
             _chdb_sessions[key] = found
         return found
 

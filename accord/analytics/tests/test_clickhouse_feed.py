@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import logging
 import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import duckdb
 import pytest
 from click.testing import CliRunner
+from django.utils import translation
 
 from accord.analytics.clickhouse.connection import chdb_session
 from accord.analytics.commands import analytics
+from accord.analytics.filters import ReportFilters
+from accord.analytics.runners.funnel import FunnelQuery, FunnelRunner
 from accord.analytics.sync import analytics_contact_erase, analytics_sync
 from accord.analytics.tests.analytics_support import company_seed
 from accord.analytics.tests.test_clickhouse_parity import (
@@ -249,3 +252,28 @@ def test_a_node_behind_the_latest_snapshot_feeds_only_from_it(seeded, settings, 
     assert len(_feeds(caplog)) == 1, messages
     report = _same(answers(settings, "duckdb"), answers(settings, "clickhouse"), ("d", "c"))
     assert not report, "\n".join(report)
+
+
+def test_a_chdb_copy_open_in_another_process_is_reported_not_a_crash(seeded, settings):
+    """chDB serves one process at a time: while another process (the worker, say) holds the
+    copy, a report says so and names the remedy instead of failing with a server error."""
+    import subprocess
+    import sys
+
+    from accord.analytics.clickhouse.connection import chdb_close_all
+    from accord.analytics.engine import AnalyticsBusy
+
+    chdb_close_all()  # this process lets go of it
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, chdb.session as s; c = s.Session(sys.argv[1]); print('open', flush=True);"
+         " sys.stdin.read()", str(seeded)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(AnalyticsBusy) as busy, translation.override("en"):
+            FunnelRunner(FunnelQuery(ReportFilters(date(2026, 1, 1), date(2026, 3, 1)))).run()
+        assert "ACCORD_CLICKHOUSE_URL" in str(busy.value)
+    finally:
+        holder.communicate("")
