@@ -136,15 +136,22 @@ sets AS (
     FROM paths
 )"""
 
-_MOVES_SELECT = """SELECT converted, from_state, to_state, sum(journeys) AS journeys,
+
+def _moves_select(kind: str = "") -> str:
+    """Markov's transitions summed (``kind``: the leading column of ``both_sql``)."""
+    return f"""SELECT {kind}converted, from_state, to_state, sum(journeys) AS journeys,
     CAST(sum(value) AS DOUBLE) AS value
 FROM moves
 GROUP BY converted, from_state, to_state"""
 
-_SETS_SELECT = """SELECT converted, coalition, sum(journeys) AS journeys,
+
+def _sets_select(kind: str = "", coalition: str = "coalition") -> str:
+    """Shapley's coalitions summed (``coalition``: how the column is selected)."""
+    return f"""SELECT {kind}converted, {coalition}, sum(journeys) AS journeys,
     CAST(sum(value) AS DOUBLE) AS value
 FROM sets
 GROUP BY converted, coalition"""
+
 
 #: The first column of ``both_sql``'s rows: which table of ``attribution.paths`` a row is of.
 MOVE, SET = "move", "set"
@@ -152,12 +159,12 @@ MOVE, SET = "move", "set"
 
 def moves_sql(journeys: str, source: str, keys: str, order: int) -> str:
     """``converted, from_state, to_state, journeys, value``: Markov's transitions."""
-    return f"{_path_counts(journeys, source, keys)},{_moves_cte(order)}\n{_MOVES_SELECT}\n"
+    return f"{_path_counts(journeys, source, keys)},{_moves_cte(order)}\n{_moves_select()}\n"
 
 
 def coalitions_sql(journeys: str, source: str, keys: str) -> str:
     """``converted, coalition, journeys, value``: Shapley's coalitions."""
-    return f"{_path_counts(journeys, source, keys)},{_SETS_CTE}\n{_SETS_SELECT}\n"
+    return f"{_path_counts(journeys, source, keys)},{_SETS_CTE}\n{_sets_select()}\n"
 
 
 def both_sql(journeys: str, source: str, keys: str, order: int) -> str:
@@ -168,11 +175,9 @@ def both_sql(journeys: str, source: str, keys: str, order: int) -> str:
     DuckDB evaluates the ``paths`` CTE, read twice here, once. ClickHouse inlines it at each
     reference (``AS MATERIALIZED`` exists from 26.3 only, behind an experimental setting), so
     ``engine_counts`` sends it the two statements apart."""
-    moves = _MOVES_SELECT.replace("SELECT ", f"SELECT '{MOVE}' AS kind, ", 1)
-    sets = _SETS_SELECT.replace(
-        "SELECT converted, coalition,",
-        f"SELECT '{SET}' AS kind, converted, coalition AS from_state, coalition AS to_state,",
-        1,
+    moves = _moves_select(kind=f"'{MOVE}' AS kind, ")
+    sets = _sets_select(
+        kind=f"'{SET}' AS kind, ", coalition="coalition AS from_state, coalition AS to_state"
     )
     return (
         f"{_path_counts(journeys, source, keys)},{_moves_cte(order)},{_SETS_CTE}\n"
