@@ -54,9 +54,12 @@ def test_a_card_moved_by_keyboard_changes_the_totals(browser, live_server):
     assert _count(page, "qualification") == "0"
     assert _weighted(page, "discovery") == "$20.00"
     assert "moved to Discovery" in page.locator(".board-notices").inner_text()
-    # The keyboard stays on the moved card.
-    focused = page.evaluate("document.activeElement.closest('.deal-card')?.dataset.deal")
-    assert focused == str(deal.pk)
+    # The keyboard stays on the moved card: focus moves there once htmx has settled the new
+    # board (after the swap that changed the totals), so wait for it rather than read it.
+    page.wait_for_function(
+        "(pk) => document.activeElement?.closest('.deal-card')?.dataset.deal === pk",
+        arg=str(deal.pk),
+    )
     # Then with its stage select: Proposal.
     page.select_option(f"#move-{deal.pk}", "proposal")
     page.locator(f"#deal-card-{deal.pk} .deal-move-go").press("Enter")
@@ -100,7 +103,8 @@ def test_a_won_deal_with_line_items_shows_its_margin(browser, live_server, setti
     page.select_option(f"#move-{deal.pk}", "won")
     page.locator(f"#deal-card-{deal.pk} .deal-move-go").press("Enter")
     page.wait_for_selector("#close-dialog")
-    assert page.evaluate("document.activeElement.id") == "close-amount"
+    # Focus lands on the amount once htmx has settled the swap that drew the dialog.
+    page.wait_for_function("() => document.activeElement?.id === 'close-amount'")
     page.fill("#close-date", "2026-12-18")
     page.locator("#close-dialog button[type=submit]").press("Enter")
     page.wait_for_function(
