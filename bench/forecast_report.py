@@ -86,7 +86,7 @@ INSERT INTO deals SELECT id, lead_id, NULL, stage, amount, 'USD', owner_id,
     CASE WHEN stage IN ('won', 'lost') THEN ends
         ELSE created_at + to_days(CAST(cycle * (list_position(['qualification', 'discovery',
             'proposal', 'negotiation'], stage) - 1) / 4 AS INTEGER)) END,
-    rep_category, 'Deal ' || id, CAST(ends AS DATE), 0, false, ''
+    rep_category, 'Deal ' || id, CAST(ends AS DATE), 0, false, '', ''
 FROM planned""")
     con.execute("""
 INSERT INTO deal_stage_changes

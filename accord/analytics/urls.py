@@ -11,6 +11,11 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("forecast/", forecast_views.forecast, name="forecast"),
     path("promotions/", promotion_views.promotions, name="promotions"),
+    path(
+        "promotions/export.<str:format>",
+        promotion_views.promotions_export,
+        name="promotions_export",
+    ),
     path("forecast/submit/", forecast_views.forecast_submit, name="forecast_submit"),
     path("forecast/adjust/", forecast_views.forecast_adjust, name="forecast_adjust"),
     path("board/pin/", views.pin_create, name="pin"),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
 from accord.accounts.models import User
-from accord.contacts.models import Account, Contact, Lead
+from accord.contacts.models import Account, Contact, Lead, StageTransition
+from accord.core.lifecycle import Stage
+
+#: Leads per query when reading many leads' hand-offs (well under any bind-variable limit).
+_LEADS_PER_QUERY = 2000
 
 
 def account_list(*, name: str | None = None, domain: str | None = None) -> QuerySet[Account]:
@@ -76,3 +81,26 @@ def lead_list(
     if created_before:
         leads = leads.filter(created_at__lt=created_before)
     return leads
+
+
+def grades_at_handoff(lead_ids: Collection[int]) -> dict[int, str]:
+    """Each lead's fit grade when it was handed to sales: the grade its latest move to MQL
+    recorded (scoring writes it there), else its grade now (a move by hand records none, and
+    a lead sales found itself was never handed off). Deals keep this, so a later re-score
+    does not change whom a deal was sold to."""
+    ids = sorted(set(lead_ids))
+    grades: dict[int, str] = {}
+    for start in range(0, len(ids), _LEADS_PER_QUERY):
+        batch = ids[start : start + _LEADS_PER_QUERY]
+        grades.update(Lead.objects.filter(pk__in=batch).values_list("pk", "grade"))
+        moves = (
+            StageTransition.objects.filter(lead_id__in=batch, to_stage=Stage.MQL)
+            .order_by("lead_id", "at", "id")
+            .values_list("lead_id", "details")
+        )
+        recorded = {lead_id: details for lead_id, details in moves}  # the latest wins
+        for lead_id, details in recorded.items():
+            grade = details.get("grade") if isinstance(details, dict) else None
+            if isinstance(grade, str) and grade:
+                grades[lead_id] = grade
+    return grades

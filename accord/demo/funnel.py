@@ -354,6 +354,7 @@ class _ChunkWalk:
                 rep=rep,
                 end=self.end,
                 pipeline_id=self.people.refs.pipeline_id,
+                handoff_grade=self._grade(i),
             )
             self.rows.deals.append(row)
             deal_id = row[0]
@@ -369,6 +370,11 @@ class _ChunkWalk:
         self._lead_row(i, lead_id, rep, handed_off, last_stage, last_at)
         self._contact_row(i, a, t0, last_at)
 
+    def _grade(self, i: int) -> str:
+        """The lead's fit grade (title and company size); it stays what it was at hand-off."""
+        fit = self.draws.title_fit[i] * self.draws.size_fit[i]
+        return "A" if fit >= 1.5 else "B" if fit >= 1.1 else "C" if fit >= 0.6 else "D"
+
     def _transitions(self, i: int, lead_id: int, kept: list) -> None:
         previous = ""
         for stage, at, actor, reason, details in kept:
@@ -381,8 +387,7 @@ class _ChunkWalk:
     ) -> None:
         draws, rand, people = self.draws, self.rand, self.people
         score = rand.randint(60, 100) if handed_off else int(59 * rand.random() ** 1.3)
-        fit = draws.title_fit[i] * draws.size_fit[i]
-        grade = "A" if fit >= 1.5 else "B" if fit >= 1.1 else "C" if fit >= 0.6 else "D"
+        grade = self._grade(i)
         employees = draws.employees[i]
         properties = json_text(
             {

@@ -73,6 +73,7 @@ DEAL_COLUMNS = (
     "version",
     "competitor",
     "forecast_category",
+    "handoff_grade",
 )
 ACTIVITY_COLUMNS = (
     "id",
@@ -153,6 +154,7 @@ def deal_row(
     rep: int | None,
     end: int,
     pipeline_id: int | None,
+    handoff_grade: str,
 ) -> tuple:
     """The deal's row: amount by company size, plan, discount or promotion, and its stage at
     ``end`` (closed, or as far along its planned cycle as time has gone)."""
@@ -198,6 +200,7 @@ def deal_row(
         1,
         "",
         "",
+        handoff_grade,
     )
 
 

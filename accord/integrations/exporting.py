@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -59,14 +60,41 @@ def _xlsx_cell(value: Any) -> Any:
     return value
 
 
+#: One sheet of a workbook: its name, its rows and its columns.
+Sheet = tuple[str, Iterable[Any], Sequence[Column]]
+
+#: Characters a sheet's name may not hold (Excel refuses the file otherwise).
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    """``name`` as Excel accepts it: without its forbidden characters, at most 31 characters,
+    unique in the workbook (case-insensitively, as Excel compares)."""
+    base = _SHEET_NAME_FORBIDDEN.sub(" ", str(name)).strip().strip("'")[:31] or "Sheet"
+    candidate, n = base, 1
+    while candidate.lower() in taken:
+        n += 1
+        suffix = f" ({n})"
+        candidate = base[: 31 - len(suffix)] + suffix
+    taken.add(candidate.lower())
+    return candidate
+
+
 def export_xlsx(rows: Iterable[Any], columns: Sequence[Column], stream: io.BufferedIOBase) -> None:
+    export_workbook([("Export", rows, columns)], stream)
+
+
+def export_workbook(sheets: Sequence[Sheet], stream: io.BufferedIOBase) -> None:
+    """An XLSX workbook with a sheet per ``(name, rows, columns)``, in order."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Export")
-    sheet.append([_xlsx_cell(header) for _, header in columns])
-    for row in rows:
-        sheet.append([_xlsx_cell(_value(row, key)) for key, _ in columns])
+    taken: set[str] = set()
+    for name, rows, columns in sheets:
+        sheet = workbook.create_sheet(_sheet_name(name, taken))
+        sheet.append([_xlsx_cell(header) for _, header in columns])
+        for row in rows:
+            sheet.append([_xlsx_cell(_value(row, key)) for key, _ in columns])
     workbook.save(stream)
 
 
@@ -86,6 +114,17 @@ def export_rows(rows: Iterable[Any], columns: Sequence[Column], format: str) -> 
 def export_response(
     rows: Iterable[Any], columns: Sequence[Column], format: str, filename: str
 ) -> HttpResponse:
-    response = HttpResponse(export_rows(rows, columns, format), content_type=CONTENT_TYPES[format])
+    return _attachment(export_rows(rows, columns, format), format, filename)
+
+
+def export_workbook_response(sheets: Sequence[Sheet], filename: str) -> HttpResponse:
+    """Several tables in one XLSX download, a sheet each."""
+    binary = io.BytesIO()
+    export_workbook(sheets, binary)
+    return _attachment(binary.getvalue(), "xlsx", filename)
+
+
+def _attachment(content: bytes, format: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=CONTENT_TYPES[format])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{format}"'
     return response

@@ -59,6 +59,10 @@ class DealOut(Schema):
     lost_reason: str
     competitor: str
     forecast_category: str
+    handoff_grade: str = Field(
+        description="The lead's fit grade when it was handed to sales; set when the deal's "
+        "lead is set, kept through later re-scores ('' with no lead or no grade)."
+    )
     version: int
     owner_id: int | None
     external_id: str | None

@@ -36,6 +36,8 @@ class Table:
     headers: list[str]
     rows: list[list[Cell]]
     empty: str = ""
+    #: Where this table downloads as CSV ('' when it does not).
+    export_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ promotion and three figures. Every number is formatted here for the active langu
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -29,6 +30,8 @@ class PromotionsPage:
     warning: str | None
     notes: list[str] = field(default_factory=list)
     empty: bool = False
+    #: Where every table downloads as one workbook ('' when it does not).
+    workbook_url: str = ""
 
 
 def _text(value: str) -> Cell:
@@ -226,7 +229,7 @@ class _Builder:
             "size": _("Size"),
             "industry": _("Industry"),
             "region": _("Country"),
-            "grade": _("Fit grade"),
+            "grade": _("Fit grade at hand-off"),
         }
         shares = {(x.group, x.dimension, x.value): x.share for x in self.r.mix}
         rows = []
@@ -397,7 +400,13 @@ def _verdict(b: _Builder, m: MatchedComparison) -> str:
     return text
 
 
-def promotions_page(result: PromotionsResult) -> PromotionsPage:
+def promotions_page(
+    result: PromotionsResult,
+    *,
+    export_urls: Mapping[str, str] | None = None,
+    workbook_url: str = "",
+) -> PromotionsPage:
+    """The page of ``result``; ``export_urls``: each table's CSV download, by table key."""
     b = _Builder(result)
     shown = [g for g in result.groups if g.closed]
     labels = [b.label(g) for g in shown]
@@ -446,17 +455,20 @@ def promotions_page(result: PromotionsResult) -> PromotionsPage:
             _("%(n)s won deal(s) have no line items: their cost is not known and counts as zero.")
             % {"n": result.won_without_lines}
         )
+    tables = [
+        b.groups(),
+        b.matched(),
+        b.waterfall(),
+        b.bands(),
+        b.mix(),
+        b.retention(),
+        b.approvals(),
+        b.reps(),
+    ]
+    urls = export_urls or {}
     return PromotionsPage(
-        tables=[
-            b.groups(),
-            b.matched(),
-            b.waterfall(),
-            b.bands(),
-            b.mix(),
-            b.retention(),
-            b.approvals(),
-            b.reps(),
-        ],
+        tables=[replace(t, export_url=urls.get(t.key, "")) for t in tables],
+        workbook_url=workbook_url,
         verdicts=verdicts,
         win_rate_json=win_json,
         waterfall_json=waterfall_json,

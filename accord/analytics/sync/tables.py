@@ -187,6 +187,8 @@ TABLES: tuple[Table, ...] = (
             _c("discount_amount", "float"),
             _c("is_promotion", "bool"),
             _c("promotion_code", "text"),
+            # The lead's fit grade when it was handed to sales (the promotion report's mix).
+            _c("handoff_grade", "text"),
         ),
         test_leads_by="lead_id",
     ),

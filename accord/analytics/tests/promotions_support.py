@@ -5,7 +5,8 @@ Product Widget: list 1,000, unit cost 400 (margin at list 60 %). Promotion SPRIN
 fixed cost 300, cost per deal 50 (USD). Every deal: one Widget, created 2026-01-10 in the
 default pipeline, reached "proposal"; won deals close after 60 days at full price, after
 30 at the promotion; lost ones on 03-20. Large accounts: 1,000 employees, Manufacturing, DE,
-leads graded A; small ones: 20 employees, Retail, RU, graded C.
+leads graded A; small ones: 20 employees, Retail, RU, graded C (and so at hand-off: the deals
+keep that grade).
 
 Full price (ann)     large: F1 won (EUR, 1.1 USD), F2 won, F3 lost, F4 lost
                      small: F5 won, F6 lost, F7 lost, F8 lost
@@ -87,6 +88,7 @@ def _deal(name, owner, pipeline, size, outcome, currency, *, created=CREATED, pr
         name=name, owner=owner, pipeline=pipeline, lead=lead, account=account, stage=outcome,
         amount=Decimal(700 if promo else 1000), currency=currency, created_at=created,
         closed_at=closed, stage_entered_at=closed, lost_reason="price" if outcome == "lost" else "",
+        handoff_grade=grade,
     )  # fmt: skip
     for stage, when in (("proposal", created + timedelta(days=5)), (outcome, closed)):
         DealStageChange.objects.create(deal=deal, pipeline=pipeline, to_stage=stage, at=when,

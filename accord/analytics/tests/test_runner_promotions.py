@@ -5,12 +5,15 @@ and its measured lift against matched full-price deals falls short of break-even
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from accord.analytics.filters import ReportFilters
 from accord.analytics.runners.promotions import PromotionsQuery, PromotionsRunner
 from accord.analytics.runners.promotions_stats import wilson
 from accord.analytics.sync import analytics_sync
 from accord.analytics.tests.promotions_support import END, START, promotions_seed
+from accord.contacts.models import Lead
+from accord.pipeline.models import Deal
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +67,21 @@ def test_promotion_wins_more_but_keeps_less_and_brings_smaller_customers(seeded)
     assert mix[(spring, "size", "small")] == pytest.approx(0.6)
     assert mix[(spring, "grade", "C")] == pytest.approx(0.6)
     assert mix[(spring, "industry", "Retail")] == pytest.approx(0.6)
+
+
+def test_the_mix_reads_the_grade_at_hand_off(seeded):
+    """Every lead re-scored to A after the sale: the won customers stay in the segment they
+    were sold in; a deal from before deals kept the grade (P4) reads its lead's grade now."""
+    now = timezone.now()
+    Lead.objects.update(grade="A", updated_at=now)
+    Deal.objects.filter(name="P4").update(handoff_grade="", updated_at=now)
+    analytics_sync()
+    result = PromotionsRunner(PromotionsQuery(ReportFilters(START, END), min_closed=5)).run()
+    mix = {(m.group, m.dimension, m.value): m.share for m in result.mix}
+    spring = str(seeded["promotion"].pk)
+    assert mix[(spring, "grade", "C")] == pytest.approx(0.4)
+    assert mix[(spring, "grade", "A")] == pytest.approx(0.6)
+    assert mix[("full_price", "grade", "C")] == pytest.approx(1 / 3)
 
 
 def test_bands_retention_approvals_reps_and_currency(seeded):
@@ -123,7 +141,7 @@ def test_cli_api_and_page_in_both_languages(seeded, client):
     args = ["promotions", "--start", "2026-01-01", "--end", "2026-03-31", "--min-closed", "5"]
     table = CliRunner().invoke(report, args)
     assert table.exit_code == 0, table.output
-    assert "Spring 30" in table.output and "matched comparison" in table.output
+    assert "Spring 30" in table.output and "Matched comparison" in table.output
     as_csv = CliRunner().invoke(report, [*args, "--format", "csv"])
     assert as_csv.output.splitlines()[0].startswith("group,deals,closed,won,win_rate_pct")
     head = User.objects.create(username="head", role=Role.MANAGER)

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from accord.contacts.tests.factories import ContactFactory, LeadFactory
 from accord.core.csvsafe import cell_escape
 from accord.integrations.commands import export_command, import_command
-from accord.integrations.exporting import export_rows
+from accord.integrations.exporting import export_rows, export_workbook
 
 COLUMNS = [("name", "Name"), ("note", "Note"), ("amount", "Amount"), ("day", "Day")]
 DANGEROUS = ['=HYPERLINK("http://evil")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "\0=x"]
@@ -77,6 +77,28 @@ def test_xlsx_keeps_formulas_as_text():
     assert names[6] == "'=x"  # NUL dropped BEFORE escaping, so the = is still defused
     assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 9))
     assert values[0][2] == 2.5 and values[0][3] == datetime(2025, 1, 2, 12)
+
+
+def test_a_workbook_has_a_sheet_per_table_with_names_excel_accepts():
+    long_name = "Requested vs approved discounts by the ladder's rung"
+    sheets = [
+        ("Q1: a/b [draft]?", [{"name": "=1+1"}], [("name", "Name")]),
+        (long_name, [], [("name", "Name")]),
+        (long_name.upper(), [], [("name", "Name")]),  # Excel compares names case-blind
+        ("", [], [("name", "Name")]),
+    ]
+    binary = io.BytesIO()
+    export_workbook(sheets, binary)
+    book = load_workbook(io.BytesIO(binary.getvalue()))
+    assert book.sheetnames == [
+        "Q1  a b  draft",
+        long_name[:31],
+        long_name.upper()[:27] + " (2)",
+        "Sheet",
+    ]
+    first = list(book["Q1  a b  draft"].iter_rows(values_only=True))
+    assert first == [("Name",), ("'=1+1",)]  # the same escaping as one-table exports
+    assert list(book["Sheet"].iter_rows(values_only=True)) == [("Name",)]
 
 
 def test_unknown_format_is_refused():

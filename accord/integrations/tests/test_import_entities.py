@@ -69,7 +69,7 @@ def test_salesforce_leads_export_headers(write_csv):
 def test_deals_upsert_by_external_id_and_link_the_contacts_lead(write_csv, sales_user):
     sales_user.email = "rep@example.com"
     sales_user.save()
-    lead = LeadFactory(contact=ContactFactory(email="buyer@example.com"))
+    lead = LeadFactory(contact=ContactFactory(email="buyer@example.com"), grade="B")
     text = (
         "Deal Name,Amount,Currency,Deal Stage,Close Date,Record ID,Owner,Email\n"
         'Big one,"12,500.50",EUR,closedwon,2025-06-30,D-1,rep@example.com,BUYER@example.com\n'
@@ -91,6 +91,7 @@ def test_deals_upsert_by_external_id_and_link_the_contacts_lead(write_csv, sales
         sales_user,
     )
     assert deal.closed_at.date() == date(2025, 6, 30)
+    assert deal.handoff_grade == "B"  # no hand-off recorded: the lead's grade at import
     again = import_run(
         entity="deals",
         path=path,

@@ -252,6 +252,8 @@ def lead_origin(user: User, deal: Deal) -> Origin | None:
         origin.grade = str(details.get("grade") or "")
         version = details.get("agreement_version")
         origin.agreement_version = version if isinstance(version, int) else None
+    # The grade the deal kept (the promotion report's mix reads the same one).
+    origin.grade = deal.handoff_grade or origin.grade
     return origin
 
 

@@ -80,6 +80,9 @@ class Deal(TimestampedModel):
     )
     is_promotion = models.BooleanField(_("promotion"), default=False)
     promotion_code = models.CharField(_("promotion code"), max_length=60, blank=True, default="")
+    #: The lead's fit grade when it was handed to sales (``grades_at_handoff``): kept, so a
+    #: later re-score does not move a won deal to another segment of the promotion report.
+    handoff_grade = models.CharField(_("grade at hand-off"), max_length=1, blank=True, default="")
     expected_close = models.DateField(_("expected close"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
     won_reason = models.CharField(_("won reason"), max_length=200, blank=True, default="")

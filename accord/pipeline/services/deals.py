@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.contacts.models import Account, Lead
+from accord.contacts.selectors import grades_at_handoff
 from accord.core.errors import InvalidInput
 from accord.core.money import amount_clean, currency_clean
 from accord.pipeline.forecast.history import deal_close_date_record
@@ -62,7 +63,10 @@ def _deal_apply(deal: Deal, fields: DealChanges) -> None:
     if "currency" in fields:
         deal.currency = currency_clean(fields["currency"])
     if "lead_id" in fields:
-        deal.lead = _row(Lead, fields["lead_id"], field="lead_id", label="Lead")
+        lead = _row(Lead, fields["lead_id"], field="lead_id", label="Lead")
+        if lead is None or lead.pk != deal.lead_id:
+            deal.handoff_grade = grades_at_handoff([lead.pk])[lead.pk] if lead else ""
+        deal.lead = lead
     if "account_id" in fields:
         deal.account = _row(Account, fields["account_id"], field="account_id", label="Account")
     if "owner_id" in fields:

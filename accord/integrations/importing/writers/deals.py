@@ -8,6 +8,7 @@ from typing import Any
 
 from accord.contacts.history import lead_history_plan
 from accord.contacts.models import Contact
+from accord.contacts.selectors import grades_at_handoff
 from accord.core.money import DEFAULT_CURRENCY
 from accord.integrations.importing.bulk_insert import (
     rows_insert,
@@ -49,6 +50,7 @@ _DEAL_FIELDS = (
     "owner_id",
     "account_id",
     "lead_id",
+    "handoff_grade",
 )
 
 
@@ -125,6 +127,8 @@ def _deal_refresh(deal: Deal, values: dict[str, Any], account: Any) -> bool:
     dirty = False
     for field_name, value in values.items():
         if value is not None and getattr(deal, field_name) != value:
+            if field_name == "lead_id":
+                deal.handoff_grade = ""  # another lead: its grade is read on write
             setattr(deal, field_name, value)
             dirty = True
     if account is not None and deal.account_id != account.pk:
@@ -188,6 +192,15 @@ def _deal_new(
         created_at=created,
         stage_entered_at=values["closed_at"] or created,
     )
+
+
+def _handoff_grades_set(deals: list[Deal]) -> None:
+    """Each linked deal without one takes its lead's grade at hand-off (read when written,
+    since the leads of the same import are in the database by then)."""
+    wanting = [d for d in deals if d.lead_id is not None and not d.handoff_grade]
+    grades = grades_at_handoff({d.lead_id for d in wanting if d.lead_id is not None})
+    for deal in wanting:
+        deal.handoff_grade = grades.get(deal.lead_id or 0, "")
 
 
 def _linked(
@@ -273,6 +286,7 @@ def deals_plan(
 
     def apply() -> None:
         rows_insert(accounts.new)
+        _handoff_grades_set([*new, *changed])
         rows_insert(new)
         for deal in changed:
             deal.updated_at = now

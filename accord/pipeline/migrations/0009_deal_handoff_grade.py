@@ -1,0 +1,47 @@
+"""Deals keep their lead's fit grade at hand-off; existing deals get the grade their lead's
+last move to MQL before the deal recorded, else the lead's grade now."""
+
+from django.db import migrations, models
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, NullIf
+
+
+def handoff_grades_fill(apps, schema_editor):
+    deal_model = apps.get_model("pipeline", "Deal")
+    lead_model = apps.get_model("contacts", "Lead")
+    transition_model = apps.get_model("contacts", "StageTransition")
+    recorded = (
+        transition_model.objects.filter(
+            lead_id=OuterRef("lead_id"), to_stage="mql", at__lte=OuterRef("created_at")
+        )
+        .order_by("-at", "-id")
+        .annotate(recorded_grade=KT("details__grade"))
+        .values("recorded_grade")[:1]
+    )
+    now = lead_model.objects.filter(pk=OuterRef("lead_id")).values("grade")[:1]
+    deal_model.objects.filter(lead__isnull=False).update(
+        handoff_grade=Coalesce(
+            NullIf(Subquery(recorded), Value("")), Subquery(now), Value(""),
+            output_field=models.CharField(),
+        )
+    )
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("contacts", "0009_lead_is_test"),
+        ("pipeline", "0008_merge_20261205_2159"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="deal",
+            name="handoff_grade",
+            field=models.CharField(
+                blank=True, default="", max_length=1, verbose_name="grade at hand-off"
+            ),
+        ),
+        migrations.RunPython(handoff_grades_fill, migrations.RunPython.noop),
+    ]
