@@ -129,7 +129,8 @@ SELECT p.id, p.lead_id, p.account_id, p.stage, l.net AS amount, p.currency, p.ow
     CASE WHEN p.stage IN ('won', 'lost') THEN p.ends END AS closed_at, p.ends AS updated_at,
     1 AS pipeline_id, p.created_at AS stage_entered_at, '' AS forecast_category,
     'Deal ' || p.id AS name, CAST(p.ends AS DATE) AS expected_close,
-    l.discount AS discount_amount, p.promo > 0 AS is_promotion, '' AS promotion_code
+    l.discount AS discount_amount, p.promo > 0 AS is_promotion, '' AS promotion_code,
+    (SELECT grade FROM leads WHERE leads.id = p.lead_id) AS handoff_grade
 FROM planned p JOIN (SELECT deal_id, sum(net_amount) net, sum(discount_amount) discount
     FROM deal_line_items GROUP BY 1) l ON l.deal_id = p.id""")
     con.execute("""
