@@ -132,7 +132,7 @@ f AS (
         li.da / nullif(li.la, 0) AS rate, coalesce(d.account_id, c.account_id) AS account_id,
         CASE WHEN a.employees < 50 THEN 'small' WHEN a.employees < 500 THEN 'mid'
             ELSE 'large' END AS size, a.industry, a.country,
-        coalesce(nullif(d.handoff_grade, ''), l.grade) AS grade
+        coalesce(d.handoff_grade, '') AS grade
     FROM d JOIN li ON li.deal_id = d.id
     LEFT JOIN leads l ON l.id = d.lead_id LEFT JOIN contacts c ON c.id = l.contact_id
     LEFT JOIN accounts a ON a.id = coalesce(d.account_id, c.account_id)

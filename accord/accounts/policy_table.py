@@ -282,6 +282,8 @@ PAGES: dict[str, Page] = {
     "reports:detail": Page(EVERYONE_SIGNED_IN),
     "reports:forecast": Page("L D A A A A"),
     "reports:promotions": Page(EVERYONE_SIGNED_IN),
+    "reports:promotions_csv": Page(EVERYONE_SIGNED_IN),
+    "reports:promotions_xlsx": Page(EVERYONE_SIGNED_IN),
     # The calls post to the page's service: the matrix posts no valid form (422 past the
     # policy); who may adjust whose submission is the service's (forecast tests).
     "reports:forecast_submit": Page("L D A A A A", method="POST", form={"period": "x"}),

@@ -12,9 +12,16 @@ urlpatterns = [
     path("forecast/", forecast_views.forecast, name="forecast"),
     path("promotions/", promotion_views.promotions, name="promotions"),
     path(
-        "promotions/export.<str:format>",
+        "promotions/export.csv",
         promotion_views.promotions_export,
-        name="promotions_export",
+        {"format": "csv"},
+        name="promotions_csv",
+    ),
+    path(
+        "promotions/export.xlsx",
+        promotion_views.promotions_export,
+        {"format": "xlsx"},
+        name="promotions_xlsx",
     ),
     path("forecast/submit/", forecast_views.forecast_submit, name="forecast_submit"),
     path("forecast/adjust/", forecast_views.forecast_adjust, name="forecast_adjust"),

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from accord.accounts.models import User
-from accord.contacts.models import Account, Contact, Lead, StageTransition
+from accord.contacts.models import Account, Contact, Grade, Lead, StageTransition
 from accord.core.lifecycle import Stage
 
 #: Leads per query when reading many leads' hand-offs (well under any bind-variable limit).
@@ -83,24 +83,32 @@ def lead_list(
     return leads
 
 
-def grades_at_handoff(lead_ids: Collection[int]) -> dict[int, str]:
-    """Each lead's fit grade when it was handed to sales: the grade its latest move to MQL
-    recorded (scoring writes it there), else its grade now (a move by hand records none, and
-    a lead sales found itself was never handed off). Deals keep this, so a later re-score
-    does not change whom a deal was sold to."""
-    ids = sorted(set(lead_ids))
-    grades: dict[int, str] = {}
-    for start in range(0, len(ids), _LEADS_PER_QUERY):
-        batch = ids[start : start + _LEADS_PER_QUERY]
-        grades.update(Lead.objects.filter(pk__in=batch).values_list("pk", "grade"))
+def grades_at_handoff(
+    wanted: Collection[tuple[int, datetime | None]],
+) -> dict[tuple[int, datetime | None], str]:
+    """For each ``(lead id, deal opened at)``: the lead's fit grade when it was handed to
+    sales before that deal — the grade its latest move to MQL at or before that time recorded
+    (scoring records it; ``None``: any time) — else the lead's grade now (a move by hand
+    records none; a lead sales found itself was never handed off). Deals keep it, so a later
+    re-score does not change whom a deal was sold to. The migration that filled the existing
+    deals (pipeline 0009) states the same rule in SQL."""
+    lead_ids = sorted({lead_id for lead_id, _ in wanted})
+    now_grades: dict[int, str] = {}
+    recorded: dict[int, list[tuple[datetime, str]]] = {}
+    for start in range(0, len(lead_ids), _LEADS_PER_QUERY):
+        batch = lead_ids[start : start + _LEADS_PER_QUERY]
+        now_grades.update(Lead.objects.filter(pk__in=batch).values_list("pk", "grade"))
         moves = (
             StageTransition.objects.filter(lead_id__in=batch, to_stage=Stage.MQL)
             .order_by("lead_id", "at", "id")
-            .values_list("lead_id", "details")
+            .values_list("lead_id", "at", "details")
         )
-        recorded = {lead_id: details for lead_id, details in moves}  # the latest wins
-        for lead_id, details in recorded.items():
+        for lead_id, at, details in moves:
             grade = details.get("grade") if isinstance(details, dict) else None
-            if isinstance(grade, str) and grade:
-                grades[lead_id] = grade
-    return grades
+            if grade in Grade.values:
+                recorded.setdefault(lead_id, []).append((at, grade))
+    found: dict[tuple[int, datetime | None], str] = {}
+    for lead_id, before in wanted:
+        grades = [g for at, g in recorded.get(lead_id, ()) if before is None or at <= before]
+        found[(lead_id, before)] = grades[-1] if grades else now_grades.get(lead_id, "")
+    return found

@@ -61,7 +61,7 @@ class DealOut(Schema):
     forecast_category: str
     handoff_grade: str = Field(
         description="The lead's fit grade when it was handed to sales; set when the deal's "
-        "lead is set, kept through later re-scores ('' with no lead or no grade)."
+        "lead is set, kept through later re-scores ('' when not known)."
     )
     version: int
     owner_id: int | None

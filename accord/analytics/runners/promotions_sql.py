@@ -4,7 +4,7 @@
 price waterfall before promotion costs (list amount, discounts, net, cost: from its line
 items, or its own amount and discount when it has none), its outcome and cycle, the
 segment of its account (size band, industry, country) and its lead's fit grade at hand-off
-(kept on the deal; the lead's grade now for a deal from before deals kept it), and
+(kept on the deal, so a later re-score does not move it), and
 its cell of the matched comparison (a hash of its pipeline, industry, size band, furthest
 open stage reached, by position, and quarter). Amounts are converted by the latest rate on or
 before the day the deal closed (created, while open); a deal in a currency without a rate
@@ -81,7 +81,7 @@ SELECT d.id AS deal_id, d.pipeline_id, d.owner_id,
     {SIZE_SQL} AS size_band,
     coalesce(a.industry, '') AS industry,
     coalesce(a.country, '') AS region,
-    coalesce(nullif(d.handoff_grade, ''), l.grade, '') AS grade,
+    coalesce(d.handoff_grade, '') AS grade,
     coalesce(rc.stage_reached, now_stage.position, -1) AS stage_reached,
     CAST(date_trunc('quarter', d.created_at) AS DATE) AS quarter, d.closed_at
 FROM dated d

@@ -71,7 +71,7 @@ def test_promotion_wins_more_but_keeps_less_and_brings_smaller_customers(seeded)
 
 def test_the_mix_reads_the_grade_at_hand_off(seeded):
     """Every lead re-scored to A after the sale: the won customers stay in the segment they
-    were sold in; a deal from before deals kept the grade (P4) reads its lead's grade now."""
+    were sold in; a deal whose lead had no grade at hand-off (P4) stays "not known"."""
     now = timezone.now()
     Lead.objects.update(grade="A", updated_at=now)
     Deal.objects.filter(name="P4").update(handoff_grade="", updated_at=now)
@@ -80,7 +80,8 @@ def test_the_mix_reads_the_grade_at_hand_off(seeded):
     mix = {(m.group, m.dimension, m.value): m.share for m in result.mix}
     spring = str(seeded["promotion"].pk)
     assert mix[(spring, "grade", "C")] == pytest.approx(0.4)
-    assert mix[(spring, "grade", "A")] == pytest.approx(0.6)
+    assert mix[(spring, "grade", "A")] == pytest.approx(0.4)
+    assert mix[(spring, "grade", "")] == pytest.approx(0.2)
     assert mix[("full_price", "grade", "C")] == pytest.approx(1 / 3)
 
 

@@ -92,6 +92,7 @@ def test_deals_upsert_by_external_id_and_link_the_contacts_lead(write_csv, sales
     )
     assert deal.closed_at.date() == date(2025, 6, 30)
     assert deal.handoff_grade == "B"  # no hand-off recorded: the lead's grade at import
+    Lead.objects.filter(pk=lead.pk).update(grade="D")  # re-scored: the deal keeps its grade
     again = import_run(
         entity="deals",
         path=path,
@@ -99,6 +100,7 @@ def test_deals_upsert_by_external_id_and_link_the_contacts_lead(write_csv, sales
         mapping={"Owner": "owner_email", "Email": "contact_email"},
     )
     assert (again.created, again.unchanged, Deal.objects.count()) == (0, 1, 1)
+    assert Deal.objects.get().handoff_grade == "B"
 
 
 def test_deal_with_unknown_contact_email_is_a_row_error(write_csv):

@@ -65,7 +65,10 @@ def _deal_apply(deal: Deal, fields: DealChanges) -> None:
     if "lead_id" in fields:
         lead = _row(Lead, fields["lead_id"], field="lead_id", label="Lead")
         if lead is None or lead.pk != deal.lead_id:
-            deal.handoff_grade = grades_at_handoff([lead.pk])[lead.pk] if lead else ""
+            # A new deal opens now; a re-linked one was opened at its created_at.
+            opened = deal.created_at if deal.pk else None
+            handed = grades_at_handoff([(lead.pk, opened)]) if lead else {}
+            deal.handoff_grade = handed.get((lead.pk, opened), "") if lead else ""
         deal.lead = lead
     if "account_id" in fields:
         deal.account = _row(Account, fields["account_id"], field="account_id", label="Account")

@@ -122,13 +122,14 @@ def _contact_names(records: list[Record], linker: LeadLinker) -> dict[int, str]:
     return contact_names
 
 
-def _deal_refresh(deal: Deal, values: dict[str, Any], account: Any) -> bool:
-    """The file's values (those it has) replace the stored deal's; True if any changed."""
+def _deal_refresh(deal: Deal, values: dict[str, Any], account: Any, relinked: list[Deal]) -> bool:
+    """The file's values (those it has) replace the stored deal's; True if any changed. A
+    deal given another lead is added to ``relinked``."""
     dirty = False
     for field_name, value in values.items():
         if value is not None and getattr(deal, field_name) != value:
             if field_name == "lead_id":
-                deal.handoff_grade = ""  # another lead: its grade is read on write
+                relinked.append(deal)  # another lead: its grade at hand-off is read on write
             setattr(deal, field_name, value)
             dirty = True
     if account is not None and deal.account_id != account.pk:
@@ -195,12 +196,13 @@ def _deal_new(
 
 
 def _handoff_grades_set(deals: list[Deal]) -> None:
-    """Each linked deal without one takes its lead's grade at hand-off (read when written,
-    since the leads of the same import are in the database by then)."""
-    wanting = [d for d in deals if d.lead_id is not None and not d.handoff_grade]
-    grades = grades_at_handoff({d.lead_id for d in wanting if d.lead_id is not None})
-    for deal in wanting:
-        deal.handoff_grade = grades.get(deal.lead_id or 0, "")
+    """New and re-linked deals take their lead's grade at hand-off before the deal was
+    opened ('' without a lead); read when written, with the leads in the database."""
+    wanted = {(d.lead_id, d.created_at) for d in deals if d.lead_id is not None}
+    grades = grades_at_handoff(wanted)
+    for deal in deals:
+        key = (deal.lead_id, deal.created_at)
+        deal.handoff_grade = grades.get(key, "") if deal.lead_id is not None else ""  # type: ignore[arg-type]
 
 
 def _linked(
@@ -241,6 +243,7 @@ def deals_plan(
     pipelines = DealPipelines()
     new: list[Deal] = []
     changed: list[Deal] = []
+    relinked: list[Deal] = []
     warnings = {"open": 0, "unlinked": 0, "no_amount": 0, "named": 0}
     for record, lead_id, contact_id in linked:
         stage = _deal_stage(record)
@@ -265,7 +268,7 @@ def deals_plan(
             continue
         values["pipeline_id"] = pipeline_id if record.get("pipeline") else None
         from_stage = found.stage
-        if _deal_refresh(found, values, account):
+        if _deal_refresh(found, values, account, relinked):
             if found.stage != from_stage:
                 pipelines.moved(found, from_stage, closed or now)
             changed.append(found)
@@ -286,7 +289,7 @@ def deals_plan(
 
     def apply() -> None:
         rows_insert(accounts.new)
-        _handoff_grades_set([*new, *changed])
+        _handoff_grades_set([*new, *relinked])
         rows_insert(new)
         for deal in changed:
             deal.updated_at = now
