@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accord.analytics.runners.promotions import PromotionsResult
+from accord.analytics.runners.promotions import ANY_PROMOTION, FULL_PRICE, PromotionsResult
 from accord.analytics.runners.promotions_extra import ApprovalRow, MixRow, RetentionRow
 from accord.analytics.runners.promotions_stats import GroupFigures, MatchedComparison
 
@@ -49,6 +50,12 @@ def _num(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _group(key: str, label: str) -> str:
+    """The group's name in the reader's language (a promotion keeps its own name)."""
+    names = {FULL_PRICE: gettext("Full price"), ANY_PROMOTION: gettext("Any promotion")}
+    return names.get(key, label)
+
+
 def _row(keys: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip(keys, values, strict=True))
 
@@ -59,7 +66,7 @@ def _group_keys(first: str) -> tuple[str, ...]:
 
 def group_row(g: GroupFigures, first: str = "group") -> dict[str, Any]:
     values = (
-        g.label, g.deals, g.closed, g.won, _pct(g.win_rate), _pct(g.win_rate_low),
+        _group(g.key, g.label), g.deals, g.closed, g.won, _pct(g.win_rate), _pct(g.win_rate_low),
         _pct(g.win_rate_high), _num(g.cycle_days, 1), _pct(g.avg_discount),
         _money(g.list_amount), _money(g.discounts), _money(g.revenue),
         _money(g.promotion_costs), _money(g.cost), _money(g.pocket_margin),
@@ -71,21 +78,21 @@ def group_row(g: GroupFigures, first: str = "group") -> dict[str, Any]:
 
 def _matched_row(m: MatchedComparison) -> dict[str, Any]:
     values = (
-        m.label, m.matched_deals, m.unmatched_deals, m.control_deals, _pct(m.win_rate),
-        _pct(m.control_win_rate), _num(m.measured_lift), _num(m.raw_lift), _pct(m.margin_rate),
-        _pct(m.give_away_rate), _num(m.break_even_lift), m.pays, m.too_small,
+        _group(m.key, m.label), m.matched_deals, m.unmatched_deals, m.control_deals,
+        _pct(m.win_rate), _pct(m.control_win_rate), _num(m.measured_lift), _num(m.raw_lift),
+        _pct(m.margin_rate), _pct(m.give_away_rate), _num(m.break_even_lift), m.pays, m.too_small,
     )  # fmt: skip
     return _row(MATCHED_KEYS, values)
 
 
 def _mix_row(m: MixRow) -> dict[str, Any]:
-    return _row(MIX_KEYS, (m.label, m.dimension, m.value, m.won, _pct(m.share)))
+    return _row(MIX_KEYS, (_group(m.group, m.label), m.dimension, m.value, m.won, _pct(m.share)))
 
 
 def _retention_row(x: RetentionRow) -> dict[str, Any]:
     values = (
-        x.label, x.customers, x.with_later_deals, x.repeat, _pct(x.repeat_rate), x.churned,
-        _pct(x.churn_rate),
+        _group(x.group, x.label), x.customers, x.with_later_deals, x.repeat,
+        _pct(x.repeat_rate), x.churned, _pct(x.churn_rate),
     )  # fmt: skip
     return _row(RETENTION_KEYS, values)
 

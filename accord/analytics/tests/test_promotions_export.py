@@ -75,10 +75,14 @@ def test_every_table_downloads_as_one_workbook_in_the_readers_language(seeded, c
     assert tuple(mix[0]) == MIX_KEYS and ["Spring 30", "grade", "C", 3, 60.0] in mix
     client.cookies["django_language"] = "ru"
     ru = client.get(f"/reports/promotions/export.xlsx?{QUARTER}")
-    names = load_workbook(io.BytesIO(ru.content), read_only=True).sheetnames
+    ru_book = load_workbook(io.BytesIO(ru.content), read_only=True)
+    names = ru_book.sheetnames
     with translation.override("ru"):
         assert names[0] == str(_("Promotions and full price"))[:31] != book.sheetnames[0]
+        full_price = _("Full price")
     assert all(len(n) <= 31 for n in names)
+    groups = [row[0] for row in ru_book[names[0]].iter_rows(min_row=2, values_only=True)]
+    assert full_price in groups and "Full price" not in groups and "Spring 30" in groups
 
 
 def test_the_page_links_its_downloads(seeded, client, marketer):
