@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accord.accounts import policy
 from accord.analytics import pins
-from accord.analytics.engine import AnalyticsBusy, AnalyticsNotReady
+from accord.analytics.attempts import report_attempt
 from accord.analytics.forms import (
     CAMPAIGN_LIST_ID,
     AttributionForm,
@@ -25,7 +25,7 @@ from accord.analytics.forms import (
     ReportFilterForm,
 )
 from accord.analytics.models import PinnedReport
-from accord.core.errors import DomainError, InvalidInput
+from accord.core.errors import InvalidInput
 from accord.integrations.exporting import export_response
 from accord.ui import report_pages as pages
 
@@ -44,18 +44,10 @@ def _page(name: str, data) -> tuple[ReportFilterForm, pages.ReportPage | None, s
     group_by = form.cleaned_data.get("by") or (
         pages.GROUPS[name][0] if pages.GROUPS[name] else None
     )
-    try:
-        page = pages.report_page(name, form.filters(), group_by=group_by, options=options)
-    except AnalyticsNotReady:
-        return form, None, None, True
-    except InvalidInput as error:
-        if error.field in form.fields:
-            form.add_error(error.field, str(error))
-            return form, None, None, False
-        return form, None, str(error), False
-    except (AnalyticsBusy, DomainError) as error:
-        return form, None, str(error), False
-    return form, page, None, False
+    attempt = report_attempt(
+        form, lambda: pages.report_page(name, form.filters(), group_by=group_by, options=options)
+    )
+    return form, attempt.value, attempt.error, attempt.not_ready
 
 
 def _name(name: str) -> str:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.accounts import policy
-from accord.analytics.engine import AnalyticsBusy, AnalyticsNotReady
+from accord.analytics.attempts import report_attempt
 from accord.analytics.forecast.calls import AdjustForm, SubmitForm, calls_context
 from accord.analytics.forecast.forms import ForecastForm
 from accord.analytics.reports import report_run
@@ -33,30 +33,20 @@ def _page(
     policy.page_require(request.user, "forecast")  # type: ignore[arg-type]
     own = policy.forecast_read_scope(policy.principal_for(request.user))  # type: ignore[arg-type]
     form = ForecastForm(request.GET, today=timezone.localdate(), own_only=own is not None)
-    page, error, not_ready = None, None, False
-    if form.is_valid():
-        try:
-            result = report_run(
-                "forecast",
-                form.filters(),
-                scope_user_id=own.pk if own is not None else None,
-                **form.options(),
-            )
-            page = forecast_page(result)
-        except AnalyticsNotReady:
-            not_ready = True
-        except InvalidInput as exc:
-            if exc.field in form.fields:
-                form.add_error(exc.field, str(exc))
-            else:
-                error = str(exc)
-        except (AnalyticsBusy, DomainError) as exc:
-            error = str(exc)
+    attempt = report_attempt(
+        form,
+        lambda: report_run(
+            "forecast",
+            form.filters(),
+            scope_user_id=own.pk if own is not None else None,
+            **form.options(),
+        ),
+    )
     context = {
         "form": form,
-        "page": page,
-        "error": error,
-        "not_ready": not_ready,
+        "page": forecast_page(attempt.value) if attempt.value is not None else None,
+        "error": attempt.error,
+        "not_ready": attempt.not_ready,
         "own_only": own is not None,
         **calls_context(request.user, submit=submit, adjust=adjust),  # type: ignore[arg-type]
     }

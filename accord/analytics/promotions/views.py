@@ -15,33 +15,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.accounts import policy
-from accord.analytics.engine import AnalyticsBusy, AnalyticsNotReady
+from accord.analytics.attempts import Attempt, report_attempt
 from accord.analytics.promotions.forms import PromotionsForm
 from accord.analytics.promotions.rows import TABLE_KEYS, promotion_tables
 from accord.analytics.reports import report_run
-from accord.core.errors import DomainError, InvalidInput
 from accord.integrations.exporting import export_response, export_workbook_response
 from accord.ui.promotions_page import promotions_page
 
 
-def _run(request: HttpRequest) -> tuple[PromotionsForm, Any, str | None, bool]:
-    """The form, the report's result (or None), an error message, whether the copy is
-    missing."""
+def _run(request: HttpRequest) -> tuple[PromotionsForm, Attempt[Any]]:
+    """The filter form and the report's run for it."""
     policy.page_require(request.user, "reports")  # type: ignore[arg-type]
     form = PromotionsForm(request.GET, today=timezone.localdate())
-    if not form.is_valid():
-        return form, None, None, False
-    try:
-        return form, report_run("promotions", form.filters(), **form.options()), None, False
-    except AnalyticsNotReady:
-        return form, None, None, True
-    except InvalidInput as exc:
-        if exc.field in form.fields:
-            form.add_error(exc.field, str(exc))
-            return form, None, None, False
-        return form, None, str(exc), False
-    except (AnalyticsBusy, DomainError) as exc:
-        return form, None, str(exc), False
+    return form, report_attempt(
+        form, lambda: report_run("promotions", form.filters(), **form.options())
+    )
 
 
 def _export_url(request: HttpRequest, format: str, table: str = "") -> str:
@@ -55,15 +43,15 @@ def _export_url(request: HttpRequest, format: str, table: str = "") -> str:
 
 @login_required
 def promotions(request: HttpRequest) -> HttpResponse:
-    form, result, error, not_ready = _run(request)
+    form, attempt = _run(request)
     page = None
-    if result is not None:
+    if attempt.value is not None:
         page = promotions_page(
-            result,
+            attempt.value,
             export_urls={key: _export_url(request, "csv", key) for key in TABLE_KEYS},
             workbook_url=_export_url(request, "xlsx"),
         )
-    context = {"form": form, "page": page, "error": error, "not_ready": not_ready}
+    context = {"form": form, "page": page, "error": attempt.error, "not_ready": attempt.not_ready}
     return render(request, "analytics/promotions.html", context, status=422 if form.errors else 200)
 
 
@@ -71,12 +59,13 @@ def promotions(request: HttpRequest) -> HttpResponse:
 def promotions_export(request: HttpRequest, format: str) -> HttpResponse:
     """``export.csv?table=KEY`` (one table, the main one by default) or ``export.xlsx`` (a
     sheet per table), for the same filters as the page."""
-    form, result, error, not_ready = _run(request)
+    form, attempt = _run(request)
+    result, error = attempt.value, attempt.error
     table_key = request.GET.get("table") or TABLE_KEYS[0]
     if table_key not in TABLE_KEYS:
         error = _("Unknown table; one of: %(keys)s.") % {"keys": ", ".join(TABLE_KEYS)}
     if result is None or error:
-        if not_ready:
+        if attempt.not_ready:
             error = _("There is no analytics copy yet: nothing to export.")
         problems = [
             (f"{form.fields[f].label}: " if f in form.fields else "") + str(e)

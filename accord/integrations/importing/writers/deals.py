@@ -200,9 +200,8 @@ def _handoff_grades_set(deals: list[Deal]) -> None:
     opened ('' without a lead); read when written, with the leads in the database."""
     wanted = {(d.lead_id, d.created_at) for d in deals if d.lead_id is not None}
     grades = grades_at_handoff(wanted)
-    for deal in deals:
-        key = (deal.lead_id, deal.created_at)
-        deal.handoff_grade = grades.get(key, "") if deal.lead_id is not None else ""  # type: ignore[arg-type]
+    for deal in deals:  # a deal without a lead has no key: ''
+        deal.handoff_grade = grades.get((deal.lead_id, deal.created_at), "")  # type: ignore[arg-type]
 
 
 def _linked(
